@@ -1,0 +1,85 @@
+import { parseArgs } from 'node:util'
+import { components, newInternalToken, type Running } from './components.ts'
+import { ConfigError, loadConfig } from './config.ts'
+import { createLogger } from './logger.ts'
+
+const HELP = `loopgate — self-hosted LLM gateway and observability platform
+
+Usage:
+  loopgate start [--config FILE] [--demo]   every component in one process (embedded defaults)
+  loopgate <component> [--config FILE]      one component alone: ${Object.keys(components).join(', ')}
+  loopgate --help
+
+Options:
+  -c, --config FILE   YAML or JSON config (default: ./loopgate.yaml when present)
+      --demo          add simulated providers and synthetic agent traffic
+  -h, --help          show this help
+
+Environment: CLICKHOUSE_URL, CLICKHOUSE_USER, CLICKHOUSE_PASSWORD, REDIS_URL,
+LOOPGATE_ADMIN_TOKEN, LOOPGATE_DATA_DIR. See README.md › Configuration.`
+
+async function main(argv: string[]): Promise<number> {
+  let parsed
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        config: { type: 'string', short: 'c' },
+        demo: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    })
+  } catch (err) {
+    console.error(`${(err as Error).message}\n\n${HELP}`)
+    return 2
+  }
+  const [command = 'start'] = parsed.positionals
+  if (parsed.values.help || command === 'help') {
+    console.log(HELP)
+    return 0
+  }
+  const names = command === 'start' ? Object.keys(components) : [command]
+  const unknown = names.find((n) => !components[n])
+  if (unknown) {
+    console.error(`unknown command "${unknown}"\n\n${HELP}`)
+    return 2
+  }
+
+  let config
+  try {
+    config = loadConfig({ file: parsed.values.config })
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message)
+      return 78 // EX_CONFIG
+    }
+    throw err
+  }
+  const logger = createLogger(config.logLevel)
+  const ctx = { config, logger, internalToken: newInternalToken(), demo: parsed.values.demo ?? false }
+  const running: Running[] = []
+  const stop = async () => {
+    for (const r of running.reverse()) await r.close().catch((err) => logger.error({ err }, `closing ${r.name} failed`))
+  }
+  try {
+    for (const name of names) {
+      const r = await components[name]!(ctx)
+      running.push(r)
+      logger.info({ url: r.url }, `${name} started`)
+    }
+  } catch (err) {
+    logger.fatal({ err }, 'start failed')
+    await stop()
+    return 1
+  }
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve)
+    process.once('SIGTERM', resolve)
+  })
+  logger.info('shutting down')
+  await stop()
+  return 0
+}
+
+process.exitCode = await main(process.argv.slice(2))

@@ -1,0 +1,2 @@
+// PLACEHOLDER — replaced by the query API work: the wire types of /api/*.
+export {}

@@ -1,0 +1,56 @@
+import { createHash, timingSafeEqual } from 'node:crypto'
+import type { TenantAccess } from './config.ts'
+
+/** Who is calling: the admin (every tenant), one tenant, or nobody. */
+export type Caller = { kind: 'admin' } | { kind: 'tenant'; tenantId: string } | { kind: 'anonymous' }
+
+const sha256 = (s: string) => createHash('sha256').update(s).digest('hex')
+const hashOf = (key: string) => (key.startsWith('sha256:') ? key.slice(7).toLowerCase() : sha256(key))
+
+/** Keys are held only as SHA-256 hashes, so config may carry either form and memory never holds raw keys twice. */
+export class KeyRing {
+  private readonly ingest = new Map<string, string>()
+  private readonly read = new Map<string, string>()
+  private readonly adminHash: Buffer | undefined
+
+  constructor(tenants: TenantAccess[], adminToken?: string) {
+    for (const t of tenants) {
+      for (const k of t.ingestKeys) this.ingest.set(hashOf(k), t.id)
+      for (const k of t.readKeys) this.read.set(hashOf(k), t.id)
+    }
+    this.adminHash = adminToken ? Buffer.from(sha256(adminToken), 'hex') : undefined
+  }
+
+  private isAdmin(token: string): boolean {
+    if (!this.adminHash) return false
+    return timingSafeEqual(Buffer.from(sha256(token), 'hex'), this.adminHash)
+  }
+
+  /** For OTLP ingest: the admin token or a tenant's ingest key. */
+  ingestCaller(token: string | undefined): Caller {
+    if (!token) return { kind: 'anonymous' }
+    if (this.isAdmin(token)) return { kind: 'admin' }
+    const tenantId = this.ingest.get(sha256(token))
+    return tenantId ? { kind: 'tenant', tenantId } : { kind: 'anonymous' }
+  }
+
+  /** For the query API: the admin token or a tenant's read key (an ingest key may also read its tenant). */
+  readCaller(token: string | undefined): Caller {
+    if (!token) return { kind: 'anonymous' }
+    if (this.isAdmin(token)) return { kind: 'admin' }
+    const h = sha256(token)
+    const tenantId = this.read.get(h) ?? this.ingest.get(h)
+    return tenantId ? { kind: 'tenant', tenantId } : { kind: 'anonymous' }
+  }
+}
+
+export function bearerToken(header: string | string[] | undefined): string | undefined {
+  const value = Array.isArray(header) ? header[0] : header
+  if (!value) return undefined
+  const m = /^Bearer\s+(.+)$/i.exec(value.trim())
+  return m ? m[1]!.trim() : undefined
+}
+
+export function isLoopback(address: string | undefined): boolean {
+  return address === '127.0.0.1' || address === '::1' || address === '::ffff:127.0.0.1' || !!address?.startsWith('127.')
+}

@@ -1,0 +1,57 @@
+import { z } from 'zod'
+
+/** The collector's section of loopgate.yaml (see README › Configuration). */
+export const collectorConfigSchema = z
+  .object({
+    host: z.string().default('127.0.0.1'),
+    port: z.number().int().min(0).max(65535).default(4318),
+    /** Largest request body accepted on the wire (compressed size), in bytes. */
+    maxBodyBytes: z.number().int().positive().default(16 * 1024 * 1024),
+    /** Largest body after gzip inflation; protects against gzip bombs. */
+    maxInflatedBytes: z.number().int().positive().default(64 * 1024 * 1024),
+    /** Accept OTLP without an ingest key from 127.0.0.1/::1 (as the `default` tenant). */
+    allowLoopbackWithoutKey: z.boolean().default(true),
+    /** Serve the built dashboard (ui/dist) at `/` when it exists. */
+    serveUi: z.boolean().default(true),
+    writer: z
+      .object({
+        /** Rows per INSERT at most; concurrent requests are grouped up to this size. */
+        maxBatchRows: z.number().int().positive().default(50_000),
+        /** Rows waiting for an INSERT at most; beyond this ingest answers 429 + Retry-After. */
+        maxPendingRows: z.number().int().positive().default(400_000),
+        /** How long the first waiting request may wait for others to join its batch. */
+        lingerMs: z.number().int().min(0).default(5),
+      })
+      .prefault({}),
+  })
+  .prefault({})
+
+export type CollectorSettings = z.infer<typeof collectorConfigSchema>
+
+/** Where spans live: embedded chDB (default) or a ClickHouse server / cluster. */
+export const storageConfigSchema = z
+  .object({
+    /** ClickHouse HTTP URL; empty → embedded chDB under `path`. Env: CLICKHOUSE_URL. */
+    url: z.string().url({ message: 'must be an http(s) URL such as http://localhost:8123' }).optional(),
+    username: z.string().optional(),
+    password: z.string().optional(),
+    database: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a plain identifier').default('loopgate'),
+    /** Embedded data directory (chDB). */
+    path: z.string().default('./data/clickhouse'),
+    /** Cluster name: DDL is emitted ON CLUSTER with Replicated/Distributed tables. */
+    cluster: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a plain identifier').optional(),
+    /** Spans, scores and rollups older than this are dropped by TTL. */
+    retentionDays: z.number().int().min(1).default(30),
+    /** ClickHouse's own system log tables keep this many days. */
+    systemLogRetentionDays: z.number().int().min(1).default(3),
+  })
+  .prefault({})
+
+export type StorageSettings = z.infer<typeof storageConfigSchema>
+
+/** Who may send and read data for a tenant. Keys are given raw or as `sha256:<hex>`. */
+export interface TenantAccess {
+  id: string
+  ingestKeys: string[]
+  readKeys: string[]
+}

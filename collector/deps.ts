@@ -1,0 +1,18 @@
+import type { Logger } from 'pino'
+import type { KeyRing } from './auth.ts'
+import type { CollectorSettings } from './config.ts'
+import type { CollectorMetrics } from './metrics.ts'
+import type { Store } from './storage/store.ts'
+import type { SpanWriter } from './storage/writer.ts'
+
+/** What the collector's HTTP plugins share. */
+export interface CollectorDeps {
+  settings: CollectorSettings
+  store: Store
+  writer: SpanWriter
+  keys: KeyRing
+  /** Ingest tokens whose spans may name their tenant in `loopgate.tenant.id` (the admin token, in-process gateways). */
+  trustedIngestTokens: Set<string>
+  metrics: CollectorMetrics
+  logger: Logger
+}

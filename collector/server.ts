@@ -1,0 +1,63 @@
+import Fastify from 'fastify'
+import type { Logger } from 'pino'
+import { KeyRing } from './auth.ts'
+import type { CollectorSettings, StorageSettings, TenantAccess } from './config.ts'
+import type { CollectorDeps } from './deps.ts'
+import { createCollectorMetrics } from './metrics.ts'
+import { registerOtlpReceiver } from './otlp/receiver.ts'
+import { registerQueryApi } from './api/index.ts'
+import { openStore } from './storage/store.ts'
+import { SpanWriter } from './storage/writer.ts'
+
+export interface CollectorOptions {
+  collector: CollectorSettings
+  storage: StorageSettings
+  tenants: TenantAccess[]
+  adminToken?: string
+  /** Extra ingest tokens trusted to name a span's tenant (e.g. the in-process gateway's). */
+  trustedIngestTokens?: string[]
+  logger: Logger
+}
+
+export interface RunningCollector {
+  url: string
+  close(): Promise<void>
+}
+
+export async function start(options: CollectorOptions): Promise<RunningCollector> {
+  const { logger } = options
+  const store = await openStore(options.storage)
+  const metrics = createCollectorMetrics()
+  const writer = new SpanWriter(store, options.collector.writer, metrics, logger)
+  const deps: CollectorDeps = {
+    settings: options.collector,
+    store,
+    writer,
+    keys: new KeyRing(options.tenants, options.adminToken),
+    trustedIngestTokens: new Set([...(options.trustedIngestTokens ?? []), ...(options.adminToken ? [options.adminToken] : [])]),
+    metrics,
+    logger,
+  }
+
+  const app = Fastify({ loggerInstance: logger, disableRequestLogging: true, bodyLimit: options.collector.maxBodyBytes })
+  app.get('/healthz', async () => ({ ok: true }))
+  app.get('/metrics', async (_req, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()))
+  await app.register(async (scope) => registerOtlpReceiver(scope, deps))
+  await app.register(async (scope) => registerQueryApi(scope, deps))
+
+  let address: string
+  try {
+    address = await app.listen({ host: options.collector.host, port: options.collector.port })
+  } catch (err) {
+    await store.close()
+    throw err
+  }
+  return {
+    url: address,
+    async close() {
+      await app.close() // stops accepting; in-flight requests finish first
+      await writer.close()
+      await store.close()
+    },
+  }
+}

@@ -1,0 +1,60 @@
+import type { ClickHouseClient } from '@clickhouse/client'
+import { schemaStatements, type DdlOptions } from './ddl.ts'
+
+export interface Migration {
+  version: number
+  name: string
+  /** Idempotent statements (IF NOT EXISTS …), so a migration cut off halfway is safe to run again. */
+  statements(o: DdlOptions): string[]
+}
+
+export const migrations: Migration[] = [{ version: 1, name: 'initial schema', statements: schemaStatements }]
+
+const SYSTEM_LOGS = [
+  'query_log', 'query_thread_log', 'query_views_log', 'part_log', 'trace_log', 'text_log', 'metric_log',
+  'asynchronous_metric_log', 'processors_profile_log', 'opentelemetry_span_log', 'session_log', 'error_log',
+]
+
+function migrationsTable(o: DdlOptions): string {
+  const engine = o.cluster
+    ? `ReplicatedMergeTree('/clickhouse/tables/{shard}/${o.database}/schema_migrations', '{replica}')`
+    : 'MergeTree'
+  return `CREATE TABLE IF NOT EXISTS ${o.database}.schema_migrations${o.cluster ? ` ON CLUSTER ${o.cluster}` : ''}
+  (version UInt32, name String, applied_at DateTime64(9) DEFAULT now64(9))
+  ENGINE = ${engine} ORDER BY version`
+}
+
+/** Applies every migration newer than the newest recorded one; returns the versions applied. */
+export async function migrate(client: ClickHouseClient, o: DdlOptions & { systemLogRetentionDays?: number }): Promise<number[]> {
+  await client.command({ query: `CREATE DATABASE IF NOT EXISTS ${o.database}${o.cluster ? ` ON CLUSTER ${o.cluster}` : ''}` })
+  await client.command({ query: migrationsTable(o) })
+  const rs = await client.query({ query: `SELECT max(version) AS v FROM ${o.database}.schema_migrations`, format: 'JSONEachRow' })
+  const [row] = await rs.json<{ v: number }>()
+  const current = Number(row?.v ?? 0)
+  const applied: number[] = []
+  for (const m of migrations.filter((m) => m.version > current).sort((a, b) => a.version - b.version)) {
+    for (const statement of m.statements(o)) await client.command({ query: statement })
+    await client.insert({ table: `${o.database}.schema_migrations`, values: [{ version: m.version, name: m.name }], format: 'JSONEachRow' })
+    applied.push(m.version)
+  }
+  await limitSystemLogs(client, o)
+  return applied
+}
+
+/**
+ * ClickHouse's own log tables grow without bound unless given a TTL. A server's config.xml is the
+ * durable place for it (see docs/schema.md); this keeps existing tables bounded meanwhile.
+ */
+async function limitSystemLogs(client: ClickHouseClient, o: DdlOptions & { systemLogRetentionDays?: number }): Promise<void> {
+  const rs = await client.query({
+    query: `SELECT name FROM system.tables WHERE database = 'system' AND name IN {names:Array(String)}`,
+    query_params: { names: SYSTEM_LOGS },
+    format: 'JSONEachRow',
+  })
+  const days = o.systemLogRetentionDays ?? 3
+  for (const { name } of await rs.json<{ name: string }>()) {
+    await client
+      .command({ query: `ALTER TABLE system.${name}${o.cluster ? ` ON CLUSTER ${o.cluster}` : ''} MODIFY TTL event_date + INTERVAL ${days} DAY` })
+      .catch(() => undefined) // a read-only user or an older server: the server config is then the place.
+  }
+}

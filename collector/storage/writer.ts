@@ -1,0 +1,137 @@
+import type { Logger } from 'pino'
+import type { CollectorSettings } from '../config.ts'
+import type { CollectorMetrics } from '../metrics.ts'
+import type { SpanRow } from './span-row.ts'
+import type { Store } from './store.ts'
+
+/** The buffer is full: the caller should answer 429 and retry after `retryAfterSeconds`. */
+export class WriterBusyError extends Error {
+  constructor(readonly retryAfterSeconds: number) {
+    super('ingest buffer is full')
+  }
+}
+
+/** ClickHouse refused or failed the insert: the caller should answer 503; nothing was stored for this request. */
+export class WriterUnavailableError extends Error {
+  constructor(readonly retryAfterSeconds: number, cause: unknown) {
+    super(`storage is unavailable: ${(cause as Error)?.message ?? String(cause)}`, { cause })
+  }
+}
+
+interface Waiting {
+  rows: SpanRow[]
+  resolve(): void
+  reject(err: Error): void
+}
+
+/**
+ * Group commit: requests that arrive while an INSERT runs (or within `lingerMs` of the first)
+ * share the next INSERT, and each is acknowledged only once its rows are inserted. So an
+ * acknowledged span is stored, and an unacknowledged one is retried by its exporter.
+ */
+export class SpanWriter {
+  private queue: Waiting[] = []
+  private pendingRows = 0
+  private flushing = false
+  private lingerTimer: NodeJS.Timeout | undefined
+  private lastInsertMs = 50
+
+  constructor(
+    private readonly store: Store,
+    private readonly options: CollectorSettings['writer'],
+    private readonly metrics: CollectorMetrics,
+    private readonly logger: Logger,
+  ) {}
+
+  get pending(): number {
+    return this.pendingRows
+  }
+
+  write(rows: SpanRow[]): Promise<void> {
+    if (rows.length === 0) return Promise.resolve()
+    if (this.pendingRows > 0 && this.pendingRows + rows.length > this.options.maxPendingRows) {
+      const batches = Math.ceil(this.pendingRows / this.options.maxBatchRows)
+      return Promise.reject(new WriterBusyError(Math.max(1, Math.ceil((batches * this.lastInsertMs) / 1000))))
+    }
+    return new Promise<void>((resolve, reject) => {
+      this.queue.push({ rows, resolve, reject })
+      this.pendingRows += rows.length
+      this.metrics.bufferDepth.set(this.pendingRows)
+      this.schedule()
+    })
+  }
+
+  private schedule(): void {
+    if (this.flushing || this.lingerTimer) return
+    if (this.options.lingerMs === 0) return void this.flush()
+    this.lingerTimer = setTimeout(() => {
+      this.lingerTimer = undefined
+      void this.flush()
+    }, this.options.lingerMs)
+  }
+
+  private async flush(): Promise<void> {
+    this.flushing = true
+    try {
+      while (this.queue.length > 0) {
+        const batch = this.takeBatch()
+        await this.insertBatch(batch)
+      }
+    } finally {
+      this.flushing = false
+    }
+  }
+
+  private takeBatch(): Waiting[] {
+    const batch: Waiting[] = []
+    let rows = 0
+    while (this.queue.length > 0) {
+      const next = this.queue[0]!
+      if (batch.length > 0 && rows + next.rows.length > this.options.maxBatchRows) break
+      batch.push(this.queue.shift()!)
+      rows += next.rows.length
+    }
+    return batch
+  }
+
+  private async insertBatch(batch: Waiting[]): Promise<void> {
+    try {
+      await this.insert(batch.length === 1 ? batch[0]!.rows : batch.flatMap((w) => w.rows))
+      for (const w of batch) this.settle(w)
+    } catch (err) {
+      // One bad request must not fail the others it was grouped with: retry each alone.
+      if (batch.length > 1) {
+        for (const w of batch) await this.insertBatch([w])
+        return
+      }
+      this.logger.error({ err, rows: batch[0]!.rows.length }, 'span insert failed')
+      this.settle(batch[0]!, new WriterUnavailableError(Math.max(1, Math.ceil(this.lastInsertMs / 1000)), err))
+    }
+  }
+
+  private settle(w: Waiting, err?: Error): void {
+    this.pendingRows -= w.rows.length
+    this.metrics.bufferDepth.set(this.pendingRows)
+    if (err) w.reject(err)
+    else w.resolve()
+  }
+
+  private async insert(rows: SpanRow[]): Promise<void> {
+    const started = performance.now()
+    await this.store.client.insert({ table: this.store.table('spans'), values: rows, format: 'JSONEachRow' })
+    const ms = performance.now() - started
+    this.lastInsertMs = 0.8 * this.lastInsertMs + 0.2 * ms
+    this.metrics.insertSeconds.observe(ms / 1000)
+    this.metrics.insertRows.observe(rows.length)
+  }
+
+  /** Waits for every accepted row to be inserted (or refused). */
+  async close(): Promise<void> {
+    if (this.lingerTimer) {
+      clearTimeout(this.lingerTimer)
+      this.lingerTimer = undefined
+    }
+    while (this.flushing) await new Promise((r) => setTimeout(r, 5))
+    if (this.queue.length > 0) await this.flush()
+  }
+}
