@@ -1,3 +1,125 @@
-import type { FastifyInstance } from 'fastify'
+import { gunzip } from 'node:zlib'
+import { promisify } from 'node:util'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { bearerToken, isLoopback } from '../auth.ts'
 import type { CollectorDeps } from '../deps.ts'
-export async function registerOtlpReceiver(_app: FastifyInstance, _deps: CollectorDeps): Promise<void> {}
+import { Normalizer, type NormalizeContext } from '../normalize/index.ts'
+import { WriterBusyError, WriterUnavailableError } from '../storage/writer.ts'
+import { OtlpDecodeError, decodeJson, decodeProtobuf, encodeResponseProtobuf } from './decode.ts'
+import { encodeStatus, grpcCodeFor } from './status.ts'
+
+const inflate = promisify(gunzip)
+const PROTOBUF = 'application/x-protobuf'
+const JSON_TYPE = 'application/json'
+
+/** An OTLP-shaped refusal: HTTP status, a message that says what is wrong, optional Retry-After. */
+class Refusal extends Error {
+  constructor(readonly status: number, message: string, readonly reason: string, readonly retryAfterSeconds?: number) {
+    super(message)
+  }
+}
+
+/**
+ * OTLP/HTTP trace receiver (`POST /v1/traces`): protobuf or JSON, optionally gzip.
+ * It answers only after the spans are stored, so an acknowledged span is never lost.
+ */
+export async function registerOtlpReceiver(app: FastifyInstance, deps: CollectorDeps): Promise<void> {
+  const { settings, keys, writer, metrics, trustedIngestTokens } = deps
+  const normalizer = new Normalizer()
+
+  // This scope reads raw bytes; other content types are refused in the handler with a clear 415.
+  app.removeAllContentTypeParsers()
+  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: settings.maxBodyBytes }, (_req, body, done) => done(null, body))
+
+  app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, req, reply) => {
+    if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      return refuse(req, reply, new Refusal(413, `request body exceeds the limit of ${settings.maxBodyBytes} bytes; send smaller batches`, 'too_large'))
+    }
+    const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500
+    if (status === 500) deps.logger.error({ err }, 'OTLP request failed')
+    return refuse(req, reply, new Refusal(status, status === 500 ? 'internal error' : err.message, status === 500 ? 'internal' : 'bad_request'))
+  })
+
+  function tenantContext(req: FastifyRequest): NormalizeContext {
+    const token = bearerToken(req.headers.authorization)
+    if (token) {
+      if (trustedIngestTokens.has(token)) return { tenantId: 'default', trustTenantAttribute: true }
+      const caller = keys.ingestCaller(token)
+      if (caller.kind === 'admin') return { tenantId: 'default', trustTenantAttribute: true }
+      if (caller.kind === 'tenant') return { tenantId: caller.tenantId, trustTenantAttribute: false }
+      throw new Refusal(401, 'unknown ingest key: send "Authorization: Bearer <ingest key>" with a key configured under tenants[].ingestKeys', 'unauthorized')
+    }
+    if (settings.allowLoopbackWithoutKey && isLoopback(req.socket.remoteAddress)) return { tenantId: 'default', trustTenantAttribute: false }
+    throw new Refusal(401, 'missing ingest key: send "Authorization: Bearer <ingest key>" (unauthenticated ingest is accepted only from loopback)', 'unauthorized')
+  }
+
+  async function readBody(req: FastifyRequest): Promise<Buffer> {
+    const body = req.body as Buffer | undefined
+    if (!body || body.length === 0) throw new Refusal(400, 'empty request body: expected an ExportTraceServiceRequest', 'empty')
+    const encoding = String(req.headers['content-encoding'] ?? 'identity').toLowerCase()
+    if (encoding === 'identity') return body
+    if (encoding !== 'gzip') throw new Refusal(415, `unsupported Content-Encoding "${encoding}": use gzip or none`, 'encoding')
+    try {
+      return await inflate(body, { maxOutputLength: settings.maxInflatedBytes })
+    } catch (err) {
+      if ((err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') {
+        throw new Refusal(413, `decompressed body exceeds the limit of ${settings.maxInflatedBytes} bytes; send smaller batches`, 'too_large')
+      }
+      throw new Refusal(400, `invalid gzip body: ${(err as Error).message}`, 'bad_gzip')
+    }
+  }
+
+  app.post('/v1/traces', async (req, reply) => {
+    const type = mediaType(req)
+    try {
+      if (type !== PROTOBUF && type !== JSON_TYPE) {
+        throw new Refusal(415, `unsupported Content-Type "${type || '(none)'}": use ${PROTOBUF} or ${JSON_TYPE}`, 'content_type')
+      }
+      const ctx = tenantContext(req)
+      const body = await readBody(req)
+      let request
+      try {
+        request = type === PROTOBUF ? decodeProtobuf(body) : decodeJson(body.toString('utf8'))
+      } catch (err) {
+        if (err instanceof OtlpDecodeError) throw new Refusal(400, err.message, 'malformed')
+        throw err
+      }
+      const { rows, rejected, errors } = normalizer.normalize(request, ctx)
+      if (rejected > 0) metrics.spansRefused.inc({ reason: 'invalid' }, rejected)
+      try {
+        await writer.write(rows)
+      } catch (err) {
+        metrics.spansRefused.inc({ reason: err instanceof WriterBusyError ? 'backpressure' : 'unavailable' }, rows.length)
+        if (err instanceof WriterBusyError) throw new Refusal(429, 'ingest buffer is full; retry after the given delay', 'backpressure', err.retryAfterSeconds)
+        if (err instanceof WriterUnavailableError) throw new Refusal(503, `${err.message}; retry after the given delay`, 'unavailable', err.retryAfterSeconds)
+        throw err
+      }
+      countAccepted(rows)
+      const partial = rejected > 0 ? { rejectedSpans: rejected, errorMessage: errors.join('; ') } : undefined
+      if (type === PROTOBUF) return reply.type(PROTOBUF).send(Buffer.from(encodeResponseProtobuf(partial)))
+      return reply.type(JSON_TYPE).send(partial ? { partialSuccess: { rejectedSpans: String(partial.rejectedSpans), errorMessage: partial.errorMessage } } : {})
+    } catch (err) {
+      if (err instanceof Refusal) return refuse(req, reply, err)
+      throw err
+    }
+  })
+
+  function countAccepted(rows: { tenant_id: string }[]): void {
+    const perTenant = new Map<string, number>()
+    for (const r of rows) perTenant.set(r.tenant_id, (perTenant.get(r.tenant_id) ?? 0) + 1)
+    for (const [tenant, n] of perTenant) metrics.spansAccepted.inc({ tenant }, n)
+  }
+
+  function refuse(req: FastifyRequest, reply: FastifyReply, refusal: Refusal) {
+    metrics.requestsRefused.inc({ reason: refusal.reason })
+    if (refusal.retryAfterSeconds !== undefined) reply.header('retry-after', String(refusal.retryAfterSeconds))
+    const code = grpcCodeFor(refusal.status)
+    reply.code(refusal.status)
+    if (mediaType(req) === PROTOBUF) return reply.type(PROTOBUF).send(Buffer.from(encodeStatus(code, refusal.message)))
+    return reply.type(JSON_TYPE).send({ code, message: refusal.message })
+  }
+}
+
+function mediaType(req: FastifyRequest): string {
+  return String(req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase()
+}
