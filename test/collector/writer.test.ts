@@ -1,0 +1,69 @@
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { pino } from 'pino'
+import { afterAll, describe, expect, it } from 'vitest'
+import { collectorConfigSchema, storageConfigSchema } from '../../collector/config.ts'
+import { createCollectorMetrics } from '../../collector/metrics.ts'
+import type { SpanRow } from '../../collector/storage/span-row.ts'
+import { openStore, type Store } from '../../collector/storage/store.ts'
+import { SpanWriter, WriterBusyError, WriterUnavailableError } from '../../collector/storage/writer.ts'
+import { spanRow } from '../helpers/span-row.ts'
+
+const store = await openStore(storageConfigSchema.parse({ path: mkdtempSync(join(tmpdir(), 'loopgate-writer-')) }))
+afterAll(() => store.close())
+const logger = pino({ level: 'silent' })
+const writerOptions = (o: Partial<ReturnType<typeof collectorConfigSchema.parse>['writer']> = {}) => ({ ...collectorConfigSchema.parse({}).writer, ...o })
+
+async function count(traceIdPrefix: string): Promise<number> {
+  const rs = await store.client.query({
+    query: `SELECT count() AS n FROM ${store.table('spans')} WHERE startsWith(TraceId, {p:String})`,
+    query_params: { p: traceIdPrefix },
+    format: 'JSONEachRow',
+  })
+  return Number((await rs.json<{ n: string }>())[0]!.n)
+}
+
+const rows = (prefix: string, n: number): SpanRow[] =>
+  Array.from({ length: n }, (_, i) => spanRow({ TraceId: `${prefix}${String(i).padStart(32 - prefix.length, '0')}` }))
+
+describe('SpanWriter (group commit)', () => {
+  it('groups concurrent requests into few INSERTs and acknowledges each only after its rows are stored', async () => {
+    const metrics = createCollectorMetrics()
+    const writer = new SpanWriter(store, writerOptions({ lingerMs: 20 }), metrics, logger)
+    const requests = Array.from({ length: 40 }, (_, i) => writer.write(rows(`a${String(i).padStart(2, '0')}`, 25)))
+    await Promise.all(requests)
+    expect(await count('a')).toBe(1000)
+    const inserts = (await metrics.insertRows.get()).values.find((v) => v.metricName?.endsWith('_count'))!.value
+    expect(inserts).toBeLessThanOrEqual(3)
+    expect(writer.pending).toBe(0)
+  })
+
+  it('refuses with a retry delay when the buffer is full, and stores what it accepted', async () => {
+    const writer = new SpanWriter(store, writerOptions({ maxPendingRows: 100, maxBatchRows: 100, lingerMs: 50 }), createCollectorMetrics(), logger)
+    const first = writer.write(rows('b1', 80))
+    const refused = writer.write(rows('b2', 40))
+    await expect(refused).rejects.toBeInstanceOf(WriterBusyError)
+    await expect(refused).rejects.toMatchObject({ retryAfterSeconds: expect.any(Number) })
+    await first
+    expect(await count('b1')).toBe(80)
+    expect(await count('b2')).toBe(0)
+  })
+
+  it('isolates a request whose rows the store refuses from the others in its batch', async () => {
+    const writer = new SpanWriter(store, writerOptions({ lingerMs: 30 }), createCollectorMetrics(), logger)
+    const bad = spanRow({ TraceId: 'c2'.padEnd(32, '0'), Timestamp: 'not a time' })
+    const results = await Promise.allSettled([writer.write(rows('c1', 10)), writer.write([bad]), writer.write(rows('c3', 10))])
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled'])
+    expect((results[1] as PromiseRejectedResult).reason).toBeInstanceOf(WriterUnavailableError)
+    expect(await count('c1')).toBe(10)
+    expect(await count('c3')).toBe(10)
+  })
+
+  it('answers unavailable when ClickHouse fails, without losing the pending count', async () => {
+    const broken: Store = { ...store, table: () => 'loopgate.no_such_table' }
+    const writer = new SpanWriter(broken, writerOptions({ lingerMs: 0 }), createCollectorMetrics(), logger)
+    await expect(writer.write(rows('d', 5))).rejects.toBeInstanceOf(WriterUnavailableError)
+    expect(writer.pending).toBe(0)
+  })
+})
