@@ -1,4 +1,4 @@
-import Fastify from 'fastify'
+import Fastify, { LogController } from 'fastify'
 import type { Logger } from 'pino'
 import { KeyRing } from './auth.ts'
 import type { CollectorSettings, StorageSettings, TenantAccess } from './config.ts'
@@ -39,7 +39,11 @@ export async function start(options: CollectorOptions): Promise<RunningCollector
     logger,
   }
 
-  const app = Fastify({ loggerInstance: logger, disableRequestLogging: true, bodyLimit: options.collector.maxBodyBytes })
+  const app = Fastify({
+    loggerInstance: logger,
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: options.collector.maxBodyBytes,
+  })
   app.get('/healthz', async () => ({ ok: true }))
   app.get('/metrics', async (_req, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()))
   await app.register(async (scope) => registerOtlpReceiver(scope, deps))

@@ -1,0 +1,31 @@
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { pino } from 'pino'
+import { collectorConfigSchema, storageConfigSchema, type TenantAccess } from '../../collector/config.ts'
+import { start, type RunningCollector } from '../../collector/index.ts'
+
+export const ADMIN_TOKEN = 'admin-token-0123456789abcdef'
+
+export interface TestCollector extends RunningCollector {
+  dataDir: string
+}
+
+/** A real collector on a fresh (or given) chDB directory and a free port. */
+export async function startTestCollector(options: {
+  dataDir?: string
+  tenants?: TenantAccess[]
+  collector?: Record<string, unknown>
+  trustedIngestTokens?: string[]
+} = {}): Promise<TestCollector> {
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'loopgate-collector-'))
+  const running = await start({
+    collector: collectorConfigSchema.parse({ port: 0, ...options.collector }),
+    storage: storageConfigSchema.parse({ path: dataDir }),
+    tenants: options.tenants ?? [],
+    adminToken: ADMIN_TOKEN,
+    trustedIngestTokens: options.trustedIngestTokens,
+    logger: pino({ level: process.env.LOG_LEVEL ?? 'silent' }),
+  })
+  return { ...running, dataDir }
+}
