@@ -2,6 +2,7 @@ import type { Logger } from 'pino'
 import type { KeyRing } from './auth.ts'
 import type { CollectorSettings } from './config.ts'
 import type { CollectorMetrics } from './metrics.ts'
+import type { SpanRow } from './storage/span-row.ts'
 import type { Store } from './storage/store.ts'
 import type { SpanWriter } from './storage/writer.ts'
 
@@ -15,4 +16,5 @@ export interface CollectorDeps {
   trustedIngestTokens: Set<string>
   metrics: CollectorMetrics
   logger: Logger
+  onStored?: (rows: SpanRow[]) => void | Promise<void>
 }

@@ -4,3 +4,4 @@
  */
 export { start, type CollectorOptions, type RunningCollector } from './server.ts'
 export type * from './api/types.ts'
+export type { SpanRow as StoredSpan } from './storage/span-row.ts'

@@ -7,6 +7,7 @@ import { createCollectorMetrics } from './metrics.ts'
 import { registerOtlpReceiver } from './otlp/receiver.ts'
 import { registerQueryApi } from './api/index.ts'
 import { openStore } from './storage/store.ts'
+import type { SpanRow } from './storage/span-row.ts'
 import { SpanWriter } from './storage/writer.ts'
 
 export interface CollectorOptions {
@@ -17,6 +18,8 @@ export interface CollectorOptions {
   /** Extra ingest tokens trusted to name a span's tenant (e.g. the in-process gateway's). */
   trustedIngestTokens?: string[]
   logger: Logger
+  /** Called after each request's spans are stored (e.g. to enqueue evaluations); failures are logged, never refuse ingest. */
+  onStored?: (rows: SpanRow[]) => void | Promise<void>
 }
 
 export interface RunningCollector {
@@ -37,6 +40,7 @@ export async function start(options: CollectorOptions): Promise<RunningCollector
     trustedIngestTokens: new Set([...(options.trustedIngestTokens ?? []), ...(options.adminToken ? [options.adminToken] : [])]),
     metrics,
     logger,
+    onStored: options.onStored,
   }
 
   const app = Fastify({

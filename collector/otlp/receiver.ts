@@ -95,6 +95,7 @@ export async function registerOtlpReceiver(app: FastifyInstance, deps: Collector
         throw err
       }
       countAccepted(rows)
+      if (deps.onStored && rows.length > 0) notifyStored(rows)
       const partial = rejected > 0 ? { rejectedSpans: rejected, errorMessage: errors.join('; ') } : undefined
       if (type === PROTOBUF) return reply.type(PROTOBUF).send(Buffer.from(encodeResponseProtobuf(partial)))
       return reply.type(JSON_TYPE).send(partial ? { partialSuccess: { rejectedSpans: String(partial.rejectedSpans), errorMessage: partial.errorMessage } } : {})
@@ -103,6 +104,12 @@ export async function registerOtlpReceiver(app: FastifyInstance, deps: Collector
       throw err
     }
   })
+
+  function notifyStored(rows: Parameters<NonNullable<CollectorDeps['onStored']>>[0]): void {
+    Promise.resolve()
+      .then(() => deps.onStored!(rows))
+      .catch((err) => deps.logger.error({ err }, 'onStored hook failed'))
+  }
 
   function countAccepted(rows: { tenant_id: string }[]): void {
     const perTenant = new Map<string, number>()

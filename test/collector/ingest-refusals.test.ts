@@ -1,5 +1,6 @@
 import { gzipSync } from 'node:zlib'
 import { afterAll, describe, expect, it } from 'vitest'
+import { json } from '../helpers/http.ts'
 import { startTestCollector } from '../helpers/collector.ts'
 
 const collector = await startTestCollector({
@@ -8,38 +9,38 @@ const collector = await startTestCollector({
 })
 afterAll(() => collector.close())
 
-const post = (body: BodyInit, headers: Record<string, string>) =>
+const post = (body: string | Uint8Array, headers: Record<string, string>) =>
   fetch(`${collector.url}/v1/traces`, { method: 'POST', body, headers })
 
 describe('OTLP receiver refusals', () => {
   it('answers 415 with the accepted types for another content type', async () => {
     const res = await post('hello', { 'content-type': 'text/plain' })
     expect(res.status).toBe(415)
-    expect((await res.json()).message).toMatch(/application\/x-protobuf or application\/json/)
+    expect((await json(res)).message).toMatch(/application\/x-protobuf or application\/json/)
   })
 
   it('answers 415 for an unsupported content encoding', async () => {
     const res = await post('{}', { 'content-type': 'application/json', 'content-encoding': 'br' })
     expect(res.status).toBe(415)
-    expect((await res.json()).message).toMatch(/Content-Encoding "br"/)
+    expect((await json(res)).message).toMatch(/Content-Encoding "br"/)
   })
 
   it('answers 401 for an unknown ingest key, naming the header to send', async () => {
     const res = await post('{}', { 'content-type': 'application/json', authorization: 'Bearer nope-nope-nope' })
     expect(res.status).toBe(401)
-    expect((await res.json()).message).toMatch(/unknown ingest key/)
+    expect((await json(res)).message).toMatch(/unknown ingest key/)
   })
 
   it('answers 413 over the body limit and for a gzip bomb', async () => {
     const big = await post(Buffer.alloc(2 * 1024 * 1024, 0x20), { 'content-type': 'application/json' })
     expect(big.status).toBe(413)
-    expect((await big.json()).message).toMatch(/exceeds the limit of 1048576 bytes/)
+    expect((await json(big)).message).toMatch(/exceeds the limit of 1048576 bytes/)
 
     const bomb = gzipSync(Buffer.alloc(64 * 1024 * 1024, 0x20)) // ~64 KiB on the wire
     expect(bomb.length).toBeLessThan(1024 * 1024)
     const res = await post(bomb, { 'content-type': 'application/json', 'content-encoding': 'gzip' })
     expect(res.status).toBe(413)
-    expect((await res.json()).message).toMatch(/decompressed body exceeds/)
+    expect((await json(res)).message).toMatch(/decompressed body exceeds/)
   })
 
   it('answers 400 for an empty body and for broken gzip, as google.rpc.Status in protobuf', async () => {

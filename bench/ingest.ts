@@ -1,0 +1,94 @@
+/**
+ * Ingest benchmark: OTLP protobuf over loopback into a collector process at steady concurrency,
+ * then the same rows inserted straight into the store, in one run.
+ *   node bin/run-ts.mjs bench/ingest.ts [--seconds 10] [--concurrency 8] [--spans 512]
+ */
+import { spawn } from 'node:child_process'
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { parseArgs } from 'node:util'
+import { pino } from 'pino'
+import { Agent, request } from 'undici'
+import { storageConfigSchema } from '../collector/config.ts'
+import { Normalizer } from '../collector/normalize/index.ts'
+import { decodeProtobuf } from '../collector/otlp/decode.ts'
+import { createStorageClient } from '../collector/storage/client.ts'
+import { openStore } from '../collector/storage/store.ts'
+import { gatewaySpanPayloads } from './payloads.ts'
+
+const { values: args } = parseArgs({ options: { seconds: { type: 'string', default: '10' }, concurrency: { type: 'string', default: '8' }, spans: { type: 'string', default: '512' } } })
+const seconds = Number(args.seconds)
+const concurrency = Number(args.concurrency)
+const spansPerPayload = Number(args.spans)
+const port = 14318 + Math.floor(Math.random() * 1000)
+const dir = mkdtempSync(join(tmpdir(), 'loopgate-bench-ingest-'))
+writeFileSync(join(dir, 'loopgate.yaml'), `logLevel: warn\nclickhouse:\n  path: ${dir}/clickhouse\ncollector:\n  port: ${port}\n`)
+
+console.log(`building ${64} payloads of ${spansPerPayload} spans…`)
+const payloads = await gatewaySpanPayloads(64, spansPerPayload)
+console.log(`payload size ≈ ${(payloads[0]!.length / 1024).toFixed(0)} KiB (${(payloads[0]!.length / spansPerPayload).toFixed(0)} B/span)`)
+
+// 1. Through the collector (its own process, as in production).
+const child = spawn(process.execPath, [join(import.meta.dirname, '../bin/loopgate.mjs'), 'collector', '--config', join(dir, 'loopgate.yaml')], { stdio: ['ignore', 'inherit', 'inherit'] })
+const url = `http://127.0.0.1:${port}`
+for (let i = 0; ; i++) {
+  if (i > 300) throw new Error('collector did not start')
+  if (await fetch(`${url}/healthz`).then((r) => r.ok, () => false)) break
+  await new Promise((r) => setTimeout(r, 100))
+}
+const agent = new Agent({ connections: concurrency, pipelining: 1 })
+let acked = 0
+let refused = 0
+let requests = 0
+const latencies: number[] = []
+const deadline = performance.now() + seconds * 1000
+const started = performance.now()
+await Promise.all(
+  Array.from({ length: concurrency }, async (_, worker) => {
+    for (let i = worker; performance.now() < deadline; i += concurrency) {
+      const t = performance.now()
+      const res = await request(`${url}/v1/traces`, { method: 'POST', dispatcher: agent, headers: { 'content-type': 'application/x-protobuf' }, body: payloads[i % payloads.length] })
+      await res.body.arrayBuffer()
+      requests++
+      latencies.push(performance.now() - t)
+      if (res.statusCode === 200) acked += spansPerPayload
+      else refused += spansPerPayload
+    }
+  }),
+)
+const httpSeconds = (performance.now() - started) / 1000
+await agent.close()
+child.kill('SIGTERM')
+await new Promise((r) => child.once('exit', r))
+
+const reader = await createStorageClient(storageConfigSchema.parse({ path: `${dir}/clickhouse` }))
+const stored = Number((await (await reader.query({ query: 'SELECT count() AS n FROM loopgate.spans', format: 'JSONEachRow' })).json<{ n: string }>())[0]!.n)
+await reader.close()
+
+// 2. The same rows straight into a store (decode + normalize done beforehand, not timed).
+const direct = await openStore(storageConfigSchema.parse({ path: `${dir}/direct` }))
+const normalizer = new Normalizer()
+const rows = payloads.flatMap((p) => normalizer.normalize(decodeProtobuf(p), { tenantId: 'default', trustTenantAttribute: true }).rows)
+const batch = Buffer.from(rows.map((r) => JSON.stringify(r)).join('\n') + '\n')
+let directRows = 0
+const directStart = performance.now()
+while (performance.now() - directStart < Math.min(seconds, 10) * 1000) {
+  await direct.insertJsonLines(direct.table('spans'), batch)
+  directRows += rows.length
+}
+const directPerSecond = directRows / ((performance.now() - directStart) / 1000)
+await direct.close()
+
+latencies.sort((a, b) => a - b)
+const q = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))]!.toFixed(1)
+const viaHttp = acked / httpSeconds
+console.log(`
+ingest benchmark (${seconds}s, concurrency ${concurrency}, ${spansPerPayload} spans/request)
+  through collector : ${viaHttp.toFixed(0)} spans/s   (${requests} requests, p50 ${q(0.5)} ms, p99 ${q(0.99)} ms, refused ${refused} spans)
+  acknowledged      : ${acked}
+  stored            : ${stored}   ${stored === acked ? '(equal: none lost)' : `(MISMATCH: ${stored - acked})`}
+  direct insert     : ${directPerSecond.toFixed(0)} rows/s (pre-serialized JSONEachRow, ${rows.length} rows per INSERT)
+  ratio             : ${(viaHttp / directPerSecond).toFixed(2)} of a direct insert`)
+pino().flush()
+process.exit(stored === acked ? 0 : 1)

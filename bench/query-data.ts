@@ -1,0 +1,51 @@
+import type { Store } from '../collector/storage/store.ts'
+
+/**
+ * Fills `spans` in-engine (INSERT … SELECT FROM numbers) with agent-like data: sessions of
+ * 20 spans in 4 traces of 5, one LLM call per trace, across `tenants` tenants and `days` days.
+ * The materialized views (trace index, sessions, hourly usage) fill as they would from ingest.
+ */
+export async function generateSpans(store: Store, o: { spans: number; tenants: number; days: number }): Promise<void> {
+  const chunk = 2_000_000
+  for (let offset = 0; offset < o.spans; offset += chunk) {
+    await store.client.command({
+      query: `INSERT INTO ${store.table('spans')}
+        (Timestamp, TraceId, SpanId, ParentSpanId, SpanName, SpanKind, ServiceName, ResourceAttributes, SpanAttributes, Duration,
+         StatusCode, tenant_id, session_id, user_id, operation, span_type, convention, provider, request_model, response_model,
+         route, target, routing_version, input_tokens, output_tokens, cost_usd, cost_source, is_error, billable)
+      SELECT
+        toDateTime64(now(), 9) - toIntervalSecond((session * 7919) % ({days:UInt32} * 86400)) + toIntervalMillisecond(pos * 150) AS Timestamp,
+        lower(concat(hex(cityHash64(trace, 'a')), hex(cityHash64(trace, 'b')))) AS TraceId,
+        lower(hex(cityHash64(n))) AS SpanId,
+        if(pos % 5 = 0, '', lower(hex(cityHash64(n - pos % 5)))) AS ParentSpanId,
+        ['agent.turn', 'chat', 'execute_tool search', 'retrieve documents', 'chat'][pos % 5 + 1] AS SpanName,
+        if(pos % 5 IN (1, 4), 'Client', 'Internal') AS SpanKind,
+        'support-agent' AS ServiceName,
+        map('service.name', 'support-agent') AS ResourceAttributes,
+        map('session.id', session_id, 'gen_ai.request.model', request_model) AS SpanAttributes,
+        toUInt64(50000000 + (n % 997) * 1000000) AS Duration,
+        if(n % 97 = 0, 'Error', 'Unset') AS StatusCode,
+        concat('tenant-', toString(session % {tenants:UInt32})) AS tenant_id,
+        concat('session-', toString(session)) AS session_id,
+        concat('user-', toString(session % 5000)) AS user_id,
+        ['invoke_agent', 'chat', 'execute_tool', 'retrieval', 'chat'][pos % 5 + 1] AS operation,
+        ['agent', 'llm', 'tool', 'retrieval', 'llm'][pos % 5 + 1] AS span_type,
+        'genai' AS convention,
+        ['openai', 'anthropic'][n % 2 + 1] AS provider,
+        ['gpt-4o-mini', 'claude-3-5-haiku'][n % 2 + 1] AS request_model,
+        request_model AS response_model,
+        ['support', 'search', 'summarize'][session % 3 + 1] AS route,
+        concat(provider, '/', request_model) AS target,
+        '7' AS routing_version,
+        if(span_type = 'llm', 400 + n % 1200, 0) AS input_tokens,
+        if(span_type = 'llm', 50 + n % 400, 0) AS output_tokens,
+        CAST(input_tokens * 150 + output_tokens * 600 AS Decimal(38, 12)) / 1000000000 AS cost_usd, -- $0.15 / $0.60 per 1M tokens, exact
+        if(span_type = 'llm', 'computed', 'none') AS cost_source,
+        toUInt8(n % 97 = 0) AS is_error,
+        toUInt8(span_type = 'llm') AS billable
+      FROM (SELECT number AS n, intDiv(number, 5) AS trace, intDiv(number, 20) AS session, number % 20 AS pos
+            FROM numbers({offset:UInt64}, {count:UInt64}))`,
+      query_params: { days: o.days, tenants: o.tenants, offset, count: Math.min(chunk, o.spans - offset) },
+    })
+  }
+}

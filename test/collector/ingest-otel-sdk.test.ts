@@ -1,0 +1,140 @@
+import { SpanKind, SpanStatusCode, context, trace, type Tracer } from '@opentelemetry/api'
+import { OTLPTraceExporter as ProtoExporter } from '@opentelemetry/exporter-trace-otlp-proto'
+import { OTLPTraceExporter as JsonExporter } from '@opentelemetry/exporter-trace-otlp-http'
+import { resourceFromAttributes } from '@opentelemetry/resources'
+import { BasicTracerProvider, SimpleSpanProcessor, type SpanExporter } from '@opentelemetry/sdk-trace-base'
+import { afterAll, describe, expect, it } from 'vitest'
+import { storageConfigSchema } from '../../collector/config.ts'
+import { createStorageClient } from '../../collector/storage/client.ts'
+import { json } from '../helpers/http.ts'
+import { startTestCollector, type TestCollector } from '../helpers/collector.ts'
+
+const tenants = [{ id: 'acme', ingestKeys: ['acme-ingest-key-1'], readKeys: [] }]
+let collector: TestCollector = await startTestCollector({ tenants })
+// The same chDB directory from the test's side (one engine per process, shared by both clients).
+const reader = await createStorageClient(storageConfigSchema.parse({ path: collector.dataDir }))
+afterAll(async () => {
+  await collector.close()
+  await reader.close()
+})
+
+function tracerFor(exporter: SpanExporter): { tracer: Tracer; provider: BasicTracerProvider } {
+  const provider = new BasicTracerProvider({
+    resource: resourceFromAttributes({ 'service.name': 'support-agent' }),
+    spanProcessors: [new SimpleSpanProcessor(exporter)],
+  })
+  return { tracer: provider.getTracer('agent', '1.0.0'), provider }
+}
+
+/** An agent turn: plan → LLM call → tool, as an instrumented framework emits it. */
+function agentTurn(tracer: Tracer, sessionId: string): string {
+  const root = tracer.startSpan('agent.turn', { kind: SpanKind.INTERNAL, attributes: { 'session.id': sessionId, 'user.id': 'user-7' } })
+  const ctx = trace.setSpan(context.active(), root)
+  const llm = tracer.startSpan('chat gpt-4o-mini', {
+    kind: SpanKind.CLIENT,
+    attributes: {
+      'gen_ai.operation.name': 'chat',
+      'gen_ai.provider.name': 'openai',
+      'gen_ai.request.model': 'gpt-4o-mini',
+      'gen_ai.response.model': 'gpt-4o-mini-2024-07-18',
+      'gen_ai.usage.input_tokens': 1200,
+      'gen_ai.usage.output_tokens': 300,
+      'my.custom.attribute': 'kept',
+    },
+  }, ctx)
+  llm.end()
+  const tool = tracer.startSpan('execute_tool lookup_order', { attributes: { 'gen_ai.operation.name': 'execute_tool', 'gen_ai.tool.name': 'lookup_order' } }, ctx)
+  tool.setStatus({ code: SpanStatusCode.ERROR, message: 'order not found' })
+  tool.end()
+  root.end()
+  return root.spanContext().traceId
+}
+
+async function spansOf(traceId: string) {
+  const rs = await reader.query({
+    query: `SELECT SpanName, ParentSpanId, tenant_id, session_id, user_id, span_type, provider, request_model, response_model,
+              input_tokens, output_tokens, toString(cost_usd) AS cost, cost_source, is_error, StatusMessage, ServiceName, ScopeName,
+              SpanAttributes['my.custom.attribute'] AS custom, Duration
+            FROM loopgate.spans WHERE TraceId = {t:String} ORDER BY Timestamp`,
+    query_params: { t: traceId },
+    format: 'JSONEachRow',
+  })
+  return rs.json<Record<string, string | number>>()
+}
+
+describe('ingest from the real OpenTelemetry SDK', () => {
+  it.each([
+    ['protobuf', (url: string) => new ProtoExporter({ url: `${url}/v1/traces`, headers: { Authorization: 'Bearer acme-ingest-key-1' } })],
+    ['JSON', (url: string) => new JsonExporter({ url: `${url}/v1/traces`, headers: { Authorization: 'Bearer acme-ingest-key-1' } })],
+  ])('stores an agent trace exported as %s, normalized and attributed to the key\'s tenant', async (_name, makeExporter) => {
+    const { tracer, provider } = tracerFor(makeExporter(collector.url))
+    const traceId = agentTurn(tracer, 'sess-1')
+    await provider.forceFlush()
+    await provider.shutdown()
+
+    const rows = await spansOf(traceId)
+    expect(rows).toHaveLength(3)
+    for (const r of rows) {
+      expect(r.tenant_id).toBe('acme')
+      expect(r.session_id).toBe('sess-1') // propagated from the root to every span of the trace
+      expect(r.user_id).toBe('user-7')
+      expect(r.ServiceName).toBe('support-agent')
+    }
+    const llm = rows.find((r) => r.SpanName === 'chat gpt-4o-mini')!
+    expect(llm).toMatchObject({ span_type: 'llm', provider: 'openai', request_model: 'gpt-4o-mini', response_model: 'gpt-4o-mini-2024-07-18', custom: 'kept' })
+    expect(Number(llm.input_tokens)).toBe(1200)
+    expect(Number(llm.output_tokens)).toBe(300)
+    expect(llm.cost_source).toBe('computed')
+    expect(Number(llm.cost)).toBeGreaterThan(0)
+    const tool = rows.find((r) => r.SpanName === 'execute_tool lookup_order')!
+    expect(Number(tool.is_error)).toBe(1)
+    expect(tool.StatusMessage).toBe('order not found')
+  })
+
+  it('keeps the valid spans of a batch and reports the rejected ones as partial success', async () => {
+    const span = (spanId: string) => ({ traceId: 'ab'.repeat(16), spanId, name: `s-${spanId}`, kind: 1, startTimeUnixNano: '1700000000000000000', endTimeUnixNano: '1700000000100000000' })
+    const body = { resourceSpans: [{ resource: { attributes: [] }, scopeSpans: [{ scope: { name: 't' }, spans: [span('0102030405060708'), span('0102')] }] }] }
+    const res = await fetch(`${collector.url}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
+    expect(res.status).toBe(200)
+    const answer = await json(res)
+    expect(Number(answer.partialSuccess.rejectedSpans)).toBe(1)
+    expect(answer.partialSuccess.errorMessage).toMatch(/span/i)
+    const rows = await spansOf('ab'.repeat(16))
+    expect(rows.map((r) => r.SpanName)).toEqual(['s-0102030405060708'])
+    expect(rows[0]!.tenant_id).toBe('default') // unauthenticated loopback ingest
+  })
+
+  it('answers 400 with a reason for a truncated protobuf and for invalid JSON, and stays up', async () => {
+    const exporterBody = await (async () => {
+      let captured: Uint8Array | undefined
+      const server = await import('node:http').then(({ createServer }) => createServer((req, res) => {
+        const chunks: Buffer[] = []
+        req.on('data', (c) => chunks.push(c)).on('end', () => { captured = Buffer.concat(chunks); res.end() })
+      }))
+      await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+      const port = (server.address() as { port: number }).port
+      const { tracer, provider } = tracerFor(new ProtoExporter({ url: `http://127.0.0.1:${port}/v1/traces` }))
+      agentTurn(tracer, 'sess-x')
+      await provider.shutdown()
+      server.close()
+      return captured!
+    })()
+    const truncated = await fetch(`${collector.url}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/x-protobuf' }, body: exporterBody.subarray(0, exporterBody.length - 7) })
+    expect(truncated.status).toBe(400)
+    const invalid = await fetch(`${collector.url}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"resourceSpans": [' })
+    expect(invalid.status).toBe(400)
+    expect((await json(invalid)).message).toMatch(/JSON/)
+    expect((await fetch(`${collector.url}/healthz`)).status).toBe(200)
+  })
+
+  it('keeps acknowledged spans across a restart on the same data directory', async () => {
+    const { tracer, provider } = tracerFor(new ProtoExporter({ url: `${collector.url}/v1/traces` }))
+    const traceId = agentTurn(tracer, 'sess-restart')
+    await provider.shutdown()
+    expect(await spansOf(traceId)).toHaveLength(3)
+
+    await collector.close()
+    collector = await startTestCollector({ tenants, dataDir: collector.dataDir })
+    expect(await spansOf(traceId)).toHaveLength(3)
+  })
+})
