@@ -1,5 +1,37 @@
-// PLACEHOLDER — replaced by the query API work (sessions, traces, chargeback, scores, route stats, decisions).
 import type { FastifyInstance } from 'fastify'
 import type { CollectorDeps } from '../deps.ts'
+import { installAuth } from './caller.ts'
+import { registerChargeback } from './chargeback.ts'
+import { registerDecisions } from './decisions.ts'
+import { installErrorHandler } from './errors.ts'
+import { registerOpenApi, registerOpenApiJson } from './openapi.ts'
+import { registerRouteStats } from './route-stats.ts'
+import { registerScores } from './scores.ts'
+import { registerSessions } from './sessions.ts'
+import { registerTenants } from './tenants.ts'
+import { registerTraces } from './traces.ts'
 
-export async function registerQueryApi(_app: FastifyInstance, _deps: CollectorDeps): Promise<void> {}
+/**
+ * The query API under /api: one small module per resource. Requests are validated with zod in
+ * the handlers (so a 400 names the field); the routes' JSON schemas only describe them for OpenAPI.
+ */
+export async function registerQueryApi(app: FastifyInstance, deps: CollectorDeps): Promise<void> {
+  await app.register(
+    async (api) => {
+      api.setValidatorCompiler(() => (data) => ({ value: data }))
+      api.removeContentTypeParser('text/plain') // bodies are JSON only; anything else is a 415
+      installErrorHandler(api, deps.logger)
+      installAuth(api, deps.keys)
+      await registerOpenApi(api)
+      registerOpenApiJson(api)
+      registerTraces(api, deps)
+      registerSessions(api, deps)
+      registerChargeback(api, deps)
+      registerScores(api, deps)
+      registerRouteStats(api, deps)
+      registerDecisions(api, deps)
+      registerTenants(api, deps)
+    },
+    { prefix: '/api' },
+  )
+}

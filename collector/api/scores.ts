@@ -1,0 +1,183 @@
+import { createHash, randomUUID } from 'node:crypto'
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import { z } from 'zod'
+import type { CollectorDeps } from '../deps.ts'
+import { TenantScope, callerOf } from './caller.ts'
+import { ApiError } from './errors.ts'
+import { findScores } from './score-store.ts'
+import { resolveScoreTargets } from './score-targets.ts'
+import { nowNs, parseTime } from './time.ts'
+import type { PostScoresResult, Score, ScoreDataType } from './types.ts'
+import { jsonSchema, limit, name, parse, spanId, time, traceId } from './validate.ts'
+
+const text = (max: number) => z.string().max(max)
+
+export const scoreInput = z.object({
+  score_id: z.string().regex(/^[A-Za-z0-9._:-]{1,128}$/, 'expected 1–128 characters of [A-Za-z0-9._:-]').optional(),
+  tenant_id: name(128).optional(),
+  trace_id: traceId.optional(),
+  span_id: spanId.optional(),
+  session_id: name().optional(),
+  route: text(256).optional(),
+  target: text(256).optional(),
+  name: name(128),
+  version: text(64).optional(),
+  source: z.enum(['evaluator', 'human', 'api']).optional(),
+  data_type: z.enum(['numeric', 'boolean', 'categorical', 'comment']).optional(),
+  value: z.union([z.number().finite(), z.boolean()]).optional(),
+  label: text(1024).optional(),
+  reason: text(32_768).optional(),
+  comment: text(32_768).optional(),
+  status: z.enum(['ok', 'failed']).optional(),
+})
+type ScoreInputParsed = z.output<typeof scoreInput>
+
+const MAX_BATCH = 5_000
+const batch = z.array(scoreInput).min(1).max(MAX_BATCH)
+const batchObject = z.object({ scores: batch })
+/** For the OpenAPI description; parsing picks the shape first so errors name the right field. */
+const postBody = z.union([scoreInput, batch, batchObject])
+
+function parseBody(body: unknown): { inputs: ScoreInputParsed[]; batched: boolean } {
+  if (Array.isArray(body)) return { inputs: parse(batch, body, 'body'), batched: true }
+  if (body && typeof body === 'object' && 'scores' in body) {
+    const parsed = parse(batchObject, body, 'body')
+    return { inputs: parsed.scores, batched: true }
+  }
+  return { inputs: [parse(scoreInput, body, 'body')], batched: false }
+}
+
+const listQuery = z.object({
+  trace_id: traceId.optional(),
+  span_id: spanId.optional(),
+  session_id: name().optional(),
+  name: name(128).optional(),
+  route: name().optional(),
+  target: name().optional(),
+  source: z.enum(['evaluator', 'human', 'api']).optional(),
+  tenant: name(128).optional(),
+  from: time.optional().describe('created at or after'),
+  to: time.optional().describe('created at or before'),
+  limit: limit(10_000, 100),
+})
+
+function dataTypeOf(s: ScoreInputParsed, field: string): ScoreDataType {
+  if (s.data_type) return s.data_type
+  if (typeof s.value === 'boolean') return 'boolean'
+  if (typeof s.value === 'number') return 'numeric'
+  if (s.label) return 'categorical'
+  if (s.reason ?? s.comment) return 'comment'
+  throw new ApiError(400, `invalid body field "${field}": give a value, a label or a comment`, field)
+}
+
+function valueOf(s: ScoreInputParsed, type: ScoreDataType, field: string): number {
+  const f = `${field}value`
+  if (type === 'boolean') {
+    if (s.value === true || s.value === 1) return 1
+    if (s.value === false || s.value === 0) return 0
+    throw new ApiError(400, `invalid body field "${f}": a boolean score needs true/false (or 1/0)`, f)
+  }
+  if (type === 'numeric') {
+    if (typeof s.value !== 'number') throw new ApiError(400, `invalid body field "${f}": a numeric score needs a number`, f)
+    return s.value
+  }
+  if (type === 'categorical' && !s.label) throw new ApiError(400, `invalid body field "${field}label": a categorical score needs a label`, `${field}label`)
+  return typeof s.value === 'number' ? s.value : s.value === true ? 1 : 0
+}
+
+const sha = (parts: string[]) => createHash('sha256').update(parts.join('\u0000')).digest('hex').slice(0, 32)
+
+/** Stored form of one input; the id is deterministic for evaluator scores so a retried job writes the same score. */
+function toScore(s: ScoreInputParsed, index: number, batched: boolean, tenant: string, createdNs: bigint): Score {
+  const field = batched ? `[${index}].` : ''
+  if (!s.trace_id && !s.session_id) throw new ApiError(400, `invalid body field "${field}trace_id": a score needs a trace_id or a session_id`, `${field}trace_id`)
+  if (s.span_id && !s.trace_id) throw new ApiError(400, `invalid body field "${field}trace_id": a span score needs its trace_id`, `${field}trace_id`)
+  const data_type = dataTypeOf(s, `${field}value`)
+  const value = valueOf(s, data_type, field)
+  const source = s.source ?? 'api'
+  const version = s.version ?? ''
+  const score_id =
+    s.score_id ??
+    (source === 'evaluator' ? sha([tenant, s.trace_id ?? '', s.span_id ?? '', s.session_id ?? '', s.name, version]) : randomUUID().replace(/-/g, ''))
+  return {
+    score_id,
+    tenant_id: tenant,
+    created_at_ns: createdNs.toString(),
+    trace_id: s.trace_id ?? '',
+    span_id: s.span_id ?? '',
+    session_id: s.session_id ?? '',
+    route: s.route ?? '',
+    target: s.target ?? '',
+    name: s.name,
+    version,
+    source,
+    data_type,
+    value,
+    label: s.label ?? '',
+    reason: s.reason ?? s.comment ?? '',
+    status: s.status ?? 'ok',
+  }
+}
+
+function tenantFor(req: FastifyRequest, s: ScoreInputParsed, field: string): string {
+  const caller = callerOf(req)
+  if (caller.kind === 'tenant') {
+    if (s.tenant_id !== undefined && s.tenant_id !== caller.tenantId) throw new ApiError(403, 'a tenant key may only score its own tenant', `${field}tenant_id`)
+    return caller.tenantId
+  }
+  if (!s.tenant_id) throw new ApiError(400, `invalid body field "${field}tenant_id": required with the admin token`, `${field}tenant_id`)
+  return s.tenant_id
+}
+
+export async function postScores(deps: CollectorDeps, req: FastifyRequest): Promise<PostScoresResult> {
+  const { inputs, batched } = parseBody(req.body)
+  const base = nowNs()
+  const scores = inputs.map((s, i) => toScore(s, i, batched, tenantFor(req, s, batched ? `[${i}].` : ''), base + BigInt(i)))
+  const caller = callerOf(req)
+  // A tenant key may score only its own spans: each referenced trace/span/session must exist for it.
+  await resolveScoreTargets(deps.store, scores, { verify: caller.kind === 'tenant' })
+  await deps.store.client.insert({
+    table: deps.store.table('scores'),
+    format: 'JSONEachRow',
+    values: scores.map(({ created_at_ns, ...rest }) => ({ ...rest, created_at: created_at_ns })),
+  })
+  return { accepted: scores.length, scores }
+}
+
+export function registerScores(app: FastifyInstance, deps: CollectorDeps): void {
+  app.post(
+    '/scores',
+    {
+      bodyLimit: 8 * 1024 * 1024,
+      schema: {
+        summary: 'Store one score or a batch (evaluator results, human feedback); idempotent by score_id',
+        tags: ['scores'],
+        body: jsonSchema(postBody),
+      },
+    },
+    async (req, reply) => reply.code(201).send(await postScores(deps, req)),
+  )
+  app.get(
+    '/scores',
+    { schema: { summary: 'Scores, newest first (newest version per score_id)', tags: ['scores'], querystring: jsonSchema(listQuery) } },
+    async (req) => {
+      const q = parse(listQuery, req.query, 'query')
+      const fromNs = q.from ? parseTime(q.from, 'from') : undefined
+      const toNs = q.to ? parseTime(q.to, 'to') : undefined
+      if (fromNs !== undefined && toNs !== undefined && fromNs > toNs) throw new ApiError(400, 'invalid query field "from": must not be after "to"', 'from')
+      const scores = await findScores(deps.store, TenantScope.of(req, q.tenant), {
+        trace_id: q.trace_id,
+        span_id: q.span_id,
+        session_id: q.session_id,
+        name: q.name,
+        route: q.route,
+        target: q.target,
+        source: q.source,
+        fromNs,
+        toNs,
+        limit: q.limit,
+      })
+      return { scores }
+    },
+  )
+}

@@ -1,0 +1,213 @@
+import type { FastifyInstance } from 'fastify'
+import { z } from 'zod'
+import type { CollectorDeps } from '../deps.ts'
+import { TenantScope } from './caller.ts'
+import { ApiError, notFound } from './errors.ts'
+import { findScores, sessionScoreSummaries } from './score-store.ts'
+import { spanColumnsBrief, toSpanBrief, type SpanRowOut } from './span-columns.ts'
+import { num, select } from './sql.ts'
+import { DAY_NS, timeRange } from './time.ts'
+import { spanRange, totalsOf, uniqueSpans } from './trace-tree.ts'
+import { traceWindows } from './traces.ts'
+import type { SessionDetail, SessionList, SessionSummary, SessionTrace, SpanBrief } from './types.ts'
+import { jsonSchema, limit, name, parse, time } from './validate.ts'
+
+const listQuery = z.object({
+  from: time.optional(),
+  to: time.optional(),
+  tenant: name(128).optional(),
+  user: name().optional(),
+  q: z.string().min(1).max(256).optional().describe('case-insensitive substring of the session id or user id'),
+  limit: limit(500, 50),
+  cursor: z.string().max(2048).optional(),
+})
+const detailParams = z.object({ sessionId: name() })
+const detailQuery = z.object({ tenant: name(128).optional() })
+
+const MAX_TRACES = 5_000
+const MAX_SPANS = 50_000
+
+interface Cursor {
+  start: string
+  tenant: string
+  session: string
+}
+
+const encodeCursor = (c: Cursor) => Buffer.from(JSON.stringify([c.start, c.tenant, c.session])).toString('base64url')
+
+function decodeCursor(value: string): Cursor {
+  try {
+    const [start, tenant, session] = JSON.parse(Buffer.from(value, 'base64url').toString('utf8')) as unknown[]
+    if (typeof start === 'string' && /^\d{1,19}$/.test(start) && typeof tenant === 'string' && typeof session === 'string') return { start, tenant, session }
+  } catch {
+    // fall through to the 400
+  }
+  throw new ApiError(400, 'invalid query field "cursor": pass back the next_cursor of a previous page', 'cursor')
+}
+
+interface SessionRowOut {
+  tenant_id: string
+  session_id: string
+  s_user: string
+  start_ns: string
+  end_ns: string
+  n_traces: number | string
+  n_spans: number | string
+  n_llm_calls: number | string
+  n_errors: number | string
+  n_input_tokens: number | string
+  n_output_tokens: number | string
+  cost: string
+}
+
+/** Reads the `sessions` rollup, which may hold several partial rows per session until merged. */
+async function listSessions(deps: CollectorDeps, scope: TenantScope, q: z.output<typeof listQuery>): Promise<SessionList> {
+  const { store } = deps
+  const range = timeRange(q, 7n * DAY_NS)
+  const where = [scope.where()]
+  const having = ['s_end >= fromUnixTimestamp64Nano({from:Int64})', 's_start <= fromUnixTimestamp64Nano({to:Int64})']
+  const params: Record<string, unknown> = { ...scope.params(), from: range.fromNs.toString(), to: range.toNs.toString(), limit: q.limit + 1 }
+  if (q.user !== undefined) {
+    having.push('s_user = {user:String}')
+    params.user = q.user
+  }
+  if (q.q !== undefined) {
+    having.push('(positionCaseInsensitive(session_id, {q:String}) > 0 OR positionCaseInsensitive(s_user, {q:String}) > 0)')
+    params.q = q.q
+  }
+  if (q.cursor !== undefined) {
+    const c = decodeCursor(q.cursor)
+    having.push('(s_start, tenant_id, session_id) < (fromUnixTimestamp64Nano({c_start:Int64}), {c_tenant:String}, {c_session:String})')
+    Object.assign(params, { c_start: c.start, c_tenant: c.tenant, c_session: c.session })
+  }
+  const rows = await select<SessionRowOut>(
+    store,
+    `SELECT tenant_id, session_id, max(user_id) AS s_user, min(start) AS s_start, max(\`end\`) AS s_end,
+        toString(toUnixTimestamp64Nano(s_start)) AS start_ns, toString(toUnixTimestamp64Nano(s_end)) AS end_ns,
+        uniqMerge(traces) AS n_traces, sum(spans) AS n_spans, sum(llm_calls) AS n_llm_calls, sum(errors) AS n_errors,
+        sum(input_tokens) AS n_input_tokens, sum(output_tokens) AS n_output_tokens, toString(sum(cost_usd)) AS cost
+     FROM ${store.table('sessions')}
+     WHERE ${where.join(' AND ')}
+     GROUP BY tenant_id, session_id
+     HAVING ${having.join(' AND ')}
+     ORDER BY s_start DESC, tenant_id DESC, session_id DESC
+     LIMIT {limit:UInt32}`,
+    params,
+  )
+  const page = rows.slice(0, q.limit)
+  const summaries = await sessionScoreSummaries(store, scope, [...new Set(page.map((r) => r.session_id))])
+  const sessions: SessionSummary[] = page.map((r) => ({
+    session_id: r.session_id,
+    tenant_id: r.tenant_id,
+    user_id: r.s_user,
+    start_ns: r.start_ns,
+    end_ns: r.end_ns,
+    duration_ms: Number(BigInt(r.end_ns) - BigInt(r.start_ns)) / 1e6,
+    traces: num(r.n_traces),
+    spans: num(r.n_spans),
+    llm_calls: num(r.n_llm_calls),
+    errors: num(r.n_errors),
+    input_tokens: num(r.n_input_tokens),
+    output_tokens: num(r.n_output_tokens),
+    cost_usd: r.cost,
+    scores: summaries.get(`${r.tenant_id}\u0000${r.session_id}`) ?? { count: 0, failed: 0, by_name: {} },
+  }))
+  const last = page[page.length - 1]
+  return {
+    sessions,
+    next_cursor: rows.length > q.limit && last ? encodeCursor({ start: last.start_ns, tenant: last.tenant_id, session: last.session_id }) : null,
+  }
+}
+
+/**
+ * A session's traces in order, each with all its spans — also the spans that do not carry the
+ * session id themselves (the session is propagated at read time: session → trace ids → spans).
+ */
+async function loadSession(deps: CollectorDeps, scope: TenantScope, sessionId: string): Promise<SessionDetail | undefined> {
+  const { store } = deps
+  const [bounds] = await select<{ n: number | string; start_ns: string; end_ns: string; s_user: string }>(
+    store,
+    `SELECT count() AS n, toString(toUnixTimestamp64Nano(min(start))) AS start_ns, toString(toUnixTimestamp64Nano(max(\`end\`))) AS end_ns, max(user_id) AS s_user
+     FROM ${store.table('sessions')} WHERE ${scope.where()} AND session_id = {session:String}`,
+    { ...scope.params(), session: sessionId },
+  )
+  if (!bounds || num(bounds.n) === 0) return undefined
+  const traceRows = await select<{ tenant_id: string; TraceId: string }>(
+    store,
+    `SELECT DISTINCT tenant_id, TraceId FROM ${store.table('spans')}
+     WHERE ${scope.where()} AND session_id = {session:String}
+       AND Timestamp >= fromUnixTimestamp64Nano({from:Int64}) AND Timestamp <= fromUnixTimestamp64Nano({to:Int64})
+     LIMIT {max:UInt32}`,
+    { ...scope.params(), session: sessionId, from: bounds.start_ns, to: bounds.end_ns, max: MAX_TRACES },
+  )
+  if (traceRows.length === 0) return undefined
+  const traceIds = [...new Set(traceRows.map((r) => r.TraceId))]
+  const tenantOfTrace = new Map(traceRows.map((r) => [`${r.tenant_id}\u0000${r.TraceId}`, true]))
+  const windows = await traceWindows(store, scope, traceIds)
+  const from = windows.reduce((m, w) => (BigInt(w.start_ns) < m ? BigInt(w.start_ns) : m), BigInt(bounds.start_ns))
+  const to = windows.reduce((m, w) => (BigInt(w.end_ns) > m ? BigInt(w.end_ns) : m), BigInt(bounds.end_ns))
+  const [spanRows, scores] = await Promise.all([
+    select<SpanRowOut>(
+      store,
+      `SELECT ${spanColumnsBrief} FROM ${store.table('spans')}
+       WHERE ${scope.where()} AND TraceId IN {ids:Array(String)}
+         AND Timestamp >= fromUnixTimestamp64Nano({from:Int64}) AND Timestamp <= fromUnixTimestamp64Nano({to:Int64})
+       ORDER BY Timestamp LIMIT {max:UInt32}`,
+      { ...scope.params(), ids: traceIds, from: from.toString(), to: to.toString(), max: MAX_SPANS },
+    ),
+    findScores(store, scope, { session_id: sessionId, limit: 10_000 }),
+  ])
+  const byTrace = new Map<string, SpanBrief[]>()
+  for (const row of spanRows) {
+    if (!tenantOfTrace.has(`${row.tenant_id}\u0000${row.TraceId}`)) continue
+    const list = byTrace.get(row.TraceId) ?? []
+    list.push(toSpanBrief(row))
+    byTrace.set(row.TraceId, list)
+  }
+  const traces: SessionTrace[] = [...byTrace.entries()].map(([id, raw]) => {
+    const spans = uniqueSpans(raw)
+    const ids = new Set(spans.map((s) => s.span_id))
+    const root = spans.find((s) => !s.parent_span_id || !ids.has(s.parent_span_id))
+    return { trace_id: id, ...spanRange(spans), name: root?.name ?? '', totals: totalsOf(spans), spans }
+  })
+  traces.sort((a, b) => (BigInt(a.start_ns) < BigInt(b.start_ns) ? -1 : BigInt(a.start_ns) > BigInt(b.start_ns) ? 1 : 0))
+  const all = traces.flatMap((t) => t.spans)
+  return {
+    session_id: sessionId,
+    tenant_id: traceRows[0]!.tenant_id,
+    user_id: bounds.s_user,
+    ...spanRange(all),
+    totals: totalsOf(all),
+    traces,
+    scores,
+  }
+}
+
+export function registerSessions(app: FastifyInstance, deps: CollectorDeps): void {
+  app.get(
+    '/sessions',
+    { schema: { summary: 'Sessions, newest first, with cursor pagination', tags: ['sessions'], querystring: jsonSchema(listQuery) } },
+    async (req) => {
+      const q = parse(listQuery, req.query, 'query')
+      return listSessions(deps, TenantScope.of(req, q.tenant), q)
+    },
+  )
+  app.get(
+    '/sessions/:sessionId',
+    {
+      schema: {
+        summary: 'One session: its traces in order, each with all its spans',
+        tags: ['sessions'],
+        params: jsonSchema(detailParams),
+        querystring: jsonSchema(detailQuery),
+      },
+    },
+    async (req) => {
+      const { sessionId } = parse(detailParams, req.params, 'params')
+      const q = parse(detailQuery, req.query, 'query')
+      const session = await loadSession(deps, TenantScope.of(req, q.tenant), sessionId)
+      if (!session) throw notFound(`session ${sessionId}`)
+      return session
+    },
+  )
+}

@@ -1,0 +1,25 @@
+import { z } from 'zod'
+import { fromZodError } from './errors.ts'
+
+export const hexId = (length: 16 | 32) =>
+  z.string().regex(new RegExp(`^[0-9a-fA-F]{${length}}$`), `expected ${length} hex characters`).transform((s) => s.toLowerCase())
+export const traceId = hexId(32)
+export const spanId = hexId(16)
+
+/** Free-text identifiers (tenant, session, route names…): bounded, no control characters. */
+export const name = (max = 256) => z.string().min(1).max(max).regex(/^[^\u0000-\u001f]*$/, 'must not contain control characters')
+export const time = z.string().min(1).max(64).describe('ISO 8601 time (UTC when no zone) or nanoseconds since the epoch')
+export const limit = (max: number, fallback: number) => z.coerce.number().int().min(1).max(max).default(fallback)
+
+/** Parses a request part with a zod schema; a failure becomes a 400 naming the field. */
+export function parse<S extends z.ZodType>(schema: S, data: unknown, part: 'query' | 'body' | 'params'): z.output<S> {
+  const result = schema.safeParse(data ?? {})
+  if (!result.success) throw fromZodError(result.error, part)
+  return result.data
+}
+
+/** JSON Schema of a zod schema's input, for the route's OpenAPI description. */
+export function jsonSchema(schema: z.ZodType): Record<string, unknown> {
+  const { $schema: _drop, ...rest } = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>
+  return rest
+}

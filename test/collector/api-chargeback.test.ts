@@ -1,0 +1,109 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { json } from '../helpers/http.ts'
+import { nsAgo, startApiHarness, type ApiHarness } from '../helpers/api-fixtures.ts'
+import { spanRow } from '../helpers/span-row.ts'
+import type { SpanRow } from '../../collector/storage/span-row.ts'
+
+let h: ApiHarness
+const rows: SpanRow[] = []
+const SCALE = 10n ** 12n
+const scaled = (s: string) => {
+  const [i, f = ''] = s.split('.')
+  return BigInt(i!) * SCALE + BigInt(f.padEnd(12, '0'))
+}
+const format = (v: bigint) => {
+  const f = (v % SCALE).toString().padStart(12, '0').replace(/0+$/, '')
+  return `${v / SCALE}${f ? `.${f}` : ''}`
+}
+const COSTS = ['0.000000000001', '0.123456789012', '3', '0.000000000009', '17.5']
+const ROUTES = ['chat', 'summarize', '=HYPERLINK("x")']
+
+beforeAll(async () => {
+  h = await startApiHarness()
+  for (let i = 0; i < 3000; i++) {
+    rows.push(
+      spanRow({
+        tenant_id: i % 4 === 0 ? 'globex' : 'acme',
+        route: ROUTES[i % 3]!,
+        target: `t${i % 2}`,
+        provider: i % 5 === 0 ? 'anthropic' : 'openai',
+        response_model: i % 5 === 0 ? 'claude' : 'gpt',
+        Timestamp: nsAgo((i % 60) * 3_600_000 + 60_000).toString(),
+        cost_usd: COSTS[i % COSTS.length]!,
+        input_tokens: i % 7,
+        output_tokens: i % 11,
+        cache_read_tokens: i % 2,
+        is_error: i % 13 === 0 ? 1 : 0,
+        billable: i % 17 === 0 ? 0 : 1,
+      }),
+    )
+  }
+  // Insert in several batches so the rollup holds several partial rows per key.
+  for (let i = 0; i < rows.length; i += 700) await h.insertSpans(rows.slice(i, i + 700))
+}, 120_000)
+
+afterAll(async () => h?.close())
+
+const billable = (tenant?: string) => rows.filter((r) => r.billable === 1 && (!tenant || r.tenant_id === tenant))
+const expectedCost = (rs: SpanRow[]) => format(rs.reduce((a, r) => a + scaled(r.cost_usd), 0n))
+
+describe('GET /api/chargeback', () => {
+  it('totals equal the sum of the rows and of the stored billable spans, exactly', async () => {
+    for (const period of ['hour', 'day', 'month'] as const) {
+      const c = await h.admin.chargeback({ period, group: 'route', from: new Date(Date.now() - 4 * 86_400_000).toISOString() })
+      const sumRows = format(c.rows.reduce((a, r) => a + scaled(r.cost_usd), 0n))
+      expect(c.totals.cost_usd).toBe(sumRows)
+      expect(c.totals.cost_usd).toBe(expectedCost(billable()))
+      expect(c.totals.requests).toBe(billable().length)
+      expect(c.totals.input_tokens).toBe(billable().reduce((a, r) => a + r.input_tokens, 0))
+      expect(c.totals.errors).toBe(billable().filter((r) => r.is_error).length)
+      expect(c.tenant_totals.acme!.cost_usd).toBe(expectedCost(billable('acme')))
+      expect(c.tenant_totals.globex!.cost_usd).toBe(expectedCost(billable('globex')))
+      for (const r of c.rows) expect(r.period_start).toMatch(period === 'month' ? /^\d{4}-\d{2}-01T00:00:00Z$/ : period === 'day' ? /T00:00:00Z$/ : /:00:00Z$/)
+    }
+  })
+
+  it('groups by tenant × period × key', async () => {
+    const c = await h.admin.chargeback({ period: 'month', group: 'provider', from: new Date(Date.now() - 4 * 86_400_000).toISOString() })
+    const months = new Set(c.rows.map((r) => r.period_start))
+    expect(c.rows).toHaveLength(2 * 2 * months.size)
+    const acmeAnthropic = c.rows.filter((r) => r.tenant_id === 'acme' && r.key === 'anthropic')
+    expect(acmeAnthropic.reduce((a, r) => a + r.requests, 0)).toBe(billable('acme').filter((r) => r.provider === 'anthropic').length)
+    const models = await h.admin.chargeback({ period: 'month', group: 'model', from: new Date(Date.now() - 4 * 86_400_000).toISOString() })
+    expect(new Set(models.rows.map((r) => r.key))).toEqual(new Set(['gpt', 'claude']))
+  })
+
+  it('a tenant key sees only its own rows', async () => {
+    const c = await h.tenant('globex').chargeback({ period: 'day', from: new Date(Date.now() - 4 * 86_400_000).toISOString() })
+    expect(new Set(c.rows.map((r) => r.tenant_id))).toEqual(new Set(['globex']))
+    expect(c.totals.cost_usd).toBe(expectedCost(billable('globex')))
+    const res = await h.raw('/api/chargeback?tenant=acme', { token: 'globex-read' })
+    expect(res.status).toBe(403)
+  })
+
+  it('serves CSV with a header, one line per row and an exact TOTAL line', async () => {
+    const q = { period: 'day' as const, group: 'route' as const, from: new Date(Date.now() - 4 * 86_400_000).toISOString() }
+    const c = await h.tenant('acme').chargeback(q)
+    const csv = await h.tenant('acme').chargebackCsv(q)
+    const lines = csv.trimEnd().split('\r\n')
+    expect(lines[0]).toBe('tenant,period,period_start,route,requests,errors,input_tokens,output_tokens,cache_read_tokens,cache_write_tokens,cost_usd')
+    expect(lines).toHaveLength(c.rows.length + 2)
+    const total = lines.at(-1)!.split(',')
+    expect(total[0]).toBe('TOTAL')
+    expect(total.at(-1)).toBe(expectedCost(billable('acme')))
+    expect(Number(total[4])).toBe(billable('acme').length)
+    // A formula-looking route stays text, quoted because it holds a quote.
+    expect(csv).toContain(`"'=HYPERLINK(""x"")"`)
+    const res = await h.raw('/api/chargeback?format=csv', { token: 'acme-read' })
+    expect(res.headers.get('content-type')).toMatch(/^text\/csv/)
+    expect(res.headers.get('content-disposition')).toMatch(/attachment; filename="chargeback-day-route-/)
+  })
+
+  it('refuses bad parameters', async () => {
+    for (const [qs, field] of [['period=week', 'period'], ['group=user', 'group'], ['format=xml', 'format'], ['from=2030-01-01&to=2020-01-01', 'from']]) {
+      const res = await h.raw(`/api/chargeback?${qs}`, { token: 'acme-read' })
+      expect(res.status, qs).toBe(400)
+      expect((await json(res)).error.field).toBe(field)
+    }
+  })
+})
