@@ -1,0 +1,86 @@
+/**
+ * Query benchmark: N spans (default 10M, 200 tenants, 30 days) generated in-engine, then
+ * chargeback, trace-by-id and session list timed through the API and as raw SQL, interleaved.
+ *   node bin/run-ts.mjs bench/query.ts [--spans 10000000] [--rounds 7]
+ */
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { parseArgs } from 'node:util'
+import { pino } from 'pino'
+import { CollectorClient } from '../collector/client.ts'
+import { collectorConfigSchema, storageConfigSchema } from '../collector/config.ts'
+import { start } from '../collector/index.ts'
+import { openStore } from '../collector/storage/store.ts'
+import { generateSpans } from './query-data.ts'
+
+const { values: args } = parseArgs({ options: { spans: { type: 'string', default: '10000000' }, rounds: { type: 'string', default: '7' } } })
+const spans = Number(args.spans)
+const rounds = Number(args.rounds)
+const dir = mkdtempSync(join(tmpdir(), 'loopgate-bench-query-'))
+const adminToken = 'bench-admin-token-0123456789'
+
+const collector = await start({
+  collector: collectorConfigSchema.parse({ port: 0 }),
+  storage: storageConfigSchema.parse({ path: dir }),
+  tenants: [],
+  adminToken,
+  logger: pino({ level: 'warn' }),
+})
+const store = await openStore(storageConfigSchema.parse({ path: dir })) // same engine, for generation and raw SQL
+const api = new CollectorClient({ baseUrl: collector.url, token: adminToken })
+
+let t = performance.now()
+await generateSpans(store, { spans, tenants: 200, days: 30 })
+await store.client.command({ query: `OPTIMIZE TABLE ${store.table('sessions')} FINAL` }) // as background merges would, given time
+console.log(`generated ${spans.toLocaleString()} spans in ${((performance.now() - t) / 1000).toFixed(0)} s`)
+
+const raw = async (query: string, query_params: Record<string, unknown> = {}) =>
+  (await store.client.query({ query, query_params, format: 'JSONEachRow' })).json()
+const picked = (await raw(`SELECT TraceId FROM ${store.table('spans')} WHERE tenant_id = 'tenant-7' LIMIT 1 OFFSET 100`)) as { TraceId: string }[]
+const traceId = picked[0]!.TraceId
+const nowIso = new Date().toISOString()
+const monthAgo = new Date(Date.now() - 30 * 86_400_000).toISOString()
+
+const cases: { name: string; api: () => Promise<unknown>; sql: () => Promise<unknown> }[] = [
+  {
+    name: 'chargeback (all tenants, 30 days, by day × model)',
+    api: () => api.chargeback({ from: monthAgo, to: nowIso, period: 'day', group: 'model' }),
+    sql: () => raw(`SELECT tenant_id, toStartOfDay(hour) AS p, model AS k, sum(requests), sum(input_tokens), sum(output_tokens), toString(sum(cost_usd))
+      FROM ${store.table('usage_hourly')} WHERE hour >= now() - INTERVAL 30 DAY GROUP BY tenant_id, p, k ORDER BY tenant_id, p, k`),
+  },
+  {
+    name: 'trace by id (span tree)',
+    api: () => api.getTrace(traceId),
+    sql: () => raw(`SELECT * FROM ${store.table('spans')} WHERE TraceId = {id:String} ORDER BY Timestamp`, { id: traceId }),
+  },
+  {
+    name: 'session list (one tenant, newest 50)',
+    api: () => api.listSessions({ tenant: 'tenant-7', from: monthAgo, to: nowIso, limit: 50 }),
+    sql: () => raw(`SELECT session_id, max(user_id), min(start) AS s, max(\`end\`), uniqMerge(traces), sum(spans), sum(input_tokens), toString(sum(cost_usd))
+      FROM ${store.table('sessions')} WHERE tenant_id = 'tenant-7' GROUP BY session_id ORDER BY s DESC LIMIT 50`),
+  },
+]
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
+const timed = async (f: () => Promise<unknown>) => {
+  const s = performance.now()
+  await f()
+  return performance.now() - s
+}
+console.log(`\nquery benchmark over ${spans.toLocaleString()} spans (median of ${rounds}, API and raw SQL interleaved)`)
+for (const c of cases) {
+  await c.api() // warm
+  await c.sql()
+  const apiMs: number[] = []
+  const sqlMs: number[] = []
+  for (let i = 0; i < rounds; i++) {
+    apiMs.push(await timed(c.api))
+    sqlMs.push(await timed(c.sql))
+  }
+  const a = median(apiMs)
+  const s = median(sqlMs)
+  console.log(`  ${c.name.padEnd(52)} API ${a.toFixed(1).padStart(7)} ms   raw SQL ${s.toFixed(1).padStart(7)} ms   ratio ${(a / s).toFixed(2)}`)
+}
+await collector.close()
+await store.close()
