@@ -1,20 +1,18 @@
-// PLACEHOLDER — the OTLP decoding work replaces this file (keep these exports and signatures).
-export class OtlpDecodeError extends Error {}
+// The OTLP trace decoding face used by the receiver: protobuf and JSON bodies into one
+// ExportRequest shape, and the protobuf ExportTraceServiceResponse.
+import { messageType } from './schema.ts'
 
-/** The decoded ExportTraceServiceRequest (shape chosen by the decoder; both protobuf and JSON produce it). */
-export interface ExportRequest {
-  resourceSpans: unknown[]
-}
+export { OtlpDecodeError } from './errors.ts'
+export type {
+  AnyValue, ExportRequest, InstrumentationScope, KeyValue, ResourceSpans, ScopeSpans, Span, SpanEvent, SpanLink, SpanStatus,
+} from './model.ts'
+export { decodeProtobuf } from './decode-protobuf.ts'
+export { decodeJson } from './decode-json.ts'
 
-export function decodeProtobuf(_body: Uint8Array): ExportRequest {
-  throw new OtlpDecodeError('not implemented')
-}
-
-export function decodeJson(_body: string): ExportRequest {
-  throw new OtlpDecodeError('not implemented')
-}
+const responseType = messageType('ExportTraceServiceResponse')
 
 /** ExportTraceServiceResponse as protobuf bytes; partialSuccess only when some spans were rejected. */
-export function encodeResponseProtobuf(_partial?: { rejectedSpans: number; errorMessage: string }): Uint8Array {
-  return new Uint8Array()
+export function encodeResponseProtobuf(partial?: { rejectedSpans: number; errorMessage: string }): Uint8Array {
+  if (!partial || (partial.rejectedSpans === 0 && partial.errorMessage === '')) return new Uint8Array(0)
+  return responseType.encode({ partialSuccess: { rejectedSpans: partial.rejectedSpans, errorMessage: partial.errorMessage } }).finish()
 }

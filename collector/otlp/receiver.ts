@@ -4,6 +4,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { bearerToken, isLoopback } from '../auth.ts'
 import type { CollectorDeps } from '../deps.ts'
 import { Normalizer, type NormalizeContext } from '../normalize/index.ts'
+import { creditLateSessions } from '../storage/late-sessions.ts'
 import { WriterBusyError, WriterUnavailableError } from '../storage/writer.ts'
 import { OtlpDecodeError, decodeJson, decodeProtobuf, encodeResponseProtobuf } from './decode.ts'
 import { encodeStatus, grpcCodeFor } from './status.ts'
@@ -84,7 +85,7 @@ export async function registerOtlpReceiver(app: FastifyInstance, deps: Collector
         if (err instanceof OtlpDecodeError) throw new Refusal(400, err.message, 'malformed')
         throw err
       }
-      const { rows, rejected, errors } = normalizer.normalize(request, ctx)
+      const { rows, rejected, errors, lateSessions } = normalizer.normalize(request, ctx)
       if (rejected > 0) metrics.spansRefused.inc({ reason: 'invalid' }, rejected)
       try {
         await writer.write(rows)
@@ -95,6 +96,9 @@ export async function registerOtlpReceiver(app: FastifyInstance, deps: Collector
         throw err
       }
       countAccepted(rows)
+      if (lateSessions.length > 0) {
+        await creditLateSessions(deps.store, lateSessions).catch((err) => deps.logger.error({ err }, 'crediting late sessions failed'))
+      }
       if (deps.onStored && rows.length > 0) notifyStored(rows)
       const partial = rejected > 0 ? { rejectedSpans: rejected, errorMessage: errors.join('; ') } : undefined
       if (type === PROTOBUF) return reply.type(PROTOBUF).send(Buffer.from(encodeResponseProtobuf(partial)))

@@ -2,7 +2,7 @@ import { SpanKind, SpanStatusCode, context, trace, type Tracer } from '@opentele
 import { OTLPTraceExporter as ProtoExporter } from '@opentelemetry/exporter-trace-otlp-proto'
 import { OTLPTraceExporter as JsonExporter } from '@opentelemetry/exporter-trace-otlp-http'
 import { resourceFromAttributes } from '@opentelemetry/resources'
-import { BasicTracerProvider, SimpleSpanProcessor, type SpanExporter } from '@opentelemetry/sdk-trace-base'
+import { BasicTracerProvider, BatchSpanProcessor, SimpleSpanProcessor, type SpanExporter } from '@opentelemetry/sdk-trace-base'
 import { afterAll, describe, expect, it } from 'vitest'
 import { storageConfigSchema } from '../../collector/config.ts'
 import { createStorageClient } from '../../collector/storage/client.ts'
@@ -18,10 +18,11 @@ afterAll(async () => {
   await reader.close()
 })
 
-function tracerFor(exporter: SpanExporter): { tracer: Tracer; provider: BasicTracerProvider } {
+/** `batch`: spans leave together on flush (production default); otherwise each span is exported as it ends. */
+function tracerFor(exporter: SpanExporter, batch = false): { tracer: Tracer; provider: BasicTracerProvider } {
   const provider = new BasicTracerProvider({
     resource: resourceFromAttributes({ 'service.name': 'support-agent' }),
-    spanProcessors: [new SimpleSpanProcessor(exporter)],
+    spanProcessors: [batch ? new BatchSpanProcessor(exporter) : new SimpleSpanProcessor(exporter)],
   })
   return { tracer: provider.getTracer('agent', '1.0.0'), provider }
 }
@@ -67,7 +68,7 @@ describe('ingest from the real OpenTelemetry SDK', () => {
     ['protobuf', (url: string) => new ProtoExporter({ url: `${url}/v1/traces`, headers: { Authorization: 'Bearer acme-ingest-key-1' } })],
     ['JSON', (url: string) => new JsonExporter({ url: `${url}/v1/traces`, headers: { Authorization: 'Bearer acme-ingest-key-1' } })],
   ])('stores an agent trace exported as %s, normalized and attributed to the key\'s tenant', async (_name, makeExporter) => {
-    const { tracer, provider } = tracerFor(makeExporter(collector.url))
+    const { tracer, provider } = tracerFor(makeExporter(collector.url), true)
     const traceId = agentTurn(tracer, 'sess-1')
     await provider.forceFlush()
     await provider.shutdown()
@@ -91,8 +92,27 @@ describe('ingest from the real OpenTelemetry SDK', () => {
     expect(tool.StatusMessage).toBe('order not found')
   })
 
+  it('credits a session with child spans exported before the root span that names it', async () => {
+    const { tracer, provider } = tracerFor(new ProtoExporter({ url: `${collector.url}/v1/traces`, headers: { Authorization: 'Bearer acme-ingest-key-1' } }))
+    const traceId = agentTurn(tracer, 'sess-late') // children end (and are exported) first, the root last
+    await provider.shutdown()
+    const rows = await spansOf(traceId)
+    expect(rows.map((r) => r.session_id)).toEqual(['sess-late', '', '']) // stored rows are never rewritten
+    const rs = await reader.query({
+      query: `SELECT sum(spans) AS spans, sum(llm_calls) AS llm, toString(sum(cost_usd)) AS cost, max(user_id) AS user
+              FROM loopgate.sessions WHERE tenant_id = 'acme' AND session_id = 'sess-late'`,
+      format: 'JSONEachRow',
+    })
+    const [session] = await rs.json<{ spans: string; llm: string; cost: string; user: string }>()
+    const llmCost = rows.find((r) => r.SpanName === 'chat gpt-4o-mini')!.cost
+    expect(session).toMatchObject({ user: 'user-7', cost: llmCost })
+    expect(Number(session!.spans)).toBe(3)
+    expect(Number(session!.llm)).toBe(1)
+  })
+
   it('keeps the valid spans of a batch and reports the rejected ones as partial success', async () => {
-    const span = (spanId: string) => ({ traceId: 'ab'.repeat(16), spanId, name: `s-${spanId}`, kind: 1, startTimeUnixNano: '1700000000000000000', endTimeUnixNano: '1700000000100000000' })
+    const now = BigInt(Date.now()) * 1_000_000n
+    const span = (spanId: string) => ({ traceId: 'ab'.repeat(16), spanId, name: `s-${spanId}`, kind: 1, startTimeUnixNano: String(now), endTimeUnixNano: String(now + 100_000_000n) })
     const body = { resourceSpans: [{ resource: { attributes: [] }, scopeSpans: [{ scope: { name: 't' }, spans: [span('0102030405060708'), span('0102')] }] }] }
     const res = await fetch(`${collector.url}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
     expect(res.status).toBe(200)

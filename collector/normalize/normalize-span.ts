@@ -1,0 +1,261 @@
+// One OTLP span → one SpanRow (without trace-level propagation, which index.ts does).
+import type { Span } from '../otlp/model.ts'
+import type { SpanRow } from '../storage/span-row.ts'
+import { anyValueToString } from './any-value.ts'
+import { formatScaled, parseScaled, rescale } from './decimal.ts'
+import { FIRST_SEGMENT_SOURCES, INPUT_EXCLUDES_CACHE, MILLISECOND_SOURCES } from './precedence.ts'
+import { resolve } from './resolve.ts'
+import { MAX_ATTRIBUTES, emptyScan, scanAttributes, type Scan } from './scan.ts'
+import { CONVENTION_NAMES, EVENT_SLOTS, LOOPGATE_SPAN_SLOT, SERVICE_NAME_SLOT } from './sources.ts'
+import { operationFrom, spanTypeFrom, vercelKindFromName } from './span-kind.ts'
+import type { PriceFn } from './pricing.ts'
+
+const SPAN_KINDS = ['Unspecified', 'Internal', 'Server', 'Client', 'Producer', 'Consumer']
+const STATUS_CODES = ['Unset', 'Ok', 'Error']
+const COST_SCALE = 12
+
+export interface ScopeInfo {
+  name: string
+  version: string
+}
+
+export interface SpanInput {
+  span: Span
+  resource: Scan
+  scope: ScopeInfo
+  tenantId: string
+  trustTenantAttribute: boolean
+  price: PriceFn
+}
+
+/** Either the row, or why the span is refused. */
+export type SpanOutcome = { row: SpanRow; tenantFromAttribute: boolean } | { error: string }
+
+export function normalizeSpan(input: SpanInput): SpanOutcome {
+  const { span, resource } = input
+  const idError = checkIds(span)
+  if (idError) return { error: idError }
+  if (span.attributes.length > MAX_ATTRIBUTES) {
+    return { error: `span ${span.spanId}: ${span.attributes.length} attributes exceed the limit of ${MAX_ATTRIBUTES}` }
+  }
+
+  const scan = emptyScan()
+  scanAttributes(span.attributes, scan)
+  const events = eventColumns(span, scan)
+  const has = (column: Parameters<typeof resolve>[0]) => resolve(column, scan, resource)
+
+  const kind = spanKind(scan, span.name)
+  const provider = has('provider')
+  const requestModel = has('request_model')?.value ?? ''
+  const responseModel = has('response_model')?.value ?? ''
+  const usage = tokenUsage(scan, resource)
+  const isLlm = kind.spanType === 'llm'
+
+  let costUsd = '0'
+  let costSource = 'none'
+  if (isLlm) {
+    const provided = resolve('cost_usd', scan, resource, (v) => parseScaled(v, COST_SCALE) !== null)
+    if (provided) {
+      costUsd = formatScaled(parseScaled(provided.value, COST_SCALE)!, COST_SCALE)
+      costSource = 'provided'
+    } else if (usage.input + usage.output > 0) {
+      const model = responseModel || requestModel
+      const startMs = Number(span.startTimeUnixNano.length > 6 ? span.startTimeUnixNano.slice(0, -6) : '0')
+      const exact = input.price(providerValue(provider), model, usage, startMs)
+      if (exact !== null) {
+        costUsd = formatScaled(rescale(exact, 24, COST_SCALE), COST_SCALE)
+        costSource = 'computed'
+      }
+    }
+  }
+
+  const attemptRaw = has('attempt')?.value
+  const attempt = attemptRaw !== undefined && /^\d+$/.test(attemptRaw) ? Math.min(Number(attemptRaw), 65535) : 0
+  const attemptChild = attemptRaw !== undefined && scan.slots[LOOPGATE_SPAN_SLOT] === 'attempt' && span.parentSpanId !== ''
+  const hasUsage = usage.input + usage.output + usage.cacheRead + usage.cacheWrite > 0 || costSource !== 'none'
+
+  const tenantAttr = input.trustTenantAttribute ? has('tenant_id')?.value : undefined
+  const row: SpanRow = {
+    Timestamp: span.startTimeUnixNano,
+    TraceId: span.traceId,
+    SpanId: span.spanId,
+    ParentSpanId: span.parentSpanId,
+    TraceState: span.traceState,
+    SpanName: span.name,
+    SpanKind: SPAN_KINDS[span.kind] ?? 'Unspecified',
+    ServiceName: resource.slots[SERVICE_NAME_SLOT] ?? '',
+    ResourceAttributes: resource.attributes,
+    ScopeName: input.scope.name,
+    ScopeVersion: input.scope.version,
+    SpanAttributes: scan.attributes,
+    Duration: subtractNanos(span.endTimeUnixNano, span.startTimeUnixNano),
+    StatusCode: STATUS_CODES[span.status.code] ?? 'Unset',
+    StatusMessage: span.status.message,
+    'Events.Timestamp': events.timestamps,
+    'Events.Name': events.names,
+    'Events.Attributes': events.attributes,
+    'Links.TraceId': span.links.map((l) => l.traceId),
+    'Links.SpanId': span.links.map((l) => l.spanId),
+    'Links.TraceState': span.links.map((l) => l.traceState),
+    'Links.Attributes': span.links.map((l) => flatten(l.attributes)),
+
+    tenant_id: tenantAttr || input.tenantId,
+    session_id: has('session_id')?.value ?? '',
+    user_id: has('user_id')?.value ?? '',
+    operation: kind.operation,
+    span_type: kind.spanType,
+    convention: CONVENTION_NAMES[scan.conventionRank] ?? CONVENTION_NAMES[resource.conventionRank] ?? '',
+    provider: providerValue(provider),
+    request_model: requestModel,
+    response_model: responseModel,
+    route: has('route')?.value ?? '',
+    target: has('target')?.value ?? '',
+    routing_version: has('routing_version')?.value ?? '',
+    attempt,
+    input_tokens: usage.input,
+    output_tokens: usage.output,
+    cache_read_tokens: usage.cacheRead,
+    cache_write_tokens: usage.cacheWrite,
+    cost_usd: costUsd,
+    cost_source: costSource,
+    ttft_ns: ttftNanos(scan, resource),
+    is_error: span.status.code === 2 || has('error') ? 1 : 0,
+    billable: isLlm && hasUsage && !attemptChild ? 1 : 0,
+    finish_reason: finishReason(scan, resource),
+    input_text: has('input_text')?.value ?? '',
+    output_text: has('output_text')?.value ?? '',
+  }
+  return { row, tenantFromAttribute: Boolean(tenantAttr) }
+}
+
+function checkIds(span: Span): string | null {
+  const id = span.spanId
+  if (!isHexId(span.traceId, 32)) return `span ${printable(id)}: trace id ${describeId(span.traceId)} must be 16 bytes (32 hex digits), not all zero`
+  if (!isHexId(id, 16)) return `span in trace ${span.traceId}: span id ${describeId(id)} must be 8 bytes (16 hex digits), not all zero`
+  if (span.parentSpanId !== '' && !isHexId(span.parentSpanId, 16)) {
+    return `span ${id}: parent span id ${describeId(span.parentSpanId)} must be 8 bytes (16 hex digits) or empty`
+  }
+  return null
+}
+
+function isHexId(s: string, length: number): boolean {
+  if (s.length !== length) return false
+  let nonZero = false
+  for (let i = 0; i < length; i++) {
+    const c = s.charCodeAt(i)
+    if (!((c >= 48 && c <= 57) || (c >= 97 && c <= 102))) return false
+    if (c !== 48) nonZero = true
+  }
+  return nonZero
+}
+
+function describeId(s: string): string {
+  return s === '' ? '(empty)' : `'${printable(s)}' (${s.length} chars)`
+}
+
+function printable(s: string): string {
+  return s.length > 40 ? `${s.slice(0, 40)}…` : s
+}
+
+function flatten(list: Span['attributes']): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const kv of list) out[kv.key] = anyValueToString(kv.value)
+  return out
+}
+
+/** Flattened events; their attributes may also supply message sources the span lacks. */
+function eventColumns(span: Span, scan: Scan) {
+  const n = span.events.length
+  const timestamps: string[] = new Array(n)
+  const names: string[] = new Array(n)
+  const attributes: Record<string, string>[] = new Array(n)
+  for (let i = 0; i < n; i++) {
+    const ev = span.events[i]!
+    timestamps[i] = ev.timeUnixNano
+    names[i] = ev.name
+    const flat = flatten(ev.attributes)
+    attributes[i] = flat
+    const slots = EVENT_SLOTS.get(ev.name)
+    if (slots) for (const [key, slot] of slots) if (scan.slots[slot] === undefined && flat[key] !== undefined) scan.slots[slot] = flat[key]
+  }
+  return { timestamps, names, attributes }
+}
+
+function spanKind(scan: Scan, name: string): { spanType: string; operation: string } {
+  const typeSource = resolve('span_type', scan, null, (v, source) => spanTypeFrom(source, v) !== '')
+  const opSource = resolve('operation', scan, null, (v, source) => operationFrom(source, v) !== '')
+  let spanType = typeSource ? spanTypeFrom(typeSource.source, typeSource.value) : ''
+  let operation = opSource ? operationFrom(opSource.source, opSource.value) : ''
+  if (!spanType) {
+    const vercel = vercelKindFromName(name)
+    if (vercel) {
+      spanType = vercel.type
+      operation ||= vercel.operation
+    } else if ((resolve('request_model', scan, null) || resolve('response_model', scan, null)) &&
+        (resolve('input_tokens', scan, null) || resolve('output_tokens', scan, null))) {
+      // A model and token usage without any kind attribute (older GenAI semconv): a model call.
+      spanType = 'llm'
+    } else spanType = 'span'
+  }
+  if (!operation) operation = spanType === 'llm' ? 'chat' : spanType
+  return { spanType, operation }
+}
+
+function providerValue(p: { value: string; source: string } | null): string {
+  if (!p) return ''
+  const v = p.value.toLowerCase()
+  if (!FIRST_SEGMENT_SOURCES.has(p.source)) return v
+  const dot = v.indexOf('.')
+  return dot > 0 ? v.slice(0, dot) : v
+}
+
+const isCount = (v: string) => /^\d+(\.0*)?$/.test(v)
+
+/** Tokens with input_tokens = ALL input (cache read + write included); see docs/normalization.md. */
+function tokenUsage(scan: Scan, resource: Scan) {
+  const input = resolve('input_tokens', scan, resource, isCount)
+  const cacheRead = count(resolve('cache_read_tokens', scan, resource, isCount))
+  const cacheWrite = count(resolve('cache_write_tokens', scan, resource, isCount))
+  let inputTokens = count(input)
+  // Sources in INPUT_EXCLUDES_CACHE report disjoint buckets; and a count smaller than its own
+  // cached part cannot include it (Anthropic-style raw usage): add the cached tokens then.
+  if (input && (INPUT_EXCLUDES_CACHE.has(input.source) || inputTokens < cacheRead + cacheWrite)) inputTokens += cacheRead + cacheWrite
+  else if (!input) inputTokens = cacheRead + cacheWrite
+  return { input: inputTokens, output: count(resolve('output_tokens', scan, resource, isCount)), cacheRead, cacheWrite }
+}
+
+function count(r: { value: string } | null): number {
+  return r ? Math.floor(Number(r.value)) : 0
+}
+
+function ttftNanos(scan: Scan, resource: Scan): string {
+  let nanos: bigint | null = null
+  resolve('ttft_ns', scan, resource, (v, source) => (nanos = parseScaled(v, MILLISECOND_SOURCES.has(source) ? 6 : 0)) !== null)
+  return nanos === null ? '0' : String(nanos)
+}
+
+function finishReason(scan: Scan, resource: Scan): string {
+  const r = resolve('finish_reason', scan, resource)
+  if (!r) return ''
+  if (r.value.charCodeAt(0) !== 91 /* [ */) return r.value
+  try {
+    const list = JSON.parse(r.value) as unknown
+    return Array.isArray(list) && list.length > 0 ? String(list[0]) : ''
+  } catch {
+    return r.value
+  }
+}
+
+/** end − start in nanoseconds, exact, 0 when negative. */
+export function subtractNanos(end: string, start: string): string {
+  if (end.length <= 15 && start.length <= 15) return String(Math.max(0, Number(end) - Number(start)))
+  const eh = end.length > 9 ? Number(end.slice(0, -9)) : 0
+  const sh = start.length > 9 ? Number(start.slice(0, -9)) : 0
+  const el = Number(end.length > 9 ? end.slice(-9) : end)
+  const sl = Number(start.length > 9 ? start.slice(-9) : start)
+  const diff = (eh - sh) * 1e9 + (el - sl)
+  if (diff <= 0) return '0'
+  if (Number.isSafeInteger(diff)) return String(diff)
+  const big = BigInt(end) - BigInt(start)
+  return big > 0n ? big.toString() : '0'
+}

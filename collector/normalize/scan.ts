@@ -1,0 +1,69 @@
+// One pass over a span's (or resource's) attributes: the flattened attribute map, the values
+// of the keys the precedence table cares about, indexed message attributes, the convention.
+import type { KeyValue } from '../otlp/model.ts'
+import { anyValueToString } from './any-value.ts'
+import { ALL_SLOTS, MARKERS, MESSAGE_PREFIXES, SLOT_OF } from './sources.ts'
+
+export const MAX_ATTRIBUTES = 10_000
+export const MAX_VALUE_BYTES = 1024 * 1024
+export const TRUNCATED_ATTRIBUTE = 'loopgate.truncated_attributes'
+
+export interface Scan {
+  attributes: Record<string, string>
+  /** Value per slot (sources.ts), undefined when absent. */
+  slots: (string | undefined)[]
+  /** [key, value] of attributes under a message prefix, for `{i}` sources. */
+  messagePairs: [string, string][] | null
+  /** Index into CONVENTION_NAMES; MARKERS.length+ when none. */
+  conventionRank: number
+}
+
+export function emptyScan(): Scan {
+  // A null-prototype object starts in dictionary mode: no hidden-class transition per new key set.
+  return { attributes: Object.create(null) as Record<string, string>, slots: new Array(ALL_SLOTS), messagePairs: null, conventionRank: Number.MAX_SAFE_INTEGER }
+}
+
+/** Fills `scan` from the list. Values over MAX_VALUE_BYTES are cut and listed under TRUNCATED_ATTRIBUTE. */
+export function scanAttributes(list: readonly KeyValue[], scan: Scan): void {
+  const { attributes, slots } = scan
+  let truncated: string[] | null = null
+  for (let i = 0; i < list.length; i++) {
+    const kv = list[i]!
+    const key = kv.key
+    let value = anyValueToString(kv.value)
+    if (value.length * 3 > MAX_VALUE_BYTES && Buffer.byteLength(value) > MAX_VALUE_BYTES) {
+      value = truncateUtf8(value, MAX_VALUE_BYTES)
+      ;(truncated ??= []).push(key)
+    }
+    attributes[key] = value
+    const slot = SLOT_OF.get(key)
+    if (slot !== undefined) slots[slot] = value
+    const c = key.charCodeAt(0)
+    // Only keys starting with a, g, l, o, t can be convention markers or message attributes.
+    if (c === 97 || c === 103 || c === 108 || c === 111 || c === 116) inspectKey(key, value, scan)
+  }
+  if (truncated) attributes[TRUNCATED_ATTRIBUTE] = JSON.stringify(truncated)
+}
+
+function inspectKey(key: string, value: string, scan: Scan): void {
+  for (let m = 0; m < MARKERS.length; m++) {
+    const marker = MARKERS[m]!
+    if (marker.rank >= scan.conventionRank) break
+    if (key.startsWith(marker.prefix)) {
+      scan.conventionRank = marker.rank
+      break
+    }
+  }
+  for (let p = 0; p < MESSAGE_PREFIXES.length; p++) {
+    if (key.startsWith(MESSAGE_PREFIXES[p]!)) {
+      ;(scan.messagePairs ??= []).push([key, value])
+      break
+    }
+  }
+}
+
+function truncateUtf8(s: string, maxBytes: number): string {
+  let out = Buffer.from(s).subarray(0, maxBytes).toString('utf8')
+  while (out.endsWith('\uFFFD') && !s.startsWith(out)) out = out.slice(0, -1)
+  return out
+}

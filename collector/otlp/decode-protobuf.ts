@@ -1,0 +1,302 @@
+// Streaming protobuf decoder for ExportTraceServiceRequest on protobufjs' Reader. It builds the
+// collector's ExportRequest directly (no intermediate message objects), keeps fixed64
+// nanoseconds exact, caps AnyValue nesting, and replaces invalid UTF-8 with U+FFFD.
+// Field numbers come from trace.proto (schema.ts).
+import protobuf from 'protobufjs'
+import { OtlpDecodeError } from './errors.ts'
+import { fieldNumbers } from './schema.ts'
+import {
+  MAX_ANY_VALUE_DEPTH,
+  TRUNCATED_VALUE,
+  type AnyValue,
+  type ExportRequest,
+  type KeyValue,
+  type ResourceSpans,
+  type ScopeSpans,
+  type Span,
+  type SpanEvent,
+  type SpanLink,
+} from './model.ts'
+
+type Reader = protobuf.Reader
+type Long = { low: number; high: number; toNumber(): number; toString(): string }
+
+const F = {
+  request: fieldNumbers('ExportTraceServiceRequest', ['resourceSpans']),
+  resourceSpans: fieldNumbers('ResourceSpans', ['resource', 'scopeSpans', 'schemaUrl']),
+  resource: fieldNumbers('Resource', ['attributes']),
+  scopeSpans: fieldNumbers('ScopeSpans', ['scope', 'spans', 'schemaUrl']),
+  scope: fieldNumbers('InstrumentationScope', ['name', 'version', 'attributes']),
+  span: fieldNumbers('Span', [
+    'traceId', 'spanId', 'traceState', 'parentSpanId', 'flags', 'name', 'kind',
+    'startTimeUnixNano', 'endTimeUnixNano', 'attributes', 'events', 'links', 'status',
+  ]),
+  event: fieldNumbers('Span.Event', ['timeUnixNano', 'name', 'attributes']),
+  link: fieldNumbers('Span.Link', ['traceId', 'spanId', 'traceState', 'attributes', 'flags']),
+  status: fieldNumbers('Status', ['message', 'code']),
+  anyValue: fieldNumbers('AnyValue', [
+    'stringValue', 'boolValue', 'intValue', 'doubleValue', 'arrayValue', 'kvlistValue', 'bytesValue',
+  ]),
+  arrayValue: fieldNumbers('ArrayValue', ['values']),
+  keyValueList: fieldNumbers('KeyValueList', ['values']),
+  keyValue: fieldNumbers('KeyValue', ['key', 'value']),
+}
+
+const VARINT = 0
+const FIXED64 = 1
+const LEN = 2
+const FIXED32 = 5
+
+export function decodeProtobuf(body: Uint8Array): ExportRequest {
+  const buf = Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength)
+  const r = protobuf.Reader.create(buf)
+  try {
+    const resourceSpans: ResourceSpans[] = []
+    while (r.pos < r.len) {
+      const tag = r.uint32()
+      if (tag >>> 3 === F.request.resourceSpans && (tag & 7) === LEN) {
+        resourceSpans.push(readResourceSpans(r, buf, subEnd(r)))
+      } else skip(r, tag)
+    }
+    return { resourceSpans }
+  } catch (err) {
+    if (err instanceof OtlpDecodeError) throw err
+    const reason = err instanceof Error ? err.message : String(err)
+    throw new OtlpDecodeError(`invalid protobuf: ${reason} at offset ${r.pos}`)
+  }
+}
+
+function subEnd(r: Reader): number {
+  const len = r.uint32()
+  const end = r.pos + len
+  if (end > r.len) throw new OtlpDecodeError(`invalid protobuf: length ${len} at offset ${r.pos} runs past the end of the body (${r.len} bytes)`)
+  return end
+}
+
+/** A nested message must end exactly where its length said; otherwise the body is corrupt. */
+function done(r: Reader, end: number): void {
+  if (r.pos !== end) throw new OtlpDecodeError(`invalid protobuf: nested message overruns its length (ends at ${r.pos}, expected ${end})`)
+}
+
+function skip(r: Reader, tag: number): void {
+  if (tag === 0) throw new OtlpDecodeError(`invalid protobuf: field number 0 at offset ${r.pos}`)
+  r.skipType(tag & 7)
+}
+
+function readString(r: Reader, buf: Buffer): string {
+  const end = subEnd(r)
+  const s = buf.toString('utf8', r.pos, end)
+  r.pos = end
+  return s
+}
+
+function readHex(r: Reader, buf: Buffer): string {
+  const end = subEnd(r)
+  const s = buf.toString('hex', r.pos, end)
+  r.pos = end
+  return s
+}
+
+/** fixed64 as an exact unsigned decimal string. */
+function readFixed64(r: Reader): string {
+  const lo = r.fixed32()
+  const hi = r.fixed32()
+  if (hi < 0x200000) return String(hi * 4294967296 + lo)
+  return ((BigInt(hi) << 32n) | BigInt(lo)).toString()
+}
+
+function readResourceSpans(r: Reader, buf: Buffer, end: number): ResourceSpans {
+  const out: ResourceSpans = { resource: { attributes: [] }, scopeSpans: [], schemaUrl: '' }
+  while (r.pos < end) {
+    const tag = r.uint32()
+    const field = tag >>> 3
+    const wt = tag & 7
+    if (field === F.resourceSpans.scopeSpans && wt === LEN) out.scopeSpans.push(readScopeSpans(r, buf, subEnd(r)))
+    else if (field === F.resourceSpans.resource && wt === LEN) {
+      const rend = subEnd(r)
+      while (r.pos < rend) {
+        const t = r.uint32()
+        if (t >>> 3 === F.resource.attributes && (t & 7) === LEN) out.resource.attributes.push(readKeyValue(r, buf, subEnd(r), 0))
+        else skip(r, t)
+      }
+      done(r, rend)
+    } else if (field === F.resourceSpans.schemaUrl && wt === LEN) out.schemaUrl = readString(r, buf)
+    else skip(r, tag)
+  }
+  done(r, end)
+  return out
+}
+
+function readScopeSpans(r: Reader, buf: Buffer, end: number): ScopeSpans {
+  const out: ScopeSpans = { scope: { name: '', version: '', attributes: [] }, spans: [], schemaUrl: '' }
+  while (r.pos < end) {
+    const tag = r.uint32()
+    const field = tag >>> 3
+    const wt = tag & 7
+    if (field === F.scopeSpans.spans && wt === LEN) out.spans.push(readSpan(r, buf, subEnd(r)))
+    else if (field === F.scopeSpans.scope && wt === LEN) {
+      const send = subEnd(r)
+      while (r.pos < send) {
+        const t = r.uint32()
+        const f = t >>> 3
+        if ((t & 7) !== LEN) skip(r, t)
+        else if (f === F.scope.name) out.scope.name = readString(r, buf)
+        else if (f === F.scope.version) out.scope.version = readString(r, buf)
+        else if (f === F.scope.attributes) out.scope.attributes.push(readKeyValue(r, buf, subEnd(r), 0))
+        else skip(r, t)
+      }
+      done(r, send)
+    } else if (field === F.scopeSpans.schemaUrl && wt === LEN) out.schemaUrl = readString(r, buf)
+    else skip(r, tag)
+  }
+  done(r, end)
+  return out
+}
+
+function readSpan(r: Reader, buf: Buffer, end: number): Span {
+  const span: Span = {
+    traceId: '', spanId: '', parentSpanId: '', traceState: '', flags: 0, name: '', kind: 0,
+    startTimeUnixNano: '0', endTimeUnixNano: '0', attributes: [], events: [], links: [],
+    status: { code: 0, message: '' },
+  }
+  const S = F.span
+  while (r.pos < end) {
+    const tag = r.uint32()
+    const field = tag >>> 3
+    const wt = tag & 7
+    if (wt === LEN) {
+      if (field === S.attributes) span.attributes.push(readKeyValue(r, buf, subEnd(r), 0))
+      else if (field === S.traceId) span.traceId = readHex(r, buf)
+      else if (field === S.spanId) span.spanId = readHex(r, buf)
+      else if (field === S.parentSpanId) span.parentSpanId = readHex(r, buf)
+      else if (field === S.name) span.name = readString(r, buf)
+      else if (field === S.traceState) span.traceState = readString(r, buf)
+      else if (field === S.events) span.events.push(readEvent(r, buf, subEnd(r)))
+      else if (field === S.links) span.links.push(readLink(r, buf, subEnd(r)))
+      else if (field === S.status) readStatus(r, buf, subEnd(r), span)
+      else skip(r, tag)
+    } else if (wt === FIXED64 && field === S.startTimeUnixNano) span.startTimeUnixNano = readFixed64(r)
+    else if (wt === FIXED64 && field === S.endTimeUnixNano) span.endTimeUnixNano = readFixed64(r)
+    else if (wt === VARINT && field === S.kind) span.kind = r.int32()
+    else if (wt === FIXED32 && field === S.flags) span.flags = r.fixed32()
+    else skip(r, tag)
+  }
+  done(r, end)
+  return span
+}
+
+function readStatus(r: Reader, buf: Buffer, end: number, span: Span): void {
+  while (r.pos < end) {
+    const tag = r.uint32()
+    const field = tag >>> 3
+    const wt = tag & 7
+    if (field === F.status.code && wt === VARINT) span.status.code = r.int32()
+    else if (field === F.status.message && wt === LEN) span.status.message = readString(r, buf)
+    else skip(r, tag)
+  }
+  done(r, end)
+}
+
+function readEvent(r: Reader, buf: Buffer, end: number): SpanEvent {
+  const ev: SpanEvent = { timeUnixNano: '0', name: '', attributes: [] }
+  while (r.pos < end) {
+    const tag = r.uint32()
+    const field = tag >>> 3
+    const wt = tag & 7
+    if (field === F.event.attributes && wt === LEN) ev.attributes.push(readKeyValue(r, buf, subEnd(r), 0))
+    else if (field === F.event.name && wt === LEN) ev.name = readString(r, buf)
+    else if (field === F.event.timeUnixNano && wt === FIXED64) ev.timeUnixNano = readFixed64(r)
+    else skip(r, tag)
+  }
+  done(r, end)
+  return ev
+}
+
+function readLink(r: Reader, buf: Buffer, end: number): SpanLink {
+  const link: SpanLink = { traceId: '', spanId: '', traceState: '', attributes: [], flags: 0 }
+  while (r.pos < end) {
+    const tag = r.uint32()
+    const field = tag >>> 3
+    const wt = tag & 7
+    if (wt === LEN) {
+      if (field === F.link.traceId) link.traceId = readHex(r, buf)
+      else if (field === F.link.spanId) link.spanId = readHex(r, buf)
+      else if (field === F.link.traceState) link.traceState = readString(r, buf)
+      else if (field === F.link.attributes) link.attributes.push(readKeyValue(r, buf, subEnd(r), 0))
+      else skip(r, tag)
+    } else if (wt === FIXED32 && field === F.link.flags) link.flags = r.fixed32()
+    else skip(r, tag)
+  }
+  done(r, end)
+  return link
+}
+
+function readKeyValue(r: Reader, buf: Buffer, end: number, depth: number): KeyValue {
+  const kv: KeyValue = { key: '', value: null }
+  while (r.pos < end) {
+    const tag = r.uint32()
+    const field = tag >>> 3
+    if ((tag & 7) !== LEN) skip(r, tag)
+    else if (field === F.keyValue.key) kv.key = readString(r, buf)
+    else if (field === F.keyValue.value) kv.value = readAnyValue(r, buf, subEnd(r), depth + 1)
+    else skip(r, tag)
+  }
+  done(r, end)
+  return kv
+}
+
+function readAnyValue(r: Reader, buf: Buffer, end: number, depth: number): AnyValue {
+  if (depth > MAX_ANY_VALUE_DEPTH) {
+    r.pos = end
+    return { stringValue: TRUNCATED_VALUE }
+  }
+  const A = F.anyValue
+  let value: AnyValue = {}
+  // proto3 oneof: the last field on the wire wins.
+  while (r.pos < end) {
+    const tag = r.uint32()
+    const field = tag >>> 3
+    const wt = tag & 7
+    if (wt === LEN) {
+      if (field === A.stringValue) value = { stringValue: readString(r, buf) }
+      else if (field === A.arrayValue) value = { arrayValue: { values: readArrayValue(r, buf, subEnd(r), depth) } }
+      else if (field === A.kvlistValue) value = { kvlistValue: { values: readKeyValueList(r, buf, subEnd(r), depth) } }
+      else if (field === A.bytesValue) {
+        const bend = subEnd(r)
+        value = { bytesValue: Uint8Array.prototype.slice.call(buf, r.pos, bend) }
+        r.pos = bend
+      } else skip(r, tag)
+    } else if (wt === VARINT && field === A.intValue) value = { intValue: longValue(r.int64() as unknown as Long) }
+    else if (wt === VARINT && field === A.boolValue) value = { boolValue: r.bool() }
+    else if (wt === FIXED64 && field === A.doubleValue) value = { doubleValue: r.double() }
+    else skip(r, tag)
+  }
+  done(r, end)
+  return value
+}
+
+function readArrayValue(r: Reader, buf: Buffer, end: number, depth: number): AnyValue[] {
+  const values: AnyValue[] = []
+  while (r.pos < end) {
+    const tag = r.uint32()
+    if (tag >>> 3 === F.arrayValue.values && (tag & 7) === LEN) values.push(readAnyValue(r, buf, subEnd(r), depth + 1))
+    else skip(r, tag)
+  }
+  return values
+}
+
+function readKeyValueList(r: Reader, buf: Buffer, end: number, depth: number): KeyValue[] {
+  const values: KeyValue[] = []
+  while (r.pos < end) {
+    const tag = r.uint32()
+    if (tag >>> 3 === F.keyValueList.values && (tag & 7) === LEN) values.push(readKeyValue(r, buf, subEnd(r), depth))
+    else skip(r, tag)
+  }
+  return values
+}
+
+function longValue(v: Long | number): number | string {
+  if (typeof v === 'number') return v
+  const n = v.toNumber()
+  return Number.isSafeInteger(n) ? n : v.toString()
+}

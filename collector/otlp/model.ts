@@ -1,0 +1,89 @@
+/**
+ * The decoded ExportTraceServiceRequest, the same shape from protobuf and from JSON.
+ * Span-level fields are already canonical (ids as lowercase hex, times as decimal nanosecond
+ * strings, enums as numbers); attribute values keep the OTLP/JSON AnyValue shape so the JSON
+ * decoder can pass them through without copying. Readers of AnyValue must tolerate any shape
+ * (see normalize/any-value.ts): JSON producers send what they send.
+ */
+export interface AnyValue {
+  stringValue?: unknown
+  boolValue?: unknown
+  /** number when it fits a safe integer, otherwise the exact decimal string. */
+  intValue?: unknown
+  doubleValue?: unknown
+  arrayValue?: { values?: unknown } | null
+  kvlistValue?: { values?: unknown } | null
+  /** Uint8Array from protobuf, base64 string from JSON. */
+  bytesValue?: unknown
+}
+
+export interface KeyValue {
+  key: string
+  value?: AnyValue | null
+}
+
+export interface SpanEvent {
+  timeUnixNano: string
+  name: string
+  attributes: KeyValue[]
+}
+
+export interface SpanLink {
+  traceId: string
+  spanId: string
+  traceState: string
+  attributes: KeyValue[]
+  flags: number
+}
+
+export interface SpanStatus {
+  /** 0 unset, 1 ok, 2 error */
+  code: number
+  message: string
+}
+
+export interface Span {
+  /** Lowercase hex of the id bytes; the normalizer checks the length. */
+  traceId: string
+  spanId: string
+  /** '' for a root span. */
+  parentSpanId: string
+  traceState: string
+  flags: number
+  name: string
+  /** OTLP SpanKind number: 0 unspecified, 1 internal, 2 server, 3 client, 4 producer, 5 consumer. */
+  kind: number
+  /** Unsigned nanoseconds since the epoch as a decimal string (exact; never a JS number). */
+  startTimeUnixNano: string
+  endTimeUnixNano: string
+  attributes: KeyValue[]
+  events: SpanEvent[]
+  links: SpanLink[]
+  status: SpanStatus
+}
+
+export interface InstrumentationScope {
+  name: string
+  version: string
+  attributes: KeyValue[]
+}
+
+export interface ScopeSpans {
+  scope: InstrumentationScope
+  spans: Span[]
+  schemaUrl: string
+}
+
+export interface ResourceSpans {
+  resource: { attributes: KeyValue[] }
+  scopeSpans: ScopeSpans[]
+  schemaUrl: string
+}
+
+export interface ExportRequest {
+  resourceSpans: ResourceSpans[]
+}
+
+/** Deepest AnyValue nesting kept as structure; deeper values are replaced by TRUNCATED_VALUE. */
+export const MAX_ANY_VALUE_DEPTH = 32
+export const TRUNCATED_VALUE = '[truncated: nested deeper than 32 levels]'
