@@ -16,5 +16,7 @@ export interface CollectorDeps {
   trustedIngestTokens: Set<string>
   metrics: CollectorMetrics
   logger: Logger
+  /** Spans older than this are refused at ingest: the TTL would delete them on arrival. */
+  retentionDays: number
   onStored?: (rows: SpanRow[]) => void | Promise<void>
 }

@@ -40,6 +40,7 @@ export async function start(options: CollectorOptions): Promise<RunningCollector
     trustedIngestTokens: new Set([...(options.trustedIngestTokens ?? []), ...(options.adminToken ? [options.adminToken] : [])]),
     metrics,
     logger,
+    retentionDays: options.storage.retentionDays,
     onStored: options.onStored,
   }
 

@@ -3,7 +3,7 @@ import { promisify } from 'node:util'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { bearerToken, isLoopback } from '../auth.ts'
 import type { CollectorDeps } from '../deps.ts'
-import { Normalizer, type NormalizeContext } from '../normalize/index.ts'
+import { Normalizer, type NormalizeContext, type NormalizeResult } from '../normalize/index.ts'
 import { creditLateSessions } from '../storage/late-sessions.ts'
 import { WriterBusyError, WriterUnavailableError } from '../storage/writer.ts'
 import { OtlpDecodeError, decodeJson, decodeProtobuf, encodeResponseProtobuf } from './decode.ts'
@@ -85,7 +85,8 @@ export async function registerOtlpReceiver(app: FastifyInstance, deps: Collector
         if (err instanceof OtlpDecodeError) throw new Refusal(400, err.message, 'malformed')
         throw err
       }
-      const { rows, rejected, errors, lateSessions } = normalizer.normalize(request, ctx)
+      const normalized = normalizer.normalize(request, ctx)
+      const { rows, rejected, errors, lateSessions } = withinRetention(normalized)
       if (rejected > 0) metrics.spansRefused.inc({ reason: 'invalid' }, rejected)
       try {
         await writer.write(rows)
@@ -108,6 +109,16 @@ export async function registerOtlpReceiver(app: FastifyInstance, deps: Collector
       throw err
     }
   })
+
+  /** Refuses (as partial success, with a reason) spans that retention would delete on arrival. */
+  function withinRetention(result: NormalizeResult): NormalizeResult {
+    const cutoff = BigInt(Date.now() - deps.retentionDays * 86_400_000) * 1_000_000n
+    const kept = result.rows.filter((r) => BigInt(r.Timestamp) >= cutoff)
+    const expired = result.rows.length - kept.length
+    if (expired === 0) return result
+    const reason = `${expired} span(s) start before the ${deps.retentionDays}-day retention window`
+    return { ...result, rows: kept, rejected: result.rejected + expired, errors: [...result.errors, reason] }
+  }
 
   function notifyStored(rows: Parameters<NonNullable<CollectorDeps['onStored']>>[0]): void {
     Promise.resolve()

@@ -124,6 +124,18 @@ describe('ingest from the real OpenTelemetry SDK', () => {
     expect(rows[0]!.tenant_id).toBe('default') // unauthenticated loopback ingest
   })
 
+  it('refuses spans older than the retention window with a reason, keeping the others', async () => {
+    const now = BigInt(Date.now()) * 1_000_000n
+    const old = now - 31n * 86_400_000_000_000n
+    const span = (spanId: string, start: bigint) => ({ traceId: 'cd'.repeat(16), spanId, name: `r-${spanId}`, startTimeUnixNano: String(start), endTimeUnixNano: String(start + 1000n) })
+    const body = { resourceSpans: [{ scopeSpans: [{ spans: [span('1111111111111111', now), span('2222222222222222', old)] }] }] }
+    const res = await fetch(`${collector.url}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
+    const answer = await json(res)
+    expect(Number(answer.partialSuccess.rejectedSpans)).toBe(1)
+    expect(answer.partialSuccess.errorMessage).toMatch(/30-day retention window/)
+    expect((await spansOf('cd'.repeat(16))).map((r) => r.SpanName)).toEqual(['r-1111111111111111'])
+  })
+
   it('answers 400 with a reason for a truncated protobuf and for invalid JSON, and stays up', async () => {
     const exporterBody = await (async () => {
       let captured: Uint8Array | undefined
