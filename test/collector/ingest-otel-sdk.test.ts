@@ -1,6 +1,7 @@
 import { SpanKind, SpanStatusCode, context, trace, type Tracer } from '@opentelemetry/api'
 import { OTLPTraceExporter as ProtoExporter } from '@opentelemetry/exporter-trace-otlp-proto'
 import { OTLPTraceExporter as JsonExporter } from '@opentelemetry/exporter-trace-otlp-http'
+import { CompressionAlgorithm } from '@opentelemetry/otlp-exporter-base'
 import { resourceFromAttributes } from '@opentelemetry/resources'
 import { BasicTracerProvider, BatchSpanProcessor, SimpleSpanProcessor, type SpanExporter } from '@opentelemetry/sdk-trace-base'
 import { afterAll, describe, expect, it } from 'vitest'
@@ -67,6 +68,7 @@ describe('ingest from the real OpenTelemetry SDK', () => {
   it.each([
     ['protobuf', (url: string) => new ProtoExporter({ url: `${url}/v1/traces`, headers: { Authorization: 'Bearer acme-ingest-key-1' } })],
     ['JSON', (url: string) => new JsonExporter({ url: `${url}/v1/traces`, headers: { Authorization: 'Bearer acme-ingest-key-1' } })],
+    ['gzip protobuf', (url: string) => new ProtoExporter({ url: `${url}/v1/traces`, headers: { Authorization: 'Bearer acme-ingest-key-1' }, compression: CompressionAlgorithm.GZIP })],
   ])('stores an agent trace exported as %s, normalized and attributed to the key\'s tenant', async (_name, makeExporter) => {
     const { tracer, provider } = tracerFor(makeExporter(collector.url), true)
     const traceId = agentTurn(tracer, 'sess-1')
