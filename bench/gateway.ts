@@ -1,0 +1,138 @@
+/**
+ * `node bin/run-ts.mjs bench/gateway.ts [--seconds 10] [--rounds 2]`
+ *
+ * Loopback only. Three configurations, interleaved, at c=50 and c=1, against the simulated provider
+ * (0 ms latency, ~1 KB request body): direct to the simulator; a thin Fastify + undici proxy; the
+ * Loopgate gateway with auth, routing, budgets and tracing on. Every server runs in its own child
+ * process, so its CPU time and RSS are its own (read from /proc).
+ */
+import { spawn, type ChildProcess } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { parseArgs } from 'node:util'
+import { load, type LoadResult } from './gateway-load.ts'
+
+const { values } = parseArgs({ options: { role: { type: 'string' }, port: { type: 'string' }, upstream: { type: 'string' }, sink: { type: 'string' }, seconds: { type: 'string', default: '10' }, rounds: { type: 'string', default: '2' } } })
+const KEY = 'bench-virtual-key-0001'
+
+async function serveRole(role: string): Promise<void> {
+  const port = Number(values.port)
+  if (role === 'sim') {
+    const { startSimulator } = await import('../gateway/simulator/index.ts')
+    const sim = await startSimulator({ port, models: { '*': { outputTokens: 16 } } })
+    const { createServer } = await import('node:http')
+    // The OTLP sink: accepts and discards exported spans.
+    createServer((req, res) => req.resume().on('end', () => res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end())).listen(port + 1, '127.0.0.1')
+    process.send?.({ ready: sim.url })
+  } else if (role === 'proxy') {
+    const Fastify = (await import('fastify')).default
+    const { Pool } = await import('undici')
+    const pool = new Pool(values.upstream!, { connections: 128, keepAliveTimeout: 30_000 })
+    const app = Fastify()
+    app.post('/v1/chat/completions', async (req, reply) => {
+      const res = await pool.request({ path: '/v1/chat/completions', method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(req.body) })
+      return reply.code(res.statusCode).type('application/json').send(await res.body.text())
+    })
+    await app.listen({ port, host: '127.0.0.1' })
+    process.send?.({ ready: true })
+  } else {
+    const { start } = await import('../gateway/index.ts')
+    const { pino } = await import('pino')
+    const dataDir = mkdtempSync(join(tmpdir(), 'lg-bench-'))
+    await start({
+      logger: pino({ level: 'warn' }),
+      gateway: {
+        port, dataDir,
+        providers: { sim: { protocol: 'openai', baseUrl: `${values.upstream}/v1` } },
+        routes: [{ name: 'bench', targets: [{ provider: 'sim', model: 'sim-a', weight: 3, price: { input: '0.15', output: '0.6' } }, { provider: 'sim', model: 'sim-b', weight: 1, price: { input: '0.15', output: '0.6' } }] }],
+        tenants: [{ id: 'bench', budgets: { usdPerMonth: '1000000' }, rateLimits: { rpm: 100_000_000 }, keys: [{ key: KEY, budgets: { usdPerDay: '100000' } }] }],
+        telemetry: { enabled: process.env.BENCH_TRACING !== 'off', collectorUrl: values.sink, maxQueueSize: 65536 },
+      },
+      exportToken: 'bench-export-token',
+    })
+    process.on('exit', () => rmSync(dataDir, { recursive: true, force: true }))
+    process.on('SIGINT', () => process.exit(0))
+    process.send?.({ ready: true })
+  }
+}
+
+function spawnRole(role: string, port: number, extra: string[] = []): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ['bin/run-ts.mjs', 'bench/gateway.ts', '--role', role, '--port', String(port), ...extra], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+  return new Promise((resolve, reject) => {
+    child.once('message', () => resolve(child))
+    child.once('exit', (code) => reject(new Error(`${role} exited with ${code}`)))
+  })
+}
+
+/** utime + stime of a process in µs, from /proc (clock ticks of 10 ms on Linux). */
+function cpuMicros(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
+  return (Number(fields[11]) + Number(fields[12])) * 10_000
+}
+const rssMb = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024
+
+async function main(): Promise<void> {
+  if (values.role) return serveRole(values.role)
+  const seconds = Number(values.seconds)
+  const rounds = Number(values.rounds)
+  const base = 20000 + Math.floor(Math.random() * 20000)
+  const children: ChildProcess[] = []
+  try {
+    const sim = await spawnRole('sim', base)
+    children.push(sim)
+    const upstream = `http://127.0.0.1:${base}`
+    const proxy = await spawnRole('proxy', base + 2, ['--upstream', upstream])
+    children.push(proxy)
+    const gw = await spawnRole('gateway', base + 3, ['--upstream', upstream, '--sink', `http://127.0.0.1:${base + 1}`])
+    children.push(gw)
+
+    // ~1 KB request body.
+    const body = (model: string) => JSON.stringify({ model, max_tokens: 64, messages: [{ role: 'system', content: 'You are a concise assistant. '.repeat(12) }, { role: 'user', content: 'Summarize the following text in one sentence: '.repeat(12) }] })
+    const configs: { name: string; url: string; body: string; headers: Record<string, string>; pid: number | undefined }[] = [
+      { name: 'direct', url: upstream, body: body('sim-a'), headers: { 'content-type': 'application/json' }, pid: undefined },
+      { name: 'thin proxy', url: `http://127.0.0.1:${base + 2}`, body: body('sim-a'), headers: { 'content-type': 'application/json' }, pid: proxy.pid },
+      { name: 'loopgate', url: `http://127.0.0.1:${base + 3}`, body: body('bench'), headers: { 'content-type': 'application/json', authorization: `Bearer ${KEY}` }, pid: gw.pid },
+    ]
+    console.log(`request body: ${configs[0]!.body.length} bytes; ${seconds}s per configuration in ${rounds} interleaved rounds`)
+    for (const c of configs) await load(c.url, '/v1/chat/completions', c.body, c.headers, 8, 1) // warm-up (JIT, connections)
+    const results = new Map<string, { runs: LoadResult[]; cpu: number }>()
+    for (const concurrency of [50, 1]) {
+      for (let round = 0; round < rounds; round++) {
+        for (const c of configs) {
+          const key = `${c.name}@${concurrency}`
+          const cpu0 = c.pid ? cpuMicros(c.pid) : 0
+          const r = await load(c.url, '/v1/chat/completions', c.body, c.headers, concurrency, seconds / rounds)
+          const entry = results.get(key) ?? { runs: [], cpu: 0 }
+          entry.runs.push(r)
+          entry.cpu += c.pid ? cpuMicros(c.pid) - cpu0 : 0
+          results.set(key, entry)
+        }
+      }
+    }
+    const summary = (key: string) => {
+      const e = results.get(key)!
+      const requests = e.runs.reduce((a, r) => a + r.requests, 0)
+      const secs = e.runs.reduce((a, r) => a + r.seconds, 0)
+      const median = (f: (r: LoadResult) => number) => e.runs.map(f).sort((a, b) => a - b)[Math.floor(e.runs.length / 2)]!
+      return { rps: requests / secs, p50: median((r) => r.p50), p99: median((r) => r.p99), errors: e.runs.reduce((a, r) => a + r.errors, 0), cpuPerReq: e.cpu / requests }
+    }
+    for (const concurrency of [50, 1]) {
+      console.log(`\nc=${concurrency}`)
+      const proxyRps = summary(`thin proxy@${concurrency}`).rps
+      const direct = summary(`direct@${concurrency}`)
+      for (const c of configs) {
+        const s = summary(`${c.name}@${concurrency}`)
+        const added = concurrency === 1 && c.name !== 'direct' ? `  added p50 ${(s.p50 - direct.p50).toFixed(3)} ms, p99 ${(s.p99 - direct.p99).toFixed(3)} ms` : ''
+        const cpu = c.pid ? `  cpu ${s.cpuPerReq.toFixed(0)} µs/req` : ''
+        console.log(`  ${c.name.padEnd(11)} ${s.rps.toFixed(0).padStart(7)} req/s  ratio to proxy ${(s.rps / proxyRps).toFixed(2)}  p50 ${s.p50.toFixed(3)} ms  p99 ${s.p99.toFixed(3)} ms  errors ${s.errors}${cpu}${added}`)
+      }
+    }
+    console.log(`\nRSS after load: gateway ${rssMb(gw.pid!).toFixed(0)} MB, thin proxy ${rssMb(proxy.pid!).toFixed(0)} MB`)
+    console.log('goals: loopgate ≥ 0.75 of the thin proxy at c=50; ≤ 110 µs CPU/request; added latency at c=1 ≤ 0.4 ms p50, ≤ 1.0 ms p99; RSS ≤ 150 MB')
+  } finally {
+    for (const c of children) c.kill('SIGTERM')
+  }
+}
+
+await main()

@@ -1,0 +1,53 @@
+import { createHash, timingSafeEqual } from 'node:crypto'
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { GatewayContext } from './context.ts'
+import { unitsToUsd } from './money.ts'
+
+const sha = (s: string) => createHash('sha256').update(s).digest()
+
+/** Admin API: the routing table (GET/PUT, versioned, audited) and the target scoreboard. */
+export function registerAdmin(app: FastifyInstance, ctx: GatewayContext, adminToken: string | undefined): void {
+  const expected = adminToken ? sha(adminToken) : undefined
+  const authorize = (req: FastifyRequest): { status: number; message: string } | undefined => {
+    if (!expected) return { status: 403, message: 'the admin API is disabled: configure adminToken (env LOOPGATE_ADMIN_TOKEN)' }
+    const m = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '')
+    if (!m || !timingSafeEqual(sha(m[1]!.trim()), expected)) return { status: 401, message: 'admin token required: send "Authorization: Bearer <admin token>"' }
+    return undefined
+  }
+
+  app.register(async (scope) => {
+    scope.addHook('onRequest', async (req, reply) => {
+      const denied = authorize(req)
+      if (denied) return reply.code(denied.status).send({ error: { message: denied.message, type: 'authentication_error' } })
+    })
+
+    scope.get('/admin/routing', async () => {
+      const s = ctx.routing.current
+      return { version: s.version, updatedAt: s.updatedAt, routes: s.routes }
+    })
+
+    scope.put('/admin/routing', async (req, reply) => {
+      const body = (req.body ?? {}) as { routes?: unknown; expectedVersion?: unknown; reason?: unknown; author?: unknown }
+      const expectedVersion = typeof body.expectedVersion === 'number' ? body.expectedVersion : undefined
+      const result = await ctx.routing.replace(
+        { routes: body.routes },
+        { expectedVersion, reason: typeof body.reason === 'string' ? body.reason : undefined, author: typeof body.author === 'string' ? body.author : undefined },
+      )
+      if (!result.ok) return reply.code(result.status).send({ error: { message: result.errors.join('; '), type: result.status === 409 ? 'conflict' : 'invalid_request_error', errors: result.errors }, currentVersion: result.currentVersion })
+      return { version: result.version, previousVersion: result.previousVersion }
+    })
+
+    scope.get('/admin/routing/audit', async (req) => {
+      const limit = Math.min(1000, Math.max(1, Number((req.query as { limit?: string }).limit ?? 100) || 100))
+      return { entries: await ctx.routing.audit(limit) }
+    })
+
+    scope.get('/admin/targets', async () => ({ routingVersion: ctx.routing.current.version, targets: ctx.scoreboard.report(ctx.routing.current, ctx.breakers) }))
+
+    scope.get('/admin/tenants/:id/spend', async (req) => {
+      const id = (req.params as { id: string }).id
+      const spent = await ctx.limits.spent(`t:${id}`, Date.now())
+      return { tenant: id, today: unitsToUsd(spent.day), thisMonth: unitsToUsd(spent.month) }
+    })
+  })
+}

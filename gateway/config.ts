@@ -1,0 +1,203 @@
+import { z } from 'zod'
+import { isDecimal } from './money.ts'
+
+/** USD amount: a decimal string ("0.15") or a number; at most 12 decimals. */
+const usd = z
+  .union([z.string(), z.number().nonnegative()])
+  .transform((v) => (typeof v === 'number' ? v.toFixed(12) : v.trim()))
+  .refine(isDecimal, 'must be a non-negative decimal such as "0.15" (at most 12 decimals)')
+
+/** USD per million tokens. */
+export const priceSchema = z
+  .object({ input: usd, output: usd, cacheRead: usd.optional(), cacheWrite: usd.optional() })
+  .strict()
+
+export const providerSchema = z
+  .object({
+    protocol: z.enum(['openai', 'anthropic']),
+    /** OpenAI protocol: up to and including /v1 (e.g. https://api.openai.com/v1). Anthropic: without /v1. */
+    baseUrl: z.string().url('must be a URL such as https://api.openai.com/v1'),
+    /** Name of the environment variable holding the provider key (never the key itself). */
+    apiKeyEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name').optional(),
+    /** How the key is sent; default: `bearer` for openai, `x-api-key` for anthropic; `api-key` for Azure. */
+    authHeader: z.enum(['bearer', 'x-api-key', 'api-key']).optional(),
+    headers: z.record(z.string(), z.string()).default({}),
+    /** Appended to every upstream URL, e.g. `api-version=2024-10-21` for Azure. */
+    query: z.string().optional(),
+    /** Path overrides (relative to baseUrl), e.g. Azure's `/deployments/gpt-4o/chat/completions`. */
+    paths: z.object({ chat: z.string().optional(), embeddings: z.string().optional(), messages: z.string().optional() }).strict().default({}),
+    /** Provider id in the @pydantic/genai-prices table; default: the protocol name. */
+    priceProviderId: z.string().optional(),
+    /** Keep-alive connections per upstream origin. */
+    connections: z.number().int().positive().default(256),
+  })
+  .strict()
+
+export const targetSchema = z
+  .object({
+    provider: z.string().min(1),
+    model: z.string().min(1),
+    weight: z.number().min(0, 'weights must be non-negative').default(1),
+    /** Stable name used in spans and the scoreboard; default `provider/model`. */
+    id: z.string().min(1).optional(),
+    /** Overrides the price table for this target (USD per million tokens). */
+    price: priceSchema.optional(),
+  })
+  .strict()
+
+export const policySchema = z
+  .object({
+    /** Attempts in total, over every target (first try, retries and fallbacks). */
+    maxAttempts: z.number().int().min(1).max(10).default(3),
+    timeouts: z
+      .object({
+        connectMs: z.number().int().positive().default(5_000),
+        /** Until the response headers arrive. */
+        firstByteMs: z.number().int().positive().default(60_000),
+        /** Whole attempt, body included (streams too). */
+        totalMs: z.number().int().positive().default(600_000),
+      })
+      .strict()
+      .prefault({}),
+    retry: z
+      .object({
+        /** Retries of the same target after a 429 (within maxAttempts). */
+        maxRetries: z.number().int().min(0).default(2),
+        baseDelayMs: z.number().int().min(0).default(250),
+        /** Longest wait honoured; a longer Retry-After falls back to the next target instead. */
+        maxDelayMs: z.number().int().min(0).default(10_000),
+        /** ± fraction of random jitter added to each delay. */
+        jitter: z.number().min(0).max(1).default(0.2),
+      })
+      .strict()
+      .prefault({}),
+    /** What moves on to the next target. */
+    fallbackOn: z.array(z.enum(['5xx', 'timeout', 'connection', '429'])).default(['5xx', 'timeout', 'connection', '429']),
+    breaker: z
+      .object({
+        /** Consecutive failures that open the breaker. */
+        failureThreshold: z.number().int().min(1).default(5),
+        /** How long an open breaker rejects before a trial request. */
+        cooldownMs: z.number().int().min(1).default(30_000),
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict()
+
+export const ruleSchema = z
+  .object({
+    when: z
+      .object({
+        /** Every listed tag must be present in the `x-loopgate-tags` header (comma-separated). */
+        tags: z.array(z.string()).optional(),
+        /** Body fields by dotted path (e.g. `metadata.tier`) that must equal these values. */
+        fields: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
+      })
+      .strict(),
+    targets: z.array(targetSchema).min(1),
+  })
+  .strict()
+
+export const routeSchema = z
+  .object({
+    /** The virtual model name clients send as `model`. */
+    name: z.string().min(1),
+    targets: z.array(targetSchema).min(1, 'a route needs at least one target'),
+    rules: z.array(ruleSchema).default([]),
+    policy: policySchema.prefault({}),
+    /** Same session (x-loopgate-session-id) → same target while weights stay, keeping prompt caches warm. */
+    sticky: z.boolean().default(false),
+    /** Prompt/response capture into span attributes. */
+    capture: z.enum(['off', 'on', 'redacted']).default('off'),
+  })
+  .strict()
+
+export const routingTableSchema = z.object({ routes: z.array(routeSchema) }).strict()
+
+const limitsSchema = z.object({ rpm: z.number().int().positive().optional(), tpm: z.number().int().positive().optional() }).strict()
+const budgetsSchema = z.object({ usdPerDay: usd.optional(), usdPerMonth: usd.optional() }).strict()
+
+export const virtualKeySchema = z
+  .object({
+    /** The key clients send, raw or as `sha256:<hex>` (preferred: the raw key never sits in the file). */
+    key: z.string().min(8, 'virtual keys must be at least 8 characters'),
+    name: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'use letters, digits, "_", "." or "-"').optional(),
+    /** Routes this key may use; absent → all. */
+    routes: z.array(z.string()).optional(),
+    budgets: budgetsSchema.optional(),
+    rateLimits: limitsSchema.optional(),
+  })
+  .strict()
+
+export const gatewayTenantSchema = z
+  .object({
+    id: z.string().regex(/^[a-z0-9][a-z0-9_.-]{0,63}$/, 'use lowercase letters, digits, "_", "." or "-" (max 64)'),
+    keys: z.array(virtualKeySchema).default([]),
+    budgets: budgetsSchema.optional(),
+    rateLimits: limitsSchema.optional(),
+  })
+  .strict()
+
+const profileSchema = z
+  .object({
+    ttftMs: z.number().min(0), ttftJitter: z.number().min(0).max(1), tokensPerSecond: z.number().min(0), outputTokens: z.number().int().min(1),
+    errorRate: z.number().min(0).max(1), errorStatus: z.number().int().min(400).max(599), rateLimitRate: z.number().min(0).max(1),
+    burstLength: z.number().int().min(1), retryAfterSeconds: z.number().min(0), hangRate: z.number().min(0).max(1),
+    quality: z.number().min(0).max(1), embeddingDimensions: z.number().int().min(1),
+  })
+  .partial()
+  .strict()
+
+/** `loopgate simulate`: simulated OpenAI/Anthropic providers (see docs/gateway.md › Simulator). */
+export const simulatorConfigSchema = z
+  .object({
+    host: z.string().default('127.0.0.1'),
+    port: z.number().int().min(0).max(65535).default(8090),
+    /** Per-model behaviour; `*` applies to every model not listed. */
+    models: z.record(z.string(), profileSchema).default({}),
+  })
+  .strict()
+  .prefault({})
+
+export const gatewayConfigSchema = z
+  .object({
+    host: z.string().default('127.0.0.1'),
+    port: z.number().int().min(0).max(65535).default(8080),
+    /** Routing table and its audit trail live here. Env: LOOPGATE_DATA_DIR (→ <dir>/gateway). */
+    dataDir: z.string().default('./data/gateway'),
+    maxBodyBytes: z.number().int().positive().default(4 * 1024 * 1024),
+    /** Largest `n` (choices per request) accepted. */
+    maxN: z.number().int().min(1).default(8),
+    sessionHeader: z.string().default('x-loopgate-session-id'),
+    userHeader: z.string().default('x-loopgate-user-id'),
+    providers: z.record(z.string(), providerSchema).default({}),
+    routes: z.array(routeSchema).default([]),
+    tenants: z.array(gatewayTenantSchema).default([]),
+    telemetry: z
+      .object({
+        enabled: z.boolean().default(true),
+        /** The collector's OTLP/HTTP base; spans go to `<url>/v1/traces`. */
+        collectorUrl: z.string().url().default('http://127.0.0.1:4318'),
+        /** More OTLP/HTTP trace endpoints (full URL incl. /v1/traces); header values may be `env:NAME`. */
+        extraEndpoints: z.array(z.object({ url: z.string().url(), headers: z.record(z.string(), z.string()).default({}) }).strict()).default([]),
+        serviceName: z.string().default('loopgate-gateway'),
+        maxQueueSize: z.number().int().positive().default(8192),
+        scheduledDelayMs: z.number().int().positive().default(1000),
+      })
+      .strict()
+      .prefault({}),
+    simulator: simulatorConfigSchema,
+  })
+  .strict()
+  .prefault({})
+
+export type GatewaySettings = z.infer<typeof gatewayConfigSchema>
+export type ProviderSettings = z.infer<typeof providerSchema>
+export type TargetSettings = z.infer<typeof targetSchema>
+export type RouteSettings = z.infer<typeof routeSchema>
+export type PolicySettings = z.infer<typeof policySchema>
+export type RuleSettings = z.infer<typeof ruleSchema>
+export type PriceSettings = z.infer<typeof priceSchema>
+export type TenantSettings = z.infer<typeof gatewayTenantSchema>
+export type RoutingTableInput = z.input<typeof routingTableSchema>

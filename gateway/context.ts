@@ -1,0 +1,28 @@
+import type { Tracer } from '@opentelemetry/api'
+import type { Logger } from 'pino'
+import type { GatewaySettings } from './config.ts'
+import type { Breakers } from './policy/breaker.ts'
+import type { Upstreams } from './policy/upstream.ts'
+import type { RoutingTable } from './routing/manager.ts'
+import type { Scoreboard } from './scoreboard.ts'
+import type { VirtualKeys } from './tenancy/keys.ts'
+import type { LimitStore } from './tenancy/limits.ts'
+
+/** Everything a request handler needs, built once at start. */
+export interface GatewayContext {
+  settings: GatewaySettings
+  keys: VirtualKeys
+  limits: LimitStore
+  routing: RoutingTable
+  breakers: Breakers
+  scoreboard: Scoreboard
+  upstreams: Upstreams
+  tracer: Tracer
+  logger: Logger
+  /** Refusals and failures by reason, for /metrics. */
+  counters: Map<string, number>
+}
+
+export function count(ctx: GatewayContext, reason: string): void {
+  ctx.counters.set(reason, (ctx.counters.get(reason) ?? 0) + 1)
+}

@@ -1,0 +1,207 @@
+import { trace, type Span } from '@opentelemetry/api'
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import { count, type GatewayContext } from '../context.ts'
+import { GatewayError, errorBody } from '../errors.ts'
+import { unitsToUsd } from '../money.ts'
+import { runAttempts } from '../policy/run.ts'
+import { costUnits } from '../pricing.ts'
+import type { Operation, Protocol, ResponseFacts } from '../providers/types.ts'
+import { candidateTargets, orderTargets, stableUniform } from '../routing/select.ts'
+import type { CompiledRoute, Target } from '../routing/table.ts'
+import { refusalStatus, type Refusal } from '../tenancy/limits.ts'
+import type { KeyRecord } from '../tenancy/keys.ts'
+import { inputMessages, outputMessages } from '../telemetry/capture.ts'
+import { failRequestSpan, parentContext, recordOutcome, startAttemptSpan, startRequestSpan, traceIdOf, type RequestSpanInfo } from '../telemetry/spans.ts'
+import { clientResponse, streamRelay, upstreamBody } from '../translate/index.ts'
+import { relayStream } from './stream-reply.ts'
+import { validateBody } from './validate.ts'
+
+function apiKeyOf(req: FastifyRequest): string | undefined {
+  const auth = req.headers.authorization
+  if (auth && auth.length > 7 && auth.slice(0, 7).toLowerCase() === 'bearer ') return auth.slice(7).trim()
+  const x = req.headers['x-api-key']
+  return typeof x === 'string' && x ? x : undefined
+}
+
+const header = (req: FastifyRequest, name: string) => {
+  const v = req.headers[name]
+  return typeof v === 'string' && v ? v : undefined
+}
+
+export function authenticate(ctx: GatewayContext, req: FastifyRequest): KeyRecord {
+  const key = apiKeyOf(req)
+  if (!key) throw new GatewayError(401, 'missing API key: send your Loopgate virtual key as "Authorization: Bearer <key>" (or x-api-key)', 'missing_api_key')
+  const rec = ctx.keys.lookup(key)
+  if (!rec) throw new GatewayError(401, 'invalid API key: this virtual key is not known to the gateway', 'invalid_api_key')
+  return rec
+}
+
+function refusalError(r: Refusal): GatewayError {
+  const seconds = Math.max(1, Math.ceil((r.resetsAt.getTime() - Date.now()) / 1000))
+  return new GatewayError(
+    refusalStatus(r),
+    `${r.label} reached its ${r.limit} limit of ${r.value}; it resets at ${r.resetsAt.toISOString()}`,
+    refusalStatus(r) === 429 ? 'rate_limit_exceeded' : 'budget_exceeded',
+    { 'retry-after': String(seconds), 'x-loopgate-limit': r.limit, 'x-loopgate-limit-value': r.value, 'x-loopgate-limit-reset': r.resetsAt.toISOString() },
+  )
+}
+
+function sendError(reply: FastifyReply, protocol: Protocol, err: GatewayError, headers: Record<string, string>): void {
+  if (reply.sent || reply.raw.headersSent) return
+  reply.code(err.status).headers({ ...headers, ...err.headers }).send(errorBody(protocol, err.status, err.message, err.code, err.param))
+}
+
+/** One request, end to end: key → body → route → limits → attempts → answer → settlement and spans. */
+export async function handle(ctx: GatewayContext, req: FastifyRequest, reply: FastifyReply, protocol: Protocol, op: Operation): Promise<void> {
+  const headers: Record<string, string> = {}
+  let span: Span | undefined
+  try {
+    const key = authenticate(ctx, req)
+    const body = validateBody(req.body, protocol, op, ctx.settings.maxN)
+    const snapshot = ctx.routing.current
+    const route = snapshot.byName.get(body.model as string)
+    if (!route || (key.routes && !key.routes.has(route.name))) {
+      count(ctx, 'unknown_model')
+      throw new GatewayError(404, `unknown model "${String(body.model)}": it is not a route this key may use (GET /v1/models lists them)`, 'model_not_found', {}, 'model')
+    }
+    headers['x-loopgate-route'] = route.name
+    headers['x-loopgate-routing-version'] = String(snapshot.version)
+    const info: RequestSpanInfo = {
+      op, route: route.name, tenantId: key.tenantId, routingVersion: snapshot.version,
+      sessionId: header(req, ctx.settings.sessionHeader), userId: header(req, ctx.settings.userHeader) ?? (typeof body.user === 'string' ? body.user : undefined),
+    }
+    const parent = parentContext(req.headers)
+    span = startRequestSpan(ctx.tracer, parent, info)
+    const traceId = traceIdOf(span)
+    if (trace.isSpanContextValid(span.spanContext())) headers['x-loopgate-trace-id'] = traceId
+    if (route.settings.capture !== 'off') span.setAttribute('gen_ai.input.messages', inputMessages(body, route.settings.capture))
+
+    if (key.limits.length) {
+      const refused = await ctx.limits.admit(key.limits, Date.now())
+      if (refused) {
+        count(ctx, `refused_${refused.limit}`)
+        throw refusalError(refused)
+      }
+    }
+    await serve(ctx, req, reply, { protocol, op, body, route, key, info, parent, span, headers })
+  } catch (err) {
+    const e = err instanceof GatewayError ? err : new GatewayError(500, `gateway error: ${(err as Error).message}`, 'internal_error')
+    if (!(err instanceof GatewayError)) ctx.logger.error({ err }, 'request failed inside the gateway')
+    if (span) {
+      failRequestSpan(span, e.status, e.message)
+      span.end()
+    }
+    sendError(reply, protocol, e, headers)
+  }
+}
+
+interface Exchange {
+  protocol: Protocol
+  op: Operation
+  body: Record<string, unknown>
+  route: CompiledRoute
+  key: KeyRecord
+  info: RequestSpanInfo
+  parent: ReturnType<typeof parentContext>
+  span: Span
+  headers: Record<string, string>
+}
+
+async function serve(ctx: GatewayContext, req: FastifyRequest, reply: FastifyReply, x: Exchange): Promise<void> {
+  const { route, body, protocol, op, span } = x
+  const stream = body.stream === true
+  const sessionId = x.info.sessionId
+  const tags = header(req, 'x-loopgate-tags')?.split(',').map((t) => t.trim()) ?? []
+  const candidates = candidateTargets(route, { tags, body, sessionId })
+  const firstDraw = route.settings.sticky && sessionId ? stableUniform(`${route.name}\u0000${sessionId}`) : Math.random()
+  const order = orderTargets(candidates, ctx.breakers, firstDraw)
+
+  const clientGone = new AbortController()
+  reply.raw.once('close', () => {
+    if (!reply.raw.writableFinished) clientGone.abort()
+  })
+  const forward: Record<string, string> = {}
+  const task = header(req, 'x-loopgate-task')
+  if (task) forward['x-loopgate-task'] = task
+  const beta = header(req, 'anthropic-beta')
+  if (beta) forward['anthropic-beta'] = beta
+
+  const result = await runAttempts(ctx, {
+    route, order, op, stream, clientSignal: clientGone.signal, extraHeaders: forward,
+    bodyFor: (t) => JSON.stringify(upstreamBody(protocol, op, body, t, stream)),
+    startAttemptSpan: (t, n) => startAttemptSpan(ctx.tracer, x.parent, span, x.info, t, n),
+  })
+  if (result.kind === 'aborted') {
+    count(ctx, 'client_disconnected')
+    span.setAttribute('error.type', 'client_disconnected')
+    span.end()
+    return
+  }
+  if (result.kind === 'failed') throw result.error
+  const { target, attempt } = result
+  x.headers['x-loopgate-target'] = target.id
+  const capture = route.settings.capture
+  const targetProtocol = target.provider.adapter.protocol
+
+  if (!stream) {
+    result.done()
+    let json: unknown
+    try {
+      json = JSON.parse(result.outcome.text ?? '')
+    } catch {
+      result.span.end()
+      throw new GatewayError(502, `target "${target.id}" answered with a body that is not JSON`, 'upstream_invalid_response')
+    }
+    const facts = target.provider.adapter.readResponse(json, capture !== 'off')
+    const cost = target.price ? costUnits(facts.usage, target.price) : 0n
+    x.headers['x-loopgate-cost-usd'] = unitsToUsd(cost)
+    const translated = clientResponse(protocol, targetProtocol, json)
+    reply.code(200).headers(x.headers).type('application/json').send(translated === undefined ? result.outcome.text : JSON.stringify(translated))
+    await finish(ctx, x, target, attempt, result.span, facts, cost, undefined)
+    return
+  }
+
+  const relay = streamRelay(protocol, targetProtocol, {
+    clientWantsUsage: (body.stream_options as { include_usage?: boolean } | undefined)?.include_usage === true,
+    capture: capture !== 'off',
+  })
+  reply.hijack()
+  reply.raw.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive', trailer: 'x-loopgate-cost-usd', ...x.headers })
+  let cost = 0n
+  const end = await relayStream(reply.raw, result.outcome.body, relay, protocol, () => {
+    cost = target.price ? costUnits(settledUsage(relay.facts, x.body), target.price) : 0n
+    return { 'x-loopgate-cost-usd': unitsToUsd(cost) }
+  })
+  result.done()
+  if (end.kind !== 'completed') {
+    result.outcome.body.destroy()
+    count(ctx, end.kind)
+    span.setAttribute('error.type', end.kind === 'client_gone' ? 'client_disconnected' : 'upstream_stream_failed')
+  }
+  const facts = relay.facts
+  facts.usage = settledUsage(facts, x.body)
+  cost = target.price ? costUnits(facts.usage, target.price) : 0n
+  const ttft = relay.firstTokenAt !== undefined ? relay.firstTokenAt - result.startedAt : undefined
+  await finish(ctx, x, target, attempt, result.span, facts, cost, ttft)
+}
+
+/** A stream cut before its usage frame is billed on an estimate: ~4 characters per input token, one token per delta. */
+function settledUsage(facts: ResponseFacts, body: Record<string, unknown>): ResponseFacts['usage'] {
+  if (facts.usage.input > 0 || facts.usage.output > 0) return facts.usage
+  const input = Math.ceil(JSON.stringify(body.messages ?? body.input ?? '').length / 4)
+  return { input, output: facts.deltas, cacheRead: 0, cacheWrite: 0 }
+}
+
+async function finish(ctx: GatewayContext, x: Exchange, target: Target, attempt: number, attemptSpan: Span, facts: ResponseFacts, cost: bigint, ttftMs: number | undefined): Promise<void> {
+  recordOutcome([x.span, attemptSpan], target, attempt, facts, cost, ttftMs)
+  if (x.route.settings.capture !== 'off') x.span.setAttribute('gen_ai.output.messages', outputMessages(facts, x.route.settings.capture))
+  attemptSpan.end()
+  try {
+    if (x.key.limits.length) await ctx.limits.settle(x.key.limits, facts.usage.input + facts.usage.output, cost, Date.now())
+  } catch (err) {
+    count(ctx, 'settle_failed')
+    ctx.logger.error({ err, tenant: x.key.tenantId }, 'settling usage failed')
+  } finally {
+    x.span.end()
+  }
+}

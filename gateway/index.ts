@@ -1,0 +1,101 @@
+/**
+ * The gateway's public face: `start(options)` → `{ url, close() }`, plus its config schema and the
+ * simulator. Other components import only this file, `config.ts` and `simulator/index.ts`.
+ */
+import { Redis } from 'ioredis'
+import { pino, type Logger } from 'pino'
+import type { SpanExporter } from '@opentelemetry/sdk-trace-base'
+import { gatewayConfigSchema, type GatewaySettings } from './config.ts'
+import type { GatewayContext } from './context.ts'
+import { Breakers } from './policy/breaker.ts'
+import { Upstreams } from './policy/upstream.ts'
+import { buildProviders } from './providers/registry.ts'
+import { RoutingTable } from './routing/manager.ts'
+import { TableFiles } from './routing/persistence.ts'
+import { RedisTableSync } from './routing/redis-sync.ts'
+import { Scoreboard } from './scoreboard.ts'
+import { buildServer } from './server.ts'
+import { VirtualKeys } from './tenancy/keys.ts'
+import { MemoryLimitStore } from './tenancy/memory-store.ts'
+import { RedisLimitStore } from './tenancy/redis-store.ts'
+import { createTelemetry } from './telemetry/tracer.ts'
+
+export { gatewayConfigSchema, type GatewaySettings } from './config.ts'
+
+export interface GatewayOptions {
+  /** The `gateway` section of loopgate.yaml, parsed or raw (it is parsed again either way). */
+  gateway: unknown
+  /** Guards /admin/*. Env: LOOPGATE_ADMIN_TOKEN. */
+  adminToken?: string
+  /** Shared counters and routing table for every replica. Env: REDIS_URL. */
+  redisUrl?: string
+  /** Bearer token for the collector: the internal token in-process, the admin token standalone. */
+  exportToken?: string
+  logger?: Logger
+  /** Where provider keys are read from (apiKeyEnv); default process.env. */
+  env?: NodeJS.ProcessEnv
+  /** Extra span exporters (tests use an in-memory one). */
+  spanExporters?: SpanExporter[]
+}
+
+export interface RunningGateway {
+  url: string
+  /** The routing version being served right now. */
+  routingVersion(): number
+  /** Exports queued spans now. */
+  flushTelemetry(): Promise<void>
+  close(): Promise<void>
+}
+
+export async function start(options: GatewayOptions): Promise<RunningGateway> {
+  const settings: GatewaySettings = gatewayConfigSchema.parse(options.gateway ?? {})
+  const logger = options.logger ?? pino({ level: 'info' })
+  const env = options.env ?? process.env
+  const providers = buildProviders(settings.providers, env)
+
+  let redis: Redis | undefined
+  if (options.redisUrl) {
+    redis = new Redis(options.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 2, enableAutoPipelining: true })
+    await redis.connect()
+  }
+  const routing = new RoutingTable(providers, new TableFiles(settings.dataDir), redis ? new RedisTableSync(redis) : undefined, logger)
+  const telemetry = createTelemetry(settings.telemetry, { exportToken: options.exportToken, exporters: options.spanExporters, env })
+  const upstreams = new Upstreams()
+  const ctx: GatewayContext = {
+    settings,
+    keys: new VirtualKeys(settings.tenants),
+    limits: redis ? new RedisLimitStore(redis) : new MemoryLimitStore(),
+    routing,
+    breakers: new Breakers(),
+    scoreboard: new Scoreboard(),
+    upstreams,
+    tracer: telemetry.tracer,
+    logger,
+    counters: new Map(),
+  }
+  const app = buildServer(ctx, options.adminToken)
+  let url: string
+  try {
+    await routing.init(settings.routes)
+    url = await app.listen({ host: settings.host, port: settings.port })
+  } catch (err) {
+    await routing.close()
+    redis?.disconnect()
+    await telemetry.shutdown()
+    throw err
+  }
+  logger.info({ url, routes: routing.current.byName.size, version: routing.current.version, keys: ctx.keys.size }, 'gateway listening')
+  return {
+    url,
+    routingVersion: () => routing.current.version,
+    flushTelemetry: () => telemetry.flush(),
+    async close() {
+      await app.close()
+      await upstreams.close()
+      await routing.close()
+      await ctx.limits.close()
+      redis?.disconnect()
+      await telemetry.shutdown()
+    },
+  }
+}

@@ -1,0 +1,51 @@
+import Fastify, { type FastifyError, type FastifyInstance } from 'fastify'
+import { registerAdmin } from './admin.ts'
+import type { GatewayContext } from './context.ts'
+import { authenticate, handle } from './endpoints/pipeline.ts'
+import { GatewayError, errorBody } from './errors.ts'
+
+const protocolOf = (url: string) => (url.startsWith('/v1/messages') ? 'anthropic' : 'openai')
+
+/** The HTTP face: OpenAI- and Anthropic-compatible endpoints, admin API, health and metrics. */
+export function buildServer(ctx: GatewayContext, adminToken: string | undefined): FastifyInstance {
+  const app = Fastify({ logger: false, bodyLimit: ctx.settings.maxBodyBytes, keepAliveTimeout: 65_000, return503OnClosing: true })
+
+  app.post('/v1/chat/completions', (req, reply) => handle(ctx, req, reply, 'openai', 'chat'))
+  app.post('/v1/embeddings', (req, reply) => handle(ctx, req, reply, 'openai', 'embeddings'))
+  app.post('/v1/messages', (req, reply) => handle(ctx, req, reply, 'anthropic', 'chat'))
+
+  app.get('/v1/models', async (req, reply) => {
+    try {
+      const key = authenticate(ctx, req)
+      const names = [...ctx.routing.current.byName.keys()].filter((n) => !key.routes || key.routes.has(n))
+      return { object: 'list', data: names.map((id) => ({ id, object: 'model', created: 0, owned_by: 'loopgate' })) }
+    } catch (err) {
+      const e = err as GatewayError
+      return reply.code(e.status).send(errorBody('openai', e.status, e.message, e.code))
+    }
+  })
+
+  app.get('/healthz', async () => ({ ok: true, routingVersion: ctx.routing.current.version }))
+  app.get('/metrics', async (_req, reply) => {
+    const lines = ['# HELP loopgate_gateway_events_total Refusals and failures by reason.', '# TYPE loopgate_gateway_events_total counter']
+    for (const [reason, n] of ctx.counters) lines.push(`loopgate_gateway_events_total{reason="${reason}"} ${n}`)
+    return reply.type('text/plain; version=0.0.4').send(`${lines.join('\n')}\n`)
+  })
+  registerAdmin(app, ctx, adminToken)
+
+  // Fastify's own refusals (bad JSON, body too large, wrong content type) in the caller's protocol.
+  app.setErrorHandler((err: FastifyError, req, reply) => {
+    const status = err.statusCode && err.statusCode >= 400 ? err.statusCode : 500
+    const message =
+      err.code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? `request body larger than ${ctx.settings.maxBodyBytes} bytes`
+      : err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' ? 'send the body as JSON with "Content-Type: application/json"'
+      : status === 400 ? `the request body is not valid JSON: ${err.message}`
+      : err.message
+    if (status >= 500) ctx.logger.error({ err }, 'unhandled gateway error')
+    reply.code(status).send(errorBody(protocolOf(req.url), status, message, err.code ?? 'invalid_request'))
+  })
+  app.setNotFoundHandler((req, reply) => {
+    reply.code(404).send(errorBody(protocolOf(req.url), 404, `no endpoint ${req.method} ${req.url.split('?')[0]}`, 'not_found'))
+  })
+  return app
+}

@@ -1,0 +1,60 @@
+import { spawn, type ChildProcess } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { Redis } from 'ioredis'
+
+export interface RedisServer {
+  url: string
+  stop(): Promise<void>
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer()
+    s.once('error', reject)
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port
+      s.close(() => resolve(port))
+    })
+  })
+}
+
+/** A real redis-server on a free loopback port in a temporary directory; `stop()` kills it by PID. */
+export async function startRedis(binary = process.env.REDIS_SERVER_BIN ?? '/usr/bin/redis-server'): Promise<RedisServer> {
+  const dir = mkdtempSync(join(tmpdir(), 'loopgate-redis-'))
+  const port = await freePort()
+  const child: ChildProcess = spawn(binary, ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no'], { stdio: 'ignore' })
+  const url = `redis://127.0.0.1:${port}`
+  const deadline = Date.now() + 10_000
+  for (;;) {
+    const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null })
+    probe.on('error', () => {}) // expected while the server is still starting
+    try {
+      await probe.connect()
+      await probe.ping()
+      probe.disconnect()
+      break
+    } catch {
+      probe.disconnect()
+      if (Date.now() > deadline || child.exitCode !== null) {
+        child.kill('SIGKILL')
+        rmSync(dir, { recursive: true, force: true })
+        throw new Error(`redis-server did not start on port ${port}`)
+      }
+      await new Promise((r) => setTimeout(r, 50))
+    }
+  }
+  return {
+    url,
+    async stop() {
+      if (child.exitCode === null) {
+        const exited = new Promise((r) => child.once('exit', r))
+        child.kill('SIGTERM')
+        await exited
+      }
+      rmSync(dir, { recursive: true, force: true })
+    },
+  }
+}
