@@ -12,30 +12,80 @@ export interface Running {
 export interface StartContext {
   config: LoopgateConfig
   logger: Logger
-  /** A random token minted per `loopgate start`: the in-process gateway uses it to export spans the collector trusts. */
-  internalToken: string
+  /** The admin token components use with each other (configured, or minted per `loopgate start`). */
+  adminToken: string | undefined
   demo: boolean
+  /** True when this component runs alone (`loopgate gateway`), false inside `loopgate start`. */
+  standalone: boolean
+  /** URLs of the components already started in this process, so the others reach them wherever they listen. */
+  urls: Record<string, string>
 }
 
 type Starter = (ctx: StartContext) => Promise<Running>
+
+/**
+ * The collector enqueues evaluations of what it stores: into the process's own queue under
+ * `loopgate start`, or into Redis for evaluator processes elsewhere. A lone collector without
+ * Redis has no evaluator to feed.
+ */
+async function evaluationHook(config: LoopgateConfig, standalone: boolean) {
+  if (!config.evaluator.enabled || (standalone && !config.redisUrl)) return undefined
+  const { createEvaluationEnqueuer, evaluationQueue } = await import('../evaluator/index.ts')
+  return createEvaluationEnqueuer(config.evaluator, evaluationQueue(config.evaluator, config.redisUrl))
+}
 
 /**
  * Each component is imported only when it runs, so `loopgate gateway` never loads chDB.
  * The order is the start order of `loopgate start` (storage owner first).
  */
 export const components: Record<string, Starter> = {
-  collector: async ({ config, logger, internalToken }) => {
+  collector: async ({ config, logger, adminToken, standalone }) => {
     const { start } = await import('../collector/index.ts')
     const running = await start({
+      onStored: await evaluationHook(config, standalone),
       collector: config.collector,
       storage: config.clickhouse,
       tenants: config.tenants,
-      adminToken: config.adminToken,
-      trustedIngestTokens: [internalToken],
+      adminToken,
       logger: logger.child({ component: 'collector' }),
     })
     return { name: 'collector', ...running }
   },
+  evaluator: async ({ config, logger, adminToken, urls }) => {
+    if (!config.evaluator.enabled) return { name: 'evaluator', close: async () => {} }
+    const { start } = await import('../evaluator/index.ts')
+    const running = await start({
+      settings: {
+        ...config.evaluator,
+        collectorUrl: urls.collector ?? config.evaluator.collectorUrl,
+        judge: { ...config.evaluator.judge, baseUrl: config.evaluator.judge.baseUrl ?? (urls.gateway ? `${urls.gateway}/v1` : undefined) },
+      },
+      redisUrl: config.redisUrl,
+      adminToken,
+      logger: logger.child({ component: 'evaluator' }),
+    })
+    return { name: 'evaluator', close: running.close }
+  },
+  simulate: async ({ config, logger }) => {
+    const { startSimulator } = await import('../gateway/simulator/index.ts')
+    const sim = await startSimulator(config.gateway.simulator)
+    logger.info({ openai: sim.openaiBaseUrl, anthropic: sim.anthropicBaseUrl }, 'simulated providers ready')
+    return { name: 'simulate', url: sim.url, close: sim.close }
+  },
+  gateway: async ({ config, logger, adminToken, urls }) => {
+    const { start } = await import('../gateway/index.ts')
+    const running = await start({
+      gateway: { ...config.gateway, telemetry: { ...config.gateway.telemetry, collectorUrl: urls.collector ?? config.gateway.telemetry.collectorUrl } },
+      adminToken,
+      redisUrl: config.redisUrl,
+      exportToken: adminToken, // the collector trusts the admin token to name each span's tenant
+      logger: logger.child({ component: 'gateway' }),
+    })
+    return { name: 'gateway', url: running.url, close: running.close }
+  },
 }
+
+/** What `loopgate start` runs, in start order (the storage owner first). `--demo` adds `simulate` before them. */
+export const startOrder = ['collector', 'gateway', 'evaluator', 'optimizer'].filter((name) => name in components)
 
 export const newInternalToken = () => randomBytes(24).toString('hex')

@@ -2,6 +2,8 @@ import { readFileSync, existsSync } from 'node:fs'
 import { parse as parseYaml } from 'yaml'
 import { z } from 'zod'
 import { collectorConfigSchema, storageConfigSchema } from '../collector/config.ts'
+import { gatewayConfigSchema } from '../gateway/config.ts'
+import { evaluatorConfigSchema, evaluatorEnvironment } from '../evaluator/config.ts'
 
 const keyList = z.array(z.string().min(8, 'keys must be at least 8 characters')).default([])
 
@@ -20,6 +22,8 @@ export const configSchema = z
     tenants: z.array(tenantSchema).default([]),
     clickhouse: storageConfigSchema,
     collector: collectorConfigSchema,
+    gateway: gatewayConfigSchema,
+    evaluator: evaluatorConfigSchema,
   })
   .strict()
 
@@ -34,10 +38,13 @@ function fromEnvironment(env: NodeJS.ProcessEnv): Record<string, unknown> {
   if (env.CLICKHOUSE_USER) clickhouse.username = env.CLICKHOUSE_USER
   if (env.CLICKHOUSE_PASSWORD) clickhouse.password = env.CLICKHOUSE_PASSWORD
   if (env.LOOPGATE_DATA_DIR) clickhouse.path = `${env.LOOPGATE_DATA_DIR}/clickhouse`
+  const evaluator = evaluatorEnvironment(env)
   return {
     ...(env.LOOPGATE_ADMIN_TOKEN ? { adminToken: env.LOOPGATE_ADMIN_TOKEN } : {}),
     ...(env.REDIS_URL ? { redisUrl: env.REDIS_URL } : {}),
     ...(Object.keys(clickhouse).length ? { clickhouse } : {}),
+    ...(env.LOOPGATE_DATA_DIR ? { gateway: { dataDir: `${env.LOOPGATE_DATA_DIR}/gateway` } } : {}),
+    ...(Object.keys(evaluator).length ? { evaluator } : {}),
   }
 }
 

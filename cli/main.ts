@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util'
-import { components, newInternalToken, type Running } from './components.ts'
+import { components, newInternalToken, startOrder, type Running } from './components.ts'
 import { ConfigError, loadConfig } from './config.ts'
 import { createLogger } from './logger.ts'
 
@@ -8,6 +8,7 @@ const HELP = `loopgate — self-hosted LLM gateway and observability platform
 Usage:
   loopgate start [--config FILE] [--demo]   every component in one process (embedded defaults)
   loopgate <component> [--config FILE]      one component alone: ${Object.keys(components).join(', ')}
+                                            (simulate: the simulated OpenAI/Anthropic providers)
   loopgate --help
 
 Options:
@@ -39,7 +40,8 @@ async function main(argv: string[]): Promise<number> {
     console.log(HELP)
     return 0
   }
-  const names = command === 'start' ? Object.keys(components) : [command]
+  const demo = parsed.values.demo ?? false
+  const names = command === 'start' ? [...(demo ? ['simulate'] : []), ...startOrder] : [command]
   const unknown = names.find((n) => !components[n])
   if (unknown) {
     console.error(`unknown command "${unknown}"\n\n${HELP}`)
@@ -57,7 +59,11 @@ async function main(argv: string[]): Promise<number> {
     throw err
   }
   const logger = createLogger(config.logLevel)
-  const ctx = { config, logger, internalToken: newInternalToken(), demo: parsed.values.demo ?? false }
+  const standalone = command !== 'start'
+  // Inside one process, components that talk to each other need an admin credential even when
+  // none is configured: a random one, known only to this process, stands in for it.
+  const adminToken = standalone ? config.adminToken : (config.adminToken ?? newInternalToken())
+  const ctx = { config, logger, adminToken, demo, standalone, urls: {} as Record<string, string> }
   const running: Running[] = []
   const stop = async () => {
     for (const r of running.reverse()) await r.close().catch((err) => logger.error({ err }, `closing ${r.name} failed`))
@@ -66,6 +72,7 @@ async function main(argv: string[]): Promise<number> {
     for (const name of names) {
       const r = await components[name]!(ctx)
       running.push(r)
+      if (r.url) ctx.urls[name] = r.url
       logger.info({ url: r.url }, `${name} started`)
     }
   } catch (err) {

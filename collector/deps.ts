@@ -12,8 +12,6 @@ export interface CollectorDeps {
   store: Store
   writer: SpanWriter
   keys: KeyRing
-  /** Ingest tokens whose spans may name their tenant in `loopgate.tenant.id` (the admin token, in-process gateways). */
-  trustedIngestTokens: Set<string>
   metrics: CollectorMetrics
   logger: Logger
   /** Spans older than this are refused at ingest: the TTL would delete them on arrival. */

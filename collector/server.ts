@@ -15,8 +15,6 @@ export interface CollectorOptions {
   storage: StorageSettings
   tenants: TenantAccess[]
   adminToken?: string
-  /** Extra ingest tokens trusted to name a span's tenant (e.g. the in-process gateway's). */
-  trustedIngestTokens?: string[]
   logger: Logger
   /** Called after each request's spans are stored (e.g. to enqueue evaluations); failures are logged, never refuse ingest. */
   onStored?: (rows: SpanRow[]) => void | Promise<void>
@@ -37,7 +35,6 @@ export async function start(options: CollectorOptions): Promise<RunningCollector
     store,
     writer,
     keys: new KeyRing(options.tenants, options.adminToken),
-    trustedIngestTokens: new Set([...(options.trustedIngestTokens ?? []), ...(options.adminToken ? [options.adminToken] : [])]),
     metrics,
     logger,
     retentionDays: options.storage.retentionDays,

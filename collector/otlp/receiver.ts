@@ -25,7 +25,7 @@ class Refusal extends Error {
  * It answers only after the spans are stored, so an acknowledged span is never lost.
  */
 export async function registerOtlpReceiver(app: FastifyInstance, deps: CollectorDeps): Promise<void> {
-  const { settings, keys, writer, metrics, trustedIngestTokens } = deps
+  const { settings, keys, writer, metrics } = deps
   const normalizer = new Normalizer()
 
   // This scope reads raw bytes; other content types are refused in the handler with a clear 415.
@@ -44,7 +44,6 @@ export async function registerOtlpReceiver(app: FastifyInstance, deps: Collector
   function tenantContext(req: FastifyRequest): NormalizeContext {
     const token = bearerToken(req.headers.authorization)
     if (token) {
-      if (trustedIngestTokens.has(token)) return { tenantId: 'default', trustTenantAttribute: true }
       const caller = keys.ingestCaller(token)
       if (caller.kind === 'admin') return { tenantId: 'default', trustTenantAttribute: true }
       if (caller.kind === 'tenant') return { tenantId: caller.tenantId, trustTenantAttribute: false }

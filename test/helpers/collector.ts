@@ -16,7 +16,6 @@ export async function startTestCollector(options: {
   dataDir?: string
   tenants?: TenantAccess[]
   collector?: Record<string, unknown>
-  trustedIngestTokens?: string[]
 } = {}): Promise<TestCollector> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'loopgate-collector-'))
   const running = await start({
@@ -24,7 +23,6 @@ export async function startTestCollector(options: {
     storage: storageConfigSchema.parse({ path: dataDir }),
     tenants: options.tenants ?? [],
     adminToken: ADMIN_TOKEN,
-    trustedIngestTokens: options.trustedIngestTokens,
     logger: pino({ level: process.env.LOG_LEVEL ?? 'silent' }),
   })
   return { ...running, dataDir }

@@ -1,0 +1,65 @@
+import type { Span } from '../../collector/client.ts'
+import { formatUnits, tableCost, toUnits, type Usage } from './money.ts'
+import type { ScoreDraft, Scorer } from './types.ts'
+
+const NAME = 'cost'
+const PERCENT_SCALE = 6
+
+/**
+ * Checks the span's cost against the price table. Categorical (never counted as quality):
+ * `computed` (the span had no cost; the exact table cost is in the reason and value),
+ * `agrees` / `disagrees` (a provided cost vs the table, beyond `costTolerance`),
+ * `unpriced` (no cost and the model is not in the table), `unverified` (a cost, but no table price).
+ * The exact decimal is always in the reason; `value` repeats it as a number for charts only.
+ */
+export function createCostScorer(version = '1'): Scorer {
+  return {
+    name: NAME,
+    version,
+    async score(span, ctx) {
+      return [costDraft(span, ctx.evaluation.costTolerance)]
+    },
+  }
+}
+
+export function costDraft(span: Span, tolerance: number): ScoreDraft {
+  const usage: Usage = {
+    input: whole(span.input_tokens),
+    output: whole(span.output_tokens),
+    cacheRead: whole(span.cache_read_tokens),
+    cacheWrite: whole(span.cache_write_tokens),
+  }
+  const model = span.response_model || span.request_model
+  const at = new Date(Number(BigInt(span.start_ns || '0') / 1_000_000n) || Date.now())
+  const table = tableCost(span.provider, model, usage, at)
+  const tokens = `${usage.input} in / ${usage.output} out`
+  const provided = span.cost_source === 'none' || span.cost_source === '' ? null : toUnits(span.cost_usd || '')
+
+  if (provided === null) {
+    if (!table) return draft('unpriced', undefined, `no cost on the span and no price for ${describe(span.provider, model)} in the table`)
+    const cost = formatUnits(table.units)
+    return draft('computed', cost, `table cost ${cost} USD for ${table.provider}/${table.model} (${tokens})`)
+  }
+  const given = formatUnits(provided)
+  if (!table) return draft('unverified', given, `${span.cost_source} cost ${given} USD; no price for ${describe(span.provider, model)} in the table`)
+  const expected = formatUnits(table.units)
+  const diff = provided > table.units ? provided - table.units : table.units - provided
+  const tol = toUnits(tolerance, PERCENT_SCALE) ?? 0n
+  // diff / table > tolerance, without division: diff × 10^6 > tolerance × 10^6 × table
+  const beyond = table.units === 0n ? diff > 0n : diff * 10n ** BigInt(PERCENT_SCALE) > tol * table.units
+  const pct = table.units === 0n ? 'n/a' : `${formatUnits((diff * 100n * 10n ** 24n) / table.units, 2)}%`
+  const verdict = beyond ? 'disagrees' : 'agrees'
+  return draft(
+    verdict,
+    given,
+    `${span.cost_source} cost ${given} USD vs table ${expected} USD for ${table.provider}/${table.model} (${tokens}): ` +
+      `difference ${formatUnits(diff)} USD (${pct}) ${beyond ? 'exceeds' : 'within'} tolerance ${tolerance * 100}%`,
+  )
+}
+
+function draft(label: string, cost: string | undefined, reason: string): ScoreDraft {
+  return { name: NAME, data_type: 'categorical', label, ...(cost !== undefined ? { value: Number(cost) } : {}), reason, status: 'ok' }
+}
+
+const whole = (n: number): number => (Number.isFinite(n) && n > 0 ? Math.trunc(n) : 0)
+const describe = (provider: string, model: string): string => (model ? `${provider || '?'}/${model}` : 'a span without a model')

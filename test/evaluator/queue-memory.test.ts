@@ -1,0 +1,4 @@
+import { MemoryQueue } from '../../evaluator/queue/memory.ts'
+import { queueContract } from './queue-contract.ts'
+
+queueContract('in-process', async (options) => new MemoryQueue(options))
