@@ -75,7 +75,11 @@ export const components: Record<string, Starter> = {
   gateway: async ({ config, logger, adminToken, urls }) => {
     const { start } = await import('../gateway/index.ts')
     const running = await start({
-      gateway: { ...config.gateway, telemetry: { ...config.gateway.telemetry, collectorUrl: urls.collector ?? config.gateway.telemetry.collectorUrl } },
+      gateway: {
+        ...config.gateway,
+        tenants: config.tenants.map(({ ingestKeys: _i, readKeys: _r, ...gatewayPart }) => gatewayPart),
+        telemetry: { ...config.gateway.telemetry, collectorUrl: urls.collector ?? config.gateway.telemetry.collectorUrl },
+      },
       adminToken,
       redisUrl: config.redisUrl,
       exportToken: adminToken, // the collector trusts the admin token to name each span's tenant

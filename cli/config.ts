@@ -2,16 +2,13 @@ import { readFileSync, existsSync } from 'node:fs'
 import { parse as parseYaml } from 'yaml'
 import { z } from 'zod'
 import { collectorConfigSchema, storageConfigSchema } from '../collector/config.ts'
-import { gatewayConfigSchema } from '../gateway/config.ts'
+import { gatewayConfigSchema, gatewayTenantSchema } from '../gateway/config.ts'
 import { evaluatorConfigSchema, evaluatorEnvironment } from '../evaluator/config.ts'
 
 const keyList = z.array(z.string().min(8, 'keys must be at least 8 characters')).default([])
 
-export const tenantSchema = z.object({
-  id: z.string().regex(/^[a-z0-9][a-z0-9_.-]{0,63}$/, 'use lowercase letters, digits, "_", "." or "-" (max 64)'),
-  ingestKeys: keyList,
-  readKeys: keyList,
-})
+/** One entry per tenant: its gateway virtual keys, budgets and limits, and its collector keys. */
+export const tenantSchema = gatewayTenantSchema.extend({ ingestKeys: keyList, readKeys: keyList })
 
 export const configSchema = z
   .object({
@@ -96,6 +93,9 @@ export function loadConfig(options: { file?: string; env?: NodeJS.ProcessEnv; ov
     throw new ConfigError(`invalid configuration${file ? ` in ${file}` : ''}:\n${lines.join('\n')}\nFix these fields (see README › Configuration) and start again.`)
   }
   const config = parsed.data
+  if (config.gateway.tenants.length > 0) {
+    throw new ConfigError('invalid configuration: gateway.tenants: list each tenant once, under the top-level `tenants` (with its keys, budgets and rateLimits).')
+  }
   const ids = new Set<string>()
   for (const t of config.tenants) {
     if (ids.has(t.id)) throw new ConfigError(`invalid configuration: tenants: "${t.id}" is listed twice; give each tenant one entry.`)

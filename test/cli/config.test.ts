@@ -49,5 +49,6 @@ describe('config', () => {
     expect(() => loadConfig({ file: file('d.yaml', 'tenants: [{id: a}, {id: a}]\n'), env: {} })).toThrow(/listed twice/)
     expect(() => loadConfig({ file: file('e.yaml', 'collector: [\n'), env: {} })).toThrow(/not valid YAML/)
     expect(() => loadConfig({ file: join(dir, 'missing.yaml'), env: {} })).toThrow(/cannot read config file/)
+    expect(() => loadConfig({ file: file('f.yaml', 'gateway: { tenants: [{ id: a }] }\n'), env: {} })).toThrow(/top-level `tenants`/)
   })
 })

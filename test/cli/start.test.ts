@@ -41,8 +41,8 @@ gateway:
   port: ${ports.gateway}
   providers: { sim: { protocol: openai, baseUrl: "http://127.0.0.1:${ports.simulator}/v1", apiKeyEnv: SIM_KEY } }
   routes: [{ name: chat, targets: [{ provider: sim, model: sim-small, price: { input: "0.15", output: "0.6" } }] }]
-  tenants: [{ id: acme, keys: [{ key: ${KEY} }] }]
   simulator: { port: ${ports.simulator} }
+tenants: [{ id: acme, keys: [{ key: ${KEY} }] }]
 evaluator: { defaults: { delayMs: 0 } }
 `)
   child = spawn(process.execPath, [join(import.meta.dirname, '../../bin/loopgate.mjs'), 'start', '--demo', '--config', join(dir, 'loopgate.yaml')], {
