@@ -35,6 +35,7 @@ async function serveRole(role: string): Promise<void> {
       return reply.code(res.statusCode).type('application/json').send(await res.body.text())
     })
     await app.listen({ port, host: '127.0.0.1' })
+    process.on('SIGINT', () => process.exit(0))
     process.send?.({ ready: true })
   } else {
     const { start } = await import('../gateway/index.ts')

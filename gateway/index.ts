@@ -2,7 +2,7 @@
  * The gateway's public face: `start(options)` → `{ url, close() }`, plus its config schema and the
  * simulator. Other components import only this file, `config.ts` and `simulator/index.ts`.
  */
-import { Redis } from 'ioredis'
+import type { Redis } from 'ioredis'
 import { pino, type Logger } from 'pino'
 import type { SpanExporter } from '@opentelemetry/sdk-trace-base'
 import { gatewayConfigSchema, type GatewaySettings } from './config.ts'
@@ -55,6 +55,8 @@ export async function start(options: GatewayOptions): Promise<RunningGateway> {
 
   let redis: Redis | undefined
   if (options.redisUrl) {
+    // ioredis costs ~14 MB of memory: loaded only when Redis is configured.
+    const { Redis } = await import('ioredis')
     redis = new Redis(options.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 2, enableAutoPipelining: true })
     await redis.connect()
   }

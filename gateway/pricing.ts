@@ -1,4 +1,4 @@
-import { calcPrice } from '@pydantic/genai-prices'
+import { createRequire } from 'node:module'
 import type { PriceSettings } from './config.ts'
 import { usdToUnits } from './money.ts'
 import type { Usage } from './providers/types.ts'
@@ -20,6 +20,11 @@ export function unitPrice(p: PriceSettings): UnitPrice {
 
 const tableCache = new Map<string, UnitPrice | null>()
 
+type CalcPrice = typeof import('@pydantic/genai-prices').calcPrice
+let calcPrice: CalcPrice | undefined
+/** The table costs ~10 MB of memory: loaded only when a target has no configured price. */
+const priceTable = (): CalcPrice => (calcPrice ??= (createRequire(import.meta.url)('@pydantic/genai-prices') as typeof import('@pydantic/genai-prices')).calcPrice)
+
 /** The maintained price table (@pydantic/genai-prices), read once per provider/model. */
 export function tablePrice(providerId: string, model: string): UnitPrice | undefined {
   const key = `${providerId}\u0000${model}`
@@ -27,7 +32,7 @@ export function tablePrice(providerId: string, model: string): UnitPrice | undef
   if (hit === undefined) {
     hit = null
     try {
-      const found = calcPrice({ input_tokens: 0, output_tokens: 0 }, model, { providerId })
+      const found = priceTable()({ input_tokens: 0, output_tokens: 0 }, model, { providerId })
       const mp = found?.model_price
       const num = (v: unknown): number | undefined => (typeof v === 'number' ? v : v && typeof v === 'object' && 'base' in v ? Number((v as { base: number }).base) : undefined)
       const input = num(mp?.input_mtok)

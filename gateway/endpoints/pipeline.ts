@@ -3,7 +3,9 @@ import type { FastifyReply, FastifyRequest } from 'fastify'
 import { count, type GatewayContext } from '../context.ts'
 import { GatewayError, errorBody } from '../errors.ts'
 import { unitsToUsd } from '../money.ts'
+import { Abort } from '../policy/abort.ts'
 import { runAttempts } from '../policy/run.ts'
+import { NO_HEADERS } from '../policy/upstream.ts'
 import { costUnits } from '../pricing.ts'
 import type { Operation, Protocol, ResponseFacts } from '../providers/types.ts'
 import { candidateTargets, orderTargets, stableUniform } from '../routing/select.ts'
@@ -116,18 +118,21 @@ async function serve(ctx: GatewayContext, req: FastifyRequest, reply: FastifyRep
   const firstDraw = route.settings.sticky && sessionId ? stableUniform(`${route.name}\u0000${sessionId}`) : Math.random()
   const order = orderTargets(candidates, ctx.breakers, firstDraw)
 
-  const clientGone = new AbortController()
+  const clientGone = new Abort()
   reply.raw.once('close', () => {
     if (!reply.raw.writableFinished) clientGone.abort()
   })
-  const forward: Record<string, string> = {}
+  let forward = NO_HEADERS
   const task = header(req, 'x-loopgate-task')
-  if (task) forward['x-loopgate-task'] = task
   const beta = header(req, 'anthropic-beta')
-  if (beta) forward['anthropic-beta'] = beta
+  if (task || beta) {
+    forward = {}
+    if (task) forward['x-loopgate-task'] = task
+    if (beta) forward['anthropic-beta'] = beta
+  }
 
   const result = await runAttempts(ctx, {
-    route, order, op, stream, clientSignal: clientGone.signal, extraHeaders: forward,
+    route, order, op, stream, clientSignal: clientGone, extraHeaders: forward,
     bodyFor: (t) => JSON.stringify(upstreamBody(protocol, op, body, t, stream)),
     startAttemptSpan: (t, n) => startAttemptSpan(ctx.tracer, x.parent, span, x.info, t, n),
   })

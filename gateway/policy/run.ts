@@ -3,6 +3,7 @@ import { GatewayError } from '../errors.ts'
 import type { Operation } from '../providers/types.ts'
 import type { CompiledRoute, Target } from '../routing/table.ts'
 import type { Scoreboard } from '../scoreboard.ts'
+import type { Abort } from './abort.ts'
 import { retryDelay } from './backoff.ts'
 import type { Breakers } from './breaker.ts'
 import { callUpstream, type AttemptOutcome, type Upstreams } from './upstream.ts'
@@ -18,7 +19,7 @@ export interface RunInput {
   order: Target[]
   op: Operation
   stream: boolean
-  clientSignal: AbortSignal
+  clientSignal: Abort
   /** The upstream body for a target (translation included); may throw a GatewayError. */
   bodyFor(target: Target): string
   startAttemptSpan(target: Target, attempt: number): Span
@@ -26,14 +27,19 @@ export interface RunInput {
 }
 
 export type RunResult =
-  | { kind: 'ok'; target: Target; attempt: number; outcome: Extract<AttemptOutcome, { kind: 'ok' }>; signal: AbortSignal; done(): void; span: Span; startedAt: number }
+  | { kind: 'ok'; target: Target; attempt: number; outcome: Extract<AttemptOutcome, { kind: 'ok' }>; signal: Abort; done(): void; span: Span; startedAt: number }
   | { kind: 'failed'; error: GatewayError }
   | { kind: 'aborted' }
 
-const sleep = (ms: number, signal: AbortSignal) =>
+const sleep = (ms: number, signal: Abort) =>
   new Promise<void>((resolve) => {
-    const t = setTimeout(resolve, ms)
-    signal.addEventListener('abort', () => { clearTimeout(t); resolve() }, { once: true })
+    const wake = () => {
+      clearTimeout(t)
+      signal.off('abort', wake)
+      resolve()
+    }
+    const t = setTimeout(wake, ms)
+    signal.once('abort', wake)
   })
 
 function failSpan(span: Span, o: AttemptOutcome): void {

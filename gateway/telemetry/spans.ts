@@ -12,7 +12,8 @@ const getter = {
 }
 
 /** The client's W3C traceparent (if any) becomes the parent of our request span. */
-export const parentContext = (headers: IncomingHttpHeaders): Context => propagator.extract(ROOT_CONTEXT, headers, getter)
+export const parentContext = (headers: IncomingHttpHeaders): Context =>
+  headers.traceparent === undefined ? ROOT_CONTEXT : propagator.extract(ROOT_CONTEXT, headers, getter)
 
 export interface RequestSpanInfo {
   op: Operation

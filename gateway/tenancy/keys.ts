@@ -14,6 +14,9 @@ export interface KeyRecord {
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex')
 
+/** Known keys already hashed once: hashing on every request costs more than the rest of auth. */
+const CACHE_LIMIT = 4096
+
 function spec(scope: string, label: string, b: TenantSettings['budgets'], r: TenantSettings['rateLimits']): LimitSpec | undefined {
   const s: LimitSpec = {
     scope,
@@ -29,6 +32,8 @@ function spec(scope: string, label: string, b: TenantSettings['budgets'], r: Ten
 /** Virtual keys → tenants. Only SHA-256 hashes are kept; config may hold `sha256:<hex>` instead of the key. */
 export class VirtualKeys {
   private readonly byHash = new Map<string, KeyRecord>()
+  /** Raw key → record, known keys only, bounded; held in memory only, never logged or persisted. */
+  private readonly recent = new Map<string, KeyRecord>()
 
   constructor(tenants: TenantSettings[]) {
     for (const t of tenants) {
@@ -52,6 +57,14 @@ export class VirtualKeys {
   }
 
   lookup(key: string): KeyRecord | undefined {
-    return this.byHash.get(sha256(key))
+    const hit = this.recent.get(key)
+    if (hit) return hit
+    const rec = this.byHash.get(sha256(key))
+    if (rec) {
+      // Unknown keys are not cached, so guessing cannot evict the keys in use.
+      if (this.recent.size >= CACHE_LIMIT) this.recent.delete(this.recent.keys().next().value!)
+      this.recent.set(key, rec)
+    }
+    return rec
   }
 }
