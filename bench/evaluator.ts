@@ -125,7 +125,7 @@ async function scenario(label: string, rate: number, seconds: number, setup: (si
   const total = rate * seconds
   const spans = Array.from({ length: total }, (_, i) => spanFor(i))
   for (const s of spans) sink.traces.set(s.trace_id, { trace_id: s.trace_id, tenant_id: s.tenant_id, session_ids: [s.session_id], start_ns: s.start_ns, end_ns: s.end_ns, totals: { spans: 1, llm_calls: 1, errors: 0, duration_ms: 500, input_tokens: 0, output_tokens: 0, cache_read_tokens: 0, cache_write_tokens: 0, cost_usd: '0' }, roots: [s], scores: [] })
-  const row = (s: Span): StoredSpanSummary => ({ tenant_id: s.tenant_id, TraceId: s.trace_id, SpanId: s.span_id, session_id: s.session_id, route: s.route, target: s.target, span_type: 'llm', Timestamp: s.start_ns })
+  const row = (s: Span): StoredSpanSummary => ({ tenant_id: s.tenant_id, TraceId: s.trace_id, SpanId: s.span_id, session_id: s.session_id, route: s.route, target: s.target, span_type: 'llm', billable: 1, Timestamp: s.start_ns })
   const batch = Math.max(1, Math.round(rate / 50)) // one "stored batch" every 20 ms, like the collector's group commits
   const t0 = Date.now()
   for (let i = 0; i < total; i += batch) {

@@ -87,6 +87,36 @@ export const components: Record<string, Starter> = {
     })
     return { name: 'gateway', url: running.url, close: running.close }
   },
+  optimizer: async ({ config, logger, adminToken, urls }) => {
+    if (!config.optimizer.enabled) return { name: 'optimizer', close: async () => {} }
+    const { start } = await import('../optimizer/index.ts')
+    const running = await start({
+      settings: {
+        ...config.optimizer,
+        collectorUrl: urls.collector ?? config.optimizer.collectorUrl,
+        gatewayUrl: urls.gateway ?? config.optimizer.gatewayUrl,
+      },
+      adminToken,
+      logger: logger.child({ component: 'optimizer' }),
+    })
+    return { name: 'optimizer', close: running.close }
+  },
+  replay: async ({ logger }) => {
+    // One-shot: the replay report on LOOPGATE_REPLAY_DATA (default: RouteLLM MMLU), then nothing to close.
+    const { runReport, defaultReportOptions } = await import('../optimizer/replay/report.ts')
+    const seeds = Number(process.env.LOOPGATE_REPLAY_SEEDS ?? defaultReportOptions.seeds)
+    await runReport({ ...defaultReportOptions, dataFile: process.env.LOOPGATE_REPLAY_DATA, seeds }, (line) => process.stdout.write(`${line}\n`))
+    logger.info('replay report done')
+    return { name: 'replay', close: async () => {} }
+  },
+}
+
+/** `--demo` only: synthetic agent sessions through the gateway, after everything else is up. */
+export async function startDemo({ logger, urls }: StartContext): Promise<Running> {
+  const { startDemoTraffic } = await import('./demo/traffic.ts')
+  if (!urls.gateway || !urls.collector) throw new Error('the demo needs the gateway and the collector in this process')
+  const traffic = startDemoTraffic({ gatewayUrl: urls.gateway, collectorUrl: urls.collector, logger: logger.child({ component: 'demo' }) })
+  return { name: 'demo', close: traffic.close }
 }
 
 /** What `loopgate start` runs, in start order (the storage owner first). `--demo` adds `simulate` before them. */

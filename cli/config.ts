@@ -4,6 +4,7 @@ import { z } from 'zod'
 import { collectorConfigSchema, storageConfigSchema } from '../collector/config.ts'
 import { gatewayConfigSchema, gatewayTenantSchema } from '../gateway/config.ts'
 import { evaluatorConfigSchema, evaluatorEnvironment } from '../evaluator/config.ts'
+import { optimizerConfigSchema } from '../optimizer/config.ts'
 
 const keyList = z.array(z.string().min(8, 'keys must be at least 8 characters')).default([])
 
@@ -21,6 +22,7 @@ export const configSchema = z
     collector: collectorConfigSchema,
     gateway: gatewayConfigSchema,
     evaluator: evaluatorConfigSchema,
+    optimizer: optimizerConfigSchema,
   })
   .strict()
 

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util'
-import { components, newInternalToken, startOrder, type Running } from './components.ts'
+import { components, newInternalToken, startDemo, startOrder, type Running } from './components.ts'
+import { isDemoConfig, withDemo } from './demo/config.ts'
 import { ConfigError, loadConfig } from './config.ts'
 import { createLogger } from './logger.ts'
 
@@ -51,6 +52,7 @@ async function main(argv: string[]): Promise<number> {
   let config
   try {
     config = loadConfig({ file: parsed.values.config })
+    if (demo) config = withDemo(config)
   } catch (err) {
     if (err instanceof ConfigError) {
       console.error(err.message)
@@ -75,6 +77,7 @@ async function main(argv: string[]): Promise<number> {
       if (r.url) ctx.urls[name] = r.url
       logger.info({ url: r.url }, `${name} started`)
     }
+    if (demo && command === 'start' && isDemoConfig(config)) running.push(await startDemo(ctx))
   } catch (err) {
     logger.fatal({ err }, 'start failed')
     await stop()

@@ -30,7 +30,7 @@ export function createEvaluationEnqueuer(
     const jobs: NewJob<EvaluationJob>[] = []
     const at = now()
     for (const row of rows) {
-      if (row.span_type !== 'llm' || row.tenant_id === settings.systemTenant) continue
+      if (row.span_type !== 'llm' || row.billable !== 1 || row.tenant_id === settings.systemTenant) continue
       const evaluation = routeEvaluation(settings, row.route)
       if (evaluation.scorers.length === 0 || samplePoint(row.SpanId) >= evaluation.sampleRate) continue
       const scorers: ScorerRef[] = evaluation.scorers.map((name) => ({ name, version: versions[name] }))

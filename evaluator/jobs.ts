@@ -11,8 +11,10 @@ export interface StoredSpanSummary {
   session_id: string
   route: string
   target: string
-  /** Only 'llm' spans are evaluated. */
+  /** Only 'llm' spans are evaluated… */
   span_type: string
+  /** …that are billable: a gateway request is judged once, on its request span, not again on each attempt. */
+  billable: number
   /** Start, UTC nanoseconds as a decimal string. */
   Timestamp: string
 }

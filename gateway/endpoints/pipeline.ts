@@ -17,6 +17,7 @@ import { failRequestSpan, parentContext, recordOutcome, startAttemptSpan, startR
 import { clientResponse, streamRelay, upstreamBody } from '../translate/index.ts'
 import { relayStream } from './stream-reply.ts'
 import { validateBody } from './validate.ts'
+import { evaluationFacts } from '../telemetry/evaluation-facts.ts'
 
 function apiKeyOf(req: FastifyRequest): string | undefined {
   const auth = req.headers.authorization
@@ -124,6 +125,7 @@ async function serve(ctx: GatewayContext, req: FastifyRequest, reply: FastifyRep
   })
   let forward = NO_HEADERS
   const task = header(req, 'x-loopgate-task')
+  span.setAttributes(evaluationFacts(body, task))
   const beta = header(req, 'anthropic-beta')
   if (task || beta) {
     forward = {}

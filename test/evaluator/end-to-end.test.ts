@@ -111,7 +111,7 @@ describe('end to end: spans in → queue → worker → scores through the colle
     const fresh = new MemoryQueue<EvaluationJob>(queueOptions)
     const second = await start({ settings: { ...settings, collectorUrl: collector.url }, queue: fresh })
     await createEvaluationEnqueuer({ ...settings, defaults: { ...settings.defaults, delayMs: 0 } }, fresh)(
-      [answer, json].map((s) => ({ tenant_id: 'acme', TraceId: traceId, SpanId: s.spanId, session_id: 'sess-e2e', route: 'support', target: 'openai/gpt-4o-mini', span_type: 'llm', Timestamp: s.startTimeUnixNano })),
+      [answer, json].map((s) => ({ tenant_id: 'acme', TraceId: traceId, SpanId: s.spanId, session_id: 'sess-e2e', route: 'support', target: 'openai/gpt-4o-mini', span_type: 'llm', billable: 1, Timestamp: s.startTimeUnixNano })),
     )
     await waitFor(async () => (await fresh.counts()).completed === 2, 'the re-run jobs')
     await second.close()

@@ -50,7 +50,7 @@ export async function startFakeCollector(token = 'fake-collector-token-0001'): P
       fake.traces.set(span.trace_id, traceOf(span))
       const row: StoredSpanSummary = {
         tenant_id: span.tenant_id, TraceId: span.trace_id, SpanId: span.span_id, session_id: span.session_id,
-        route: span.route, target: span.target, span_type: span.span_type, Timestamp: span.start_ns,
+        route: span.route, target: span.target, span_type: span.span_type, billable: 1, Timestamp: span.start_ns,
       }
       return { span, row }
     },

@@ -58,10 +58,11 @@ describe('evaluation worker and enqueue policy', () => {
     expect(fake.received).toBe(5)
   })
 
-  it('evaluates only LLM spans of non-system tenants on routes that ask for it, sampled by span id', async () => {
+  it('evaluates only billable LLM spans of non-system tenants on routes that ask for it, sampled by span id', async () => {
     const enqueue = createEvaluationEnqueuer(settings, queue)
     const rows = [
       fake.addSpan({ span_type: 'tool' }).row,
+      { ...fake.addSpan().row, billable: 0 }, // a gateway attempt child: its request span is judged instead
       fake.addSpan({ tenant_id: 'system' }).row,
       fake.addSpan({ route: 'quiet' }).row,
     ]

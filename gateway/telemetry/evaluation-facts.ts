@@ -1,0 +1,29 @@
+/**
+ * What the evaluator needs to judge a request, recorded on its span: the task's known answer
+ * (body `metadata.expected_answer` or the `x-loopgate-task` header's JSON, with optional `match`
+ * and `tolerance`) and the requested `response_format`. Attribute names are the evaluator's contract.
+ */
+export function evaluationFacts(body: Record<string, unknown>, taskHeader: string | undefined): Record<string, string> {
+  const facts: Record<string, string> = {}
+  const task = { ...parseTask(taskHeader), ...metadataOf(body) }
+  if (typeof task.expected_answer === 'string') facts['loopgate.expected_answer'] = task.expected_answer
+  if (typeof task.match === 'string') facts['loopgate.expected_answer.match'] = task.match
+  if (typeof task.tolerance === 'number' || typeof task.tolerance === 'string') facts['loopgate.expected_answer.tolerance'] = String(task.tolerance)
+  if (body.response_format !== undefined) facts['loopgate.response_format'] = JSON.stringify(body.response_format)
+  return facts
+}
+
+function metadataOf(body: Record<string, unknown>): Record<string, unknown> {
+  const meta = body.metadata
+  return typeof meta === 'object' && meta !== null && !Array.isArray(meta) ? (meta as Record<string, unknown>) : {}
+}
+
+function parseTask(header: string | undefined): Record<string, unknown> {
+  if (!header) return {}
+  try {
+    const parsed: unknown = JSON.parse(header)
+    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : {}
+  } catch {
+    return {} // a malformed task header only means nothing to check
+  }
+}
