@@ -1,4 +1,5 @@
-import Fastify, { LogController } from 'fastify'
+import { fileURLToPath } from 'node:url'
+import Fastify, { LogController, type FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
 import { KeyRing } from './auth.ts'
 import type { CollectorSettings, StorageSettings, TenantAccess } from './config.ts'
@@ -9,6 +10,7 @@ import { registerQueryApi } from './api/index.ts'
 import { openStore } from './storage/store.ts'
 import type { SpanRow } from './storage/span-row.ts'
 import { SpanWriter } from './storage/writer.ts'
+import { registerUi } from './ui-static.ts'
 
 export interface CollectorOptions {
   collector: CollectorSettings
@@ -50,6 +52,8 @@ export async function start(options: CollectorOptions): Promise<RunningCollector
   app.get('/metrics', async (_req, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()))
   await app.register(async (scope) => registerOtlpReceiver(scope, deps))
   await app.register(async (scope) => registerQueryApi(scope, deps))
+  // At the root, not in a scope: the dashboard's SPA fallback is the app's not-found handler.
+  if (options.collector.serveUi) await registerUi(app as unknown as FastifyInstance, { distDir: fileURLToPath(new URL('../ui/dist', import.meta.url)) })
 
   let address: string
   try {

@@ -7,14 +7,14 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 const NOT_THE_UI = /^\/(api|v1)(\/|$)|^\/(healthz|metrics)$/
 
 /**
- * Serves the built dashboard (`ui/dist`, made by `npm run build:ui`) at `/`. Hashed assets under
+ * Serves the built dashboard (`ui/dist`, made by `npm run build`) at `/`. Hashed assets under
  * `/assets/` are cached for good; any other GET that is not an API path gets `index.html`, so a
  * shared link like `/traces/<id>?span=…` opens the right page. Without a build it only logs.
  */
 export async function registerUi(app: FastifyInstance, options: { distDir: string }): Promise<void> {
   const root = resolve(options.distDir)
   if (!existsSync(join(root, 'index.html'))) {
-    app.log.info({ distDir: root }, 'dashboard not built (no index.html); run `npm run build:ui` to serve it at /')
+    app.log.info({ distDir: root }, 'dashboard not built (no index.html); run `npm run build` to serve it at /')
     return
   }
   await app.register(fastifyStatic, {

@@ -1,0 +1,56 @@
+import { keepPreviousData, useQueries, useQuery } from '@tanstack/react-query'
+import { useClient } from '../app/auth.tsx'
+import type { ChargebackQuery, ListDecisionsQuery, ListScoresQuery, ListSessionsQuery, RouteStatsQuery } from './client.ts'
+
+// One hook per endpoint; the query key is the endpoint plus its exact parameters.
+
+export function useTenants() {
+  const client = useClient()
+  return useQuery({ queryKey: ['tenants'], queryFn: () => client.tenants(), staleTime: 300_000 })
+}
+
+export function useSessions(query: ListSessionsQuery) {
+  const client = useClient()
+  return useQuery({ queryKey: ['sessions', query], queryFn: () => client.listSessions(query), placeholderData: keepPreviousData })
+}
+
+export function useSession(sessionId: string, tenant?: string) {
+  const client = useClient()
+  return useQuery({ queryKey: ['session', sessionId, tenant], queryFn: () => client.getSession(sessionId, { tenant }) })
+}
+
+export function useTrace(traceId: string, tenant?: string) {
+  const client = useClient()
+  return useQuery({ queryKey: ['trace', traceId, tenant], queryFn: () => client.getTrace(traceId, { tenant }) })
+}
+
+export function useChargeback(query: ChargebackQuery) {
+  const client = useClient()
+  return useQuery({ queryKey: ['chargeback', query], queryFn: () => client.chargeback(query), placeholderData: keepPreviousData })
+}
+
+export function useRouteStats(query: RouteStatsQuery) {
+  const client = useClient()
+  return useQuery({ queryKey: ['route-stats', query], queryFn: () => client.routeStats(query), placeholderData: keepPreviousData })
+}
+
+/** Route stats for consecutive windows (the API aggregates one window per call). */
+export function useRouteStatsSeries(windows: { from: string; to: string }[], base: Omit<RouteStatsQuery, 'from' | 'to' | 'window'>) {
+  const client = useClient()
+  return useQueries({
+    queries: windows.map((w) => ({
+      queryKey: ['route-stats', { ...base, ...w }],
+      queryFn: () => client.routeStats({ ...base, ...w }),
+    })),
+  })
+}
+
+export function useDecisions(query: ListDecisionsQuery, enabled = true) {
+  const client = useClient()
+  return useQuery({ queryKey: ['decisions', query], queryFn: () => client.listDecisions(query), enabled })
+}
+
+export function useScores(query: ListScoresQuery) {
+  const client = useClient()
+  return useQuery({ queryKey: ['scores', query], queryFn: () => client.listScores(query), placeholderData: keepPreviousData })
+}

@@ -1,0 +1,109 @@
+import { useMemo } from 'react'
+import type { Chargeback, RouteTargetStats } from '../api/client.ts'
+import { useChargeback, useRouteStats, useRouteStatsSeries, useTenants } from '../api/queries.ts'
+import { useSearchParams } from '../app/url-state.ts'
+import { PageHeader } from '../components/PageHeader.tsx'
+import { Stat } from '../components/Stat.tsx'
+import { QueryView } from '../components/States.tsx'
+import { useTenantFilter } from '../components/TenantPicker.tsx'
+import { TimeChart } from '../components/TimeChart.tsx'
+import { TopList, usageByKey } from '../components/TopList.tsx'
+import { formatCount, formatMs, formatPercent, formatScore, formatUsd } from '../lib/format.ts'
+import { pooledQuality, worstP95 } from '../lib/route-stats.ts'
+import { costOf, errorRateOf, requestsOf, seriesTotal, tokensOf } from '../lib/series.ts'
+import { resolveRange, toApiTime, useXRange, type ResolvedRange } from '../lib/time-range.ts'
+
+const TREND_BUCKETS = 12
+
+export default function OverviewPage() {
+  const [params] = useSearchParams()
+  const tenant = useTenantFilter()
+  const range = resolveRange(params, Date.now(), '24h')
+  const long = range.to.getTime() - range.from.getTime() > 2 * 86_400_000
+  const base = { from: toApiTime(range.from), to: toApiTime(range.to), tenant, period: long ? ('day' as const) : ('hour' as const) }
+  const byRoute = useChargeback({ ...base, group: 'route' })
+  const byModel = useChargeback({ ...base, group: 'model' })
+  const stats = useRouteStats({ from: base.from, to: base.to, tenant })
+  return (
+    <section>
+      <PageHeader title="Overview" rangeFallback="24h" />
+      <QueryView query={byRoute} what="usage" isEmpty={(d) => d.rows.length === 0} empty="No requests in this time range.">
+        {(routes) => (
+          <>
+            <Kpis report={routes} stats={stats.data?.stats} />
+            <Trends report={routes} range={range} tenant={tenant} />
+            <div className="top-lists">
+              <TopList title="Routes" entries={usageByKey(routes.rows)} />
+              {byModel.data ? <TopList title="Models" entries={usageByKey(byModel.data.rows)} /> : null}
+              <TopTenants report={routes} />
+            </div>
+          </>
+        )}
+      </QueryView>
+    </section>
+  )
+}
+
+function Kpis({ report, stats }: { report: Chargeback; stats: RouteTargetStats[] | undefined }) {
+  const t = report.totals
+  const worst = stats ? worstP95(stats) : null
+  return (
+    <div className="stats" data-testid="kpis">
+      <Stat label="Requests" value={formatCount(t.requests)} />
+      <Stat label="Cost" value={formatUsd(t.cost_usd)} />
+      <Stat label="Tokens" value={formatCount(t.input_tokens + t.output_tokens)} hint={`${formatCount(t.input_tokens)} in / ${formatCount(t.output_tokens)} out`} />
+      <Stat label="Error rate" value={formatPercent(t.requests ? t.errors / t.requests : null)} />
+      <Stat label="p95 latency" value={worst ? formatMs(worst.p95) : '—'} hint={worst ? `worst target: ${worst.route} → ${worst.target}` : undefined} />
+      <Stat label="Mean quality" value={formatScore(stats ? pooledQuality(stats) : null)} />
+    </div>
+  )
+}
+
+function TopTenants({ report }: { report: Chargeback }) {
+  const tenants = useTenants()
+  // A tenant key sees only itself; a list of one is noise.
+  if (!tenants.data?.admin) return null
+  return <TopList title="Tenants" entries={Object.entries(report.tenant_totals)} />
+}
+
+function Trends({ report, range, tenant }: { report: Chargeback; range: ResolvedRange; tenant: string | undefined }) {
+  const fromMs = range.from.getTime()
+  const toMs = range.to.getTime()
+  const windows = useMemo(() => {
+    const step = (toMs - fromMs) / TREND_BUCKETS
+    return Array.from({ length: TREND_BUCKETS }, (_, i) => ({
+      from: new Date(fromMs + i * step).toISOString(),
+      to: new Date(fromMs + (i + 1) * step).toISOString(),
+    }))
+  }, [fromMs, toMs])
+  const series = useRouteStatsSeries(windows, { tenant })
+  const usage = useMemo(
+    () => ({
+      requests: seriesTotal(report.rows, 'requests', requestsOf),
+      cost: seriesTotal(report.rows, 'cost (USD)', costOf),
+      tokens: seriesTotal(report.rows, 'tokens', tokensOf),
+      errors: seriesTotal(report.rows, 'error rate', errorRateOf),
+    }),
+    [report],
+  )
+  const windowX = useMemo(() => windows.map((w) => Date.parse(w.from) / 1000), [windows])
+  const xRange = useXRange(range)
+  const latency = useMemo(
+    () => [{ label: 'worst p95 latency (ms)', values: series.map((q) => (q.data ? (worstP95(q.data.stats)?.p95 ?? null) : null)) }],
+    [series.map((q) => q.dataUpdatedAt).join()],
+  )
+  const quality = useMemo(
+    () => [{ label: 'mean quality', values: series.map((q) => (q.data ? pooledQuality(q.data.stats) : null)) }],
+    [series.map((q) => q.dataUpdatedAt).join()],
+  )
+  return (
+    <div className="charts">
+      <TimeChart xRange={xRange} title={`Requests per ${report.period}`} x={usage.requests.x} series={usage.requests.series} />
+      <TimeChart xRange={xRange} title={`Cost per ${report.period}`} x={usage.cost.x} series={usage.cost.series} format={(v) => `$${v.toPrecision(3)}`} />
+      <TimeChart xRange={xRange} title={`Tokens per ${report.period}`} x={usage.tokens.x} series={usage.tokens.series} />
+      <TimeChart xRange={xRange} title={`Error rate per ${report.period}`} x={usage.errors.x} series={usage.errors.series} format={(v) => `${(v * 100).toFixed(1)}%`} />
+      <TimeChart xRange={xRange} title="p95 latency (worst route × target)" x={windowX} series={latency} format={(v) => formatMs(v)} />
+      <TimeChart xRange={xRange} title="Mean quality" x={windowX} series={quality} format={(v) => v.toFixed(2)} />
+    </div>
+  )
+}
