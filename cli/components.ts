@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto'
 import type { LoopgateConfig } from './config.ts'
 import type { Logger } from './logger.ts'
 
@@ -121,5 +120,3 @@ export async function startDemo({ logger, urls }: StartContext): Promise<Running
 
 /** What `loopgate start` runs, in start order (the storage owner first). `--demo` adds `simulate` before them. */
 export const startOrder = ['collector', 'gateway', 'evaluator', 'optimizer'].filter((name) => name in components)
-
-export const newInternalToken = () => randomBytes(24).toString('hex')

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util'
-import { components, newInternalToken, startDemo, startOrder, type Running } from './components.ts'
+import { localAdminToken } from './admin-token.ts'
+import { components, startDemo, startOrder, type Running } from './components.ts'
 import { isDemoConfig, withDemo } from './demo/config.ts'
 import { ConfigError, loadConfig } from './config.ts'
 import { createLogger } from './logger.ts'
@@ -63,8 +64,13 @@ async function main(argv: string[]): Promise<number> {
   const logger = createLogger(config.logLevel)
   const standalone = command !== 'start'
   // Inside one process, components that talk to each other need an admin credential even when
-  // none is configured: a random one, known only to this process, stands in for it.
-  const adminToken = standalone ? config.adminToken : (config.adminToken ?? newInternalToken())
+  // none is configured: a local one under the data directory stands in for it.
+  let adminToken = config.adminToken
+  if (!standalone && !adminToken) {
+    const local = localAdminToken(process.env.LOOPGATE_DATA_DIR ?? './data')
+    adminToken = local.token
+    logger.info({ tokenFile: local.path }, 'no admin token configured: using the local one (dashboard login) from this file')
+  }
   const ctx = { config, logger, adminToken, demo, standalone, urls: {} as Record<string, string> }
   const running: Running[] = []
   const stop = async () => {
@@ -78,6 +84,7 @@ async function main(argv: string[]): Promise<number> {
       logger.info({ url: r.url }, `${name} started`)
     }
     if (demo && command === 'start' && isDemoConfig(config)) running.push(await startDemo(ctx))
+    if (ctx.urls.collector && config.collector.serveUi) logger.info(`dashboard: ${ctx.urls.collector}/`)
   } catch (err) {
     logger.fatal({ err }, 'start failed')
     await stop()
