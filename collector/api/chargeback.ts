@@ -43,23 +43,25 @@ interface RowOut {
   cost: string
 }
 
-const emptyUsage = (): ChargebackUsage => ({ requests: 0, errors: 0, input_tokens: 0, output_tokens: 0, cache_read_tokens: 0, cache_write_tokens: 0, cost_usd: '0' })
+/** Running sum of usage rows; cost as scaled integers, so totals always equal the sum of the rows. */
+class UsageSum {
+  readonly usage: ChargebackUsage = { requests: 0, errors: 0, input_tokens: 0, output_tokens: 0, cache_read_tokens: 0, cache_write_tokens: 0, cost_usd: '0' }
+  private cost = 0n
 
-/** Adds `rows` exactly (cost as scaled integers), so totals always equal the sum of the rows. */
-function sumUsage(rows: ChargebackUsage[]): ChargebackUsage {
-  const total = emptyUsage()
-  let cost = 0n
-  for (const r of rows) {
-    total.requests += r.requests
-    total.errors += r.errors
-    total.input_tokens += r.input_tokens
-    total.output_tokens += r.output_tokens
-    total.cache_read_tokens += r.cache_read_tokens
-    total.cache_write_tokens += r.cache_write_tokens
-    cost += toScaled(r.cost_usd)
+  add(r: ChargebackUsage): void {
+    const u = this.usage
+    u.requests += r.requests
+    u.errors += r.errors
+    u.input_tokens += r.input_tokens
+    u.output_tokens += r.output_tokens
+    u.cache_read_tokens += r.cache_read_tokens
+    u.cache_write_tokens += r.cache_write_tokens
+    this.cost += toScaled(r.cost_usd)
   }
-  total.cost_usd = fromScaled(cost)
-  return total
+
+  result(): ChargebackUsage {
+    return { ...this.usage, cost_usd: fromScaled(this.cost) }
+  }
 }
 
 export async function chargeback(deps: CollectorDeps, scope: TenantScope, q: z.output<typeof query>): Promise<Chargeback> {
@@ -93,16 +95,23 @@ export async function chargeback(deps: CollectorDeps, scope: TenantScope, q: z.o
     cache_write_tokens: num(r.n_cache_write),
     cost_usd: r.cost,
   }))
-  const byTenant = new Map<string, ChargebackRow[]>()
-  for (const r of out) byTenant.set(r.tenant_id, [...(byTenant.get(r.tenant_id) ?? []), r])
+  // One pass: the grand total and each tenant's total.
+  const total = new UsageSum()
+  const byTenant = new Map<string, UsageSum>()
+  for (const r of out) {
+    total.add(r)
+    let sum = byTenant.get(r.tenant_id)
+    if (!sum) byTenant.set(r.tenant_id, (sum = new UsageSum()))
+    sum.add(r)
+  }
   return {
     from: nsToIso(range.fromNs),
     to: nsToIso(range.toNs),
     period: q.period,
     group: q.group,
     rows: out,
-    totals: sumUsage(out),
-    tenant_totals: Object.fromEntries([...byTenant].map(([t, rs]) => [t, sumUsage(rs)])),
+    totals: total.result(),
+    tenant_totals: Object.fromEntries([...byTenant].map(([t, sum]) => [t, sum.result()])),
   }
 }
 

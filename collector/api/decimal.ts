@@ -3,12 +3,13 @@ const SCALE = 12
 const UNIT = 10n ** BigInt(SCALE)
 
 export function toScaled(value: string): bigint {
-  const m = /^(-?)(\d+)(?:\.(\d+))?$/.exec(value.trim())
-  if (!m) throw new Error(`not a decimal: ${value}`)
-  const frac = (m[3] ?? '').padEnd(SCALE, '0')
+  const v = value.trim()
+  const dot = v.indexOf('.')
+  const int = dot < 0 ? v : v.slice(0, dot)
+  const frac = dot < 0 ? '' : v.slice(dot + 1)
+  if (!/^-?\d+$/.test(int) || (frac !== '' && !/^\d+$/.test(frac))) throw new Error(`not a decimal: ${value}`)
   if (frac.length > SCALE) throw new Error(`more than ${SCALE} fractional digits: ${value}`)
-  const v = BigInt(m[2]!) * UNIT + BigInt(frac || '0')
-  return m[1] ? -v : v
+  return BigInt(int + frac.padEnd(SCALE, '0'))
 }
 
 /** Like ClickHouse's own Decimal output: no trailing zeros, `0` for zero. */
