@@ -4,7 +4,7 @@ import type { CollectorDeps } from '../deps.ts'
 import { TenantScope } from './caller.ts'
 import { chargebackCsv } from './chargeback-csv.ts'
 import { ApiError } from './errors.ts'
-import { fromScaled, toScaled } from './decimal.ts'
+import { USD_SCALE, formatScaled, usdUnits } from '../decimal.ts'
 import { num, select } from './sql.ts'
 import { DAY_NS, nsToIso, timeRange } from './time.ts'
 import type { Chargeback, ChargebackRow, ChargebackUsage } from './types.ts'
@@ -56,11 +56,11 @@ class UsageSum {
     u.output_tokens += r.output_tokens
     u.cache_read_tokens += r.cache_read_tokens
     u.cache_write_tokens += r.cache_write_tokens
-    this.cost += toScaled(r.cost_usd)
+    this.cost += usdUnits(r.cost_usd)
   }
 
   result(): ChargebackUsage {
-    return { ...this.usage, cost_usd: fromScaled(this.cost) }
+    return { ...this.usage, cost_usd: formatScaled(this.cost, USD_SCALE) }
   }
 }
 

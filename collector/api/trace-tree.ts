@@ -1,4 +1,4 @@
-import { fromScaled, toScaled } from './decimal.ts'
+import { USD_SCALE, formatScaled, usdUnits } from '../decimal.ts'
 import type { Span, SpanBrief, TraceTotals } from './types.ts'
 
 const byStart = (a: SpanBrief, b: SpanBrief) => {
@@ -45,14 +45,14 @@ export function totalsOf(spans: SpanBrief[]): TraceTotals {
       t.output_tokens += s.output_tokens
       t.cache_read_tokens += s.cache_read_tokens
       t.cache_write_tokens += s.cache_write_tokens
-      cost += toScaled(s.cost_usd)
+      cost += usdUnits(s.cost_usd)
     }
     const start = BigInt(s.start_ns)
     const end = BigInt(s.end_ns)
     if (minStart === undefined || start < minStart) minStart = start
     if (maxEnd === undefined || end > maxEnd) maxEnd = end
   }
-  t.cost_usd = fromScaled(cost)
+  t.cost_usd = formatScaled(cost, USD_SCALE)
   t.duration_ms = minStart === undefined || maxEnd === undefined ? 0 : Number(maxEnd - minStart) / 1e6
   return t
 }

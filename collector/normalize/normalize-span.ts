@@ -2,7 +2,7 @@
 import type { Span } from '../otlp/model.ts'
 import type { SpanRow } from '../storage/span-row.ts'
 import { anyValueToString } from './any-value.ts'
-import { formatScaled, parseScaled, rescale } from './decimal.ts'
+import { USD_SCALE, formatScaled, parseScaled, rescale } from '../decimal.ts'
 import { FIRST_SEGMENT_SOURCES, INPUT_EXCLUDES_CACHE, MILLISECOND_SOURCES } from './precedence.ts'
 import { resolve } from './resolve.ts'
 import { MAX_ATTRIBUTES, emptyScan, scanAttributes, type Scan } from './scan.ts'
@@ -12,7 +12,7 @@ import type { PriceFn } from './pricing.ts'
 
 const SPAN_KINDS = ['Unspecified', 'Internal', 'Server', 'Client', 'Producer', 'Consumer']
 const STATUS_CODES = ['Unset', 'Ok', 'Error']
-const COST_SCALE = 12
+
 
 export interface ScopeInfo {
   name: string
@@ -54,16 +54,16 @@ export function normalizeSpan(input: SpanInput): SpanOutcome {
   let costUsd = '0'
   let costSource = 'none'
   if (isLlm) {
-    const provided = resolve('cost_usd', scan, resource, (v) => parseScaled(v, COST_SCALE) !== null)
+    const provided = resolve('cost_usd', scan, resource, (v) => parseScaled(v, USD_SCALE) !== null)
     if (provided) {
-      costUsd = formatScaled(parseScaled(provided.value, COST_SCALE)!, COST_SCALE)
+      costUsd = formatScaled(parseScaled(provided.value, USD_SCALE)!, USD_SCALE)
       costSource = 'provided'
     } else if (usage.input + usage.output > 0) {
       const model = responseModel || requestModel
       const startMs = Number(span.startTimeUnixNano.length > 6 ? span.startTimeUnixNano.slice(0, -6) : '0')
       const exact = input.price(providerValue(provider), model, usage, startMs)
       if (exact !== null) {
-        costUsd = formatScaled(rescale(exact, 24, COST_SCALE), COST_SCALE)
+        costUsd = formatScaled(rescale(exact, 24, USD_SCALE), USD_SCALE)
         costSource = 'computed'
       }
     }

@@ -1,10 +1,17 @@
-// Exact decimal arithmetic on scaled BigInts, for money (Decimal(18, 12) USD) and unit
+// Exact decimal arithmetic on scaled BigInts, for money (Decimal(18, 12) USD: scale 12) and unit
 // conversions (ms → ns). Inputs are decimal strings or JS numbers taken at their shortest
 // round-trip decimal form (what the producer wrote), never their binary expansion.
 
-/** Parses a decimal (optionally with exponent) into an integer count of 10^-scale units, rounding half up. Null when not a finite non-negative decimal. */
-export function parseScaled(value: string | number, scale: number): bigint | null {
+/** The scale of USD amounts: ClickHouse's Decimal(18, 12) / Decimal(38, 12). */
+export const USD_SCALE = 12
+
+/** Parses a decimal (optionally with exponent) into an integer count of 10^-scale units, rounding half up. Null when not a finite decimal, or negative without `allowNegative`. */
+export function parseScaled(value: string | number, scale: number, allowNegative = false): bigint | null {
   const s = typeof value === 'number' ? (Number.isFinite(value) ? String(value) : '') : value.trim()
+  if (allowNegative && s.startsWith('-')) {
+    const abs = parseScaled(s.slice(1), scale)
+    return abs === null ? null : -abs
+  }
   const m = /^\+?(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/.exec(s)
   if (!m) return null
   const intPart = m[1] ?? ''
@@ -38,4 +45,11 @@ export function rescale(units: bigint, fromScale: number, toScale: number): bigi
   if (fromScale <= toScale) return units * 10n ** BigInt(toScale - fromScale)
   const div = 10n ** BigInt(fromScale - toScale)
   return (units + div / 2n) / div
+}
+
+/** A USD decimal string read back from ClickHouse, as integer units of 10^-12 USD. */
+export function usdUnits(value: string): bigint {
+  const units = parseScaled(value, USD_SCALE, true)
+  if (units === null) throw new Error(`not a decimal: ${value}`)
+  return units
 }
