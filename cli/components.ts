@@ -106,6 +106,8 @@ export const components: Record<string, Starter> = {
     const seeds = Number(process.env.LOOPGATE_REPLAY_SEEDS ?? defaultReportOptions.seeds)
     await runReport({ ...defaultReportOptions, dataFile: process.env.LOOPGATE_REPLAY_DATA, seeds }, (line) => process.stdout.write(`${line}\n`))
     logger.info('replay report done')
+    // A one-shot command: ask main() to shut down the way Ctrl-C would (it waits for a signal).
+    setImmediate(() => process.kill(process.pid, 'SIGTERM'))
     return { name: 'replay', close: async () => {} }
   },
 }

@@ -13,7 +13,6 @@ import type { PriceFn } from './pricing.ts'
 const SPAN_KINDS = ['Unspecified', 'Internal', 'Server', 'Client', 'Producer', 'Consumer']
 const STATUS_CODES = ['Unset', 'Ok', 'Error']
 
-
 export interface ScopeInfo {
   name: string
   version: string
