@@ -100,15 +100,13 @@ export const components: Record<string, Starter> = {
     })
     return { name: 'optimizer', close: running.close }
   },
-  replay: async ({ logger }) => {
-    // One-shot: the replay report on LOOPGATE_REPLAY_DATA (default: RouteLLM MMLU), then nothing to close.
-    const { runReport, defaultReportOptions } = await import('../optimizer/replay/report.ts')
-    const seeds = Number(process.env.LOOPGATE_REPLAY_SEEDS ?? defaultReportOptions.seeds)
-    await runReport({ ...defaultReportOptions, dataFile: process.env.LOOPGATE_REPLAY_DATA, seeds }, (line) => process.stdout.write(`${line}\n`))
-    logger.info('replay report done')
-    // A one-shot command: ask main() to shut down the way Ctrl-C would (it waits for a signal).
-    setImmediate(() => process.kill(process.pid, 'SIGTERM'))
-    return { name: 'replay', close: async () => {} }
+}
+
+/** One-shot commands: they run, print and exit (their own options follow the command name). */
+export const commands: Record<string, (args: string[]) => Promise<void>> = {
+  replay: async (args) => {
+    const { runReplayCli } = await import('../optimizer/replay/cli.ts')
+    await runReplayCli(args)
   },
 }
 

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util'
 import { localAdminToken } from './admin-token.ts'
-import { components, startDemo, startOrder, type Running } from './components.ts'
+import { commands, components, startDemo, startOrder, type Running } from './components.ts'
 import { isDemoConfig, withDemo } from './demo/config.ts'
 import { ConfigError, loadConfig } from './config.ts'
 import { createLogger } from './logger.ts'
@@ -11,6 +11,7 @@ Usage:
   loopgate start [--config FILE] [--demo]   every component in one process (embedded defaults)
   loopgate <component> [--config FILE]      one component alone: ${Object.keys(components).join(', ')}
                                             (simulate: the simulated OpenAI/Anthropic providers)
+  loopgate replay [options]                 the optimizer's offline replay report (docs/replay.md)
   loopgate --help
 
 Options:
@@ -22,6 +23,16 @@ Environment: CLICKHOUSE_URL, CLICKHOUSE_USER, CLICKHOUSE_PASSWORD, REDIS_URL,
 LOOPGATE_ADMIN_TOKEN, LOOPGATE_DATA_DIR. See README.md › Configuration.`
 
 async function main(argv: string[]): Promise<number> {
+  const oneShot = argv[0] ? commands[argv[0]] : undefined
+  if (oneShot) {
+    try {
+      await oneShot(argv.slice(1))
+      return 0
+    } catch (err) {
+      console.error((err as Error).message)
+      return 2
+    }
+  }
   let parsed
   try {
     parsed = parseArgs({

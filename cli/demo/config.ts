@@ -16,7 +16,8 @@ export const isDemoConfig = (config: LoopgateConfig) =>
 
 /**
  * What `--demo` adds when the config names no routes of its own: simulated providers with
- * different quality, price and speed behind one route, three tenants, and evaluation of every call.
+ * different quality, price and speed behind one route, three tenants, evaluation of every call,
+ * and the optimizer moving the route's weights from those scores.
  */
 export function withDemo(config: LoopgateConfig): LoopgateConfig {
   if (config.gateway.routes.length > 0) return config
@@ -61,5 +62,7 @@ export function withDemo(config: LoopgateConfig): LoopgateConfig {
       },
     },
     evaluator: { ...config.evaluator, defaults: { ...config.evaluator.defaults, delayMs: 1000 } },
+    // Quality is the share of correct answers to the agent's tasks (the reference scorer).
+    optimizer: { ...config.optimizer, enabled: true, intervalSeconds: 10, score: 'reference' },
   })
 }

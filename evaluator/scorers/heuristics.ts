@@ -2,7 +2,7 @@ import type { Span } from '../../collector/client.ts'
 import type { RouteEvaluation } from '../config.ts'
 import { jsonRequestOf } from './json-request.ts'
 import { schemaProblem } from './json-schema.ts'
-import { quote } from './text.ts'
+import { quote, uncapturedAnswer } from './text.ts'
 import type { ScoreDraft, Scorer } from './types.ts'
 
 /**
@@ -35,7 +35,7 @@ export function heuristicDrafts(span: Span, evaluation: RouteEvaluation): ScoreD
 
   pass('error', !span.is_error, span.is_error ? `the call failed: ${quote(span.status_message || span.status_code || 'error status')}` : 'no error')
 
-  if (!span.is_error) {
+  if (!span.is_error && !uncapturedAnswer(span.attributes)) {
     const empty = text.trim() === '' && !toolCall
     pass('empty', !empty, empty ? 'the answer is empty' : toolCall && text.trim() === '' ? 'a tool call (no text expected)' : `${text.length} characters`)
     const head = text.trimStart().slice(0, REFUSAL_WINDOW)

@@ -1,6 +1,6 @@
 import type { Span } from '../../collector/client.ts'
 import type { JudgeSettings } from '../config.ts'
-import { clip } from './text.ts'
+import { clip, uncapturedAnswer } from './text.ts'
 import { RetryableError, type ScoreDraft, type Scorer } from './types.ts'
 import { normalizeScore, parseVerdict } from './verdict.ts'
 
@@ -27,6 +27,8 @@ Reply with only a JSON object: {"score": <${min}-${max}>, "reason": "<one or two
     async score(span, ctx) {
       if (!settings.baseUrl) return [failed('the judge is not configured: set evaluator.judge.baseUrl (env LOOPGATE_JUDGE_URL)')]
       if (span.is_error) return [failed('the call failed, there is no response to judge')]
+      const uncaptured = uncapturedAnswer(span.attributes)
+      if (uncaptured) return [failed(uncaptured)]
       let content: string
       try {
         content = await ask(span, ctx.signal)

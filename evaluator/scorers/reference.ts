@@ -1,6 +1,6 @@
 import type { Span } from '../../collector/client.ts'
 import { MATCH_MODES, type MatchMode, type RouteEvaluation } from '../config.ts'
-import { normalizeText, quote } from './text.ts'
+import { normalizeText, quote, uncapturedAnswer } from './text.ts'
 import type { ScoreDraft, Scorer } from './types.ts'
 
 /** The span attribute carrying the request's expected answer (the gateway copies it from the request). */
@@ -28,6 +28,8 @@ export function referenceDrafts(span: Span, evaluation: RouteEvaluation): ScoreD
   const mode = (requested as MatchMode | undefined) ?? evaluation.referenceMatch
   const tolerance = attrs[EXPECTED_TOLERANCE] ?? evaluation.referenceTolerance
   if (span.is_error) return [failed('the call failed, there is no answer to compare')]
+  const uncaptured = uncapturedAnswer(attrs)
+  if (uncaptured) return [failed(uncaptured)]
   const output = (span.output_text ?? '').slice(0, MAX_SCAN)
   try {
     const result = compare(mode, expected, output, tolerance)

@@ -26,3 +26,13 @@ export function normalizeText(s: string): string {
     .replace(/\s+/g, ' ')
     .trim()
 }
+
+/**
+ * Why the answer text cannot be judged, when the gateway did not keep it: its route captures
+ * prompts and answers `off` or `redacted` (span attribute `loopgate.capture`).
+ */
+export function uncapturedAnswer(attributes: Record<string, string> | undefined): string | undefined {
+  const capture = attributes?.['loopgate.capture']
+  if (capture !== 'off' && capture !== 'redacted') return undefined
+  return `the route does not keep answers (capture: ${capture}); set capture: on for the route to check them`
+}

@@ -125,7 +125,7 @@ async function serve(ctx: GatewayContext, req: FastifyRequest, reply: FastifyRep
   })
   let forward = NO_HEADERS
   const task = header(req, 'x-loopgate-task')
-  span.setAttributes(evaluationFacts(body, task))
+  span.setAttributes(evaluationFacts(body, task, route.settings.capture))
   const beta = header(req, 'anthropic-beta')
   if (task || beta) {
     forward = {}

@@ -1,10 +1,11 @@
 /**
  * What the evaluator needs to judge a request, recorded on its span: the task's known answer
  * (body `metadata.expected_answer` or the `x-loopgate-task` header's JSON, with optional `match`
- * and `tolerance`) and the requested `response_format`. Attribute names are the evaluator's contract.
+ * and `tolerance`), the requested `response_format`, and whether the answer is kept at all
+ * (`loopgate.capture`). Attribute names are the evaluator's contract.
  */
-export function evaluationFacts(body: Record<string, unknown>, taskHeader: string | undefined): Record<string, string> {
-  const facts: Record<string, string> = {}
+export function evaluationFacts(body: Record<string, unknown>, taskHeader: string | undefined, capture: string): Record<string, string> {
+  const facts: Record<string, string> = { 'loopgate.capture': capture }
   const task = { ...parseTask(taskHeader), ...metadataOf(body) }
   if (typeof task.expected_answer === 'string') facts['loopgate.expected_answer'] = task.expected_answer
   if (typeof task.match === 'string') facts['loopgate.expected_answer.match'] = task.match

@@ -21,6 +21,14 @@ describe('reference scorer', () => {
     expect((await score('{"answer":"42"}', { 'loopgate.expected_answer': '42' }))[0]).toMatchObject({ value: true })
   })
 
+  it('fails, with the fix, instead of scoring 0 when the route does not keep answers', async () => {
+    for (const capture of ['off', 'redacted']) {
+      const [draft] = await score('', { 'loopgate.expected_answer': '42', 'loopgate.capture': capture })
+      expect(draft).toMatchObject({ status: 'failed', reason: expect.stringMatching(/set capture: on/) })
+    }
+    expect((await score('The answer is 42.', { 'loopgate.expected_answer': '42', 'loopgate.capture': 'on' }))[0]).toMatchObject({ value: true, status: 'ok' })
+  })
+
   it('honours the per-request match mode and tolerance', async () => {
     const attrs = (match: string, expected: string, tolerance?: string) => ({
       'loopgate.expected_answer': expected,

@@ -1,0 +1,166 @@
+import type { LearnerSettings } from './config.ts'
+import { addCapped, changeScore, type QualityStats } from './change-detector.ts'
+import type { WindowEvidence } from './evidence.ts'
+
+/** Discounted sufficient statistics of one route × target (or of one target pooled over routes). */
+export interface TargetBelief {
+  qCount: number
+  qSum: number
+  qSumSq: number
+  qBoolean: boolean
+  /** Scored observations ever seen (not discounted): the min-samples guardrail counts these. */
+  scoredTotal: number
+  requests: number
+  /** Cost per request: discounted like quality (slow) and over the short memory `costDiscount` (fast). */
+  costSlowSum: number
+  costSlowN: number
+  costFastSum: number
+  costFastN: number
+  /** p95 latency, fast memory like cost; null until measured. */
+  latencyP95Ms: number | null
+  /** The last `changeWindow` observations (exponentially weighted), for change detection. */
+  recent: QualityStats
+}
+
+/** A detected change of a target's quality: its old evidence was replaced by the recent window. */
+export interface QualityChange {
+  route: string | null
+  target: string
+  from: number
+  to: number
+}
+
+/** The pooled (all routes) recent window is this many times a route's: more traffic, finer detection. */
+const POOLED_WINDOW_FACTOR = 5
+
+const emptyBelief = (): TargetBelief => ({ qCount: 0, qSum: 0, qSumSq: 0, qBoolean: true, scoredTotal: 0, requests: 0, costSlowSum: 0, costSlowN: 0, costFastSum: 0, costFastN: 0, latencyP95Ms: null, recent: { qCount: 0, qSum: 0, qSumSq: 0 } })
+
+/**
+ * Cost of a target on a route: the route's own (slow, low-noise) mean cost scaled by the target's
+ * price index — its recent cost over its long-run cost pooled over all routes — so a price change
+ * shows in the next cycle even on routes that rarely use the target.
+ */
+export function costEstimate(own: TargetBelief, pooled: TargetBelief): number | null {
+  const pooledSlow = pooled.costSlowN > 0 ? pooled.costSlowSum / pooled.costSlowN : null
+  const pooledFast = pooled.costFastN > 0 ? pooled.costFastSum / pooled.costFastN : null
+  const index = pooledSlow && pooledFast !== null ? pooledFast / pooledSlow : 1
+  if (own.costSlowN > 0) return (own.costSlowSum / own.costSlowN) * index
+  return pooledFast ?? pooledSlow
+}
+
+function blend(old: number | null, fresh: number, freshWeight: number): number {
+  return old === null ? fresh : old + (fresh - old) * freshWeight
+}
+
+/**
+ * What the learner remembers. Every cycle old evidence is multiplied by `discount` and the new
+ * window is added; quality evidence is also capped at `maxEvidence` effective observations so a
+ * busy route does not become slow to notice drift.
+ */
+export class Beliefs {
+  private readonly byRoute = new Map<string, Map<string, TargetBelief>>()
+  private readonly pooled = new Map<string, TargetBelief>()
+
+  constructor(private readonly settings: LearnerSettings) {}
+
+  get(route: string, target: string): TargetBelief {
+    return this.byRoute.get(route)?.get(target) ?? emptyBelief()
+  }
+
+  /** The target's evidence summed over routes: each route's prior. */
+  pooledFor(target: string): TargetBelief {
+    return this.pooled.get(target) ?? emptyBelief()
+  }
+
+  /** One cycle: forget, learn this window, then restart the evidence of targets whose quality changed. */
+  update(window: WindowEvidence[]): QualityChange[] {
+    const { discount } = this.settings
+    const { costDiscount } = this.settings
+    for (const targets of this.byRoute.values()) for (const b of targets.values()) decay(b, discount, costDiscount)
+    for (const b of this.pooled.values()) decay(b, discount, costDiscount)
+    for (const ev of window) {
+      let targets = this.byRoute.get(ev.route)
+      if (!targets) this.byRoute.set(ev.route, (targets = new Map()))
+      let b = targets.get(ev.target)
+      if (!b) targets.set(ev.target, (b = emptyBelief()))
+      this.add(b, ev, this.settings.maxEvidence)
+      let p = this.pooled.get(ev.target)
+      if (!p) this.pooled.set(ev.target, (p = emptyBelief()))
+      this.add(p, ev, Infinity, this.settings.changeWindow * POOLED_WINDOW_FACTOR)
+    }
+    return this.detectChanges(window)
+  }
+
+  /**
+   * Discounting alone forgets slowly; a significant gap between the recent window and the long-run
+   * mean (|z| ≥ changeThreshold) means the target changed: its evidence restarts from the recent
+   * window. Pooled over routes first (a provider that degrades everywhere), then per route.
+   */
+  private detectChanges(window: WindowEvidence[]): QualityChange[] {
+    const { changeThreshold, changeWindow } = this.settings
+    if (!(changeThreshold > 0)) return []
+    const changes: QualityChange[] = []
+    const restart = (b: TargetBelief): [number, number] => {
+      const from = b.qSum / b.qCount
+      b.qCount = b.recent.qCount
+      b.qSum = b.recent.qSum
+      b.qSumSq = b.recent.qSumSq
+      return [from, b.qSum / b.qCount]
+    }
+    for (const target of new Set(window.map((e) => e.target))) {
+      const p = this.pooled.get(target)!
+      if (p.recent.qCount < changeWindow * POOLED_WINDOW_FACTOR * 0.5 || Math.abs(changeScore(p.recent, p, p.qBoolean)) < changeThreshold) continue
+      const [from, to] = restart(p)
+      changes.push({ route: null, target, from, to })
+      // The target changed everywhere: each route relearns it from the (fresh) pooled prior.
+      for (const targets of this.byRoute.values()) {
+        const b = targets.get(target)
+        if (b) b.qCount = b.qSum = b.qSumSq = b.recent.qCount = b.recent.qSum = b.recent.qSumSq = 0
+      }
+    }
+    for (const ev of window) {
+      const b = this.byRoute.get(ev.route)!.get(ev.target)!
+      if (b.recent.qCount < changeWindow * 0.5 || Math.abs(changeScore(b.recent, b, b.qBoolean)) < changeThreshold) continue
+      const [from, to] = restart(b)
+      changes.push({ route: ev.route, target: ev.target, from, to })
+    }
+    return changes
+  }
+
+  private add(b: TargetBelief, ev: WindowEvidence, cap: number, recentCap = this.settings.changeWindow): void {
+    const served = ev.requests - ev.errors
+    if (served > 0) {
+      b.costSlowSum += ev.costMeanUsd * ev.requests
+      b.costSlowN += served
+      b.costFastSum += ev.costMeanUsd * ev.requests
+      b.costFastN += served
+      if (ev.latencyP95Ms !== null) b.latencyP95Ms = blend(b.latencyP95Ms, ev.latencyP95Ms, 1 - this.settings.costDiscount)
+    }
+    b.requests += ev.requests
+    if (ev.qualityCount > 0) {
+      b.qCount += ev.qualityCount
+      b.qSum += ev.qualitySum
+      b.qSumSq += ev.qualitySumSq
+      b.qBoolean = b.qBoolean && ev.qualityBoolean
+      b.scoredTotal += ev.qualityCount
+      addCapped(b.recent, ev.qualityCount, ev.qualitySum, ev.qualitySumSq, recentCap)
+      if (b.qCount > cap) {
+        const k = cap / b.qCount
+        b.qCount *= k
+        b.qSum *= k
+        b.qSumSq *= k
+      }
+    }
+  }
+}
+
+function decay(b: TargetBelief, discount: number, costDiscount: number): void {
+  b.costSlowSum *= discount
+  b.costSlowN *= discount
+  b.costFastSum *= costDiscount
+  b.costFastN *= costDiscount
+  b.qCount *= discount
+  b.qSum *= discount
+  b.qSumSq *= discount
+  b.requests *= discount
+}

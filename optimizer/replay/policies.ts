@@ -1,0 +1,159 @@
+import type { RouteTargetStats } from '../../collector/api/types.ts'
+import { Beliefs } from '../beliefs.ts'
+import { optimizerConfigSchema, type ObjectiveSettings, type OptimizerSettings } from '../config.ts'
+import { OptimizerCycle } from '../cycle.ts'
+import { toEvidence } from '../evidence.ts'
+import { allocate, type PosteriorSummary } from '../learner.ts'
+import { utility } from '../objective.ts'
+import { MemoryRoutingTable } from '../pusher.ts'
+import type { Rng } from '../random.ts'
+import { MemoryDecisionRecorder } from '../recorder.ts'
+import { normalize, uniform, type Weights } from '../weights.ts'
+import { MemoryStatsSource } from './memory-stats.ts'
+
+/** A routing policy under replay: it reads the same windowed stats and answers weights per route. */
+export interface ReplayPolicy {
+  readonly name: string
+  readonly stats: MemoryStatsSource
+  cycle(nowMs: number): Promise<void>
+  weights(route: string): Weights
+  /** The policy's current mean-cost estimate for a target pooled over routes (null if it keeps none). */
+  costEstimate(target: string): number | null
+}
+
+export interface PolicyContext {
+  targets: string[]
+  routes: string[]
+  objective: ObjectiveSettings
+  scoreKind: 'boolean' | 'numeric'
+  rng: Rng
+}
+
+/** The production optimizer (same cycle, learner and guardrails) behind in-memory collector and gateway. */
+export class OptimizerPolicy implements ReplayPolicy {
+  readonly name = 'loopgate optimizer'
+  readonly stats: MemoryStatsSource
+  readonly table: MemoryRoutingTable
+  readonly recorder = new MemoryDecisionRecorder()
+  private readonly cycleRunner: OptimizerCycle
+  private now = 0
+  private lastPosteriors = new Map<string, PosteriorSummary[]>()
+
+  constructor(ctx: PolicyContext, overrides: Record<string, unknown> = {}, startMs = 0) {
+    this.stats = new MemoryStatsSource(ctx.scoreKind)
+    this.table = new MemoryRoutingTable(Object.fromEntries(ctx.routes.map((r) => [r, uniform(ctx.targets)])))
+    const settings: OptimizerSettings = optimizerConfigSchema.parse({ ingestLagSeconds: 0, ...overrides, objective: ctx.objective })
+    this.now = startMs
+    this.cycleRunner = new OptimizerCycle(settings, { stats: this.stats, table: this.table, recorder: this.recorder, clock: () => this.now, rng: ctx.rng })
+  }
+
+  async cycle(nowMs: number): Promise<void> {
+    this.now = nowMs
+    const result = await this.cycleRunner.run()
+    for (const s of result.steps) this.lastPosteriors.set(s.route, s.posteriors)
+    this.recorder.decisions.length = 0
+  }
+
+  weights(route: string): Weights {
+    return this.table.snapshot().routes[route]!
+  }
+
+  costEstimate(target: string): number | null {
+    let sum = 0
+    let n = 0
+    for (const ps of this.lastPosteriors.values()) {
+      const p = ps.find((x) => x.target === target)
+      if (p?.costUsd != null) [sum, n] = [sum + p.costUsd, n + 1]
+    }
+    return n ? sum / n : null
+  }
+}
+
+abstract class CumulativePolicy implements ReplayPolicy {
+  abstract readonly name: string
+  readonly stats: MemoryStatsSource
+  protected readonly current = new Map<string, Weights>()
+  protected lastMs = 0
+
+  constructor(protected readonly ctx: PolicyContext) {
+    this.stats = new MemoryStatsSource(ctx.scoreKind)
+  }
+
+  async cycle(nowMs: number): Promise<void> {
+    const window = await this.stats.read({ fromMs: this.lastMs, toMs: nowMs })
+    this.lastMs = nowMs
+    this.learn(window)
+    for (const r of this.ctx.routes) this.current.set(r, this.decide(r))
+  }
+
+  protected abstract learn(window: RouteTargetStats[]): void
+  protected abstract decide(route: string): Weights
+
+  weights(route: string): Weights {
+    return this.current.get(route) ?? uniform(this.ctx.targets)
+  }
+
+  costEstimate(): number | null {
+    return null
+  }
+}
+
+export class UniformPolicy extends CumulativePolicy {
+  readonly name = 'uniform'
+  protected learn(): void {}
+  protected decide(): Weights {
+    return uniform(this.ctx.targets)
+  }
+}
+
+/** Undiscounted Thompson allocation over the same posteriors, no guardrails. */
+export class PlainThompsonPolicy extends CumulativePolicy {
+  readonly name = 'plain Thompson'
+  private readonly beliefs = new Beliefs({ discount: 1, maxEvidence: Infinity, priorStrength: 0, draws: 400, costDiscount: 1, sharpness: 1, changeWindow: 40, changeThreshold: 0 })
+
+  protected learn(window: RouteTargetStats[]): void {
+    this.beliefs.update(window.map((s) => toEvidence(s, undefined)))
+  }
+
+  protected decide(route: string): Weights {
+    const t = this.ctx.targets
+    const ps = allocate({ targets: t, own: t.map((x) => this.beliefs.get(route, x)), pooled: t.map((x) => this.beliefs.pooledFor(x)) }, this.ctx.objective, { discount: 1, maxEvidence: Infinity, priorStrength: 0, draws: 400, costDiscount: 1, sharpness: 1, changeWindow: 40, changeThreshold: 0 }, this.ctx.rng)
+    return normalize(Object.fromEntries(ps.map((p) => [p.target, p.pBest])), t)
+  }
+}
+
+/** ε-greedy on the cumulative mean utility; unseen targets are tried first. */
+export class EpsilonGreedyPolicy extends CumulativePolicy {
+  readonly name: string
+  private readonly sums = new Map<string, { q: number; n: number; cost: number; requests: number }>()
+
+  constructor(ctx: PolicyContext, private readonly epsilon = 0.1) {
+    super(ctx)
+    this.name = `ε-greedy (ε=${epsilon})`
+  }
+
+  protected learn(window: RouteTargetStats[]): void {
+    for (const s of window) {
+      const key = `${s.route}|${s.target}`
+      const a = this.sums.get(key) ?? { q: 0, n: 0, cost: 0, requests: 0 }
+      const ev = toEvidence(s, undefined)
+      a.q += ev.qualitySum
+      a.n += ev.qualityCount
+      a.cost += ev.costMeanUsd * (s.requests - s.errors)
+      a.requests += s.requests - s.errors
+      this.sums.set(key, a)
+    }
+  }
+
+  protected decide(route: string): Weights {
+    const t = this.ctx.targets
+    let best = t[0]!
+    let bestU = -Infinity
+    for (const x of t) {
+      const a = this.sums.get(`${route}|${x}`)
+      const u = !a || a.n === 0 ? Infinity : utility({ quality: a.q / a.n, costUsd: a.cost / Math.max(1, a.requests), latencyP95Ms: null }, this.ctx.objective)
+      if (u > bestU) [best, bestU] = [x, u]
+    }
+    return Object.fromEntries(t.map((x) => [x, (x === best ? 1 - this.epsilon : 0) + this.epsilon / t.length]))
+  }
+}

@@ -1,0 +1,104 @@
+/**
+ * The replay report (docs/replay.md): cost saving at 95%/98% of the strongest target's quality,
+ * hindsight regret with 100% and 10% scored, and three injected scenarios — for the optimizer and
+ * the baselines. Used by `bench/optimizer.ts` and `loopgate replay`.
+ */
+import { readFileSync } from 'node:fs'
+import { parseDataset, type Dataset } from './dataset.ts'
+import { atQuality, POLICIES, regret, scenarios, sweep, type ExperimentSetup, type PolicyName } from './experiments.ts'
+import { quantileOf } from './metrics.ts'
+import { convertMmlu, ROUTELLM_DIR } from './routellm.ts'
+import { rankTargets } from './scenarios.ts'
+
+export interface ReportOptions {
+  /** Replay CSV; absent → RouteLLM MMLU converted in memory. */
+  dataFile?: string
+  seeds: number
+  requestsPerSecond: number
+  cycleSeconds: number
+  policies: PolicyName[]
+  /** Optimizer settings overrides (the `optimizer` config section's shape). */
+  overrides: Record<string, unknown>
+  sections: string[]
+  quick: boolean
+}
+
+export const defaultReportOptions: ReportOptions = { seeds: 5, requestsPerSecond: 10, cycleSeconds: 10, policies: [...POLICIES], overrides: {}, sections: ['1', '2', '3'], quick: false }
+
+const REPORT_LAMBDA = 50
+
+export async function runReport(o: ReportOptions, print: (line: string) => void = console.log): Promise<void> {
+  for (const p of o.policies) if (!POLICIES.includes(p)) throw new Error(`unknown policy "${p}" (known: ${POLICIES.join(', ')})`)
+  const { quick, sections, policies, dataFile } = o
+  const seedCount = o.seeds
+  const data: Dataset = dataFile ? parseDataset(readFileSync(dataFile, 'utf8'), dataFile) : parseDataset(convertMmlu(readFileSync(`${ROUTELLM_DIR}/routellm_mmlu.csv`, 'utf8')), 'routellm MMLU')
+  const rank = rankTargets(data)
+  const strongest = data.targets[rank.strongest]!
+  const setup: ExperimentSetup = {
+    data,
+    seeds: Array.from({ length: seedCount }, (_, i) => i + 1),
+    overrides: o.overrides,
+    base: { requestsPerSecond: o.requestsPerSecond, cycleSeconds: o.cycleSeconds, regretCostWeight: REPORT_LAMBDA },
+  }
+  const perCycle = setup.base.requestsPerSecond * setup.base.cycleSeconds
+
+  const pct = (x: number | undefined | null) => (x == null || !Number.isFinite(x) ? '  n/a' : `${(x * 100).toFixed(1)}%`)
+  const f3 = (x: number) => x.toFixed(4)
+  const med = (xs: (number | null)[]) => {
+    const ok = xs.filter((x): x is number => x !== null)
+    const miss = xs.length - ok.length
+    return ok.length ? `${quantileOf(ok, 0.5)}${miss ? ` (${miss}/${xs.length} never)` : ''}` : `never (${xs.length}/${xs.length})`
+  }
+
+  print(`# Optimizer replay — ${dataFile ?? 'RouteLLM MMLU'}`)
+  print(`${data.requests.length} requests, ${data.routes.length} routes, targets: ${data.targets.map((t, i) => `${t} (q=${rank.meanScore[i]!.toFixed(3)}, $${rank.meanCost[i]!.toExponential(2)}/req)`).join(', ')}`)
+  print(`strongest: ${strongest}; seeds: ${seedCount}; ${perCycle} requests per cycle (${setup.base.requestsPerSecond} req/s, cycle ${setup.base.cycleSeconds} s); overrides: ${JSON.stringify(setup.overrides)}\n`)
+
+  // λ grid in units of the dataset's own exchange rate (mean quality gap / mean cost gap of strongest vs weakest).
+  const dq = rank.meanScore[rank.strongest]! - rank.meanScore[rank.weakest]!
+  const dc = Math.abs(rank.meanCost[rank.strongest]! - rank.meanCost[rank.weakest]!) || 1e-9
+  const lambda0 = dq / dc
+  const multipliers = quick ? [0.5, 1, 2] : [0, 0.5, 0.75, 1, 1.25, 1.5, 2, 3]
+  const grid = [...multipliers.map((m) => m * lambda0), REPORT_LAMBDA].sort((a, b) => a - b)
+
+  if (sections.includes('1')) {
+  print(`## 1. Cost saving vs always ${strongest} (one online pass, exploration included; λ swept over ${grid.map((l) => l.toFixed(0)).join(', ')})`)
+  print('policy               | @95% quality: cost saving, fewer strongest calls | @98%: cost saving, fewer calls | share of strongest at λ=50')
+  for (const p of policies) {
+    const points = p === 'uniform' ? await sweep(setup, p, [REPORT_LAMBDA]) : await sweep(setup, p, grid)
+    const at95 = atQuality(points, 0.95)
+    const at98 = atQuality(points, 0.98)
+    const p50 = points.find((x) => x.costWeight === REPORT_LAMBDA)!
+    const cell = (a: ReturnType<typeof atQuality>) => (a ? `${pct(1 - a.relCost)}, ${pct(1 - a.strongestShare)} (λ≈${a.costWeight.toFixed(0)})` : 'not reached')
+    print(`${p.padEnd(20)} | ${cell(at95).padEnd(48)} | ${cell(at98).padEnd(30)} | ${pct(p50.strongestShare)} (quality ${pct(p50.relQuality)} of strongest)`)
+    if (p === 'optimizer') for (const x of points) print(`    λ=${x.costWeight.toFixed(1).padStart(6)}: quality ${pct(x.relQuality)} of strongest, cost ${pct(x.relCost)}, strongest share ${pct(x.strongestShare)}`)
+  }
+  print(`goal: ≥ 55% fewer ${strongest} calls at 95% of its quality in one online pass\n`)
+  }
+
+  if (sections.includes('2')) {
+  print(`## 2. Regret per request vs the best fixed per-route mix in hindsight (utility = quality − ${REPORT_LAMBDA}·cost)`)
+  print('policy               | scored | regret/request | first half | second half | second/first')
+  for (const p of policies) {
+    for (const frac of [1, 0.1]) {
+      const r = await regret(setup, p, REPORT_LAMBDA, frac)
+      print(`${p.padEnd(20)} | ${pct(frac).padStart(6)} | ${f3(r.perRequest).padStart(14)} | ${f3(r.firstHalf).padStart(10)} | ${f3(r.secondHalf).padStart(11)} | ${(r.secondHalf / r.firstHalf).toFixed(2)}`)
+    }
+  }
+  print('goal: ≤ 0.010/request and second half ≤ ⅓ of the first\n')
+  }
+
+  const length = Math.max(data.requests.length, quick ? 9_000 : 18_000)
+  const outageLength = 2_000
+  if (sections.includes('3')) {
+  print(`## 3. Injected scenarios (stream of ${length} requests, change at request ${Math.floor(length / 3)}, λ=${REPORT_LAMBDA}; medians over seeds)`)
+  print('policy               | outage: cycles / requests to share<5% | re-admitted (requests after recovery) | drift: route requests to share<5% median / p95 (never) | price 0.3×: cycles to cost estimate / to share +5pt')
+  for (const p of policies) {
+    const s = await scenarios(setup, p, REPORT_LAMBDA, length, outageLength)
+    const d = s.drift.routeRequests
+    const drift = `${d.length ? `${quantileOf(d, 0.5)} / ${quantileOf(d, 0.95)}` : 'n/a'} (${s.drift.censored} of ${d.length + s.drift.censored} never${s.drift.censored ? ` — those had a median of ${quantileOf(s.drift.censoredRemaining, 0.5)} requests left` : ''}; ${s.drift.indistinct} with gap < 0.02 left out)`
+    print(`${p.padEnd(20)} | ${`${med(s.outage.cyclesToDrain)} / ${med(s.outage.requestsToDrain)}`.padEnd(37)} | ${med(s.outage.requestsToReadmit).padEnd(37)} | ${drift.padEnd(54)} | ${med(s.price.cyclesToEstimate)} / ${med(s.price.cyclesToShare)}`)
+  }
+  print(`goals: outage rerouted within 1 cycle (${perCycle} requests); drift median ≤ 300, p95 ≤ 1,000 requests; re-admitted within 2,000; price change reflected next cycle`)
+  }
+}

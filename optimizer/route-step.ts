@@ -1,0 +1,122 @@
+import type { Beliefs } from './beliefs.ts'
+import type { GuardrailSettings, LearnerSettings, ObjectiveSettings } from './config.ts'
+import type { TargetHealth } from './health.ts'
+import { allocate, type PosteriorSummary } from './learner.ts'
+import { constraintsHit } from './objective.ts'
+import type { Rng } from './random.ts'
+import type { RollbackVerdict } from './rollback.ts'
+import { applyFloor, l1, limitStep, normalize, uniform, type Weights } from './weights.ts'
+
+export interface RouteStepInput {
+  route: string
+  targets: readonly string[]
+  oldWeights: Weights
+  beliefs: Beliefs
+  health: TargetHealth
+  verdict: RollbackVerdict
+  inCooldown: boolean
+  objective: ObjectiveSettings
+  learner: LearnerSettings
+  guardrails: GuardrailSettings
+  rng: Rng
+}
+
+export interface RouteStep {
+  route: string
+  oldWeights: Weights
+  newWeights: Weights
+  changed: boolean
+  posteriors: PosteriorSummary[]
+  constraints: string[]
+  reason: string
+}
+
+/**
+ * One route, one cycle: learner proposal → guardrails (drain, warm-up, rollback, cooldown,
+ * exploration floor, max step) → new weights, with every constraint that fired named.
+ */
+export function stepRoute(input: RouteStepInput): RouteStep {
+  const { route, targets, guardrails: g } = input
+  const oldWeights = normalize(input.oldWeights, targets)
+  const drained = targets.filter((t) => input.health.isDrained(t))
+  const healthy = targets.filter((t) => !input.health.isDrained(t))
+  const constraints: string[] = drained.map((t) => `drained ${t}: ${input.health.drainReason(t)}`)
+  const posteriorsOf = (list: readonly string[]) =>
+    list.length
+      ? allocate({ targets: list, own: list.map((t) => input.beliefs.get(route, t)), pooled: list.map((t) => input.beliefs.pooledFor(t)) }, input.objective, input.learner, input.rng)
+      : []
+  // Only healthy targets compete; drained ones are summarized with pBest 0.
+  const posteriors = [...posteriorsOf(healthy), ...posteriorsOf(drained).map((p) => ({ ...p, pBest: 0 }))]
+  constraints.push(...constraintsHit(targets, posteriors.map((p) => ({ quality: p.qualityMean, costUsd: p.costUsd ?? 0, latencyP95Ms: p.latencyP95Ms })), input.objective))
+  const done = (newWeights: Weights, reason: string): RouteStep => ({
+    route,
+    oldWeights,
+    newWeights,
+    changed: l1(oldWeights, newWeights, targets) > Math.max(1e-6, g.deadband),
+    posteriors,
+    constraints,
+    reason,
+  })
+
+  if (healthy.length === 0) {
+    constraints.push('every target is drained: weights kept')
+    return done(oldWeights, 'every target breaches its health limits; keeping the current weights')
+  }
+
+  let proposal: Weights
+  let why: string
+  let stepLimited = true
+  if (input.verdict.kind === 'rollback') {
+    proposal = input.verdict.weights
+    why = input.verdict.reason
+    stepLimited = false
+    constraints.push('rollback')
+  } else if (input.inCooldown) {
+    proposal = oldWeights
+    why = 'holding weights after a rollback (cooldown)'
+    constraints.push('rollback cooldown')
+  } else {
+    const short = healthy.filter((t) => input.beliefs.get(route, t).scoredTotal < g.minSamples)
+    if (short.length) {
+      proposal = uniform(healthy)
+      why = `warming up: ${short.join(', ')} ha${short.length > 1 ? 've' : 's'} fewer than ${g.minSamples} scored requests; spreading traffic evenly`
+      constraints.push(`min samples (${g.minSamples})`)
+    } else {
+      const pBest = Object.fromEntries(healthy.map((t) => [t, posteriors.find((p) => p.target === t)!.pBest]))
+      proposal = Object.fromEntries(healthy.map((t) => [t, pBest[t]! ** input.learner.sharpness]))
+      const leader = healthy.reduce((a, b) => (pBest[b]! > pBest[a]! ? b : a))
+      why = `${leader} is best with probability ${pBest[leader]!.toFixed(2)} under ${describeObjective(input.objective)}`
+    }
+  }
+
+  // Drained targets keep only the probe weight; the rest of the mass goes to healthy targets.
+  const probeMass = drained.length * g.drain.probeWeight
+  const mass = Math.max(0, 1 - probeMass)
+  const scaled = (w: Weights): Weights => {
+    const n = normalize(w, healthy)
+    return Object.fromEntries(healthy.map((t) => [t, n[t]! * mass]))
+  }
+  const target = applyFloor(scaled(proposal), healthy, g.minWeight, mass)
+  if (Object.values(scaled(proposal)).some((w) => w < g.minWeight * mass - 1e-12)) constraints.push(`exploration floor ${g.minWeight}`)
+  const from = scaled(oldWeights)
+  let next = target
+  if (stepLimited) {
+    const limited = limitStep(from, target, healthy, g.maxStep)
+    next = limited.weights
+    if (limited.limited) constraints.push(`max step ${g.maxStep}`)
+  }
+  const newWeights: Weights = { ...next }
+  for (const t of drained) newWeights[t] = g.drain.probeWeight
+  const drainWords = drained.length ? `; drained ${drained.join(', ')} to probe weight ${g.drain.probeWeight}` : ''
+  return done(newWeights, why + drainWords)
+}
+
+export function describeObjective(o: ObjectiveSettings): string {
+  if (o.kind === 'floor') {
+    const f = o.qualityFloor!
+    const floor = f.absolute !== undefined ? `quality ≥ ${f.absolute}` : `quality ≥ ${f.relative}× the best`
+    return `min cost s.t. ${floor}${o.latencySloMs ? `, p95 ≤ ${o.latencySloMs} ms` : ''}`
+  }
+  const lat = o.latencyWeight > 0 && o.latencySloMs ? ` − ${o.latencyWeight}·latency over ${o.latencySloMs} ms` : ''
+  return `quality − ${o.costWeight}·cost${lat}`
+}

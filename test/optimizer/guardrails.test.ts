@@ -1,0 +1,106 @@
+import { describe, expect, it } from 'vitest'
+import { Beliefs } from '../../optimizer/beliefs.ts'
+import { guardrailsSchema, learnerSchema, objectiveSchema } from '../../optimizer/config.ts'
+import type { WindowEvidence } from '../../optimizer/evidence.ts'
+import { TargetHealth } from '../../optimizer/health.ts'
+import { seededRng } from '../../optimizer/random.ts'
+import { RollbackGuard } from '../../optimizer/rollback.ts'
+import { stepRoute, type RouteStepInput } from '../../optimizer/route-step.ts'
+import { applyFloor, limitStep } from '../../optimizer/weights.ts'
+
+const ev = (target: string, n: number, q: number, extra: Partial<WindowEvidence> = {}): WindowEvidence => ({
+  route: 'r', target, requests: n, errors: 0, latencyP95Ms: 500, costMeanUsd: 0.001,
+  qualityCount: n, qualitySum: n * q, qualitySumSq: n * q, qualityBoolean: true, ...extra,
+})
+
+function setup(overrides: Record<string, unknown> = {}) {
+  const learner = learnerSchema.parse({ draws: 1000 })
+  const guardrails = guardrailsSchema.parse(overrides)
+  const beliefs = new Beliefs(learner)
+  const health = new TargetHealth(guardrails.drain)
+  const step = (oldWeights: Record<string, number>, extra: Partial<RouteStepInput> = {}) =>
+    stepRoute({ route: 'r', targets: Object.keys(oldWeights), oldWeights, beliefs, health, verdict: { kind: 'none' }, inCooldown: false, objective: objectiveSchema.parse({ costWeight: 0 }), learner, guardrails, rng: seededRng(3), ...extra })
+  return { beliefs, health, step, guardrails }
+}
+
+describe('guardrails', () => {
+  it('min samples: spreads traffic evenly until every target has enough scored requests', () => {
+    const { beliefs, step } = setup({ minSamples: 20, maxStep: 1 })
+    beliefs.update([ev('a', 100, 0.9), ev('b', 5, 0.1)])
+    const s = step({ a: 0.9, b: 0.1 })
+    expect(s.newWeights.a).toBeCloseTo(0.5, 6)
+    expect(s.constraints.join()).toContain('min samples')
+    beliefs.update([ev('b', 30, 0.1)])
+    expect(step({ a: 0.5, b: 0.5 }).newWeights.a).toBeGreaterThan(0.9)
+  })
+
+  it('exploration floor keeps every healthy target at minWeight', () => {
+    const { beliefs, step } = setup({ minWeight: 0.05, maxStep: 1, minSamples: 0 })
+    beliefs.update([ev('a', 300, 0.95), ev('b', 300, 0.2), ev('c', 300, 0.2)])
+    const s = step({ a: 0.34, b: 0.33, c: 0.33 })
+    expect(s.newWeights.b).toBeCloseTo(0.05, 6)
+    expect(s.newWeights.c).toBeCloseTo(0.05, 6)
+    expect(s.newWeights.a).toBeCloseTo(0.9, 6)
+  })
+
+  it('max step limits the change of any weight per cycle and keeps the sum', () => {
+    const { beliefs, step } = setup({ maxStep: 0.1, minSamples: 0 })
+    beliefs.update([ev('a', 300, 0.95), ev('b', 300, 0.2)])
+    const s = step({ a: 0.5, b: 0.5 })
+    expect(s.newWeights.a).toBeCloseTo(0.6, 6)
+    expect(s.newWeights.a! + s.newWeights.b!).toBeCloseTo(1, 9)
+    expect(s.constraints.join()).toContain('max step')
+    expect(limitStep({ a: 0.2, b: 0.8 }, { a: 0.9, b: 0.1 }, ['a', 'b'], 0.35).weights.a).toBeCloseTo(0.55, 9)
+    expect(Object.values(applyFloor({ a: 1, b: 0, c: 0 }, ['a', 'b', 'c'], 0.1)).reduce((x, y) => x + y)).toBeCloseTo(1, 9)
+  })
+
+  it('drains a failing target at once (beyond max step) to a probe weight, and re-admits it after healthy probes', () => {
+    const { beliefs, health, step } = setup({ maxStep: 0.05, minSamples: 0, drain: { maxErrorRate: 0.2, minRequests: 5, probeWeight: 0.01, recoveryRequests: 4 } })
+    beliefs.update([ev('a', 300, 0.9), ev('b', 300, 0.7)])
+    const changes = health.update([ev('a', 50, 0.9, { errors: 40 })], 1)
+    expect(changes).toEqual([expect.objectContaining({ target: 'a', event: 'drained' })])
+    const s = step({ a: 0.9, b: 0.1 })
+    expect(s.newWeights.a).toBe(0.01)
+    expect(s.newWeights.b).toBeCloseTo(0.99, 6)
+    expect(s.reason).toContain('drained a')
+    // probes keep failing → still drained; healthy probes → re-admitted
+    expect(health.update([ev('a', 2, 0.9, { errors: 2 })], 2)).toEqual([])
+    expect(health.update([ev('a', 3, 0.9, { errors: 2 })], 3)).toEqual([])
+    expect(health.isDrained('a')).toBe(true)
+    expect(health.update([ev('a', 4, 0.9)], 4)).toEqual([expect.objectContaining({ target: 'a', event: 'readmitted' })])
+    expect(step({ a: 0.01, b: 0.99 }).newWeights.a).toBeCloseTo(0.06, 6) // back, climbing by max step
+  })
+
+  it('drains on latency over the limit', () => {
+    const { health } = setup({ drain: { maxLatencyP95Ms: 2000 } })
+    expect(health.update([ev('a', 20, 0.9, { latencyP95Ms: 9000 })], 1)[0]?.reason).toContain('p95 latency')
+  })
+
+  it('rolls back when the targets that gained weight do worse than predicted, then holds', () => {
+    const guard = new RollbackGuard(guardrailsSchema.parse({}).rollback)
+    guard.watch('r', 1, { a: 0.8, b: 0.2 }, { a: 0.2, b: 0.8 }, { a: 0.8, b: 0.85 })
+    expect(guard.observe('r', [ev('a', 5, 0.8), ev('b', 10, 0.4)], 2)).toEqual({ kind: 'none' })
+    const v = guard.observe('r', [ev('a', 5, 0.8), ev('b', 30, 0.4)], 3)
+    expect(v.kind).toBe('rollback')
+    if (v.kind === 'rollback') expect(v.weights).toEqual({ a: 0.8, b: 0.2 })
+    expect(guard.inCooldown('r', 4)).toBe(true)
+  })
+
+  it('does not roll back when quality held up, nor when every target dropped alike (drift)', () => {
+    const settings = guardrailsSchema.parse({}).rollback
+    const ok = new RollbackGuard(settings)
+    ok.watch('r', 1, { a: 0.8, b: 0.2 }, { a: 0.2, b: 0.8 }, { a: 0.8, b: 0.85 })
+    expect(ok.observe('r', [ev('a', 10, 0.8), ev('b', 40, 0.86)], 2).kind).toBe('passed')
+    const drift = new RollbackGuard(settings)
+    drift.watch('r', 1, { a: 0.8, b: 0.2 }, { a: 0.2, b: 0.8 }, { a: 0.8, b: 0.85 })
+    expect(drift.observe('r', [ev('a', 10, 0.45), ev('b', 40, 0.5)], 2).kind).toBe('passed')
+  })
+
+  it('a rollback verdict restores the old weights at once', () => {
+    const { beliefs, step } = setup({ maxStep: 0.05, minSamples: 0 })
+    beliefs.update([ev('a', 300, 0.5), ev('b', 300, 0.9)])
+    const s = step({ a: 0.2, b: 0.8 }, { verdict: { kind: 'rollback', weights: { a: 0.8, b: 0.2 }, reason: 'rolled back: test' } })
+    expect(s.newWeights.a).toBeCloseTo(0.8, 6)
+    expect(s.reason).toContain('rolled back')
+  })
+})

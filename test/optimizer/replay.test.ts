@@ -1,0 +1,97 @@
+import { describe, expect, it } from 'vitest'
+import { objectiveSchema } from '../../optimizer/config.ts'
+import { seededRng } from '../../optimizer/random.ts'
+import { ReplayDataError } from '../../optimizer/replay/csv.ts'
+import { parseDataset } from '../../optimizer/replay/dataset.ts'
+import { hindsightRegret } from '../../optimizer/replay/metrics.ts'
+import { OptimizerPolicy, UniformPolicy } from '../../optimizer/replay/policies.ts'
+import { convertMmlu, convertMtBench } from '../../optimizer/replay/routellm.ts'
+import { outage } from '../../optimizer/replay/scenarios.ts'
+import { replay, type ReplayOptions } from '../../optimizer/replay/simulate.ts'
+
+/** Two routes, three targets; on "chat" `good` wins, on "code" `cheap` wins once cost counts. */
+function syntheticCsv(rows: number, seed: number): string {
+  const rng = seededRng(seed)
+  const lines = ['route,good|score,good|cost_usd,cheap|score,cheap|cost_usd,bad|score,bad|cost_usd,bad|latency_ms']
+  for (let i = 0; i < rows; i++) {
+    const route = i % 2 ? 'chat' : 'code'
+    const b = (p: number) => (rng.next() < p ? 1 : 0)
+    const cheapQ = route === 'chat' ? 0.5 : 0.88
+    lines.push(`${route},${b(0.9)},0.002,${b(cheapQ)},0.0001,${b(0.3)},0.001,${Math.round(300 + rng.next() * 200)}`)
+  }
+  return lines.join('\n') + '\n'
+}
+
+const options: ReplayOptions = { seed: 1, requestsPerSecond: 10, cycleSeconds: 5, scoredFraction: 1, regretCostWeight: 50 }
+const ctx = (data: ReturnType<typeof parseDataset>) => ({ targets: data.targets, routes: data.routes, objective: objectiveSchema.parse({ costWeight: 50 }), scoreKind: 'boolean' as const, rng: seededRng(9) })
+
+describe('replay harness', () => {
+  it('learns the known best target per route through the production cycle, with far less regret than uniform', async () => {
+    const data = parseDataset(syntheticCsv(6000, 5))
+    expect(data.targets).toEqual(['good', 'cheap', 'bad'])
+    const policy = new OptimizerPolicy(ctx(data))
+    const trace = await replay(data, policy, options)
+    const last = trace.cycles.at(-1)!.weights
+    const k = data.targets.length
+    const chat = data.routes.indexOf('chat')
+    const code = data.routes.indexOf('code')
+    expect(last[chat * k + 0]!).toBeGreaterThan(0.85) // good on chat
+    expect(last[code * k + 1]!).toBeGreaterThan(0.85) // cheap on code (0.88 − 0.005 > 0.9 − 0.1)
+    expect(last[chat * k + 2]!).toBeLessThan(0.05)
+    const uniform = await replay(data, new UniformPolicy(ctx(data)), options)
+    const r = hindsightRegret(trace)
+    expect(r.perRequest).toBeLessThan(hindsightRegret(uniform).perRequest / 4)
+    expect(r.secondHalf).toBeLessThan(r.firstHalf)
+  })
+
+  it('is reproducible for a seed', async () => {
+    const data = parseDataset(syntheticCsv(1500, 2))
+    const a = await replay(data, new OptimizerPolicy(ctx(data)), options)
+    const b = await replay(data, new OptimizerPolicy(ctx(data)), options)
+    expect(Array.from(a.chosen)).toEqual(Array.from(b.chosen))
+  })
+
+  it('drains a target that fails mid-stream within a cycle', async () => {
+    const data = parseDataset(syntheticCsv(4000, 3))
+    const trace = await replay(data, new OptimizerPolicy(ctx(data)), { ...options, scenario: outage(0, 2000, 1000) })
+    const chat = data.routes.indexOf('chat')
+    const after = trace.cycles.find((c) => c.at >= 2000 + 2 * 50)!
+    expect(after.weights[chat * 3 + 0]!).toBeLessThan(0.05)
+  })
+})
+
+describe('replay CSV', () => {
+  const expectError = (text: string, message: string) => {
+    expect(() => parseDataset(text, 'x.csv')).toThrow(ReplayDataError)
+    expect(() => parseDataset(text, 'x.csv')).toThrow(message)
+  }
+  it('names the missing column', () => {
+    expectError('good|score,good|cost_usd,b|score,b|cost_usd\n1,0.1,1,0.1\n', 'line 1: missing column "route"')
+    expectError('route,good|score,good|cost_usd,b|score\nr,1,0.1,1\n', 'missing column "b|cost_usd"')
+  })
+  it('names line and column of a bad number', () => {
+    expectError('route,a|score,a|cost_usd,b|score,b|cost_usd\nr,1,0.1,1,0.1\nr,1,abc,1,0.1\n', 'line 3, column "a|cost_usd": "abc" is not a number')
+    expectError('route,a|score,a|cost_usd,b|score,b|cost_usd\nr,1.5,0.1,1,0.1\n', 'line 2, column "a|score"')
+    expectError('route,a|score,a|cost_usd,b|score,b|cost_usd\nr,1,0.1,1\n', 'line 2: expected 5 columns, found 4')
+  })
+  it('counts lines through quoted newlines and keeps other columns out of the way', () => {
+    const d = parseDataset('prompt,route,a|score,a|cost_usd,b|score,b|cost_usd\n"two\nlines, quoted",r,1,0.1,0,0.2\n')
+    expect(d.requests[0]!.outcomes[1]!.costUsd).toBe(0.2)
+    expectError('prompt,route,a|score,a|cost_usd,b|score,b|cost_usd\n"two\nlines",r,1,0.1,0,0.2\nx,r,1,0.1,0,oops\n', 'line 4, column "b|cost_usd"')
+  })
+})
+
+describe('RouteLLM converter', () => {
+  it('turns MMLU rows into replay rows with list-price costs, dropping contaminated rows', () => {
+    const csv = convertMmlu('subject,contaminated,prompt_chars,gpt4_correct,mixtral_correct,prompt\nanatomy,0,400,1,0,"Q, with comma"\nanatomy,1,400,1,1,x\n')
+    const d = parseDataset(csv)
+    expect(d.requests).toHaveLength(1)
+    expect(d.routes).toEqual(['anatomy'])
+    expect(d.requests[0]!.outcomes[0]!.costUsd).toBeCloseTo((400 * 10e-6 + 4 * 30e-6) / 4, 9)
+    expect(d.requests[0]!.outcomes[1]!.score).toBe(0)
+  })
+  it('pairs MT-Bench judgements and scales scores to 0–1', () => {
+    const d = parseDataset(convertMtBench('question_id,category,turn,model,score_1_to_10\n1,math,1,gpt-4-1106-preview,9\n1,math,1,mistralai/Mixtral-8x7B-Instruct-v0.1,6\n'))
+    expect(d.requests[0]!.outcomes.map((o) => o.score)).toEqual([0.9, 0.6])
+  })
+})
