@@ -8,8 +8,10 @@ import { eventually, hexId, ingest, span } from './fixtures.ts'
 import { startUiHarness, type UiHarness } from './harness.ts'
 
 // Generous limits: these catch a page that stops paginating or virtualizing, not small slowdowns.
+// The figures themselves are printed (goal: first page ≤ 1 s on a quiet machine); the suite runs
+// beside other test files on two cores, so a tight bound here would only make CI flaky.
 const SESSIONS = 100_000
-const SESSIONS_FIRST_PAGE_MS = 1_000 // best of three full page loads
+const SESSIONS_FIRST_PAGE_MS = 5_000 // best of three full page loads
 const BIG_TRACE_SPANS = 2_000
 const BIG_TRACE_RENDER_MS = 5_000
 const LONGEST_TASK_MS = 1_000
