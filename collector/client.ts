@@ -4,6 +4,7 @@
  */
 import type {
   ApiErrorBody,
+  BudgetList,
   Chargeback,
   ChargebackQuery,
   DecisionList,
@@ -102,6 +103,11 @@ export class CollectorClient {
 
   tenants(): Promise<TenantList> {
     return this.json('GET', '/api/tenants', {})
+  }
+
+  /** Each configured budget the caller may see, with the current UTC day's or month's spend. */
+  budgets(options: { tenant?: string } = {}): Promise<BudgetList> {
+    return this.json('GET', '/api/budgets', options)
   }
 
   private async json<T>(method: string, path: string, query: Query, body?: unknown): Promise<T> {

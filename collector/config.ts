@@ -54,4 +54,6 @@ export interface TenantAccess {
   id: string
   ingestKeys: string[]
   readKeys: string[]
+  /** The gateway's spending limits (USD decimal strings); the collector only reports spend against them. */
+  budgets?: { usdPerDay?: string; usdPerMonth?: string }
 }

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino'
 import type { KeyRing } from './auth.ts'
-import type { CollectorSettings } from './config.ts'
+import type { CollectorSettings, TenantAccess } from './config.ts'
 import type { CollectorMetrics } from './metrics.ts'
 import type { SpanRow } from './storage/span-row.ts'
 import type { Store } from './storage/store.ts'
@@ -12,6 +12,8 @@ export interface CollectorDeps {
   store: Store
   writer: SpanWriter
   keys: KeyRing
+  /** The configured tenants (for their budgets). */
+  tenants: TenantAccess[]
   metrics: CollectorMetrics
   logger: Logger
   /** Spans older than this are refused at ingest: the TTL would delete them on arrival. */

@@ -37,6 +37,7 @@ export async function start(options: CollectorOptions): Promise<RunningCollector
     store,
     writer,
     keys: new KeyRing(options.tenants, options.adminToken),
+    tenants: options.tenants,
     metrics,
     logger,
     retentionDays: options.storage.retentionDays,

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import type { CollectorDeps } from '../deps.ts'
+import { registerBudgets } from './budgets.ts'
 import { installAuth } from './caller.ts'
 import { registerChargeback } from './chargeback.ts'
 import { registerDecisions } from './decisions.ts'
@@ -31,6 +32,7 @@ export async function registerQueryApi(app: FastifyInstance, deps: CollectorDeps
       registerRouteStats(api, deps)
       registerDecisions(api, deps)
       registerTenants(api, deps)
+      registerBudgets(api, deps)
     },
     { prefix: '/api' },
   )

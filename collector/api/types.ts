@@ -388,3 +388,26 @@ export interface TenantList {
   /** True for the admin token (may pass `tenant=` to any endpoint). */
   admin: boolean
 }
+
+// ── budgets ─────────────────────────────────────────────────────────────────
+
+export type BudgetPeriod = 'day' | 'month'
+
+/** One configured budget of a tenant and its spend in the current UTC day or month. */
+export interface BudgetStatus {
+  tenant_id: string
+  period: BudgetPeriod
+  limit_usd: DecimalString
+  /** Billable cost the collector stored for the tenant since the period started. */
+  spent_usd: DecimalString
+  /** `limit_usd − spent_usd`, never below 0. */
+  remaining_usd: DecimalString
+  /** spent / limit (above 1 when a request crossed the limit; 1 for a zero limit). */
+  used_ratio: number
+  /** ISO 8601 UTC start of the next day or month. */
+  resets_at: string
+}
+
+export interface BudgetList {
+  budgets: BudgetStatus[]
+}

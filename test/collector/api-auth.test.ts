@@ -18,6 +18,7 @@ const ENDPOINTS: Array<[string, string]> = [
   ['POST', '/api/routing-decisions'],
   ['GET', '/api/routing-decisions'],
   ['GET', '/api/tenants'],
+  ['GET', '/api/budgets'],
 ]
 
 beforeAll(async () => {
@@ -66,7 +67,7 @@ describe('tenant isolation', () => {
     expect(new Set((await g.chargeback()).rows.map((r) => r.tenant_id))).toEqual(new Set(['globex']))
     expect((await g.routeStats({ window: '1h' })).stats.map((s) => s.requests)).toEqual([1])
     expect((await h.admin.routeStats({ window: '1h' })).stats.map((s) => s.requests)).toEqual([2])
-    for (const path of ['/api/sessions?tenant=acme', '/api/chargeback?tenant=acme', '/api/scores?tenant=acme', '/api/route-stats?tenant=acme', `/api/traces/${T}?tenant=acme`, '/api/sessions/s1?tenant=acme']) {
+    for (const path of ['/api/sessions?tenant=acme', '/api/chargeback?tenant=acme', '/api/scores?tenant=acme', '/api/route-stats?tenant=acme', `/api/traces/${T}?tenant=acme`, '/api/sessions/s1?tenant=acme', '/api/budgets?tenant=acme']) {
       const res = await h.raw(path, { token: 'globex-read' })
       expect(res.status, path).toBe(403)
       expect((await json(res)).error.field).toBe('tenant')
@@ -109,7 +110,7 @@ describe('OpenAPI', () => {
     const doc = await json(res)
     expect(doc.openapi).toMatch(/^3\./)
     const paths = Object.keys(doc.paths)
-    for (const p of ['/api/traces/{traceId}', '/api/sessions', '/api/sessions/{sessionId}', '/api/chargeback', '/api/scores', '/api/route-stats', '/api/routing-decisions', '/api/tenants']) expect(paths).toContain(p)
+    for (const p of ['/api/traces/{traceId}', '/api/sessions', '/api/sessions/{sessionId}', '/api/chargeback', '/api/scores', '/api/route-stats', '/api/routing-decisions', '/api/tenants', '/api/budgets']) expect(paths).toContain(p)
     const params = doc.paths['/api/chargeback'].get.parameters.map((p: { name: string }) => p.name)
     expect(params).toEqual(expect.arrayContaining(['from', 'to', 'period', 'group', 'tenant', 'format']))
     expect((await h.raw('/api/docs/')).status).toBe(200)

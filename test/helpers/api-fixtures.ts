@@ -27,8 +27,9 @@ export interface ApiHarness {
   close(): Promise<void>
 }
 
-export async function startApiHarness(): Promise<ApiHarness> {
-  const collector = await startTestCollector({ tenants: TENANTS })
+/** `tenants` replaces the default two (keep `acme`/`globex` with their read keys for `tenant()`). */
+export async function startApiHarness(options: { tenants?: TenantAccess[] } = {}): Promise<ApiHarness> {
+  const collector = await startTestCollector({ tenants: options.tenants ?? TENANTS })
   const db = await createStorageClient(storageConfigSchema.parse({ path: collector.dataDir }))
   const client = (token: string) => new CollectorClient({ baseUrl: collector.url, token })
   return {

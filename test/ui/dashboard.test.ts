@@ -106,6 +106,44 @@ describe('dashboard as the admin', () => {
     expect(csv.at(-1)!.split(',').at(-1)).toBe(await table.locator('[data-total] [data-cost]').getAttribute('data-cost'))
   })
 
+  it('shows each tenant’s budget used vs limit exactly as the API', async () => {
+    const page = await h.newPage()
+    await signIn(page, h.url, '/tenants?range=24h', ADMIN_TOKEN)
+    const table = page.getByTestId('budgets')
+    await table.waitFor()
+    const api = await h.admin.budgets()
+    expect(api.budgets.map((b) => `${b.tenant_id}/${b.period}`)).toEqual(['acme/day', 'acme/month', 'globex/month'])
+    const shown = await table.locator('tbody tr').evaluateAll((trs) =>
+      trs.map((tr) => {
+        const cell = (col: string) => tr.querySelector(`[data-col=${col}]`)!
+        return {
+          key: `${tr.getAttribute('data-tenant')}/${tr.getAttribute('data-period')}`,
+          spent: cell('spent').getAttribute('data-usd'),
+          limit: cell('limit').getAttribute('data-usd'),
+          remaining: cell('remaining').getAttribute('data-usd'),
+          used: cell('used').textContent!.trim(),
+          resets: cell('resets').textContent,
+        }
+      }),
+    )
+    expect(shown).toEqual(api.budgets.map((b) => ({
+      key: `${b.tenant_id}/${b.period}`,
+      spent: b.spent_usd,
+      limit: b.limit_usd,
+      remaining: b.remaining_usd,
+      used: `${(b.used_ratio * 100).toFixed(1)}%`,
+      resets: b.resets_at.replace('T', ' '),
+    })))
+    // The month's spend is the chargeback report's for the same UTC month.
+    const now = new Date()
+    const month = await h.admin.chargeback({ from: new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1)).toISOString(), period: 'month', tenant: 'globex' })
+    expect(shown.find((r) => r.key === 'globex/month')!.spent).toBe(month.tenant_totals.globex?.cost_usd ?? '0')
+    await screenshot(page, 'budgets')
+
+    await page.goto(`${h.url}/tenants?range=24h&tenant=globex`)
+    await expect.poll(() => table.locator('tbody tr').evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-tenant')))).toEqual(['globex'])
+  })
+
   it('shows route stats, each decision with its reason, and the weights chart', async () => {
     const page = await h.newPage()
     await signIn(page, h.url, '/routes?range=24h', ADMIN_TOKEN)

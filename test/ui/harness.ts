@@ -1,5 +1,6 @@
 import type { BrowserContext, Page } from 'playwright-core'
 import { CollectorClient } from '../../collector/client.ts'
+import type { TenantAccess } from '../../collector/config.ts'
 import { READ_KEYS, TENANTS } from '../helpers/api-fixtures.ts'
 import { ensureUiBuilt, launchBrowser, startUiServer, type TestBrowser } from '../helpers/browser.ts'
 import { ADMIN_TOKEN, startTestCollector, type TestCollector } from '../helpers/collector.ts'
@@ -15,10 +16,16 @@ export interface UiHarness {
   close(): Promise<void>
 }
 
+/** The API fixtures' two tenants with budgets: acme per day and per month, globex per month. */
+export const UI_TENANTS: TenantAccess[] = TENANTS.map((t) => ({
+  ...t,
+  budgets: t.id === 'acme' ? { usdPerDay: '25', usdPerMonth: '500' } : { usdPerMonth: '0.75' },
+}))
+
 /** A real collector on a temp chDB dir with two tenants, the built UI in front of it, and chromium. */
 export async function startUiHarness(options: { dataDir?: string } = {}): Promise<UiHarness> {
   await ensureUiBuilt()
-  const collector = await startTestCollector({ tenants: TENANTS, dataDir: options.dataDir })
+  const collector = await startTestCollector({ tenants: UI_TENANTS, dataDir: options.dataDir })
   let ui: Awaited<ReturnType<typeof startUiServer>> | undefined
   let browser: TestBrowser | undefined
   const contexts: BrowserContext[] = []

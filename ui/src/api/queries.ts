@@ -54,3 +54,8 @@ export function useScores(query: ListScoresQuery) {
   const client = useClient()
   return useQuery({ queryKey: ['scores', query], queryFn: () => client.listScores(query), placeholderData: keepPreviousData })
 }
+
+export function useBudgets(tenant?: string) {
+  const client = useClient()
+  return useQuery({ queryKey: ['budgets', tenant], queryFn: () => client.budgets({ tenant }) })
+}

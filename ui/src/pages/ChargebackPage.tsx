@@ -3,6 +3,7 @@ import type { Chargeback, ChargebackGroup, ChargebackPeriod, ChargebackQuery, Ch
 import { useChargeback } from '../api/queries.ts'
 import { useClient } from '../app/auth.tsx'
 import { useSearchParams } from '../app/url-state.ts'
+import { BudgetsSection } from '../components/BudgetsSection.tsx'
 import { ChargebackChart } from '../components/ChargebackChart.tsx'
 import { PageHeader } from '../components/PageHeader.tsx'
 import { ParamSelect, paramChoice } from '../components/Select.tsx'
@@ -49,6 +50,8 @@ export default function ChargebackPage() {
         </button>
       </PageHeader>
       {exportError ? <div className="state state-error" role="alert">CSV export failed: {exportError}</div> : null}
+      <BudgetsSection tenant={tenant} />
+      <h2>Usage</h2>
       <QueryView query={report} what="chargeback" isEmpty={(d) => d.rows.length === 0} empty="No billable requests in this time range.">
         {(data) => (
           <>

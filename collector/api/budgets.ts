@@ -1,0 +1,93 @@
+import type { FastifyInstance } from 'fastify'
+import { z } from 'zod'
+import { USD_SCALE, formatScaled, usdUnits } from '../decimal.ts'
+import type { CollectorDeps } from '../deps.ts'
+import { TenantScope } from './caller.ts'
+import { select } from './sql.ts'
+import type { BudgetList, BudgetPeriod, BudgetStatus } from './types.ts'
+import { jsonSchema, name, parse } from './validate.ts'
+
+const query = z.object({ tenant: name(128).optional() })
+
+/** The UTC calendar day and month containing `now`, as the gateway counts them. */
+function budgetPeriods(now: Date): Record<BudgetPeriod, { start: Date; end: Date }> {
+  const y = now.getUTCFullYear()
+  const m = now.getUTCMonth()
+  const d = now.getUTCDate()
+  return {
+    day: { start: new Date(Date.UTC(y, m, d)), end: new Date(Date.UTC(y, m, d + 1)) },
+    month: { start: new Date(Date.UTC(y, m, 1)), end: new Date(Date.UTC(y, m + 1, 1)) },
+  }
+}
+
+const unix = (d: Date) => Math.floor(d.getTime() / 1000)
+const iso = (d: Date) => d.toISOString().replace('.000Z', 'Z')
+
+function status(tenant: string, period: BudgetPeriod, limit: string, spentUsd: string, end: Date): BudgetStatus {
+  const limitUnits = usdUnits(limit)
+  const spent = usdUnits(spentUsd)
+  const remaining = limitUnits > spent ? limitUnits - spent : 0n
+  // Ratio to 6 decimals from exact integers; a zero limit is exhausted from the start (the gateway refuses everything).
+  const ratio = limitUnits === 0n ? 1 : Number((spent * 1_000_000n) / limitUnits) / 1_000_000
+  return {
+    tenant_id: tenant,
+    period,
+    limit_usd: formatScaled(limitUnits, USD_SCALE),
+    spent_usd: formatScaled(spent, USD_SCALE),
+    remaining_usd: formatScaled(remaining, USD_SCALE),
+    used_ratio: ratio,
+    resets_at: iso(end),
+  }
+}
+
+export async function budgets(deps: CollectorDeps, scope: TenantScope, now = new Date()): Promise<BudgetList> {
+  const tenants = deps.tenants.filter(
+    (t) => (scope.tenant === null || t.id === scope.tenant) && (t.budgets?.usdPerDay !== undefined || t.budgets?.usdPerMonth !== undefined),
+  )
+  if (tenants.length === 0) return { budgets: [] }
+  const p = budgetPeriods(now)
+  const { store } = deps
+  // The month contains the day, so one scan of the month's hourly rollup gives both sums.
+  const rows = await select<{ tenant_id: string; day: string; month: string }>(
+    store,
+    `SELECT tenant_id,
+        toString(sumIf(cost_usd, hour >= toDateTime({day_start:UInt32}) AND hour < toDateTime({day_end:UInt32}))) AS day,
+        toString(sum(cost_usd)) AS month
+     FROM ${store.table('usage_hourly')}
+     WHERE tenant_id IN {tenants:Array(String)}
+       AND hour >= toDateTime({month_start:UInt32}) AND hour < toDateTime({month_end:UInt32})
+     GROUP BY tenant_id`,
+    {
+      tenants: tenants.map((t) => t.id),
+      day_start: unix(p.day.start),
+      day_end: unix(p.day.end),
+      month_start: unix(p.month.start),
+      month_end: unix(p.month.end),
+    },
+  )
+  const spent = new Map(rows.map((r) => [r.tenant_id, r]))
+  const out: BudgetStatus[] = []
+  for (const t of [...tenants].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))) {
+    const s = spent.get(t.id)
+    if (t.budgets?.usdPerDay !== undefined) out.push(status(t.id, 'day', t.budgets.usdPerDay, s?.day ?? '0', p.day.end))
+    if (t.budgets?.usdPerMonth !== undefined) out.push(status(t.id, 'month', t.budgets.usdPerMonth, s?.month ?? '0', p.month.end))
+  }
+  return { budgets: out }
+}
+
+export function registerBudgets(app: FastifyInstance, deps: CollectorDeps): void {
+  app.get(
+    '/budgets',
+    {
+      schema: {
+        summary: 'Each configured tenant budget (UTC day / month): limit, exact spend so far, remaining, share used and reset time',
+        tags: ['budgets'],
+        querystring: jsonSchema(query),
+      },
+    },
+    async (req): Promise<BudgetList> => {
+      const q = parse(query, req.query, 'query')
+      return budgets(deps, TenantScope.of(req, q.tenant))
+    },
+  )
+}
