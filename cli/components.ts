@@ -11,9 +11,8 @@ export interface Running {
 export interface StartContext {
   config: LoopgateConfig
   logger: Logger
-  /** The admin token components use with each other (configured, or minted per `loopgate start`). */
+  /** The admin token components use with each other (configured, or the local one `loopgate start` keeps). */
   adminToken: string | undefined
-  demo: boolean
   /** True when this component runs alone (`loopgate gateway`), false inside `loopgate start`. */
   standalone: boolean
   /** URLs of the components already started in this process, so the others reach them wherever they listen. */
@@ -33,10 +32,7 @@ async function evaluationHook(config: LoopgateConfig, standalone: boolean) {
   return createEvaluationEnqueuer(config.evaluator, evaluationQueue(config.evaluator, config.redisUrl))
 }
 
-/**
- * Each component is imported only when it runs, so `loopgate gateway` never loads chDB.
- * The order is the start order of `loopgate start` (storage owner first).
- */
+/** Each component is imported only when it runs, so `loopgate gateway` never loads chDB. */
 export const components: Record<string, Starter> = {
   collector: async ({ config, logger, adminToken, standalone }) => {
     const { start } = await import('../collector/index.ts')

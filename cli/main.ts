@@ -82,7 +82,7 @@ async function main(argv: string[]): Promise<number> {
     adminToken = local.token
     logger.info({ tokenFile: local.path }, 'no admin token configured: using the local one (dashboard login) from this file')
   }
-  const ctx = { config, logger, adminToken, demo, standalone, urls: {} as Record<string, string> }
+  const ctx = { config, logger, adminToken, standalone, urls: {} as Record<string, string> }
   const running: Running[] = []
   const stop = async () => {
     for (const r of running.reverse()) await r.close().catch((err) => logger.error({ err }, `closing ${r.name} failed`))
