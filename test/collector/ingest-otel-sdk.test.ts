@@ -99,12 +99,14 @@ describe('ingest from the real OpenTelemetry SDK', () => {
     const traceId = agentTurn(tracer, 'sess-late') // children end (and are exported) first, the root last
     await provider.shutdown()
     const rows = await spansOf(traceId)
-    expect(rows.map((r) => r.session_id)).toEqual(['sess-late', '', '']) // stored rows are never rewritten
+    // Stored rows are never rewritten: only the root carries the session …
+    expect(Object.fromEntries(rows.map((r) => [r.SpanName, r.session_id]))).toEqual({ 'agent.turn': 'sess-late', 'chat gpt-4o-mini': '', 'execute_tool lookup_order': '' })
     const rs = await reader.query({
       query: `SELECT sum(spans) AS spans, sum(llm_calls) AS llm, toString(sum(cost_usd)) AS cost, max(user_id) AS user
               FROM loopgate.sessions WHERE tenant_id = 'acme' AND session_id = 'sess-late'`,
       format: 'JSONEachRow',
     })
+    // … yet the session's rollup counts all three.
     const [session] = await rs.json<{ spans: string; llm: string; cost: string; user: string }>()
     const llmCost = rows.find((r) => r.SpanName === 'chat gpt-4o-mini')!.cost
     expect(session).toMatchObject({ user: 'user-7', cost: llmCost })
