@@ -1,32 +1,16 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, writeFileSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import OpenAI from 'openai'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { CollectorClient } from '../../collector/client.ts'
+import { eventually, freePort } from '../helpers/net.ts'
 
 const ADMIN = 'cli-admin-token-0123456789'
 const KEY = 'lg-acme-cli-key-000001'
 
-async function freePort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
-  const { port } = server.address() as { port: number }
-  await new Promise((r) => server.close(r))
-  return port
-}
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    const value = await probe().catch(() => undefined)
-    if (value !== undefined) return value
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 250))
-  }
-}
 
 let child: ChildProcess
 let ports: { collector: number; gateway: number; simulator: number }
@@ -49,7 +33,7 @@ evaluator: { defaults: { delayMs: 0 } }
     env: { ...process.env, LOOPGATE_ADMIN_TOKEN: ADMIN, LOOPGATE_DATA_DIR: dir, SIM_KEY: 'sim-key' },
     stdio: ['ignore', 'inherit', 'inherit'],
   })
-  await until('the gateway', async () => ((await fetch(`http://127.0.0.1:${ports.gateway}/healthz`)).ok ? true : undefined))
+  await eventually('the gateway', async () => ((await fetch(`http://127.0.0.1:${ports.gateway}/healthz`)).ok ? true : undefined))
 })
 
 afterAll(async () => {
@@ -70,10 +54,10 @@ describe('loopgate start --demo (one process, embedded defaults)', () => {
     expect(traceId).toMatch(/^[0-9a-f]{32}$/)
 
     const api = new CollectorClient({ baseUrl: `http://127.0.0.1:${ports.collector}`, token: ADMIN })
-    const trace = await until('the span', async () => (await api.getTrace(traceId).catch(() => undefined)))
+    const trace = await eventually('the span', async () => (await api.getTrace(traceId).catch(() => undefined)))
     const root = trace.roots[0]!
     expect(root).toMatchObject({ tenant_id: 'acme', route: 'chat' })
-    const scores = await until('evaluator scores', async () => {
+    const scores = await eventually('evaluator scores', async () => {
       const list = await api.listScores({ trace_id: traceId })
       return list.scores.length > 0 ? list.scores : undefined
     })

@@ -1,25 +1,15 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Redis } from 'ioredis'
+import { freePort } from './net.ts'
 
 export interface RedisServer {
   url: string
   stop(): Promise<void>
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer()
-    s.once('error', reject)
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port
-      s.close(() => resolve(port))
-    })
-  })
-}
 
 /** A real redis-server on a free loopback port in a temporary directory; `stop()` kills it by PID. */
 export async function startRedis(binary = process.env.REDIS_SERVER_BIN ?? '/usr/bin/redis-server'): Promise<RedisServer> {

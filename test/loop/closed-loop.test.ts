@@ -1,12 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, writeFileSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import OpenAI from 'openai'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { CollectorClient } from '../../collector/client.ts'
 import { startSimulator, type Simulator } from '../../gateway/simulator/index.ts'
+import { eventually, freePort } from '../helpers/net.ts'
 import { startRedis, type RedisServer } from '../helpers/redis.ts'
 
 /**
@@ -20,13 +20,6 @@ const KEY = 'lg-loop-key-000001'
 const GOOD = 0.95
 const BAD = 0.15
 
-async function freePort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
-  const { port } = server.address() as { port: number }
-  await new Promise((r) => server.close(r))
-  return port
-}
 
 let redis: RedisServer
 let sim: Simulator
@@ -59,7 +52,7 @@ optimizer: { enabled: true, intervalSeconds: 2, bootstrapSeconds: 30, ingestLagS
   })
   api = new CollectorClient({ baseUrl: `http://127.0.0.1:${ports.collector}`, token: ADMIN })
   openai = new OpenAI({ baseURL: `http://127.0.0.1:${ports.gateway}/v1`, apiKey: KEY, maxRetries: 0 })
-  await waitFor('the gateway', async () => (await fetch(`http://127.0.0.1:${ports.gateway}/healthz`)).ok || undefined)
+  await eventually('the gateway', async () => (await fetch(`http://127.0.0.1:${ports.gateway}/healthz`)).ok || undefined)
   // Tasks with known answers, about 40 a second (the evaluator keeps up), until the test ends.
   traffic = Promise.all(Array.from({ length: 2 }, async (_, worker) => {
     for (let i = 0; !stopTraffic; i++) {
@@ -83,22 +76,13 @@ afterAll(async () => {
   await redis.stop()
 })
 
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 150_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    const value = await probe().catch(() => undefined)
-    if (value !== undefined) return value
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 500))
-  }
-}
 
 /** The newest applied decision whose weights favour `target` by at least `share`. */
 const decisionFavouring = (target: string, share: number, after = 0) =>
-  waitFor(`weights to favour ${target}`, async () => {
+  eventually(`weights to favour ${target}`, async () => {
     const { decisions } = await api.listDecisions({ route: 'task', limit: 20 })
     return decisions.find((d) => d.applied && (d.new_weights[target] ?? 0) >= share && Number(BigInt(d.created_at_ns) / 1_000_000n) > after)
-  })
+  }, 150_000)
 
 describe('the closed loop: gateway → spans → scores → optimizer → gateway', () => {
   it('moves traffic to the better target, then follows when the providers swap quality', async () => {
