@@ -5,6 +5,7 @@ import type { SpanRow } from '../../collector/storage/span-row.ts'
 import { startApiHarness, type ApiHarness } from '../helpers/api-fixtures.ts'
 import { json } from '../helpers/http.ts'
 import { spanRow } from '../helpers/span-row.ts'
+import { format, scaled } from '../helpers/decimal.ts'
 
 const TENANTS: TenantAccess[] = [
   { id: 'acme', ingestKeys: ['acme-ingest'], readKeys: ['acme-read'], budgets: { usdPerDay: '0.25', usdPerMonth: '1000.5' } },
@@ -17,15 +18,6 @@ const COSTS = ['0.123456789012', '0.000000000001', '3', '0.000000000009', '0.5']
 const HOUR = 3_600_000
 const DAY = 24 * HOUR
 
-const SCALE = 10n ** 12n
-const scaled = (s: string) => {
-  const [i, f = ''] = s.split('.')
-  return BigInt(i!) * SCALE + BigInt(f.padEnd(12, '0'))
-}
-const format = (v: bigint) => {
-  const f = (v % SCALE).toString().padStart(12, '0').replace(/0+$/, '')
-  return `${v / SCALE}${f ? `.${f}` : ''}`
-}
 
 let h: ApiHarness
 const rows: SpanRow[] = []

@@ -3,18 +3,10 @@ import { json } from '../helpers/http.ts'
 import { nsAgo, startApiHarness, type ApiHarness } from '../helpers/api-fixtures.ts'
 import { spanRow } from '../helpers/span-row.ts'
 import type { SpanRow } from '../../collector/storage/span-row.ts'
+import { format, scaled } from '../helpers/decimal.ts'
 
 let h: ApiHarness
 const rows: SpanRow[] = []
-const SCALE = 10n ** 12n
-const scaled = (s: string) => {
-  const [i, f = ''] = s.split('.')
-  return BigInt(i!) * SCALE + BigInt(f.padEnd(12, '0'))
-}
-const format = (v: bigint) => {
-  const f = (v % SCALE).toString().padStart(12, '0').replace(/0+$/, '')
-  return `${v / SCALE}${f ? `.${f}` : ''}`
-}
 const COSTS = ['0.000000000001', '0.123456789012', '3', '0.000000000009', '17.5']
 const ROUTES = ['chat', 'summarize', '=HYPERLINK("x")']
 
