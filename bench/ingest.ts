@@ -14,8 +14,11 @@ import { storageConfigSchema } from '../collector/config.ts'
 import { Normalizer } from '../collector/normalize/index.ts'
 import { decodeProtobuf } from '../collector/otlp/decode.ts'
 import { createStorageClient } from '../collector/storage/client.ts'
+import { encodeNativeBlock } from '../collector/storage/native-block.ts'
+import { spanColumns } from '../collector/storage/span-columns.ts'
 import { openStore } from '../collector/storage/store.ts'
 import { gatewaySpanPayloads } from './payloads.ts'
+import { cpuMicros } from './proc.ts'
 
 const { values: args } = parseArgs({ options: { seconds: { type: 'string', default: '10' }, concurrency: { type: 'string', default: '8' }, spans: { type: 'string', default: '512' } } })
 const seconds = Number(args.seconds)
@@ -44,6 +47,7 @@ let requests = 0
 const latencies: number[] = []
 const deadline = performance.now() + seconds * 1000
 const started = performance.now()
+const cpuStart = cpuMicros(child.pid!)
 await Promise.all(
   Array.from({ length: concurrency }, async (_, worker) => {
     for (let i = worker; performance.now() < deadline; i += concurrency) {
@@ -58,7 +62,12 @@ await Promise.all(
   }),
 )
 const httpSeconds = (performance.now() - started) / 1000
+const collectorCpuPerSpan = (cpuMicros(child.pid!) - cpuStart) / acked
 await agent.close()
+const metrics = await fetch(`${url}/metrics`).then((r) => r.text())
+const metric = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(metrics)?.[1] ?? NaN)
+const inserts = metric('loopgate_collector_insert_rows_count')
+const insertSummary = `${inserts} INSERTs, ${(metric('loopgate_collector_insert_rows_sum') / inserts).toFixed(0)} rows and ${((metric('loopgate_collector_insert_seconds_sum') / inserts) * 1000).toFixed(0)} ms each`
 child.kill('SIGTERM')
 await new Promise((r) => child.once('exit', r))
 
@@ -70,14 +79,17 @@ await reader.close()
 const direct = await openStore(storageConfigSchema.parse({ path: `${dir}/direct` }))
 const normalizer = new Normalizer()
 const rows = payloads.flatMap((p) => normalizer.normalize(decodeProtobuf(p), { tenantId: 'default', trustTenantAttribute: true }).rows)
-const batch = Buffer.from(rows.map((r) => JSON.stringify(r)).join('\n') + '\n')
+const batch = encodeNativeBlock(spanColumns, rows)
+const columnNames = spanColumns.map((c) => c.name)
 let directRows = 0
+const directCpuStart = cpuMicros(process.pid)
 const directStart = performance.now()
 while (performance.now() - directStart < Math.min(seconds, 10) * 1000) {
-  await direct.insertJsonLines(direct.table('spans'), batch)
+  await direct.insertNative(direct.table('spans'), columnNames, batch)
   directRows += rows.length
 }
 const directPerSecond = directRows / ((performance.now() - directStart) / 1000)
+const directCpuPerRow = (cpuMicros(process.pid) - directCpuStart) / directRows
 await direct.close()
 
 latencies.sort((a, b) => a - b)
@@ -85,10 +97,11 @@ const q = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p *
 const viaHttp = acked / httpSeconds
 console.log(`
 ingest benchmark (${seconds}s, concurrency ${concurrency}, ${spansPerPayload} spans/request)
-  through collector : ${viaHttp.toFixed(0)} spans/s   (${requests} requests, p50 ${q(0.5)} ms, p99 ${q(0.99)} ms, refused ${refused} spans)
+  through collector : ${viaHttp.toFixed(0)} spans/s, ${collectorCpuPerSpan.toFixed(1)} CPU µs/span   (${requests} requests, p50 ${q(0.5)} ms, p99 ${q(0.99)} ms, refused ${refused} spans)
+  collector writes  : ${insertSummary}
   acknowledged      : ${acked}
   stored            : ${stored}   ${stored === acked ? '(equal: none lost)' : `(MISMATCH: ${stored - acked})`}
-  direct insert     : ${directPerSecond.toFixed(0)} rows/s (pre-serialized JSONEachRow, ${rows.length} rows per INSERT)
-  ratio             : ${(viaHttp / directPerSecond).toFixed(2)} of a direct insert`)
+  direct insert     : ${directPerSecond.toFixed(0)} rows/s, ${directCpuPerRow.toFixed(1)} CPU µs/row (pre-encoded Native, ${rows.length} rows per INSERT)
+  ratio             : ${(viaHttp / directPerSecond).toFixed(2)} of a direct insert (CPU per span ${(collectorCpuPerSpan / directCpuPerRow).toFixed(2)}×)`)
 pino().flush()
 process.exit(stored === acked ? 0 : 1)

@@ -1,8 +1,12 @@
 import type { Logger } from 'pino'
 import type { CollectorSettings } from '../config.ts'
 import type { CollectorMetrics } from '../metrics.ts'
+import { encodeNativeBlock } from './native-block.ts'
+import { spanColumns } from './span-columns.ts'
 import type { SpanRow } from './span-row.ts'
 import type { Store } from './store.ts'
+
+const spanColumnNames = spanColumns.map((c) => c.name)
 
 /** The buffer is full: the caller should answer 429 and retry after `retryAfterSeconds`. */
 export class WriterBusyError extends Error {
@@ -20,7 +24,7 @@ export class WriterUnavailableError extends Error {
 
 interface Waiting {
   rows: number
-  /** The request's rows as JSONEachRow, serialized on arrival so the INSERT only concatenates. */
+  /** The request's rows as a Native block, encoded on arrival so the INSERT only concatenates blocks. */
   data: Buffer
   resolve(): void
   reject(err: Error): void
@@ -55,7 +59,12 @@ export class SpanWriter {
       const batches = Math.ceil(this.pendingRows / this.options.maxBatchRows)
       return Promise.reject(new WriterBusyError(Math.max(1, Math.ceil((batches * this.lastInsertMs) / 1000))))
     }
-    const data = Buffer.from(rows.map((r) => JSON.stringify(r)).join('\n') + '\n')
+    let data: Buffer
+    try {
+      data = encodeNativeBlock(spanColumns, rows)
+    } catch (err) {
+      return Promise.reject(err)
+    }
     return new Promise<void>((resolve, reject) => {
       this.queue.push({ rows: rows.length, data, resolve, reject })
       this.pendingRows += rows.length
@@ -122,7 +131,7 @@ export class SpanWriter {
   private async insert(batch: Waiting[]): Promise<void> {
     const started = performance.now()
     const data = batch.length === 1 ? batch[0]!.data : Buffer.concat(batch.map((w) => w.data))
-    await this.store.insertJsonLines(this.store.table('spans'), data)
+    await this.store.insertNative(this.store.table('spans'), spanColumnNames, data)
     const ms = performance.now() - started
     this.lastInsertMs = 0.8 * this.lastInsertMs + 0.2 * ms
     this.metrics.insertSeconds.observe(ms / 1000)

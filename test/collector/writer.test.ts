@@ -5,6 +5,7 @@ import { pino } from 'pino'
 import { afterAll, describe, expect, it } from 'vitest'
 import { collectorConfigSchema, storageConfigSchema } from '../../collector/config.ts'
 import { createCollectorMetrics } from '../../collector/metrics.ts'
+import { NativeEncodeError } from '../../collector/storage/native-block.ts'
 import type { SpanRow } from '../../collector/storage/span-row.ts'
 import { openStore, type Store } from '../../collector/storage/store.ts'
 import { SpanWriter, WriterBusyError, WriterUnavailableError } from '../../collector/storage/writer.ts'
@@ -51,13 +52,32 @@ describe('SpanWriter (group commit)', () => {
   })
 
   it('isolates a request whose rows the store refuses from the others in its batch', async () => {
-    const writer = new SpanWriter(store, writerOptions({ lingerMs: 30 }), createCollectorMetrics(), logger)
-    const bad = spanRow({ TraceId: 'c2'.padEnd(32, '0'), Timestamp: 'not a time' })
-    const results = await Promise.allSettled([writer.write(rows('c1', 10)), writer.write([bad]), writer.write(rows('c3', 10))])
+    // The real store, refusing any INSERT that carries the marked trace: as a full disk would.
+    const marker = Buffer.from('c2'.padEnd(32, '0'))
+    const refusing: Store = {
+      ...store,
+      insertNative: (table, columns, data) =>
+        data.includes(marker) ? Promise.reject(new Error('simulated refusal')) : store.insertNative(table, columns, data),
+    }
+    const writer = new SpanWriter(refusing, writerOptions({ lingerMs: 30 }), createCollectorMetrics(), logger)
+    const results = await Promise.allSettled([writer.write(rows('c1', 10)), writer.write(rows('c2', 1)), writer.write(rows('c3', 10))])
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled'])
     expect((results[1] as PromiseRejectedResult).reason).toBeInstanceOf(WriterUnavailableError)
     expect(await count('c1')).toBe(10)
     expect(await count('c3')).toBe(10)
+    expect(writer.pending).toBe(0)
+  })
+
+  it('refuses a request with a value its column cannot hold, naming the column, and stores the others', async () => {
+    const writer = new SpanWriter(store, writerOptions({ lingerMs: 30 }), createCollectorMetrics(), logger)
+    const bad = spanRow({ TraceId: 'e2'.padEnd(32, '0'), Timestamp: 'not a time' })
+    const results = await Promise.allSettled([writer.write(rows('e1', 10)), writer.write([bad]), writer.write(rows('e3', 10))])
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled'])
+    expect((results[1] as PromiseRejectedResult).reason).toBeInstanceOf(NativeEncodeError)
+    expect(String((results[1] as PromiseRejectedResult).reason.message)).toContain('Timestamp')
+    expect(await count('e1')).toBe(10)
+    expect(await count('e2')).toBe(0)
+    expect(writer.pending).toBe(0)
   })
 
   it('answers unavailable when ClickHouse fails, without losing the pending count', async () => {

@@ -1,0 +1,219 @@
+/**
+ * Writes ClickHouse's `Native` format: one columnar block (column count, row count, then each
+ * column's name, type and values). ClickHouse reads it several times faster than JSONEachRow,
+ * which makes it the ingest format. Only the types the `spans` table needs are supported;
+ * ClickHouse converts them on insert (String → LowCardinality(String) and the like).
+ * Format: https://clickhouse.com/docs/interfaces/formats/Native
+ */
+export type NativeType =
+  | 'String'
+  | 'UInt8'
+  | 'UInt16'
+  | 'UInt64'
+  | 'DateTime64(9)'
+  | 'Decimal(18, 12)'
+  | 'Map(String, String)'
+  | 'Array(String)'
+  | 'Array(DateTime64(9))'
+  | 'Array(Map(String, String))'
+
+/** A value a column could not take; the message names the column and the value. */
+export class NativeEncodeError extends Error {}
+
+const UINT64_MAX = 2n ** 64n - 1n
+const INT64_MAX = 2n ** 63n - 1n
+
+/** An append-only byte buffer that grows by doubling. */
+class ByteWriter {
+  buf = Buffer.allocUnsafe(64 * 1024)
+  pos = 0
+
+  private reserve(n: number): void {
+    if (this.pos + n <= this.buf.length) return
+    let size = this.buf.length * 2
+    while (size < this.pos + n) size *= 2
+    const next = Buffer.allocUnsafe(size)
+    this.buf.copy(next, 0, 0, this.pos)
+    this.buf = next
+  }
+
+  u8(v: number): void {
+    this.reserve(1)
+    this.buf[this.pos++] = v
+  }
+
+  u16(v: number): void {
+    this.reserve(2)
+    this.pos = this.buf.writeUInt16LE(v, this.pos)
+  }
+
+  u64(v: bigint): void {
+    this.reserve(8)
+    this.pos = this.buf.writeBigUInt64LE(v, this.pos)
+  }
+
+  i64(v: bigint): void {
+    this.reserve(8)
+    this.pos = this.buf.writeBigInt64LE(v, this.pos)
+  }
+
+  /** A count that fits in 2^53, as UInt64 little-endian without a BigInt. */
+  count64(v: number): void {
+    this.reserve(8)
+    this.buf.writeUInt32LE(v % 0x1_0000_0000, this.pos)
+    this.buf.writeUInt32LE(Math.floor(v / 0x1_0000_0000), this.pos + 4)
+    this.pos += 8
+  }
+
+  varUInt(v: number): void {
+    this.reserve(10)
+    while (v >= 0x80) {
+      this.buf[this.pos++] = (v % 0x80) | 0x80
+      v = Math.floor(v / 0x80)
+    }
+    this.buf[this.pos++] = v
+  }
+
+  /** Length-prefixed UTF-8. ASCII up to 127 characters (most ids, names and values) is copied by hand: faster than a native call. */
+  string(s: string): void {
+    const len = s.length
+    if (len < 0x80) {
+      this.reserve(1 + len * 3)
+      const buf = this.buf
+      const start = this.pos + 1
+      let i = 0
+      while (i < len) {
+        const c = s.charCodeAt(i)
+        if (c >= 0x80) break
+        buf[start + i++] = c
+      }
+      if (i === len) {
+        buf[this.pos] = len
+        this.pos = start + len
+        return
+      }
+    }
+    const n = Buffer.byteLength(s)
+    this.varUInt(n)
+    this.reserve(n)
+    this.pos += this.buf.write(s, this.pos, n)
+  }
+
+  bytes(): Buffer {
+    return this.buf.subarray(0, this.pos)
+  }
+}
+
+function unsigned(value: unknown, max: bigint, column: string): bigint {
+  let v: bigint
+  try {
+    v = typeof value === 'bigint' ? value : BigInt(value as string | number)
+  } catch {
+    throw new NativeEncodeError(`column ${column}: ${JSON.stringify(value)} is not an integer`)
+  }
+  if (v < 0n || v > max) throw new NativeEncodeError(`column ${column}: ${v} is out of range`)
+  return v
+}
+
+function smallUnsigned(value: unknown, max: number, column: string): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > max) {
+    throw new NativeEncodeError(`column ${column}: ${JSON.stringify(value)} is not an integer in 0…${max}`)
+  }
+  return value
+}
+
+/** A decimal string with at most 12 fractional digits, as an Int64 count of 10^-12. */
+function decimal12(value: unknown, column: string): bigint {
+  const m = typeof value === 'string' ? /^(-?)(\d+)(?:\.(\d{1,12}))?$/.exec(value) : null
+  if (!m) throw new NativeEncodeError(`column ${column}: ${JSON.stringify(value)} is not a decimal with ≤ 12 fractional digits`)
+  const units = BigInt(m[2]! + (m[3] ?? '').padEnd(12, '0'))
+  if (units > INT64_MAX) throw new NativeEncodeError(`column ${column}: ${value} is out of range for Decimal(18, 12)`)
+  return m[1] ? -units : units
+}
+
+function stringValue(value: unknown, column: string): string {
+  if (typeof value !== 'string') throw new NativeEncodeError(`column ${column}: ${JSON.stringify(value)} is not a string`)
+  return value
+}
+
+function writeMaps(w: ByteWriter, maps: unknown[], column: string): void {
+  const keys: string[][] = new Array(maps.length)
+  let offset = 0
+  for (let i = 0; i < maps.length; i++) {
+    const m = maps[i]
+    if (m === null || typeof m !== 'object') throw new NativeEncodeError(`column ${column}: not a map`)
+    keys[i] = Object.keys(m)
+    w.count64((offset += keys[i]!.length))
+  }
+  for (const ks of keys) for (const k of ks) w.string(k)
+  for (let i = 0; i < maps.length; i++) {
+    const m = maps[i] as Record<string, unknown>
+    for (const k of keys[i]!) w.string(stringValue(m[k], column))
+  }
+}
+
+function arrays(values: unknown[], column: string): unknown[][] {
+  return values.map((v) => {
+    if (!Array.isArray(v)) throw new NativeEncodeError(`column ${column}: ${JSON.stringify(v)} is not an array`)
+    return v
+  })
+}
+
+function writeOffsets(w: ByteWriter, lists: unknown[][]): void {
+  let offset = 0
+  for (const list of lists) w.count64((offset += list.length))
+}
+
+function writeColumn(w: ByteWriter, type: NativeType, values: unknown[], column: string): void {
+  switch (type) {
+    case 'String':
+      for (const v of values) w.string(stringValue(v, column))
+      return
+    case 'UInt8':
+      for (const v of values) w.u8(smallUnsigned(v, 0xff, column))
+      return
+    case 'UInt16':
+      for (const v of values) w.u16(smallUnsigned(v, 0xffff, column))
+      return
+    case 'UInt64':
+      for (const v of values) {
+        if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) w.count64(v)
+        else w.u64(unsigned(v, UINT64_MAX, column))
+      }
+      return
+    case 'DateTime64(9)':
+      for (const v of values) w.i64(unsigned(v, INT64_MAX, column))
+      return
+    case 'Decimal(18, 12)':
+      for (const v of values) w.i64(decimal12(v, column))
+      return
+    case 'Map(String, String)':
+      return writeMaps(w, values, column)
+    case 'Array(String)':
+    case 'Array(DateTime64(9))':
+    case 'Array(Map(String, String))': {
+      const lists = arrays(values, column)
+      writeOffsets(w, lists)
+      writeColumn(w, type.slice(6, -1) as NativeType, lists.flat(), column)
+    }
+  }
+}
+
+/** A column named like the row's field that holds its value. */
+export interface NativeColumn<Row> {
+  name: keyof Row & string
+  type: NativeType
+}
+
+/** Encodes rows as one Native block; throws NativeEncodeError naming the first bad value. */
+export function encodeNativeBlock<Row>(columns: readonly NativeColumn<Row>[], rows: readonly Row[]): Buffer {
+  const w = new ByteWriter()
+  w.varUInt(columns.length)
+  w.varUInt(rows.length)
+  for (const c of columns) {
+    w.string(c.name)
+    w.string(c.type)
+    writeColumn(w, c.type, rows.map((r) => r[c.name]), c.name)
+  }
+  return w.bytes()
+}
