@@ -1,4 +1,4 @@
-import { trace, type Span } from '@opentelemetry/api'
+import type { Span } from '@opentelemetry/api'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { count, type GatewayContext } from '../context.ts'
 import { GatewayError, errorBody } from '../errors.ts'
@@ -74,19 +74,23 @@ export async function handle(ctx: GatewayContext, req: FastifyRequest, reply: Fa
       sessionId: header(req, ctx.settings.sessionHeader), userId: header(req, ctx.settings.userHeader) ?? (typeof body.user === 'string' ? body.user : undefined),
     }
     const parent = parentContext(req.headers)
-    span = startRequestSpan(ctx.tracer, parent, info)
+    const task = header(req, 'x-loopgate-task')
+    const capture = route.settings.capture
+    const facts = evaluationFacts(body, task, capture)
+    if (capture !== 'off') facts['gen_ai.input.messages'] = inputMessages(body, capture)
+    span = startRequestSpan(ctx.tracer, parent, info, facts)
     const traceId = traceIdOf(span)
-    if (trace.isSpanContextValid(span.spanContext())) headers['x-loopgate-trace-id'] = traceId
-    if (route.settings.capture !== 'off') span.setAttribute('gen_ai.input.messages', inputMessages(body, route.settings.capture))
+    if (traceId) headers['x-loopgate-trace-id'] = traceId
 
     if (key.limits.length) {
-      const refused = await ctx.limits.admit(key.limits, Date.now())
+      let refused = ctx.limits.admit(key.limits, Date.now())
+      if (refused instanceof Promise) refused = await refused
       if (refused) {
         count(ctx, `refused_${refused.limit}`)
         throw refusalError(refused)
       }
     }
-    await serve(ctx, req, reply, { protocol, op, body, route, key, info, parent, span, headers })
+    await serve(ctx, req, reply, { protocol, op, body, route, key, info, parent, span, headers, task })
   } catch (err) {
     const e = err instanceof GatewayError ? err : new GatewayError(500, `gateway error: ${(err as Error).message}`, 'internal_error')
     if (!(err instanceof GatewayError)) ctx.logger.error({ err }, 'request failed inside the gateway')
@@ -108,6 +112,7 @@ interface Exchange {
   parent: ReturnType<typeof parentContext>
   span: Span
   headers: Record<string, string>
+  task: string | undefined
 }
 
 async function serve(ctx: GatewayContext, req: FastifyRequest, reply: FastifyReply, x: Exchange): Promise<void> {
@@ -124,8 +129,7 @@ async function serve(ctx: GatewayContext, req: FastifyRequest, reply: FastifyRep
     if (!reply.raw.writableFinished) clientGone.abort()
   })
   let forward = NO_HEADERS
-  const task = header(req, 'x-loopgate-task')
-  span.setAttributes(evaluationFacts(body, task, route.settings.capture))
+  const task = x.task
   const beta = header(req, 'anthropic-beta')
   if (task || beta) {
     forward = {}
@@ -152,19 +156,21 @@ async function serve(ctx: GatewayContext, req: FastifyRequest, reply: FastifyRep
 
   if (!stream) {
     result.done()
+    const data = result.outcome.data!
     let json: unknown
     try {
-      json = JSON.parse(result.outcome.text ?? '')
+      json = JSON.parse(data.toString())
     } catch {
       result.span.end()
       throw new GatewayError(502, `target "${target.id}" answered with a body that is not JSON`, 'upstream_invalid_response')
     }
     const facts = target.provider.adapter.readResponse(json, capture !== 'off')
     const cost = target.price ? costUnits(facts.usage, target.price) : 0n
-    x.headers['x-loopgate-cost-usd'] = unitsToUsd(cost)
+    const costUsd = unitsToUsd(cost)
+    x.headers['x-loopgate-cost-usd'] = costUsd
     const translated = clientResponse(protocol, targetProtocol, json)
-    reply.code(200).headers(x.headers).type('application/json').send(translated === undefined ? result.outcome.text : JSON.stringify(translated))
-    await finish(ctx, x, target, attempt, result.span, facts, cost, undefined)
+    sendJson(reply, x.headers, translated === undefined ? data : JSON.stringify(translated))
+    await finish(ctx, x, target, attempt, result.span, facts, cost, costUsd, undefined)
     return
   }
 
@@ -175,13 +181,13 @@ async function serve(ctx: GatewayContext, req: FastifyRequest, reply: FastifyRep
   reply.hijack()
   reply.raw.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive', trailer: 'x-loopgate-cost-usd', ...x.headers })
   let cost = 0n
-  const end = await relayStream(reply.raw, result.outcome.body, relay, protocol, () => {
+  const end = await relayStream(reply.raw, result.outcome.stream!, relay, protocol, () => {
     cost = target.price ? costUnits(settledUsage(relay.facts, x.body), target.price) : 0n
     return { 'x-loopgate-cost-usd': unitsToUsd(cost) }
   })
   result.done()
   if (end.kind !== 'completed') {
-    result.outcome.body.destroy()
+    result.outcome.stream!.destroy()
     count(ctx, end.kind)
     span.setAttribute('error.type', end.kind === 'client_gone' ? 'client_disconnected' : 'upstream_stream_failed')
   }
@@ -189,7 +195,7 @@ async function serve(ctx: GatewayContext, req: FastifyRequest, reply: FastifyRep
   facts.usage = settledUsage(facts, x.body)
   cost = target.price ? costUnits(facts.usage, target.price) : 0n
   const ttft = relay.firstTokenAt !== undefined ? relay.firstTokenAt - result.startedAt : undefined
-  await finish(ctx, x, target, attempt, result.span, facts, cost, ttft)
+  await finish(ctx, x, target, attempt, result.span, facts, cost, unitsToUsd(cost), ttft)
 }
 
 /** A stream cut before its usage frame is billed on an estimate: ~4 characters per input token, one token per delta. */
@@ -199,16 +205,27 @@ function settledUsage(facts: ResponseFacts, body: Record<string, unknown>): Resp
   return { input, output: facts.deltas, cacheRead: 0, cacheWrite: 0 }
 }
 
-async function finish(ctx: GatewayContext, x: Exchange, target: Target, attempt: number, attemptSpan: Span, facts: ResponseFacts, cost: bigint, ttftMs: number | undefined): Promise<void> {
-  recordOutcome([x.span, attemptSpan], target, attempt, facts, cost, ttftMs)
+async function finish(ctx: GatewayContext, x: Exchange, target: Target, attempt: number, attemptSpan: Span, facts: ResponseFacts, cost: bigint, costUsd: string, ttftMs: number | undefined): Promise<void> {
+  recordOutcome(x.span, attemptSpan, target, attempt, facts, costUsd, ttftMs)
   if (x.route.settings.capture !== 'off') x.span.setAttribute('gen_ai.output.messages', outputMessages(facts, x.route.settings.capture))
   attemptSpan.end()
   try {
-    if (x.key.limits.length) await ctx.limits.settle(x.key.limits, facts.usage.input + facts.usage.output, cost, Date.now())
+    if (x.key.limits.length) {
+      const settled = ctx.limits.settle(x.key.limits, facts.usage.input + facts.usage.output, cost, Date.now())
+      if (settled instanceof Promise) await settled
+    }
   } catch (err) {
     count(ctx, 'settle_failed')
     ctx.logger.error({ err, tenant: x.key.tenantId }, 'settling usage failed')
   } finally {
     x.span.end()
   }
+}
+
+/** A complete JSON answer, written directly: the headers are already final, nothing is serialized. */
+function sendJson(reply: FastifyReply, headers: Record<string, string>, body: Buffer | string): void {
+  headers['content-type'] = 'application/json'
+  headers['content-length'] = String(typeof body === 'string' ? Buffer.byteLength(body) : body.length)
+  reply.hijack()
+  reply.raw.writeHead(200, headers).end(body)
 }

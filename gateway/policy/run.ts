@@ -80,7 +80,7 @@ export async function runAttempts(deps: RunDeps, input: RunInput): Promise<RunRe
       attempt++
       const span = input.startAttemptSpan(target, attempt)
       const startedAt = performance.now()
-      const r = await callUpstream(deps.upstreams, target.provider, input.op, body, input.stream, policy.timeouts, input.clientSignal, input.extraHeaders)
+      const r = await callUpstream({ upstreams: deps.upstreams, provider: target.provider, op: input.op, body, stream: input.stream, timeouts: policy.timeouts, clientSignal: input.clientSignal, extraHeaders: input.extraHeaders })
       const o = r.outcome
       const ms = performance.now() - startedAt
       if (o.kind === 'ok') {

@@ -1,4 +1,4 @@
-import { Agent, type Dispatcher } from 'undici'
+import { Pool, type Dispatcher } from 'undici'
 import type { PolicySettings } from '../config.ts'
 import { upstreamErrorMessage } from '../errors.ts'
 import type { Operation } from '../providers/types.ts'
@@ -7,28 +7,29 @@ import { Abort } from './abort.ts'
 import { retryAfterMs } from './backoff.ts'
 
 export type AttemptOutcome =
-  | { kind: 'ok'; status: number; body: Dispatcher.ResponseData['body']; text: string | undefined }
+  /** `stream`: the body to relay; otherwise `data`: the whole body. */
+  | { kind: 'ok'; status: number; stream: Dispatcher.ResponseData['body'] | undefined; data: Buffer | undefined }
   | { kind: 'http_error'; status: number; message: string; retryAfterMs: number | undefined }
   | { kind: 'timeout'; message: string }
   | { kind: 'connection'; message: string }
   | { kind: 'aborted' }
 
-/** Keep-alive agents shared by every request, one per connect timeout in use. */
+/** Keep-alive pools shared by every request: one per upstream origin and connect timeout. */
 export class Upstreams {
-  private readonly agents = new Map<string, Agent>()
+  private readonly pools = new Map<string, Pool>()
 
-  agent(connectMs: number, connections: number): Agent {
-    const key = `${connectMs}:${connections}`
-    let a = this.agents.get(key)
-    if (!a) {
-      a = new Agent({ connections, keepAliveTimeout: 30_000, keepAliveMaxTimeout: 600_000, connect: { timeout: connectMs } })
-      this.agents.set(key, a)
+  pool(provider: Provider, connectMs: number): Pool {
+    const key = `${connectMs} ${provider.origin}`
+    let p = this.pools.get(key)
+    if (!p) {
+      p = new Pool(provider.origin, { connections: provider.settings.connections, keepAliveTimeout: 30_000, keepAliveMaxTimeout: 600_000, connect: { timeout: connectMs } })
+      this.pools.set(key, p)
     }
-    return a
+    return p
   }
 
   async close(): Promise<void> {
-    await Promise.all([...this.agents.values()].map((a) => a.destroy()))
+    await Promise.all([...this.pools.values()].map((p) => p.destroy()))
   }
 }
 
@@ -53,9 +54,17 @@ export function classify(err: unknown, signal: Abort, clientSignal: Abort): Atte
 class AttemptControl extends Abort {
   outcome: AttemptOutcome = { kind: 'aborted' }
   timer: NodeJS.Timeout | undefined = undefined
+  /** undici's abort for a buffered call, once the request is queued. */
+  cancel: ((err: Error) => void) | undefined = undefined
 
   constructor(readonly parent: Abort) {
     super()
+  }
+
+  override abort(reason?: unknown): void {
+    if (this.aborted) return
+    super.abort(reason)
+    this.cancel?.(this.reason as Error)
   }
 
   get signal(): Abort {
@@ -73,38 +82,102 @@ function onTotalTimeout(control: AttemptControl, ms: number): void {
   control.abort(new TotalTimeout(ms))
 }
 
+/** A header of undici's raw `[name, value, …]` list, by lower-case name. */
+function rawHeader(raw: Buffer[], name: string): string | undefined {
+  for (let i = 0; i < raw.length; i += 2) {
+    if (raw[i]!.length === name.length && raw[i]!.toString('latin1').toLowerCase() === name) return raw[i + 1]!.toString('latin1')
+  }
+  return undefined
+}
+
+/**
+ * A whole (non-streamed) answer through undici's dispatch API: the chunks are kept as they arrive,
+ * without the Readable stream, promise and async resource that `request()` builds per call.
+ */
+class BufferingHandler implements Dispatcher.DispatchHandler {
+  private status = 0
+  private retryAfter: string | undefined
+  private readonly chunks: Buffer[] = []
+
+  constructor(
+    private readonly control: AttemptControl,
+    private readonly clientSignal: Abort,
+    private readonly resolve: (c: AttemptControl) => void,
+  ) {}
+
+  onConnect(abort: (err?: Error) => void): void {
+    if (this.control.aborted) abort(this.control.reason as Error)
+    else this.control.cancel = abort
+  }
+
+  onHeaders(status: number, raw: Buffer[]): boolean {
+    this.status = status
+    if (status >= 400) this.retryAfter = rawHeader(raw, 'retry-after')
+    return true
+  }
+
+  onData(chunk: Buffer): boolean {
+    this.chunks.push(chunk)
+    return true
+  }
+
+  onComplete(): void {
+    const data = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks)
+    this.control.cancel = undefined
+    this.control.outcome = this.status >= 400
+      ? { kind: 'http_error', status: this.status, message: upstreamErrorMessage(data.toString()), retryAfterMs: retryAfterMs(this.retryAfter) }
+      : { kind: 'ok', status: this.status, stream: undefined, data }
+    this.resolve(this.control)
+  }
+
+  onError(err: Error): void {
+    this.control.cancel = undefined
+    this.control.outcome = classify(err, this.control, this.clientSignal)
+    this.resolve(this.control)
+  }
+}
+
+export interface UpstreamCall {
+  upstreams: Upstreams
+  provider: Provider
+  op: Operation
+  body: string
+  stream: boolean
+  timeouts: PolicySettings['timeouts']
+  clientSignal: Abort
+  extraHeaders: Record<string, string>
+}
+
 /**
  * One attempt against one target. The returned `signal` stays armed for the total timeout while a
  * stream is relayed; `done()` disarms it.
  */
-export async function callUpstream(
-  upstreams: Upstreams, provider: Provider, op: Operation, body: string, stream: boolean,
-  timeouts: PolicySettings['timeouts'], clientSignal: Abort, extraHeaders: Record<string, string>,
-): Promise<{ outcome: AttemptOutcome; signal: Abort; done(): void }> {
-  const control = new AttemptControl(clientSignal)
-  if (clientSignal.aborted) control.abort(clientSignal.reason)
-  else clientSignal.child = control
-  control.timer = setTimeout(onTotalTimeout, timeouts.totalMs, control, timeouts.totalMs)
+export async function callUpstream(c: UpstreamCall): Promise<{ outcome: AttemptOutcome; signal: Abort; done(): void }> {
+  const control = new AttemptControl(c.clientSignal)
+  if (c.clientSignal.aborted) control.abort(c.clientSignal.reason)
+  else c.clientSignal.child = control
+  control.timer = setTimeout(onTotalTimeout, c.timeouts.totalMs, control, c.timeouts.totalMs)
+  const options: Dispatcher.DispatchOptions = {
+    path: upstreamPath(c.provider, c.op),
+    method: 'POST',
+    headers: c.extraHeaders === NO_HEADERS ? c.provider.headers : { ...c.provider.headers, ...c.extraHeaders },
+    body: c.body,
+    headersTimeout: c.timeouts.firstByteMs,
+    // Between two body chunks: a stalled stream counts as a timeout.
+    bodyTimeout: c.timeouts.firstByteMs,
+  }
+  const pool = c.upstreams.pool(c.provider, c.timeouts.connectMs)
+  if (!c.stream) return new Promise((resolve) => pool.dispatch(options, new BufferingHandler(control, c.clientSignal, resolve)))
   try {
-    const res = await upstreams.agent(timeouts.connectMs, provider.settings.connections).request({
-      origin: provider.origin,
-      path: upstreamPath(provider, op),
-      method: 'POST',
-      headers: extraHeaders === NO_HEADERS ? provider.headers : { ...provider.headers, ...extraHeaders },
-      body,
-      signal: control,
-      headersTimeout: timeouts.firstByteMs,
-      // Between two body chunks: a stalled stream counts as a timeout.
-      bodyTimeout: timeouts.firstByteMs,
-    })
+    const res = await pool.request({ ...options, signal: control })
     if (res.statusCode >= 400) {
       const text = await res.body.text().catch(() => '')
       control.outcome = { kind: 'http_error', status: res.statusCode, message: upstreamErrorMessage(text), retryAfterMs: retryAfterMs(res.headers['retry-after']) }
     } else {
-      control.outcome = { kind: 'ok', status: res.statusCode, body: res.body, text: stream ? undefined : await res.body.text() }
+      control.outcome = { kind: 'ok', status: res.statusCode, stream: res.body, data: undefined }
     }
   } catch (err) {
-    control.outcome = classify(err, control, clientSignal)
+    control.outcome = classify(err, control, c.clientSignal)
   }
   return control
 }

@@ -1,7 +1,6 @@
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Context, type Span, type Tracer } from '@opentelemetry/api'
 import { W3CTraceContextPropagator } from '@opentelemetry/core'
 import type { IncomingHttpHeaders } from 'node:http'
-import { unitsToUsd } from '../money.ts'
 import type { Operation, ResponseFacts } from '../providers/types.ts'
 import type { Target } from '../routing/table.ts'
 
@@ -24,7 +23,11 @@ export interface RequestSpanInfo {
   userId: string | undefined
 }
 
-export function startRequestSpan(tracer: Tracer, parent: Context, i: RequestSpanInfo): Span {
+/*
+ * Attributes are set once, after the span starts: given to `startSpan`, the SDK copies and checks
+ * them twice more (for the sampler) before setting them one by one anyway.
+ */
+export function startRequestSpan(tracer: Tracer, parent: Context, i: RequestSpanInfo, extra: Record<string, string>): Span {
   const attributes: Record<string, string | number> = {
     'gen_ai.operation.name': i.op,
     'gen_ai.request.model': i.route,
@@ -32,10 +35,11 @@ export function startRequestSpan(tracer: Tracer, parent: Context, i: RequestSpan
     'loopgate.tenant.id': i.tenantId,
     'loopgate.route': i.route,
     'loopgate.routing.version': i.routingVersion,
+    ...extra,
   }
   if (i.sessionId) attributes['session.id'] = i.sessionId
   if (i.userId) attributes['user.id'] = i.userId
-  return tracer.startSpan(`${i.op} ${i.route}`, { kind: SpanKind.SERVER, attributes }, parent)
+  return tracer.startSpan(`${i.op} ${i.route}`, SERVER, parent).setAttributes(attributes)
 }
 
 export function startAttemptSpan(tracer: Tracer, parent: Context, request: Span, i: RequestSpanInfo, target: Target, attempt: number): Span {
@@ -52,11 +56,14 @@ export function startAttemptSpan(tracer: Tracer, parent: Context, request: Span,
   }
   if (i.sessionId) attributes['session.id'] = i.sessionId
   if (i.userId) attributes['user.id'] = i.userId
-  return tracer.startSpan(`${i.op} ${target.model}`, { kind: SpanKind.CLIENT, attributes }, trace.setSpan(parent, request))
+  return tracer.startSpan(`${i.op} ${target.model}`, CLIENT, trace.setSpan(parent, request)).setAttributes(attributes)
 }
 
+const SERVER = { kind: SpanKind.SERVER }
+const CLIENT = { kind: SpanKind.CLIENT }
+
 /** Usage, cost and TTFT, on the request span and on the attempt that served it. */
-export function recordOutcome(spans: Span[], target: Target, attempt: number, facts: ResponseFacts, cost: bigint, ttftMs: number | undefined): void {
+export function recordOutcome(request: Span, attempt: Span, target: Target, n: number, facts: ResponseFacts, costUsd: string, ttftMs: number | undefined): void {
   const u = facts.usage
   const attrs: Record<string, string | number | string[]> = {
     'gen_ai.provider.name': target.provider.name,
@@ -64,15 +71,16 @@ export function recordOutcome(spans: Span[], target: Target, attempt: number, fa
     'gen_ai.usage.output_tokens': u.output,
     'gen_ai.usage.cache_read.input_tokens': u.cacheRead,
     'gen_ai.usage.cache_creation.input_tokens': u.cacheWrite,
-    'loopgate.cost_usd': unitsToUsd(cost),
+    'loopgate.cost_usd': costUsd,
     'loopgate.cost_source': target.priceSource,
     'loopgate.target': target.id,
   }
   if (facts.model) attrs['gen_ai.response.model'] = facts.model
   if (facts.finishReasons.length) attrs['gen_ai.response.finish_reasons'] = facts.finishReasons
   if (ttftMs !== undefined) attrs['loopgate.ttft_ms'] = Math.round(ttftMs * 1000) / 1000
-  for (const s of spans) s.setAttributes(attrs)
-  spans[0]?.setAttribute('loopgate.attempt', attempt)
+  attempt.setAttributes(attrs)
+  attrs['loopgate.attempt'] = n
+  request.setAttributes(attrs)
 }
 
 export function failRequestSpan(span: Span, status: number, message: string): void {
@@ -81,4 +89,10 @@ export function failRequestSpan(span: Span, status: number, message: string): vo
   span.setStatus({ code: SpanStatusCode.ERROR, message })
 }
 
-export const traceIdOf = (span: Span) => span.spanContext().traceId
+const INVALID_TRACE_ID = '00000000000000000000000000000000'
+
+/** The span's trace id, undefined when tracing is off (a non-recording span has the invalid id). */
+export function traceIdOf(span: Span): string | undefined {
+  const id = span.spanContext().traceId
+  return id === INVALID_TRACE_ID ? undefined : id
+}

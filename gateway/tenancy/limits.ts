@@ -19,12 +19,15 @@ export interface Refusal {
   resetsAt: Date
 }
 
-/** Counters behind the limits: checked before the upstream call, settled with real usage after. */
+/**
+ * Counters behind the limits: checked before the upstream call, settled with real usage after.
+ * `admit` and `settle` may answer synchronously (in memory), so callers await only a Promise.
+ */
 export interface LimitStore {
   /** Checks every limit of every spec; when all pass, counts the request against each rpm window. */
-  admit(specs: LimitSpec[], now: number): Promise<Refusal | undefined>
+  admit(specs: LimitSpec[], now: number): Refusal | undefined | Promise<Refusal | undefined>
   /** Adds the real tokens and cost once the answer is known. */
-  settle(specs: LimitSpec[], tokens: number, costUnits: bigint, now: number): Promise<void>
+  settle(specs: LimitSpec[], tokens: number, costUnits: bigint, now: number): void | Promise<void>
   /** Spend so far in the current day and month (1e-12 USD). */
   spent(scope: string, now: number): Promise<{ day: bigint; month: bigint }>
   close(): Promise<void>

@@ -10,38 +10,48 @@ interface Counters {
   monthUnits: bigint
 }
 
-/** One process's counters (no Redis): windows roll over as time passes. */
+/** One process's counters (no Redis): windows roll over as time passes. Synchronous: no await on the hot path. */
 export class MemoryLimitStore implements LimitStore {
   private readonly counters = new Map<string, Counters>()
 
   private get(scope: string, now: number): Counters {
+    const minute = minuteOf(now)
     let c = this.counters.get(scope)
     if (!c) {
-      c = { minute: minuteOf(now), requests: 0, tokens: 0, day: dayOf(now), dayUnits: 0n, month: monthOf(now), monthUnits: 0n }
+      c = { minute, requests: 0, tokens: 0, day: dayOf(now), dayUnits: 0n, month: monthOf(now), monthUnits: 0n }
       this.counters.set(scope, c)
+    } else if (c.minute !== minute) {
+      // Days and months begin on a minute: within the same minute they cannot have changed.
+      c.minute = minute
+      c.requests = 0
+      c.tokens = 0
+      const day = dayOf(now)
+      if (c.day !== day) {
+        c.day = day
+        c.dayUnits = 0n
+      }
+      const month = monthOf(now)
+      if (c.month !== month) {
+        c.month = month
+        c.monthUnits = 0n
+      }
     }
-    const minute = minuteOf(now)
-    if (c.minute !== minute) Object.assign(c, { minute, requests: 0, tokens: 0 })
-    const day = dayOf(now)
-    if (c.day !== day) Object.assign(c, { day, dayUnits: 0n })
-    const month = monthOf(now)
-    if (c.month !== month) Object.assign(c, { month, monthUnits: 0n })
     return c
   }
 
-  async admit(specs: LimitSpec[], now: number): Promise<Refusal | undefined> {
-    const all = specs.map((s) => [s, this.get(s.scope, now)] as const)
-    for (const [s, c] of all) {
+  admit(specs: LimitSpec[], now: number): Refusal | undefined {
+    for (const s of specs) {
+      const c = this.get(s.scope, now)
       if (s.rpm !== undefined && c.requests >= s.rpm) return refusal('rpm', s, now)
       if (s.tpm !== undefined && c.tokens >= s.tpm) return refusal('tpm', s, now)
       if (s.usdPerDay !== undefined && c.dayUnits >= s.usdPerDay) return refusal('usd_per_day', s, now)
       if (s.usdPerMonth !== undefined && c.monthUnits >= s.usdPerMonth) return refusal('usd_per_month', s, now)
     }
-    for (const [, c] of all) c.requests++
+    for (const s of specs) this.get(s.scope, now).requests++
     return undefined
   }
 
-  async settle(specs: LimitSpec[], tokens: number, costUnits: bigint, now: number): Promise<void> {
+  settle(specs: LimitSpec[], tokens: number, costUnits: bigint, now: number): void {
     for (const s of specs) {
       const c = this.get(s.scope, now)
       c.tokens += tokens
