@@ -1,7 +1,8 @@
 /**
  * Query benchmark: N spans (default 10M, 200 tenants, 30 days) generated in-engine, then
  * chargeback, trace-by-id and session list timed through the API and as raw SQL, interleaved.
- *   node bin/run-ts.mjs bench/query.ts [--spans 10000000] [--rounds 7]
+ *   node bin/run-ts.mjs bench/query.ts [--spans 10000000] [--rounds 7] [--dir DIR]
+ * With --dir, the data is generated there once and reused by later runs.
  */
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -14,10 +15,10 @@ import { start } from '../collector/index.ts'
 import { openStore } from '../collector/storage/store.ts'
 import { generateSpans } from './query-data.ts'
 
-const { values: args } = parseArgs({ options: { spans: { type: 'string', default: '10000000' }, rounds: { type: 'string', default: '7' } } })
+const { values: args } = parseArgs({ options: { spans: { type: 'string', default: '10000000' }, rounds: { type: 'string', default: '7' }, dir: { type: 'string' } } })
 const spans = Number(args.spans)
 const rounds = Number(args.rounds)
-const dir = mkdtempSync(join(tmpdir(), 'loopgate-bench-query-'))
+const dir = args.dir ?? mkdtempSync(join(tmpdir(), 'loopgate-bench-query-'))
 const adminToken = 'bench-admin-token-0123456789'
 
 const collector = await start({
@@ -30,10 +31,13 @@ const collector = await start({
 const store = await openStore(storageConfigSchema.parse({ path: dir })) // same engine, for generation and raw SQL
 const api = new CollectorClient({ baseUrl: collector.url, token: adminToken })
 
-let t = performance.now()
-await generateSpans(store, { spans, tenants: 200, days: 30 })
-await store.client.command({ query: `OPTIMIZE TABLE ${store.table('sessions')} FINAL` }) // as background merges would, given time
-console.log(`generated ${spans.toLocaleString()} spans in ${((performance.now() - t) / 1000).toFixed(0)} s`)
+const countSpans = async () => Number(((await (await store.client.query({ query: `SELECT count() AS n FROM ${store.table('spans')}`, format: 'JSONEachRow' })).json()) as { n: string }[])[0]!.n)
+if ((await countSpans()) === 0) {
+  const t = performance.now()
+  await generateSpans(store, { spans, tenants: 200, days: 30 })
+  await store.client.command({ query: `OPTIMIZE TABLE ${store.table('sessions')} FINAL` }) // as background merges would, given time
+  console.log(`generated ${spans.toLocaleString()} spans in ${((performance.now() - t) / 1000).toFixed(0)} s`)
+}
 
 const raw = async (query: string, query_params: Record<string, unknown> = {}) =>
   (await store.client.query({ query, query_params, format: 'JSONEachRow' })).json()
@@ -68,7 +72,7 @@ const timed = async (f: () => Promise<unknown>) => {
   await f()
   return performance.now() - s
 }
-console.log(`\nquery benchmark over ${spans.toLocaleString()} spans (median of ${rounds}, API and raw SQL interleaved)`)
+console.log(`\nquery benchmark over ${(await countSpans()).toLocaleString()} spans (median of ${rounds}, API and raw SQL interleaved)`)
 for (const c of cases) {
   await c.api() // warm
   await c.sql()

@@ -4,8 +4,6 @@ import type { CollectorDeps } from '../deps.ts'
 import { TenantScope } from './caller.ts'
 import { chargebackCsv } from './chargeback-csv.ts'
 import { ApiError } from './errors.ts'
-import { USD_SCALE, formatScaled, usdUnits } from '../decimal.ts'
-import { num, select } from './sql.ts'
 import { DAY_NS, nsToIso, timeRange } from './time.ts'
 import type { Chargeback, ChargebackRow, ChargebackUsage } from './types.ts'
 import { jsonSchema, name, parse, time } from './validate.ts'
@@ -19,101 +17,74 @@ const query = z.object({
   format: z.enum(['json', 'csv']).default('json'),
 })
 
-/** Period start as unix seconds, in UTC whatever the server's time zone. Constant SQL chosen from a closed set. */
+/** Period start in UTC whatever the server's time zone. Constant SQL chosen from a closed set. */
 const PERIOD_SQL = {
-  hour: `toUnixTimestamp(hour)`,
-  day: `toUnixTimestamp(toStartOfDay(toTimeZone(hour, 'UTC')))`,
-  month: `toUnixTimestamp(toDateTime(toStartOfMonth(toTimeZone(hour, 'UTC')), 'UTC'))`,
+  hour: `hour`,
+  day: `toDateTime(toStartOfDay(toTimeZone(hour, 'UTC')), 'UTC')`,
+  month: `toDateTime(toStartOfMonth(toTimeZone(hour, 'UTC')), 'UTC')`,
 } as const
 
 const GROUP_SQL = { route: 'route', model: 'model', provider: 'provider', target: 'target' } as const
 
+/** Rows, tenant totals and the grand total together. */
 const MAX_ROWS = 500_000
 
-interface RowOut {
-  tenant_id: string
-  p: number | string
-  k: string
-  n_requests: number | string
-  n_errors: number | string
-  n_input: number | string
-  n_output: number | string
-  n_cache_read: number | string
-  n_cache_write: number | string
-  cost: string
+/** GROUPING(tenant_id, p, k) of a row: 0 for a period × key row, 3 for a tenant's total, 7 for the grand total. */
+interface RowOut extends ChargebackRow {
+  level: number
 }
-
-/** Running sum of usage rows; cost as scaled integers, so totals always equal the sum of the rows. */
-class UsageSum {
-  readonly usage: ChargebackUsage = { requests: 0, errors: 0, input_tokens: 0, output_tokens: 0, cache_read_tokens: 0, cache_write_tokens: 0, cost_usd: '0' }
-  private cost = 0n
-
-  add(r: ChargebackUsage): void {
-    const u = this.usage
-    u.requests += r.requests
-    u.errors += r.errors
-    u.input_tokens += r.input_tokens
-    u.output_tokens += r.output_tokens
-    u.cache_read_tokens += r.cache_read_tokens
-    u.cache_write_tokens += r.cache_write_tokens
-    this.cost += usdUnits(r.cost_usd)
-  }
-
-  result(): ChargebackUsage {
-    return { ...this.usage, cost_usd: formatScaled(this.cost, USD_SCALE) }
-  }
-}
+const DETAIL = 0
+const GRAND_TOTAL = 7
+const NO_USAGE: ChargebackUsage = { requests: 0, errors: 0, input_tokens: 0, output_tokens: 0, cache_read_tokens: 0, cache_write_tokens: 0, cost_usd: '0' }
 
 export async function chargeback(deps: CollectorDeps, scope: TenantScope, q: z.output<typeof query>): Promise<Chargeback> {
   const { store } = deps
   const range = timeRange(q, 30n * DAY_NS)
-  // Reads the hourly rollup: sums of its SimpleAggregateFunction columns over possibly unmerged rows.
-  const rows = await select<RowOut>(
-    store,
-    `SELECT tenant_id, ${PERIOD_SQL[q.period]} AS p, ${GROUP_SQL[q.group]} AS k,
-        sum(requests) AS n_requests, sum(errors) AS n_errors, sum(input_tokens) AS n_input, sum(output_tokens) AS n_output,
-        sum(cache_read_tokens) AS n_cache_read, sum(cache_write_tokens) AS n_cache_write, toString(sum(cost_usd)) AS cost
+  // One pass over the hourly rollup (sums of its SimpleAggregateFunction columns over possibly
+  // unmerged rows) gives the rows, each tenant's total and the grand total, all as exact decimals.
+  const rs = await store.client.query({
+    query: `SELECT GROUPING(tenant_id, p, k) AS level, tenant_id,
+        formatDateTime(p, '%Y-%m-%dT%H:%i:%SZ', 'UTC') AS period_start, k AS key,
+        sum(requests) AS requests, sum(errors) AS errors, sum(input_tokens) AS input_tokens, sum(output_tokens) AS output_tokens,
+        sum(cache_read_tokens) AS cache_read_tokens, sum(cache_write_tokens) AS cache_write_tokens, toString(sum(cost_usd)) AS cost_usd
      FROM ${store.table('usage_hourly')}
      WHERE ${scope.where()}
        AND hour >= toStartOfHour(fromUnixTimestamp64Nano({from:Int64}, 'UTC'))
        AND hour < fromUnixTimestamp64Nano({to:Int64}, 'UTC')
-     GROUP BY tenant_id, p, k
-     ORDER BY tenant_id, p, k
+     GROUP BY GROUPING SETS ((tenant_id, ${PERIOD_SQL[q.period]} AS p, ${GROUP_SQL[q.group]} AS k), (tenant_id), ())
+     ORDER BY level, tenant_id, p, k
      LIMIT {max:UInt32}`,
-    { ...scope.params(), from: range.fromNs.toString(), to: range.toNs.toString(), max: MAX_ROWS + 1 },
-  )
-  if (rows.length > MAX_ROWS) throw new ApiError(400, `more than ${MAX_ROWS} rows: narrow the time range or use a coarser period`, 'from')
-  const out: ChargebackRow[] = rows.map((r) => ({
-    tenant_id: r.tenant_id,
-    period_start: new Date(num(r.p) * 1000).toISOString().replace('.000Z', 'Z'),
-    key: r.k,
-    requests: num(r.n_requests),
-    errors: num(r.n_errors),
-    input_tokens: num(r.n_input),
-    output_tokens: num(r.n_output),
-    cache_read_tokens: num(r.n_cache_read),
-    cache_write_tokens: num(r.n_cache_write),
-    cost_usd: r.cost,
-  }))
-  // One pass: the grand total and each tenant's total.
-  const total = new UsageSum()
-  const byTenant = new Map<string, UsageSum>()
-  for (const r of out) {
-    total.add(r)
-    let sum = byTenant.get(r.tenant_id)
-    if (!sum) byTenant.set(r.tenant_id, (sum = new UsageSum()))
-    sum.add(r)
-  }
+    query_params: { ...scope.params(), from: range.fromNs.toString(), to: range.toNs.toString(), max: MAX_ROWS },
+    format: 'JSONEachRow',
+    clickhouse_settings: { output_format_json_quote_64bit_integers: 0 },
+  })
+  const all = await rs.json<RowOut>()
+  // The grand total sorts last, so the LIMIT cuts it off first when there are too many rows.
+  const grand = all.pop()
+  if (grand && grand.level !== GRAND_TOTAL) throw new ApiError(400, `more than ${MAX_ROWS} rows: narrow the time range or use a coarser period`, 'from')
+  const firstTotal = all.findIndex((r) => r.level !== DETAIL)
+  const detail = firstTotal === -1 ? all : all.slice(0, firstTotal)
+  const tenantTotals = firstTotal === -1 ? [] : all.slice(firstTotal)
   return {
     from: nsToIso(range.fromNs),
     to: nsToIso(range.toNs),
     period: q.period,
     group: q.group,
-    rows: out,
-    totals: total.result(),
-    tenant_totals: Object.fromEntries([...byTenant].map(([t, sum]) => [t, sum.result()])),
+    rows: detail.map(({ level: _, ...row }) => row),
+    totals: grand ? usage(grand) : NO_USAGE,
+    tenant_totals: Object.fromEntries(tenantTotals.map((t) => [t.tenant_id, usage(t)])),
   }
 }
+
+const usage = (r: RowOut): ChargebackUsage => ({
+  requests: r.requests,
+  errors: r.errors,
+  input_tokens: r.input_tokens,
+  output_tokens: r.output_tokens,
+  cache_read_tokens: r.cache_read_tokens,
+  cache_write_tokens: r.cache_write_tokens,
+  cost_usd: r.cost_usd,
+})
 
 export function registerChargeback(app: FastifyInstance, deps: CollectorDeps): void {
   app.get(
