@@ -1,6 +1,7 @@
 import type { LearnerSettings } from './config.ts'
 import { addCapped, changeScore, type QualityStats } from './change-detector.ts'
 import type { WindowEvidence } from './evidence.ts'
+import { FALLBACK_PRIOR_STRENGTH, fitHierarchy, priorWorth, type Hierarchy } from './hierarchy.ts'
 
 /** Discounted sufficient statistics of one route × target (or of one target pooled over routes). */
 export interface TargetBelief {
@@ -11,11 +12,16 @@ export interface TargetBelief {
   /** Scored observations ever seen (not discounted): the min-samples guardrail counts these. */
   scoredTotal: number
   requests: number
-  /** Cost per request: discounted like quality (slow) and over the short memory `costDiscount` (fast). */
+  /** Cost per served request, discounted like quality. */
   costSlowSum: number
   costSlowN: number
-  costFastSum: number
-  costFastN: number
+  /**
+   * Pooled over routes, over the short memory `costDiscount`: what the target cost and what the
+   * same requests would have cost at each route's long-run mean. Their ratio is the target's price
+   * index, free of shifts in which routes it serves.
+   */
+  costActual: number
+  costPredicted: number
   /** p95 latency, fast memory like cost; null until measured. */
   latencyP95Ms: number | null
   /** The last `changeWindow` observations (exponentially weighted), for change detection. */
@@ -33,19 +39,18 @@ export interface QualityChange {
 /** The pooled (all routes) recent window is this many times a route's: more traffic, finer detection. */
 const POOLED_WINDOW_FACTOR = 5
 
-const emptyBelief = (): TargetBelief => ({ qCount: 0, qSum: 0, qSumSq: 0, qBoolean: true, scoredTotal: 0, requests: 0, costSlowSum: 0, costSlowN: 0, costFastSum: 0, costFastN: 0, latencyP95Ms: null, recent: { qCount: 0, qSum: 0, qSumSq: 0 } })
+const emptyBelief = (): TargetBelief => ({ qCount: 0, qSum: 0, qSumSq: 0, qBoolean: true, scoredTotal: 0, requests: 0, costSlowSum: 0, costSlowN: 0, costActual: 0, costPredicted: 0, latencyP95Ms: null, recent: { qCount: 0, qSum: 0, qSumSq: 0, qW2: 0 } })
 
 /**
  * Cost of a target on a route: the route's own (slow, low-noise) mean cost scaled by the target's
- * price index — its recent cost over its long-run cost pooled over all routes — so a price change
- * shows in the next cycle even on routes that rarely use the target.
+ * price index — its recent cost over what those requests cost at their routes' long-run means — so
+ * a price change shows in the next cycle even on routes that rarely use the target. Cost is
+ * observed on every served request, so a short memory suffices.
  */
 export function costEstimate(own: TargetBelief, pooled: TargetBelief): number | null {
-  const pooledSlow = pooled.costSlowN > 0 ? pooled.costSlowSum / pooled.costSlowN : null
-  const pooledFast = pooled.costFastN > 0 ? pooled.costFastSum / pooled.costFastN : null
-  const index = pooledSlow && pooledFast !== null ? pooledFast / pooledSlow : 1
+  const index = pooled.costPredicted > 0 ? pooled.costActual / pooled.costPredicted : 1
   if (own.costSlowN > 0) return (own.costSlowSum / own.costSlowN) * index
-  return pooledFast ?? pooledSlow
+  return pooled.costSlowN > 0 ? (pooled.costSlowSum / pooled.costSlowN) * index : null
 }
 
 function blend(old: number | null, fresh: number, freshWeight: number): number {
@@ -60,6 +65,7 @@ function blend(old: number | null, fresh: number, freshWeight: number): number {
 export class Beliefs {
   private readonly byRoute = new Map<string, Map<string, TargetBelief>>()
   private readonly pooled = new Map<string, TargetBelief>()
+  private hierarchy: Hierarchy = { targetMean: new Map(), routeOffset: new Map(), tau2: new Map(), sigma2: new Map() }
 
   constructor(private readonly settings: LearnerSettings) {}
 
@@ -70,6 +76,20 @@ export class Beliefs {
   /** The target's evidence summed over routes: each route's prior. */
   pooledFor(target: string): TargetBelief {
     return this.pooled.get(target) ?? emptyBelief()
+  }
+
+  /**
+   * The prior of `target` on `route` from the other routes (hierarchy.ts): its quality at the
+   * route's difficulty (null before any route has scored it), worth `strength` observations —
+   * learner.priorStrength, or estimated, but never more than a route can hold itself (maxEvidence).
+   */
+  prior(route: string, target: string): { mean: number | null; strength: number } {
+    const mu = this.hierarchy.targetMean.get(target)
+    const mean = mu === undefined ? null : Math.min(0.99, Math.max(0.01, mu + (this.hierarchy.routeOffset.get(route) ?? 0)))
+    const s = this.settings.priorStrength
+    const estimated = s === 'auto' && mean !== null ? priorWorth(this.hierarchy, target, mean, this.pooledFor(target).qBoolean) : undefined
+    const strength = s === 'auto' ? (estimated ?? FALLBACK_PRIOR_STRENGTH) : s
+    return { mean, strength: Math.min(this.settings.maxEvidence, strength) }
   }
 
   /** One cycle: forget, learn this window, then restart the evidence of targets whose quality changed. */
@@ -83,12 +103,17 @@ export class Beliefs {
       if (!targets) this.byRoute.set(ev.route, (targets = new Map()))
       let b = targets.get(ev.target)
       if (!b) targets.set(ev.target, (b = emptyBelief()))
-      this.add(b, ev, this.settings.maxEvidence)
       let p = this.pooled.get(ev.target)
       if (!p) this.pooled.set(ev.target, (p = emptyBelief()))
-      this.add(p, ev, Infinity, this.settings.changeWindow * POOLED_WINDOW_FACTOR)
+      addPriceEvidence(p, b, ev)
+      this.add(b, ev, this.settings.maxEvidence)
+      this.add(p, ev, Infinity, Infinity)
     }
-    return this.detectChanges(window)
+    // The pooled recent window is capped once per cycle, so routes within one window weigh alike.
+    for (const p of this.pooled.values()) addCapped(p.recent, 0, 0, 0, this.settings.changeWindow * POOLED_WINDOW_FACTOR)
+    const changes = this.detectChanges(window)
+    this.hierarchy = fitHierarchy(this.byRoute)
+    return changes
   }
 
   /**
@@ -115,7 +140,7 @@ export class Beliefs {
       // The target changed everywhere: each route relearns it from the (fresh) pooled prior.
       for (const targets of this.byRoute.values()) {
         const b = targets.get(target)
-        if (b) b.qCount = b.qSum = b.qSumSq = b.recent.qCount = b.recent.qSum = b.recent.qSumSq = 0
+        if (b) b.qCount = b.qSum = b.qSumSq = b.recent.qCount = b.recent.qSum = b.recent.qSumSq = b.recent.qW2 = 0
       }
     }
     for (const ev of window) {
@@ -132,8 +157,6 @@ export class Beliefs {
     if (served > 0) {
       b.costSlowSum += ev.costMeanUsd * ev.requests
       b.costSlowN += served
-      b.costFastSum += ev.costMeanUsd * ev.requests
-      b.costFastN += served
       if (ev.latencyP95Ms !== null) b.latencyP95Ms = blend(b.latencyP95Ms, ev.latencyP95Ms, 1 - this.settings.costDiscount)
     }
     b.requests += ev.requests
@@ -154,11 +177,19 @@ export class Beliefs {
   }
 }
 
+/** The window's cost of a target on a route against the route's long-run mean (before this window). */
+function addPriceEvidence(pooled: TargetBelief, own: TargetBelief, ev: WindowEvidence): void {
+  const served = ev.requests - ev.errors
+  if (served <= 0 || own.costSlowN <= 0) return
+  pooled.costActual += ev.costMeanUsd * ev.requests
+  pooled.costPredicted += served * (own.costSlowSum / own.costSlowN)
+}
+
 function decay(b: TargetBelief, discount: number, costDiscount: number): void {
   b.costSlowSum *= discount
   b.costSlowN *= discount
-  b.costFastSum *= costDiscount
-  b.costFastN *= costDiscount
+  b.costActual *= costDiscount
+  b.costPredicted *= costDiscount
   b.qCount *= discount
   b.qSum *= discount
   b.qSumSq *= discount

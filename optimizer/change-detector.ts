@@ -3,7 +3,12 @@ export interface QualityStats {
   qCount: number
   qSum: number
   qSumSq: number
+  /** Sum of squared observation weights (set by `addCapped`): gives the effective sample size of a weighted window. */
+  qW2?: number
 }
+
+/** Effective number of observations behind a weighted mean: (Σw)²/Σw² (an exponential window of cap C holds up to 2C). */
+const effectiveCount = (s: QualityStats) => (s.qW2 ? (s.qCount * s.qCount) / s.qW2 : s.qCount)
 
 /**
  * Decides whether recent quality differs from the long-run estimate it is part of. For a recent
@@ -14,7 +19,8 @@ export function changeScore(recent: QualityStats, long: QualityStats, boolean: b
   const mr = recent.qSum / recent.qCount
   const ml = long.qSum / long.qCount
   const variance = boolean ? ml * (1 - ml) : Math.max(0, long.qSumSq / long.qCount - ml * ml)
-  const se = Math.sqrt(Math.max(1e-4, variance) * (1 / recent.qCount - 1 / long.qCount))
+  const se = Math.sqrt(Math.max(1e-4, variance) * Math.max(0, 1 / effectiveCount(recent) - 1 / long.qCount))
+  if (se <= 0) return 0
   return (mr - ml) / se
 }
 
@@ -23,10 +29,12 @@ export function addCapped(s: QualityStats, count: number, sum: number, sumSq: nu
   s.qCount += count
   s.qSum += sum
   s.qSumSq += sumSq
+  s.qW2 = (s.qW2 ?? 0) + count
   if (s.qCount > cap) {
     const k = cap / s.qCount
     s.qCount *= k
     s.qSum *= k
     s.qSumSq *= k
+    s.qW2 *= k * k
   }
 }

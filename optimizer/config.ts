@@ -28,8 +28,11 @@ export const learnerSchema = z
     discount: z.number().gt(0).max(1).default(0.995),
     /** Cap on effective observations per route × target: bounds memory in requests on busy routes. */
     maxEvidence: z.number().positive().default(300),
-    /** Pseudo-observations of the target's pooled quality over all routes, used as each route's prior. */
-    priorStrength: z.number().min(0).default(10),
+    /**
+     * Pseudo-observations of the target's pooled quality over all routes, used as each route's
+     * prior; 'auto' estimates it per target from how much routes differ (empirical Bayes).
+     */
+    priorStrength: z.union([z.number().min(0), z.literal('auto')]).default('auto'),
     /** Monte-Carlo draws per route per cycle for the probability that each target is best. */
     draws: z.number().int().min(50).max(20_000).default(300),
     /**
@@ -41,8 +44,13 @@ export const learnerSchema = z
     changeWindow: z.number().min(4).default(40),
     /** |z| at which a change is declared and old evidence dropped; 0 disables detection. */
     changeThreshold: z.number().min(0).default(4),
-    /** Memory per cycle of each target's recent cost (its price index over all routes) and latency: short, so a price change shows next cycle. */
-    costDiscount: z.number().gt(0).max(1).default(0.5),
+    /**
+     * Memory per cycle of each target's price index (its recent cost over what the same requests
+     * cost at their routes' long-run means) and latency: short, so a price change shows next cycle.
+     * Cost is observed on every served request and the index is free of route-mix shifts, so little
+     * memory is needed.
+     */
+    costDiscount: z.number().gt(0).max(1).default(0.2),
   })
   .strict()
 

@@ -1,5 +1,6 @@
 import { costEstimate, type TargetBelief } from './beliefs.ts'
 import type { LearnerSettings, ObjectiveSettings } from './config.ts'
+import { FALLBACK_PRIOR_STRENGTH, routeOffset } from './hierarchy.ts'
 import { bestIndex, type Candidate } from './objective.ts'
 import { sampleBeta, sampleNormal, type Rng } from './random.ts'
 
@@ -26,37 +27,26 @@ interface QualityPosterior {
 const UNINFORMED_MEAN = 0.5
 const MIN_VARIANCE = 1e-4
 
-/** Pseudo-observations that shrink a route's difficulty offset towards 0. */
-const OFFSET_PRIOR = 5
+export { routeOffset }
 
-/**
- * How much easier (+) or harder (−) a route is than average: the mean residual of its scored
- * observations against each target's pooled quality. Lets a rarely used target's prior follow the
- * route's difficulty measured on the targets that do get traffic.
- */
-export function routeOffset(own: readonly TargetBelief[], pooled: readonly TargetBelief[]): number {
-  let resid = 0
-  let n = 0
-  own.forEach((b, i) => {
-    const p = pooled[i]!
-    if (b.qCount <= 0 || p.qCount <= 0) return
-    resid += b.qSum - b.qCount * (p.qSum / p.qCount)
-    n += b.qCount
-  })
-  return resid / (n + OFFSET_PRIOR)
+/** A route's prior on a target's quality: its mean (null: the target's pooled mean) and worth in observations. */
+export interface QualityPrior {
+  mean: number | null
+  strength: number
 }
 
-export function qualityPosterior(own: TargetBelief, pooled: TargetBelief, priorStrength: number, offset = 0): QualityPosterior {
-  // Prior: the target's quality pooled over all routes, moved by the route's difficulty; sparse routes borrow strength from it.
-  const priorMean = pooled.qCount > 0 ? Math.min(0.99, Math.max(0.01, pooled.qSum / pooled.qCount + offset)) : UNINFORMED_MEAN
-  const priorN = pooled.qCount > 0 ? Math.min(priorStrength, pooled.qCount) : 0
+export function qualityPosterior(own: TargetBelief, pooled: TargetBelief, prior: QualityPrior): QualityPosterior {
+  // Sparse routes borrow strength from the other routes through the prior.
+  const pooledMean = pooled.qCount > 0 ? pooled.qSum / pooled.qCount : UNINFORMED_MEAN
+  const priorMean = Math.min(0.99, Math.max(0.01, prior.mean ?? pooledMean))
+  const priorN = pooled.qCount > 0 ? Math.min(prior.strength, pooled.qCount) : 0
   if (own.qBoolean && pooled.qBoolean) {
     const a = 1 + priorN * priorMean + own.qSum
     const b = 1 + priorN * (1 - priorMean) + Math.max(0, own.qCount - own.qSum)
     const n = a + b
     return { mean: a / n, sd: Math.sqrt((a * b) / (n * n * (n + 1))), sample: (rng) => sampleBeta(rng, a, b) }
   }
-  const pooledVar = pooled.qCount > 1 ? Math.max(MIN_VARIANCE, pooled.qSumSq / pooled.qCount - priorMean ** 2) : 0.25
+  const pooledVar = pooled.qCount > 1 ? Math.max(MIN_VARIANCE, pooled.qSumSq / pooled.qCount - pooledMean ** 2) : 0.25
   const n = priorN + own.qCount
   if (n <= 0) return { mean: UNINFORMED_MEAN, sd: 0.5, sample: (rng) => UNINFORMED_MEAN + 0.5 * sampleNormal(rng) }
   const mean = (priorN * priorMean + own.qSum) / n
@@ -71,6 +61,8 @@ export interface AllocationInput {
   targets: readonly string[]
   own: readonly TargetBelief[]
   pooled: readonly TargetBelief[]
+  /** Each target's prior on this route (Beliefs.prior); default: pooled mean + route offset, learner.priorStrength. */
+  prior?: readonly QualityPrior[]
 }
 
 /**
@@ -80,7 +72,12 @@ export interface AllocationInput {
 export function allocate(input: AllocationInput, objective: ObjectiveSettings, settings: LearnerSettings, rng: Rng): PosteriorSummary[] {
   const k = input.targets.length
   const offset = routeOffset(input.own, input.pooled)
-  const posteriors = input.targets.map((_, i) => qualityPosterior(input.own[i]!, input.pooled[i]!, settings.priorStrength, offset))
+  const strength = settings.priorStrength === 'auto' ? FALLBACK_PRIOR_STRENGTH : settings.priorStrength
+  const priorOf = (i: number): QualityPrior => {
+    const p = input.pooled[i]!
+    return input.prior?.[i] ?? { mean: p.qCount > 0 ? p.qSum / p.qCount + offset : null, strength }
+  }
+  const posteriors = input.targets.map((_, i) => qualityPosterior(input.own[i]!, input.pooled[i]!, priorOf(i)))
   const costs = input.targets.map((_, i) => costEstimate(input.own[i]!, input.pooled[i]!))
   const latencies = input.targets.map((_, i) => input.own[i]!.latencyP95Ms ?? input.pooled[i]!.latencyP95Ms)
   const wins = new Array<number>(k).fill(0)

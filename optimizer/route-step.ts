@@ -43,7 +43,12 @@ export function stepRoute(input: RouteStepInput): RouteStep {
   const constraints: string[] = drained.map((t) => `drained ${t}: ${input.health.drainReason(t)}`)
   const posteriorsOf = (list: readonly string[]) =>
     list.length
-      ? allocate({ targets: list, own: list.map((t) => input.beliefs.get(route, t)), pooled: list.map((t) => input.beliefs.pooledFor(t)) }, input.objective, input.learner, input.rng)
+      ? allocate(
+          { targets: list, own: list.map((t) => input.beliefs.get(route, t)), pooled: list.map((t) => input.beliefs.pooledFor(t)), prior: list.map((t) => input.beliefs.prior(route, t)) },
+          input.objective,
+          input.learner,
+          input.rng,
+        )
       : []
   // Only healthy targets compete; drained ones are summarized with pBest 0.
   const posteriors = [...posteriorsOf(healthy), ...posteriorsOf(drained).map((p) => ({ ...p, pBest: 0 }))]

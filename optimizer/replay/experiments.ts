@@ -1,4 +1,4 @@
-import { objectiveSchema } from '../config.ts'
+import { objectiveSchema, type ObjectiveSettings } from '../config.ts'
 import { seededRng } from '../random.ts'
 import type { Dataset } from './dataset.ts'
 import { firstCycleAfter, hindsightRegret, routeFrequencies, routeRequests, summarizePass, trafficShare, type PassSummary, type Regret } from './metrics.ts'
@@ -17,11 +17,14 @@ export interface ExperimentSetup {
   base: Omit<ReplayOptions, 'seed' | 'scoredFraction'>
 }
 
-export function makePolicy(name: PolicyName, setup: ExperimentSetup, costWeight: number, seed: number): ReplayPolicy {
+/** A route objective for the replay: a cost weight λ (utility = quality − λ·cost), or an objective as configured. */
+export type ReplayObjective = number | ObjectiveSettings
+
+export function makePolicy(name: PolicyName, setup: ExperimentSetup, objective: ReplayObjective, seed: number): ReplayPolicy {
   const ctx: PolicyContext = {
     targets: setup.data.targets,
     routes: setup.data.routes,
-    objective: objectiveSchema.parse({ costWeight }),
+    objective: typeof objective === 'number' ? objectiveSchema.parse({ costWeight: objective }) : objective,
     scoreKind: isBoolean(setup.data) ? 'boolean' : 'numeric',
     rng: seededRng(seed * 104_729 + 3),
   }
@@ -33,14 +36,15 @@ export function makePolicy(name: PolicyName, setup: ExperimentSetup, costWeight:
 
 const isBoolean = (d: Dataset) => d.requests.every((r) => r.outcomes.every((o) => o.score === 0 || o.score === 1))
 
-async function run(setup: ExperimentSetup, name: PolicyName, costWeight: number, seed: number, extra: Partial<ReplayOptions> = {}): Promise<ReplayTrace> {
-  return replay(setup.data, makePolicy(name, setup, costWeight, seed), { ...setup.base, seed, scoredFraction: 1, ...extra })
+async function run(setup: ExperimentSetup, name: PolicyName, objective: ReplayObjective, seed: number, extra: Partial<ReplayOptions> = {}): Promise<ReplayTrace> {
+  return replay(setup.data, makePolicy(name, setup, objective, seed), { ...setup.base, seed, scoredFraction: 1, ...extra })
 }
 
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length
 
 export interface SweepPoint {
-  costWeight: number
+  /** The swept parameter: λ, or the relative quality floor. */
+  param: number
   quality: number
   /** Run quality / always-strongest quality on the same stream. */
   relQuality: number
@@ -48,18 +52,18 @@ export interface SweepPoint {
   strongestShare: number
 }
 
-/** One online pass per seed and cost weight λ; averaged over seeds. */
-export async function sweep(setup: ExperimentSetup, name: PolicyName, costWeights: number[]): Promise<SweepPoint[]> {
+/** One online pass per seed and objective (`param` names it); averaged over seeds. */
+export async function sweep(setup: ExperimentSetup, name: PolicyName, objectives: { param: number; objective: ReplayObjective }[]): Promise<SweepPoint[]> {
   const strongest = rankTargets(setup.data).strongest
   const points: SweepPoint[] = []
-  for (const costWeight of costWeights) {
+  for (const { param, objective } of objectives) {
     const runs: PassSummary[] = []
     for (const seed of setup.seeds) {
-      const t = await run(setup, name, costWeight, seed)
+      const t = await run(setup, name, objective, seed)
       runs.push(summarizeAgainstStrongest(t, setup.data, strongest, seed))
     }
     points.push({
-      costWeight,
+      param,
       quality: mean(runs.map((r) => r.quality)),
       relQuality: mean(runs.map((r) => r.quality / r.strongestQuality)),
       relCost: mean(runs.map((r) => r.costUsd / r.strongestCostUsd)),
@@ -77,14 +81,14 @@ function summarizeAgainstStrongest(t: ReplayTrace, data: Dataset, strongest: num
 
 
 /** Where the averaged cost/quality curve crosses `level` of the strongest target's quality (linear interpolation). */
-export function atQuality(points: SweepPoint[], level: number): { relCost: number; strongestShare: number; costWeight: number } | null {
+export function atQuality(points: SweepPoint[], level: number): { relCost: number; strongestShare: number; param: number } | null {
   const sorted = [...points].sort((a, b) => b.relQuality - a.relQuality)
   for (let i = 0; i + 1 < sorted.length; i++) {
     const a = sorted[i]!
     const b = sorted[i + 1]!
     if (a.relQuality >= level && b.relQuality <= level) {
       const f = a.relQuality === b.relQuality ? 0 : (a.relQuality - level) / (a.relQuality - b.relQuality)
-      return { relCost: a.relCost + f * (b.relCost - a.relCost), strongestShare: a.strongestShare + f * (b.strongestShare - a.strongestShare), costWeight: a.costWeight + f * (b.costWeight - a.costWeight) }
+      return { relCost: a.relCost + f * (b.relCost - a.relCost), strongestShare: a.strongestShare + f * (b.strongestShare - a.strongestShare), param: a.param + f * (b.param - a.param) }
     }
   }
   return null
@@ -127,11 +131,20 @@ function postChangeGap(t: ReplayTrace, at: number, target: number): number[] {
   })
 }
 
-/** The three injected scenarios, each mid-stream (at a third of `length`), per seed. */
+/**
+ * Where a scenario's change starts: the first cycle boundary from a third of the stream on, so the
+ * "next cycle" is the first one whose window sees only the changed behaviour.
+ */
+export function changePoint(setup: ExperimentSetup, length: number): number {
+  const perCycle = setup.base.requestsPerSecond * setup.base.cycleSeconds
+  return Math.ceil(Math.floor(length / 3) / perCycle) * perCycle
+}
+
+/** The three injected scenarios, each mid-stream (see `changePoint`), per seed. */
 export async function scenarios(setup: ExperimentSetup, name: PolicyName, costWeight: number, length: number, outageLength: number): Promise<ScenarioResult> {
   const rank = rankTargets(setup.data)
   const s = rank.strongest
-  const at = Math.floor(length / 3)
+  const at = changePoint(setup, length)
   const res: ScenarioResult = { outage: { cyclesToDrain: [], requestsToDrain: [], requestsToReadmit: [] }, drift: { routeRequests: [], censored: 0, censoredRemaining: [], indistinct: 0, globalRequests: [] }, price: { cyclesToEstimate: [], cyclesToShare: [] } }
   const go = (seed: number, scenario: Scenario) => run(setup, name, costWeight, seed, { length, scenario })
   for (const seed of setup.seeds) {

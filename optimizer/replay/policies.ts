@@ -4,7 +4,7 @@ import { optimizerConfigSchema, type ObjectiveSettings, type OptimizerSettings }
 import { OptimizerCycle } from '../cycle.ts'
 import { toEvidence } from '../evidence.ts'
 import { allocate, type PosteriorSummary } from '../learner.ts'
-import { utility } from '../objective.ts'
+import { bestIndex } from '../objective.ts'
 import { MemoryRoutingTable } from '../pusher.ts'
 import type { Rng } from '../random.ts'
 import { MemoryDecisionRecorder } from '../recorder.ts'
@@ -122,7 +122,7 @@ export class PlainThompsonPolicy extends CumulativePolicy {
   }
 }
 
-/** ε-greedy on the cumulative mean utility; unseen targets are tried first. */
+/** ε-greedy on the cumulative means under the objective; unseen targets are tried first. */
 export class EpsilonGreedyPolicy extends CumulativePolicy {
   readonly name: string
   private readonly sums = new Map<string, { q: number; n: number; cost: number; requests: number }>()
@@ -147,13 +147,9 @@ export class EpsilonGreedyPolicy extends CumulativePolicy {
 
   protected decide(route: string): Weights {
     const t = this.ctx.targets
-    let best = t[0]!
-    let bestU = -Infinity
-    for (const x of t) {
-      const a = this.sums.get(`${route}|${x}`)
-      const u = !a || a.n === 0 ? Infinity : utility({ quality: a.q / a.n, costUsd: a.cost / Math.max(1, a.requests), latencyP95Ms: null }, this.ctx.objective)
-      if (u > bestU) [best, bestU] = [x, u]
-    }
-    return Object.fromEntries(t.map((x) => [x, (x === best ? 1 - this.epsilon : 0) + this.epsilon / t.length]))
+    const stats = t.map((x) => this.sums.get(`${route}|${x}`))
+    const unseen = t.findIndex((_, i) => !stats[i] || stats[i]!.n === 0)
+    const best = unseen >= 0 ? unseen : bestIndex(stats.map((a) => ({ quality: a!.q / a!.n, costUsd: a!.cost / Math.max(1, a!.requests), latencyP95Ms: null })), this.ctx.objective)
+    return Object.fromEntries(t.map((x, i) => [x, (i === best ? 1 - this.epsilon : 0) + this.epsilon / t.length]))
   }
 }

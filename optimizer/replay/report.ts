@@ -4,8 +4,9 @@
  * the baselines. Used by `bench/optimizer.ts` and `loopgate replay`.
  */
 import { readFileSync } from 'node:fs'
+import { objectiveSchema } from '../config.ts'
 import { parseDataset, type Dataset } from './dataset.ts'
-import { atQuality, POLICIES, regret, scenarios, sweep, type ExperimentSetup, type PolicyName } from './experiments.ts'
+import { atQuality, changePoint, POLICIES, regret, scenarios, sweep, type ExperimentSetup, type PolicyName } from './experiments.ts'
 import { quantileOf } from './metrics.ts'
 import { convertMmlu, ROUTELLM_DIR } from './routellm.ts'
 import { rankTargets } from './scenarios.ts'
@@ -60,19 +61,31 @@ export async function runReport(o: ReportOptions, print: (line: string) => void 
   const lambda0 = dq / dc
   const multipliers = quick ? [0.5, 1, 2] : [0, 0.5, 0.75, 1, 1.25, 1.5, 2, 3]
   const grid = [...multipliers.map((m) => m * lambda0), REPORT_LAMBDA].sort((a, b) => a - b)
+  // Relative quality floors in units of the dataset's own quality ratio r (weakest / strongest mean): 1 − m·(1 − r).
+  const ratio = rank.meanScore[rank.strongest]! > 0 ? rank.meanScore[rank.weakest]! / rank.meanScore[rank.strongest]! : 0
+  const floors = (quick ? [0, 0.5, 1] : [0, 0.25, 0.5, 0.75, 1, 1.25]).map((m) => Math.max(0, 1 - m * (1 - ratio)))
+  const sweeps = [
+    { name: 'cost weight λ', symbol: 'λ', digits: 0, objectives: grid.map((l) => ({ param: l, objective: l })) },
+    { name: 'quality floor', symbol: 'floor', digits: 3, objectives: floors.map((f) => ({ param: f, objective: objectiveSchema.parse({ kind: 'floor', qualityFloor: { relative: f } }) })) },
+  ]
 
   if (sections.includes('1')) {
-  print(`## 1. Cost saving vs always ${strongest} (one online pass, exploration included; λ swept over ${grid.map((l) => l.toFixed(0)).join(', ')})`)
-  print('policy               | @95% quality: cost saving, fewer strongest calls | @98%: cost saving, fewer calls | share of strongest at λ=50')
+  print(`## 1. Cost saving vs always ${strongest} (one online pass, exploration included)`)
+  print(`Swept: the cost weight λ of quality − λ·cost over ${grid.map((l) => l.toFixed(0)).join(', ')}; and the relative quality floor of "cheapest target with quality ≥ floor × the route's best" over ${floors.map((f) => f.toFixed(3)).join(', ')}.`)
+  print('policy               | objective swept | @95% quality: cost saving, fewer strongest calls | @98%: cost saving, fewer calls')
+  const p50s: string[] = []
   for (const p of policies) {
-    const points = p === 'uniform' ? await sweep(setup, p, [REPORT_LAMBDA]) : await sweep(setup, p, grid)
-    const at95 = atQuality(points, 0.95)
-    const at98 = atQuality(points, 0.98)
-    const p50 = points.find((x) => x.costWeight === REPORT_LAMBDA)!
-    const cell = (a: ReturnType<typeof atQuality>) => (a ? `${pct(1 - a.relCost)}, ${pct(1 - a.strongestShare)} (λ≈${a.costWeight.toFixed(0)})` : 'not reached')
-    print(`${p.padEnd(20)} | ${cell(at95).padEnd(48)} | ${cell(at98).padEnd(30)} | ${pct(p50.strongestShare)} (quality ${pct(p50.relQuality)} of strongest)`)
-    if (p === 'optimizer') for (const x of points) print(`    λ=${x.costWeight.toFixed(1).padStart(6)}: quality ${pct(x.relQuality)} of strongest, cost ${pct(x.relCost)}, strongest share ${pct(x.strongestShare)}`)
+    for (const sw of sweeps) {
+      const points = p === 'uniform' ? await sweep(setup, p, [{ param: REPORT_LAMBDA, objective: REPORT_LAMBDA }]) : await sweep(setup, p, sw.objectives)
+      const cell = (a: ReturnType<typeof atQuality>) => (a ? `${pct(1 - a.relCost)}, ${pct(1 - a.strongestShare)} (${sw.symbol}≈${a.param.toFixed(sw.digits)})` : 'not reached')
+      print(`${p.padEnd(20)} | ${sw.name.padEnd(15)} | ${cell(atQuality(points, 0.95)).padEnd(48)} | ${cell(atQuality(points, 0.98))}`)
+      if (p === 'optimizer') for (const x of points) print(`    ${sw.symbol}=${x.param.toFixed(sw.digits || 1).padStart(6)}: quality ${pct(x.relQuality)} of strongest, cost ${pct(x.relCost)}, strongest share ${pct(x.strongestShare)}`)
+      const p50 = points.find((x) => x.param === REPORT_LAMBDA && sw.symbol === 'λ')
+      if (p50) p50s.push(`${p}: ${pct(p50.strongestShare)} (quality ${pct(p50.relQuality)} of strongest)`)
+      if (p === 'uniform') break
+    }
   }
+  print(`share of ${strongest} calls at λ=${REPORT_LAMBDA}: ${p50s.join('; ')}`)
   print(`goal: ≥ 55% fewer ${strongest} calls at 95% of its quality in one online pass\n`)
   }
 
@@ -91,7 +104,7 @@ export async function runReport(o: ReportOptions, print: (line: string) => void 
   const length = Math.max(data.requests.length, quick ? 9_000 : 18_000)
   const outageLength = 2_000
   if (sections.includes('3')) {
-  print(`## 3. Injected scenarios (stream of ${length} requests, change at request ${Math.floor(length / 3)}, λ=${REPORT_LAMBDA}; medians over seeds)`)
+  print(`## 3. Injected scenarios (stream of ${length} requests, change at request ${changePoint(setup, length)} (a cycle boundary), λ=${REPORT_LAMBDA}; medians over seeds)`)
   print('policy               | outage: cycles / requests to share<5% | re-admitted (requests after recovery) | drift: route requests to share<5% median / p95 (never) | price 0.3×: cycles to cost estimate / to share +5pt')
   for (const p of policies) {
     const s = await scenarios(setup, p, REPORT_LAMBDA, length, outageLength)

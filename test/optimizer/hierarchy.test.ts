@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest'
+import { Beliefs } from '../../optimizer/beliefs.ts'
+import { learnerSchema } from '../../optimizer/config.ts'
+import type { WindowEvidence } from '../../optimizer/evidence.ts'
+import { seededRng } from '../../optimizer/random.ts'
+
+const ev = (route: string, target: string, n: number, successes: number, cost = 0.001): WindowEvidence => ({
+  route, target, requests: n, errors: 0, latencyP95Ms: 500, costMeanUsd: cost,
+  qualityCount: n, qualitySum: successes, qualitySumSq: successes, qualityBoolean: true,
+})
+
+/** Routes of different difficulty; `gap(r)` is how much a beats b on route r. */
+function beliefsFor(routes: number, gap: (r: number) => number, nA: (r: number) => number, nB: (r: number) => number): Beliefs {
+  const rng = seededRng(4)
+  const b = new Beliefs(learnerSchema.parse({ discount: 1, maxEvidence: 10_000 }))
+  const draw = (p: number, n: number) => Array.from({ length: n }).reduce<number>((s) => s + (rng.next() < p ? 1 : 0), 0)
+  const window: WindowEvidence[] = []
+  for (let r = 0; r < routes; r++) {
+    const difficulty = -0.3 + (0.6 * r) / (routes - 1)
+    const pa = 0.6 + difficulty + gap(r) / 2
+    const pb = 0.6 + difficulty - gap(r) / 2
+    window.push(ev(`r${r}`, 'a', nA(r), draw(pa, nA(r))), ev(`r${r}`, 'b', nB(r), draw(pb, nB(r))))
+  }
+  b.update(window)
+  return b
+}
+
+describe('hierarchical prior', () => {
+  it("centres a target's prior on the route's difficulty, not on where its traffic happened to go", () => {
+    // b is sent almost only to hard routes: its traffic-weighted mean is far below its quality on an average route.
+    const b = beliefsFor(12, () => 0.1, () => 200, (r) => (r < 4 ? 200 : 3))
+    const pooledB = b.pooledFor('b').qSum / b.pooledFor('b').qCount
+    const easy = b.prior('r11', 'b').mean!
+    expect(pooledB).toBeLessThan(0.45)
+    expect(easy).toBeGreaterThan(0.7) // truth on r11: 0.6 + 0.3 − 0.05 = 0.85
+    expect(b.prior('r11', 'a').mean! - easy).toBeGreaterThan(0.05)
+  })
+
+  it('shares a strong prior between routes that agree and a weak one between routes that differ', () => {
+    const same = beliefsFor(20, () => 0.1, () => 100, () => 100)
+    const different = beliefsFor(20, (r) => (r % 2 ? 0.5 : -0.3), () => 100, () => 100)
+    expect(same.prior('r3', 'b').strength).toBeGreaterThan(100)
+    expect(different.prior('r3', 'b').strength).toBeLessThan(10)
+  })
+
+  it('uses learner.priorStrength when it is a number', () => {
+    const b = new Beliefs(learnerSchema.parse({ priorStrength: 7 }))
+    b.update([ev('r', 'a', 10, 5)])
+    expect(b.prior('r', 'a').strength).toBe(7)
+  })
+})
+
+describe('price index', () => {
+  const learner = learnerSchema.parse({})
+  it('does not mistake a shift of traffic between cheap and expensive routes for a price change', () => {
+    const b = new Beliefs(learner)
+    for (let i = 0; i < 20; i++) b.update([ev('short', 'a', 50, 25, 0.001), ev('long', 'a', 5, 2, 0.01)])
+    for (let i = 0; i < 3; i++) b.update([ev('short', 'a', 5, 2, 0.001), ev('long', 'a', 50, 25, 0.01)])
+    const p = b.pooledFor('a')
+    expect(p.costActual / p.costPredicted).toBeCloseTo(1, 6)
+  })
+
+  it('shows a price change in the next cycle', () => {
+    const b = new Beliefs(learner)
+    for (let i = 0; i < 20; i++) b.update([ev('short', 'a', 50, 25, 0.001), ev('long', 'a', 5, 2, 0.01)])
+    b.update([ev('short', 'a', 50, 25, 0.0003), ev('long', 'a', 5, 2, 0.003)])
+    const p = b.pooledFor('a')
+    expect(p.costActual / p.costPredicted).toBeLessThan(0.65) // at least halfway from 1 to 0.3
+  })
+})
