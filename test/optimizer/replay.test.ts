@@ -3,6 +3,7 @@ import { objectiveSchema } from '../../optimizer/config.ts'
 import { seededRng } from '../../optimizer/random.ts'
 import { ReplayDataError } from '../../optimizer/replay/csv.ts'
 import { parseDataset } from '../../optimizer/replay/dataset.ts'
+import { changePoint, sweep } from '../../optimizer/replay/experiments.ts'
 import { hindsightRegret } from '../../optimizer/replay/metrics.ts'
 import { OptimizerPolicy, UniformPolicy } from '../../optimizer/replay/policies.ts'
 import { convertMmlu, convertMtBench } from '../../optimizer/replay/routellm.ts'
@@ -57,6 +58,23 @@ describe('replay harness', () => {
     const chat = data.routes.indexOf('chat')
     const after = trace.cycles.find((c) => c.at >= 2000 + 2 * 50)!
     expect(after.weights[chat * 3 + 0]!).toBeLessThan(0.05)
+  })
+})
+
+describe('replay experiments', () => {
+  const setup = (data: ReturnType<typeof parseDataset>) => ({ data, seeds: [1], overrides: {}, base: { requestsPerSecond: 10, cycleSeconds: 5, regretCostWeight: 50 } })
+
+  it('starts a scenario on a cycle boundary, so the next cycle sees only the change', () => {
+    const s = setup(parseDataset(syntheticCsv(10, 1)))
+    expect(changePoint(s, 1000)).toBe(350) // a third is 333; cycles are 50 requests
+  })
+
+  it('sweeps a relative quality floor: a lower floor sends more traffic to the cheap target', async () => {
+    const s = setup(parseDataset(syntheticCsv(2000, 6)))
+    const floor = (relative: number) => objectiveSchema.parse({ kind: 'floor', qualityFloor: { relative } })
+    const [strict, loose] = await sweep(s, 'optimizer', [{ param: 1, objective: floor(1) }, { param: 0.5, objective: floor(0.5) }])
+    expect(loose!.strongestShare).toBeLessThan(strict!.strongestShare - 0.2)
+    expect(loose!.relCost).toBeLessThan(strict!.relCost)
   })
 })
 
