@@ -4,11 +4,27 @@ import type { GatewayContext } from './context.ts'
 import { authenticate, handle } from './endpoints/pipeline.ts'
 import { GatewayError, errorBody } from './errors.ts'
 
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The JSON body as received. */
+    rawBody: string
+  }
+}
+
 const protocolOf = (url: string) => (url.startsWith('/v1/messages') ? 'anthropic' : 'openai')
 
 /** The HTTP face: OpenAI- and Anthropic-compatible endpoints, admin API, health and metrics. */
 export function buildServer(ctx: GatewayContext, adminToken: string | undefined): FastifyInstance {
   const app = Fastify({ logger: false, bodyLimit: ctx.settings.maxBodyBytes, keepAliveTimeout: 65_000, return503OnClosing: true })
+
+  // Fastify's own JSON parser (prototype poisoning refused), keeping the text: forwarded as-is when it can be.
+  const parseJson = app.getDefaultJsonParser('error', 'error')
+  app.decorateRequest('rawBody', '')
+  app.removeContentTypeParser('application/json')
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, text, done) => {
+    req.rawBody = text as string
+    parseJson(req, text as string, done)
+  })
 
   app.post('/v1/chat/completions', (req, reply) => handle(ctx, req, reply, 'openai', 'chat'))
   app.post('/v1/embeddings', (req, reply) => handle(ctx, req, reply, 'openai', 'embeddings'))

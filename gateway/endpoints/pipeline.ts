@@ -1,10 +1,11 @@
-import type { Span } from '@opentelemetry/api'
+import type { Context, Span } from '@opentelemetry/api'
+import type { ServerResponse } from 'node:http'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { count, type GatewayContext } from '../context.ts'
 import { GatewayError, errorBody } from '../errors.ts'
 import { unitsToUsd } from '../money.ts'
 import { Abort } from '../policy/abort.ts'
-import { runAttempts } from '../policy/run.ts'
+import { runAttempts, type RunInput } from '../policy/run.ts'
 import { NO_HEADERS } from '../policy/upstream.ts'
 import { costUnits } from '../pricing.ts'
 import type { Operation, Protocol, ResponseFacts } from '../providers/types.ts'
@@ -14,7 +15,7 @@ import { refusalStatus, type Refusal } from '../tenancy/limits.ts'
 import type { KeyRecord } from '../tenancy/keys.ts'
 import { inputMessages, outputMessages } from '../telemetry/capture.ts'
 import { failRequestSpan, parentContext, recordOutcome, startAttemptSpan, startRequestSpan, traceIdOf, type RequestSpanInfo } from '../telemetry/spans.ts'
-import { clientResponse, streamRelay, upstreamBody } from '../translate/index.ts'
+import { clientResponse, streamRelay, upstreamText } from '../translate/index.ts'
 import { relayStream } from './stream-reply.ts'
 import { validateBody } from './validate.ts'
 import { evaluationFacts } from '../telemetry/evaluation-facts.ts'
@@ -90,7 +91,7 @@ export async function handle(ctx: GatewayContext, req: FastifyRequest, reply: Fa
         throw refusalError(refused)
       }
     }
-    await serve(ctx, req, reply, { protocol, op, body, route, key, info, parent, span, headers, task })
+    await serve(ctx, req, reply, new Exchange(ctx, req, reply, protocol, op, body, route, key, info, parent, span, headers, task))
   } catch (err) {
     const e = err instanceof GatewayError ? err : new GatewayError(500, `gateway error: ${(err as Error).message}`, 'internal_error')
     if (!(err instanceof GatewayError)) ctx.logger.error({ err }, 'request failed inside the gateway')
@@ -102,46 +103,65 @@ export async function handle(ctx: GatewayContext, req: FastifyRequest, reply: Fa
   }
 }
 
-interface Exchange {
-  protocol: Protocol
-  op: Operation
-  body: Record<string, unknown>
-  route: CompiledRoute
-  key: KeyRecord
-  info: RequestSpanInfo
-  parent: ReturnType<typeof parentContext>
-  span: Span
-  headers: Record<string, string>
-  task: string | undefined
+/** One request's state; also the input of the attempt loop (methods, not closures, per request). */
+class Exchange implements RunInput {
+  readonly stream: boolean
+  readonly order: Target[]
+  readonly clientSignal = new Abort()
+  readonly extraHeaders: Record<string, string>
+
+  constructor(
+    readonly ctx: GatewayContext,
+    readonly req: FastifyRequest,
+    readonly reply: FastifyReply,
+    readonly protocol: Protocol,
+    readonly op: Operation,
+    readonly body: Record<string, unknown>,
+    readonly route: CompiledRoute,
+    readonly key: KeyRecord,
+    readonly info: RequestSpanInfo,
+    readonly parent: Context,
+    readonly span: Span,
+    readonly headers: Record<string, string>,
+    task: string | undefined,
+  ) {
+    this.stream = body.stream === true
+    const sessionId = info.sessionId
+    const tags = header(req, 'x-loopgate-tags')?.split(',').map((t) => t.trim()) ?? NO_TAGS
+    const candidates = candidateTargets(route, { tags, body, sessionId })
+    const firstDraw = route.settings.sticky && sessionId ? stableUniform(`${route.name}\u0000${sessionId}`) : Math.random()
+    this.order = orderTargets(candidates, ctx.breakers, firstDraw)
+    const beta = header(req, 'anthropic-beta')
+    this.extraHeaders = NO_HEADERS
+    if (task || beta) {
+      this.extraHeaders = {}
+      if (task) this.extraHeaders['x-loopgate-task'] = task
+      if (beta) this.extraHeaders['anthropic-beta'] = beta
+    }
+  }
+
+  bodyFor(target: Target): string {
+    return upstreamText(this.protocol, this.op, this.body, this.req.rawBody, target, this.stream)
+  }
+
+  startAttemptSpan(target: Target, attempt: number): Span {
+    return startAttemptSpan(this.ctx.tracer, this.parent, this.span, this.info, target, attempt)
+  }
+}
+
+const NO_TAGS: string[] = []
+
+/** The client left before its answer was complete: the attempt in flight is cancelled. */
+function onClientClose(this: ServerResponse & { exchange: Exchange }): void {
+  if (!this.writableFinished) this.exchange.clientSignal.abort()
 }
 
 async function serve(ctx: GatewayContext, req: FastifyRequest, reply: FastifyReply, x: Exchange): Promise<void> {
-  const { route, body, protocol, op, span } = x
-  const stream = body.stream === true
-  const sessionId = x.info.sessionId
-  const tags = header(req, 'x-loopgate-tags')?.split(',').map((t) => t.trim()) ?? []
-  const candidates = candidateTargets(route, { tags, body, sessionId })
-  const firstDraw = route.settings.sticky && sessionId ? stableUniform(`${route.name}\u0000${sessionId}`) : Math.random()
-  const order = orderTargets(candidates, ctx.breakers, firstDraw)
+  const { route, body, protocol, span, stream } = x
+  ;(reply.raw as ServerResponse & { exchange: Exchange }).exchange = x
+  reply.raw.on('close', onClientClose)
 
-  const clientGone = new Abort()
-  reply.raw.once('close', () => {
-    if (!reply.raw.writableFinished) clientGone.abort()
-  })
-  let forward = NO_HEADERS
-  const task = x.task
-  const beta = header(req, 'anthropic-beta')
-  if (task || beta) {
-    forward = {}
-    if (task) forward['x-loopgate-task'] = task
-    if (beta) forward['anthropic-beta'] = beta
-  }
-
-  const result = await runAttempts(ctx, {
-    route, order, op, stream, clientSignal: clientGone, extraHeaders: forward,
-    bodyFor: (t) => JSON.stringify(upstreamBody(protocol, op, body, t, stream)),
-    startAttemptSpan: (t, n) => startAttemptSpan(ctx.tracer, x.parent, span, x.info, t, n),
-  })
+  const result = await runAttempts(ctx, x)
   if (result.kind === 'aborted') {
     count(ctx, 'client_disconnected')
     span.setAttribute('error.type', 'client_disconnected')

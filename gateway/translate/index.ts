@@ -1,3 +1,4 @@
+import { withModel } from './replace-model.ts'
 import { badRequest } from '../errors.ts'
 import { adapters } from '../providers/index.ts'
 import type { Operation, Protocol, RelayOptions, StreamRelay } from '../providers/types.ts'
@@ -14,6 +15,18 @@ export function upstreamBody(client: Protocol, op: Operation, body: Record<strin
   let b = body
   if (client !== adapter.protocol) b = client === 'openai' ? toAnthropicRequest(body) : toOpenAiRequest(body)
   return adapter.prepare(b, target.model, stream)
+}
+
+/**
+ * The upstream body as text. A same-protocol whole answer only needs the target's model, so the
+ * client's text is forwarded with that one value replaced.
+ */
+export function upstreamText(client: Protocol, op: Operation, body: Record<string, unknown>, raw: string, target: Target, stream: boolean): string {
+  if (!stream && raw && client === target.provider.adapter.protocol) {
+    const text = withModel(raw, target.model)
+    if (text !== undefined) return text
+  }
+  return JSON.stringify(upstreamBody(client, op, body, target, stream))
 }
 
 export function streamRelay(client: Protocol, target: Protocol, options: RelayOptions): StreamRelay {
