@@ -50,8 +50,9 @@ const cases: { name: string; api: () => Promise<unknown>; sql: () => Promise<unk
   {
     name: 'chargeback (all tenants, 30 days, by day × model)',
     api: () => api.chargeback({ from: monthAgo, to: nowIso, period: 'day', group: 'model' }),
-    sql: () => raw(`SELECT tenant_id, toStartOfDay(hour) AS p, model AS k, sum(requests), sum(input_tokens), sum(output_tokens), toString(sum(cost_usd))
-      FROM ${store.table('usage_hourly')} WHERE hour >= now() - INTERVAL 30 DAY GROUP BY tenant_id, p, k ORDER BY tenant_id, p, k`),
+    sql: () => raw(`SELECT tenant_id, day AS p, model AS k, sum(requests), sum(errors), sum(input_tokens), sum(output_tokens),
+        sum(cache_read_tokens), sum(cache_write_tokens), toString(sum(cost_usd))
+      FROM ${store.table('usage_daily')} WHERE day >= today() - 30 GROUP BY tenant_id, p, k ORDER BY tenant_id, p, k`),
   },
   {
     name: 'trace by id (span tree)',

@@ -1,5 +1,6 @@
 import type { ClickHouseClient } from '@clickhouse/client'
-import { schemaStatements, type DdlOptions } from './ddl.ts'
+import { createTable, createView, schemaStatements, type DdlOptions } from './ddl.ts'
+import { usageDailyTable, usageDailyView } from './tables.ts'
 
 export interface Migration {
   version: number
@@ -8,7 +9,24 @@ export interface Migration {
   statements(o: DdlOptions): string[]
 }
 
-export const migrations: Migration[] = [{ version: 1, name: 'initial schema', statements: schemaStatements }]
+/**
+ * Adds the daily rollup to a database made before it, filled once from the hourly rollup (the
+ * guard makes a re-run a no-op) before its view starts following new rows.
+ */
+function dailyUsageRollup(o: DdlOptions): string[] {
+  const backfill = usageDailyView.select.replace('{from}', `${o.database}.usage_hourly`)
+  return [
+    ...createTable(usageDailyTable, o),
+    `INSERT INTO ${o.database}.usage_daily SELECT * FROM (${backfill}) WHERE (SELECT count() FROM ${o.database}.usage_daily) = 0`,
+    createView(usageDailyView, o),
+  ]
+}
+
+// Migration 1 creates the current schema, so a new database passes through the later ones as no-ops.
+export const migrations: Migration[] = [
+  { version: 1, name: 'initial schema', statements: schemaStatements },
+  { version: 2, name: 'daily usage rollup', statements: dailyUsageRollup },
+]
 
 const SYSTEM_LOGS = [
   'query_log', 'query_thread_log', 'query_views_log', 'part_log', 'trace_log', 'text_log', 'metric_log',

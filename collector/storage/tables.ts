@@ -199,6 +199,33 @@ export const usageHourlyView: ViewSpec = {
     FROM {from} WHERE billable = 1 GROUP BY tenant_id, hour, route, target, provider, model`,
 }
 
+
+/** usage_hourly rolled up per UTC day (an MV on the hourly table), so month-long chargeback reads ~24× fewer rows. */
+export const usageDailyTable: TableSpec = {
+  ...usageHourlyTable,
+  name: 'usage_daily',
+  columns: usageHourlyTable.columns.map((c) => (c.startsWith('hour ') ? 'day Date' : c)),
+  partitionBy: 'toYYYYMM(day)',
+  orderBy: '(tenant_id, day, route, target, provider, model)',
+  ttl: 'day + INTERVAL {days} DAY',
+}
+
+export const usageDailyView: ViewSpec = {
+  name: 'usage_daily_mv',
+  to: 'usage_daily',
+  from: 'usage_hourly',
+  select: `SELECT tenant_id, toDate(toTimeZone(hour, 'UTC')) AS day, route, target, provider, model,
+      sum(requests) AS requests,
+      sum(errors) AS errors,
+      sum(input_tokens) AS input_tokens,
+      sum(output_tokens) AS output_tokens,
+      sum(cache_read_tokens) AS cache_read_tokens,
+      sum(cache_write_tokens) AS cache_write_tokens,
+      sum(cost_usd) AS cost_usd,
+      quantilesTDigestMergeState(0.5, 0.95)(duration_ms) AS duration_ms
+    FROM {from} GROUP BY tenant_id, day, route, target, provider, model`,
+}
+
 /** Append-only; the newest row per (tenant_id, score_id) wins at read time (argMax on created_at). */
 export const scoresTable: TableSpec = {
   name: 'scores',
@@ -256,5 +283,5 @@ export const routingDecisionsTable: TableSpec = {
   shardBy: 'cityHash64(route)',
 }
 
-export const tables: TableSpec[] = [spansTable, traceIndexTable, sessionsTable, usageHourlyTable, scoresTable, routingDecisionsTable]
-export const views: ViewSpec[] = [traceIndexView, sessionsView, usageHourlyView]
+export const tables: TableSpec[] = [spansTable, traceIndexTable, sessionsTable, usageHourlyTable, usageDailyTable, scoresTable, routingDecisionsTable]
+export const views: ViewSpec[] = [traceIndexView, sessionsView, usageHourlyView, usageDailyView]

@@ -55,6 +55,31 @@ describe('GET /api/chargeback', () => {
     }
   })
 
+  it('day rows (from the daily rollup) equal the hour rows summed per day, over whole UTC days', async () => {
+    const day = 86_400_000
+    const midday = Math.floor(Date.now() / day) * day - 2.5 * day
+    const [days, hoursFrom] = [await h.admin.chargeback({ period: 'day', group: 'target', from: new Date(midday).toISOString() }), Math.floor(midday / day) * day]
+    expect(Date.parse(days.from)).toBe(hoursFrom)
+    expect(Date.parse(days.to) % day).toBe(0)
+    const hours = await h.admin.chargeback({ period: 'hour', group: 'target', from: days.from, to: days.to })
+    const perDay = new Map<string, { requests: number; cost: bigint }>()
+    for (const r of hours.rows) {
+      const key = `${r.tenant_id}|${r.period_start.slice(0, 10)}T00:00:00Z|${r.key}`
+      const acc = perDay.get(key) ?? { requests: 0, cost: 0n }
+      acc.requests += r.requests
+      acc.cost += scaled(r.cost_usd)
+      perDay.set(key, acc)
+    }
+    expect(days.rows.length).toBe(perDay.size)
+    for (const r of days.rows) {
+      const expected = perDay.get(`${r.tenant_id}|${r.period_start}|${r.key}`)!
+      expect(r.requests).toBe(expected.requests)
+      expect(r.cost_usd).toBe(format(expected.cost))
+    }
+    expect(days.totals).toEqual(hours.totals)
+    expect(days.totals.requests).toBeGreaterThan(0)
+  })
+
   it('groups by tenant × period × key', async () => {
     const c = await h.admin.chargeback({ period: 'month', group: 'provider', from: new Date(Date.now() - 4 * 86_400_000).toISOString() })
     const months = new Set(c.rows.map((r) => r.period_start))

@@ -4,7 +4,6 @@ import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { storageConfigSchema } from '../../collector/config.ts'
 import { createStorageClient } from '../../collector/storage/client.ts'
-import { schemaStatements } from '../../collector/storage/ddl.ts'
 import { migrate, migrations } from '../../collector/storage/migrations.ts'
 
 const settings = storageConfigSchema.parse({ path: mkdtempSync(join(tmpdir(), 'loopgate-schema-')) })
@@ -24,12 +23,36 @@ describe('schema migrations', () => {
     expect(recorded.map((r) => Number(r.version))).toEqual(migrations.map((m) => m.version))
   })
 
+  it('adds the daily rollup to a database made before it, filled once from the hourly rollup', async () => {
+    const o = { database: 'upgraded', retentionDays: 30 }
+    await migrate(client, o)
+    const hourly = `SELECT toDate(toTimeZone(hour, 'UTC')) AS d, route, sum(requests) AS n, toString(sum(cost_usd)) AS c FROM upgraded.usage_hourly GROUP BY d, route ORDER BY d, route`
+    const daily = `SELECT day AS d, route, sum(requests) AS n, toString(sum(cost_usd)) AS c FROM upgraded.usage_daily GROUP BY d, route ORDER BY d, route`
+    await client.command({
+      query: `INSERT INTO upgraded.spans (Timestamp, TraceId, tenant_id, route, billable, cost_usd)
+        SELECT now64(9) - toIntervalHour(number % 100), hex(number), 't', toString(number % 3), 1, toDecimal64(number, 12) / 1000 FROM numbers(500)`,
+    })
+    // The database as it was at version 1: no daily rollup yet.
+    await client.command({ query: 'DROP VIEW upgraded.usage_daily_mv' })
+    await client.command({ query: 'DROP TABLE upgraded.usage_daily' })
+    await client.command({ query: 'TRUNCATE TABLE upgraded.schema_migrations' })
+    await client.insert({ table: 'upgraded.schema_migrations', values: [{ version: 1, name: 'initial schema' }], format: 'JSONEachRow' })
+    expect(await migrate(client, o)).toEqual([2])
+    const before = await rows(hourly)
+    expect(before.length).toBeGreaterThan(3)
+    expect(await rows(daily)).toEqual(before)
+    // A re-run of the migration's statements does not count twice; new spans reach both rollups.
+    for (const statement of migrations[1]!.statements(o)) await client.command({ query: statement })
+    await client.command({ query: `INSERT INTO upgraded.spans (Timestamp, TraceId, tenant_id, route, billable, cost_usd) VALUES (now64(9), 'x', 't', '0', 1, 1)` })
+    expect(await rows(daily)).toEqual(await rows(hourly))
+  })
+
   it('creates the tables with tenant_id leading the sort key, bloom filters and TTL', async () => {
     const tables = await rows<{ name: string; sorting_key: string; create_table_query: string }>(
       "SELECT name, sorting_key, create_table_query FROM system.tables WHERE database = 'loopgate'",
     )
     const byName = new Map(tables.map((t) => [t.name, t]))
-    for (const name of ['spans', 'trace_index', 'sessions', 'usage_hourly', 'scores', 'routing_decisions']) expect(byName.has(name)).toBe(true)
+    for (const name of ['spans', 'trace_index', 'sessions', 'usage_hourly', 'usage_daily', 'scores', 'routing_decisions']) expect(byName.has(name)).toBe(true)
     const spans = byName.get('spans')!
     expect(spans.sorting_key.startsWith('tenant_id')).toBe(true)
     expect(spans.create_table_query).toContain('bloom_filter')
@@ -38,10 +61,10 @@ describe('schema migrations', () => {
   })
 
   it('emits cluster DDL that ClickHouse parses: ON CLUSTER, Replicated local tables, Distributed tables', async () => {
-    const statements = schemaStatements({ database: 'loopgate', cluster: 'prod', retentionDays: 30 })
+    const statements = migrations.flatMap((m) => m.statements({ database: 'loopgate', cluster: 'prod', retentionDays: 30 }))
     for (const statement of statements) {
       const [parsed] = await rows<{ f: string }>('SELECT formatQuery({q:String}) AS f', { q: statement })
-      expect(parsed!.f).toContain('ON CLUSTER prod')
+      if (statement.startsWith('CREATE')) expect(parsed!.f).toContain('ON CLUSTER prod')
     }
     const text = statements.join('\n')
     expect(text).toContain("ReplicatedMergeTree('/clickhouse/tables/{shard}/loopgate/spans_local', '{replica}')")
