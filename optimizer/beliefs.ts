@@ -1,5 +1,5 @@
 import type { LearnerSettings } from './config.ts'
-import { addCapped, changeScore, type QualityStats } from './change-detector.ts'
+import { addCapped, changeScore, effectiveCount, type QualityStats } from './change-detector.ts'
 import type { WindowEvidence } from './evidence.ts'
 import { FALLBACK_PRIOR_STRENGTH, fitHierarchy, priorWorth, type Hierarchy } from './hierarchy.ts'
 
@@ -134,7 +134,8 @@ export class Beliefs {
     }
     for (const target of new Set(window.map((e) => e.target))) {
       const p = this.pooled.get(target)!
-      if (p.recent.qCount < changeWindow * POOLED_WINDOW_FACTOR * 0.5 || Math.abs(changeScore(p.recent, p, p.qBoolean)) < changeThreshold) continue
+      // The pooled long run is uncapped and far longer than its window: the window's effective size applies.
+      if (p.recent.qCount < changeWindow * POOLED_WINDOW_FACTOR * 0.5 || Math.abs(changeScore(p.recent, p, p.qBoolean, effectiveCount(p.recent))) < changeThreshold) continue
       const [from, to] = restart(p)
       changes.push({ route: null, target, from, to })
       // The target changed everywhere: each route relearns it from the (fresh) pooled prior.

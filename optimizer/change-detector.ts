@@ -8,19 +8,20 @@ export interface QualityStats {
 }
 
 /** Effective number of observations behind a weighted mean: (Σw)²/Σw² (an exponential window of cap C holds up to 2C). */
-const effectiveCount = (s: QualityStats) => (s.qW2 ? (s.qCount * s.qCount) / s.qW2 : s.qCount)
+export const effectiveCount = (s: QualityStats) => (s.qW2 ? (s.qCount * s.qCount) / s.qW2 : s.qCount)
 
 /**
  * Decides whether recent quality differs from the long-run estimate it is part of. For a recent
- * subset of n_r observations inside n_l, Var(mean_r − mean_l) = σ²·(1/n_r − 1/n_l).
+ * subset of n_r observations inside n_l, Var(mean_r − mean_l) = σ²·(1/n_r − 1/n_l). `nRecent`
+ * defaults to the window's weight (conservative: its effective size can be up to twice that, but
+ * the formula only holds when the window is a small part of the long run).
  */
-export function changeScore(recent: QualityStats, long: QualityStats, boolean: boolean): number {
-  if (recent.qCount <= 0 || long.qCount <= recent.qCount) return 0
+export function changeScore(recent: QualityStats, long: QualityStats, boolean: boolean, nRecent = recent.qCount): number {
+  if (recent.qCount <= 0 || long.qCount <= nRecent) return 0
   const mr = recent.qSum / recent.qCount
   const ml = long.qSum / long.qCount
   const variance = boolean ? ml * (1 - ml) : Math.max(0, long.qSumSq / long.qCount - ml * ml)
-  const se = Math.sqrt(Math.max(1e-4, variance) * Math.max(0, 1 / effectiveCount(recent) - 1 / long.qCount))
-  if (se <= 0) return 0
+  const se = Math.sqrt(Math.max(1e-4, variance) * (1 / nRecent - 1 / long.qCount))
   return (mr - ml) / se
 }
 

@@ -15,6 +15,8 @@ export interface PosteriorSummary {
   latencyP95Ms: number | null
   /** Monte-Carlo probability that this target is the best under the objective. */
   pBest: number
+  /** The prior shared with the other routes: its mean (null = pooled mean) and worth in observations. */
+  prior: QualityPrior
 }
 
 /** Quality posterior of one route × target: Beta for boolean scores, Normal for numeric ones. */
@@ -77,7 +79,8 @@ export function allocate(input: AllocationInput, objective: ObjectiveSettings, s
     const p = input.pooled[i]!
     return input.prior?.[i] ?? { mean: p.qCount > 0 ? p.qSum / p.qCount + offset : null, strength }
   }
-  const posteriors = input.targets.map((_, i) => qualityPosterior(input.own[i]!, input.pooled[i]!, priorOf(i)))
+  const priors = input.targets.map((_, i) => priorOf(i))
+  const posteriors = input.targets.map((_, i) => qualityPosterior(input.own[i]!, input.pooled[i]!, priors[i]!))
   const costs = input.targets.map((_, i) => costEstimate(input.own[i]!, input.pooled[i]!))
   const latencies = input.targets.map((_, i) => input.own[i]!.latencyP95Ms ?? input.pooled[i]!.latencyP95Ms)
   const wins = new Array<number>(k).fill(0)
@@ -94,5 +97,6 @@ export function allocate(input: AllocationInput, objective: ObjectiveSettings, s
     costUsd: costs[i]!,
     latencyP95Ms: latencies[i]!,
     pBest: wins[i]! / settings.draws,
+    prior: priors[i]!,
   }))
 }
