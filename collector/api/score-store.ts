@@ -112,10 +112,12 @@ export function summarizeScores(scores: Iterable<Pick<Score, 'name' | 'data_type
 export async function sessionScoreSummaries(store: Store, scope: TenantScope, sessionIds: string[]): Promise<Map<string, ScoreSummary>> {
   const out = new Map<string, ScoreSummary>()
   if (sessionIds.length === 0) return out
+  // The newest version of each score (LIMIT BY plans faster than the argMax of latestScoresSql).
   const rows = await select<{ tenant_id: string; session_id: string; name: string; data_type: string; status: string; value: number | string }>(
     store,
-    `SELECT tenant_id, latest.3 AS session_id, latest.6 AS name, latest.9 AS data_type, latest.13 AS status, latest.10 AS value
-     FROM (${latestScoresSql(store, `${scope.where()} AND session_id IN {sessions:Array(String)}`)})`,
+    `SELECT tenant_id, session_id, name, data_type, status, value FROM ${store.table('scores')}
+     WHERE ${scope.where()} AND session_id IN {sessions:Array(String)}
+     ORDER BY created_at DESC LIMIT 1 BY tenant_id, score_id`,
     { ...scope.params(), sessions: sessionIds },
   )
   const grouped = new Map<string, Array<{ name: string; data_type: Score['data_type']; status: Score['status']; value: number }>>()
