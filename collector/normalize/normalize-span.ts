@@ -27,6 +27,13 @@ export interface SpanInput {
   price: PriceFn
 }
 
+const MAX_INT64 = 2n ** 63n - 1n
+/** Decimal(18, 12) holds less than a million USD: a larger provided cost is not believed. */
+const MAX_COST_UNITS = 10n ** 18n
+
+/** Nanoseconds that DateTime64(9) can hold (an Int64). */
+const storableTime = (ns: string) => ns.length < 19 || (ns.length === 19 && ns <= String(MAX_INT64))
+
 /** Either the row, or why the span is refused. */
 export type SpanOutcome = { row: SpanRow; tenantFromAttribute: boolean } | { error: string }
 
@@ -37,6 +44,8 @@ export function normalizeSpan(input: SpanInput): SpanOutcome {
   if (span.attributes.length > MAX_ATTRIBUTES) {
     return { error: `span ${span.spanId}: ${span.attributes.length} attributes exceed the limit of ${MAX_ATTRIBUTES}` }
   }
+  const lateTime = [span.startTimeUnixNano, ...span.events.map((e) => e.timeUnixNano)].find((t) => !storableTime(t))
+  if (lateTime !== undefined) return { error: `span ${span.spanId}: time ${lateTime} ns is after 2262-04-11, the last time ClickHouse stores` }
 
   const scan = emptyScan()
   scanAttributes(span.attributes, scan)
@@ -53,7 +62,7 @@ export function normalizeSpan(input: SpanInput): SpanOutcome {
   let costUsd = '0'
   let costSource = 'none'
   if (isLlm) {
-    const provided = resolve('cost_usd', scan, resource, (v) => parseScaled(v, USD_SCALE) !== null)
+    const provided = resolve('cost_usd', scan, resource, (v) => (parseScaled(v, USD_SCALE) ?? MAX_COST_UNITS) < MAX_COST_UNITS)
     if (provided) {
       costUsd = formatScaled(parseScaled(provided.value, USD_SCALE)!, USD_SCALE)
       costSource = 'provided'
@@ -208,7 +217,8 @@ function providerValue(p: { value: string; source: string } | null): string {
   return dot > 0 ? v.slice(0, dot) : v
 }
 
-const isCount = (v: string) => /^\d+(\.0*)?$/.test(v)
+/** Whole counts up to 15 digits: anything larger is not a token count, so the next source is used. */
+const isCount = (v: string) => /^\d{1,15}(\.0*)?$/.test(v)
 
 /** Tokens with input_tokens = ALL input (cache read + write included); see docs/normalization.md. */
 function tokenUsage(scan: Scan, resource: Scan) {
@@ -228,9 +238,9 @@ function count(r: { value: string } | null): number {
 }
 
 function ttftNanos(scan: Scan, resource: Scan): string {
-  let nanos: bigint | null = null
-  resolve('ttft_ns', scan, resource, (v, source) => (nanos = parseScaled(v, MILLISECOND_SOURCES.has(source) ? 6 : 0)) !== null)
-  return nanos === null ? '0' : String(nanos)
+  const nanos = (v: string, source: string) => parseScaled(v, MILLISECOND_SOURCES.has(source) ? 6 : 0)
+  const found = resolve('ttft_ns', scan, resource, (v, source) => (nanos(v, source) ?? MAX_INT64 + 1n) <= MAX_INT64)
+  return found ? String(nanos(found.value, found.source)) : '0'
 }
 
 function finishReason(scan: Scan, resource: Scan): string {

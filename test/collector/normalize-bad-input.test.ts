@@ -3,6 +3,8 @@ import { decodeJson, type ExportRequest } from '../../collector/otlp/decode.ts'
 import { Normalizer } from '../../collector/normalize/index.ts'
 import { MAX_VALUE_BYTES, TRUNCATED_ATTRIBUTE } from '../../collector/normalize/scan.ts'
 import { TRUNCATED_VALUE } from '../../collector/otlp/model.ts'
+import { encodeNativeBlock } from '../../collector/storage/native-block.ts'
+import { spanColumns } from '../../collector/storage/span-columns.ts'
 
 const ctx = { tenantId: 't1', trustTenantAttribute: false }
 const TRACE = '0af7651916cd43dd8448eb211c80319c'
@@ -31,6 +33,27 @@ describe('span refusal keeps the rest of the request', () => {
     expect(result.errors[3]).toMatch(/parent span id 'abc'/)
     expect(result.errors[5]).toMatch(/\(empty\)/)
     expect(result.rows[0]).toMatchObject({ Duration: '500000000', Timestamp: '1700000000000000000', ServiceName: 'svc', tenant_id: 't1' })
+  })
+
+  it('refuses times ClickHouse cannot store and ignores counts, costs and TTFTs out of range, so every row it keeps can be written', () => {
+    const attr = (key: string, v: string) => ({ key, value: { stringValue: v } })
+    const llm = [attr('gen_ai.operation.name', 'chat'), attr('gen_ai.request.model', 'gpt-4o-mini'), attr('gen_ai.provider.name', 'openai')]
+    const result = new Normalizer().normalize(request(
+      span({ name: 'future', startTimeUnixNano: '18446744073709551615', endTimeUnixNano: '18446744073709551615' }),
+      span({ name: 'future-event', spanId: 'b7ad6b7169203332', events: [{ timeUnixNano: '9223372036854775808', name: 'e' }] }),
+      span({
+        name: 'huge-values',
+        spanId: 'b7ad6b7169203333',
+        attributes: [...llm, attr('gen_ai.usage.input_tokens', '1' + '0'.repeat(30)), attr('gen_ai.usage.output_tokens', '7'),
+          attr('gen_ai.usage.cost', '1e30'), attr('loopgate.ttft_ms', '1e40')],
+      }),
+    ), ctx)
+    expect(result.errors).toHaveLength(2)
+    expect(result.errors[0]).toMatch(/time 18446744073709551615 ns is after 2262-04-11/)
+    expect(result.errors[1]).toMatch(/time 9223372036854775808 ns/)
+    expect(result.rows).toHaveLength(1)
+    expect(result.rows[0]).toMatchObject({ input_tokens: 0, output_tokens: 7, cost_source: 'computed', ttft_ns: '0' })
+    expect(() => encodeNativeBlock(spanColumns, result.rows)).not.toThrow()
   })
 
   it('refuses a span with 100k attributes with a clear reason and keeps its neighbour', () => {
