@@ -22,6 +22,7 @@ export class NativeEncodeError extends Error {}
 
 const UINT64_MAX = 2n ** 64n - 1n
 const INT64_MAX = 2n ** 63n - 1n
+const DECIMAL18_LIMIT = 10n ** 18n
 
 /** An append-only byte buffer that grows by doubling. */
 class ByteWriter {
@@ -127,7 +128,7 @@ function decimal12(value: unknown, column: string): bigint {
   const m = typeof value === 'string' ? /^(-?)(\d+)(?:\.(\d{1,12}))?$/.exec(value) : null
   if (!m) throw new NativeEncodeError(`column ${column}: ${JSON.stringify(value)} is not a decimal with ≤ 12 fractional digits`)
   const units = BigInt(m[2]! + (m[3] ?? '').padEnd(12, '0'))
-  if (units > INT64_MAX) throw new NativeEncodeError(`column ${column}: ${value} is out of range for Decimal(18, 12)`)
+  if (units >= DECIMAL18_LIMIT) throw new NativeEncodeError(`column ${column}: ${value} is out of range for Decimal(18, 12)`)
   return m[1] ? -units : units
 }
 

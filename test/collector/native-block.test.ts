@@ -89,7 +89,7 @@ describe('Native blocks for the spans table', () => {
       [{ input_tokens: 1.5 }, 'input_tokens'],
       [{ cost_usd: '0.0000000000001' }, 'cost_usd'],
       [{ cost_usd: '1e-3' }, 'cost_usd'],
-      [{ cost_usd: '10000000.000000000000' }, 'cost_usd'],
+      [{ cost_usd: '1000000.000000000000' }, 'cost_usd'],
       [{ SpanAttributes: { a: 1 as unknown as string } }, 'SpanAttributes'],
       [{ 'Events.Name': 'x' as unknown as string[] }, 'Events.Name'],
     ]
