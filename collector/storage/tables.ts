@@ -199,7 +199,6 @@ export const usageHourlyView: ViewSpec = {
     FROM {from} WHERE billable = 1 GROUP BY tenant_id, hour, route, target, provider, model`,
 }
 
-
 /** usage_hourly rolled up per UTC day (an MV on the hourly table), so month-long chargeback reads ~24× fewer rows. */
 export const usageDailyTable: TableSpec = {
   ...usageHourlyTable,
