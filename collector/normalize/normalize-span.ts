@@ -32,7 +32,8 @@ const MAX_INT64 = 2n ** 63n - 1n
 const MAX_COST_UNITS = 10n ** 18n
 
 /** Nanoseconds that DateTime64(9) can hold (an Int64). */
-const storableTime = (ns: string) => ns.length < 19 || (ns.length === 19 && ns <= String(MAX_INT64))
+const MAX_INT64_DIGITS = String(MAX_INT64)
+const storableTime = (ns: string) => ns.length < 19 || (ns.length === 19 && ns <= MAX_INT64_DIGITS)
 
 /** Either the row, or why the span is refused. */
 export type SpanOutcome = { row: SpanRow; tenantFromAttribute: boolean } | { error: string }
@@ -44,7 +45,7 @@ export function normalizeSpan(input: SpanInput): SpanOutcome {
   if (span.attributes.length > MAX_ATTRIBUTES) {
     return { error: `span ${span.spanId}: ${span.attributes.length} attributes exceed the limit of ${MAX_ATTRIBUTES}` }
   }
-  const lateTime = [span.startTimeUnixNano, ...span.events.map((e) => e.timeUnixNano)].find((t) => !storableTime(t))
+  const lateTime = storableTime(span.startTimeUnixNano) ? span.events.find((e) => !storableTime(e.timeUnixNano))?.timeUnixNano : span.startTimeUnixNano
   if (lateTime !== undefined) return { error: `span ${span.spanId}: time ${lateTime} ns is after 2262-04-11, the last time ClickHouse stores` }
 
   const scan = emptyScan()
