@@ -1,5 +1,6 @@
-// Micro-benchmark: decode + normalize throughput on one core, for gateway-like spans
-// (~20 attributes) serialized by the real OTel SDK serializers. Run:
+// Micro-benchmark: decode + normalize (and + Native encoding: the collector's whole JS share of
+// ingest) throughput on one core, for gateway-like spans (~20 attributes) serialized by the real
+// OTel SDK serializers. Run:
 //   node bin/run-ts.mjs bench/normalize.ts [seconds-per-format]
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base'
 import { resourceFromAttributes } from '@opentelemetry/resources'
@@ -7,6 +8,8 @@ import { JsonTraceSerializer, ProtobufTraceSerializer } from '@opentelemetry/otl
 import { SpanKind, context, trace } from '@opentelemetry/api'
 import { decodeJson, decodeProtobuf, type ExportRequest } from '../collector/otlp/decode.ts'
 import { Normalizer } from '../collector/normalize/index.ts'
+import { encodeNativeBlock } from '../collector/storage/native-block.ts'
+import { spanColumns } from '../collector/storage/span-columns.ts'
 
 const BATCH = 512
 const seconds = Number(process.argv[2] ?? 3)
@@ -43,7 +46,7 @@ const spans = exporter.getFinishedSpans().slice(0, BATCH)
 const protobufBody = ProtobufTraceSerializer.serializeRequest(spans)!
 const jsonBody = new TextDecoder().decode(JsonTraceSerializer.serializeRequest(spans)!)
 
-function run(name: string, decode: () => ExportRequest): void {
+function run(name: string, decode: () => ExportRequest, encode = false): void {
   const normalizer = new Normalizer()
   const ctx = { tenantId: 'default', trustTenantAttribute: true }
   for (let i = 0; i < 50; i++) normalizer.normalize(decode(), ctx) // warm up
@@ -53,12 +56,14 @@ function run(name: string, decode: () => ExportRequest): void {
   let now = start
   while (now < deadline) {
     const result = normalizer.normalize(decode(), ctx)
+    if (encode) encodeNativeBlock(spanColumns, result.rows)
     n += result.rows.length
     now = process.hrtime.bigint()
   }
   const secs = Number(now - start) / 1e9
-  console.log(`${name.padEnd(9)} ${Math.round(n / secs).toLocaleString('en-US')} spans/s (decode+normalize, ${BATCH}-span requests, ${(protobufBody.length / BATCH).toFixed(0)} B/span protobuf)`)
+  console.log(`${name.padEnd(16)} ${Math.round(n / secs).toLocaleString('en-US')} spans/s (decode+normalize${encode ? '+encode' : ''}, ${BATCH}-span requests, ${(protobufBody.length / BATCH).toFixed(0)} B/span protobuf)`)
 }
 
 run('protobuf', () => decodeProtobuf(protobufBody))
 run('json', () => decodeJson(jsonBody))
+run('protobuf→Native', () => decodeProtobuf(protobufBody), true)
