@@ -7,11 +7,12 @@
  * process, so its CPU time and RSS are its own (read from /proc).
  */
 import { spawn, type ChildProcess } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { load, type LoadResult } from './gateway-load.ts'
+import { cpuMicros, rssMb } from './proc.ts'
 
 const { values } = parseArgs({ options: { role: { type: 'string' }, port: { type: 'string' }, upstream: { type: 'string' }, sink: { type: 'string' }, seconds: { type: 'string', default: '10' }, rounds: { type: 'string', default: '2' } } })
 const KEY = 'bench-virtual-key-0001'
@@ -66,12 +67,6 @@ function spawnRole(role: string, port: number, extra: string[] = []): Promise<Ch
   })
 }
 
-/** utime + stime of a process in µs, from /proc (clock ticks of 10 ms on Linux). */
-function cpuMicros(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
-  return (Number(fields[11]) + Number(fields[12])) * 10_000
-}
-const rssMb = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024
 
 async function main(): Promise<void> {
   if (values.role) return serveRole(values.role)
