@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs'
+import { mkdirSync, readdirSync, rmSync } from 'node:fs'
 import { rm, writeFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { Readable } from 'node:stream'
@@ -35,6 +35,7 @@ function nativeInserter(client: ClickHouseClient, settings: StorageSettings): St
   }
   const staging = join(resolve(settings.path), 'staging')
   mkdirSync(staging, { recursive: true })
+  removeOrphans(staging)
   let sequence = 0
   return async (table, columns, data) => {
     const file = join(staging, `${process.pid}-${++sequence}.native`)
@@ -47,6 +48,23 @@ function nativeInserter(client: ClickHouseClient, settings: StorageSettings): St
     } finally {
       await rm(file, { force: true })
     }
+  }
+}
+
+/** Staged files of a process that is gone (it crashed mid-INSERT) are never read again. */
+function removeOrphans(staging: string): void {
+  for (const name of readdirSync(staging)) {
+    const pid = Number(name.split('-')[0])
+    if (pid !== process.pid && !isAlive(pid)) rmSync(join(staging, name), { force: true })
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM'
   }
 }
 

@@ -1,4 +1,5 @@
-import { mkdtempSync } from 'node:fs'
+import { spawnSync } from 'node:child_process'
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pino } from 'pino'
@@ -11,7 +12,8 @@ import { openStore, type Store } from '../../collector/storage/store.ts'
 import { SpanWriter, WriterBusyError, WriterUnavailableError } from '../../collector/storage/writer.ts'
 import { spanRow } from '../helpers/span-row.ts'
 
-const store = await openStore(storageConfigSchema.parse({ path: mkdtempSync(join(tmpdir(), 'loopgate-writer-')) }))
+const storePath = mkdtempSync(join(tmpdir(), 'loopgate-writer-'))
+const store = await openStore(storageConfigSchema.parse({ path: storePath }))
 afterAll(() => store.close())
 const logger = pino({ level: 'silent' })
 const writerOptions = (o: Partial<ReturnType<typeof collectorConfigSchema.parse>['writer']> = {}) => ({ ...collectorConfigSchema.parse({}).writer, ...o })
@@ -78,6 +80,17 @@ describe('SpanWriter (group commit)', () => {
     expect(await count('e1')).toBe(10)
     expect(await count('e2')).toBe(0)
     expect(writer.pending).toBe(0)
+  })
+
+  it('removes INSERT files staged by a process that is gone, and keeps a live one’s', async () => {
+    const staging = join(storePath, 'staging')
+    const dead = spawnSync(process.execPath, ['-e', 'process.exit(0)']).pid
+    writeFileSync(join(staging, `${dead}-1.native`), 'x')
+    writeFileSync(join(staging, `${process.pid}-99.native`), 'x')
+    // Opened as a restarted collector would; it shares the chDB session that afterAll closes.
+    await openStore(storageConfigSchema.parse({ path: storePath }))
+    expect(readdirSync(staging)).toEqual([`${process.pid}-99.native`])
+    rmSync(join(staging, `${process.pid}-99.native`))
   })
 
   it('answers unavailable when ClickHouse fails, without losing the pending count', async () => {
