@@ -4,7 +4,7 @@
  *   node bin/run-ts.mjs bench/ingest.ts [--seconds 10] [--concurrency 8] [--spans 512]
  */
 import { spawn } from 'node:child_process'
-import { mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
@@ -104,4 +104,5 @@ ingest benchmark (${seconds}s, concurrency ${concurrency}, ${spansPerPayload} sp
   direct insert     : ${directPerSecond.toFixed(0)} rows/s, ${directCpuPerRow.toFixed(1)} CPU µs/row (pre-encoded Native, ${rows.length} rows per INSERT)
   ratio             : ${(viaHttp / directPerSecond).toFixed(2)} of a direct insert (CPU per span ${(collectorCpuPerSpan / directCpuPerRow).toFixed(2)}×)`)
 pino().flush()
+rmSync(dir, { recursive: true, force: true })
 process.exit(stored === acked ? 0 : 1)

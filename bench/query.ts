@@ -4,7 +4,7 @@
  *   node bin/run-ts.mjs bench/query.ts [--spans 10000000] [--rounds 7] [--dir DIR]
  * With --dir, the data is generated there once and reused by later runs.
  */
-import { mkdtempSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
@@ -89,3 +89,4 @@ for (const c of cases) {
 }
 await collector.close()
 await store.close()
+if (!args.dir) rmSync(dir, { recursive: true, force: true })
