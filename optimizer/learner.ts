@@ -29,8 +29,6 @@ interface QualityPosterior {
 const UNINFORMED_MEAN = 0.5
 const MIN_VARIANCE = 1e-4
 
-export { routeOffset }
-
 /** A route's prior on a target's quality: its mean (null: the target's pooled mean) and worth in observations. */
 export interface QualityPrior {
   mean: number | null

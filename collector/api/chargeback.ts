@@ -28,8 +28,8 @@ const HOUR_NS = 3_600_000_000_000n
 const floorTo = (ns: bigint, unit: bigint) => (ns / unit) * unit
 const ceilTo = (ns: bigint, unit: bigint) => ((ns + unit - 1n) / unit) * unit
 
-const fromNs = `fromUnixTimestamp64Nano({from:Int64}, 'UTC')`
-const toNs = `fromUnixTimestamp64Nano({to:Int64}, 'UTC')`
+const FROM_SQL = `fromUnixTimestamp64Nano({from:Int64}, 'UTC')`
+const TO_SQL = `fromUnixTimestamp64Nano({to:Int64}, 'UTC')`
 
 /**
  * Hour periods read the hourly rollup from `from` rounded down to the hour. Day and month periods
@@ -37,9 +37,9 @@ const toNs = `fromUnixTimestamp64Nano({to:Int64}, 'UTC')`
  */
 function rollup(period: keyof typeof PERIOD_SQL, range: TimeRange) {
   if (period === 'hour') {
-    return { table: 'usage_hourly', t: `toTimeZone(hour, 'UTC')`, where: `hour >= ${fromNs} AND hour < ${toNs}`, fromNs: floorTo(range.fromNs, HOUR_NS), toNs: range.toNs }
+    return { table: 'usage_hourly', t: `toTimeZone(hour, 'UTC')`, where: `hour >= ${FROM_SQL} AND hour < ${TO_SQL}`, fromNs: floorTo(range.fromNs, HOUR_NS), toNs: range.toNs }
   }
-  return { table: 'usage_daily', t: `toDateTime(day, 'UTC')`, where: `day >= toDate(${fromNs}) AND day < toDate(${toNs})`, fromNs: floorTo(range.fromNs, DAY_NS), toNs: ceilTo(range.toNs, DAY_NS) }
+  return { table: 'usage_daily', t: `toDateTime(day, 'UTC')`, where: `day >= toDate(${FROM_SQL}) AND day < toDate(${TO_SQL})`, fromNs: floorTo(range.fromNs, DAY_NS), toNs: ceilTo(range.toNs, DAY_NS) }
 }
 
 const GROUP_SQL = { route: 'route', model: 'model', provider: 'provider', target: 'target' } as const

@@ -115,7 +115,8 @@ describe('change detection', () => {
 
 describe('route difficulty offset', () => {
   it("moves a rarely used target's prior with the route's measured difficulty", async () => {
-    const { routeOffset, qualityPosterior } = await import('../../optimizer/learner.ts')
+    const { qualityPosterior } = await import('../../optimizer/learner.ts')
+    const { routeOffset } = await import('../../optimizer/hierarchy.ts')
     const b = new Beliefs(learnerSchema.parse({ priorStrength: 10 }))
     b.update([ev('a', 400, 280, 0, 'hard'), ev('b', 400, 200, 0, 'hard'), ev('a', 400, 380, 0, 'easy'), ev('b', 4, 3, 0, 'easy')])
     const own = [b.get('easy', 'a'), b.get('easy', 'b')]
