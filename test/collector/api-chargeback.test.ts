@@ -90,6 +90,24 @@ describe('GET /api/chargeback', () => {
     expect(new Set(models.rows.map((r) => r.key))).toEqual(new Set(['gpt', 'claude']))
   })
 
+  it('orders rows by tenant, period and key, and answers an empty range with zero totals', async () => {
+    const c = await h.admin.chargeback({ period: 'hour', group: 'route', from: new Date(Date.now() - 4 * 86_400_000).toISOString() })
+    const keys = c.rows.map((r) => [r.tenant_id, r.period_start, r.key].join('\u0000'))
+    expect(keys).toEqual([...keys].sort())
+    expect(new Set(keys).size).toBe(keys.length)
+    expect(Object.keys(c.tenant_totals)).toEqual(['acme', 'globex'])
+    const empty = await h.admin.chargeback({ period: 'day', from: '2001-01-01T00:00:00Z', to: '2001-02-01T00:00:00Z' })
+    expect(empty).toEqual({
+      from: '2001-01-01T00:00:00.000Z',
+      to: '2001-02-01T00:00:00.000Z',
+      period: 'day',
+      group: 'route',
+      rows: [],
+      totals: { requests: 0, errors: 0, input_tokens: 0, output_tokens: 0, cache_read_tokens: 0, cache_write_tokens: 0, cost_usd: '0' },
+      tenant_totals: {},
+    })
+  })
+
   it('a tenant key sees only its own rows', async () => {
     const c = await h.tenant('globex').chargeback({ period: 'day', from: new Date(Date.now() - 4 * 86_400_000).toISOString() })
     expect(new Set(c.rows.map((r) => r.tenant_id))).toEqual(new Set(['globex']))

@@ -14,6 +14,15 @@ async function rows<T>(query: string, query_params: Record<string, unknown> = {}
   return (await client.query({ query, query_params, format: 'JSONEachRow' })).json<T>()
 }
 
+describe('storage client', () => {
+  it('runs every statement with synchronous inserts (chDB defaults to async ones)', async () => {
+    for (const params of [{}, { x: 1 }]) {
+      const [r] = await rows<{ a: unknown; d: string }>(`SELECT getSetting('async_insert') AS a, getSetting('date_time_input_format') AS d`, params)
+      expect(r).toEqual({ a: false, d: 'best_effort' })
+    }
+  })
+})
+
 describe('schema migrations', () => {
   it('applies every migration once and records it', async () => {
     const o = { database: 'loopgate', retentionDays: 7 }
