@@ -49,3 +49,24 @@ export async function generateSpans(store: Store, o: { spans: number; tenants: n
     })
   }
 }
+
+/** One evaluator score per trace (on its answer span), for the same sessions as `generateSpans`. */
+export async function generateScores(store: Store, o: { spans: number; tenants: number; days: number }): Promise<void> {
+  await store.client.command({
+    query: `INSERT INTO ${store.table('scores')}
+      (tenant_id, score_id, created_at, trace_id, span_id, session_id, route, target, name, version, source, data_type, value, status)
+    SELECT
+      concat('tenant-', toString(session % {tenants:UInt32})) AS tenant_id,
+      lower(hex(cityHash64(trace, 'score'))) AS score_id,
+      toDateTime64(now(), 9) - toIntervalSecond((session * 7919) % ({days:UInt32} * 86400)) + toIntervalSecond(5 + trace % 4) AS created_at,
+      lower(concat(hex(cityHash64(trace, 'a')), hex(cityHash64(trace, 'b')))) AS trace_id,
+      lower(hex(cityHash64(trace * 5 + 4))) AS span_id,
+      concat('session-', toString(session)) AS session_id,
+      ['support', 'search', 'summarize'][session % 3 + 1] AS route,
+      ['openai/gpt-4o-mini', 'anthropic/claude-3-5-haiku'][trace % 2 + 1] AS target,
+      'correctness' AS name, '1' AS version, 'evaluator' AS source, 'boolean' AS data_type,
+      toFloat64(cityHash64(trace) % 10 < 8) AS value, 'ok' AS status
+    FROM (SELECT number AS trace, intDiv(number, 4) AS session FROM numbers({traces:UInt64}))`,
+    query_params: { days: o.days, tenants: o.tenants, traces: Math.floor(o.spans / 5) },
+  })
+}

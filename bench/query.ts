@@ -1,6 +1,7 @@
 /**
- * Query benchmark: N spans (default 10M, 200 tenants, 30 days) generated in-engine, then
- * chargeback, trace-by-id and session list timed through the API and as raw SQL, interleaved.
+ * Query benchmark: N spans (default 10M, 200 tenants, 30 days) and one evaluator score per trace
+ * generated in-engine, then chargeback, trace-by-id and session list timed through the API and as
+ * raw SQL giving the same answer, interleaved.
  *   node bin/run-ts.mjs bench/query.ts [--spans 10000000] [--rounds 7] [--dir DIR]
  * With --dir, the data is generated there once and reused by later runs.
  */
@@ -13,7 +14,7 @@ import { CollectorClient } from '../collector/client.ts'
 import { collectorConfigSchema, storageConfigSchema } from '../collector/config.ts'
 import { start } from '../collector/index.ts'
 import { openStore } from '../collector/storage/store.ts'
-import { generateSpans } from './query-data.ts'
+import { generateScores, generateSpans } from './query-data.ts'
 
 const { values: args } = parseArgs({ options: { spans: { type: 'string', default: '10000000' }, rounds: { type: 'string', default: '7' }, dir: { type: 'string' } } })
 const spans = Number(args.spans)
@@ -31,13 +32,15 @@ const collector = await start({
 const store = await openStore(storageConfigSchema.parse({ path: dir })) // same engine, for generation and raw SQL
 const api = new CollectorClient({ baseUrl: collector.url, token: adminToken })
 
-const countSpans = async () => Number(((await (await store.client.query({ query: `SELECT count() AS n FROM ${store.table('spans')}`, format: 'JSONEachRow' })).json()) as { n: string }[])[0]!.n)
+const count = async (table: string) => Number(((await (await store.client.query({ query: `SELECT count() AS n FROM ${store.table(table)}`, format: 'JSONEachRow' })).json()) as { n: string }[])[0]!.n)
+const countSpans = () => count('spans')
 if ((await countSpans()) === 0) {
   const t = performance.now()
   await generateSpans(store, { spans, tenants: 200, days: 30 })
   await store.client.command({ query: `OPTIMIZE TABLE ${store.table('sessions')} FINAL` }) // as background merges would, given time
   console.log(`generated ${spans.toLocaleString()} spans in ${((performance.now() - t) / 1000).toFixed(0)} s`)
 }
+if ((await count('scores')) === 0) await generateScores(store, { spans, tenants: 200, days: 30 })
 
 const raw = async (query: string, query_params: Record<string, unknown> = {}) =>
   (await store.client.query({ query, query_params, format: 'JSONEachRow' })).json()
@@ -50,9 +53,10 @@ const cases: { name: string; api: () => Promise<unknown>; sql: () => Promise<unk
   {
     name: 'chargeback (all tenants, 30 days, by day × model)',
     api: () => api.chargeback({ from: monthAgo, to: nowIso, period: 'day', group: 'model' }),
+    // Rows, each tenant's total and the grand total.
     sql: () => raw(`SELECT tenant_id, day AS p, model AS k, sum(requests), sum(errors), sum(input_tokens), sum(output_tokens),
         sum(cache_read_tokens), sum(cache_write_tokens), toString(sum(cost_usd))
-      FROM ${store.table('usage_daily')} WHERE day >= today() - 30 GROUP BY tenant_id, p, k ORDER BY tenant_id, p, k`),
+      FROM ${store.table('usage_daily')} WHERE day >= today() - 30 GROUP BY GROUPING SETS ((tenant_id, p, k), (tenant_id), ()) ORDER BY tenant_id, p, k`),
   },
   {
     name: 'trace by id (span tree)',
@@ -60,10 +64,24 @@ const cases: { name: string; api: () => Promise<unknown>; sql: () => Promise<unk
     sql: () => raw(`SELECT * FROM ${store.table('spans')} WHERE TraceId = {id:String} ORDER BY Timestamp`, { id: traceId }),
   },
   {
-    name: 'session list (one tenant, newest 50)',
+    // The same answer as the API: the newest 50 sessions in the range with every total, then the
+    // newest version of each of their scores.
+    name: 'session list (one tenant, newest 50, with scores)',
     api: () => api.listSessions({ tenant: 'tenant-7', from: monthAgo, to: nowIso, limit: 50 }),
-    sql: () => raw(`SELECT session_id, max(user_id), min(start) AS s, max(\`end\`), uniqMerge(traces), sum(spans), sum(input_tokens), toString(sum(cost_usd))
-      FROM ${store.table('sessions')} WHERE tenant_id = 'tenant-7' GROUP BY session_id ORDER BY s DESC LIMIT 50`),
+    sql: async () => {
+      const sessions = (await raw(
+        `SELECT session_id, max(user_id), min(start) AS s, max(\`end\`) AS e, uniqMerge(traces), sum(spans), sum(llm_calls), sum(errors),
+            sum(input_tokens), sum(output_tokens), toString(sum(cost_usd))
+         FROM ${store.table('sessions')} WHERE tenant_id = 'tenant-7' GROUP BY session_id
+         HAVING e >= parseDateTime64BestEffort({from:String}, 9) AND s <= parseDateTime64BestEffort({to:String}, 9) ORDER BY s DESC LIMIT 50`,
+        { from: monthAgo, to: nowIso },
+      )) as { session_id: string }[]
+      return raw(
+        `SELECT session_id, name, value, status FROM ${store.table('scores')} WHERE tenant_id = 'tenant-7' AND session_id IN {ids:Array(String)}
+         ORDER BY created_at DESC LIMIT 1 BY score_id`,
+        { ids: sessions.map((r) => r.session_id) },
+      )
+    },
   },
 ]
 
