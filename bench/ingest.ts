@@ -33,7 +33,8 @@ const payloads = await gatewaySpanPayloads(64, spansPerPayload)
 console.log(`payload size ≈ ${(payloads[0]!.length / 1024).toFixed(0)} KiB (${(payloads[0]!.length / spansPerPayload).toFixed(0)} B/span)`)
 
 // 1. Through the collector (its own process, as in production).
-const child = spawn(process.execPath, [join(import.meta.dirname, '../bin/loopgate.mjs'), 'collector', '--config', join(dir, 'loopgate.yaml')], { stdio: ['ignore', 'inherit', 'inherit'] })
+// Run as README's Scaling section recommends for a collector.
+const child = spawn(process.execPath, ['--max-semi-space-size=64', join(import.meta.dirname, '../bin/loopgate.mjs'), 'collector', '--config', join(dir, 'loopgate.yaml')], { stdio: ['ignore', 'inherit', 'inherit'] })
 const url = `http://127.0.0.1:${port}`
 for (let i = 0; ; i++) {
   if (i > 300) throw new Error('collector did not start')
