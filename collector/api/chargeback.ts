@@ -76,7 +76,7 @@ export async function chargebackJson(deps: CollectorDeps, scope: TenantScope, q:
        FROM (SELECT *, ${source.t} AS t FROM ${store.table(source.table)} WHERE ${scope.where()} AND ${source.where})
        GROUP BY GROUPING SETS ((tenant_id, ${PERIOD_SQL[q.period]} AS p, ${GROUP_SQL[q.group]} AS k), (tenant_id), ())
        LIMIT {cap:UInt32}) -- bounds the memory of a too-large answer; count() > max reports it
-     SETTINGS output_format_json_quote_64bit_integers = 0
+     SETTINGS output_format_json_quote_64bit_integers = 0, output_format_json_validate_utf8 = 1
      FORMAT RawBLOB`,
     query_params: { ...scope.params(), from: source.fromNs.toString(), to: source.toNs.toString(), max: MAX_ROWS, cap: MAX_ROWS + 1, head: JSON.stringify(head).slice(0, -1), no_usage: NO_USAGE },
   })
