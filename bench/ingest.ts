@@ -1,7 +1,7 @@
 /**
  * Ingest benchmark: OTLP protobuf over loopback into a collector process at steady concurrency,
  * then the same rows inserted straight into the store, in one run.
- *   node bin/run-ts.mjs bench/ingest.ts [--seconds 10] [--concurrency 8] [--spans 512]
+ *   node bin/run-ts.mjs bench/ingest.ts [--seconds 10] [--concurrency 8] [--spans 512] [--linger MS]
  */
 import { spawn } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
@@ -20,13 +20,14 @@ import { openStore } from '../collector/storage/store.ts'
 import { gatewaySpanPayloads } from './payloads.ts'
 import { cpuMicros } from './proc.ts'
 
-const { values: args } = parseArgs({ options: { seconds: { type: 'string', default: '10' }, concurrency: { type: 'string', default: '8' }, spans: { type: 'string', default: '512' } } })
+const { values: args } = parseArgs({ options: { seconds: { type: 'string', default: '10' }, concurrency: { type: 'string', default: '8' }, spans: { type: 'string', default: '512' }, linger: { type: 'string' } } })
 const seconds = Number(args.seconds)
 const concurrency = Number(args.concurrency)
 const spansPerPayload = Number(args.spans)
 const port = 14318 + Math.floor(Math.random() * 1000)
 const dir = mkdtempSync(join(tmpdir(), 'loopgate-bench-ingest-'))
-writeFileSync(join(dir, 'loopgate.yaml'), `logLevel: warn\nclickhouse:\n  path: ${dir}/clickhouse\ncollector:\n  port: ${port}\n`)
+const writer = args.linger === undefined ? '' : `  writer:\n    lingerMs: ${Number(args.linger)}\n`
+writeFileSync(join(dir, 'loopgate.yaml'), `logLevel: warn\nclickhouse:\n  path: ${dir}/clickhouse\ncollector:\n  port: ${port}\n${writer}`)
 
 console.log(`building ${64} payloads of ${spansPerPayload} spans…`)
 const payloads = await gatewaySpanPayloads(64, spansPerPayload)

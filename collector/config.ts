@@ -19,8 +19,8 @@ export const collectorConfigSchema = z
         maxBatchRows: z.number().int().positive().default(50_000),
         /** Rows waiting for an INSERT at most; beyond this ingest answers 429 + Retry-After. */
         maxPendingRows: z.number().int().positive().default(400_000),
-        /** How long the first waiting request may wait for others to join its batch. */
-        lingerMs: z.number().int().min(0).default(5),
+        /** How long a batch waits for others to join it before its INSERT starts (also between back-to-back INSERTs). */
+        lingerMs: z.number().int().min(0).default(50),
       })
       .prefault({}),
   })

@@ -42,6 +42,30 @@ describe('SpanWriter (group commit)', () => {
     expect(writer.pending).toBe(0)
   })
 
+  it('lingers between back-to-back INSERTs, so exporters acknowledged by one INSERT join the next', async () => {
+    let release!: () => void
+    const gate = new Promise<void>((r) => (release = r))
+    let inserts = 0
+    const gated: Store = {
+      ...store,
+      insertNative: async (table, columns, data) => {
+        if (inserts++ === 0) await gate // the first INSERT runs until released
+        return store.insertNative(table, columns, data)
+      },
+    }
+    const writer = new SpanWriter(gated, writerOptions({ lingerMs: 50 }), createCollectorMetrics(), logger)
+    const first = writer.write(rows('f1', 10))
+    while (inserts === 0) await new Promise((r) => setTimeout(r, 5))
+    const duringFirst = writer.write(rows('f2', 10))
+    release()
+    await first
+    await new Promise((r) => setTimeout(r, 10)) // the acknowledgement's round trip to the exporter
+    const resent = writer.write(rows('f3', 10)) // the first exporter's next batch, sent on its acknowledgement
+    await Promise.all([duringFirst, resent])
+    expect(inserts).toBe(2)
+    expect(await count('f')).toBe(30)
+  })
+
   it('refuses with a retry delay when the buffer is full, and stores what it accepted', async () => {
     const writer = new SpanWriter(store, writerOptions({ maxPendingRows: 100, maxBatchRows: 100, lingerMs: 50 }), createCollectorMetrics(), logger)
     const first = writer.write(rows('b1', 80))
