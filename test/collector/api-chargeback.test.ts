@@ -108,6 +108,14 @@ describe('GET /api/chargeback', () => {
     })
   })
 
+  it('keeps hostile keys exact in the JSON that ClickHouse builds', async () => {
+    const route = 'a\\b"c\u0000d\n\u2028😀</script>'
+    await h.insertSpans([spanRow({ tenant_id: 'hostile', route, cost_usd: '0.5', billable: 1, Timestamp: nsAgo(60_000).toString() })])
+    const c = await h.admin.chargeback({ tenant: 'hostile', period: 'day', group: 'route' })
+    expect(c.rows.map((r) => r.key)).toEqual([route])
+    expect(c.tenant_totals).toEqual({ hostile: expect.objectContaining({ requests: 1, cost_usd: '0.5' }) })
+  })
+
   it('a tenant key sees only its own rows', async () => {
     const c = await h.tenant('globex').chargeback({ period: 'day', from: new Date(Date.now() - 4 * 86_400_000).toISOString() })
     expect(new Set(c.rows.map((r) => r.tenant_id))).toEqual(new Set(['globex']))
