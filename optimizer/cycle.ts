@@ -1,5 +1,5 @@
 import type { RoutingDecisionInput } from '../collector/api/types.ts'
-import { Beliefs } from './beliefs.ts'
+import { Beliefs, type QualityChange } from './beliefs.ts'
 import type { OptimizerSettings } from './config.ts'
 import { toEvidence, type WindowEvidence } from './evidence.ts'
 import { TargetHealth, type HealthChange } from './health.ts'
@@ -25,6 +25,8 @@ export interface CycleResult {
   window: { fromMs: number; toMs: number }
   steps: RouteStep[]
   health: HealthChange[]
+  /** Quality changes detected this cycle (route null: the target changed on every route). */
+  qualityChanges: QualityChange[]
   /** New table version, or undefined when nothing was pushed (no change, or dry run). */
   pushedVersion: string | undefined
   decisions: RoutingDecisionInput[]
@@ -107,7 +109,7 @@ export class OptimizerCycle {
       .filter((s) => s.changed || notable.has(s.route) || health.some((h) => s.oldWeights[h.target] !== undefined))
       .map((s) => this.decision(s, table.version, pushedVersion, window, evidence, health))
     if (decisions.length) await this.deps.recorder.record(decisions)
-    return { cycle: this.cycle, window, steps, health, pushedVersion, decisions }
+    return { cycle: this.cycle, window, steps, health, qualityChanges, pushedVersion, decisions }
   }
 
   private decision(s: RouteStep, fromVersion: string, pushed: string | undefined, window: { fromMs: number; toMs: number }, evidence: WindowEvidence[], health: HealthChange[]): RoutingDecisionInput {

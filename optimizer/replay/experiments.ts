@@ -2,7 +2,7 @@ import { objectiveSchema, type ObjectiveSettings } from '../config.ts'
 import { seededRng } from '../random.ts'
 import type { Dataset } from './dataset.ts'
 import { firstCycleAfter, hindsightRegret, routeFrequencies, routeRequests, summarizePass, trafficShare, type PassSummary, type Regret } from './metrics.ts'
-import { EpsilonGreedyPolicy, OptimizerPolicy, PlainThompsonPolicy, UniformPolicy, type PolicyContext, type ReplayPolicy } from './policies.ts'
+import { EpsilonGreedyPolicy, OptimizerPolicy, PlainThompsonPolicy, UniformPolicy, type PolicyContext, type PolicyEvents, type ReplayPolicy } from './policies.ts'
 import { outage, priceChange, qualityDrift, rankTargets, type Scenario } from './scenarios.ts'
 import { replay, streamOrder, type ReplayOptions, type ReplayTrace } from './simulate.ts'
 
@@ -94,10 +94,22 @@ export function atQuality(points: SweepPoint[], level: number): { relCost: numbe
   return null
 }
 
-export async function regret(setup: ExperimentSetup, name: PolicyName, costWeight: number, scoredFraction: number): Promise<Regret> {
+/** Regret averaged over seeds, with the policy's events per pass (the data's stream has no injected change). */
+export async function regret(setup: ExperimentSetup, name: PolicyName, costWeight: number, scoredFraction: number): Promise<Regret & { events?: PolicyEvents }> {
   const rs: Regret[] = []
-  for (const seed of setup.seeds) rs.push(hindsightRegret(await run(setup, name, costWeight, seed, { scoredFraction })))
-  return { perRequest: mean(rs.map((r) => r.perRequest)), firstHalf: mean(rs.map((r) => r.firstHalf)), secondHalf: mean(rs.map((r) => r.secondHalf)) }
+  const events: PolicyEvents[] = []
+  for (const seed of setup.seeds) {
+    const t = await run(setup, name, costWeight, seed, { scoredFraction })
+    rs.push(hindsightRegret(t))
+    if (t.events) events.push(t.events)
+  }
+  const perPass = (k: keyof PolicyEvents) => mean(events.map((e) => e[k]))
+  return {
+    perRequest: mean(rs.map((r) => r.perRequest)),
+    firstHalf: mean(rs.map((r) => r.firstHalf)),
+    secondHalf: mean(rs.map((r) => r.secondHalf)),
+    events: events.length ? { pooledChanges: perPass('pooledChanges'), routeChanges: perPass('routeChanges'), rollbacks: perPass('rollbacks') } : undefined,
+  }
 }
 
 export interface ScenarioResult {

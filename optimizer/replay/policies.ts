@@ -19,6 +19,17 @@ export interface ReplayPolicy {
   weights(route: string): Weights
   /** The policy's current mean-cost estimate for a target pooled over routes (null if it keeps none). */
   costEstimate(target: string): number | null
+  /** Guardrail and learner events so far (policies with guardrails only). */
+  readonly events?: PolicyEvents
+}
+
+/** What the optimizer did besides following the learner: worth counting on a stream where nothing changes. */
+export interface PolicyEvents {
+  /** Quality changes detected on a target pooled over routes (each makes every route relearn it). */
+  pooledChanges: number
+  /** Quality changes detected on one route × target. */
+  routeChanges: number
+  rollbacks: number
 }
 
 export interface PolicyContext {
@@ -38,6 +49,7 @@ export class OptimizerPolicy implements ReplayPolicy {
   private readonly cycleRunner: OptimizerCycle
   private now = 0
   private lastPosteriors = new Map<string, PosteriorSummary[]>()
+  readonly events: PolicyEvents = { pooledChanges: 0, routeChanges: 0, rollbacks: 0 }
 
   constructor(ctx: PolicyContext, overrides: Record<string, unknown> = {}, startMs = 0) {
     this.stats = new MemoryStatsSource(ctx.scoreKind)
@@ -51,6 +63,8 @@ export class OptimizerPolicy implements ReplayPolicy {
     this.now = nowMs
     const result = await this.cycleRunner.run()
     for (const s of result.steps) this.lastPosteriors.set(s.route, s.posteriors)
+    for (const c of result.qualityChanges) this.events[c.route === null ? 'pooledChanges' : 'routeChanges'] += 1
+    this.events.rollbacks += result.steps.filter((s) => s.constraints.includes('rollback')).length
     this.recorder.decisions.length = 0
   }
 

@@ -1,6 +1,6 @@
 import { drawIndex, sampleNormal, seededRng, shuffle, type Rng } from '../random.ts'
 import type { Dataset } from './dataset.ts'
-import type { ReplayPolicy } from './policies.ts'
+import type { PolicyEvents, ReplayPolicy } from './policies.ts'
 import type { Scenario } from './scenarios.ts'
 
 export interface LatencyModel {
@@ -42,6 +42,8 @@ export interface ReplayTrace {
   utilities: Float64Array
   /** After each cycle: the index of the next request and the weights per route (× target). */
   cycles: { at: number; weights: Float64Array; costEstimates: (number | null)[] }[]
+  /** The policy's event counts at the end of the pass (absent for policies without guardrails). */
+  events?: PolicyEvents
 }
 
 /** A stream order: one or more seeded shuffles of the rows. */
@@ -114,5 +116,6 @@ export async function replay(data: Dataset, policy: ReplayPolicy, options: Repla
     trace.cost[i] = failed ? 0 : o.costUsd
     outcomes.forEach((x, j) => (trace.utilities[i * k + j] = errors[j] ? 0 : x.score - options.regretCostWeight * x.costUsd))
   }
+  if (policy.events) trace.events = { ...policy.events }
   return trace
 }
