@@ -1,7 +1,8 @@
 import type { LearnerSettings } from './config.ts'
-import { addCapped, changeScore, effectiveCount, type QualityStats } from './change-detector.ts'
+import { addCapped, changeScore, type QualityStats } from './change-detector.ts'
 import type { WindowEvidence } from './evidence.ts'
 import { FALLBACK_PRIOR_STRENGTH, fitHierarchy, priorWorth, type Hierarchy } from './hierarchy.ts'
+import { POOLED_WINDOW_FACTOR, PooledChangeDetector } from './pooled-change.ts'
 
 /** Discounted sufficient statistics of one route × target (or of one target pooled over routes). */
 export interface TargetBelief {
@@ -36,9 +37,6 @@ export interface QualityChange {
   to: number
 }
 
-/** The pooled (all routes) recent window is this many times a route's: more traffic, finer detection. */
-const POOLED_WINDOW_FACTOR = 5
-
 const emptyBelief = (): TargetBelief => ({ qCount: 0, qSum: 0, qSumSq: 0, qBoolean: true, scoredTotal: 0, requests: 0, costSlowSum: 0, costSlowN: 0, costActual: 0, costPredicted: 0, latencyP95Ms: null, recent: { qCount: 0, qSum: 0, qSumSq: 0, qW2: 0 } })
 
 /**
@@ -66,8 +64,11 @@ export class Beliefs {
   private readonly byRoute = new Map<string, Map<string, TargetBelief>>()
   private readonly pooled = new Map<string, TargetBelief>()
   private hierarchy: Hierarchy = { targetMean: new Map(), routeOffset: new Map(), tau2: new Map(), sigma2: new Map() }
+  private readonly pooledChange: PooledChangeDetector
 
-  constructor(private readonly settings: LearnerSettings) {}
+  constructor(private readonly settings: LearnerSettings) {
+    this.pooledChange = new PooledChangeDetector(settings)
+  }
 
   get(route: string, target: string): TargetBelief {
     return this.byRoute.get(route)?.get(target) ?? emptyBelief()
@@ -98,6 +99,7 @@ export class Beliefs {
     const { costDiscount } = this.settings
     for (const targets of this.byRoute.values()) for (const b of targets.values()) decay(b, discount, costDiscount)
     for (const b of this.pooled.values()) decay(b, discount, costDiscount)
+    this.pooledChange.decay()
     for (const ev of window) {
       let targets = this.byRoute.get(ev.route)
       if (!targets) this.byRoute.set(ev.route, (targets = new Map()))
@@ -106,11 +108,13 @@ export class Beliefs {
       let p = this.pooled.get(ev.target)
       if (!p) this.pooled.set(ev.target, (p = emptyBelief()))
       addPriceEvidence(p, b, ev)
+      this.pooledChange.observe(ev)
       this.add(b, ev, this.settings.maxEvidence)
       this.add(p, ev, Infinity, Infinity)
     }
-    // The pooled recent window is capped once per cycle, so routes within one window weigh alike.
+    // The pooled recent window (what a target restarts from) is capped once per cycle, so routes within one window weigh alike.
     for (const p of this.pooled.values()) addCapped(p.recent, 0, 0, 0, this.settings.changeWindow * POOLED_WINDOW_FACTOR)
+    this.pooledChange.endCycle()
     const changes = this.detectChanges(window)
     this.hierarchy = fitHierarchy(this.byRoute)
     return changes
@@ -119,7 +123,7 @@ export class Beliefs {
   /**
    * Discounting alone forgets slowly; a significant gap between the recent window and the long-run
    * mean (|z| ≥ changeThreshold) means the target changed: its evidence restarts from the recent
-   * window. Pooled over routes first (a provider that degrades everywhere), then per route.
+   * window. Pooled over routes first (a provider that degrades everywhere; pooled-change.ts), then per route.
    */
   private detectChanges(window: WindowEvidence[]): QualityChange[] {
     const { changeThreshold, changeWindow } = this.settings
@@ -134,8 +138,8 @@ export class Beliefs {
     }
     for (const target of new Set(window.map((e) => e.target))) {
       const p = this.pooled.get(target)!
-      // The pooled long run is uncapped and far longer than its window: the window's effective size applies.
-      if (p.recent.qCount < changeWindow * POOLED_WINDOW_FACTOR * 0.5 || Math.abs(changeScore(p.recent, p, p.qBoolean, effectiveCount(p.recent))) < changeThreshold) continue
+      if (!this.pooledChange.changed(target, changeThreshold)) continue
+      this.pooledChange.restart(target)
       const [from, to] = restart(p)
       changes.push({ route: null, target, from, to })
       // The target changed everywhere: each route relearns it from the (fresh) pooled prior.

@@ -142,3 +142,36 @@ describe('pooled change detection', () => {
     expect(b.pooledFor('a').qSum / b.pooledFor('a').qCount).toBeLessThan(0.9) // restarted from the recent window, not 1.0
   })
 })
+
+describe('pooled change detection under traffic shifts', () => {
+  // One target on an easy route (0.95) and a hard one (0.55); its traffic moves from easy to hard,
+  // which moves its raw pooled mean from 0.91 to 0.59 although nothing about it changed.
+  const run = (dropAfterShift: number) => {
+    const b = new Beliefs(learnerSchema.parse({}))
+    const rng = seededRng(5)
+    const draw = (p: number, n: number) => {
+      let s = 0
+      for (let i = 0; i < n; i++) s += rng.next() < p ? 1 : 0
+      return s
+    }
+    const pooled: ReturnType<Beliefs['update']> = []
+    for (let c = 0; c < 120; c++) {
+      const shifted = c >= 60
+      const [easy, hard] = shifted ? [2, 18] : [18, 2]
+      const q = (base: number) => base - (shifted ? dropAfterShift : 0)
+      const changes = b.update([ev('a', easy, draw(q(0.95), easy), 0, 'easy'), ev('a', hard, draw(q(0.55), hard), 0, 'hard')])
+      pooled.push(...changes.filter((x) => x.route === null).map((x) => ({ ...x, from: c, to: c })))
+    }
+    return pooled
+  }
+
+  it('raises no alarm when only the traffic moves between easy and hard routes', () => {
+    expect(run(0)).toEqual([])
+  })
+
+  it('still raises one, within a few cycles, when the target also drops on every route', () => {
+    const alarms = run(0.3)
+    expect(alarms.length).toBeGreaterThan(0)
+    expect(alarms[0]!.from).toBeLessThan(60 + 10)
+  })
+})
