@@ -92,7 +92,7 @@ export class OptimizerCycle {
       step.newWeights = step.changed ? rounded(step.newWeights) : step.oldWeights
       if (verdict.kind !== 'none') notable.add(route)
       if (step.changed && verdict.kind !== 'rollback') {
-        const predicted = Object.fromEntries(step.posteriors.map((p) => [p.target, p.qualityMean]))
+        const predicted = Object.fromEntries(step.posteriors.map((p) => [p.target, { mean: p.qualityMean, sd: p.qualitySd }]))
         this.rollback.watch(route, this.cycle, step.oldWeights, step.newWeights, predicted)
       }
       steps.push(step)

@@ -2,13 +2,18 @@ import type { GuardrailSettings } from './config.ts'
 import type { WindowEvidence } from './evidence.ts'
 import type { Weights } from './weights.ts'
 
+/** The learner's posterior of a target's quality when the change was made. */
+export interface Prediction {
+  mean: number
+  sd: number
+}
+
 interface PendingCheck {
   startCycle: number
   oldWeights: Weights
   newWeights: Weights
-  /** Posterior mean quality per target when the change was made. */
-  predicted: Record<string, number>
-  after: Record<string, { count: number; sum: number; sumSq: number }>
+  predicted: Record<string, Prediction>
+  after: Record<string, { count: number; sum: number; sumSq: number; boolean: boolean }>
 }
 
 export type RollbackVerdict =
@@ -17,12 +22,20 @@ export type RollbackVerdict =
   | { kind: 'rollback'; weights: Weights; reason: string }
 
 const MIN_TARGET_SAMPLES = 3
+const MIN_VARIANCE = 1e-4
 
 /**
  * Rollback when quality drops after a change: the realized effect of the move (weights shifted ×
  * quality measured after the change) must not fall short of the effect the learner predicted by more
  * than `tolerance` — and by more than 3 standard errors. A drop that hits every target alike
  * (drift, not the change) is not the change's fault and does not roll back.
+ *
+ * The standard error counts both sides of the comparison. The prediction is uncertain (the
+ * posterior's sd): the learner moves weight towards targets whose posterior looks high, so where the
+ * posterior is wide the measured quality falls short of it by chance, and that is not a regression
+ * (the winner's curse). And the measurement's variance is the variance the prediction implies (for
+ * boolean scores m·(1 − m)), not that of the few scores measured: three successes in a row do not
+ * make a target's quality certain.
  */
 export class RollbackGuard {
   private readonly pending = new Map<string, PendingCheck>()
@@ -35,7 +48,7 @@ export class RollbackGuard {
   }
 
   /** Starts watching an applied change (if large enough and none is being watched). */
-  watch(route: string, cycle: number, oldWeights: Weights, newWeights: Weights, predicted: Record<string, number>): void {
+  watch(route: string, cycle: number, oldWeights: Weights, newWeights: Weights, predicted: Record<string, Prediction>): void {
     if (!this.settings.enabled || this.pending.has(route)) return
     const keys = new Set([...Object.keys(oldWeights), ...Object.keys(newWeights)])
     let change = 0
@@ -51,10 +64,11 @@ export class RollbackGuard {
     let total = 0
     for (const ev of window) {
       if (ev.route !== route || ev.qualityCount === 0) continue
-      const a = (p.after[ev.target] ??= { count: 0, sum: 0, sumSq: 0 })
+      const a = (p.after[ev.target] ??= { count: 0, sum: 0, sumSq: 0, boolean: true })
       a.count += ev.qualityCount
       a.sum += ev.qualitySum
       a.sumSq += ev.qualitySumSq
+      a.boolean &&= ev.qualityBoolean
     }
     for (const a of Object.values(p.after)) total += a.count
     if (total < this.settings.minSamples) {
@@ -65,14 +79,17 @@ export class RollbackGuard {
     let predicted = 0
     let realized = 0
     let variance = 0
-    for (const target of Object.keys(p.predicted)) {
+    for (const [target, prediction] of Object.entries(p.predicted)) {
       const dw = (p.newWeights[target] ?? 0) - (p.oldWeights[target] ?? 0)
       const a = p.after[target]
-      const measured = a && a.count >= MIN_TARGET_SAMPLES
-      const q = measured ? a.sum / a.count : p.predicted[target]!
-      predicted += dw * p.predicted[target]!
+      const measured = a !== undefined && a.count >= MIN_TARGET_SAMPLES
+      const m = prediction.mean
+      const q = measured ? a.sum / a.count : m
+      predicted += dw * m
       realized += dw * q
-      if (measured) variance += (dw * dw * Math.max(1e-4, a.sumSq / a.count - q * q)) / a.count
+      if (!measured) continue
+      const scoreVariance = a.boolean ? m * (1 - m) : a.sumSq / a.count - q * q
+      variance += dw * dw * (Math.max(MIN_VARIANCE, scoreVariance) / a.count + prediction.sd ** 2)
     }
     const shortfall = predicted - realized
     const se = Math.sqrt(variance)

@@ -78,7 +78,7 @@ describe('guardrails', () => {
 
   it('rolls back when the targets that gained weight do worse than predicted, then holds', () => {
     const guard = new RollbackGuard(guardrailsSchema.parse({}).rollback)
-    guard.watch('r', 1, { a: 0.8, b: 0.2 }, { a: 0.2, b: 0.8 }, { a: 0.8, b: 0.85 })
+    guard.watch('r', 1, { a: 0.8, b: 0.2 }, { a: 0.2, b: 0.8 }, { a: { mean: 0.8, sd: 0.02 }, b: { mean: 0.85, sd: 0.02 } })
     expect(guard.observe('r', [ev('a', 5, 0.8), ev('b', 10, 0.4)], 2)).toEqual({ kind: 'none' })
     const v = guard.observe('r', [ev('a', 5, 0.8), ev('b', 30, 0.4)], 3)
     expect(v.kind).toBe('rollback')
@@ -89,11 +89,34 @@ describe('guardrails', () => {
   it('does not roll back when quality held up, nor when every target dropped alike (drift)', () => {
     const settings = guardrailsSchema.parse({}).rollback
     const ok = new RollbackGuard(settings)
-    ok.watch('r', 1, { a: 0.8, b: 0.2 }, { a: 0.2, b: 0.8 }, { a: 0.8, b: 0.85 })
+    ok.watch('r', 1, { a: 0.8, b: 0.2 }, { a: 0.2, b: 0.8 }, { a: { mean: 0.8, sd: 0.02 }, b: { mean: 0.85, sd: 0.02 } })
     expect(ok.observe('r', [ev('a', 10, 0.8), ev('b', 40, 0.86)], 2).kind).toBe('passed')
     const drift = new RollbackGuard(settings)
-    drift.watch('r', 1, { a: 0.8, b: 0.2 }, { a: 0.2, b: 0.8 }, { a: 0.8, b: 0.85 })
+    drift.watch('r', 1, { a: 0.8, b: 0.2 }, { a: 0.2, b: 0.8 }, { a: { mean: 0.8, sd: 0.02 }, b: { mean: 0.85, sd: 0.02 } })
     expect(drift.observe('r', [ev('a', 10, 0.45), ev('b', 40, 0.5)], 2).kind).toBe('passed')
+  })
+
+  it('does not roll back changes whose predictions were right on average, though chosen for looking high', () => {
+    // Two targets of the same true quality; the learner's posteriors (sd 0.06) differ by chance and the
+    // weight moves to the one that looks better (the winner's curse). The loser keeps few scores.
+    const rng = seededRng(11)
+    const normal = () => Math.sqrt(-2 * Math.log(1 - rng.next())) * Math.cos(2 * Math.PI * rng.next())
+    const scores = (q: number, n: number) => {
+      let s = 0
+      for (let i = 0; i < n; i++) s += rng.next() < q ? 1 : 0
+      return s
+    }
+    let rollbacks = 0
+    const trials = 400
+    for (let i = 0; i < trials; i++) {
+      const guard = new RollbackGuard(guardrailsSchema.parse({}).rollback)
+      const q = 0.5 + 0.4 * rng.next()
+      const mean = { a: q + 0.06 * normal(), b: q + 0.06 * normal() }
+      const [win, lose] = mean.a > mean.b ? ['a', 'b'] : ['b', 'a']
+      guard.watch('r', 1, { [win]: 0.5, [lose]: 0.5 }, { [win]: 0.9, [lose]: 0.1 }, { a: { mean: mean.a, sd: 0.06 }, b: { mean: mean.b, sd: 0.06 } })
+      if (guard.observe('r', [ev(win, 36, scores(q, 36) / 36), ev(lose, 4, scores(q, 4) / 4)], 2).kind === 'rollback') rollbacks += 1
+    }
+    expect(rollbacks / trials).toBeLessThan(0.01)
   })
 
   it('a rollback verdict restores the old weights at once', () => {
