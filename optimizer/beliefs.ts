@@ -37,7 +37,7 @@ export interface QualityChange {
   to: number
 }
 
-const emptyBelief = (): TargetBelief => ({ qCount: 0, qSum: 0, qSumSq: 0, qBoolean: true, scoredTotal: 0, requests: 0, costSlowSum: 0, costSlowN: 0, costActual: 0, costPredicted: 0, latencyP95Ms: null, recent: { qCount: 0, qSum: 0, qSumSq: 0, qW2: 0 } })
+const emptyBelief = (): TargetBelief => ({ qCount: 0, qSum: 0, qSumSq: 0, qBoolean: true, scoredTotal: 0, requests: 0, costSlowSum: 0, costSlowN: 0, costActual: 0, costPredicted: 0, latencyP95Ms: null, recent: { qCount: 0, qSum: 0, qSumSq: 0 } })
 
 /**
  * Cost of a target on a route: the route's own (slow, low-noise) mean cost scaled by the target's
@@ -145,7 +145,7 @@ export class Beliefs {
       // The target changed everywhere: each route relearns it from the (fresh) pooled prior.
       for (const targets of this.byRoute.values()) {
         const b = targets.get(target)
-        if (b) b.qCount = b.qSum = b.qSumSq = b.recent.qCount = b.recent.qSum = b.recent.qSumSq = b.recent.qW2 = 0
+        if (b) b.qCount = b.qSum = b.qSumSq = b.recent.qCount = b.recent.qSum = b.recent.qSumSq = 0
       }
     }
     for (const ev of window) {
