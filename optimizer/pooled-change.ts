@@ -126,7 +126,7 @@ export class PooledChangeDetector {
       diff += recent.sum - r * long.sum
       spread += Math.max(0, recent.w2 - 2 * r * cross + r * r * long.w2)
     }
-    return diff / Math.sqrt(sigma2 * spread)
+    return spread > 0 ? diff / Math.sqrt(sigma2 * spread) : 0
   }
 
   /**
