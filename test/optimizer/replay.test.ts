@@ -7,7 +7,7 @@ import { changePoint, sweep } from '../../optimizer/replay/experiments.ts'
 import { hindsightRegret } from '../../optimizer/replay/metrics.ts'
 import { OptimizerPolicy, UniformPolicy } from '../../optimizer/replay/policies.ts'
 import { convertMmlu, convertMtBench } from '../../optimizer/replay/routellm.ts'
-import { outage } from '../../optimizer/replay/scenarios.ts'
+import { outage, qualityDrift } from '../../optimizer/replay/scenarios.ts'
 import { replay, type ReplayOptions } from '../../optimizer/replay/simulate.ts'
 
 /** Two routes, three targets; on "chat" `good` wins, on "code" `cheap` wins once cost counts. */
@@ -58,6 +58,16 @@ describe('replay harness', () => {
     const chat = data.routes.indexOf('chat')
     const after = trace.cycles.find((c) => c.at >= 2000 + 2 * 50)!
     expect(after.weights[chat * 3 + 0]!).toBeLessThan(0.05)
+  })
+})
+
+describe('replay event counts', () => {
+  it('counts the change detections a drift causes, and none on the unchanged stream', async () => {
+    const data = parseDataset(syntheticCsv(6000, 4))
+    const still = await replay(data, new OptimizerPolicy(ctx(data)), options)
+    expect(still.events).toEqual({ pooledChanges: 0, routeChanges: 0, rollbacks: 0 })
+    const drifted = await replay(data, new OptimizerPolicy(ctx(data)), { ...options, scenario: qualityDrift(0, 2, 2000) }) // good scores like bad
+    expect(drifted.events!.pooledChanges + drifted.events!.routeChanges).toBeGreaterThan(0)
   })
 })
 
