@@ -67,7 +67,6 @@ function spawnRole(role: string, port: number, extra: string[] = []): Promise<Ch
   })
 }
 
-
 async function main(): Promise<void> {
   if (values.role) return serveRole(values.role)
   const seconds = Number(values.seconds)

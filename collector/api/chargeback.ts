@@ -46,7 +46,8 @@ const GROUP_SQL = { route: 'route', model: 'model', provider: 'provider', target
 
 /** Rows, tenant totals and the grand total together. */
 const MAX_ROWS = 500_000
-const USAGE_JSON = `formatRowNoNewline('JSONEachRow', requests, errors, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, cost_usd)`
+const USAGE_COLUMNS = 'requests, errors, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, cost_usd'
+const USAGE_JSON = `formatRowNoNewline('JSONEachRow', ${USAGE_COLUMNS})`
 const NO_USAGE = '{"requests":0,"errors":0,"input_tokens":0,"output_tokens":0,"cache_read_tokens":0,"cache_write_tokens":0,"cost_usd":"0"}'
 
 /**
@@ -64,7 +65,7 @@ export async function chargebackJson(deps: CollectorDeps, scope: TenantScope, q:
     query: `SELECT if(count() > {max:UInt32}, '', concat(
         {head:String},
         ',"rows":[', arrayStringConcat(arrayMap(r -> r.2, arraySort(r -> r.1, groupArrayIf(
-          ((tenant_id, period_start, key), formatRowNoNewline('JSONEachRow', tenant_id, period_start, key, requests, errors, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, cost_usd)),
+          ((tenant_id, period_start, key), formatRowNoNewline('JSONEachRow', tenant_id, period_start, key, ${USAGE_COLUMNS})),
           level = 0))), ','),
         '],"totals":', if(countIf(level = 7) = 0, {no_usage:String}, anyIf(${USAGE_JSON}, level = 7)),
         ',"tenant_totals":{', arrayStringConcat(arrayMap(r -> r.2, arraySort(r -> r.1, groupArrayIf((tenant_id, concat(toJSONString(tenant_id), ':', ${USAGE_JSON})), level = 3))), ','),

@@ -63,9 +63,10 @@ export function normalizeSpan(input: SpanInput): SpanOutcome {
   let costUsd = '0'
   let costSource = 'none'
   if (isLlm) {
-    const provided = resolve('cost_usd', scan, resource, (v) => (parseScaled(v, USD_SCALE) ?? MAX_COST_UNITS) < MAX_COST_UNITS)
-    if (provided) {
-      costUsd = formatScaled(parseScaled(provided.value, USD_SCALE)!, USD_SCALE)
+    let provided: bigint | null = null
+    const believable = (v: string) => ((provided = parseScaled(v, USD_SCALE)) ?? MAX_COST_UNITS) < MAX_COST_UNITS
+    if (resolve('cost_usd', scan, resource, believable)) {
+      costUsd = formatScaled(provided!, USD_SCALE)
       costSource = 'provided'
     } else if (usage.input + usage.output > 0) {
       const model = responseModel || requestModel
@@ -239,9 +240,9 @@ function count(r: { value: string } | null): number {
 }
 
 function ttftNanos(scan: Scan, resource: Scan): string {
-  const nanos = (v: string, source: string) => parseScaled(v, MILLISECOND_SOURCES.has(source) ? 6 : 0)
-  const found = resolve('ttft_ns', scan, resource, (v, source) => (nanos(v, source) ?? MAX_INT64 + 1n) <= MAX_INT64)
-  return found ? String(nanos(found.value, found.source)) : '0'
+  let nanos: bigint | null = null
+  const storable = (v: string, source: string) => ((nanos = parseScaled(v, MILLISECOND_SOURCES.has(source) ? 6 : 0)) ?? MAX_INT64 + 1n) <= MAX_INT64
+  return resolve('ttft_ns', scan, resource, storable) ? String(nanos) : '0'
 }
 
 function finishReason(scan: Scan, resource: Scan): string {

@@ -28,6 +28,7 @@ export async function createStorageClient(settings: StorageSettings): Promise<Cl
   const connection = createChdbConnection({ path }) as unknown as ClientConnection
   const client = createClient({ connection })
   // chDB would prefix every statement with a `SET` per client setting (~0.5 ms each); its session keeps them.
-  await client.command({ query: `SET date_time_input_format = '${SETTINGS.date_time_input_format}', async_insert = ${SETTINGS.async_insert}` })
+  const assignments = Object.entries(SETTINGS).map(([k, v]) => `${k} = ${typeof v === 'string' ? `'${v}'` : v}`)
+  await client.command({ query: `SET ${assignments.join(', ')}` })
   return client
 }
