@@ -1,9 +1,9 @@
 import { trace, type Tracer } from '@opentelemetry/api'
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto'
 import { resourceFromAttributes } from '@opentelemetry/resources'
 import { BatchSpanProcessor, type SpanExporter, type SpanProcessor } from '@opentelemetry/sdk-trace-base'
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node'
 import type { GatewaySettings } from '../config.ts'
+import { otlpProtobufExporter } from './otlp-exporter.ts'
 
 export interface Telemetry {
   tracer: Tracer
@@ -17,6 +17,8 @@ function resolveHeaders(headers: Record<string, string>, env: NodeJS.ProcessEnv)
   return Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, v.startsWith('env:') ? env[v.slice(4)] ?? '' : v]))
 }
 
+const EXPORT_BATCH = 512
+
 /**
  * A tracer provider of our own, NOT registered globally: an agent running in the same process keeps
  * its own provider, and our spans never mix with its exporters.
@@ -26,13 +28,14 @@ export function createTelemetry(settings: GatewaySettings['telemetry'], options:
     return { tracer: trace.getTracerProvider().getTracer('noop'), flush: async () => {}, shutdown: async () => {} }
   }
   const batch = (exporter: SpanExporter): SpanProcessor =>
-    new BatchSpanProcessor(exporter, { maxQueueSize: settings.maxQueueSize, scheduledDelayMillis: settings.scheduledDelayMs, maxExportBatchSize: 512 })
+    new BatchSpanProcessor(exporter, { maxQueueSize: settings.maxQueueSize, scheduledDelayMillis: settings.scheduledDelayMs, maxExportBatchSize: EXPORT_BATCH })
+  const concurrentExports = Math.ceil(settings.maxQueueSize / EXPORT_BATCH) + 1
   const processors: SpanProcessor[] = []
   if (options.exporters?.length) processors.push(...options.exporters.map(batch))
   if (settings.enabled) {
     const headers: Record<string, string> = options.exportToken ? { authorization: `Bearer ${options.exportToken}` } : {}
-    processors.push(batch(new OTLPTraceExporter({ url: `${settings.collectorUrl.replace(/\/+$/, '')}/v1/traces`, headers })))
-    for (const extra of settings.extraEndpoints) processors.push(batch(new OTLPTraceExporter({ url: extra.url, headers: resolveHeaders(extra.headers, options.env) })))
+    processors.push(batch(otlpProtobufExporter(`${settings.collectorUrl.replace(/\/+$/, '')}/v1/traces`, headers, concurrentExports)))
+    for (const extra of settings.extraEndpoints) processors.push(batch(otlpProtobufExporter(extra.url, resolveHeaders(extra.headers, options.env), concurrentExports)))
   }
   const provider = new NodeTracerProvider({
     resource: resourceFromAttributes({ 'service.name': settings.serviceName }),
