@@ -36,30 +36,32 @@ export function scanAttributes(list: readonly KeyValue[], scan: Scan): void {
       ;(truncated ??= []).push(key)
     }
     attributes[key] = value
-    const slot = SLOT_OF.get(key)
-    if (slot !== undefined) slots[slot] = value
-    const c = key.charCodeAt(0)
-    // Only keys starting with a, g, l, o, t can be convention markers or message attributes.
-    if (c === 97 || c === 103 || c === 108 || c === 111 || c === 116) inspectKey(key, value, scan)
+    const info = keyInfo(key)
+    if (info.slot !== undefined) slots[info.slot] = value
+    if (info.conventionRank < scan.conventionRank) scan.conventionRank = info.conventionRank
+    if (info.message) (scan.messagePairs ??= []).push([key, value])
   }
   if (truncated) attributes[TRUNCATED_ATTRIBUTE] = JSON.stringify(truncated)
 }
 
-function inspectKey(key: string, value: string, scan: Scan): void {
-  for (let m = 0; m < MARKERS.length; m++) {
-    const marker = MARKERS[m]!
-    if (marker.rank >= scan.conventionRank) break
-    if (key.startsWith(marker.prefix)) {
-      scan.conventionRank = marker.rank
-      break
-    }
-  }
-  for (let p = 0; p < MESSAGE_PREFIXES.length; p++) {
-    if (key.startsWith(MESSAGE_PREFIXES[p]!)) {
-      ;(scan.messagePairs ??= []).push([key, value])
-      break
-    }
-  }
+/** What the precedence table makes of a key: its slot, the convention it marks, whether it is a message attribute. */
+interface KeyInfo {
+  slot: number | undefined
+  conventionRank: number
+  message: boolean
+}
+
+// Keys repeat from span to span; the cache is bounded so a stream of unique keys cannot grow it.
+const KEY_INFO = new Map<string, KeyInfo>()
+const MAX_CACHED_KEYS = 10_000
+
+function keyInfo(key: string): KeyInfo {
+  let info = KEY_INFO.get(key)
+  if (info !== undefined) return info
+  const marker = MARKERS.find((m) => key.startsWith(m.prefix)) // ordered by rank: the first match wins
+  info = { slot: SLOT_OF.get(key), conventionRank: marker?.rank ?? Number.MAX_SAFE_INTEGER, message: MESSAGE_PREFIXES.some((p) => key.startsWith(p)) }
+  if (KEY_INFO.size < MAX_CACHED_KEYS) KEY_INFO.set(key, info)
+  return info
 }
 
 function truncateUtf8(s: string, maxBytes: number): string {

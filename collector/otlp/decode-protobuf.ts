@@ -85,10 +85,43 @@ function skip(r: Reader, tag: number): void {
 
 function readString(r: Reader, buf: Buffer): string {
   const end = subEnd(r)
-  const s = buf.toString('utf8', r.pos, end)
+  const s = utf8(buf, r.pos, end)
   r.pos = end
   return s
 }
+
+/**
+ * Attribute keys repeat in every span: a small direct-mapped table of recently seen key bytes hands
+ * back the same string, which saves decoding it and makes the normalizer's lookups by key cheaper.
+ */
+const KEY_SLOTS = 4096
+const MAX_INTERNED_KEY = 64
+const keyBytes: (Buffer | undefined)[] = new Array(KEY_SLOTS)
+const keyStrings: string[] = new Array(KEY_SLOTS)
+
+function readKey(r: Reader, buf: Buffer): string {
+  const end = subEnd(r)
+  const start = r.pos
+  r.pos = end
+  const length = end - start
+  if (length > MAX_INTERNED_KEY) return utf8(buf, start, end)
+  let hash = 0x811c9dc5
+  for (let i = start; i < end; i++) hash = Math.imul(hash ^ buf[i]!, 16777619)
+  const slot = (hash >>> 0) % KEY_SLOTS
+  const seen = keyBytes[slot]
+  if (seen !== undefined && seen.length === length) {
+    let i = 0
+    while (i < length && seen[i] === buf[start + i]) i++
+    if (i === length) return keyStrings[slot]!
+  }
+  const key = utf8(buf, start, end)
+  keyBytes[slot] = Buffer.from(buf.subarray(start, end))
+  keyStrings[slot] = key
+  return key
+}
+
+// Buffer's own decoder without toString's argument checks (protobufjs reads strings the same way).
+const utf8 = (buf: Buffer, start: number, end: number): string => (buf as Buffer & { utf8Slice(start: number, end: number): string }).utf8Slice(start, end)
 
 function readHex(r: Reader, buf: Buffer): string {
   const end = subEnd(r)
@@ -237,7 +270,7 @@ function readKeyValue(r: Reader, buf: Buffer, end: number, depth: number): KeyVa
     const tag = r.uint32()
     const field = tag >>> 3
     if ((tag & 7) !== LEN) skip(r, tag)
-    else if (field === F.keyValue.key) kv.key = readString(r, buf)
+    else if (field === F.keyValue.key) kv.key = readKey(r, buf)
     else if (field === F.keyValue.value) kv.value = readAnyValue(r, buf, subEnd(r), depth + 1)
     else skip(r, tag)
   }

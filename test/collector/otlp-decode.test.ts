@@ -211,6 +211,18 @@ describe('hostile protobuf', () => {
     const bytes = requestType.encode({ resourceSpans: [{ scopeSpans: [{ spans: [{ traceId: Buffer.alloc(16, 1), spanId: Buffer.alloc(8, 2), attributes }] }] }] }).finish()
     expect(allSpans(decodeProtobuf(bytes))[0]!.attributes).toHaveLength(100_000)
   })
+
+  it('decodes every key exactly though recently seen keys are reused (many share a cache slot)', () => {
+    const keys = Array.from({ length: 20_000 }, (_, i) => (i % 7 === 0 ? `ключ.${i}` : `k${i}`)).concat('x'.repeat(65), 'x'.repeat(64))
+    const bytes = requestType.encode({ resourceSpans: [{ scopeSpans: [{ spans: [{
+      traceId: Buffer.alloc(16, 1), spanId: Buffer.alloc(8, 2), attributes: keys.map((key) => ({ key, value: { stringValue: key } })),
+    }] }] }] }).finish()
+    for (let pass = 0; pass < 2; pass++) {
+      const decoded = allSpans(decodeProtobuf(bytes))[0]!.attributes
+      expect(decoded.map((kv) => kv.key)).toEqual(keys)
+      expect(decoded.every((kv) => kv.value!.stringValue === kv.key)).toBe(true)
+    }
+  })
 })
 
 function varint(n: number): Buffer {
