@@ -143,7 +143,8 @@ function writeMaps(w: ByteWriter, maps: unknown[], column: string): void {
   for (let i = 0; i < maps.length; i++) {
     const m = maps[i]
     if (m === null || typeof m !== 'object') throw new NativeEncodeError(`column ${column}: not a map`)
-    keys[i] = Object.keys(m)
+    // Rows of one resource share its attribute object: list its keys once.
+    keys[i] = i > 0 && m === maps[i - 1] ? keys[i - 1]! : Object.keys(m)
     w.count64((offset += keys[i]!.length))
   }
   for (const ks of keys) for (const k of ks) w.string(k)
