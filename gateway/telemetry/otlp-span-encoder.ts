@@ -90,15 +90,7 @@ function writeScopeSpans(w: ProtobufWriter, scope: Scope, spans: ReadableSpan[])
 function writeSpan(w: ProtobufWriter, span: ReadableSpan): void {
   const start = w.begin()
   const ctx = span.spanContext()
-  w.tag(1, 2)
-  w.hex(ctx.traceId)
-  w.tag(2, 2)
-  w.hex(ctx.spanId)
-  const traceState = ctx.traceState?.serialize()
-  if (traceState) {
-    w.tag(3, 2)
-    w.string(traceState)
-  }
+  writeIds(w, ctx)
   if (span.parentSpanContext?.spanId) {
     w.tag(4, 2)
     w.hex(span.parentSpanContext.spanId)
@@ -158,6 +150,17 @@ function writeEvent(w: ProtobufWriter, event: TimedEvent): void {
 function writeLink(w: ProtobufWriter, link: Link): void {
   const start = w.begin()
   const ctx = link.context
+  writeIds(w, ctx)
+  if (link.attributes) writeAttributes(w, link.attributes, 4)
+  w.tag(5, 0)
+  w.varint(link.droppedAttributesCount || 0)
+  w.tag(6, 5)
+  w.fixed32(spanFlags(ctx, ctx.isRemote))
+  w.end(start)
+}
+
+/** Trace id, span id and trace state: fields 1–3 of both Span and Span.Link. */
+function writeIds(w: ProtobufWriter, ctx: SpanContext): void {
   w.tag(1, 2)
   w.hex(ctx.traceId)
   w.tag(2, 2)
@@ -167,12 +170,6 @@ function writeLink(w: ProtobufWriter, link: Link): void {
     w.tag(3, 2)
     w.string(traceState)
   }
-  if (link.attributes) writeAttributes(w, link.attributes, 4)
-  w.tag(5, 0)
-  w.varint(link.droppedAttributesCount || 0)
-  w.tag(6, 5)
-  w.fixed32(spanFlags(ctx, ctx.isRemote))
-  w.end(start)
 }
 
 /** OTLP span flags: the W3C trace flags plus "is_remote is known" and is_remote. */
