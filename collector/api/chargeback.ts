@@ -46,8 +46,12 @@ const GROUP_SQL = { route: 'route', model: 'model', provider: 'provider', target
 
 /** Rows, tenant totals and the grand total together. */
 const MAX_ROWS = 500_000
-const USAGE_COLUMNS = 'requests, errors, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, cost_usd'
-const USAGE_JSON = `formatRowNoNewline('JSONEachRow', ${USAGE_COLUMNS})`
+/** A usage object's JSON fields, spelled out: several times faster than formatRowNoNewline. */
+const USAGE_FIELDS = `'"requests":', toString(requests), ',"errors":', toString(errors), ',"input_tokens":', toString(input_tokens),
+  ',"output_tokens":', toString(output_tokens), ',"cache_read_tokens":', toString(cache_read_tokens),
+  ',"cache_write_tokens":', toString(cache_write_tokens), ',"cost_usd":"', cost_usd, '"}'`
+const USAGE_JSON = `concat('{', ${USAGE_FIELDS})`
+const ROW_JSON = `concat('{"tenant_id":', toJSONString(tenant_id), ',"period_start":"', period_start, '","key":', toJSONString(key), ',', ${USAGE_FIELDS})`
 const NO_USAGE = '{"requests":0,"errors":0,"input_tokens":0,"output_tokens":0,"cache_read_tokens":0,"cache_write_tokens":0,"cost_usd":"0"}'
 
 /**
@@ -65,7 +69,7 @@ export async function chargebackJson(deps: CollectorDeps, scope: TenantScope, q:
     query: `SELECT if(count() > {max:UInt32}, '', concat(
         {head:String},
         ',"rows":[', arrayStringConcat(arrayMap(r -> r.2, arraySort(r -> r.1, groupArrayIf(
-          ((tenant_id, period_start, key), formatRowNoNewline('JSONEachRow', tenant_id, period_start, key, ${USAGE_COLUMNS})),
+          ((tenant_id, period_start, key), ${ROW_JSON}),
           level = 0))), ','),
         '],"totals":', if(countIf(level = 7) = 0, {no_usage:String}, anyIf(${USAGE_JSON}, level = 7)),
         ',"tenant_totals":{', arrayStringConcat(arrayMap(r -> r.2, arraySort(r -> r.1, groupArrayIf((tenant_id, concat(toJSONString(tenant_id), ':', ${USAGE_JSON})), level = 3))), ','),
@@ -77,7 +81,7 @@ export async function chargebackJson(deps: CollectorDeps, scope: TenantScope, q:
        FROM (SELECT *, ${source.t} AS t FROM ${store.table(source.table)} WHERE ${scope.where()} AND ${source.where})
        GROUP BY GROUPING SETS ((tenant_id, ${PERIOD_SQL[q.period]} AS p, ${GROUP_SQL[q.group]} AS k), (tenant_id), ())
        LIMIT {cap:UInt32}) -- bounds the memory of a too-large answer; count() > max reports it
-     SETTINGS output_format_json_quote_64bit_integers = 0, output_format_json_validate_utf8 = 1
+     SETTINGS output_format_json_validate_utf8 = 1
      FORMAT RawBLOB`,
     query_params: { ...scope.params(), from: source.fromNs.toString(), to: source.toNs.toString(), max: MAX_ROWS, cap: MAX_ROWS + 1, head: JSON.stringify(head).slice(0, -1), no_usage: NO_USAGE },
   })
