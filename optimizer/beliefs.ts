@@ -1,6 +1,7 @@
 import type { LearnerSettings } from './config.ts'
 import { addCapped, changeScore, type QualityStats } from './change-detector.ts'
 import type { WindowEvidence } from './evidence.ts'
+import type { RouteTraffic } from './exploration.ts'
 import { FALLBACK_PRIOR_STRENGTH, fitHierarchy, priorWorth, type Hierarchy } from './hierarchy.ts'
 import { POOLED_WINDOW_FACTOR, PooledChangeDetector } from './pooled-change.ts'
 
@@ -13,6 +14,8 @@ export interface TargetBelief {
   /** Scored observations ever seen (not discounted): the min-samples guardrail counts these. */
   scoredTotal: number
   requests: number
+  /** Scored requests, discounted like `requests` (never capped or restarted): the scored fraction. */
+  scored: number
   /** Cost per served request, discounted like quality. */
   costSlowSum: number
   costSlowN: number
@@ -37,7 +40,7 @@ export interface QualityChange {
   to: number
 }
 
-const emptyBelief = (): TargetBelief => ({ qCount: 0, qSum: 0, qSumSq: 0, qBoolean: true, scoredTotal: 0, requests: 0, costSlowSum: 0, costSlowN: 0, costActual: 0, costPredicted: 0, latencyP95Ms: null, recent: { qCount: 0, qSum: 0, qSumSq: 0 } })
+const emptyBelief = (): TargetBelief => ({ qCount: 0, qSum: 0, qSumSq: 0, qBoolean: true, scoredTotal: 0, requests: 0, scored: 0, costSlowSum: 0, costSlowN: 0, costActual: 0, costPredicted: 0, latencyP95Ms: null, recent: { qCount: 0, qSum: 0, qSumSq: 0 } })
 
 /**
  * Cost of a target on a route: the route's own (slow, low-noise) mean cost scaled by the target's
@@ -65,6 +68,8 @@ export class Beliefs {
   private readonly pooled = new Map<string, TargetBelief>()
   private hierarchy: Hierarchy = { targetMean: new Map(), routeOffset: new Map(), tau2: new Map(), sigma2: new Map() }
   private readonly pooledChange: PooledChangeDetector
+  /** Per route: Σ discount^k over the cycles since its first evidence (its discounted age in cycles). */
+  private readonly age = new Map<string, number>()
 
   constructor(private readonly settings: LearnerSettings) {
     this.pooledChange = new PooledChangeDetector(settings)
@@ -93,6 +98,15 @@ export class Beliefs {
     return { mean, strength: Math.min(this.settings.maxEvidence, strength) }
   }
 
+  /** The route's traffic as remembered: requests per cycle (discounted requests over discounted age) and the scored share. */
+  traffic(route: string): RouteTraffic {
+    const age = this.age.get(route) ?? 0
+    let requests = 0
+    let scored = 0
+    for (const b of this.byRoute.get(route)?.values() ?? []) [requests, scored] = [requests + b.requests, scored + b.scored]
+    return { perCycle: age > 0 ? requests / age : 0, scoredFraction: requests > 0 ? scored / requests : 0 }
+  }
+
   /** One cycle: forget, learn this window, then restart the evidence of targets whose quality changed. */
   update(window: WindowEvidence[]): QualityChange[] {
     const { discount } = this.settings
@@ -100,6 +114,8 @@ export class Beliefs {
     for (const targets of this.byRoute.values()) for (const b of targets.values()) decay(b, discount, costDiscount)
     for (const b of this.pooled.values()) decay(b, discount, costDiscount)
     this.pooledChange.decay()
+    for (const [route, a] of this.age) this.age.set(route, a * discount + 1)
+    for (const ev of window) if (!this.age.has(ev.route)) this.age.set(ev.route, 1)
     for (const ev of window) {
       let targets = this.byRoute.get(ev.route)
       if (!targets) this.byRoute.set(ev.route, (targets = new Map()))
@@ -171,6 +187,7 @@ export class Beliefs {
       b.qSumSq += ev.qualitySumSq
       b.qBoolean = b.qBoolean && ev.qualityBoolean
       b.scoredTotal += ev.qualityCount
+      b.scored += ev.qualityCount
       addCapped(b.recent, ev.qualityCount, ev.qualitySum, ev.qualitySumSq, recentCap)
       if (b.qCount > cap) {
         const k = cap / b.qCount
@@ -199,4 +216,5 @@ function decay(b: TargetBelief, discount: number, costDiscount: number): void {
   b.qSum *= discount
   b.qSumSq *= discount
   b.requests *= discount
+  b.scored *= discount
 }

@@ -40,6 +40,18 @@ export const learnerSchema = z
      * faster, and the exploration floor (guardrails.minWeight) keeps the exploration guarantee.
      */
     sharpness: z.number().min(1).max(8).default(3),
+    /**
+     * Deliberate exploration (exploration.ts): the largest weight a target that does not lead gets
+     * in a cycle to buy observations, when they are worth more than they cost; 0 turns it off.
+     */
+    exploreMaxWeight: fraction.default(0.5),
+    /**
+     * Cycles a better routing decision keeps paying off, in the value of those observations: the
+     * route's traffic over this many cycles (600 = 100 minutes at the 10 s cadence, 3× the memory
+     * of the default discount — a decision outlives the evidence behind it, since the chosen target
+     * keeps being observed).
+     */
+    exploreHorizon: z.number().positive().default(600),
     /** Recent observations compared with the long-run mean to detect a change of quality (×5 pooled over routes). */
     changeWindow: z.number().min(4).default(40),
     /** |z| at which a change is declared and old evidence dropped; 0 disables detection. */
@@ -58,8 +70,8 @@ export const guardrailsSchema = z
   .object({
     /** Scored observations every healthy target needs before the learner moves a route (uniform until then). */
     minSamples: z.number().int().min(0).default(5),
-    /** Floor per healthy target, so a recovered or cheaper target can win traffic back. */
-    minWeight: fraction.default(0.02),
+    /** Floor per healthy target, so a recovered or cheaper target can win traffic back (deliberate exploration buys the observations that decisions need). */
+    minWeight: fraction.default(0.005),
     /** Largest change of one target's weight per cycle (a drain is not limited). */
     maxStep: z.number().gt(0).max(1).default(0.25),
     /** Summed |Δweight| below which a route is left alone (no push for Monte-Carlo jitter). */

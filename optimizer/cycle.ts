@@ -7,7 +7,7 @@ import type { RoutingTablePusher } from './pusher.ts'
 import type { Rng } from './random.ts'
 import type { DecisionRecorder } from './recorder.ts'
 import { RollbackGuard } from './rollback.ts'
-import { describeObjective, stepRoute, type RouteStep } from './route-step.ts'
+import { describeObjective, EXPLORATION, stepRoute, type RouteStep } from './route-step.ts'
 import { msToNs, type RouteStatsSource } from './stats-source.ts'
 import { rounded, type Weights } from './weights.ts'
 
@@ -91,7 +91,10 @@ export class OptimizerCycle {
       }
       step.newWeights = step.changed ? rounded(step.newWeights) : step.oldWeights
       if (verdict.kind !== 'none') notable.add(route)
-      if (step.changed && verdict.kind !== 'rollback') {
+      // A move that buys observations is bounded (learner.exploreMaxWeight) and ends by itself once
+      // they disagree: it is not judged as a regression, and the change it replaces no longer can be.
+      if (step.changed && step.constraints.includes(EXPLORATION)) this.rollback.cancel(route)
+      else if (step.changed && verdict.kind !== 'rollback') {
         const predicted = Object.fromEntries(step.posteriors.map((p) => [p.target, { mean: p.qualityMean, sd: p.qualitySd }]))
         this.rollback.watch(route, this.cycle, step.oldWeights, step.newWeights, predicted)
       }

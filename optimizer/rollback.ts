@@ -57,6 +57,11 @@ export class RollbackGuard {
     this.pending.set(route, { startCycle: cycle, oldWeights, newWeights, predicted, after: {} })
   }
 
+  /** Drops the route's pending check: the weights it would judge are no longer served (deliberate exploration replaced them). */
+  cancel(route: string): void {
+    this.pending.delete(route)
+  }
+
   /** Feeds the route's window evidence (collected after the change) and judges when enough is in. */
   observe(route: string, window: readonly WindowEvidence[], cycle: number): RollbackVerdict {
     const p = this.pending.get(route)

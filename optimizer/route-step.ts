@@ -5,7 +5,8 @@ import { allocate, type PosteriorSummary } from './learner.ts'
 import { constraintsHit } from './objective.ts'
 import type { Rng } from './random.ts'
 import type { RollbackVerdict } from './rollback.ts'
-import { applyFloor, l1, limitStep, normalize, uniform, type Weights } from './weights.ts'
+import { explorationWeights } from './exploration.ts'
+import { applyFloor, l1, limitStep, normalize, raiseTo, uniform, type Weights } from './weights.ts'
 
 export interface RouteStepInput {
   route: string
@@ -30,6 +31,9 @@ export interface RouteStep {
   constraints: string[]
   reason: string
 }
+
+/** The constraint named when deliberate exploration raised a target's weight (exploration.ts). */
+export const EXPLORATION = 'deliberate exploration'
 
 /**
  * One route, one cycle: learner proposal → guardrails (drain, warm-up, rollback, cooldown,
@@ -88,9 +92,16 @@ export function stepRoute(input: RouteStepInput): RouteStep {
       constraints.push(`min samples (${g.minSamples})`)
     } else {
       const pBest = Object.fromEntries(healthy.map((t) => [t, posteriors.find((p) => p.target === t)!.pBest]))
-      proposal = Object.fromEntries(healthy.map((t) => [t, pBest[t]! ** input.learner.sharpness]))
+      proposal = normalize(Object.fromEntries(healthy.map((t) => [t, pBest[t]! ** input.learner.sharpness])), healthy)
       const leader = healthy.reduce((a, b) => (pBest[b]! > pBest[a]! ? b : a))
       why = `${leader} is best with probability ${pBest[leader]!.toFixed(2)} under ${describeObjective(input.objective)}`
+      const explore = explorationWeights(posteriors.filter((p) => healthy.includes(p.target)), input.objective, input.beliefs.traffic(route), { maxWeight: input.learner.exploreMaxWeight, horizonCycles: input.learner.exploreHorizon, maxEvidence: input.learner.maxEvidence })
+      const raised = [...explore].filter(([t, w]) => w > proposal[t]!)
+      if (raised.length) {
+        proposal = raiseTo(proposal, new Map(raised), healthy)
+        why += `; exploring ${raised.map(([t, w]) => `${t} (${w.toFixed(2)})`).join(', ')}: more observations are worth their cost`
+        constraints.push(EXPLORATION)
+      }
     }
   }
 

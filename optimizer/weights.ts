@@ -36,6 +36,23 @@ export function applyFloor(w: Weights, keys: readonly string[], floor: number, m
 }
 
 /**
+ * Raises keys to the minimum weights given (scaled down together if they sum past 1), taking the
+ * difference from the other keys in proportion to their weights, so the total stays 1.
+ */
+export function raiseTo(w: Weights, minimum: ReadonlyMap<string, number>, keys: readonly string[]): Weights {
+  const raised = keys.filter((k) => (minimum.get(k) ?? 0) > (w[k] ?? 0))
+  const wanted = raised.reduce((a, k) => a + minimum.get(k)!, 0)
+  const scale = wanted > 1 ? 1 / wanted : 1
+  const rest = keys.filter((k) => !raised.includes(k))
+  const restTotal = rest.reduce((a, k) => a + (w[k] ?? 0), 0)
+  const restMass = 1 - wanted * scale
+  const out: Weights = {}
+  for (const k of raised) out[k] = minimum.get(k)! * scale
+  for (const k of rest) out[k] = restTotal > 0 ? ((w[k] ?? 0) / restTotal) * restMass : restMass / rest.length
+  return out
+}
+
+/**
  * Moves from `from` towards `to` (same keys, same total) with no key changing by more than
  * `maxStep`: the whole move is scaled, so the total is kept.
  */

@@ -1,6 +1,6 @@
 import type { RouteTargetStats } from '../../collector/api/types.ts'
 import { Beliefs } from '../beliefs.ts'
-import { optimizerConfigSchema, type ObjectiveSettings, type OptimizerSettings } from '../config.ts'
+import { optimizerConfigSchema, type LearnerSettings, type ObjectiveSettings, type OptimizerSettings } from '../config.ts'
 import { OptimizerCycle } from '../cycle.ts'
 import { toEvidence } from '../evidence.ts'
 import { allocate, type PosteriorSummary } from '../learner.ts'
@@ -123,7 +123,8 @@ export class UniformPolicy extends CumulativePolicy {
 /** Undiscounted Thompson allocation over the same posteriors, no guardrails. */
 export class PlainThompsonPolicy extends CumulativePolicy {
   readonly name = 'plain Thompson'
-  private readonly beliefs = new Beliefs({ discount: 1, maxEvidence: Infinity, priorStrength: 0, draws: 400, costDiscount: 1, sharpness: 1, changeWindow: 40, changeThreshold: 0 })
+  private readonly settings: LearnerSettings = { discount: 1, maxEvidence: Infinity, priorStrength: 0, draws: 400, costDiscount: 1, sharpness: 1, exploreMaxWeight: 0, exploreHorizon: 1, changeWindow: 40, changeThreshold: 0 }
+  private readonly beliefs = new Beliefs(this.settings)
 
   protected learn(window: RouteTargetStats[]): void {
     this.beliefs.update(window.map((s) => toEvidence(s, undefined)))
@@ -131,7 +132,7 @@ export class PlainThompsonPolicy extends CumulativePolicy {
 
   protected decide(route: string): Weights {
     const t = this.ctx.targets
-    const ps = allocate({ targets: t, own: t.map((x) => this.beliefs.get(route, x)), pooled: t.map((x) => this.beliefs.pooledFor(x)) }, this.ctx.objective, { discount: 1, maxEvidence: Infinity, priorStrength: 0, draws: 400, costDiscount: 1, sharpness: 1, changeWindow: 40, changeThreshold: 0 }, this.ctx.rng)
+    const ps = allocate({ targets: t, own: t.map((x) => this.beliefs.get(route, x)), pooled: t.map((x) => this.beliefs.pooledFor(x)) }, this.ctx.objective, this.settings, this.ctx.rng)
     return normalize(Object.fromEntries(ps.map((p) => [p.target, p.pBest])), t)
   }
 }
