@@ -60,11 +60,46 @@ interface SessionRowOut {
   cost: string
 }
 
+const SESSION_AGGREGATES = `max(user_id) AS s_user, min(start) AS s_start, max(\`end\`) AS s_end,
+    toString(toUnixTimestamp64Nano(s_start)) AS start_ns, toString(toUnixTimestamp64Nano(s_end)) AS end_ns,
+    uniqMerge(traces) AS n_traces, sum(spans) AS n_spans, sum(llm_calls) AS n_llm_calls, sum(errors) AS n_errors,
+    sum(input_tokens) AS n_input_tokens, sum(output_tokens) AS n_output_tokens, toString(sum(cost_usd)) AS cost`
+const NEWEST_FIRST = 'ORDER BY s_start DESC, tenant_id DESC, session_id DESC LIMIT {limit:UInt32}'
+
+/**
+ * A page of the newest sessions without aggregating every session in scope. The k-th newest
+ * partial-row start (at or before the newest start the page may show) is a threshold, and only
+ * sessions with a row at or after it are aggregated: any other session started before it. So the
+ * page is exact when limit + 1 of those sessions started at or after the threshold, or when fewer
+ * than k rows were under the bound (then every session that may qualify is among them). Otherwise
+ * (many unmerged partial rows, a sparse range) undefined: aggregate the whole scope.
+ */
+async function newestSessions(deps: CollectorDeps, scope: TenantScope, having: string[], params: Record<string, unknown>, limit: number): Promise<SessionRowOut[] | undefined> {
+  const { store } = deps
+  const table = store.table('sessions')
+  const rows = await select<SessionRowOut & { threshold_ns: string; complete: number | string }>(
+    store,
+    `WITH (SELECT (min(start), count()) FROM (
+             SELECT start FROM ${table} WHERE ${scope.where()} AND start <= fromUnixTimestamp64Nano({bound:Int64})
+             ORDER BY start DESC LIMIT {k:UInt32})) AS threshold
+     SELECT tenant_id, session_id, ${SESSION_AGGREGATES},
+         toString(toUnixTimestamp64Nano(threshold.1)) AS threshold_ns, threshold.2 < {k:UInt32} AS complete
+     FROM ${table}
+     WHERE ${scope.where()} AND (tenant_id, session_id) IN (SELECT tenant_id, session_id FROM ${table} WHERE ${scope.where()} AND start >= threshold.1)
+     GROUP BY tenant_id, session_id HAVING ${having.join(' AND ')} ${NEWEST_FIRST}`,
+    params,
+  )
+  const first = rows[0]
+  if (!first) return undefined
+  const last = rows[limit]
+  const exact = num(first.complete) === 1 || (last !== undefined && BigInt(last.start_ns) >= BigInt(first.threshold_ns))
+  return exact ? rows : undefined
+}
+
 /** Reads the `sessions` rollup, which may hold several partial rows per session until merged. */
 async function listSessions(deps: CollectorDeps, scope: TenantScope, q: z.output<typeof listQuery>): Promise<SessionList> {
   const { store } = deps
   const range = timeRange(q, 7n * DAY_NS)
-  const where = [scope.where()]
   const having = ['s_end >= fromUnixTimestamp64Nano({from:Int64})', 's_start <= fromUnixTimestamp64Nano({to:Int64})']
   const params: Record<string, unknown> = { ...scope.params(), from: range.fromNs.toString(), to: range.toNs.toString(), limit: q.limit + 1 }
   if (q.user !== undefined) {
@@ -75,25 +110,23 @@ async function listSessions(deps: CollectorDeps, scope: TenantScope, q: z.output
     having.push('(positionCaseInsensitive(session_id, {q:String}) > 0 OR positionCaseInsensitive(s_user, {q:String}) > 0)')
     params.q = q.q
   }
+  let newestStart = range.toNs
   if (q.cursor !== undefined) {
     const c = decodeCursor(q.cursor)
     having.push('(s_start, tenant_id, session_id) < (fromUnixTimestamp64Nano({c_start:Int64}), {c_tenant:String}, {c_session:String})')
     Object.assign(params, { c_start: c.start, c_tenant: c.tenant, c_session: c.session })
+    if (BigInt(c.start) < newestStart) newestStart = BigInt(c.start)
   }
-  const rows = await select<SessionRowOut>(
-    store,
-    `SELECT tenant_id, session_id, max(user_id) AS s_user, min(start) AS s_start, max(\`end\`) AS s_end,
-        toString(toUnixTimestamp64Nano(s_start)) AS start_ns, toString(toUnixTimestamp64Nano(s_end)) AS end_ns,
-        uniqMerge(traces) AS n_traces, sum(spans) AS n_spans, sum(llm_calls) AS n_llm_calls, sum(errors) AS n_errors,
-        sum(input_tokens) AS n_input_tokens, sum(output_tokens) AS n_output_tokens, toString(sum(cost_usd)) AS cost
-     FROM ${store.table('sessions')}
-     WHERE ${where.join(' AND ')}
-     GROUP BY tenant_id, session_id
-     HAVING ${having.join(' AND ')}
-     ORDER BY s_start DESC, tenant_id DESC, session_id DESC
-     LIMIT {limit:UInt32}`,
-    params,
-  )
+  // A tenant's sessions are few enough to aggregate; all tenants' are not.
+  const prune = scope.tenant === null && q.user === undefined && q.q === undefined
+  const rows = (prune && (await newestSessions(deps, scope, having, { ...params, bound: newestStart.toString(), k: 4 * (q.limit + 1) }, q.limit))) ||
+    (await select<SessionRowOut>(
+      store,
+      `SELECT tenant_id, session_id, ${SESSION_AGGREGATES}
+       FROM ${store.table('sessions')} WHERE ${scope.where()}
+       GROUP BY tenant_id, session_id HAVING ${having.join(' AND ')} ${NEWEST_FIRST}`,
+      params,
+    ))
   const page = rows.slice(0, q.limit)
   const summaries = await sessionScoreSummaries(store, scope, [...new Set(page.map((r) => r.session_id))])
   const sessions: SessionSummary[] = page.map((r) => ({
