@@ -1,7 +1,8 @@
 /**
  * Ingest benchmark: OTLP protobuf over loopback into a collector process at steady concurrency,
  * then the same rows inserted straight into the store, in one run.
- *   node bin/run-ts.mjs bench/ingest.ts [--seconds 10] [--concurrency 8] [--spans 512] [--linger MS]
+ *   node bin/run-ts.mjs bench/ingest.ts [--seconds 10] [--concurrency 8] [--spans 512] [--linger MS] [--cpu-prof DIR]
+ * `--cpu-prof DIR` writes the collector process's V8 CPU profile there when it stops.
  */
 import { spawn } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
@@ -20,7 +21,7 @@ import { openStore } from '../collector/storage/store.ts'
 import { gatewaySpanPayloads } from './payloads.ts'
 import { cpuMicros } from './proc.ts'
 
-const { values: args } = parseArgs({ options: { seconds: { type: 'string', default: '10' }, concurrency: { type: 'string', default: '8' }, spans: { type: 'string', default: '512' }, linger: { type: 'string' } } })
+const { values: args } = parseArgs({ options: { seconds: { type: 'string', default: '10' }, concurrency: { type: 'string', default: '8' }, spans: { type: 'string', default: '512' }, linger: { type: 'string' }, 'cpu-prof': { type: 'string' } } })
 const seconds = Number(args.seconds)
 const concurrency = Number(args.concurrency)
 const spansPerPayload = Number(args.spans)
@@ -35,7 +36,7 @@ console.log(`payload size ≈ ${(payloads[0]!.length / 1024).toFixed(0)} KiB (${
 
 // 1. Through the collector (its own process, as in production).
 // Run as README's Scaling section recommends for a collector.
-const child = spawn(process.execPath, ['--max-semi-space-size=64', join(import.meta.dirname, '../bin/loopgate.mjs'), 'collector', '--config', join(dir, 'loopgate.yaml')], { stdio: ['ignore', 'inherit', 'inherit'] })
+const child = spawn(process.execPath, ['--max-semi-space-size=64', ...(args['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${args['cpu-prof']}`] : []), join(import.meta.dirname, '../bin/loopgate.mjs'), 'collector', '--config', join(dir, 'loopgate.yaml')], { stdio: ['ignore', 'inherit', 'inherit'] })
 const url = `http://127.0.0.1:${port}`
 for (let i = 0; ; i++) {
   if (i > 300) throw new Error('collector did not start')
