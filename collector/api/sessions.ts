@@ -71,21 +71,24 @@ const NEWEST_FIRST = 'ORDER BY s_start DESC, tenant_id DESC, session_id DESC LIM
  * partial-row start (at or before the newest start the page may show) is a threshold, and only
  * sessions with a row at or after it are aggregated: any other session started before it. So the
  * page is exact when limit + 1 of those sessions started at or after the threshold, or when fewer
- * than k rows were under the bound (then every session that may qualify is among them). Otherwise
- * (many unmerged partial rows, a sparse range) undefined: aggregate the whole scope.
+ * than k rows were under the bound (then every session that may qualify is among them). Both
+ * steps count only rows that pass `rowFilters`: a session passes a user or text filter only if one
+ * of its rows does, and a session whose newer rows all fail it started before its passing row.
+ * Otherwise (many unmerged partial rows, a sparse range) undefined: aggregate the whole scope.
  */
-async function newestSessions(deps: CollectorDeps, scope: TenantScope, having: string[], params: Record<string, unknown>, limit: number): Promise<SessionRowOut[] | undefined> {
+async function newestSessions(deps: CollectorDeps, scope: TenantScope, rowFilters: string[], having: string[], params: Record<string, unknown>, limit: number): Promise<SessionRowOut[] | undefined> {
   const { store } = deps
   const table = store.table('sessions')
   const rows = await select<SessionRowOut & { threshold_ns: string; complete: number | string }>(
     store,
     `WITH (SELECT (min(start), count()) FROM (
-             SELECT start FROM ${table} WHERE ${scope.where()} AND start <= fromUnixTimestamp64Nano({bound:Int64})
+             SELECT start FROM ${table} WHERE ${[scope.where(), 'start <= fromUnixTimestamp64Nano({bound:Int64})', ...rowFilters].join(' AND ')}
              ORDER BY start DESC LIMIT {k:UInt32})) AS threshold
      SELECT tenant_id, session_id, ${SESSION_AGGREGATES},
          toString(toUnixTimestamp64Nano(threshold.1)) AS threshold_ns, threshold.2 < {k:UInt32} AS complete
      FROM ${table}
-     WHERE ${scope.where()} AND (tenant_id, session_id) IN (SELECT tenant_id, session_id FROM ${table} WHERE ${scope.where()} AND start >= threshold.1)
+     WHERE ${scope.where()} AND (tenant_id, session_id) IN (
+       SELECT tenant_id, session_id FROM ${table} WHERE ${[scope.where(), 'start >= threshold.1', ...rowFilters].join(' AND ')})
      GROUP BY tenant_id, session_id HAVING ${having.join(' AND ')} ${NEWEST_FIRST}`,
     params,
   )
@@ -101,13 +104,16 @@ async function listSessions(deps: CollectorDeps, scope: TenantScope, q: z.output
   const { store } = deps
   const range = timeRange(q, 7n * DAY_NS)
   const having = ['s_end >= fromUnixTimestamp64Nano({from:Int64})', 's_start <= fromUnixTimestamp64Nano({to:Int64})']
+  const rowFilters: string[] = []
   const params: Record<string, unknown> = { ...scope.params(), from: range.fromNs.toString(), to: range.toNs.toString(), limit: q.limit + 1 }
   if (q.user !== undefined) {
     having.push('s_user = {user:String}')
+    rowFilters.push('user_id = {user:String}') // s_user is the largest of the rows' user ids
     params.user = q.user
   }
   if (q.q !== undefined) {
     having.push('(positionCaseInsensitive(session_id, {q:String}) > 0 OR positionCaseInsensitive(s_user, {q:String}) > 0)')
+    rowFilters.push('(positionCaseInsensitive(session_id, {q:String}) > 0 OR positionCaseInsensitive(user_id, {q:String}) > 0)')
     params.q = q.q
   }
   let newestStart = range.toNs
@@ -118,8 +124,8 @@ async function listSessions(deps: CollectorDeps, scope: TenantScope, q: z.output
     if (BigInt(c.start) < newestStart) newestStart = BigInt(c.start)
   }
   // A tenant's sessions are few enough to aggregate; all tenants' are not.
-  const prune = scope.tenant === null && q.user === undefined && q.q === undefined
-  const rows = (prune && (await newestSessions(deps, scope, having, { ...params, bound: newestStart.toString(), k: 4 * (q.limit + 1) }, q.limit))) ||
+  const prune = scope.tenant === null
+  const rows = (prune && (await newestSessions(deps, scope, rowFilters, having, { ...params, bound: newestStart.toString(), k: 4 * (q.limit + 1) }, q.limit))) ||
     (await select<SessionRowOut>(
       store,
       `SELECT tenant_id, session_id, ${SESSION_AGGREGATES}

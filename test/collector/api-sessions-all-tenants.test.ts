@@ -12,32 +12,37 @@ const at = (seconds: number) => (base + BigInt(seconds) * 1_000_000_000n).toStri
 
 /** Session → its true start (seconds after base), the newest first is the expected order. */
 const starts = new Map<string, number>()
+/** Session → its user (the largest user id of its spans). */
+const users = new Map<string, string>()
 
-function session(tenant: string, id: string, ...seconds: number[]) {
-  starts.set(`${tenant}/${id}`, Math.min(...seconds, starts.get(`${tenant}/${id}`) ?? Infinity))
-  return seconds.map((s) => spanRow({ tenant_id: tenant, session_id: id, Timestamp: at(s) }))
+function session(tenant: string, id: string, user: string, ...seconds: number[]) {
+  const key = `${tenant}/${id}`
+  starts.set(key, Math.min(...seconds, starts.get(key) ?? Infinity))
+  if (user > (users.get(key) ?? '')) users.set(key, user)
+  return seconds.map((s) => spanRow({ tenant_id: tenant, session_id: id, user_id: user, Timestamp: at(s) }))
 }
 
 beforeAll(async () => {
   h = await startApiHarness()
   await h.db.command({ query: 'SYSTEM STOP MERGES loopgate.sessions' }) // keep partial rows apart, as under load
   // 30 one-row sessions, alternating tenants, a second apart.
-  await h.insertSpans(Array.from({ length: 30 }, (_, i) => session(i % 2 ? 'acme' : 'globex', `n-${String(i).padStart(2, '0')}`, 100 + i)).flat())
+  await h.insertSpans(Array.from({ length: 30 }, (_, i) => session(i % 2 ? 'acme' : 'globex', `n-${String(i).padStart(2, '0')}`, i % 3 ? 'bob' : 'ann', 100 + i)).flat())
   // Sessions whose newest rows are the newest of all but whose first rows came in earlier INSERTs:
-  // their rollup rows stay in separate parts, and their true starts are old.
-  for (let i = 0; i < 14; i++) await h.insertSpans(session('acme', `late-${i}`, 10 + i))
-  await h.insertSpans(Array.from({ length: 14 }, (_, i) => session('acme', `late-${i}`, 1000 + i)).flat())
+  // their rollup rows stay in separate parts, and their true starts are old. Their users are known
+  // only from the newest rows.
+  for (let i = 0; i < 14; i++) await h.insertSpans(session('acme', `late-${i}`, '', 10 + i))
+  await h.insertSpans(Array.from({ length: 14 }, (_, i) => session('acme', `late-${i}`, i % 2 ? 'bob' : 'ann', 1000 + i)).flat())
 }, 120_000)
 
 afterAll(async () => h?.close())
 
 const expected = () => [...starts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? 1 : -1)).map(([k]) => k)
 
-async function listAll(client: CollectorClient, limit: number): Promise<string[]> {
+async function listAll(client: CollectorClient, limit: number, filter: { user?: string; q?: string } = {}): Promise<string[]> {
   const out: string[] = []
   let cursor: string | undefined
   for (let page = 0; page < 100; page++) {
-    const res = await client.listSessions({ from: new Date(Number(base / 1_000_000n) - 60_000).toISOString(), limit, cursor })
+    const res = await client.listSessions({ from: new Date(Number(base / 1_000_000n) - 60_000).toISOString(), limit, cursor, ...filter })
     expect(res.sessions.length).toBeLessThanOrEqual(limit)
     out.push(...res.sessions.map((s) => `${s.tenant_id}/${s.session_id}`))
     for (const s of res.sessions) expect(s.start_ns).toBe(at(starts.get(`${s.tenant_id}/${s.session_id}`)!))
@@ -56,6 +61,12 @@ describe('GET /api/sessions for all tenants', () => {
 
   it('gives the same pages with a larger limit (every row under the threshold count)', async () => {
     expect(await listAll(h.admin, 200)).toEqual(expected())
+  })
+
+  it('pages a user or text filter the same way', async () => {
+    expect(await listAll(h.admin, 2, { user: 'ann' })).toEqual(expected().filter((k) => users.get(k) === 'ann'))
+    expect(await listAll(h.admin, 3, { q: 'LATE-1' })).toEqual(expected().filter((k) => k.includes('/late-1')))
+    expect(await listAll(h.admin, 2, { q: 'bo' })).toEqual(expected().filter((k) => users.get(k) === 'bob'))
   })
 
   it('gives the same order as a tenant-scoped list within that tenant', async () => {
