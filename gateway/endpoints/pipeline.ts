@@ -200,22 +200,25 @@ async function serve(ctx: GatewayContext, req: FastifyRequest, reply: FastifyRep
   })
   reply.hijack()
   reply.raw.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive', trailer: 'x-loopgate-cost-usd', ...x.headers })
-  let cost = 0n
-  const end = await relayStream(reply.raw, result.outcome.stream!, relay, protocol, () => {
-    cost = target.price ? costUnits(settledUsage(relay.facts, x.body), target.price) : 0n
-    return { 'x-loopgate-cost-usd': unitsToUsd(cost) }
-  })
+  // Settled once the stream ends: in the trailer of a completed stream, or after a cut one.
+  let cost: bigint | undefined
+  const settle = (): bigint => {
+    if (cost === undefined) {
+      relay.facts.usage = settledUsage(relay.facts, x.body)
+      cost = target.price ? costUnits(relay.facts.usage, target.price) : 0n
+    }
+    return cost
+  }
+  const end = await relayStream(reply.raw, result.outcome.stream!, relay, protocol, () => ({ 'x-loopgate-cost-usd': unitsToUsd(settle()) }))
   result.done()
   if (end.kind !== 'completed') {
     result.outcome.stream!.destroy()
     count(ctx, end.kind)
     span.setAttribute('error.type', end.kind === 'client_gone' ? 'client_disconnected' : 'upstream_stream_failed')
   }
-  const facts = relay.facts
-  facts.usage = settledUsage(facts, x.body)
-  cost = target.price ? costUnits(facts.usage, target.price) : 0n
+  const settled = settle()
   const ttft = relay.firstTokenAt !== undefined ? relay.firstTokenAt - result.startedAt : undefined
-  await finish(ctx, x, target, attempt, result.span, facts, cost, unitsToUsd(cost), ttft)
+  await finish(ctx, x, target, attempt, result.span, relay.facts, settled, unitsToUsd(settled), ttft)
 }
 
 /** A stream cut before its usage frame is billed on an estimate: ~4 characters per input token, one token per delta. */
