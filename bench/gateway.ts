@@ -1,9 +1,12 @@
 /**
- * `node bin/run-ts.mjs bench/gateway.ts [--seconds 10] [--rounds 2]`
+ * `node bin/run-ts.mjs bench/gateway.ts [--seconds 10] [--rounds 2] [--cpu-prof DIR]`
  *
- * Loopback only. Three configurations, interleaved, at c=50 and c=1, against the simulated provider
+ * `--cpu-prof DIR` writes the gateway process's V8 CPU profile there when it stops.
+ *
+ * Loopback only. Four configurations, interleaved, at c=50 and c=1, against the simulated provider
  * (0 ms latency, ~1 KB request body): direct to the simulator; a thin Fastify + undici proxy; the
- * Loopgate gateway with auth, routing, budgets and tracing on. Every server runs in its own child
+ * Loopgate gateway with auth, routing, budgets and tracing on; the same with tracing off (what the
+ * spans cost, side by side). Every server runs in its own child
  * process, so its CPU time and RSS are its own (read from /proc).
  */
 import { spawn, type ChildProcess } from 'node:child_process'
@@ -14,7 +17,7 @@ import { parseArgs } from 'node:util'
 import { load, type LoadResult } from './gateway-load.ts'
 import { cpuMicros, rssMb } from './proc.ts'
 
-const { values } = parseArgs({ options: { role: { type: 'string' }, port: { type: 'string' }, upstream: { type: 'string' }, sink: { type: 'string' }, seconds: { type: 'string', default: '10' }, rounds: { type: 'string', default: '2' } } })
+const { values } = parseArgs({ options: { role: { type: 'string' }, port: { type: 'string' }, upstream: { type: 'string' }, sink: { type: 'string' }, tracing: { type: 'string', default: 'on' }, seconds: { type: 'string', default: '10' }, rounds: { type: 'string', default: '2' }, 'cpu-prof': { type: 'string' } } })
 const KEY = 'bench-virtual-key-0001'
 
 async function serveRole(role: string): Promise<void> {
@@ -49,18 +52,18 @@ async function serveRole(role: string): Promise<void> {
         providers: { sim: { protocol: 'openai', baseUrl: `${values.upstream}/v1` } },
         routes: [{ name: 'bench', targets: [{ provider: 'sim', model: 'sim-a', weight: 3, price: { input: '0.15', output: '0.6' } }, { provider: 'sim', model: 'sim-b', weight: 1, price: { input: '0.15', output: '0.6' } }] }],
         tenants: [{ id: 'bench', budgets: { usdPerMonth: '1000000' }, rateLimits: { rpm: 100_000_000 }, keys: [{ key: KEY, budgets: { usdPerDay: '100000' } }] }],
-        telemetry: { enabled: process.env.BENCH_TRACING !== 'off', collectorUrl: values.sink, maxQueueSize: 65536 },
+        telemetry: { enabled: values.tracing === 'on', collectorUrl: values.sink, maxQueueSize: 65536 },
       },
       exportToken: 'bench-export-token',
     })
     process.on('exit', () => rmSync(dataDir, { recursive: true, force: true }))
-    process.on('SIGINT', () => process.exit(0))
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => process.exit(0))
     process.send?.({ ready: true })
   }
 }
 
-function spawnRole(role: string, port: number, extra: string[] = []): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['bin/run-ts.mjs', 'bench/gateway.ts', '--role', role, '--port', String(port), ...extra], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+function spawnRole(role: string, port: number, extra: string[] = [], nodeFlags: string[] = []): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [...nodeFlags, 'bin/run-ts.mjs', 'bench/gateway.ts', '--role', role, '--port', String(port), ...extra], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
   return new Promise((resolve, reject) => {
     child.once('message', () => resolve(child))
     child.once('exit', (code) => reject(new Error(`${role} exited with ${code}`)))
@@ -79,8 +82,10 @@ async function main(): Promise<void> {
     const upstream = `http://127.0.0.1:${base}`
     const proxy = await spawnRole('proxy', base + 2, ['--upstream', upstream])
     children.push(proxy)
-    const gw = await spawnRole('gateway', base + 3, ['--upstream', upstream, '--sink', `http://127.0.0.1:${base + 1}`])
+    const gw = await spawnRole('gateway', base + 3, ['--upstream', upstream, '--sink', `http://127.0.0.1:${base + 1}`], values['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${values['cpu-prof']}`] : [])
     children.push(gw)
+    const untraced = await spawnRole('gateway', base + 4, ['--upstream', upstream, '--sink', `http://127.0.0.1:${base + 1}`, '--tracing', 'off'])
+    children.push(untraced)
 
     // ~1 KB request body.
     const body = (model: string) => JSON.stringify({ model, max_tokens: 64, messages: [{ role: 'system', content: 'You are a concise assistant. '.repeat(12) }, { role: 'user', content: 'Summarize the following text in one sentence: '.repeat(12) }] })
@@ -88,6 +93,7 @@ async function main(): Promise<void> {
       { name: 'direct', url: upstream, body: body('sim-a'), headers: { 'content-type': 'application/json' }, pid: undefined },
       { name: 'thin proxy', url: `http://127.0.0.1:${base + 2}`, body: body('sim-a'), headers: { 'content-type': 'application/json' }, pid: proxy.pid },
       { name: 'loopgate', url: `http://127.0.0.1:${base + 3}`, body: body('bench'), headers: { 'content-type': 'application/json', authorization: `Bearer ${KEY}` }, pid: gw.pid },
+      { name: 'untraced', url: `http://127.0.0.1:${base + 4}`, body: body('bench'), headers: { 'content-type': 'application/json', authorization: `Bearer ${KEY}` }, pid: untraced.pid },
     ]
     console.log(`request body: ${configs[0]!.body.length} bytes; ${seconds}s per configuration in ${rounds} interleaved rounds`)
     for (const c of configs) await load(c.url, '/v1/chat/completions', c.body, c.headers, 8, 1) // warm-up (JIT, connections)

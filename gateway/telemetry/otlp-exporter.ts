@@ -1,15 +1,13 @@
-import { OTLPExporterBase } from '@opentelemetry/otlp-exporter-base'
 import { convertLegacyHttpOptions, createOtlpHttpExportDelegate } from '@opentelemetry/otlp-exporter-base/node-http'
-import { TraceExporterMetricsHelper } from '@opentelemetry/otlp-transformer'
-import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base'
-import { otlpSpanEncoder } from './otlp-span-encoder.ts'
+import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer'
+import type { BatchTransport, EncodedBatch } from './encoding-span-processor.ts'
 
 /**
- * The SDK's OTLP/HTTP protobuf span exporter (its transport, retries with Retry-After, timeouts),
- * assembled as `OTLPTraceExporter` does, with our span encoder in place of the SDK's.
- * `concurrentExports` must cover a flush of the whole queue: an export over the limit is dropped.
+ * The SDK's OTLP/HTTP protobuf export (its transport, retries with Retry-After, timeouts, concurrency
+ * limit), assembled as `OTLPTraceExporter` does, for batches the processor has already encoded.
  */
-export function otlpProtobufExporter(url: string, headers: Record<string, string>, concurrentExports: number): SpanExporter {
+export function otlpProtobufTransport(url: string, headers: Record<string, string>, concurrentExports: number): BatchTransport {
   const options = convertLegacyHttpOptions({ url, headers, concurrencyLimit: concurrentExports }, 'TRACES', 'v1/traces', { 'Content-Type': 'application/x-protobuf' })
-  return new OTLPExporterBase<ReadableSpan[]>(createOtlpHttpExportDelegate(options, otlpSpanEncoder, 'otlp_http_span_exporter', TraceExporterMetricsHelper, undefined))
+  const serializer = { serializeRequest: (batch: EncodedBatch) => batch.body, deserializeResponse: ProtobufTraceSerializer.deserializeResponse }
+  return createOtlpHttpExportDelegate(options, serializer, 'otlp_http_span_exporter', { name: 'span', countItems: (batch) => batch.spans }, undefined)
 }

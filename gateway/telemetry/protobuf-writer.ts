@@ -93,6 +93,11 @@ export class ProtobufWriter {
 
   bytes(value: Uint8Array): void {
     this.varint(value.length)
+    this.raw(value)
+  }
+
+  /** Bytes another writer wrote, as they are. */
+  raw(value: Uint8Array): void {
     this.ensure(value.length)
     this.buf.set(value, this.pos)
     this.pos += value.length

@@ -3,7 +3,8 @@ import { resourceFromAttributes } from '@opentelemetry/resources'
 import { BatchSpanProcessor, type SpanExporter, type SpanProcessor } from '@opentelemetry/sdk-trace-base'
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node'
 import type { GatewaySettings } from '../config.ts'
-import { otlpProtobufExporter } from './otlp-exporter.ts'
+import { EncodingBatchSpanProcessor } from './encoding-span-processor.ts'
+import { otlpProtobufTransport } from './otlp-exporter.ts'
 
 export interface Telemetry {
   tracer: Tracer
@@ -30,12 +31,16 @@ export function createTelemetry(settings: GatewaySettings['telemetry'], options:
   const batch = (exporter: SpanExporter): SpanProcessor =>
     new BatchSpanProcessor(exporter, { maxQueueSize: settings.maxQueueSize, scheduledDelayMillis: settings.scheduledDelayMs, maxExportBatchSize: EXPORT_BATCH })
   const concurrentExports = Math.ceil(settings.maxQueueSize / EXPORT_BATCH) + 1
+  const otlp = (url: string, headers: Record<string, string>): SpanProcessor =>
+    new EncodingBatchSpanProcessor(otlpProtobufTransport(url, headers, concurrentExports), {
+      maxQueueSize: settings.maxQueueSize, maxExportBatchSize: EXPORT_BATCH, scheduledDelayMillis: settings.scheduledDelayMs, maxConcurrentExports: concurrentExports,
+    })
   const processors: SpanProcessor[] = []
   if (options.exporters?.length) processors.push(...options.exporters.map(batch))
   if (settings.enabled) {
     const headers: Record<string, string> = options.exportToken ? { authorization: `Bearer ${options.exportToken}` } : {}
-    processors.push(batch(otlpProtobufExporter(`${settings.collectorUrl.replace(/\/+$/, '')}/v1/traces`, headers, concurrentExports)))
-    for (const extra of settings.extraEndpoints) processors.push(batch(otlpProtobufExporter(extra.url, resolveHeaders(extra.headers, options.env), concurrentExports)))
+    processors.push(otlp(`${settings.collectorUrl.replace(/\/+$/, '')}/v1/traces`, headers))
+    for (const extra of settings.extraEndpoints) processors.push(otlp(extra.url, resolveHeaders(extra.headers, options.env)))
   }
   const provider = new NodeTracerProvider({
     resource: resourceFromAttributes({ 'service.name': settings.serviceName }),
