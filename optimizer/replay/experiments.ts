@@ -52,14 +52,18 @@ export interface SweepPoint {
   strongestShare: number
 }
 
-/** One online pass per seed and objective (`param` names it); averaged over seeds. */
-export async function sweep(setup: ExperimentSetup, name: PolicyName, objectives: { param: number; objective: ReplayObjective }[]): Promise<SweepPoint[]> {
+/**
+ * One online pass per seed and objective (`param` names it); averaged over seeds. `replayData`
+ * (same rows and routes, e.g. `flattenCosts(setup.data)`) is what the policy sees; quality and
+ * cost are always measured on `setup.data`.
+ */
+export async function sweep(setup: ExperimentSetup, name: PolicyName, objectives: { param: number; objective: ReplayObjective }[], replayData: Dataset = setup.data): Promise<SweepPoint[]> {
   const strongest = rankTargets(setup.data).strongest
   const points: SweepPoint[] = []
   for (const { param, objective } of objectives) {
     const runs: PassSummary[] = []
     for (const seed of setup.seeds) {
-      const t = await run(setup, name, objective, seed)
+      const t = await run({ ...setup, data: replayData }, name, objective, seed)
       runs.push(summarizeAgainstStrongest(t, setup.data, strongest, seed))
     }
     points.push({

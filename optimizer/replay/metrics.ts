@@ -10,7 +10,11 @@ export interface PassSummary {
   strongestCostUsd: number
 }
 
-/** Quality, cost and share of the run vs always routing to the strongest target, on the same stream. */
+/**
+ * Quality, cost and share of the run vs always routing to the strongest target, on the same stream.
+ * Costs come from `costOf` (not the trace), so a run replayed on transformed costs is still charged
+ * what its calls cost in the data.
+ */
 export function summarizePass(t: ReplayTrace, strongest: number, scoreOf: (i: number, target: number) => number, costOf: (i: number, target: number) => number): PassSummary {
   const n = t.route.length
   let q = 0
@@ -20,7 +24,7 @@ export function summarizePass(t: ReplayTrace, strongest: number, scoreOf: (i: nu
   let sc = 0
   for (let i = 0; i < n; i++) {
     q += t.score[i]!
-    c += t.cost[i]!
+    if (!t.error[i]) c += costOf(i, t.chosen[i]!)
     if (t.chosen[i] === strongest) share += 1
     sq += scoreOf(i, strongest)
     sc += costOf(i, strongest)

@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs'
 import { objectiveSchema } from '../config.ts'
 import { parseDataset, type Dataset } from './dataset.ts'
+import { flattenCosts } from './flat-costs.ts'
 import { atQuality, changePoint, POLICIES, regret, scenarios, sweep, type ExperimentSetup, type PolicyName } from './experiments.ts'
 import { quantileOf } from './metrics.ts'
 import { convertMmlu, ROUTELLM_DIR } from './routellm.ts'
@@ -64,19 +65,23 @@ export async function runReport(o: ReportOptions, print: (line: string) => void 
   // Relative quality floors in units of the dataset's own quality ratio r (weakest / strongest mean): 1 − m·(1 − r).
   const ratio = rank.meanScore[rank.strongest]! > 0 ? rank.meanScore[rank.weakest]! / rank.meanScore[rank.strongest]! : 0
   const floors = (quick ? [0, 0.5, 1] : [0, 0.25, 0.5, 0.75, 1, 1.25]).map((m) => Math.max(0, 1 - m * (1 - ratio)))
+  // The calls sweep: λ on flat per-target costs (flattenCosts), where every call of a target costs its mean, in units of λ₀ (the means are unchanged).
+  const callMultipliers = quick ? [0.5, 0.75, 1] : [0.25, 0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95, 1, 1.05, 1.1, 1.2, 1.5]
+  const flat = flattenCosts(data)
   const sweeps = [
-    { name: 'cost weight λ', symbol: 'λ', digits: 0, objectives: grid.map((l) => ({ param: l, objective: l })) },
-    { name: 'quality floor', symbol: 'floor', digits: 3, objectives: floors.map((f) => ({ param: f, objective: objectiveSchema.parse({ kind: 'floor', qualityFloor: { relative: f } }) })) },
+    { name: 'cost weight λ', symbol: 'λ', digits: 0, objectives: grid.map((l) => ({ param: l, objective: l })), data },
+    { name: 'quality floor', symbol: 'floor', digits: 3, objectives: floors.map((f) => ({ param: f, objective: objectiveSchema.parse({ kind: 'floor', qualityFloor: { relative: f } }) })), data },
+    { name: 'calls (flat λ)', symbol: 'λc', digits: 1, objectives: callMultipliers.map((m) => ({ param: m * lambda0, objective: m * lambda0 })), data: flat },
   ]
 
   if (sections.includes('1')) {
   print(`## 1. Cost saving vs always ${strongest} (one online pass, exploration included)`)
-  print(`Swept: the cost weight λ of quality − λ·cost over ${grid.map((l) => l.toFixed(0)).join(', ')}; and the relative quality floor of "cheapest target with quality ≥ floor × the route's best" over ${floors.map((f) => f.toFixed(3)).join(', ')}.`)
+  print(`Swept: the cost weight λ of quality − λ·cost over ${grid.map((l) => l.toFixed(0)).join(', ')}; and the relative quality floor of "cheapest target with quality ≥ floor × the route's best" over ${floors.map((f) => f.toFixed(3)).join(', ')}; and λ on flat per-target costs (every call of a target costs its mean: fewer calls, not dollars) over ${callMultipliers.map((m) => (m * lambda0).toFixed(1)).join(', ')}.`)
   print('policy               | objective swept | @95% quality: cost saving, fewer strongest calls | @98%: cost saving, fewer calls')
   const p50s: string[] = []
   for (const p of policies) {
     for (const sw of sweeps) {
-      const points = p === 'uniform' ? await sweep(setup, p, [{ param: REPORT_LAMBDA, objective: REPORT_LAMBDA }]) : await sweep(setup, p, sw.objectives)
+      const points = p === 'uniform' ? await sweep(setup, p, [{ param: REPORT_LAMBDA, objective: REPORT_LAMBDA }]) : await sweep(setup, p, sw.objectives, sw.data)
       const cell = (a: ReturnType<typeof atQuality>) => (a ? `${pct(1 - a.relCost)}, ${pct(1 - a.strongestShare)} (${sw.symbol}≈${a.param.toFixed(sw.digits)})` : 'not reached')
       print(`${p.padEnd(20)} | ${sw.name.padEnd(15)} | ${cell(atQuality(points, 0.95)).padEnd(48)} | ${cell(atQuality(points, 0.98))}`)
       if (p === 'optimizer') for (const x of points) print(`    ${sw.symbol}=${x.param.toFixed(sw.digits || 1).padStart(6)}: quality ${pct(x.relQuality)} of strongest, cost ${pct(x.relCost)}, strongest share ${pct(x.strongestShare)}`)

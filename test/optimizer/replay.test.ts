@@ -4,6 +4,7 @@ import { seededRng } from '../../optimizer/random.ts'
 import { ReplayDataError } from '../../optimizer/replay/csv.ts'
 import { parseDataset } from '../../optimizer/replay/dataset.ts'
 import { changePoint, sweep } from '../../optimizer/replay/experiments.ts'
+import { flattenCosts } from '../../optimizer/replay/flat-costs.ts'
 import { hindsightRegret } from '../../optimizer/replay/metrics.ts'
 import { OptimizerPolicy, UniformPolicy } from '../../optimizer/replay/policies.ts'
 import { convertMmlu, convertMtBench } from '../../optimizer/replay/routellm.ts'
@@ -85,6 +86,53 @@ describe('replay experiments', () => {
     const [strict, loose] = await sweep(s, 'optimizer', [{ param: 1, objective: floor(1) }, { param: 0.5, objective: floor(0.5) }])
     expect(loose!.strongestShare).toBeLessThan(strict!.strongestShare - 0.2)
     expect(loose!.relCost).toBeLessThan(strict!.relCost)
+  })
+})
+
+describe('calls sweep (flat per-target costs)', () => {
+  /** "long": strong better by 0.35 at 30× the price of "short", where it is better by 0.1. */
+  function promptLengthCsv(rows: number, seed: number): string {
+    const rng = seededRng(seed)
+    const lines = ['route,strong|score,strong|cost_usd,cheap|score,cheap|cost_usd']
+    const b = (p: number) => (rng.next() < p ? 1 : 0)
+    for (let i = 0; i < rows; i++) {
+      const long = i % 2 === 0
+      lines.push(long ? `long,${b(0.95)},0.03,${b(0.6)},0.0005` : `short,${b(0.95)},0.001,${b(0.85)},0.00005`)
+    }
+    return lines.join('\n') + '\n'
+  }
+  const setup = (data: ReturnType<typeof parseDataset>) => ({ data, seeds: [1, 2], overrides: {}, base: { requestsPerSecond: 10, cycleSeconds: 5, regretCostWeight: 50 } })
+
+  it('gives every call of a target its mean cost and leaves scores alone', () => {
+    const data = parseDataset(promptLengthCsv(100, 1))
+    const flat = flattenCosts(data)
+    for (const r of flat.requests) expect(r.outcomes[0]!.costUsd).toBeCloseTo(0.0155, 12)
+    expect(flat.requests[1]!.outcomes[1]!.costUsd).toBeCloseTo(0.000275, 12)
+    expect(flat.requests.map((r) => r.outcomes.map((o) => o.score))).toEqual(data.requests.map((r) => r.outcomes.map((o) => o.score)))
+  })
+
+  it('charges a pass on flat costs what its calls cost in the data', async () => {
+    const data = parseDataset(promptLengthCsv(600, 2))
+    const s = { ...setup(data), seeds: [1] }
+    const [real] = await sweep(s, 'uniform', [{ param: 1, objective: 50 }])
+    const [flat] = await sweep(s, 'uniform', [{ param: 1, objective: 50 }], flattenCosts(data))
+    expect(flat!.relCost).toBeCloseTo(real!.relCost, 12)
+    expect(flat!.strongestShare).toBeCloseTo(real!.strongestShare, 12)
+  })
+
+  it('moves the route with the smallest quality gap per call first, where λ on dollars moves the expensive prompts first', async () => {
+    const data = parseDataset(promptLengthCsv(4000, 3))
+    const strongShare = async (d: ReturnType<typeof parseDataset>) => {
+      const t = await replay(d, new OptimizerPolicy({ ...ctx(d), objective: objectiveSchema.parse({ costWeight: 15 }) }), options)
+      const w = t.cycles.at(-1)!.weights
+      return { long: w[d.routes.indexOf('long') * 2]!, short: w[d.routes.indexOf('short') * 2]! }
+    }
+    const dollars = await strongShare(data) // long: 0.35 < 15 × 0.0295; short: 0.1 > 15 × 0.00095
+    expect(dollars.long).toBeLessThan(0.1)
+    expect(dollars.short).toBeGreaterThan(0.9)
+    const calls = await strongShare(flattenCosts(data)) // every call: 15 × (0.0155 − 0.000275) = 0.23
+    expect(calls.long).toBeGreaterThan(0.9)
+    expect(calls.short).toBeLessThan(0.1)
   })
 })
 
