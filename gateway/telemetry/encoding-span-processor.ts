@@ -53,7 +53,12 @@ export class EncodingBatchSpanProcessor implements SpanProcessor {
       diag.warn(`Dropped ${this.dropped} spans because maxQueueSize reached`)
       this.dropped = 0
     }
-    this.open.add(span)
+    try {
+      this.open.add(span)
+    } catch (err) {
+      globalErrorHandler(err as Error) // a span the encoder cannot write is lost alone, never the request
+      return
+    }
     this.queued++
     if (this.open.spans >= this.options.maxExportBatchSize) this.seal()
     else if (this.timer === undefined) this.timer = setTimeout(() => this.seal(), this.options.scheduledDelayMillis).unref()
@@ -113,7 +118,13 @@ class OpenBatch {
     if (!scopes) this.writers.set(span.resource, (scopes = new Map()))
     let w = scopes.get(span.instrumentationScope)
     if (!w) scopes.set(span.instrumentationScope, (w = spareWriters.pop() ?? new ProtobufWriter(1 << 16)))
-    writeSpanEntry(w, span)
+    const start = w.pos
+    try {
+      writeSpanEntry(w, span)
+    } catch (err) {
+      w.pos = start
+      throw err
+    }
     this.spans++
   }
 

@@ -110,6 +110,28 @@ describe('encoding batch span processor', () => {
     expect(t.sent[1]!.batch.spans).toBe(1)
   })
 
+  it('loses only a span it cannot encode, and keeps the batch well-formed', async () => {
+    const errors: unknown[] = []
+    setGlobalErrorHandler((e) => errors.push(e))
+    const t = heldTransport()
+    const processor = new EncodingBatchSpanProcessor(t.transport, options)
+    const memory = new InMemorySpanExporter()
+    const tracer = provider('gateway', processor, new SimpleSpanProcessor(memory)).getTracer('t')
+    tracer.startSpan('good').end()
+    const bad = tracer.startSpan('bad')
+    Object.defineProperty(bad, 'name', { get: () => { throw new Error('unreadable name') } })
+    bad.end()
+    tracer.startSpan('also good').end()
+    const flushed = processor.forceFlush()
+    await tick()
+    t.answerAll()
+    await flushed
+    expect(String(errors[0])).toContain('unreadable name')
+    expect(t.sent[0]!.batch.spans).toBe(2)
+    const good = memory.getFinishedSpans().filter((s) => s !== (bad as unknown))
+    expect(Buffer.from(t.sent[0]!.batch.body).equals(Buffer.from(ProtobufTraceSerializer.serializeRequest(good)!))).toBe(true)
+  })
+
   it('flushes on shutdown, once, and takes no span after it', async () => {
     const t = heldTransport()
     const processor = new EncodingBatchSpanProcessor(t.transport, options)
