@@ -25,10 +25,12 @@ async function serveRole(role: string): Promise<void> {
   if (role === 'sim') {
     const { startSimulator } = await import('../gateway/simulator/index.ts')
     const sim = await startSimulator({ port, models: { '*': { outputTokens: 16 } } })
-    const { createServer } = await import('node:http')
-    // The OTLP sink: accepts and discards exported spans.
-    createServer((req, res) => req.resume().on('end', () => res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end())).listen(port + 1, '127.0.0.1')
     process.send?.({ ready: sim.url })
+  } else if (role === 'sink') {
+    // The OTLP sink: accepts and discards exported spans, in its own process as a collector would be
+    // (sharing the simulator's event loop, each export delayed the upstream's answers).
+    const { createServer } = await import('node:http')
+    createServer((req, res) => req.resume().on('end', () => res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end())).listen(port, '127.0.0.1', () => process.send?.({ ready: true }))
   } else if (role === 'proxy') {
     const Fastify = (await import('fastify')).default
     const { Pool } = await import('undici')
@@ -79,6 +81,7 @@ async function main(): Promise<void> {
   try {
     const sim = await spawnRole('sim', base)
     children.push(sim)
+    children.push(await spawnRole('sink', base + 1))
     const upstream = `http://127.0.0.1:${base}`
     const proxy = await spawnRole('proxy', base + 2, ['--upstream', upstream])
     children.push(proxy)
