@@ -66,7 +66,7 @@ const drain = { shutdown: async () => {} }
 const pipelines: Record<string, () => SpanProcessor> = {
   'SDK batch + SDK serializer': () => new BatchSpanProcessor({ ...drain, export: (s, done) => { bytesOut += ProtobufTraceSerializer.serializeRequest(s)!.length; done({ code: 0 }) } }, { maxQueueSize: 8192, maxExportBatchSize: 512 }),
   'SDK batch + our encoder': () => new BatchSpanProcessor({ ...drain, export: (s, done) => { bytesOut += encodeSpans(s).length; done({ code: 0 }) } }, { maxQueueSize: 8192, maxExportBatchSize: 512 }),
-  'encoding batch processor': () => new EncodingBatchSpanProcessor({ ...drain, export: (b, done) => { bytesOut += b.body.length; done({ code: 0 }) } }, { maxQueueSize: 8192, maxExportBatchSize: 512, scheduledDelayMillis: 1000, maxConcurrentExports: 17 }),
+  'encoding batch processor': () => new EncodingBatchSpanProcessor({ ...drain, export: (b, done) => { bytesOut += b.body.length; done({ code: 0 }) } }, { maxQueueSize: 8192, maxExportBatchSize: 512, maxExportBatchBytes: 4 << 20, scheduledDelayMillis: 1000, maxConcurrentExports: 17 }),
 }
 const tracers = Object.fromEntries(Object.entries(pipelines).map(([name, make]) => {
   const provider = new BasicTracerProvider({ resource: resourceFromAttributes({ 'service.name': 'loopgate-gateway' }), spanProcessors: [make()] })

@@ -20,6 +20,8 @@ export interface EncodingBatchOptions {
   /** Spans encoded and not yet acknowledged, at most; more are dropped (and counted), as the SDK's BatchSpanProcessor does. */
   maxQueueSize: number
   maxExportBatchSize: number
+  /** A batch is sent once its spans' bytes reach this, so captured prompts cannot grow one past the collector's body limit. */
+  maxExportBatchBytes: number
   scheduledDelayMillis: number
   maxConcurrentExports: number
 }
@@ -60,7 +62,7 @@ export class EncodingBatchSpanProcessor implements SpanProcessor {
       return
     }
     this.queued++
-    if (this.open.spans >= this.options.maxExportBatchSize) this.seal()
+    if (this.open.spans >= this.options.maxExportBatchSize || this.open.bytes >= this.options.maxExportBatchBytes) this.seal()
     else if (this.timer === undefined) this.timer = setTimeout(() => this.seal(), this.options.scheduledDelayMillis).unref()
   }
 
@@ -111,6 +113,7 @@ const spareWriters: ProtobufWriter[] = []
 /** Spans encoded so far, by resource and scope. */
 class OpenBatch {
   spans = 0
+  bytes = 0
   private readonly writers = new Map<Resource, Map<Scope, ProtobufWriter>>()
 
   add(span: ReadableSpan): void {
@@ -126,6 +129,7 @@ class OpenBatch {
       throw err
     }
     this.spans++
+    this.bytes += w.pos - start
   }
 
   resources(): Iterable<Resource> {

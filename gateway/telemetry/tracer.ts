@@ -19,6 +19,8 @@ function resolveHeaders(headers: Record<string, string>, env: NodeJS.ProcessEnv)
 }
 
 const EXPORT_BATCH = 512
+/** Well under the collector's default 16 MB body limit, even with captured prompts. */
+const EXPORT_BATCH_BYTES = 4 * 1024 * 1024
 
 /**
  * A tracer provider of our own, NOT registered globally: an agent running in the same process keeps
@@ -33,7 +35,7 @@ export function createTelemetry(settings: GatewaySettings['telemetry'], options:
   const concurrentExports = Math.ceil(settings.maxQueueSize / EXPORT_BATCH) + 1
   const otlp = (url: string, headers: Record<string, string>): SpanProcessor =>
     new EncodingBatchSpanProcessor(otlpProtobufTransport(url, headers, concurrentExports), {
-      maxQueueSize: settings.maxQueueSize, maxExportBatchSize: EXPORT_BATCH, scheduledDelayMillis: settings.scheduledDelayMs, maxConcurrentExports: concurrentExports,
+      maxQueueSize: settings.maxQueueSize, maxExportBatchSize: EXPORT_BATCH, maxExportBatchBytes: EXPORT_BATCH_BYTES, scheduledDelayMillis: settings.scheduledDelayMs, maxConcurrentExports: concurrentExports,
     })
   const processors: SpanProcessor[] = []
   if (options.exporters?.length) processors.push(...options.exporters.map(batch))

@@ -22,7 +22,7 @@ function provider(service: string, ...processors: (EncodingBatchSpanProcessor | 
   return new BasicTracerProvider({ resource: resourceFromAttributes({ 'service.name': service, 'host.cores': 2 }), spanProcessors: processors })
 }
 
-const options = { maxQueueSize: 1000, maxExportBatchSize: 512, scheduledDelayMillis: 60_000, maxConcurrentExports: 4 }
+const options = { maxQueueSize: 1000, maxExportBatchSize: 512, maxExportBatchBytes: 1 << 20, scheduledDelayMillis: 60_000, maxConcurrentExports: 4 }
 const tick = () => new Promise((r) => setTimeout(r, 0))
 
 afterEach(() => setGlobalErrorHandler(() => {}))
@@ -68,9 +68,20 @@ describe('encoding batch span processor', () => {
     t.answerAll()
   })
 
+  it('sends a batch once its bytes reach the limit, so large captured prompts never make one too big', async () => {
+    const t = heldTransport()
+    const processor = new EncodingBatchSpanProcessor(t.transport, { ...options, maxExportBatchBytes: 50_000 })
+    const tracer = provider('gateway', processor).getTracer('t')
+    for (let i = 0; i < 12; i++) tracer.startSpan(`prompt ${i}`).setAttribute('gen_ai.input.messages', 'p'.repeat(20_000)).end()
+    await tick()
+    expect(t.sent.map((s) => s.batch.spans)).toEqual([3, 3, 3, 3]) // 60 KB reached at the third span of each
+    for (const { batch } of t.sent) expect(batch.body.length).toBeLessThan(50_000 + 20_100)
+    t.answerAll()
+  })
+
   it('keeps at most maxConcurrentExports in flight, bounds what waits, and sends the waiting batches as slots free', async () => {
     const t = heldTransport()
-    const processor = new EncodingBatchSpanProcessor(t.transport, { maxQueueSize: 50, maxExportBatchSize: 10, scheduledDelayMillis: 60_000, maxConcurrentExports: 2 })
+    const processor = new EncodingBatchSpanProcessor(t.transport, { ...options, maxQueueSize: 50, maxExportBatchSize: 10, maxConcurrentExports: 2 })
     const tracer = provider('gateway', processor).getTracer('t')
     for (let i = 0; i < 60; i++) tracer.startSpan(`s${i}`).end()
     await tick()
@@ -95,7 +106,7 @@ describe('encoding batch span processor', () => {
     const errors: unknown[] = []
     setGlobalErrorHandler((e) => errors.push(e))
     const t = heldTransport()
-    const processor = new EncodingBatchSpanProcessor(t.transport, { maxQueueSize: 10, maxExportBatchSize: 10, scheduledDelayMillis: 60_000, maxConcurrentExports: 1 })
+    const processor = new EncodingBatchSpanProcessor(t.transport, { ...options, maxQueueSize: 10, maxExportBatchSize: 10, maxConcurrentExports: 1 })
     const tracer = provider('gateway', processor).getTracer('t')
     for (let i = 0; i < 10; i++) tracer.startSpan(`s${i}`).end()
     await tick()
