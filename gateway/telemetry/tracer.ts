@@ -18,7 +18,7 @@ function resolveHeaders(headers: Record<string, string>, env: NodeJS.ProcessEnv)
   return Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, v.startsWith('env:') ? env[v.slice(4)] ?? '' : v]))
 }
 
-const EXPORT_BATCH = 512
+const EXPORT_BATCH = 2048
 /** Well under the collector's default 16 MB body limit, even with captured prompts. */
 const EXPORT_BATCH_BYTES = 4 * 1024 * 1024
 
