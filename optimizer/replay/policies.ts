@@ -1,9 +1,9 @@
 import type { RouteTargetStats } from '../../collector/api/types.ts'
-import { Beliefs } from '../beliefs.ts'
+import { Beliefs, costEstimate } from '../beliefs.ts'
 import { optimizerConfigSchema, type LearnerSettings, type ObjectiveSettings, type OptimizerSettings } from '../config.ts'
 import { OptimizerCycle } from '../cycle.ts'
 import { toEvidence } from '../evidence.ts'
-import { allocate, type PosteriorSummary } from '../learner.ts'
+import { allocate, qualityPosterior, type PosteriorSummary } from '../learner.ts'
 import { bestIndex } from '../objective.ts'
 import { MemoryRoutingTable } from '../pusher.ts'
 import type { Rng } from '../random.ts'
@@ -21,6 +21,11 @@ export interface ReplayPolicy {
   costEstimate(target: string): number | null
   /** Guardrail and learner events so far (policies with guardrails only). */
   readonly events?: PolicyEvents
+  /**
+   * The replay records every target's outcome on every request into `stats`, not only the served
+   * one's. Only reference bounds set it: no live gateway learns what an unserved target would have done.
+   */
+  readonly observesAllTargets?: boolean
 }
 
 /** What the optimizer did besides following the learner: worth counting on a stream where nothing changes. */
@@ -166,5 +171,33 @@ export class EpsilonGreedyPolicy extends CumulativePolicy {
     const unseen = t.findIndex((_, i) => !stats[i] || stats[i]!.n === 0)
     const best = unseen >= 0 ? unseen : bestIndex(stats.map((a) => ({ quality: a!.q / a!.n, costUsd: a!.cost / Math.max(1, a!.requests), latencyP95Ms: null })), this.ctx.objective)
     return Object.fromEntries(t.map((x, i) => [x, (i === best ? 1 - this.epsilon : 0) + this.epsilon / t.length]))
+  }
+}
+
+/**
+ * A bound, not a router (impossible live): it is told every target's outcome on every request
+ * (`observesAllTargets`) and routes all of a route's traffic to the best target under the
+ * objective at the posterior means — the optimizer's Beliefs and empirical-Bayes prior across
+ * routes, undiscounted on a stream where nothing changes. With nothing to explore, what it loses
+ * to hindsight is estimating each route from its own requests.
+ */
+export class FullInformationPolicy extends CumulativePolicy {
+  readonly name = 'full information (bound)'
+  readonly observesAllTargets: boolean = true
+  private readonly beliefs = new Beliefs({ discount: 1, maxEvidence: Infinity, priorStrength: 'auto', draws: 50, costDiscount: 1, sharpness: 1, exploreMaxWeight: 0, exploreHorizon: 1, changeWindow: 40, changeThreshold: 0 })
+
+  protected learn(window: RouteTargetStats[]): void {
+    this.beliefs.update(window.map((s) => toEvidence(s, undefined)))
+  }
+
+  protected decide(route: string): Weights {
+    const t = this.ctx.targets
+    const means = t.map((x) => {
+      const own = this.beliefs.get(route, x)
+      const pooled = this.beliefs.pooledFor(x)
+      return { quality: qualityPosterior(own, pooled, this.beliefs.prior(route, x)).mean, costUsd: costEstimate(own, pooled) ?? 0, latencyP95Ms: own.latencyP95Ms ?? pooled.latencyP95Ms }
+    })
+    const best = bestIndex(means, this.ctx.objective)
+    return Object.fromEntries(t.map((x, i) => [x, i === best ? 1 : 0]))
   }
 }

@@ -56,10 +56,12 @@ export function streamOrder(n: number, length: number, rng: Rng): number[] {
 /**
  * Streams the dataset through a policy with a simulated clock: requests arrive at
  * `requestsPerSecond`; every `cycleSeconds` the policy runs its cycle on what it observed; each
- * request's target is drawn from the current weights with a seeded RNG.
+ * request's target is drawn from the current weights with a seeded RNG. A policy that
+ * `observesAllTargets` (a reference bound) is also told every other target's outcome on the request.
  */
 export async function replay(data: Dataset, policy: ReplayPolicy, options: ReplayOptions): Promise<ReplayTrace> {
   const rng = seededRng(options.seed * 7919 + 17)
+  const unservedRng = seededRng(options.seed * 7919 + 29)
   const length = options.length ?? data.requests.length
   const order = streamOrder(data.requests.length, length, seededRng(options.seed))
   const k = data.targets.length
@@ -108,7 +110,12 @@ export async function replay(data: Dataset, policy: ReplayPolicy, options: Repla
     const lm = latency[ti]!
     const latencyMs = o.latencyMs ?? lm.medianMs * Math.exp(lm.sigma * sampleNormal(rng))
     const scored = rng.next() < options.scoredFraction
-    policy.stats.record({ atMs: nowMs, route: row.route, target: data.targets[ti]!, error: failed, latencyMs: failed ? latencyMs / 10 : latencyMs, costUsd: failed ? 0 : o.costUsd, score: scored && !failed ? o.score : null })
+    const observe = (j: number, ms: number) => policy.stats.record({ atMs: nowMs, route: row.route, target: data.targets[j]!, error: errors[j]!, latencyMs: errors[j] ? ms / 10 : ms, costUsd: errors[j] ? 0 : outcomes[j]!.costUsd, score: scored && !errors[j] ? outcomes[j]!.score : null })
+    observe(ti, latencyMs)
+    // A bound's extra view: the same request as every other target would have served it (its own RNG, so the draws above are the same for every policy).
+    if (policy.observesAllTargets) {
+      for (let j = 0; j < k; j++) if (j !== ti) observe(j, outcomes[j]!.latencyMs ?? latency[j]!.medianMs * Math.exp(latency[j]!.sigma * sampleNormal(unservedRng)))
+    }
     trace.route[i] = ri
     trace.chosen[i] = ti
     trace.error[i] = failed ? 1 : 0
