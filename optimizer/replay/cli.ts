@@ -3,7 +3,7 @@ import type { PolicyName } from './experiments.ts'
 import { defaultReportOptions, runReport } from './report.ts'
 
 export const REPLAY_USAGE = `loopgate replay [--data FILE.csv] [--seeds 5] [--rps 10] [--cycle 10]
-    [--policies optimizer,plain-thompson,epsilon-greedy,uniform] [--set '{"learner":{"discount":0.99}}']
+    [--policies optimizer,plain-thompson,epsilon-greedy,uniform,full-information] [--set '{"learner":{"discount":0.99}}']
     [--sections 1,2,3] [--quick]
 Without --data: ../shared/data/routellm MMLU (57 subjects as routes), converted in memory. See docs/replay.md.`
 

@@ -2,11 +2,12 @@ import { objectiveSchema, type ObjectiveSettings } from '../config.ts'
 import { seededRng } from '../random.ts'
 import type { Dataset } from './dataset.ts'
 import { firstCycleAfter, hindsightRegret, routeFrequencies, routeRequests, summarizePass, trafficShare, type PassSummary, type Regret } from './metrics.ts'
-import { EpsilonGreedyPolicy, OptimizerPolicy, PlainThompsonPolicy, UniformPolicy, type PolicyContext, type PolicyEvents, type ReplayPolicy } from './policies.ts'
+import { EpsilonGreedyPolicy, FullInformationPolicy, OptimizerPolicy, PlainThompsonPolicy, UniformPolicy, type PolicyContext, type PolicyEvents, type ReplayPolicy } from './policies.ts'
 import { outage, priceChange, qualityDrift, rankTargets, type Scenario } from './scenarios.ts'
 import { replay, streamOrder, type ReplayOptions, type ReplayTrace } from './simulate.ts'
 
-export const POLICIES = ['optimizer', 'plain-thompson', 'epsilon-greedy', 'uniform'] as const
+/** `full-information` is a bound, not a router: it sees every target's outcome on every request. */
+export const POLICIES = ['optimizer', 'plain-thompson', 'epsilon-greedy', 'uniform', 'full-information'] as const
 export type PolicyName = (typeof POLICIES)[number]
 
 export interface ExperimentSetup {
@@ -31,6 +32,7 @@ export function makePolicy(name: PolicyName, setup: ExperimentSetup, objective: 
   if (name === 'optimizer') return new OptimizerPolicy(ctx, setup.overrides)
   if (name === 'plain-thompson') return new PlainThompsonPolicy(ctx)
   if (name === 'epsilon-greedy') return new EpsilonGreedyPolicy(ctx, 0.1)
+  if (name === 'full-information') return new FullInformationPolicy(ctx)
   return new UniformPolicy(ctx)
 }
 
