@@ -5,19 +5,20 @@
  *
  * Loopback only. Four configurations, interleaved, at c=50 and c=1, against the simulated provider
  * (0 ms latency, ~1 KB request body): direct to the simulator; a thin Fastify + undici proxy; the
- * Loopgate gateway with auth, routing, budgets and tracing on; the same with tracing off (what the
- * spans cost, side by side). Every server runs in its own child
+ * Loopgate gateway with auth, routing, budgets and tracing on, started as users start it
+ * (`bin/loopgate.mjs gateway --config`: the compiled server when `npm run build` is current); the
+ * same with tracing off (what the spans cost, side by side). Every server runs in its own child
  * process, so its CPU time and RSS are its own (read from /proc).
  */
 import { spawn, type ChildProcess } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { load, type LoadResult } from './gateway-load.ts'
 import { cpuMicros, rssMb } from './proc.ts'
 
-const { values } = parseArgs({ options: { role: { type: 'string' }, port: { type: 'string' }, upstream: { type: 'string' }, sink: { type: 'string' }, tracing: { type: 'string', default: 'on' }, seconds: { type: 'string', default: '10' }, rounds: { type: 'string', default: '2' }, 'cpu-prof': { type: 'string' } } })
+const { values } = parseArgs({ options: { role: { type: 'string' }, port: { type: 'string' }, upstream: { type: 'string' }, seconds: { type: 'string', default: '10' }, rounds: { type: 'string', default: '2' }, 'cpu-prof': { type: 'string' } } })
 const KEY = 'bench-virtual-key-0001'
 
 async function serveRole(role: string): Promise<void> {
@@ -43,25 +44,36 @@ async function serveRole(role: string): Promise<void> {
     await app.listen({ port, host: '127.0.0.1' })
     process.on('SIGINT', () => process.exit(0))
     process.send?.({ ready: true })
-  } else {
-    const { start } = await import('../gateway/index.ts')
-    const { pino } = await import('pino')
-    const dataDir = mkdtempSync(join(tmpdir(), 'lg-bench-'))
-    await start({
-      logger: pino({ level: 'warn' }),
-      gateway: {
-        port, dataDir,
-        providers: { sim: { protocol: 'openai', baseUrl: `${values.upstream}/v1` } },
-        routes: [{ name: 'bench', targets: [{ provider: 'sim', model: 'sim-a', weight: 3, price: { input: '0.15', output: '0.6' } }, { provider: 'sim', model: 'sim-b', weight: 1, price: { input: '0.15', output: '0.6' } }] }],
-        tenants: [{ id: 'bench', budgets: { usdPerMonth: '1000000' }, rateLimits: { rpm: 100_000_000 }, keys: [{ key: KEY, budgets: { usdPerDay: '100000' } }] }],
-        telemetry: { enabled: values.tracing === 'on', collectorUrl: values.sink, maxQueueSize: 65536 },
-      },
-      exportToken: 'bench-export-token',
-    })
-    process.on('exit', () => rmSync(dataDir, { recursive: true, force: true }))
-    for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => process.exit(0))
-    process.send?.({ ready: true })
   }
+}
+
+/**
+ * The gateway as users run it: `bin/loopgate.mjs gateway` with a config file (compiled when
+ * `npm run build` is current, else through tsx), auth, 2-target routing, tenant and key budgets + rpm.
+ */
+async function spawnGateway(port: number, upstream: string, sink: string, tracing: boolean, nodeFlags: string[] = []): Promise<ChildProcess> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'lg-bench-'))
+  const config = {
+    logLevel: 'warn',
+    adminToken: 'bench-admin-token-0123456789',
+    gateway: {
+      port,
+      providers: { sim: { protocol: 'openai', baseUrl: `${upstream}/v1` } },
+      routes: [{ name: 'bench', targets: [{ provider: 'sim', model: 'sim-a', weight: 3, price: { input: '0.15', output: '0.6' } }, { provider: 'sim', model: 'sim-b', weight: 1, price: { input: '0.15', output: '0.6' } }] }],
+      telemetry: { enabled: tracing, collectorUrl: sink, maxQueueSize: 65536 },
+    },
+    tenants: [{ id: 'bench', budgets: { usdPerMonth: '1000000' }, rateLimits: { rpm: 100_000_000 }, keys: [{ key: KEY, budgets: { usdPerDay: '100000' } }] }],
+  }
+  writeFileSync(join(dataDir, 'loopgate.json'), JSON.stringify(config))
+  const child = spawn(process.execPath, [...nodeFlags, 'bin/loopgate.mjs', 'gateway', '--config', join(dataDir, 'loopgate.json')], { stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, LOOPGATE_DATA_DIR: dataDir } })
+  child.once('exit', () => rmSync(dataDir, { recursive: true, force: true }))
+  for (let i = 0; i < 300; i++) {
+    if (child.exitCode !== null) throw new Error(`gateway exited with ${child.exitCode}`)
+    const up = await fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.ok, () => false)
+    if (up) return child
+    await new Promise((r) => setTimeout(r, 100))
+  }
+  throw new Error('gateway did not start within 30 s')
 }
 
 function spawnRole(role: string, port: number, extra: string[] = [], nodeFlags: string[] = []): Promise<ChildProcess> {
@@ -85,9 +97,10 @@ async function main(): Promise<void> {
     const upstream = `http://127.0.0.1:${base}`
     const proxy = await spawnRole('proxy', base + 2, ['--upstream', upstream])
     children.push(proxy)
-    const gw = await spawnRole('gateway', base + 3, ['--upstream', upstream, '--sink', `http://127.0.0.1:${base + 1}`], values['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${values['cpu-prof']}`] : [])
+    const sink = `http://127.0.0.1:${base + 1}`
+    const gw = await spawnGateway(base + 3, upstream, sink, true, values['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${values['cpu-prof']}`] : [])
     children.push(gw)
-    const untraced = await spawnRole('gateway', base + 4, ['--upstream', upstream, '--sink', `http://127.0.0.1:${base + 1}`, '--tracing', 'off'])
+    const untraced = await spawnGateway(base + 4, upstream, sink, false)
     children.push(untraced)
 
     // ~1 KB request body.

@@ -1,4 +1,3 @@
-import { fileURLToPath } from 'node:url'
 import Fastify, { LogController, type FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
 import { KeyRing } from './auth.ts'
@@ -10,7 +9,7 @@ import { registerQueryApi } from './api/index.ts'
 import { openStore } from './storage/store.ts'
 import type { SpanRow } from './storage/span-row.ts'
 import { SpanWriter } from './storage/writer.ts'
-import { registerUi } from './ui-static.ts'
+import { builtUiDir, registerUi } from './ui-static.ts'
 
 export interface CollectorOptions {
   collector: CollectorSettings
@@ -54,7 +53,7 @@ export async function start(options: CollectorOptions): Promise<RunningCollector
   await app.register(async (scope) => registerOtlpReceiver(scope, deps))
   await app.register(async (scope) => registerQueryApi(scope, deps))
   // At the root, not in a scope: the dashboard's SPA fallback is the app's not-found handler.
-  if (options.collector.serveUi) await registerUi(app as unknown as FastifyInstance, { distDir: fileURLToPath(new URL('../ui/dist', import.meta.url)) })
+  if (options.collector.serveUi) await registerUi(app as unknown as FastifyInstance, { distDir: builtUiDir() })
 
   let address: string
   try {

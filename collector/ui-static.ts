@@ -1,10 +1,18 @@
 import { existsSync } from 'node:fs'
-import { join, resolve } from 'node:path'
+import { dirname, join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import fastifyStatic from '@fastify/static'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 
 /** Paths that belong to the API and the receiver: an unknown one is a 404, never the SPA's index.html. */
 const NOT_THE_UI = /^\/(api|v1)(\/|$)|^\/(healthz|metrics)$/
+
+/** The package's `ui/dist`, found from this module whether it runs from the sources or from the compiled dist/. */
+export function builtUiDir(): string {
+  let dir = dirname(fileURLToPath(import.meta.url))
+  while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir)
+  return join(dir, 'ui', 'dist')
+}
 
 /**
  * Serves the built dashboard (`ui/dist`, made by `npm run build`) at `/`. Hashed assets under
