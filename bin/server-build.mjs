@@ -2,7 +2,7 @@
 // The compiled server in dist/ (`npm run build`), and whether it still matches the TypeScript sources.
 // `node bin/server-build.mjs` compiles it when any source is newer than the last build; the launcher
 // runs it only while that holds, so a stale build never runs and the sources stay the truth.
-import { copyFileSync, existsSync, mkdirSync, readdirSync, statSync, utimesSync, writeFileSync } from 'node:fs'
+import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs'
 import { spawnSync } from 'node:child_process'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
@@ -51,6 +51,7 @@ export function build(root) {
     return 'no-typescript' // an install without dev dependencies runs the sources through tsx
   }
   const startedAt = new Date()
+  rmSync(join(root, 'dist'), { recursive: true, force: true }) // nothing left of a deleted source
   const run = spawnSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json')], { stdio: 'inherit' })
   if (run.status !== 0) throw new Error(`compiling the server failed (tsc exited with ${run.status})`)
   for (const dir of SOURCE_DIRS) {

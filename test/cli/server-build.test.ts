@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 // @ts-expect-error a plain ESM module of the launcher, without type declarations
@@ -37,6 +37,7 @@ describe('the compiled server (bin/server-build.mjs)', () => {
     utimesSync(join(root, 'collector/greeting.ts'), later, later)
     expect(compiledEntry(root)).toBeNull()
     writeFileSync(join(root, 'collector/greeting.txt'), 'rebuilt hello\n')
+    writeFileSync(join(root, 'dist/collector/left-over.js'), 'a deleted source, compiled earlier')
     utimesSync(join(root, 'collector/greeting.txt'), later, later)
     expect(build(root)).toBe('built')
     // The stamp is the build's start: a source stamped later than that still counts as changed.
@@ -45,6 +46,7 @@ describe('the compiled server (bin/server-build.mjs)', () => {
     for (const f of ['collector/greeting.ts', 'collector/greeting.txt']) utimesSync(join(root, f), earlier, earlier)
     expect(compiledEntry(root)).not.toBeNull()
     expect(readFileSync(join(root, 'dist/collector/greeting.txt'), 'utf8')).toBe('rebuilt hello\n')
+    expect(existsSync(join(root, 'dist/collector/left-over.js'))).toBe(false)
   }, 60_000)
 
   it('is stale when the build configuration changes', () => {
