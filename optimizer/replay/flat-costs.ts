@@ -6,9 +6,13 @@ import type { Dataset } from './dataset.ts'
  * (RouteLLM's cost measure: the share of calls to the strong model) instead of dollars.
  */
 export function flattenCosts(data: Dataset): Dataset {
-  const k = data.targets.length
-  const mean = new Array<number>(k).fill(0)
-  for (const r of data.requests) r.outcomes.forEach((o, i) => (mean[i]! += o.costUsd))
-  for (let i = 0; i < k; i++) mean[i]! /= data.requests.length || 1
+  const mean = meanCosts(data)
   return { ...data, requests: data.requests.map((r) => ({ route: r.route, outcomes: r.outcomes.map((o, i) => ({ ...o, costUsd: mean[i]! })) })) }
+}
+
+/** Each target's mean cost per request over the dataset (the flat cost of `flattenCosts`). */
+export function meanCosts(data: Dataset): number[] {
+  const mean = new Array<number>(data.targets.length).fill(0)
+  for (const r of data.requests) r.outcomes.forEach((o, i) => (mean[i]! += o.costUsd))
+  return mean.map((m) => m / (data.requests.length || 1))
 }

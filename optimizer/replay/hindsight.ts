@@ -1,6 +1,6 @@
 import type { Dataset } from './dataset.ts'
 import type { SweepPoint } from './experiments.ts'
-import { flattenCosts } from './flat-costs.ts'
+import { meanCosts } from './flat-costs.ts'
 
 /**
  * The best static per-route choice in hindsight under the calls sweep's objective (λ on flat
@@ -10,7 +10,7 @@ import { flattenCosts } from './flat-costs.ts'
  */
 export function hindsightCallsCurve(data: Dataset, strongest: number): SweepPoint[] {
   const k = data.targets.length
-  const flatCost = flattenCosts(data).requests[0]?.outcomes.map((o) => o.costUsd) ?? []
+  const flatCost = meanCosts(data)
   const routeIndex = new Map(data.routes.map((r, i) => [r, i]))
   const n = new Float64Array(data.routes.length)
   const q = new Float64Array(data.routes.length * k)

@@ -107,14 +107,14 @@ export async function replay(data: Dataset, policy: ReplayPolicy, options: Repla
     const ti = drawIndex(rng, Array.from(cw.subarray(ri * k, ri * k + k)))
     const o = outcomes[ti]!
     const failed = errors[ti]!
-    const lm = latency[ti]!
-    const latencyMs = o.latencyMs ?? lm.medianMs * Math.exp(lm.sigma * sampleNormal(rng))
+    const latencyOf = (j: number, r: Rng) => outcomes[j]!.latencyMs ?? latency[j]!.medianMs * Math.exp(latency[j]!.sigma * sampleNormal(r))
+    const latencyMs = latencyOf(ti, rng)
     const scored = rng.next() < options.scoredFraction
     const observe = (j: number, ms: number) => policy.stats.record({ atMs: nowMs, route: row.route, target: data.targets[j]!, error: errors[j]!, latencyMs: errors[j] ? ms / 10 : ms, costUsd: errors[j] ? 0 : outcomes[j]!.costUsd, score: scored && !errors[j] ? outcomes[j]!.score : null })
     observe(ti, latencyMs)
     // A bound's extra view: the same request as every other target would have served it (its own RNG, so the draws above are the same for every policy).
     if (policy.observesAllTargets) {
-      for (let j = 0; j < k; j++) if (j !== ti) observe(j, outcomes[j]!.latencyMs ?? latency[j]!.medianMs * Math.exp(latency[j]!.sigma * sampleNormal(unservedRng)))
+      for (let j = 0; j < k; j++) if (j !== ti) observe(j, latencyOf(j, unservedRng))
     }
     trace.route[i] = ri
     trace.chosen[i] = ti
