@@ -76,8 +76,8 @@ async function spawnGateway(port: number, upstream: string, sink: string, tracin
   throw new Error('gateway did not start within 30 s')
 }
 
-function spawnRole(role: string, port: number, extra: string[] = [], nodeFlags: string[] = []): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [...nodeFlags, 'bin/run-ts.mjs', 'bench/gateway.ts', '--role', role, '--port', String(port), ...extra], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+function spawnRole(role: string, port: number, extra: string[] = []): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ['bin/run-ts.mjs', 'bench/gateway.ts', '--role', role, '--port', String(port), ...extra], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
   return new Promise((resolve, reject) => {
     child.once('message', () => resolve(child))
     child.once('exit', (code) => reject(new Error(`${role} exited with ${code}`)))
