@@ -17,6 +17,8 @@ import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { load, type LoadResult } from './gateway-load.ts'
 import { cpuMicros, rssMb } from './proc.ts'
+// @ts-expect-error a plain ESM module of the launcher, without type declarations
+import { compiledEntry } from '../bin/server-build.mjs'
 
 const { values } = parseArgs({ options: { role: { type: 'string' }, port: { type: 'string' }, upstream: { type: 'string' }, seconds: { type: 'string', default: '10' }, rounds: { type: 'string', default: '2' }, 'cpu-prof': { type: 'string' } } })
 const KEY = 'bench-virtual-key-0001'
@@ -112,6 +114,7 @@ async function main(): Promise<void> {
       { name: 'untraced', url: `http://127.0.0.1:${base + 4}`, body: body('bench'), headers: { 'content-type': 'application/json', authorization: `Bearer ${KEY}` }, pid: untraced.pid },
     ]
     console.log(`request body: ${configs[0]!.body.length} bytes; ${seconds}s per configuration in ${rounds} interleaved rounds`)
+    console.log(`gateway: ${compiledEntry(process.cwd()) ? 'compiled (dist/)' : 'TypeScript through tsx: dist/ is missing or older than a source (npm run build)'}`)
     for (const c of configs) await load(c.url, '/v1/chat/completions', c.body, c.headers, 8, 1) // warm-up (JIT, connections)
     const results = new Map<string, { runs: LoadResult[]; cpu: number }>()
     for (const concurrency of [50, 1]) {
