@@ -8,7 +8,7 @@ import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 
-const SOURCE_DIRS = ['cli', 'collector', 'gateway', 'evaluator', 'optimizer']
+const SOURCE_DIRS = ['lib', 'cli', 'collector', 'gateway', 'evaluator', 'optimizer']
 const STAMP = '.sources-stamp'
 
 function* files(dir) {
