@@ -42,7 +42,7 @@ export function registerAdmin(app: FastifyInstance, ctx: GatewayContext, adminTo
       return { entries: await ctx.routing.audit(limit) }
     })
 
-    scope.get('/admin/targets', async () => ({ routingVersion: ctx.routing.current.version, targets: ctx.scoreboard.report(ctx.routing.current, ctx.breakers) }))
+    scope.get('/admin/targets', async () => ({ routingVersion: ctx.routing.current.version, targets: ctx.scoreboard.report(ctx.routing.current, ctx.breakers, ctx.cooldowns) }))
 
     scope.get('/admin/tenants/:id/spend', async (req) => {
       const id = (req.params as { id: string }).id

@@ -73,6 +73,14 @@ export const policySchema = z
       .prefault({}),
     /** What moves on to the next target. */
     fallbackOn: z.array(z.enum(['5xx', 'timeout', 'connection', '429'])).default(['5xx', 'timeout', 'connection', '429']),
+    /** After a 429 the target leaves rotation for its Retry-After, or `defaultMs` without one (capped at `maxMs`). */
+    rateLimitCooldown: z
+      .object({
+        defaultMs: z.number().int().min(0).default(1_000),
+        maxMs: z.number().int().min(0).default(60_000),
+      })
+      .strict()
+      .prefault({}),
     breaker: z
       .object({
         /** Consecutive failures that open the breaker. */
@@ -144,6 +152,7 @@ const profileSchema = z
     ttftMs: z.number().min(0), ttftJitter: z.number().min(0).max(1), tokensPerSecond: z.number().min(0), outputTokens: z.number().int().min(1),
     errorRate: z.number().min(0).max(1), errorStatus: z.number().int().min(400).max(599), rateLimitRate: z.number().min(0).max(1),
     burstLength: z.number().int().min(1), retryAfterSeconds: z.number().min(0), hangRate: z.number().min(0).max(1),
+    resetRate: z.number().min(0).max(1), cutRate: z.number().min(0).max(1),
     quality: z.number().min(0).max(1), embeddingDimensions: z.number().int().min(1),
   })
   .partial()

@@ -2,6 +2,7 @@ import type { Tracer } from '@opentelemetry/api'
 import type { Logger } from 'pino'
 import type { GatewaySettings } from './config.ts'
 import type { Breakers } from './policy/breaker.ts'
+import type { Cooldowns } from './policy/cooldown.ts'
 import type { Upstreams } from './policy/upstream.ts'
 import type { RoutingTable } from './routing/manager.ts'
 import type { Scoreboard } from './scoreboard.ts'
@@ -15,6 +16,7 @@ export interface GatewayContext {
   limits: LimitStore
   routing: RoutingTable
   breakers: Breakers
+  cooldowns: Cooldowns
   scoreboard: Scoreboard
   upstreams: Upstreams
   tracer: Tracer

@@ -8,6 +8,7 @@ import type { SpanExporter } from '@opentelemetry/sdk-trace-base'
 import { gatewayConfigSchema, type GatewaySettings } from './config.ts'
 import type { GatewayContext } from './context.ts'
 import { Breakers } from './policy/breaker.ts'
+import { Cooldowns } from './policy/cooldown.ts'
 import { Upstreams } from './policy/upstream.ts'
 import { buildProviders } from './providers/registry.ts'
 import { RoutingTable } from './routing/manager.ts'
@@ -69,6 +70,7 @@ export async function start(options: GatewayOptions): Promise<RunningGateway> {
     limits: redis ? new RedisLimitStore(redis) : new MemoryLimitStore(),
     routing,
     breakers: new Breakers(),
+    cooldowns: new Cooldowns(),
     scoreboard: new Scoreboard(),
     upstreams,
     tracer: telemetry.tracer,

@@ -1,5 +1,6 @@
 import { unitsToUsd } from './money.ts'
 import type { Breakers } from './policy/breaker.ts'
+import type { Cooldowns } from './policy/cooldown.ts'
 import type { RoutingSnapshot } from './routing/table.ts'
 
 const WINDOW = 256
@@ -41,7 +42,7 @@ export class Scoreboard {
     s.filled = Math.min(WINDOW, s.filled + 1)
   }
 
-  report(snapshot: RoutingSnapshot, breakers: Breakers) {
+  report(snapshot: RoutingSnapshot, breakers: Breakers, cooldowns: Cooldowns) {
     const seen = new Map<string, { provider: string; model: string; routes: string[]; price: unknown; priceSource: string }>()
     for (const route of snapshot.byName.values()) {
       for (const t of [...route.targets, ...route.rules.flatMap((r) => r.targets)]) {
@@ -61,10 +62,13 @@ export class Scoreboard {
       const n = s?.filled ?? 0
       const oks = s ? s.recentOk.slice(0, n).reduce((a, v) => a + v, 0) : 0
       const latencies = s ? Array.from(s.recentMs.slice(0, n)).sort((a, b) => a - b) : []
+      const cooling = cooldowns.state(id)
       return {
         id,
         ...info,
         breaker: breakers.state(id),
+        /** Out of rotation after a 429 until `until` (ISO); null when not cooling. */
+        cooldown: cooling ? { until: new Date(cooling.until).toISOString(), remainingMs: cooling.until - Date.now(), reason: cooling.reason } : null,
         attempts: s?.attempts ?? 0,
         failures: s?.failures ?? 0,
         window: n,

@@ -47,15 +47,19 @@ describe('routing policy', () => {
     expect(r.json.error.message).toMatch(/timed out/)
   })
 
-  it('retries a 429 on the same target after Retry-After', async () => {
-    h = await startHarness({ gateway: () => route([t('a', 1), t('b', 0)]) })
+  it('moves a 429 on to the next target; retries the same target after Retry-After only when it is the last', async () => {
+    h = await startHarness({ gateway: () => ({ routes: [{ name: 'r', targets: [t('a', 1), t('b', 0)] }, { name: 'one', targets: [t('c', 1)] }] }) })
     h.sim.script('a', { kind: 'rate_limit', retryAfterSeconds: 1 })
-    const started = Date.now()
     const r = await post(`${h.url}/v1/chat/completions`, chat())
     expect(r.status).toBe(200)
-    expect(r.headers.get('x-loopgate-target')).toBe('sim/a')
+    expect(r.headers.get('x-loopgate-target')).toBe('sim/b')
+    expect(h.sim.requests.map((x) => x.model)).toEqual(['a', 'b'])
+    h.sim.script('c', { kind: 'rate_limit', retryAfterSeconds: 1 })
+    const started = Date.now()
+    const r2 = await post(`${h.url}/v1/chat/completions`, chat('one'))
+    expect(r2.status).toBe(200)
     expect(Date.now() - started).toBeGreaterThanOrEqual(950)
-    expect(h.sim.requests.map((x) => x.model)).toEqual(['a', 'a'])
+    expect(h.sim.requests.slice(2).map((x) => x.model)).toEqual(['c', 'c'])
   })
 
   it('falls back when Retry-After exceeds the longest wait, and returns 429 when nothing is left', async () => {
