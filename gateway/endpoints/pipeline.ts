@@ -14,7 +14,7 @@ import type { CompiledRoute, Target } from '../routing/table.ts'
 import { refusalStatus, type Refusal } from '../tenancy/limits.ts'
 import type { KeyRecord } from '../tenancy/keys.ts'
 import { inputMessages, outputMessages } from '../telemetry/capture.ts'
-import { failRequestSpan, parentContext, recordOutcome, startAttemptSpan, startRequestSpan, traceIdOf, type RequestSpanInfo } from '../telemetry/spans.ts'
+import { failRequestSpan, markRouteFailed, markStreamCut, parentContext, recordOutcome, startAttemptSpan, startRequestSpan, traceIdOf, type RequestSpanInfo } from '../telemetry/spans.ts'
 import { clientResponse, streamRelay, upstreamText } from '../translate/index.ts'
 import { relayStream } from './stream-reply.ts'
 import { validateBody } from './validate.ts'
@@ -168,7 +168,10 @@ async function serve(ctx: GatewayContext, req: FastifyRequest, reply: FastifyRep
     span.end()
     return
   }
-  if (result.kind === 'failed') throw result.error
+  if (result.kind === 'failed') {
+    if (result.routeFailed) markRouteFailed(span, result.attempts)
+    throw result.error
+  }
   const { target, attempt } = result
   x.headers['x-loopgate-target'] = target.id
   const capture = route.settings.capture
@@ -211,10 +214,13 @@ async function serve(ctx: GatewayContext, req: FastifyRequest, reply: FastifyRep
   }
   const end = await relayStream(reply.raw, result.outcome.stream!, relay, protocol, () => ({ 'x-loopgate-cost-usd': unitsToUsd(settle()) }))
   result.done()
-  if (end.kind !== 'completed') {
+  if (end.kind === 'completed') result.verdict(true)
+  else {
     result.outcome.stream!.destroy()
     count(ctx, end.kind)
-    span.setAttribute('error.type', end.kind === 'client_gone' ? 'client_disconnected' : 'upstream_stream_failed')
+    if (end.kind === 'upstream_failed') result.verdict(false, `stream cut: ${end.message}`)
+    else result.release()
+    markStreamCut(span, result.span, end.kind === 'client_gone' ? undefined : end.message)
   }
   const settled = settle()
   const ttft = relay.firstTokenAt !== undefined ? relay.firstTokenAt - result.startedAt : undefined

@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http'
 import { countTokens, planAnswer } from './answer.ts'
-import type { ModelProfile } from './profiles.ts'
+import type { ModelProfile, StreamEnding } from './profiles.ts'
 import { sendJson, startSse, writeFrames } from './wire.ts'
 
 type Body = Record<string, unknown>
@@ -21,7 +21,7 @@ function textOf(content: unknown): string {
   return (content as Block[]).map((b) => (b.type === 'text' ? String(b.text) : b.type === 'tool_result' ? textOf(b.content) : '')).join(' ')
 }
 
-export async function anthropicMessages(res: ServerResponse, body: Body, p: ModelProfile, expected: string | undefined, stall: boolean): Promise<void> {
+export async function anthropicMessages(res: ServerResponse, body: Body, p: ModelProfile, expected: string | undefined, ending: StreamEnding): Promise<void> {
   const messages = (Array.isArray(body.messages) ? body.messages : []) as { role?: string; content?: unknown }[]
   if (!messages.length) return anthropicError(res, 400, 'messages: at least one message is required')
   if (typeof body.max_tokens !== 'number') return anthropicError(res, 400, 'max_tokens: Field required')
@@ -68,5 +68,5 @@ export async function anthropicMessages(res: ServerResponse, body: Body, p: Mode
     ev('message_stop', {}),
   ]
   startSse(res)
-  await writeFrames(res, head, middle, tail, p.tokensPerSecond, stall)
+  await writeFrames(res, head, middle, tail, p.tokensPerSecond, ending)
 }

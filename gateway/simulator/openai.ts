@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http'
 import { countTokens, embed, planAnswer, toBase64Floats, type Answer } from './answer.ts'
-import type { ModelProfile } from './profiles.ts'
+import type { ModelProfile, StreamEnding } from './profiles.ts'
 import { sendJson, startSse, writeFrames } from './wire.ts'
 
 type Body = Record<string, unknown>
@@ -17,7 +17,7 @@ function textOf(content: unknown): string {
   return ''
 }
 
-export async function openAiChat(res: ServerResponse, body: Body, p: ModelProfile, expected: string | undefined, stall: boolean): Promise<void> {
+export async function openAiChat(res: ServerResponse, body: Body, p: ModelProfile, expected: string | undefined, ending: StreamEnding): Promise<void> {
   const messages = (Array.isArray(body.messages) ? body.messages : []) as Msg[]
   const model = String(body.model)
   if (!messages.length) return openAiError(res, 400, "'messages' must be a non-empty array")
@@ -73,7 +73,7 @@ export async function openAiChat(res: ServerResponse, body: Body, p: ModelProfil
   if (includeUsage) tail.push(frame([], { usage }))
   tail.push('data: [DONE]\n\n')
   startSse(res)
-  await writeFrames(res, head, middle, tail, p.tokensPerSecond, stall)
+  await writeFrames(res, head, middle, tail, p.tokensPerSecond, ending)
 }
 
 export function openAiEmbeddings(res: ServerResponse, body: Body, p: ModelProfile): void {

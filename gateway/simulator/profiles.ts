@@ -17,6 +17,10 @@ export interface ModelProfile {
   retryAfterSeconds: number
   /** Probability that a request is accepted and never answered (until the client gives up). */
   hangRate: number
+  /** Probability that a request's connection is closed at once, without an answer. */
+  resetRate: number
+  /** Probability that a stream is cut mid-way: half the answer, then the connection closes. */
+  cutRate: number
   /** For tasks with a known answer: probability that the answer is correct. */
   quality: number
   /** Embedding dimensions when the request does not ask for a number. */
@@ -34,6 +38,8 @@ export const defaultProfile: ModelProfile = {
   burstLength: 1,
   retryAfterSeconds: 1,
   hangRate: 0,
+  resetRate: 0,
+  cutRate: 0,
   quality: 1,
   embeddingDimensions: 8,
 }
@@ -46,10 +52,18 @@ export type ScriptedOutcome =
   | { kind: 'hang' }
   /** Streams half of the answer, then stops sending without closing (a stalled stream). */
   | { kind: 'stall' }
+  /** Streams half of the answer, then closes the connection (a stream cut mid-way). */
+  | { kind: 'cut' }
+  /** Closes the connection without answering. */
+  | { kind: 'reset' }
   | { kind: 'delay'; ms: number }
 
+/** How a streamed answer ends (a whole answer always completes). */
+export type StreamEnding = 'complete' | 'stall' | 'cut'
+
 export type Outcome =
-  | { kind: 'ok'; delayMs: number; stall: boolean }
+  | { kind: 'ok'; delayMs: number; ending: StreamEnding }
+  | { kind: 'reset' }
   | { kind: 'error'; status: number; message: string }
   | { kind: 'rate_limit'; retryAfterSeconds: number }
   | { kind: 'hang' }
@@ -77,9 +91,11 @@ export class OutcomePlanner {
     const scripted = this.scripts.get(model)?.shift() ?? this.scripts.get('*')?.shift()
     if (scripted) {
       switch (scripted.kind) {
-        case 'ok': return { kind: 'ok', delayMs, stall: false }
-        case 'delay': return { kind: 'ok', delayMs: scripted.ms, stall: false }
-        case 'stall': return { kind: 'ok', delayMs, stall: true }
+        case 'ok': return { kind: 'ok', delayMs, ending: 'complete' }
+        case 'delay': return { kind: 'ok', delayMs: scripted.ms, ending: 'complete' }
+        case 'stall': return { kind: 'ok', delayMs, ending: 'stall' }
+        case 'cut': return { kind: 'ok', delayMs, ending: 'cut' }
+        case 'reset': return { kind: 'reset' }
         case 'hang': return { kind: 'hang' }
         case 'rate_limit': return { kind: 'rate_limit', retryAfterSeconds: scripted.retryAfterSeconds ?? p.retryAfterSeconds }
         case 'error': return { kind: 'error', status: scripted.status, message: scripted.message ?? `simulated ${scripted.status}` }
@@ -95,7 +111,9 @@ export class OutcomePlanner {
       return { kind: 'rate_limit', retryAfterSeconds: p.retryAfterSeconds }
     }
     if (p.hangRate > 0 && this.random() < p.hangRate) return { kind: 'hang' }
+    if (p.resetRate > 0 && this.random() < p.resetRate) return { kind: 'reset' }
     if (p.errorRate > 0 && this.random() < p.errorRate) return { kind: 'error', status: p.errorStatus, message: `simulated ${p.errorStatus}` }
-    return { kind: 'ok', delayMs, stall: false }
+    if (p.cutRate > 0 && this.random() < p.cutRate) return { kind: 'ok', delayMs, ending: 'cut' }
+    return { kind: 'ok', delayMs, ending: 'complete' }
   }
 }

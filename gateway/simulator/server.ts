@@ -89,6 +89,10 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       await new Promise<void>((resolve) => res.once('close', resolve))
       return
     }
+    if (outcome.kind === 'reset') {
+      req.socket.destroy()
+      return
+    }
     if (outcome.kind === 'rate_limit') {
       return fail(res, 429, 'simulated rate limit', { 'retry-after': String(outcome.retryAfterSeconds) })
     }
@@ -96,8 +100,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     if (outcome.delayMs > 0) await sleep(outcome.delayMs)
     if (res.destroyed) return
     const expected = expectedAnswerOf(body, req.headers['x-loopgate-task'] as string | undefined)
-    if (anthropic) return anthropicMessages(res, body, p, expected, outcome.stall)
-    if (path.endsWith('/chat/completions')) return openAiChat(res, body, p, expected, outcome.stall)
+    if (anthropic) return anthropicMessages(res, body, p, expected, outcome.ending)
+    if (path.endsWith('/chat/completions')) return openAiChat(res, body, p, expected, outcome.ending)
     if (path.endsWith('/embeddings')) return openAiEmbeddings(res, body, p)
     return fail(res, 404, `no route for POST ${path}`)
   }

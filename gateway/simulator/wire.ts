@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { StreamEnding } from './profiles.ts'
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
 
@@ -14,22 +15,28 @@ export function startSse(res: ServerResponse): void {
 
 /**
  * Writes SSE frames at the model's speed. With tokensPerSecond = 0 every frame leaves in one write.
- * `stall` stops half-way without ending the response (the client must time out).
+ * `stall` stops half-way without ending the response (the client must time out); `cut` stops
+ * half-way and closes the connection.
  */
-export async function writeFrames(res: ServerResponse, head: string[], body: string[], tail: string[], tokensPerSecond: number, stall: boolean): Promise<void> {
-  if (tokensPerSecond <= 0 && !stall) {
+export async function writeFrames(res: ServerResponse, head: string[], body: string[], tail: string[], tokensPerSecond: number, ending: StreamEnding): Promise<void> {
+  if (tokensPerSecond <= 0 && ending === 'complete') {
     res.end(head.join('') + body.join('') + tail.join(''))
     return
   }
   res.write(head.join(''))
   const gap = tokensPerSecond > 0 ? 1000 / tokensPerSecond : 0
-  const stopAt = stall ? Math.floor(body.length / 2) : body.length
+  const stopAt = ending === 'complete' ? body.length : Math.floor(body.length / 2)
   for (let i = 0; i < stopAt; i++) {
     if (res.destroyed) return
     if (gap) await sleep(gap)
     res.write(body[i]!)
   }
-  if (stall) return
+  if (ending === 'stall') return
+  if (ending === 'cut') {
+    // Let the frames written so far leave before the connection goes.
+    res.socket?.end(() => res.destroy())
+    return
+  }
   res.end(tail.join(''))
 }
 

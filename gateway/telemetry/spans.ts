@@ -3,6 +3,7 @@ import { W3CTraceContextPropagator } from '@opentelemetry/core'
 import type { IncomingHttpHeaders } from 'node:http'
 import type { Operation, ResponseFacts } from '../providers/types.ts'
 import type { Target } from '../routing/table.ts'
+import { ROUTE_FAILED, USAGE_CUT } from '../../lib/attributes.ts'
 
 const propagator = new W3CTraceContextPropagator()
 const getter = {
@@ -81,6 +82,25 @@ export function recordOutcome(request: Span, attempt: Span, target: Target, n: n
   attempt.setAttributes(attrs)
   attrs['loopgate.attempt'] = n
   request.setAttributes(attrs)
+}
+
+/**
+ * A stream that did not complete. `message` set: the upstream cut it (a failed attempt: error
+ * status on both spans); unset: the client left. Either way the usage settled next is marked cut.
+ */
+export function markStreamCut(request: Span, attempt: Span, message: string | undefined): void {
+  const attrs = { 'error.type': message === undefined ? 'client_disconnected' : 'upstream_stream_failed', [USAGE_CUT]: true }
+  request.setAttributes(attrs)
+  attempt.setAttributes(attrs)
+  if (message === undefined) return
+  const status = { code: SpanStatusCode.ERROR, message: `upstream stream failed: ${message}` }
+  request.setStatus(status)
+  attempt.setStatus(status)
+}
+
+/** Every candidate target failed (or none could be tried): a route-level error, counted by the collector. */
+export function markRouteFailed(request: Span, attempts: number): void {
+  request.setAttributes({ [ROUTE_FAILED]: true, 'loopgate.attempt': attempts })
 }
 
 export function failRequestSpan(span: Span, status: number, message: string): void {
