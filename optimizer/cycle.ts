@@ -57,7 +57,8 @@ export class OptimizerCycle {
     const stats = await this.deps.stats.read(window, { score: this.settings.score })
     this.lastMs = window.toMs
     this.cycle += 1
-    const evidence = stats.map((s) => toEvidence(s, this.settings.score))
+    // Target '' holds the route-level errors (every target failed): no evidence about any one target.
+    const evidence = stats.filter((s) => s.target !== '').map((s) => toEvidence(s, this.settings.score))
     const qualityChanges = this.beliefs.update(evidence)
     const health = this.health.update(evidence, this.cycle)
 

@@ -6,7 +6,7 @@ import { USD_SCALE, formatScaled, parseScaled, rescale } from '../decimal.ts'
 import { FIRST_SEGMENT_SOURCES, INPUT_EXCLUDES_CACHE, MILLISECOND_SOURCES } from './precedence.ts'
 import { resolve } from './resolve.ts'
 import { MAX_ATTRIBUTES, emptyScan, scanAttributes, type Scan } from './scan.ts'
-import { CONVENTION_NAMES, EVENT_SLOTS, LOOPGATE_SPAN_SLOT, SERVICE_NAME_SLOT } from './sources.ts'
+import { CONVENTION_NAMES, EVENT_SLOTS, LOOPGATE_SPAN_SLOT, ROUTE_FAILED_SLOT, SERVICE_NAME_SLOT } from './sources.ts'
 import { operationFrom, spanTypeFrom, vercelKindFromName } from './span-kind.ts'
 import type { PriceFn } from './pricing.ts'
 
@@ -83,6 +83,9 @@ export function normalizeSpan(input: SpanInput): SpanOutcome {
   const attempt = attemptRaw !== undefined && /^\d+$/.test(attemptRaw) ? Math.min(Number(attemptRaw), 65535) : 0
   const attemptChild = attemptRaw !== undefined && scan.slots[LOOPGATE_SPAN_SLOT] === 'attempt' && span.parentSpanId !== ''
   const hasUsage = usage.input + usage.output + usage.cacheRead + usage.cacheWrite > 0 || costSource !== 'none'
+  // A gateway request on which every target failed has no usage, yet it is a request and an error
+  // of its route: chargeback and route statistics must count it.
+  const routeFailed = scan.slots[ROUTE_FAILED_SLOT] === 'true' && scan.slots[LOOPGATE_SPAN_SLOT] === 'request'
 
   const tenantAttr = input.trustTenantAttribute ? has('tenant_id')?.value : undefined
   const row: SpanRow = {
@@ -129,8 +132,8 @@ export function normalizeSpan(input: SpanInput): SpanOutcome {
     cost_usd: costUsd,
     cost_source: costSource,
     ttft_ns: ttftNanos(scan, resource),
-    is_error: span.status.code === 2 || has('error') ? 1 : 0,
-    billable: isLlm && hasUsage && !attemptChild ? 1 : 0,
+    is_error: span.status.code === 2 || has('error') || routeFailed ? 1 : 0,
+    billable: (isLlm && hasUsage && !attemptChild) || routeFailed ? 1 : 0,
     finish_reason: finishReason(scan, resource),
     input_text: has('input_text')?.value ?? '',
     output_text: has('output_text')?.value ?? '',

@@ -22,7 +22,7 @@ export interface Harness {
 }
 
 /** A simulator plus a gateway pointed at it. `gateway` overrides merge over a two-provider default. */
-export async function startHarness(opts: { gateway?: (sim: Simulator) => Record<string, unknown>; sim?: SimulatorOptions; redisUrl?: string; dataDir?: string } = {}): Promise<Harness> {
+export async function startHarness(opts: { gateway?: (sim: Simulator) => Record<string, unknown>; sim?: SimulatorOptions; redisUrl?: string; dataDir?: string; exportToken?: string } = {}): Promise<Harness> {
   const sim = await startSimulator({ apiKeys: [PROVIDER_KEY], ...opts.sim })
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'loopgate-gw-'))
   const exporter = new InMemorySpanExporter()
@@ -48,6 +48,7 @@ export async function startHarness(opts: { gateway?: (sim: Simulator) => Record<
     gateway: { ...base, ...opts.gateway?.(sim) },
     adminToken: ADMIN,
     redisUrl: opts.redisUrl,
+    exportToken: opts.exportToken,
     env: { SIM_KEY: PROVIDER_KEY },
     logger: pino({ level: 'silent' }),
     spanExporters: [exporter],
