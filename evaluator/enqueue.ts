@@ -31,6 +31,7 @@ export function createEvaluationEnqueuer(
     const at = now()
     for (const row of rows) {
       if (row.span_type !== 'llm' || row.billable !== 1 || row.tenant_id === settings.systemTenant) continue
+      if (row.is_error === 1 && row.output_tokens === 0) continue
       const evaluation = routeEvaluation(settings, row.route)
       if (evaluation.scorers.length === 0 || samplePoint(row.SpanId) >= evaluation.sampleRate) continue
       const scorers: ScorerRef[] = evaluation.scorers.map((name) => ({ name, version: versions[name] }))

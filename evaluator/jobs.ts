@@ -15,6 +15,9 @@ export interface StoredSpanSummary {
   span_type: string
   /** …that are billable: a gateway request is judged once, on its request span, not again on each attempt. */
   billable: number
+  /** …and answered: a failed request without output (every target failed) has nothing to judge. */
+  is_error?: number
+  output_tokens?: number
   /** Start, UTC nanoseconds as a decimal string. */
   Timestamp: string
 }

@@ -1,5 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { CollectorClient } from '../../collector/client.ts'
+import type { StoredSpan } from '../../collector/index.ts'
+import { evaluatorConfigSchema } from '../../evaluator/config.ts'
+import { createEvaluationEnqueuer } from '../../evaluator/enqueue.ts'
+import type { EvaluationJob } from '../../evaluator/jobs.ts'
+import type { NewJob } from '../../evaluator/queue/types.ts'
 import { post, startHarness, type Harness } from '../gateway/harness.ts'
 import { ADMIN_TOKEN, startTestCollector, type TestCollector } from '../helpers/collector.ts'
 import { eventually, freePort } from '../helpers/net.ts'
@@ -14,8 +19,9 @@ const chat = (model: string) => ({ model, messages: [{ role: 'user', content: 'h
 let collector: TestCollector
 let h: Harness
 let api: CollectorClient
+const stored: StoredSpan[] = []
 beforeAll(async () => {
-  collector = await startTestCollector()
+  collector = await startTestCollector({ onStored: (rows) => void stored.push(...rows) })
   const closed = await freePort()
   h = await startHarness({
     exportToken: ADMIN_TOKEN,
@@ -68,5 +74,13 @@ describe('requests that failed on every target', () => {
     expect(stats.stats).toEqual([expect.objectContaining({ route: 'down', target: '', requests: FAILED, errors: FAILED, error_rate: 1 })])
     const up = (await api.routeStats({ window: '1h', route: 'up' })).stats
     expect(up).toEqual([expect.objectContaining({ route: 'up', target: 'sim/good', requests: SERVED, errors: 0, error_rate: 0 })])
+  })
+
+  it('are not sent for evaluation: there is no answer to judge', async () => {
+    const jobs: NewJob<EvaluationJob>[] = []
+    const settings = evaluatorConfigSchema.parse({ collectorUrl: collector.url, defaults: { delayMs: 0, scorers: ['heuristics'] } })
+    await createEvaluationEnqueuer(settings, { add: async (j) => void jobs.push(...j) })(stored)
+    expect(stored.filter((r) => r.route === 'down' && r.billable === 1)).toHaveLength(FAILED)
+    expect(jobs.map((j) => j.data.route)).toEqual(Array(SERVED).fill('up'))
   })
 })

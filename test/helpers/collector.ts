@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pino } from 'pino'
 import { collectorConfigSchema, storageConfigSchema, type TenantAccess } from '../../collector/config.ts'
-import { start, type RunningCollector } from '../../collector/index.ts'
+import { start, type CollectorOptions, type RunningCollector } from '../../collector/index.ts'
 
 export const ADMIN_TOKEN = 'admin-token-0123456789abcdef'
 
@@ -16,6 +16,7 @@ export async function startTestCollector(options: {
   dataDir?: string
   tenants?: TenantAccess[]
   collector?: Record<string, unknown>
+  onStored?: CollectorOptions['onStored']
 } = {}): Promise<TestCollector> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'loopgate-collector-'))
   const running = await start({
@@ -24,6 +25,7 @@ export async function startTestCollector(options: {
     tenants: options.tenants ?? [],
     adminToken: ADMIN_TOKEN,
     logger: pino({ level: process.env.LOG_LEVEL ?? 'silent' }),
+    onStored: options.onStored,
   })
   return { ...running, dataDir }
 }
