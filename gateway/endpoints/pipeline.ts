@@ -169,7 +169,10 @@ async function serve(ctx: GatewayContext, req: FastifyRequest, reply: FastifyRep
     return
   }
   if (result.kind === 'failed') {
-    if (result.routeFailed) markRouteFailed(span, result.attempts)
+    if (result.routeFailed) {
+      count(ctx, 'route_failed')
+      markRouteFailed(span, result.attempts)
+    }
     throw result.error
   }
   const { target, attempt } = result

@@ -57,6 +57,8 @@ describe('requests that failed on every target', () => {
       return s.stats.some((x) => x.route === 'up' && x.requests === SERVED) || undefined
     })
 
+    expect(await (await fetch(`${h.url}/metrics`)).text()).toContain(`loopgate_gateway_events_total{reason="route_failed"} ${FAILED}`)
+
     const chargeback = await api.chargeback({ tenant: 'acme', group: 'route', period: 'day' })
     const down = chargeback.rows.filter((r) => r.key === 'down')
     const downRequests = down.reduce((a, r) => a + Number(r.requests), 0)
