@@ -25,7 +25,7 @@ beforeAll(async () => {
         { name: 'r429', targets: [t('sim', 'limited'), t('sim', 'good')] },
         { name: 'r500', targets: [t('sim', 'broken'), t('sim', 'good')] },
         { name: 'refused', targets: [t('dead', 'gone'), t('sim', 'good')] },
-        { name: 'hanging', targets: [t('sim', 'hung'), t('sim', 'good')], policy: { timeouts: { firstByteMs: 300 } } },
+        { name: 'hanging', targets: [t('sim', 'hung'), t('sim', 'good')], policy: { timeouts: { firstByteMs: 1000 } } },
         { name: 'single', targets: [t('sim', 'solo')] },
       ],
     }),
