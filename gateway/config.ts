@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { MAX_EMBEDDING_DIMENSIONS, MAX_N, MAX_OUTPUT_TOKENS } from '../lib/limits.ts'
 import { isDecimal } from './money.ts'
 
 /** USD amount: a decimal string ("0.15") or a number; at most 12 decimals. */
@@ -141,10 +142,10 @@ export const gatewayTenantSchema = z
 
 const profileSchema = z
   .object({
-    ttftMs: z.number().min(0), ttftJitter: z.number().min(0).max(1), tokensPerSecond: z.number().min(0), outputTokens: z.number().int().min(1),
+    ttftMs: z.number().min(0), ttftJitter: z.number().min(0).max(1), tokensPerSecond: z.number().min(0), outputTokens: z.number().int().min(1).max(MAX_OUTPUT_TOKENS),
     errorRate: z.number().min(0).max(1), errorStatus: z.number().int().min(400).max(599), rateLimitRate: z.number().min(0).max(1),
     burstLength: z.number().int().min(1), retryAfterSeconds: z.number().min(0), hangRate: z.number().min(0).max(1),
-    quality: z.number().min(0).max(1), embeddingDimensions: z.number().int().min(1),
+    quality: z.number().min(0).max(1), embeddingDimensions: z.number().int().min(1).max(MAX_EMBEDDING_DIMENSIONS),
   })
   .partial()
   .strict()
@@ -167,8 +168,8 @@ export const gatewayConfigSchema = z
     /** Routing table and its audit trail live here. Env: LOOPGATE_DATA_DIR (→ <dir>/gateway). */
     dataDir: z.string().default('./data/gateway'),
     maxBodyBytes: z.number().int().positive().default(4 * 1024 * 1024),
-    /** Largest `n` (choices per request) accepted. */
-    maxN: z.number().int().min(1).default(8),
+    /** Largest `n` (choices per request) accepted; at most MAX_N (lib/limits.ts). */
+    maxN: z.number().int().min(1).max(MAX_N).default(8),
     sessionHeader: z.string().default('x-loopgate-session-id'),
     userHeader: z.string().default('x-loopgate-user-id'),
     providers: z.record(z.string(), providerSchema).default({}),
