@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { MAX_EMBEDDING_DIMENSIONS, MAX_N, MAX_OUTPUT_TOKENS } from '../lib/limits.ts'
+import { MAX_EMBEDDING_DIMENSIONS, MAX_ID_LENGTH, MAX_N, MAX_OUTPUT_TOKENS, idProblem } from '../lib/limits.ts'
 import { isDecimal } from './money.ts'
 
 /** USD amount: a decimal string ("0.15") or a number; at most 12 decimals. */
@@ -45,6 +45,8 @@ export const targetSchema = z
     price: priceSchema.optional(),
   })
   .strict()
+  // The id goes on every span: the collector refuses spans with ids over the shared limit.
+  .refine((t) => !idProblem('id', t.id ?? `${t.provider}/${t.model}`), { message: `the target id (\`id\`, else provider/model) must be at most ${MAX_ID_LENGTH} characters without control characters`, path: ['id'] })
 
 export const policySchema = z
   .object({
@@ -103,7 +105,7 @@ export const ruleSchema = z
 export const routeSchema = z
   .object({
     /** The virtual model name clients send as `model`. */
-    name: z.string().min(1),
+    name: z.string().min(1).refine((n) => !idProblem('name', n), `route names are ids: at most ${MAX_ID_LENGTH} characters, no control characters`),
     targets: z.array(targetSchema).min(1, 'a route needs at least one target'),
     rules: z.array(ruleSchema).default([]),
     policy: policySchema.prefault({}),

@@ -25,9 +25,13 @@ export const MAX_N = 128
 /** Largest `top_logprobs` (OpenAI allows 20). */
 export const MAX_TOP_LOGPROBS = 20
 
-/** Why `value` is not acceptable as the id `field`, or undefined when it is. */
+/** What an id may look like besides its length: no C0 control characters (newlines, tabs, NUL…). */
+export const ID_ALLOWED = /^[^\u0000-\u001f]*$/
+
+/** Why `value` is not acceptable as the id `field`, or undefined when it is. Never quotes the value (it may be huge). */
 export function idProblem(field: string, value: string): string | undefined {
   if (value.length > MAX_ID_LENGTH) return `${field} is ${value.length} characters long; the limit is ${MAX_ID_LENGTH}`
+  if (!ID_ALLOWED.test(value)) return `${field} contains a control character (U+0000–U+001F), which ids may not`
   return undefined
 }
 
