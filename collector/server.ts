@@ -10,6 +10,7 @@ import { openStore } from './storage/store.ts'
 import type { SpanRow } from './storage/span-row.ts'
 import { SpanWriter } from './storage/writer.ts'
 import { builtUiDir, registerUi } from './ui-static.ts'
+import { MAX_ID_LENGTH } from '../lib/limits.ts'
 
 export interface CollectorOptions {
   collector: CollectorSettings
@@ -47,6 +48,9 @@ export async function start(options: CollectorOptions): Promise<RunningCollector
     loggerInstance: logger,
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: options.collector.maxBodyBytes,
+    // Path ids (/sessions/:sessionId) up to the shared id limit, percent-encoded (≤ 9 characters per
+    // UTF-16 unit); Fastify's default of 100 answered 414 for longer ids the collector had stored.
+    maxParamLength: MAX_ID_LENGTH * 9,
   })
   app.get('/healthz', async () => ({ ok: true }))
   app.get('/metrics', async (_req, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()))

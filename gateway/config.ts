@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { MAX_EMBEDDING_DIMENSIONS, MAX_ID_LENGTH, MAX_N, MAX_OUTPUT_TOKENS, idProblem } from '../lib/limits.ts'
 import { isDecimal } from './money.ts'
 
 /** USD amount: a decimal string ("0.15") or a number; at most 12 decimals. */
@@ -44,6 +45,8 @@ export const targetSchema = z
     price: priceSchema.optional(),
   })
   .strict()
+  // The id goes on every span: the collector refuses spans with ids over the shared limit.
+  .refine((t) => !idProblem('id', t.id ?? `${t.provider}/${t.model}`), { message: `the target id (\`id\`, else provider/model) must be at most ${MAX_ID_LENGTH} characters without control characters`, path: ['id'] })
 
 export const policySchema = z
   .object({
@@ -110,7 +113,7 @@ export const ruleSchema = z
 export const routeSchema = z
   .object({
     /** The virtual model name clients send as `model`. */
-    name: z.string().min(1),
+    name: z.string().min(1).refine((n) => !idProblem('name', n), `route names are ids: at most ${MAX_ID_LENGTH} characters, no control characters`),
     targets: z.array(targetSchema).min(1, 'a route needs at least one target'),
     rules: z.array(ruleSchema).default([]),
     policy: policySchema.prefault({}),
@@ -149,11 +152,11 @@ export const gatewayTenantSchema = z
 
 const profileSchema = z
   .object({
-    ttftMs: z.number().min(0), ttftJitter: z.number().min(0).max(1), tokensPerSecond: z.number().min(0), outputTokens: z.number().int().min(1),
+    ttftMs: z.number().min(0), ttftJitter: z.number().min(0).max(1), tokensPerSecond: z.number().min(0), outputTokens: z.number().int().min(1).max(MAX_OUTPUT_TOKENS),
     errorRate: z.number().min(0).max(1), errorStatus: z.number().int().min(400).max(599), rateLimitRate: z.number().min(0).max(1),
     burstLength: z.number().int().min(1), retryAfterSeconds: z.number().min(0), hangRate: z.number().min(0).max(1),
     resetRate: z.number().min(0).max(1), cutRate: z.number().min(0).max(1),
-    quality: z.number().min(0).max(1), embeddingDimensions: z.number().int().min(1),
+    quality: z.number().min(0).max(1), embeddingDimensions: z.number().int().min(1).max(MAX_EMBEDDING_DIMENSIONS),
   })
   .partial()
   .strict()
@@ -176,8 +179,8 @@ export const gatewayConfigSchema = z
     /** Routing table and its audit trail live here. Env: LOOPGATE_DATA_DIR (→ <dir>/gateway). */
     dataDir: z.string().default('./data/gateway'),
     maxBodyBytes: z.number().int().positive().default(4 * 1024 * 1024),
-    /** Largest `n` (choices per request) accepted. */
-    maxN: z.number().int().min(1).default(8),
+    /** Largest `n` (choices per request) accepted; at most MAX_N (lib/limits.ts). */
+    maxN: z.number().int().min(1).max(MAX_N).default(8),
     sessionHeader: z.string().default('x-loopgate-session-id'),
     userHeader: z.string().default('x-loopgate-user-id'),
     providers: z.record(z.string(), providerSchema).default({}),

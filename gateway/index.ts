@@ -15,6 +15,7 @@ import { RoutingTable } from './routing/manager.ts'
 import { TableFiles } from './routing/persistence.ts'
 import { RedisTableSync } from './routing/redis-sync.ts'
 import { Scoreboard } from './scoreboard.ts'
+import { SecretMasker, clearSecrets, virtualKeyHashes } from './secrets.ts'
 import { buildServer } from './server.ts'
 import { VirtualKeys } from './tenancy/keys.ts'
 import { MemoryLimitStore } from './tenancy/memory-store.ts'
@@ -63,7 +64,12 @@ export async function start(options: GatewayOptions): Promise<RunningGateway> {
   }
   const routing = new RoutingTable(providers, new TableFiles(settings.dataDir), redis ? new RedisTableSync(redis) : undefined, logger)
   const telemetry = createTelemetry(settings.telemetry, { exportToken: options.exportToken, exporters: options.spanExporters, env })
-  const upstreams = new Upstreams()
+  const rawVirtualKeys = settings.tenants.flatMap((t) => t.keys.map((k) => k.key)).filter((k) => !k.startsWith('sha256:'))
+  const masker = new SecretMasker({
+    exact: [...clearSecrets([...providers.values()].map((p) => p.headers), [options.adminToken, options.exportToken]), ...rawVirtualKeys],
+    hashes: virtualKeyHashes(settings.tenants),
+  })
+  const upstreams = new Upstreams(masker)
   const ctx: GatewayContext = {
     settings,
     keys: new VirtualKeys(settings.tenants),

@@ -7,7 +7,7 @@ import { select } from './sql.ts'
 import type { BudgetList, BudgetPeriod, BudgetStatus } from './types.ts'
 import { jsonSchema, name, parse } from './validate.ts'
 
-const query = z.object({ tenant: name(128).optional() })
+const query = z.object({ tenant: name().optional() })
 
 /** The UTC calendar day and month containing `now`, as the gateway counts them. */
 function budgetPeriods(now: Date): Record<BudgetPeriod, { start: Date; end: Date }> {

@@ -13,7 +13,7 @@ const query = z.object({
   to: time.optional().describe('exclusive (rounded up to the UTC day for day and month periods); default: now'),
   period: z.enum(['hour', 'day', 'month']).default('day'),
   group: z.enum(['route', 'model', 'provider', 'target']).default('route'),
-  tenant: name(128).optional(),
+  tenant: name().optional(),
   format: z.enum(['json', 'csv']).default('json'),
 })
 

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import type { FastifyInstance } from 'fastify'
 import { z } from 'zod'
+import { MAX_ID_LENGTH } from '../../lib/limits.ts'
 import type { CollectorDeps } from '../deps.ts'
 import { requireAdmin } from './caller.ts'
 import { ApiError } from './errors.ts'
@@ -9,7 +10,7 @@ import { nowNs, timeRange } from './time.ts'
 import type { RoutingDecision } from './types.ts'
 import { jsonSchema, limit, name, parse, time } from './validate.ts'
 
-const weights = z.record(z.string().min(1).max(256), z.number().finite().min(0))
+const weights = z.record(z.string().min(1).max(MAX_ID_LENGTH), z.number().finite().min(0))
 const MAX_INPUTS_BYTES = 1024 * 1024
 
 const body = z.object({

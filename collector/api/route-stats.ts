@@ -14,7 +14,7 @@ const query = z.object({
   from: time.optional(),
   to: time.optional(),
   route: name().optional(),
-  tenant: name(128).optional(),
+  tenant: name().optional(),
   score: name(128).optional().describe('score name for quality_mean/quality_count; default: all numeric and boolean scores'),
 })
 

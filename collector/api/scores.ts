@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { z } from 'zod'
+import { MAX_ID_LENGTH } from '../../lib/limits.ts'
 import type { CollectorDeps } from '../deps.ts'
 import { TenantScope, callerOf } from './caller.ts'
 import { ApiError } from './errors.ts'
@@ -14,12 +15,12 @@ const text = (max: number) => z.string().max(max)
 
 export const scoreInput = z.object({
   score_id: z.string().regex(/^[A-Za-z0-9._:-]{1,128}$/, 'expected 1–128 characters of [A-Za-z0-9._:-]').optional(),
-  tenant_id: name(128).optional(),
+  tenant_id: name().optional(),
   trace_id: traceId.optional(),
   span_id: spanId.optional(),
   session_id: name().optional(),
-  route: text(256).optional(),
-  target: text(256).optional(),
+  route: text(MAX_ID_LENGTH).optional(),
+  target: text(MAX_ID_LENGTH).optional(),
   name: name(128),
   version: text(64).optional(),
   source: z.enum(['evaluator', 'human', 'api']).optional(),
@@ -55,7 +56,7 @@ const listQuery = z.object({
   route: name().optional(),
   target: name().optional(),
   source: z.enum(['evaluator', 'human', 'api']).optional(),
-  tenant: name(128).optional(),
+  tenant: name().optional(),
   from: time.optional().describe('created at or after'),
   to: time.optional().describe('created at or before'),
   limit: limit(10_000, 100),

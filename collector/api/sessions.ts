@@ -15,14 +15,14 @@ import { jsonSchema, limit, name, parse, time } from './validate.ts'
 const listQuery = z.object({
   from: time.optional(),
   to: time.optional(),
-  tenant: name(128).optional(),
+  tenant: name().optional(),
   user: name().optional(),
   q: z.string().min(1).max(256).optional().describe('case-insensitive substring of the session id or user id'),
   limit: limit(500, 50),
   cursor: z.string().max(2048).optional(),
 })
 const detailParams = z.object({ sessionId: name() })
-const detailQuery = z.object({ tenant: name(128).optional() })
+const detailQuery = z.object({ tenant: name().optional() })
 
 const MAX_TRACES = 5_000
 const MAX_SPANS = 50_000

@@ -12,7 +12,7 @@ import type { Trace } from './types.ts'
 import { jsonSchema, name, parse, traceId } from './validate.ts'
 
 const params = z.object({ traceId })
-const query = z.object({ tenant: name(128).optional() })
+const query = z.object({ tenant: name().optional() })
 
 /** Spans in one trace at most; a larger trace is cut (and says so in the log). */
 const MAX_SPANS = 100_000

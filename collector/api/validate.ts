@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { ID_ALLOWED, MAX_ID_LENGTH } from '../../lib/limits.ts'
 import { fromZodError } from './errors.ts'
 
 export const hexId = (length: 16 | 32) =>
@@ -6,8 +7,8 @@ export const hexId = (length: 16 | 32) =>
 export const traceId = hexId(32)
 export const spanId = hexId(16)
 
-/** Free-text identifiers (tenant, session, route names…): bounded, no control characters. */
-export const name = (max = 256) => z.string().min(1).max(max).regex(/^[^\u0000-\u001f]*$/, 'must not contain control characters')
+/** Free-text identifiers (tenant, session, route names…): the shared id rule of lib/limits.ts by default. */
+export const name = (max = MAX_ID_LENGTH) => z.string().min(1).max(max).regex(ID_ALLOWED, 'must not contain control characters')
 export const time = z.string().min(1).max(64).describe('ISO 8601 time (UTC when no zone) or nanoseconds since the epoch')
 export const limit = (max: number, fallback: number) => z.coerce.number().int().min(1).max(max).default(fallback)
 

@@ -2,6 +2,7 @@
 import type { Span } from '../otlp/model.ts'
 import type { SpanRow } from '../storage/span-row.ts'
 import { anyValueToString } from './any-value.ts'
+import { rowIdProblem } from './id-limits.ts'
 import { USD_SCALE, formatScaled, parseScaled, rescale } from '../decimal.ts'
 import { FIRST_SEGMENT_SOURCES, INPUT_EXCLUDES_CACHE, MILLISECOND_SOURCES } from './precedence.ts'
 import { resolve } from './resolve.ts'
@@ -138,6 +139,8 @@ export function normalizeSpan(input: SpanInput): SpanOutcome {
     input_text: has('input_text')?.value ?? '',
     output_text: has('output_text')?.value ?? '',
   }
+  const rowIdError = rowIdProblem(row)
+  if (rowIdError) return { error: `span ${span.spanId}: ${rowIdError}` }
   return { row, tenantFromAttribute: Boolean(tenantAttr) }
 }
 

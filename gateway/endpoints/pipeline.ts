@@ -16,6 +16,7 @@ import type { KeyRecord } from '../tenancy/keys.ts'
 import { inputMessages, outputMessages } from '../telemetry/capture.ts'
 import { failRequestSpan, markRouteFailed, markStreamCut, parentContext, recordOutcome, startAttemptSpan, startRequestSpan, traceIdOf, type RequestSpanInfo } from '../telemetry/spans.ts'
 import { clientResponse, streamRelay, upstreamText } from '../translate/index.ts'
+import { clientIds } from './client-ids.ts'
 import { relayStream } from './stream-reply.ts'
 import { validateBody } from './validate.ts'
 import { evaluationFacts } from '../telemetry/evaluation-facts.ts'
@@ -62,6 +63,7 @@ export async function handle(ctx: GatewayContext, req: FastifyRequest, reply: Fa
   try {
     const key = authenticate(ctx, req)
     const body = validateBody(req.body, protocol, op, ctx.settings.maxN)
+    const ids = clientIds(req, body, ctx.settings)
     const snapshot = ctx.routing.current
     const route = snapshot.byName.get(body.model as string)
     if (!route || (key.routes && !key.routes.has(route.name))) {
@@ -72,7 +74,7 @@ export async function handle(ctx: GatewayContext, req: FastifyRequest, reply: Fa
     headers['x-loopgate-routing-version'] = String(snapshot.version)
     const info: RequestSpanInfo = {
       op, route: route.name, tenantId: key.tenantId, routingVersion: snapshot.version,
-      sessionId: header(req, ctx.settings.sessionHeader), userId: header(req, ctx.settings.userHeader) ?? (typeof body.user === 'string' ? body.user : undefined),
+      sessionId: ids.sessionId, userId: ids.userId,
     }
     const parent = parentContext(req.headers)
     const task = header(req, 'x-loopgate-task')

@@ -3,6 +3,7 @@ import type { PolicySettings } from '../config.ts'
 import { upstreamErrorMessage } from '../errors.ts'
 import type { Operation } from '../providers/types.ts'
 import { upstreamPath, type Provider } from '../providers/registry.ts'
+import type { SecretMasker } from '../secrets.ts'
 import { Abort } from './abort.ts'
 import { retryAfterMs } from './backoff.ts'
 
@@ -17,6 +18,18 @@ export type AttemptOutcome =
 /** Keep-alive pools shared by every request: one per upstream origin and connect timeout. */
 export class Upstreams {
   private readonly pools = new Map<string, Pool>()
+
+  /** Every upstream error text is masked here, at its source, before a client, span or admin page sees it. */
+  constructor(private readonly masker?: SecretMasker) {}
+
+  mask(text: string): string {
+    return this.masker ? this.masker.mask(text) : text
+  }
+
+  /** An upstream error answer → its masked message. */
+  errorMessage(body: string): string {
+    return this.mask(upstreamErrorMessage(body))
+  }
 
   pool(provider: Provider, connectMs: number): Pool {
     const key = `${connectMs} ${provider.origin}`
@@ -48,6 +61,12 @@ export function classify(err: unknown, signal: Abort, clientSignal: Abort): Atte
   const code = e.code ?? e.cause?.code
   if (code && TIMEOUT_CODES.has(code)) return { kind: 'timeout', message: `${code}: ${e.message}` }
   return { kind: 'connection', message: `${code ?? 'error'}: ${e.message ?? String(err)}` }
+}
+
+/** Connection and timeout errors may quote what a proxy or TLS layer said: masked like upstream answers. */
+function masked(upstreams: Upstreams, o: AttemptOutcome): AttemptOutcome {
+  if (o.kind === 'timeout' || o.kind === 'connection') o.message = upstreams.mask(o.message)
+  return o
 }
 
 /** One attempt's signal: aborted by its total timeout or with the client's; `done()` disarms both. */
@@ -103,6 +122,7 @@ class BufferingHandler implements Dispatcher.DispatchHandler {
     private readonly control: AttemptControl,
     private readonly clientSignal: Abort,
     private readonly resolve: (c: AttemptControl) => void,
+    private readonly upstreams: Upstreams,
   ) {}
 
   onConnect(abort: (err?: Error) => void): void {
@@ -125,14 +145,14 @@ class BufferingHandler implements Dispatcher.DispatchHandler {
     const data = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks)
     this.control.cancel = undefined
     this.control.outcome = this.status >= 400
-      ? { kind: 'http_error', status: this.status, message: upstreamErrorMessage(data.toString()), retryAfterMs: retryAfterMs(this.retryAfter) }
+      ? { kind: 'http_error', status: this.status, message: this.upstreams.errorMessage(data.toString()), retryAfterMs: retryAfterMs(this.retryAfter) }
       : { kind: 'ok', status: this.status, stream: undefined, data }
     this.resolve(this.control)
   }
 
   onError(err: Error): void {
     this.control.cancel = undefined
-    this.control.outcome = classify(err, this.control, this.clientSignal)
+    this.control.outcome = masked(this.upstreams, classify(err, this.control, this.clientSignal))
     this.resolve(this.control)
   }
 }
@@ -167,17 +187,17 @@ export async function callUpstream(c: UpstreamCall): Promise<{ outcome: AttemptO
     bodyTimeout: c.timeouts.firstByteMs,
   }
   const pool = c.upstreams.pool(c.provider, c.timeouts.connectMs)
-  if (!c.stream) return new Promise((resolve) => pool.dispatch(options, new BufferingHandler(control, c.clientSignal, resolve)))
+  if (!c.stream) return new Promise((resolve) => pool.dispatch(options, new BufferingHandler(control, c.clientSignal, resolve, c.upstreams)))
   try {
     const res = await pool.request({ ...options, signal: control })
     if (res.statusCode >= 400) {
       const text = await res.body.text().catch(() => '')
-      control.outcome = { kind: 'http_error', status: res.statusCode, message: upstreamErrorMessage(text), retryAfterMs: retryAfterMs(res.headers['retry-after']) }
+      control.outcome = { kind: 'http_error', status: res.statusCode, message: c.upstreams.errorMessage(text), retryAfterMs: retryAfterMs(res.headers['retry-after']) }
     } else {
       control.outcome = { kind: 'ok', status: res.statusCode, stream: res.body, data: undefined }
     }
   } catch (err) {
-    control.outcome = classify(err, control, c.clientSignal)
+    control.outcome = masked(c.upstreams, classify(err, control, c.clientSignal))
   }
   return control
 }

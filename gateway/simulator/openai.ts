@@ -1,4 +1,5 @@
 import type { ServerResponse } from 'node:http'
+import { MAX_EMBEDDING_DIMENSIONS, MAX_EMBEDDING_INPUTS, MAX_N } from '../../lib/limits.ts'
 import { countTokens, embed, planAnswer, toBase64Floats, type Answer } from './answer.ts'
 import type { ModelProfile, StreamEnding } from './profiles.ts'
 import { sendJson, startSse, writeFrames } from './wire.ts'
@@ -27,7 +28,9 @@ export async function openAiChat(res: ServerResponse, body: Body, p: ModelProfil
   const toolChoice = tc === 'none' || tc === 'required' ? tc : tc && typeof tc === 'object' ? { name: String((tc as { function?: { name?: string } }).function?.name) } : 'auto'
   const rf = body.response_format as { type?: string } | undefined
   const maxTokens = (body.max_completion_tokens ?? body.max_tokens) as number | undefined
-  const n = typeof body.n === 'number' ? body.n : 1
+  const n = body.n ?? 1
+  // The simulator builds every choice in memory: it refuses what no gateway would forward.
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > MAX_N) return openAiError(res, 400, `'n' must be an integer from 1 to ${MAX_N}`)
   const answers: Answer[] = Array.from({ length: n }, () =>
     planAnswer({
       model, promptText, maxTokens,
@@ -80,7 +83,11 @@ export function openAiEmbeddings(res: ServerResponse, body: Body, p: ModelProfil
   const input = body.input
   const inputs = typeof input === 'string' ? [input] : Array.isArray(input) ? input.map((x) => (typeof x === 'string' ? x : JSON.stringify(x))) : undefined
   if (!inputs || !inputs.length) return openAiError(res, 400, "'input' must be a string or a non-empty array")
-  const dims = typeof body.dimensions === 'number' ? body.dimensions : p.embeddingDimensions
+  if (inputs.length > MAX_EMBEDDING_INPUTS) return openAiError(res, 400, `'input' may hold at most ${MAX_EMBEDDING_INPUTS} items`)
+  const dims = body.dimensions ?? p.embeddingDimensions
+  if (typeof dims !== 'number' || !Number.isInteger(dims) || dims < 1 || dims > MAX_EMBEDDING_DIMENSIONS) {
+    return openAiError(res, 400, `'dimensions' must be an integer from 1 to ${MAX_EMBEDDING_DIMENSIONS}`)
+  }
   const base64 = body.encoding_format === 'base64'
   const data = inputs.map((text, index) => {
     const v = embed(text, dims)

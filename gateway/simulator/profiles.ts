@@ -47,7 +47,8 @@ export const defaultProfile: ModelProfile = {
 /** One scripted answer, consumed in order before the profile's random draws apply. */
 export type ScriptedOutcome =
   | { kind: 'ok' }
-  | { kind: 'error'; status: number; message?: string }
+  /** `echoAuth` appends the credential the request carried, as a careless upstream or proxy might. */
+  | { kind: 'error'; status: number; message?: string; echoAuth?: boolean }
   | { kind: 'rate_limit'; retryAfterSeconds?: number }
   | { kind: 'hang' }
   /** Streams half of the answer, then stops sending without closing (a stalled stream). */
@@ -64,7 +65,7 @@ export type StreamEnding = 'complete' | 'stall' | 'cut'
 export type Outcome =
   | { kind: 'ok'; delayMs: number; ending: StreamEnding }
   | { kind: 'reset' }
-  | { kind: 'error'; status: number; message: string }
+  | { kind: 'error'; status: number; message: string; echoAuth?: boolean }
   | { kind: 'rate_limit'; retryAfterSeconds: number }
   | { kind: 'hang' }
 
@@ -98,7 +99,7 @@ export class OutcomePlanner {
         case 'reset': return { kind: 'reset' }
         case 'hang': return { kind: 'hang' }
         case 'rate_limit': return { kind: 'rate_limit', retryAfterSeconds: scripted.retryAfterSeconds ?? p.retryAfterSeconds }
-        case 'error': return { kind: 'error', status: scripted.status, message: scripted.message ?? `simulated ${scripted.status}` }
+        case 'error': return { kind: 'error', status: scripted.status, message: scripted.message ?? `simulated ${scripted.status}`, echoAuth: scripted.echoAuth }
       }
     }
     const burstLeft = this.bursts.get(model) ?? 0

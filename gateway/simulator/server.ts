@@ -96,7 +96,10 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     if (outcome.kind === 'rate_limit') {
       return fail(res, 429, 'simulated rate limit', { 'retry-after': String(outcome.retryAfterSeconds) })
     }
-    if (outcome.kind === 'error') return fail(res, outcome.status, outcome.message)
+    if (outcome.kind === 'error') {
+      const auth = req.headers.authorization ?? req.headers['x-api-key']
+      return fail(res, outcome.status, outcome.echoAuth ? `${outcome.message} (request credential: ${String(auth)})` : outcome.message)
+    }
     if (outcome.delayMs > 0) await sleep(outcome.delayMs)
     if (res.destroyed) return
     const expected = expectedAnswerOf(body, req.headers['x-loopgate-task'] as string | undefined)
