@@ -50,7 +50,7 @@ export async function start(options: CollectorOptions): Promise<RunningCollector
     bodyLimit: options.collector.maxBodyBytes,
     // Path ids (/sessions/:sessionId) up to the shared id limit, percent-encoded (≤ 9 characters per
     // UTF-16 unit); Fastify's default of 100 answered 414 for longer ids the collector had stored.
-    maxParamLength: MAX_ID_LENGTH * 9,
+    routerOptions: { maxParamLength: MAX_ID_LENGTH * 9 },
   })
   app.get('/healthz', async () => ({ ok: true }))
   app.get('/metrics', async (_req, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()))
