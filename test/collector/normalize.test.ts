@@ -16,8 +16,9 @@ function rowsOf(spec: Parameters<typeof emit>[0], c: NormalizeContext = ctx, nor
 
 describe('Loopgate gateway spans (GenAI semconv + loopgate.*)', () => {
   const rows = rowsOf(gatewaySpans)
-  const req = rows['chat gpt-4o']!
-  it('maps the canonical columns', () => {
+  const gatewayIngest: NormalizeContext = { tenantId: 'default', trustTenantAttribute: true }
+  const req = rowsOf(gatewaySpans, gatewayIngest)['chat gpt-4o']!
+  it('maps the canonical columns (from the gateway\'s trusted ingest)', () => {
     expect(req).toMatchObject({
       span_type: 'llm', operation: 'chat', convention: 'loopgate', provider: 'openai', request_model: 'smart',
       response_model: 'gpt-4o', route: 'smart', target: 'openai/gpt-4o', routing_version: 'v7', attempt: 2,
@@ -26,6 +27,11 @@ describe('Loopgate gateway spans (GenAI semconv + loopgate.*)', () => {
       session_id: 'sess-gw', user_id: 'user-gw', billable: 1, is_error: 0, ServiceName: 'agent', SpanKind: 'Server',
     })
     expect(req.SpanAttributes['loopgate.tenant.id']).toBe('acme')
+  })
+  it('leaves the gateway columns empty for untrusted ingest (the attributes stay in SpanAttributes)', () => {
+    const untrusted = rows['chat gpt-4o']!
+    expect(untrusted).toMatchObject({ route: '', target: '', routing_version: '', attempt: 0, billable: 1, session_id: 'sess-gw' })
+    expect(untrusted.SpanAttributes['loopgate.route']).toBe('smart')
   })
   it('bills the request span, not its attempt children, which still carry usage and the propagated session', () => {
     const a1 = rows['attempt 1']!

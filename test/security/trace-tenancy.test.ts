@@ -77,7 +77,7 @@ describe('trace context never crosses a tenant', () => {
     await stack.flush()
     await stack.chat('gamma', { traceId })
     await stack.flush()
-    const views = Object.fromEntries(await Promise.all((['alpha', 'beta', 'gamma'] as const).map(async (t) => [t, flat(await traceOf(t, traceId))])))
+    const views: Record<string, Span[]> = Object.fromEntries(await Promise.all((['alpha', 'beta', 'gamma'] as const).map(async (t) => [t, flat(await traceOf(t, traceId))])))
     expect(views.alpha!.every((s) => s.tenant_id === 'alpha' && s.session_id === 'shared-alpha' && s.user_id === 'ua')).toBe(true)
     expect(views.beta!.every((s) => s.tenant_id === 'beta' && s.session_id === 'shared-beta' && s.user_id === 'ub')).toBe(true)
     expect(views.gamma!.map((s) => `${s.tenant_id}/${s.session_id}/${s.user_id}`)).toEqual(views.gamma!.map(() => 'gamma//'))
