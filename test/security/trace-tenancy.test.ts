@@ -67,6 +67,17 @@ describe('trace context never crosses a tenant', () => {
     expect(spoof.map((s) => [s.tenant_id, s.session_id, s.user_id])).toEqual([['default', '', '']])
   })
 
+  it('a session id two tenants both chose stays two sessions; the admin must say whose', async () => {
+    await stack.chat('alpha', { traceId: hex(16), session: 'dup-session', user: 'ua' })
+    await stack.chat('beta', { traceId: hex(16), session: 'dup-session', user: 'ub' })
+    await stack.flush()
+    await expect(stack.admin.getSession('dup-session')).rejects.toMatchObject({ status: 409, field: 'tenant' })
+    for (const [tenant, user] of [['alpha', 'ua'], ['beta', 'ub']] as const) {
+      const s = await stack.reader(tenant).getSession('dup-session')
+      expect({ user: s.user_id, tenants: [...new Set(s.traces.flatMap((t) => t.spans.map((x) => x.tenant_id)))] }).toEqual({ user, tenants: [tenant] })
+    }
+  })
+
   it('a trace id shared by three tenants is three separate traces for every query, rollup and cost', async () => {
     const traceId = hex(16)
     const before = Object.fromEntries(await Promise.all((['alpha', 'beta', 'gamma'] as const).map(async (t) => [t, await billed(t)])))
@@ -84,6 +95,9 @@ describe('trace context never crosses a tenant', () => {
     // Each tenant's trace holds its own requests only: one request span (+ attempt) per call.
     expect(views.alpha!.filter((s) => s.attributes['loopgate.span'] === 'request')).toHaveLength(1)
     expect(views.gamma!.filter((s) => s.attributes['loopgate.span'] === 'request')).toHaveLength(2)
+    // The admin, asked for the trace id without a tenant, is told it names three traces.
+    await expect(stack.admin.getTrace(traceId)).rejects.toMatchObject({ status: 409, field: 'tenant' })
+    expect(flat(await stack.admin.getTrace(traceId, { tenant: 'beta' })).every((s) => s.tenant_id === 'beta')).toBe(true)
     // Sessions: each tenant sees only its own, with only its own trace's spans.
     expect((await stack.reader('gamma').listSessions()).sessions.map((s) => s.session_id)).toEqual([])
     const alphaSession = await stack.reader('alpha').getSession('shared-alpha')
