@@ -64,7 +64,7 @@ export class Normalizer {
     const rows: SpanRow[] = []
     const errors: string[] = []
     let rejected = 0
-    /** Rows whose tenant came from a trusted attribute (they name the trace's tenant). */
+    /** Rows whose tenant a trusted `loopgate.tenant.id` named; the trusted ingest's other rows take theirs from these. */
     const tenantRows = new Set<SpanRow>()
     for (const rs of request.resourceSpans) {
       const resource = emptyScan()
