@@ -28,6 +28,8 @@ const spansPerPayload = Number(args.spans)
 const port = 14318 + Math.floor(Math.random() * 1000)
 const dir = mkdtempSync(join(tmpdir(), 'loopgate-bench-ingest-'))
 const writer = args.linger === undefined ? '' : `  writer:\n    lingerMs: ${Number(args.linger)}\n`
+/** /metrics needs a token (it names tenants); the bench gives its collector one. */
+const METRICS_TOKEN = 'bench-metrics-token-00000001'
 writeFileSync(join(dir, 'loopgate.yaml'), `logLevel: warn\nclickhouse:\n  path: ${dir}/clickhouse\ncollector:\n  port: ${port}\n${writer}`)
 
 console.log(`building ${64} payloads of ${spansPerPayload} spans…`)
@@ -36,7 +38,7 @@ console.log(`payload size ≈ ${(payloads[0]!.length / 1024).toFixed(0)} KiB (${
 
 // 1. Through the collector (its own process, as in production).
 // Run as README's Scaling section recommends for a collector.
-const child = spawn(process.execPath, ['--max-semi-space-size=64', ...(args['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${args['cpu-prof']}`] : []), join(import.meta.dirname, '../bin/loopgate.mjs'), 'collector', '--config', join(dir, 'loopgate.yaml')], { stdio: ['ignore', 'inherit', 'inherit'] })
+const child = spawn(process.execPath, ['--max-semi-space-size=64', ...(args['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${args['cpu-prof']}`] : []), join(import.meta.dirname, '../bin/loopgate.mjs'), 'collector', '--config', join(dir, 'loopgate.yaml')], { stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, LOOPGATE_METRICS_TOKEN: METRICS_TOKEN } })
 const url = `http://127.0.0.1:${port}`
 for (let i = 0; ; i++) {
   if (i > 300) throw new Error('collector did not start')
@@ -67,7 +69,7 @@ await Promise.all(
 const httpSeconds = (performance.now() - started) / 1000
 const collectorCpuPerSpan = (cpuMicros(child.pid!) - cpuStart) / acked
 await agent.close()
-const metrics = await fetch(`${url}/metrics`).then((r) => r.text())
+const metrics = await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } }).then((r) => r.text())
 const metric = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(metrics)?.[1] ?? NaN)
 const inserts = metric('loopgate_collector_insert_rows_count')
 const insertSummary = `${inserts} INSERTs, ${(metric('loopgate_collector_insert_rows_sum') / inserts).toFixed(0)} rows and ${((metric('loopgate_collector_insert_seconds_sum') / inserts) * 1000).toFixed(0)} ms each`

@@ -41,6 +41,7 @@ function fromEnvironment(env: NodeJS.ProcessEnv): Record<string, unknown> {
   return {
     ...(env.LOOPGATE_ADMIN_TOKEN ? { adminToken: env.LOOPGATE_ADMIN_TOKEN } : {}),
     ...(env.REDIS_URL ? { redisUrl: env.REDIS_URL } : {}),
+    ...(env.LOOPGATE_METRICS_TOKEN ? { collector: { metricsToken: env.LOOPGATE_METRICS_TOKEN } } : {}),
     ...(Object.keys(clickhouse).length ? { clickhouse } : {}),
     ...(env.LOOPGATE_DATA_DIR ? { gateway: { dataDir: `${env.LOOPGATE_DATA_DIR}/gateway` } } : {}),
     ...(Object.keys(evaluator).length ? { evaluator } : {}),

@@ -12,18 +12,24 @@ export class KeyRing {
   private readonly ingest = new Map<string, string>()
   private readonly read = new Map<string, string>()
   private readonly adminHash: Buffer | undefined
+  private readonly metricsHash: Buffer | undefined
 
-  constructor(tenants: TenantAccess[], adminToken?: string) {
+  constructor(tenants: TenantAccess[], adminToken?: string, metricsToken?: string) {
     for (const t of tenants) {
       for (const k of t.ingestKeys) this.ingest.set(hashOf(k), t.id)
       for (const k of t.readKeys) this.read.set(hashOf(k), t.id)
     }
     this.adminHash = adminToken ? Buffer.from(sha256(adminToken), 'hex') : undefined
+    this.metricsHash = metricsToken ? Buffer.from(sha256(metricsToken), 'hex') : undefined
   }
 
   private isAdmin(token: string): boolean {
-    if (!this.adminHash) return false
-    return timingSafeEqual(Buffer.from(sha256(token), 'hex'), this.adminHash)
+    return matches(token, this.adminHash)
+  }
+
+  /** For /metrics (it names tenants): the admin token or the configured metrics token. */
+  mayScrapeMetrics(token: string | undefined): boolean {
+    return token !== undefined && (this.isAdmin(token) || matches(token, this.metricsHash))
   }
 
   /** For OTLP ingest: the admin token or a tenant's ingest key. */
@@ -34,14 +40,17 @@ export class KeyRing {
     return tenantId ? { kind: 'tenant', tenantId } : { kind: 'anonymous' }
   }
 
-  /** For the query API: the admin token or a tenant's read key (an ingest key may also read its tenant). */
+  /** For the query API: the admin token or a tenant's read key. Ingest keys only write spans (docs/api.md › Keys). */
   readCaller(token: string | undefined): Caller {
     if (!token) return { kind: 'anonymous' }
     if (this.isAdmin(token)) return { kind: 'admin' }
-    const h = sha256(token)
-    const tenantId = this.read.get(h) ?? this.ingest.get(h)
+    const tenantId = this.read.get(sha256(token))
     return tenantId ? { kind: 'tenant', tenantId } : { kind: 'anonymous' }
   }
+}
+
+function matches(token: string, hash: Buffer | undefined): boolean {
+  return hash !== undefined && timingSafeEqual(Buffer.from(sha256(token), 'hex'), hash)
 }
 
 export function bearerToken(header: string | string[] | undefined): string | undefined {

@@ -11,6 +11,13 @@ export const collectorConfigSchema = z
     maxInflatedBytes: z.number().int().positive().default(64 * 1024 * 1024),
     /** Accept OTLP without an ingest key from 127.0.0.1/::1 (as the `default` tenant). */
     allowLoopbackWithoutKey: z.boolean().default(true),
+    /**
+     * Routes whose statistics also count quality scores posted with tenant read keys (human
+     * feedback). Elsewhere only scores posted with the admin token (evaluator, operators) count.
+     */
+    tenantFeedbackRoutes: z.array(z.string().min(1)).default([]),
+    /** A token that may scrape /metrics besides the admin token. Env: LOOPGATE_METRICS_TOKEN. */
+    metricsToken: z.string().min(16, 'use at least 16 characters (generate one with `openssl rand -hex 24`)').optional(),
     /** Serve the built dashboard (ui/dist) at `/` when it exists. */
     serveUi: z.boolean().default(true),
     writer: z

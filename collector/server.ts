@@ -1,6 +1,6 @@
 import Fastify, { LogController, type FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
-import { KeyRing } from './auth.ts'
+import { KeyRing, bearerToken } from './auth.ts'
 import type { CollectorSettings, StorageSettings, TenantAccess } from './config.ts'
 import type { CollectorDeps } from './deps.ts'
 import { createCollectorMetrics } from './metrics.ts'
@@ -36,7 +36,7 @@ export async function start(options: CollectorOptions): Promise<RunningCollector
     settings: options.collector,
     store,
     writer,
-    keys: new KeyRing(options.tenants, options.adminToken),
+    keys: new KeyRing(options.tenants, options.adminToken, options.collector.metricsToken),
     tenants: options.tenants,
     metrics,
     logger,
@@ -53,7 +53,14 @@ export async function start(options: CollectorOptions): Promise<RunningCollector
     routerOptions: { maxParamLength: MAX_ID_LENGTH * 9 },
   })
   app.get('/healthz', async () => ({ ok: true }))
-  app.get('/metrics', async (_req, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()))
+  app.get('/metrics', async (req, reply) => {
+    // Per-tenant counters name the tenants, so scraping needs a token.
+    if (!deps.keys.mayScrapeMetrics(bearerToken(req.headers.authorization))) {
+      metrics.unauthorized.inc({ endpoint: 'metrics' })
+      return reply.code(401).send({ error: { message: 'send "Authorization: Bearer <admin token or collector.metricsToken>" to read /metrics' } })
+    }
+    return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics())
+  })
   await app.register(async (scope) => registerOtlpReceiver(scope, deps))
   await app.register(async (scope) => registerQueryApi(scope, deps))
   // At the root, not in a scope: the dashboard's SPA fallback is the app's not-found handler.

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { bearerToken, type Caller, type KeyRing } from '../auth.ts'
+import type { CollectorMetrics } from '../metrics.ts'
 import { ApiError } from './errors.ts'
 
 export type ReadCaller = Exclude<Caller, { kind: 'anonymous' }>
@@ -14,14 +15,18 @@ declare module 'fastify' {
 const PUBLIC = /^\/api\/(openapi\.json|docs)(\/|$|\?)/
 
 /** Every data endpoint needs `Authorization: Bearer <admin token | tenant read key>`. */
-export function installAuth(app: FastifyInstance, keys: KeyRing): void {
+export function installAuth(app: FastifyInstance, keys: KeyRing, metrics: CollectorMetrics): void {
   app.addHook('onRequest', async (req) => {
     if (PUBLIC.test(req.url)) return
     const token = bearerToken(req.headers.authorization)
-    if (!token) throw new ApiError(401, 'missing credentials: send "Authorization: Bearer <admin token or tenant read key>"')
     const caller = keys.readCaller(token)
-    if (caller.kind === 'anonymous') throw new ApiError(401, 'unknown token: use the admin token or a key listed under tenants[].readKeys')
-    req.caller = caller
+    if (caller.kind !== 'anonymous') {
+      req.caller = caller
+      return
+    }
+    metrics.unauthorized.inc({ endpoint: 'api' })
+    if (!token) throw new ApiError(401, 'missing credentials: send "Authorization: Bearer <admin token or tenant read key>"')
+    throw new ApiError(401, 'unknown token: use the admin token or a key listed under tenants[].readKeys (ingest keys only send spans)')
   })
 }
 

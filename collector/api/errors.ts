@@ -12,6 +12,10 @@ export class ApiError extends Error {
 
 export const notFound = (what: string) => new ApiError(404, `${what} not found`)
 
+/** Client-chosen ids (trace, session) may repeat across tenants: the admin then has to say whose. */
+export const ambiguousTenant = (what: string, tenants: string[]) =>
+  new ApiError(409, `${what} exists for several tenants (${[...tenants].sort().join(', ')}): add tenant=<id>`, 'tenant')
+
 /** `limit: Too big: expected number to be <=1000` → ApiError(400) naming the first bad field. */
 export function fromZodError(err: ZodError, part: 'query' | 'body' | 'params'): ApiError {
   const issue = err.issues[0]

@@ -22,7 +22,7 @@ export async function registerQueryApi(app: FastifyInstance, deps: CollectorDeps
       api.setValidatorCompiler(() => (data) => ({ value: data }))
       api.removeContentTypeParser('text/plain') // bodies are JSON only; anything else is a 415
       installErrorHandler(api, deps.logger)
-      installAuth(api, deps.keys)
+      installAuth(api, deps.keys, deps.metrics)
       await registerOpenApi(api)
       registerOpenApiJson(api)
       registerTraces(api, deps)

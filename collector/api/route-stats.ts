@@ -53,12 +53,16 @@ const quantiles = (q: number[], n: number) => (n > 0 && q.length === 2 ? { p50: 
 /**
  * Per route × target over a window: traffic from raw billable spans (fast for the optimizer's
  * short windows) and quality from the scores created in the same window, which carry route/target.
+ * Only trusted inputs drive routing: gateway columns exist only on spans of the gateway's trusted
+ * ingest, and quality counts admin-posted scores (plus tenant feedback on opted-in routes).
  * Quantiles are exact (linear interpolation between order statistics).
  */
 export async function routeStats(deps: CollectorDeps, scope: TenantScope, q: z.output<typeof query>): Promise<RouteStats> {
   const { store } = deps
   const range = rangeOf(q)
-  const params: Record<string, unknown> = { ...scope.params(), from: range.fromNs.toString(), to: range.toNs.toString() }
+  const params: Record<string, unknown> = {
+    ...scope.params(), from: range.fromNs.toString(), to: range.toNs.toString(), feedback_routes: deps.settings.tenantFeedbackRoutes,
+  }
   const routeFilter = q.route === undefined ? '' : 'AND route = {route:String}'
   if (q.route !== undefined) params.route = q.route
   const [traffic, quality] = await Promise.all([
@@ -81,6 +85,7 @@ export async function routeStats(deps: CollectorDeps, scope: TenantScope, q: z.o
        FROM (${latestScoresSql(store, `${scope.where()} AND route != '' ${routeFilter}
          AND created_at >= fromUnixTimestamp64Nano({from:Int64}) AND created_at < fromUnixTimestamp64Nano({to:Int64})`)})
        WHERE latest.13 = 'ok' AND latest.9 IN ('numeric', 'boolean')
+         AND (latest.14 = 'admin' OR latest.4 IN {feedback_routes:Array(String)})
        GROUP BY route, target, name, data_type`,
       params,
     ),

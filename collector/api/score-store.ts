@@ -1,7 +1,7 @@
 import type { Store } from '../storage/store.ts'
 import type { TenantScope } from './caller.ts'
 import { num, select } from './sql.ts'
-import type { Score, ScoreDataType, ScoreSource, ScoreStatus, ScoreSummary } from './types.ts'
+import type { Score, ScoreDataType, ScorePoster, ScoreSource, ScoreStatus, ScoreSummary } from './types.ts'
 
 /**
  * Scores are append-only; the newest row per (tenant_id, score_id) wins. This subquery returns
@@ -11,7 +11,7 @@ import type { Score, ScoreDataType, ScoreSource, ScoreStatus, ScoreSummary } fro
  */
 export function latestScoresSql(store: Store, where: string): string {
   return `SELECT tenant_id, score_id, max(created_at) AS created,
-      argMax(tuple(trace_id, span_id, session_id, route, target, name, version, source, data_type, value, label, reason, status), created_at) AS latest
+      argMax(tuple(trace_id, span_id, session_id, route, target, name, version, source, data_type, value, label, reason, status, posted_by), created_at) AS latest
     FROM (SELECT * FROM ${store.table('scores')} WHERE ${where})
     GROUP BY tenant_id, score_id`
 }
@@ -19,7 +19,7 @@ export function latestScoresSql(store: Store, where: string): string {
 export const latestScoreColumns = `tenant_id, score_id, toString(toUnixTimestamp64Nano(created)) AS created_ns,
   latest.1 AS trace_id, latest.2 AS span_id, latest.3 AS session_id, latest.4 AS route, latest.5 AS target,
   latest.6 AS name, latest.7 AS version, latest.8 AS source, latest.9 AS data_type, latest.10 AS value,
-  latest.11 AS label, latest.12 AS reason, latest.13 AS status`
+  latest.11 AS label, latest.12 AS reason, latest.13 AS status, latest.14 AS posted_by`
 
 interface ScoreRowOut extends Omit<Score, 'created_at_ns' | 'value'> {
   created_ns: string
@@ -43,6 +43,7 @@ export const toScore = (r: ScoreRowOut): Score => ({
   label: r.label,
   reason: r.reason,
   status: r.status as ScoreStatus,
+  posted_by: r.posted_by as ScorePoster,
 })
 
 export interface ScoreFilter {

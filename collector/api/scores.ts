@@ -6,9 +6,10 @@ import type { CollectorDeps } from '../deps.ts'
 import { TenantScope, callerOf } from './caller.ts'
 import { ApiError } from './errors.ts'
 import { findScores } from './score-store.ts'
-import { resolveScoreTargets } from './score-targets.ts'
+import { bindScoreTargets } from './score-targets.ts'
+import { select } from './sql.ts'
 import { nowNs, parseTime } from './time.ts'
-import type { PostScoresResult, Score, ScoreDataType } from './types.ts'
+import type { PostScoresResult, Score, ScoreDataType, ScorePoster } from './types.ts'
 import { jsonSchema, limit, name, parse, spanId, time, traceId } from './validate.ts'
 
 const text = (max: number) => z.string().max(max)
@@ -19,11 +20,11 @@ export const scoreInput = z.object({
   trace_id: traceId.optional(),
   span_id: spanId.optional(),
   session_id: name().optional(),
-  route: text(MAX_ID_LENGTH).optional(),
-  target: text(MAX_ID_LENGTH).optional(),
+  route: text(MAX_ID_LENGTH).optional().describe("the scored span's route; taken from the span, refused (400) when it differs"),
+  target: text(MAX_ID_LENGTH).optional().describe("the scored span's target; taken from the span, refused (400) when it differs"),
   name: name(128),
   version: text(64).optional(),
-  source: z.enum(['evaluator', 'human', 'api']).optional(),
+  source: z.enum(['evaluator', 'human', 'api']).optional().describe('"evaluator" needs the admin token'),
   data_type: z.enum(['numeric', 'boolean', 'categorical', 'comment']).optional(),
   value: z.union([z.number().finite(), z.boolean()]).optional(),
   label: text(1024).optional(),
@@ -89,7 +90,7 @@ function valueOf(s: ScoreInputParsed, type: ScoreDataType, field: string): numbe
 const sha = (parts: string[]) => createHash('sha256').update(parts.join('\u0000')).digest('hex').slice(0, 32)
 
 /** Stored form of one input; the id is deterministic for evaluator scores so a retried job writes the same score. */
-function toScore(s: ScoreInputParsed, index: number, batched: boolean, tenant: string, createdNs: bigint): Score {
+function toScore(s: ScoreInputParsed, index: number, batched: boolean, tenant: string, postedBy: ScorePoster, createdNs: bigint): Score {
   const field = batched ? `[${index}].` : ''
   if (!s.trace_id && !s.session_id) throw new ApiError(400, `invalid body field "${field}trace_id": a score needs a trace_id or a session_id`, `${field}trace_id`)
   if (s.span_id && !s.trace_id) throw new ApiError(400, `invalid body field "${field}trace_id": a span score needs its trace_id`, `${field}trace_id`)
@@ -107,8 +108,8 @@ function toScore(s: ScoreInputParsed, index: number, batched: boolean, tenant: s
     trace_id: s.trace_id ?? '',
     span_id: s.span_id ?? '',
     session_id: s.session_id ?? '',
-    route: s.route ?? '',
-    target: s.target ?? '',
+    route: '', // bound to the scored span by bindScoreTargets
+    target: '',
     name: s.name,
     version,
     source,
@@ -117,6 +118,7 @@ function toScore(s: ScoreInputParsed, index: number, batched: boolean, tenant: s
     label: s.label ?? '',
     reason: s.reason ?? s.comment ?? '',
     status: s.status ?? 'ok',
+    posted_by: postedBy,
   }
 }
 
@@ -124,6 +126,7 @@ function tenantFor(req: FastifyRequest, s: ScoreInputParsed, field: string): str
   const caller = callerOf(req)
   if (caller.kind === 'tenant') {
     if (s.tenant_id !== undefined && s.tenant_id !== caller.tenantId) throw new ApiError(403, 'a tenant key may only score its own tenant', `${field}tenant_id`)
+    if (s.source === 'evaluator') throw new ApiError(403, 'source "evaluator" needs the admin token; use "human" or "api" with a tenant key', `${field}source`)
     return caller.tenantId
   }
   if (!s.tenant_id) throw new ApiError(400, `invalid body field "${field}tenant_id": required with the admin token`, `${field}tenant_id`)
@@ -133,16 +136,30 @@ function tenantFor(req: FastifyRequest, s: ScoreInputParsed, field: string): str
 export async function postScores(deps: CollectorDeps, req: FastifyRequest): Promise<PostScoresResult> {
   const { inputs, batched } = parseBody(req.body)
   const base = nowNs()
-  const scores = inputs.map((s, i) => toScore(s, i, batched, tenantFor(req, s, batched ? `[${i}].` : ''), base + BigInt(i)))
   const caller = callerOf(req)
-  // A tenant key may score only its own spans: each referenced trace/span/session must exist for it.
-  await resolveScoreTargets(deps.store, scores, { verify: caller.kind === 'tenant' })
+  const field = (i: number) => (batched ? `[${i}].` : '')
+  const scores = inputs.map((s, i) => toScore(s, i, batched, tenantFor(req, s, field(i)), caller.kind, base + BigInt(i)))
+  // Every score is bound to what it scores: tenant, route and target come from the span, never the body.
+  await bindScoreTargets(deps.store, scores, inputs.map((s, i) => ({ route: s.route, target: s.target, field: field(i) })))
+  if (caller.kind === 'tenant') await refuseTrustedOverwrites(deps, scores)
   await deps.store.client.insert({
     table: deps.store.table('scores'),
     format: 'JSONEachRow',
     values: scores.map(({ created_at_ns, ...rest }) => ({ ...rest, created_at: created_at_ns })),
   })
   return { accepted: scores.length, scores }
+}
+
+/** A tenant key may not replace (a newer version of the same score_id) a score the admin posted. */
+async function refuseTrustedOverwrites(deps: CollectorDeps, scores: Score[]): Promise<void> {
+  const ids = [...new Set(scores.map((s) => s.score_id))]
+  const [taken] = await select<{ score_id: string }>(
+    deps.store,
+    `SELECT score_id FROM ${deps.store.table('scores')}
+     WHERE tenant_id = {tenant:String} AND score_id IN {ids:Array(String)} AND posted_by = 'admin' LIMIT 1`,
+    { tenant: scores[0]!.tenant_id, ids },
+  )
+  if (taken) throw new ApiError(409, `score_id ${taken.score_id} belongs to a score posted with the admin token; choose another id`, 'score_id')
 }
 
 export function registerScores(app: FastifyInstance, deps: CollectorDeps): void {

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify'
 import { z } from 'zod'
 import type { CollectorDeps } from '../deps.ts'
 import { TenantScope } from './caller.ts'
-import { ApiError, notFound } from './errors.ts'
+import { ApiError, ambiguousTenant, notFound } from './errors.ts'
 import { findScores, sessionScoreSummaries } from './score-store.ts'
 import { spanColumnsBrief, toSpanBrief, type SpanRowOut } from './span-columns.ts'
 import { num, select } from './sql.ts'
@@ -164,13 +164,15 @@ async function listSessions(deps: CollectorDeps, scope: TenantScope, q: z.output
  */
 async function loadSession(deps: CollectorDeps, scope: TenantScope, sessionId: string): Promise<SessionDetail | undefined> {
   const { store } = deps
-  const [bounds] = await select<{ n: number | string; start_ns: string; end_ns: string; s_user: string }>(
+  const [bounds] = await select<{ n: number | string; start_ns: string; end_ns: string; s_user: string; tenants: string[] }>(
     store,
-    `SELECT count() AS n, toString(toUnixTimestamp64Nano(min(start))) AS start_ns, toString(toUnixTimestamp64Nano(max(\`end\`))) AS end_ns, max(user_id) AS s_user
+    `SELECT count() AS n, toString(toUnixTimestamp64Nano(min(start))) AS start_ns, toString(toUnixTimestamp64Nano(max(\`end\`))) AS end_ns, max(user_id) AS s_user,
+       groupUniqArray(tenant_id) AS tenants
      FROM ${store.table('sessions')} WHERE ${scope.where()} AND session_id = {session:String}`,
     { ...scope.params(), session: sessionId },
   )
   if (!bounds || num(bounds.n) === 0) return undefined
+  if (bounds.tenants.length > 1) throw ambiguousTenant(`session ${sessionId}`, bounds.tenants)
   const traceRows = await select<{ tenant_id: string; TraceId: string }>(
     store,
     `SELECT DISTINCT tenant_id, TraceId FROM ${store.table('spans')}

@@ -3,7 +3,7 @@ import { z } from 'zod'
 import type { CollectorDeps } from '../deps.ts'
 import type { Store } from '../storage/store.ts'
 import { TenantScope } from './caller.ts'
-import { notFound } from './errors.ts'
+import { ambiguousTenant, notFound } from './errors.ts'
 import { findScores } from './score-store.ts'
 import { spanColumnsFull, toSpan, type SpanRowOut } from './span-columns.ts'
 import { select } from './sql.ts'
@@ -31,6 +31,7 @@ export async function loadTrace(deps: CollectorDeps, scope: TenantScope, id: str
   const { store } = deps
   const windows = await traceWindows(store, scope, [id])
   if (windows.length === 0) return undefined
+  if (windows.length > 1) throw ambiguousTenant(`trace ${id}`, windows.map((w) => w.tenant_id))
   const from = windows.reduce((m, w) => (BigInt(w.start_ns) < m ? BigInt(w.start_ns) : m), BigInt(windows[0]!.start_ns))
   const to = windows.reduce((m, w) => (BigInt(w.end_ns) > m ? BigInt(w.end_ns) : m), BigInt(windows[0]!.end_ns))
   const [rows, scores] = await Promise.all([

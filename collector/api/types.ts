@@ -226,12 +226,14 @@ export type ScoreStatus = 'ok' | 'failed'
 export interface ScoreInput {
   /** Idempotency key; derived when absent (deterministic for evaluator scores, random otherwise). */
   score_id?: string
-  /** Required for admin callers; forced to the caller's tenant for tenant keys. */
+  /** Required for admin callers (the scored span must exist for it); forced to the caller's tenant for tenant keys. */
   tenant_id?: string
   trace_id?: string
   span_id?: string
   session_id?: string
+  /** Taken from the scored span; when given it must equal the span's (400 otherwise). */
   route?: string
+  /** Taken from the scored span; when given it must equal the span's (400 otherwise). */
   target?: string
   name: string
   version?: string
@@ -263,7 +265,11 @@ export interface Score {
   label: string
   reason: string
   status: ScoreStatus
+  /** Who posted it: `admin` (admin token: evaluator, operators), `tenant` (a tenant's read key), '' (stored before this was recorded). */
+  posted_by: ScorePoster
 }
+
+export type ScorePoster = 'admin' | 'tenant' | ''
 
 export interface PostScoresResult {
   accepted: number

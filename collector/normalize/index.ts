@@ -1,17 +1,23 @@
 // The normalizer: decoded OTLP request → SpanRows with canonical columns (precedence.ts,
 // documented in docs/normalization.md), refusing only spans with unusable ids or absurd
-// attribute counts, and propagating session/user/trusted tenant across each trace.
+// attribute counts, and propagating session/user across each trace within one resolved tenant.
 import type { ExportRequest } from '../otlp/decode.ts'
 import type { SpanRow } from '../storage/span-row.ts'
 import { normalizeSpan } from './normalize-span.ts'
 import { createPricer, type PriceFn } from './pricing.ts'
 import { emptyScan, scanAttributes } from './scan.ts'
-import { TraceContextCache, type TraceContext } from './trace-cache.ts'
+import { TraceContextCache, traceKey, type TraceContext } from './trace-cache.ts'
+import { TrustedTenants } from './trusted-tenant.ts'
 
 export interface NormalizeContext {
   /** The tenant the ingest key belongs to ('default' for unauthenticated loopback ingest). */
   tenantId: string
-  /** True only for trusted ingest tokens: then `loopgate.tenant.id` on a span/resource names its tenant. */
+  /**
+   * True only for trusted ingest tokens (the admin token, which the gateway exports with): then
+   * `loopgate.tenant.id` on a span/resource names its tenant, and `loopgate.route`/`target`/
+   * `routing.version`/`attempt` fill the gateway columns. Untrusted spans keep those attributes
+   * in SpanAttributes only, so they never count as gateway attempts in route statistics.
+   */
   trustTenantAttribute: boolean
 }
 
@@ -43,11 +49,13 @@ export interface NormalizerOptions {
 
 export class Normalizer {
   private readonly traces: TraceContextCache
+  private readonly trustedTenants: TrustedTenants
   private readonly maxErrors: number
   private readonly price: PriceFn
 
   constructor(options: NormalizerOptions = {}) {
     this.traces = new TraceContextCache(options.traceCacheSize ?? 100_000)
+    this.trustedTenants = new TrustedTenants(options.traceCacheSize ?? 100_000)
     this.maxErrors = options.maxErrors ?? 10
     this.price = options.price ?? createPricer()
   }
@@ -56,7 +64,7 @@ export class Normalizer {
     const rows: SpanRow[] = []
     const errors: string[] = []
     let rejected = 0
-    /** Rows whose tenant came from a trusted attribute (they name the trace's tenant). */
+    /** Rows whose tenant a trusted `loopgate.tenant.id` named; the trusted ingest's other rows take theirs from these. */
     const tenantRows = new Set<SpanRow>()
     for (const rs of request.resourceSpans) {
       const resource = emptyScan()
@@ -72,6 +80,7 @@ export class Normalizer {
             if (errors.length < this.maxErrors) errors.push(outcome.error)
             continue
           }
+          if (!ctx.trustTenantAttribute) clearGatewayColumns(outcome.row)
           rows.push(outcome.row)
           if (outcome.tenantFromAttribute) tenantRows.add(outcome.row)
         }
@@ -81,39 +90,46 @@ export class Normalizer {
     return { rows, rejected, errors, lateSessions }
   }
 
-  /** Session, user and trusted tenant found on any span of a trace fill the others (this request and later ones). */
+  /**
+   * Session and user found on any span of a trace fill the others of the same tenant (this
+   * request and later ones). Each row's tenant is settled first and never changes afterwards.
+   */
   private propagate(rows: SpanRow[], tenantRows: Set<SpanRow>, ctx: NormalizeContext): LateSession[] {
+    if (ctx.trustTenantAttribute) this.trustedTenants.resolve(rows, tenantRows)
     const late: LateSession[] = []
-    const byTrace = new Map<string, TraceContext>()
+    const byTrace = new Map<string, TraceContext & { tenantId: string; traceId: string }>()
     for (const row of rows) {
-      let t = byTrace.get(row.TraceId)
-      if (!t) byTrace.set(row.TraceId, (t = { session: '', user: '', tenant: '' }))
+      const key = traceKey(row.tenant_id, row.TraceId)
+      let t = byTrace.get(key)
+      if (!t) byTrace.set(key, (t = { session: '', user: '', tenantId: row.tenant_id, traceId: row.TraceId }))
       if (!t.session) t.session = row.session_id
       if (!t.user) t.user = row.user_id
-      if (!t.tenant && tenantRows.has(row)) t.tenant = row.tenant_id
     }
-    const prefix = `${ctx.tenantId}\u0000`
-    for (const [traceId, t] of byTrace) {
-      const key = prefix + traceId
+    for (const [key, t] of byTrace) {
       const known = this.traces.get(key)
       if (known) {
         if (t.session && !known.session && known.orphans) {
-          late.push({ tenantId: t.tenant || known.tenant || ctx.tenantId, traceId, sessionId: t.session, userId: t.user || known.user })
+          late.push({ tenantId: t.tenantId, traceId: t.traceId, sessionId: t.session, userId: t.user || known.user })
         }
         t.session ||= known.session
         t.user ||= known.user
-        t.tenant ||= known.tenant
       }
       // Remember traces stored without a session too, so a session that arrives later can be credited with them.
-      t.orphans = !t.session
-      this.traces.merge(key, t)
+      this.traces.merge(key, { session: t.session, user: t.user, orphans: !t.session })
     }
     for (const row of rows) {
-      const t = byTrace.get(row.TraceId)!
+      const t = byTrace.get(traceKey(row.tenant_id, row.TraceId))!
       if (!row.session_id) row.session_id = t.session
       if (!row.user_id) row.user_id = t.user
-      if (t.tenant && !tenantRows.has(row)) row.tenant_id = t.tenant
     }
     return late
   }
+}
+
+/** Gateway facts are believed only from the gateway's (trusted) ingest. */
+function clearGatewayColumns(row: SpanRow): void {
+  row.route = ''
+  row.target = ''
+  row.routing_version = ''
+  row.attempt = 0
 }

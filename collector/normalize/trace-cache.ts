@@ -1,50 +1,66 @@
-// Bounded LRU: (ingest tenant, trace id) → session, user and trusted tenant seen on the trace,
-// so spans of a trace that arrive in later requests inherit them. Keyed by the ingest tenant
-// too, so one tenant's spans can never lend their session to another tenant's trace.
+// Bounded LRU maps for trace-level propagation across requests. Session and user are keyed by
+// (resolved tenant, trace id), so a trace id that several tenants share (it is chosen by their
+// clients) is a separate trace per tenant: one tenant's spans never lend or inherit another's.
 
-export interface TraceContext {
-  session: string
-  user: string
-  /** Tenant named by a trusted `loopgate.tenant.id`; '' when none. */
-  tenant: string
-  /** Spans of this trace were stored before its session was known (the sessions rollup lacks them). */
-  orphans?: boolean
-}
-
-export class TraceContextCache {
-  private readonly entries = new Map<string, TraceContext>()
+/** Least-recently-used map with a fixed capacity (0 keeps nothing). */
+export class LruMap<V> {
+  private readonly entries = new Map<string, V>()
   constructor(private readonly capacity: number) {}
 
   get size(): number {
     return this.entries.size
   }
 
-  get(key: string): TraceContext | undefined {
+  get(key: string): V | undefined {
     const hit = this.entries.get(key)
-    if (hit) {
+    if (hit !== undefined) {
       this.entries.delete(key)
       this.entries.set(key, hit)
     }
     return hit
   }
 
-  /** Fills the fields still empty in the cached entry (first value seen wins). */
-  merge(key: string, ctx: TraceContext): void {
-    const existing = this.entries.get(key)
-    if (existing) {
-      if (!existing.session) existing.session = ctx.session
-      if (!existing.user) existing.user = ctx.user
-      if (!existing.tenant) existing.tenant = ctx.tenant
-      existing.orphans = ctx.orphans
-      this.entries.delete(key)
-      this.entries.set(key, existing)
-      return
-    }
+  set(key: string, value: V): void {
     if (this.capacity <= 0) return
+    this.entries.delete(key)
     if (this.entries.size >= this.capacity) {
       const oldest = this.entries.keys().next()
       if (!oldest.done) this.entries.delete(oldest.value)
     }
-    this.entries.set(key, { ...ctx })
+    this.entries.set(key, value)
+  }
+}
+
+export interface TraceContext {
+  session: string
+  user: string
+  /** Spans of this trace were stored before its session was known (the sessions rollup lacks them). */
+  orphans?: boolean
+}
+
+export const traceKey = (tenantId: string, traceId: string) => `${tenantId}\u0000${traceId}`
+
+/** (tenant, trace) → session and user seen on the trace; the first value seen wins. */
+export class TraceContextCache {
+  private readonly lru: LruMap<TraceContext>
+  constructor(capacity: number) {
+    this.lru = new LruMap(capacity)
+  }
+
+  get size(): number {
+    return this.lru.size
+  }
+
+  get(key: string): TraceContext | undefined {
+    return this.lru.get(key)
+  }
+
+  /** Fills the fields still empty in the cached entry (first value seen wins). */
+  merge(key: string, ctx: TraceContext): void {
+    const existing = this.lru.get(key)
+    if (!existing) return this.lru.set(key, { ...ctx })
+    if (!existing.session) existing.session = ctx.session
+    if (!existing.user) existing.user = ctx.user
+    existing.orphans = ctx.orphans
   }
 }

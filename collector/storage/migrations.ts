@@ -1,6 +1,6 @@
 import type { ClickHouseClient } from '@clickhouse/client'
 import { createTable, createView, schemaStatements, type DdlOptions } from './ddl.ts'
-import { usageDailyTable, usageDailyView } from './tables.ts'
+import { scoresTable, usageDailyTable, usageDailyView } from './tables.ts'
 
 export interface Migration {
   version: number
@@ -22,10 +22,22 @@ function dailyUsageRollup(o: DdlOptions): string[] {
   ]
 }
 
+/**
+ * Records who posted each score, so route statistics can count only trusted ones. Scores stored
+ * before it have '' (neither admin nor tenant) and no longer count towards route quality.
+ */
+function scoresPostedBy(o: DdlOptions): string[] {
+  const column = scoresTable.columns.find((c) => c.startsWith('posted_by '))!
+  const onCluster = o.cluster ? ` ON CLUSTER ${o.cluster}` : ''
+  const alter = (table: string) => `ALTER TABLE ${o.database}.${table}${onCluster} ADD COLUMN IF NOT EXISTS ${column}`
+  return o.cluster ? [alter('scores_local'), alter('scores')] : [alter('scores')]
+}
+
 // Migration 1 creates the current schema, so a new database passes through the later ones as no-ops.
 export const migrations: Migration[] = [
   { version: 1, name: 'initial schema', statements: schemaStatements },
   { version: 2, name: 'daily usage rollup', statements: dailyUsageRollup },
+  { version: 3, name: 'scores.posted_by', statements: scoresPostedBy },
 ]
 
 const SYSTEM_LOGS = [

@@ -245,6 +245,8 @@ export const scoresTable: TableSpec = {
     'label String',
     'reason String',
     'status LowCardinality(String)',
+    // Who posted it: 'admin' (the admin token: evaluator, operators) or 'tenant' (a read key); '' before migration 3.
+    "posted_by LowCardinality(String) DEFAULT ''",
   ],
   indexes: [
     'INDEX idx_trace_id trace_id TYPE bloom_filter(0.01) GRANULARITY 1',

@@ -7,6 +7,7 @@ let h: ApiHarness
 const ms = (n: number) => (BigInt(Math.round(n * 1e6))).toString()
 const traces = Array.from({ length: 4 }, () => hex(16))
 const spans = Array.from({ length: 4 }, () => hex(8))
+const globex = { TraceId: hex(16), SpanId: hex(8) }
 
 beforeAll(async () => {
   h = await startApiHarness()
@@ -21,7 +22,7 @@ beforeAll(async () => {
     spanRow({ tenant_id: 'acme', route: 'chat', target: 'a', billable: 0, Timestamp: recent(6), Duration: ms(9999) }),
     spanRow({ tenant_id: 'acme', route: '', target: '', Timestamp: recent(7) }),
     spanRow({ tenant_id: 'acme', route: 'chat', target: 'a', Timestamp: nsAgo(3 * 3_600_000).toString(), Duration: ms(9999) }),
-    spanRow({ tenant_id: 'globex', route: 'chat', target: 'a', Timestamp: recent(8), Duration: ms(5000), cost_usd: '7' }),
+    spanRow({ tenant_id: 'globex', route: 'chat', target: 'a', ...globex, Timestamp: recent(8), Duration: ms(5000), cost_usd: '7' }),
   ])
   // Quality: boolean "correct" 1,1,0 and numeric "judge" 0.5, 1.0 on chat/a; a failed score and a comment are ignored.
   await h.admin.postScores([
@@ -32,7 +33,8 @@ beforeAll(async () => {
     { tenant_id: 'acme', trace_id: traces[1], span_id: spans[1], route: 'chat', target: 'a', name: 'judge', value: 1, source: 'evaluator' },
     { tenant_id: 'acme', trace_id: traces[3], span_id: spans[3], route: 'chat', target: 'a', name: 'judge', value: 0, status: 'failed', reason: 'timeout', source: 'evaluator' },
     { tenant_id: 'acme', trace_id: traces[3], span_id: spans[3], route: 'chat', target: 'a', name: 'note', comment: 'meh' },
-    { tenant_id: 'globex', trace_id: traces[0], route: 'chat', target: 'a', name: 'correct', value: false },
+    // A score's route and target are its span's (a trace of another tenant cannot be scored).
+    { tenant_id: 'globex', trace_id: globex.TraceId, span_id: globex.SpanId, name: 'correct', value: false },
   ])
   // Re-sending an evaluator score (same deterministic id) with a new value replaces it.
   await h.admin.postScores({ tenant_id: 'acme', trace_id: traces[2], span_id: spans[2], route: 'chat', target: 'a', name: 'correct', value: true, source: 'evaluator' })

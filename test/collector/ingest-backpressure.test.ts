@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest'
 import { storageConfigSchema } from '../../collector/config.ts'
 import { openStore } from '../../collector/storage/store.ts'
-import { startTestCollector } from '../helpers/collector.ts'
+import { ADMIN_TOKEN, startTestCollector } from '../helpers/collector.ts'
 import { json } from '../helpers/http.ts'
 
 // A tiny buffer and a long linger: the second request finds the buffer full.
@@ -34,7 +34,7 @@ const stored = async (traceByte: string) => {
 
 async function bufferHolds(rows: number): Promise<void> {
   for (let i = 0; i < 200; i++) {
-    const metrics = await (await fetch(`${collector.url}/metrics`)).text()
+    const metrics = await (await fetch(`${collector.url}/metrics`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).text()
     if (new RegExp(`^loopgate_collector_buffer_rows ${rows}$`, 'm').test(metrics)) return
     await new Promise((r) => setTimeout(r, 5))
   }

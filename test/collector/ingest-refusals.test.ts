@@ -1,7 +1,7 @@
 import { gzipSync } from 'node:zlib'
 import { afterAll, describe, expect, it } from 'vitest'
 import { json } from '../helpers/http.ts'
-import { startTestCollector } from '../helpers/collector.ts'
+import { ADMIN_TOKEN, startTestCollector } from '../helpers/collector.ts'
 
 const collector = await startTestCollector({
   tenants: [{ id: 'acme', ingestKeys: ['acme-ingest-key-1'], readKeys: [] }],
@@ -54,7 +54,7 @@ describe('OTLP receiver refusals', () => {
 
   it('stays up and serves health and metrics with refusals counted by reason', async () => {
     expect((await fetch(`${collector.url}/healthz`)).status).toBe(200)
-    const metrics = await (await fetch(`${collector.url}/metrics`)).text()
+    const metrics = await (await fetch(`${collector.url}/metrics`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).text()
     expect(metrics).toMatch(/loopgate_collector_requests_refused_total\{reason="content_type"\} 1/)
     expect(metrics).toMatch(/loopgate_collector_requests_refused_total\{reason="too_large"\} 2/)
   })

@@ -16,8 +16,9 @@ function rowsOf(spec: Parameters<typeof emit>[0], c: NormalizeContext = ctx, nor
 
 describe('Loopgate gateway spans (GenAI semconv + loopgate.*)', () => {
   const rows = rowsOf(gatewaySpans)
-  const req = rows['chat gpt-4o']!
-  it('maps the canonical columns', () => {
+  const gatewayIngest: NormalizeContext = { tenantId: 'default', trustTenantAttribute: true }
+  const req = rowsOf(gatewaySpans, gatewayIngest)['chat gpt-4o']!
+  it('maps the canonical columns (from the gateway\'s trusted ingest)', () => {
     expect(req).toMatchObject({
       span_type: 'llm', operation: 'chat', convention: 'loopgate', provider: 'openai', request_model: 'smart',
       response_model: 'gpt-4o', route: 'smart', target: 'openai/gpt-4o', routing_version: 'v7', attempt: 2,
@@ -26,6 +27,11 @@ describe('Loopgate gateway spans (GenAI semconv + loopgate.*)', () => {
       session_id: 'sess-gw', user_id: 'user-gw', billable: 1, is_error: 0, ServiceName: 'agent', SpanKind: 'Server',
     })
     expect(req.SpanAttributes['loopgate.tenant.id']).toBe('acme')
+  })
+  it('leaves the gateway columns empty for untrusted ingest (the attributes stay in SpanAttributes)', () => {
+    const untrusted = rows['chat gpt-4o']!
+    expect(untrusted).toMatchObject({ route: '', target: '', routing_version: '', attempt: 0, billable: 1, session_id: 'sess-gw' })
+    expect(untrusted.SpanAttributes['loopgate.route']).toBe('smart')
   })
   it('bills the request span, not its attempt children, which still carry usage and the propagated session', () => {
     const a1 = rows['attempt 1']!
@@ -178,5 +184,46 @@ describe('session and user propagation', () => {
     expect(later.map((r) => [r.session_id, r.user_id])).toEqual([['sess-oi', 'user-oi'], ['sess-oi', 'user-oi']])
     const otherTenant = normalizer.normalize(only(others), { tenantId: 'someone-else', trustTenantAttribute: false }).rows
     expect(otherTenant.map((r) => r.session_id)).toEqual(['', ''])
+  })
+})
+
+describe('tenant isolation of trace context', () => {
+  const T = 'ab'.repeat(16)
+  let n = 0
+  const span = (attrs: Record<string, string>, parent = ''): import('../../collector/otlp/model.ts').Span => ({
+    traceId: T, spanId: (++n).toString(16).padStart(16, '0'), parentSpanId: parent, traceState: '', flags: 0, name: `s${n}`, kind: 1,
+    startTimeUnixNano: '1700000000000000000', endTimeUnixNano: '1700000001000000000', events: [], links: [], status: { code: 0, message: '' },
+    attributes: Object.entries(attrs).map(([key, v]) => ({ key, value: { stringValue: v } })),
+  })
+  const request = (spans: ReturnType<typeof span>[]) => ({
+    resourceSpans: [{ resource: { attributes: [] }, schemaUrl: '', scopeSpans: [{ scope: { name: '', version: '', attributes: [] }, schemaUrl: '', spans }] }],
+  })
+  const gateway: NormalizeContext = { tenantId: 'default', trustTenantAttribute: true }
+
+  it('resolves each trusted span\'s tenant from its own attribute or its ancestors, and keeps sessions per tenant', () => {
+    const normalizer = new Normalizer()
+    const a = span({ 'loopgate.tenant.id': 'alpha', 'session.id': 'sa' })
+    const b = span({ 'loopgate.tenant.id': 'beta', 'session.id': 'sb' })
+    const aChild = span({}, a.spanId)
+    const bChild = span({}, b.spanId)
+    const bGrandchild = span({}, bChild.spanId)
+    const rows = normalizer.normalize(request([a, b, aChild, bGrandchild, bChild]), gateway).rows
+    expect(rows.map((r) => [r.SpanName, r.tenant_id, r.session_id])).toEqual([
+      [a.name, 'alpha', 'sa'], [b.name, 'beta', 'sb'], [aChild.name, 'alpha', 'sa'], [bGrandchild.name, 'beta', 'sb'], [bChild.name, 'beta', 'sb'],
+    ])
+    // Later, without an ancestor in the request: the trace names two tenants, so the span is nobody's but its ingest's.
+    const [orphan] = normalizer.normalize(request([span({})]), gateway).rows
+    expect([orphan!.tenant_id, orphan!.session_id]).toEqual(['default', ''])
+    // An untrusted ingest of the same trace id stays its own tenant and inherits nothing.
+    const [spoof] = normalizer.normalize(request([span({ 'loopgate.tenant.id': 'beta' }, b.spanId)]), { tenantId: 'default', trustTenantAttribute: false }).rows
+    expect([spoof!.tenant_id, spoof!.session_id]).toEqual(['default', ''])
+  })
+
+  it('lets a trace with a single gateway tenant lend it to later attribute-less spans of the trusted ingest', () => {
+    const normalizer = new Normalizer()
+    const root = span({ 'loopgate.tenant.id': 'gamma', 'user.id': 'ug' })
+    normalizer.normalize(request([root]), gateway)
+    const [later] = normalizer.normalize(request([span({})]), gateway).rows
+    expect([later!.tenant_id, later!.user_id]).toEqual(['gamma', 'ug'])
   })
 })

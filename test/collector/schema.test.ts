@@ -46,7 +46,7 @@ describe('schema migrations', () => {
     await client.command({ query: 'DROP TABLE upgraded.usage_daily' })
     await client.command({ query: 'TRUNCATE TABLE upgraded.schema_migrations' })
     await client.insert({ table: 'upgraded.schema_migrations', values: [{ version: 1, name: 'initial schema' }], format: 'JSONEachRow' })
-    expect(await migrate(client, o)).toEqual([2])
+    expect(await migrate(client, o)).toEqual(migrations.filter((m) => m.version > 1).map((m) => m.version))
     const before = await rows(hourly)
     expect(before.length).toBeGreaterThan(3)
     expect(await rows(daily)).toEqual(before)
@@ -54,6 +54,17 @@ describe('schema migrations', () => {
     for (const statement of migrations[1]!.statements(o)) await client.command({ query: statement })
     await client.command({ query: `INSERT INTO upgraded.spans (Timestamp, TraceId, tenant_id, route, billable, cost_usd) VALUES (now64(9), 'x', 't', '0', 1, 1)` })
     expect(await rows(daily)).toEqual(await rows(hourly))
+  })
+
+  it('adds scores.posted_by to a database made before it; older scores read as posted by nobody', async () => {
+    const o = { database: 'oldscores', retentionDays: 30 }
+    await migrate(client, o)
+    await client.command({ query: 'ALTER TABLE oldscores.scores DROP COLUMN posted_by' })
+    await client.command({ query: `INSERT INTO oldscores.scores (tenant_id, score_id, created_at, name, value) VALUES ('t', 's1', now64(9), 'q', 1)` })
+    await client.command({ query: 'TRUNCATE TABLE oldscores.schema_migrations' })
+    await client.insert({ table: 'oldscores.schema_migrations', values: [1, 2].map((version) => ({ version, name: 'old' })), format: 'JSONEachRow' })
+    expect(await migrate(client, o)).toContain(3)
+    expect(await rows('SELECT score_id, posted_by FROM oldscores.scores')).toEqual([{ score_id: 's1', posted_by: '' }])
   })
 
   it('creates the tables with tenant_id leading the sort key, bloom filters and TTL', async () => {
