@@ -217,7 +217,7 @@ async function serve(ctx: GatewayContext, req: FastifyRequest, reply: FastifyRep
     }
     return cost
   }
-  const end = await relayStream(reply.raw, result.outcome.stream!, relay, protocol, () => ({ 'x-loopgate-cost-usd': unitsToUsd(settle()) }))
+  const end = await relayStream(reply.raw, result.outcome.stream!, relay, protocol, () => ({ 'x-loopgate-cost-usd': unitsToUsd(settle()) }), (text) => ctx.upstreams.mask(text))
   result.done()
   if (end.kind === 'completed') result.verdict(true)
   else {

@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http'
 import type { Readable } from 'node:stream'
 import type { Protocol, StreamRelay } from '../providers/types.ts'
-import { SseParser, sseFrame } from '../sse.ts'
+import { SseParser, sseFrame, type SseFrame } from '../sse.ts'
 
 export type StreamEnd = { kind: 'completed' } | { kind: 'client_gone' } | { kind: 'upstream_failed'; message: string }
 
@@ -23,31 +23,43 @@ function errorFrame(protocol: Protocol, message: string): string {
   return sseFrame({ error: { message, type: 'server_error', param: null, code: 'upstream_stream_error' } })
 }
 
+/** OpenAI's `data: {"error": …}` and Anthropic's `{"type":"error", …}` (its `event: error`). */
+const ERROR_DATA = /^\s*\{\s*"(?:error"|type"\s*:\s*"error")/
+
+/** An upstream error event carries the upstream's own text: masked like every upstream error (DESIGN rule 8). */
+function maskErrorEvent(frame: SseFrame, mask: (text: string) => string): SseFrame {
+  if (frame.event !== 'error' && !ERROR_DATA.test(frame.data)) return frame
+  const data = mask(frame.data)
+  return { event: frame.event, data, raw: sseFrame(data, frame.event) }
+}
+
 /**
  * Relays an upstream SSE body frame by frame (no buffering of the answer), with backpressure.
- * `trailers` are computed once the upstream ends (cost is only known then).
+ * `trailers` are computed once the upstream ends (cost is only known then); `mask` cleans the
+ * upstream's error events and failure messages of secrets.
  */
-export async function relayStream(res: ServerResponse, upstream: Readable, relay: StreamRelay, protocol: Protocol, trailers: () => Record<string, string>): Promise<StreamEnd> {
+export async function relayStream(res: ServerResponse, upstream: Readable, relay: StreamRelay, protocol: Protocol, trailers: () => Record<string, string>, mask: (text: string) => string): Promise<StreamEnd> {
   const parser = new SseParser()
   let end: StreamEnd = { kind: 'completed' }
   try {
     for await (const chunk of upstream) {
       let out = ''
-      for (const frame of parser.push(chunk as Buffer)) out += relay.frame(frame)
+      for (const frame of parser.push(chunk as Buffer)) out += relay.frame(maskErrorEvent(frame, mask))
       if (out && !res.write(out)) await drain(res)
       if (res.destroyed) return { kind: 'client_gone' }
     }
     let out = ''
-    for (const frame of parser.end()) out += relay.frame(frame)
+    for (const frame of parser.end()) out += relay.frame(maskErrorEvent(frame, mask))
     out += relay.finish()
     if (res.destroyed) return { kind: 'client_gone' }
     res.addTrailers(trailers())
     res.end(out)
   } catch (err) {
     if (res.destroyed) return { kind: 'client_gone' }
-    end = { kind: 'upstream_failed', message: (err as Error).message }
+    const message = mask((err as Error).message)
+    end = { kind: 'upstream_failed', message }
     res.addTrailers(trailers())
-    res.end(errorFrame(protocol, `upstream stream failed: ${(err as Error).message}`))
+    res.end(errorFrame(protocol, `upstream stream failed: ${message}`))
   }
   return end
 }

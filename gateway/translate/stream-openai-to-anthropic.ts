@@ -7,6 +7,7 @@ type Chunk = Parameters<typeof observeOpenAiChunk>[1] & {
   id?: string
   usage?: { prompt_tokens?: number; completion_tokens?: number; prompt_tokens_details?: { cached_tokens?: number } | null } | null
   choices?: { finish_reason?: string | null; delta?: { content?: string | null; tool_calls?: { index?: number; id?: string; function?: { name?: string; arguments?: string } }[] } }[]
+  error?: { message?: string; type?: string }
 }
 
 /** OpenAI chat.completion.chunk frames → Anthropic message events, for an Anthropic client. */
@@ -50,6 +51,11 @@ export class OpenAiToAnthropicRelay implements StreamRelay {
       chunk = JSON.parse(frame.data) as Chunk
     } catch {
       return ''
+    }
+    if (chunk.error) {
+      // The upstream gave up mid-stream: Anthropic's in-band error event ends the stream.
+      this.done = true
+      return sseFrame({ type: 'error', error: { type: 'api_error', message: chunk.error.message ?? 'upstream stream error' } }, 'error')
     }
     observeOpenAiChunk(this, chunk, this.options.capture)
     let out = this.start(chunk)
