@@ -16,8 +16,7 @@ import { RedisTableSync } from './routing/redis-sync.ts'
 import { Scoreboard } from './scoreboard.ts'
 import { buildServer } from './server.ts'
 import { VirtualKeys } from './tenancy/keys.ts'
-import { MemoryLimitStore } from './tenancy/memory-store.ts'
-import { RedisLimitStore } from './tenancy/redis-store.ts'
+import { createLimitStore } from './tenancy/store.ts'
 import { createTelemetry } from './telemetry/tracer.ts'
 
 export { gatewayConfigSchema, type GatewaySettings } from './config.ts'
@@ -63,17 +62,19 @@ export async function start(options: GatewayOptions): Promise<RunningGateway> {
   const routing = new RoutingTable(providers, new TableFiles(settings.dataDir), redis ? new RedisTableSync(redis) : undefined, logger)
   const telemetry = createTelemetry(settings.telemetry, { exportToken: options.exportToken, exporters: options.spanExporters, env })
   const upstreams = new Upstreams()
+  const counters = new Map<string, number>()
+  const limits = await createLimitStore(settings.limits, settings.dataDir, redis, logger, (reason) => counters.set(reason, (counters.get(reason) ?? 0) + 1))
   const ctx: GatewayContext = {
     settings,
     keys: new VirtualKeys(settings.tenants),
-    limits: redis ? new RedisLimitStore(redis) : new MemoryLimitStore(),
+    limits,
     routing,
     breakers: new Breakers(),
     scoreboard: new Scoreboard(),
     upstreams,
     tracer: telemetry.tracer,
     logger,
-    counters: new Map(),
+    counters,
   }
   const app = buildServer(ctx, options.adminToken)
   let url: string
@@ -82,6 +83,7 @@ export async function start(options: GatewayOptions): Promise<RunningGateway> {
     url = await app.listen({ host: settings.host, port: settings.port })
   } catch (err) {
     await routing.close()
+    await limits.close()
     redis?.disconnect()
     await telemetry.shutdown()
     throw err

@@ -1,0 +1,67 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { usdToUnits, unitsToUsd } from '../../gateway/money.ts'
+import { startHarness, type Harness } from '../gateway/harness.ts'
+import { startRedis, type RedisServer } from '../helpers/redis.ts'
+import { BUDGET, ask, budgetGateway, max, spentToday, sum } from './budget-helpers.ts'
+
+/*
+ * Rule 9: budgets are reserved before the upstream call and settled after. 50 requests at once
+ * against a $0.10/day budget: the spend may exceed the budget by at most one request's
+ * settled-minus-reserved difference (0 when the reservation is an upper bound, as here).
+ */
+let h: Harness | undefined
+afterEach(async () => {
+  await h?.close()
+  h = undefined
+})
+
+async function fiftyAtOnce(url: string) {
+  const answers = await Promise.all(Array.from({ length: 50 }, (_, i) => ask(url, i % 2 === 1)))
+  const served = answers.filter((a) => a.status === 200)
+  const refused = answers.filter((a) => a.status !== 200)
+  const spend = await spentToday(url)
+  const budget = usdToUnits(BUDGET)
+  const slack = max(served.map((a) => (a.cost > a.reserved ? a.cost - a.reserved : 0n)))
+  console.log(`50 parallel: served ${served.length}, refused ${refused.length}, spend $${unitsToUsd(spend)} of $${BUDGET} (overspend $${unitsToUsd(spend > budget ? spend - budget : 0n)}, allowed $${unitsToUsd(slack)})`)
+  expect(spend).toBe(sum(served.map((a) => a.cost))) // every served request is charged exactly once
+  expect(spend).toBeLessThanOrEqual(budget + slack)
+  expect(served.length).toBeGreaterThan(0)
+  for (const r of refused) {
+    expect(r.status).toBe(402)
+    expect(r.code).toBe('budget_exceeded')
+    expect(r.message).toMatch(/tenant "acme" has \$[\d.]+ left of its usd_per_day limit of \$0\.1\/day; this request may cost up to \$[\d.]+/)
+  }
+  // What is left cannot pay for one more worst case: nothing was refused that fitted.
+  expect(budget - spend).toBeLessThan(max(served.map((a) => a.reserved)))
+  return { served: served.length, spend }
+}
+
+describe('a budget under 50 concurrent requests', () => {
+  it('holds with the in-memory store', async () => {
+    h = await startHarness({ gateway: budgetGateway(), sim: { models: { '*': { ttftMs: 150 } } } })
+    await fiftyAtOnce(h.url)
+  })
+
+  it('releases the whole reservation of a request that fails upstream', async () => {
+    h = await startHarness({ gateway: budgetGateway(), sim: { models: { '*': { errorRate: 1, errorStatus: 400 } } } })
+    const failed = await Promise.all(Array.from({ length: 10 }, () => ask(h!.url, false)))
+    expect(failed.map((a) => a.status)).toEqual(Array(10).fill(400))
+    expect(await spentToday(h.url)).toBe(0n)
+    // Nothing stays held: the whole budget is still there for the next caller.
+    const again = await Promise.all(Array.from({ length: 5 }, () => ask(h!.url, false)))
+    expect(again.every((a) => a.status === 400)).toBe(true)
+  })
+
+  describe('with a real redis-server', () => {
+    let redis: RedisServer
+    beforeAll(async () => {
+      redis = await startRedis()
+    })
+    afterAll(() => redis.stop())
+
+    it('holds with the Redis store', async () => {
+      h = await startHarness({ gateway: budgetGateway(), redisUrl: redis.url, sim: { models: { '*': { ttftMs: 150 } } } })
+      await fiftyAtOnce(h.url)
+    })
+  })
+})
