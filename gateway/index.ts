@@ -58,6 +58,16 @@ export async function start(options: GatewayOptions): Promise<RunningGateway> {
     const { Redis } = await import('ioredis')
     redis = new Redis(options.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 2, enableAutoPipelining: true })
     await redis.connect()
+    // One warning per outage, not one per reconnect attempt (limits report their own episode).
+    let lost = false
+    redis.on('error', (err: Error) => {
+      if (!lost) logger.warn({ err: err.message }, 'redis: connection lost; reconnecting')
+      lost = true
+    })
+    redis.on('ready', () => {
+      if (lost) logger.info('redis: connected again')
+      lost = false
+    })
   }
   const routing = new RoutingTable(providers, new TableFiles(settings.dataDir), redis ? new RedisTableSync(redis) : undefined, logger)
   const telemetry = createTelemetry(settings.telemetry, { exportToken: options.exportToken, exporters: options.spanExporters, env })

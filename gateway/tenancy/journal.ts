@@ -32,7 +32,8 @@ export class SpendJournal implements SpendSink {
   private timer: NodeJS.Timeout | undefined
   private flushing: Promise<void> | undefined
   private linesSinceCompaction = 0
-  private readonly scopesJson = new WeakMap<LimitSpec[], string>()
+  /** Per key's specs: the line up to the amount, for the current day and month (built once per day). */
+  private readonly prefixes = new WeakMap<LimitSpec[], { day: string; month: string; text: string }>()
 
   constructor(
     dir: string,
@@ -79,9 +80,12 @@ export class SpendJournal implements SpendSink {
   }
 
   record(specs: LimitSpec[], day: string, month: string, units: bigint): void {
-    let scopes = this.scopesJson.get(specs)
-    if (!scopes) this.scopesJson.set(specs, (scopes = JSON.stringify(specs.map((s) => s.scope))))
-    this.buffer.push(`{"s":${scopes},"d":"${day}","m":"${month}","u":"${units}"}\n`)
+    let p = this.prefixes.get(specs)
+    if (!p || p.day !== day || p.month !== month) {
+      p = { day, month, text: `{"s":${JSON.stringify(specs.map((s) => s.scope))},"d":"${day}","m":"${month}","u":"` }
+      this.prefixes.set(specs, p)
+    }
+    this.buffer.push(p.text + units + '"}\n')
   }
 
   flush(): Promise<void> {
