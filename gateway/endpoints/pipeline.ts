@@ -66,7 +66,7 @@ async function reserve(ctx: GatewayContext, x: Exchange): Promise<void> {
   let r = ctx.limits.admit(x.key.limits, ask, Date.now())
   if (r instanceof Promise) r = await r
   if (isRefusal(r)) {
-    count(ctx, r.limit === 'unavailable' ? 'refused_limits_unavailable' : `refused_${r.limit}`)
+    if (r.limit !== 'unavailable') count(ctx, `refused_${r.limit}`) // the store counts its own (limits_unavailable)
     throw refusalError(r)
   }
   x.hold = r

@@ -137,4 +137,27 @@ describe('Redis killed mid-load', () => {
     // Requests in flight when Redis died count too: every 503 of the run is counted.
     expect(await metric(h.url, 'loopgate_gateway_events_total{reason="limits_unavailable"}')).toBe(shots.filter((s) => s.status === 503).length)
   })
+
+  it('a hung redis-server (SIGSTOP): the command timeout turns it into an outage instead of a hang', async () => {
+    redis = await startRedis()
+    h = await startHarness({ gateway: gateway(), redisUrl: redis.url })
+    for (let i = 0; i < 20; i++) await shoot(h.url, false, OTHER_KEY)
+    expect((await shoot(h.url, false)).status).toBe(200)
+    process.kill(redis.pid, 'SIGSTOP')
+    try {
+      const shots: Shot[] = []
+      for (let i = 0; i < 10; i++) shots.push(await shoot(h.url, true))
+      console.log(`hung: ${summary(shots)}`)
+      for (const s of shots) {
+        expect(s.status).toBe(200)
+        expect(s.ms).toBeLessThan(100)
+      }
+      expect(await metric(h.url, 'loopgate_gateway_limits_store_degraded')).toBe(1)
+    } finally {
+      process.kill(redis.pid, 'SIGCONT')
+    }
+    const deadline = Date.now() + 10_000
+    while ((await metric(h.url, 'loopgate_gateway_limits_store_degraded')) !== 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50))
+    expect(await metric(h.url, 'loopgate_gateway_limits_store_degraded')).toBe(0)
+  })
 })
