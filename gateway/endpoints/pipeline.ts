@@ -126,7 +126,7 @@ export async function handle(ctx: GatewayContext, req: FastifyRequest, reply: Fa
       await serve(ctx, req, reply, x)
     } finally {
       // Failed, refused upstream or abandoned before settling: the whole reservation goes back.
-      await settleHold(ctx, x, 0, 0n)
+      if (x.hold) await settleHold(ctx, x, 0, 0n)
     }
   } catch (err) {
     const e = err instanceof GatewayError ? err : new GatewayError(500, `gateway error: ${(err as Error).message}`, 'internal_error')

@@ -2,6 +2,7 @@ import OpenAI from 'openai'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { ADMIN, KEY, OTHER_KEY, jsonHeaders, post, startHarness, type Harness } from './harness.ts'
 import { startRedis, type RedisServer } from '../helpers/redis.ts'
+import { usdToUnits } from '../../gateway/money.ts'
 
 let h: Harness | undefined
 let h2: Harness | undefined
@@ -82,6 +83,34 @@ describe('with a real redis-server', () => {
     const statuses: number[] = []
     for (let i = 0; i < 6; i++) statuses.push((await post(`${(i % 2 ? h2 : h).url}/v1/chat/completions`, chat())).status)
     expect(statuses).toEqual([200, 200, 200, 200, 429, 429])
+  })
+
+  it('holds budgets to the last 1e-12 USD beyond 2^53 units ($9007), where Lua doubles would round', async () => {
+    h = await startHarness({
+      redisUrl: redis.url,
+      gateway: () => ({
+        routes: [{ name: 'chat', targets: [{ provider: 'sim', model: 'm', price: PRICE }] }],
+        tenants: [{ id: 'big', budgets: { usdPerMonth: '20000' }, keys: [{ key: KEY }] }],
+      }),
+    })
+    const body = { ...chat(), max_tokens: 16 }
+    const first = await post(`${h.url}/v1/chat/completions`, body)
+    expect(first.status).toBe(200)
+    const reserved = usdToUnits(first.headers.get('x-loopgate-reserved-usd')!)
+    const cap = 20_000n * 10n ** 12n // 2e16 units: doubles there are 4 units apart
+    const { Redis } = await import('ioredis')
+    const direct = new Redis(redis.url)
+    const monthKey = `loopgate:limits:{t:big}:usd:${new Date().toISOString().slice(0, 7)}`
+    try {
+      await direct.set(monthKey, (cap - reserved).toString()) // exactly fits
+      expect((await post(`${h.url}/v1/chat/completions`, body)).status).toBe(200)
+      await direct.set(monthKey, (cap - reserved + 1n).toString()) // one unit short
+      const refused = await post(`${h.url}/v1/chat/completions`, body)
+      expect(refused.status).toBe(402)
+      expect(refused.headers.get('x-loopgate-budget-remaining-usd')).toBe(usd(reserved - 1n))
+    } finally {
+      direct.disconnect()
+    }
   })
 
   it('gives both gateways the same routing table version through pub/sub', async () => {
