@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { usdToUnits, unitsToUsd } from '../../gateway/money.ts'
-import { startHarness, type Harness } from '../gateway/harness.ts'
+import { KEY, eventually, jsonHeaders, startHarness, type Harness } from '../gateway/harness.ts'
 import { startRedis, type RedisServer } from '../helpers/redis.ts'
 import { BUDGET, ask, budgetGateway, max, spentToday, sum } from './budget-helpers.ts'
 
@@ -58,6 +58,32 @@ describe('a budget under 50 concurrent requests', () => {
     expect(spend).toBeLessThanOrEqual(budget)
     expect(after.at(-1)!.status).toBe(402)
     expect(budget - spend).toBeLessThan(max(served.map((a) => a.reserved)))
+  })
+
+  it('charges a stream cut midway for what it used and releases the rest of its hold', async () => {
+    h = await startHarness({ gateway: budgetGateway(), sim: { models: { '*': { tokensPerSecond: 40 } } } })
+    const ctl = new AbortController()
+    const res = await fetch(`${h.url}/v1/chat/completions`, {
+      method: 'POST', headers: jsonHeaders(KEY), signal: ctl.signal,
+      body: JSON.stringify({ model: 'chat', messages: [{ role: 'user', content: 'hello there' }], max_tokens: 16, stream: true }),
+    })
+    const reserved = usdToUnits(res.headers.get('x-loopgate-reserved-usd') ?? '0')
+    const reader = res.body!.getReader()
+    await reader.read()
+    await reader.read()
+    ctl.abort()
+    await eventually(async () => (await spentToday(h!.url)) > 0n)
+    const cut = await spentToday(h.url)
+    console.log(`cut stream: held $${unitsToUsd(reserved)}, charged $${unitsToUsd(cut)}`)
+    expect(reserved).toBeGreaterThan(0n)
+    expect(cut).toBeLessThan(reserved) // the unused part went back
+    // What is left is usable to the last hold: 50 at once spend at most the budget and leave less than one hold.
+    const wave = await Promise.all(Array.from({ length: 50 }, () => ask(h!.url, false)))
+    const served = wave.filter((a) => a.status === 200)
+    const spend = await spentToday(h.url)
+    expect(spend).toBe(cut + sum(served.map((a) => a.cost)))
+    expect(spend).toBeLessThanOrEqual(usdToUnits(BUDGET))
+    expect(usdToUnits(BUDGET) - spend).toBeLessThan(reserved)
   })
 
   describe('with a real redis-server', () => {
