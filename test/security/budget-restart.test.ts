@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { usdToUnits, unitsToUsd } from '../../gateway/money.ts'
 import { startSimulator, type Simulator } from '../../gateway/simulator/index.ts'
-import { ADMIN, KEY, PROVIDER_KEY, startHarness, type Harness } from '../gateway/harness.ts'
+import { ADMIN, KEY, PROVIDER_KEY, sleep, startHarness, type Harness } from '../gateway/harness.ts'
 import { eventually, freePort } from '../helpers/net.ts'
 import { BUDGET, PRICE, ask, spentToday, budgetGateway, sum } from './budget-helpers.ts'
 
@@ -26,21 +26,28 @@ afterEach(async () => {
 })
 
 describe('budget spend across a restart without Redis', () => {
-  it('is remembered: the restarted gateway refuses what the budget no longer covers', async () => {
+  it.each([
+    ['default journal', {}],
+    ['journal compacted every 2 lines while serving', { limits: { journal: { compactEvery: 2, flushMs: 5 } } }],
+  ])('is remembered (%s): the restarted gateway refuses what the budget no longer covers', async (_name, extra) => {
     const dataDir = mkdtempSync(join(tmpdir(), 'loopgate-budget-restart-'))
     dirs.push(dataDir)
-    h = await startHarness({ gateway: budgetGateway(), dataDir })
+    h = await startHarness({ gateway: budgetGateway(extra), dataDir })
     const first: bigint[] = []
     for (let i = 0; i < 20; i++) {
       const a = await ask(h.url, i % 2 === 0)
       if (a.status !== 200) break
       first.push(a.cost)
+      await sleep(10) // lets a 5 ms flush (and compaction) run between requests
     }
     const before = await spentToday(h.url)
     expect(before).toBe(sum(first))
     await h.close()
+    const lines = readFileSync(join(dataDir, 'spend-journal.jsonl'), 'utf8').split('\n').filter(Boolean).length
+    if ('limits' in extra) expect(lines).toBeLessThan(first.length) // compacted into totals while serving
+    else expect(lines).toBe(first.length) // one line per settlement
 
-    h = await startHarness({ gateway: budgetGateway(), dataDir })
+    h = await startHarness({ gateway: budgetGateway(extra), dataDir })
     const after = await spentToday(h.url)
     const more = await Promise.all(Array.from({ length: 5 }, (_, i) => ask(h!.url, i % 2 === 0)))
     const servedAfter = more.filter((a) => a.status === 200).length
