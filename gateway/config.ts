@@ -121,10 +121,38 @@ export const routeSchema = z
     sticky: z.boolean().default(false),
     /** Prompt/response capture into span attributes. */
     capture: z.enum(['off', 'on', 'redacted']).default('off'),
+    /** Output tokens a budget reserves for a request that sets no max_tokens (else `limits.defaultMaxOutputTokens`). */
+    maxOutputTokens: z.number().int().positive().optional(),
   })
   .strict()
 
 export const routingTableSchema = z.object({ routes: z.array(routeSchema) }).strict()
+
+/** How budgets and rate limits are held and what happens when Redis is away (docs/gateway.md › Budgets). */
+export const limitStoreSchema = z
+  .object({
+    /** Redis unreachable: `local` enforces on this process's own counters (warning + metric); `deny` refuses with 503. */
+    failureMode: z.enum(['local', 'deny']).default('local'),
+    /** A Redis command that takes longer counts as Redis unreachable. */
+    redisTimeoutMs: z.number().int().min(5).max(5_000).default(50),
+    /** While Redis is unreachable, how often it is tried again. */
+    probeMs: z.number().int().min(10).default(500),
+    /** Output tokens reserved when neither the request (max_tokens) nor the route (maxOutputTokens) caps them. */
+    defaultMaxOutputTokens: z.number().int().positive().default(4096),
+    /** Settled spend journal in dataDir (restarts without Redis remember spend). */
+    journal: z
+      .object({
+        enabled: z.boolean().default(true),
+        /** Buffered settlements are written and fdatasync'ed this often: a crash loses at most this much. */
+        flushMs: z.number().int().min(1).default(200),
+        /** Rewrite the file as per-scope totals after this many lines. */
+        compactEvery: z.number().int().min(1).default(100_000),
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict()
+  .prefault({})
 
 const limitsSchema = z.object({ rpm: z.number().int().positive().optional(), tpm: z.number().int().positive().optional() }).strict()
 const budgetsSchema = z.object({ usdPerDay: usd.optional(), usdPerMonth: usd.optional() }).strict()
@@ -186,6 +214,7 @@ export const gatewayConfigSchema = z
     providers: z.record(z.string(), providerSchema).default({}),
     routes: z.array(routeSchema).default([]),
     tenants: z.array(gatewayTenantSchema).default([]),
+    limits: limitStoreSchema,
     telemetry: z
       .object({
         enabled: z.boolean().default(true),
@@ -212,4 +241,5 @@ export type PolicySettings = z.infer<typeof policySchema>
 export type RuleSettings = z.infer<typeof ruleSchema>
 export type PriceSettings = z.infer<typeof priceSchema>
 export type TenantSettings = z.infer<typeof gatewayTenantSchema>
+export type LimitStoreSettings = z.infer<typeof limitStoreSchema>
 export type RoutingTableInput = z.input<typeof routingTableSchema>

@@ -18,8 +18,7 @@ import { Scoreboard } from './scoreboard.ts'
 import { SecretMasker, clearSecrets, virtualKeyHashes } from './secrets.ts'
 import { buildServer } from './server.ts'
 import { VirtualKeys } from './tenancy/keys.ts'
-import { MemoryLimitStore } from './tenancy/memory-store.ts'
-import { RedisLimitStore } from './tenancy/redis-store.ts'
+import { createLimitStore } from './tenancy/store.ts'
 import { createTelemetry } from './telemetry/tracer.ts'
 
 export { gatewayConfigSchema, type GatewaySettings } from './config.ts'
@@ -61,6 +60,16 @@ export async function start(options: GatewayOptions): Promise<RunningGateway> {
     const { Redis } = await import('ioredis')
     redis = new Redis(options.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 2, enableAutoPipelining: true })
     await redis.connect()
+    // One warning per outage, not one per reconnect attempt (limits report their own episode).
+    let lost = false
+    redis.on('error', (err: Error) => {
+      if (!lost) logger.warn({ err: err.message }, 'redis: connection lost; reconnecting')
+      lost = true
+    })
+    redis.on('ready', () => {
+      if (lost) logger.info('redis: connected again')
+      lost = false
+    })
   }
   const routing = new RoutingTable(providers, new TableFiles(settings.dataDir), redis ? new RedisTableSync(redis) : undefined, logger)
   const telemetry = createTelemetry(settings.telemetry, { exportToken: options.exportToken, exporters: options.spanExporters, env })
@@ -70,10 +79,12 @@ export async function start(options: GatewayOptions): Promise<RunningGateway> {
     hashes: virtualKeyHashes(settings.tenants),
   })
   const upstreams = new Upstreams(masker)
+  const counters = new Map<string, number>()
+  const limits = await createLimitStore(settings.limits, settings.dataDir, redis, logger, (reason) => counters.set(reason, (counters.get(reason) ?? 0) + 1))
   const ctx: GatewayContext = {
     settings,
     keys: new VirtualKeys(settings.tenants),
-    limits: redis ? new RedisLimitStore(redis) : new MemoryLimitStore(),
+    limits,
     routing,
     breakers: new Breakers(),
     cooldowns: new Cooldowns(),
@@ -81,7 +92,7 @@ export async function start(options: GatewayOptions): Promise<RunningGateway> {
     upstreams,
     tracer: telemetry.tracer,
     logger,
-    counters: new Map(),
+    counters,
   }
   const app = buildServer(ctx, options.adminToken)
   let url: string
@@ -90,6 +101,7 @@ export async function start(options: GatewayOptions): Promise<RunningGateway> {
     url = await app.listen({ host: settings.host, port: settings.port })
   } catch (err) {
     await routing.close()
+    await limits.close()
     redis?.disconnect()
     await telemetry.shutdown()
     throw err

@@ -11,7 +11,8 @@ import { costUnits } from '../pricing.ts'
 import type { Operation, Protocol, ResponseFacts } from '../providers/types.ts'
 import { candidateTargets, orderTargets, stableUniform } from '../routing/select.ts'
 import type { CompiledRoute, Target } from '../routing/table.ts'
-import { refusalStatus, type Refusal } from '../tenancy/limits.ts'
+import { isRefusal, refusalStatus, type Hold, type Refusal } from '../tenancy/limits.ts'
+import { inputTokenBound, outputTokenBound, worstCase } from '../tenancy/reserve.ts'
 import type { KeyRecord } from '../tenancy/keys.ts'
 import { inputMessages, outputMessages } from '../telemetry/capture.ts'
 import { failRequestSpan, markRouteFailed, markStreamCut, parentContext, recordOutcome, startAttemptSpan, startRequestSpan, traceIdOf, type RequestSpanInfo } from '../telemetry/spans.ts'
@@ -43,12 +44,48 @@ export function authenticate(ctx: GatewayContext, req: FastifyRequest): KeyRecor
 
 function refusalError(r: Refusal): GatewayError {
   const seconds = Math.max(1, Math.ceil((r.resetsAt.getTime() - Date.now()) / 1000))
-  return new GatewayError(
-    refusalStatus(r),
-    `${r.label} reached its ${r.limit} limit of ${r.value}; it resets at ${r.resetsAt.toISOString()}`,
-    refusalStatus(r) === 429 ? 'rate_limit_exceeded' : 'budget_exceeded',
-    { 'retry-after': String(seconds), 'x-loopgate-limit': r.limit, 'x-loopgate-limit-value': r.value, 'x-loopgate-limit-reset': r.resetsAt.toISOString() },
-  )
+  if (r.limit === 'unavailable') {
+    return new GatewayError(503, `the budget and rate-limit store (Redis) is unreachable and the gateway runs with limits.failureMode "deny": requests of ${r.label} are refused until it answers again`, 'limits_unavailable', { 'retry-after': '1' })
+  }
+  const headers: Record<string, string> = { 'retry-after': String(seconds), 'x-loopgate-limit': r.limit, 'x-loopgate-limit-value': r.value, 'x-loopgate-limit-reset': r.resetsAt.toISOString() }
+  let message = `${r.label} reached its ${r.limit} limit of ${r.value}; it resets at ${r.resetsAt.toISOString()}`
+  if (r.remaining !== undefined && r.needed !== undefined) {
+    headers['x-loopgate-budget-remaining-usd'] = unitsToUsd(r.remaining)
+    headers['x-loopgate-budget-needed-usd'] = unitsToUsd(r.needed)
+    if (r.remaining > 0n) {
+      message = `${r.label} has $${unitsToUsd(r.remaining)} left of its ${r.limit} limit of ${r.value}; this request may cost up to $${unitsToUsd(r.needed)} (reserved before the upstream call: its input and max_tokens at the dearest target's price; lower max_tokens to fit); it resets at ${r.resetsAt.toISOString()}`
+    }
+  }
+  return new GatewayError(refusalStatus(r), message, refusalStatus(r) === 429 ? 'rate_limit_exceeded' : 'budget_exceeded', headers)
+}
+
+/** Holds the request's worst case against every limit of its key, before any upstream call (rule 9). */
+async function reserve(ctx: GatewayContext, x: Exchange): Promise<void> {
+  const input = inputTokenBound(x.req.rawBody ? Buffer.byteLength(x.req.rawBody) : Buffer.byteLength(JSON.stringify(x.body)))
+  const output = outputTokenBound(x.op, x.body, x.route.settings.maxOutputTokens, ctx.settings.limits.defaultMaxOutputTokens)
+  const ask = worstCase(x.order, input, output)
+  let r = ctx.limits.admit(x.key.limits, ask, Date.now())
+  if (r instanceof Promise) r = await r
+  if (isRefusal(r)) {
+    if (r.limit !== 'unavailable') count(ctx, `refused_${r.limit}`) // the store counts its own (limits_unavailable)
+    throw refusalError(r)
+  }
+  x.hold = r
+  x.headers['x-loopgate-reserved-usd'] = unitsToUsd(ask.units)
+}
+
+/** Replaces the hold by the real tokens and cost (0 and 0n release it); once per request. */
+async function settleHold(ctx: GatewayContext, x: Exchange, tokens: number, cost: bigint): Promise<void> {
+  const hold = x.hold
+  if (!hold) return
+  x.hold = undefined
+  try {
+    const settled = ctx.limits.settle(hold, tokens, cost)
+    if (settled instanceof Promise) await settled
+  } catch (err) {
+    count(ctx, 'settle_failed')
+    ctx.logger.error({ err, tenant: x.key.tenantId }, 'settling usage failed')
+  }
 }
 
 function sendError(reply: FastifyReply, protocol: Protocol, err: GatewayError, headers: Record<string, string>): void {
@@ -85,15 +122,14 @@ export async function handle(ctx: GatewayContext, req: FastifyRequest, reply: Fa
     const traceId = traceIdOf(span)
     if (traceId) headers['x-loopgate-trace-id'] = traceId
 
-    if (key.limits.length) {
-      let refused = ctx.limits.admit(key.limits, Date.now())
-      if (refused instanceof Promise) refused = await refused
-      if (refused) {
-        count(ctx, `refused_${refused.limit}`)
-        throw refusalError(refused)
-      }
+    const x = new Exchange(ctx, req, reply, protocol, op, body, route, key, info, parent, span, headers, task)
+    if (key.limits.length) await reserve(ctx, x)
+    try {
+      await serve(ctx, req, reply, x)
+    } finally {
+      // Failed, refused upstream or abandoned before settling: the whole reservation goes back.
+      if (x.hold) await settleHold(ctx, x, 0, 0n)
     }
-    await serve(ctx, req, reply, new Exchange(ctx, req, reply, protocol, op, body, route, key, info, parent, span, headers, task))
   } catch (err) {
     const e = err instanceof GatewayError ? err : new GatewayError(500, `gateway error: ${(err as Error).message}`, 'internal_error')
     if (!(err instanceof GatewayError)) ctx.logger.error({ err }, 'request failed inside the gateway')
@@ -111,6 +147,8 @@ class Exchange implements RunInput {
   readonly order: Target[]
   readonly clientSignal = new Abort()
   readonly extraHeaders: Record<string, string>
+  /** The budget reservation until it is settled. */
+  hold: Hold | undefined
 
   constructor(
     readonly ctx: GatewayContext,
@@ -244,13 +282,7 @@ async function finish(ctx: GatewayContext, x: Exchange, target: Target, attempt:
   if (x.route.settings.capture !== 'off') x.span.setAttribute('gen_ai.output.messages', outputMessages(facts, x.route.settings.capture))
   attemptSpan.end()
   try {
-    if (x.key.limits.length) {
-      const settled = ctx.limits.settle(x.key.limits, facts.usage.input + facts.usage.output, cost, Date.now())
-      if (settled instanceof Promise) await settled
-    }
-  } catch (err) {
-    count(ctx, 'settle_failed')
-    ctx.logger.error({ err, tenant: x.key.tenantId }, 'settling usage failed')
+    await settleHold(ctx, x, facts.usage.input + facts.usage.output, cost)
   } finally {
     x.span.end()
   }

@@ -10,26 +10,51 @@ export interface LimitSpec {
   usdPerMonth?: bigint | undefined
 }
 
-export type LimitName = 'rpm' | 'tpm' | 'usd_per_day' | 'usd_per_month'
+/** `unavailable`: the shared store (Redis) cannot be reached and failureMode is `deny`. */
+export type LimitName = 'rpm' | 'tpm' | 'usd_per_day' | 'usd_per_month' | 'unavailable'
 
 export interface Refusal {
   limit: LimitName
   label: string
   value: string
   resetsAt: Date
+  /** Budgets: what is left of the period (settled spend and other requests' holds deducted), and what this request needed. */
+  remaining?: bigint
+  needed?: bigint
 }
 
+/** What a request may cost at worst: held against every budget before the upstream call. */
+export interface Ask {
+  units: bigint
+  tokens: number
+}
+
+/** A granted reservation. Settled exactly once, against the windows it was taken in. */
+export interface Hold {
+  specs: LimitSpec[]
+  units: bigint
+  tokens: number
+  minute: number
+  day: string
+  month: string
+  /** Taken on this process's own counters while Redis was unreachable. */
+  local: boolean
+}
+
+export const isRefusal = (r: Refusal | Hold): r is Refusal => 'limit' in r
+
 /**
- * Counters behind the limits: checked before the upstream call, settled with real usage after.
- * `admit` and `settle` may answer synchronously (in memory), so callers await only a Promise.
+ * Counters behind the limits: `admit` checks every limit and reserves the worst case in one atomic
+ * step; `settle` replaces the reservation by the real tokens and cost once the answer is known (0 and 0n
+ * release it). Both may answer synchronously (in memory), so callers await only a Promise.
  */
 export interface LimitStore {
-  /** Checks every limit of every spec; when all pass, counts the request against each rpm window. */
-  admit(specs: LimitSpec[], now: number): Refusal | undefined | Promise<Refusal | undefined>
-  /** Adds the real tokens and cost once the answer is known. */
-  settle(specs: LimitSpec[], tokens: number, costUnits: bigint, now: number): void | Promise<void>
-  /** Spend so far in the current day and month (1e-12 USD). */
+  admit(specs: LimitSpec[], ask: Ask, now: number): Refusal | Hold | Promise<Refusal | Hold>
+  settle(hold: Hold, tokens: number, costUnits: bigint): void | Promise<void>
+  /** Settled spend in the current day and month (1e-12 USD). */
   spent(scope: string, now: number): Promise<{ day: bigint; month: bigint }>
+  /** Prometheus gauges (name → value), shown by /metrics. */
+  gauges?(): Record<string, number>
   close(): Promise<void>
 }
 
@@ -50,19 +75,33 @@ export const monthOf = (now: number) => isoOf(now).slice(0, 7)
 
 export function resetOf(limit: LimitName, now: number): Date {
   const d = new Date(now)
-  if (limit === 'rpm' || limit === 'tpm') return new Date((minuteOf(now) + 1) * 60_000)
+  if (limit === 'rpm' || limit === 'tpm' || limit === 'unavailable') return new Date((minuteOf(now) + 1) * 60_000)
   if (limit === 'usd_per_day') return new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate() + 1))
   return new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1))
 }
 
-export function refusal(limit: LimitName, spec: LimitSpec, now: number): Refusal {
+export function refusal(limit: LimitName, spec: LimitSpec, now: number, budget?: { remaining: bigint; needed: bigint }): Refusal {
   const value =
     limit === 'rpm' ? `${spec.rpm} requests/minute`
     : limit === 'tpm' ? `${spec.tpm} tokens/minute`
     : limit === 'usd_per_day' ? `$${unitsToUsd(spec.usdPerDay ?? 0n)}/day`
     : `$${unitsToUsd(spec.usdPerMonth ?? 0n)}/month`
-  return { limit, label: spec.label, value, resetsAt: resetOf(limit, now) }
+  const r: Refusal = { limit, label: spec.label, value, resetsAt: resetOf(limit, now) }
+  if (budget) {
+    r.remaining = budget.remaining > 0n ? budget.remaining : 0n
+    r.needed = budget.needed
+  }
+  return r
 }
 
-/** Budgets answer 402 (retrying will not help before the reset); rate limits answer 429. */
-export const refusalStatus = (r: Refusal) => (r.limit === 'rpm' || r.limit === 'tpm' ? 429 : 402)
+/** A budget refusal: `used` is settled spend plus the holds of requests in flight. */
+export function budgetRefusal(limit: 'usd_per_day' | 'usd_per_month', spec: LimitSpec, used: bigint, needed: bigint, now: number): Refusal {
+  const cap = (limit === 'usd_per_day' ? spec.usdPerDay : spec.usdPerMonth) ?? 0n
+  return refusal(limit, spec, now, { remaining: cap - used, needed })
+}
+
+/** Does a reservation of `needed` on top of `used` stay within `cap`? An empty ask passes while anything is left. */
+export const fits = (used: bigint, needed: bigint, cap: bigint) => (needed === 0n ? used < cap : used + needed <= cap)
+
+/** Budgets answer 402 (retrying will not help before the reset); rate limits 429; an unreachable store 503. */
+export const refusalStatus = (r: Refusal) => (r.limit === 'rpm' || r.limit === 'tpm' ? 429 : r.limit === 'unavailable' ? 503 : 402)

@@ -2,6 +2,7 @@ import OpenAI from 'openai'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { ADMIN, KEY, OTHER_KEY, jsonHeaders, post, startHarness, type Harness } from './harness.ts'
 import { startRedis, type RedisServer } from '../helpers/redis.ts'
+import { usdToUnits } from '../../gateway/money.ts'
 
 let h: Harness | undefined
 let h2: Harness | undefined
@@ -33,25 +34,26 @@ describe('tenancy', () => {
     expect(Number(r.headers.get('retry-after'))).toBeGreaterThan(0)
   })
 
-  it('settles a budget exactly when a stream crosses it, then refuses with 402', async () => {
+  it('settles a budget exactly, then refuses with 402 when what is left cannot hold the next worst case', async () => {
     h = await startHarness({
       gateway: (sim) => ({
         routes: [{ name: 'chat', targets: [{ provider: 'sim', model: 'm', price: PRICE }] }],
-        tenants: [{ id: 'acme', budgets: { usdPerDay: '0.05' }, keys: [{ key: KEY }] }],
+        tenants: [{ id: 'acme', budgets: { usdPerDay: '0.12' }, keys: [{ key: KEY }] }],
       }),
     })
     const client = new OpenAI({ baseURL: `${h.url}/v1`, apiKey: KEY, maxRetries: 0 })
     let expected = 0n
-    const first = await client.chat.completions.create(chat() as never) as OpenAI.ChatCompletion
+    const first = await client.chat.completions.create({ ...chat(), max_tokens: 16 } as never) as OpenAI.ChatCompletion
     expected += units(first.usage!.prompt_tokens, first.usage!.completion_tokens) // 3 + 16 tokens → 0.035
-    const stream = await client.chat.completions.create({ ...chat(), stream: true, stream_options: { include_usage: true } } as never) as unknown as AsyncIterable<OpenAI.ChatCompletionChunk>
+    const stream = await client.chat.completions.create({ ...chat(), max_tokens: 16, stream: true, stream_options: { include_usage: true } } as never) as unknown as AsyncIterable<OpenAI.ChatCompletionChunk>
     for await (const c of stream) if (c.usage) expected += units(c.usage.prompt_tokens, c.usage.completion_tokens)
     const spend = (await (await fetch(`${h.url}/admin/tenants/acme/spend`, { headers: admin })).json()) as { today: string }
-    expect(spend.today).toBe(usd(expected)) // over the 0.05 budget by the stream's own cost, to the last 1e-12
-    const refused = await post(`${h.url}/v1/chat/completions`, chat())
+    expect(spend.today).toBe(usd(expected)) // to the last 1e-12: reservations were released to the settled cost
+    const refused = await post(`${h.url}/v1/chat/completions`, { ...chat(), max_tokens: 16 })
     expect(refused.status).toBe(402)
     expect(refused.json.error.code).toBe('budget_exceeded')
-    expect(refused.json.error.message).toMatch(/usd_per_day limit of \$0\.05\/day/)
+    expect(refused.json.error.message).toContain(`tenant "acme" has $${usd(120_000_000_000n - expected)} left of its usd_per_day limit of $0.12/day; this request may cost up to $`)
+    expect(refused.headers.get('x-loopgate-budget-remaining-usd')).toBe(usd(120_000_000_000n - expected))
     const spans = (await h.spans()).filter((s) => s.attributes['loopgate.span'] === 'request' && s.attributes['loopgate.cost_usd'])
     const fromSpans = spans.reduce((a, s) => a + BigInt(String(s.attributes['loopgate.cost_usd']).replace('.', '').replace(/^0+/, '') || '0') * 10n ** BigInt(12 - String(s.attributes['loopgate.cost_usd']).split('.')[1]!.length), 0n)
     expect(fromSpans).toBe(expected)
@@ -81,6 +83,34 @@ describe('with a real redis-server', () => {
     const statuses: number[] = []
     for (let i = 0; i < 6; i++) statuses.push((await post(`${(i % 2 ? h2 : h).url}/v1/chat/completions`, chat())).status)
     expect(statuses).toEqual([200, 200, 200, 200, 429, 429])
+  })
+
+  it('holds budgets to the last 1e-12 USD beyond 2^53 units ($9007), where Lua doubles would round', async () => {
+    h = await startHarness({
+      redisUrl: redis.url,
+      gateway: () => ({
+        routes: [{ name: 'chat', targets: [{ provider: 'sim', model: 'm', price: PRICE }] }],
+        tenants: [{ id: 'big', budgets: { usdPerMonth: '20000' }, keys: [{ key: KEY }] }],
+      }),
+    })
+    const body = { ...chat(), max_tokens: 16 }
+    const first = await post(`${h.url}/v1/chat/completions`, body)
+    expect(first.status).toBe(200)
+    const reserved = usdToUnits(first.headers.get('x-loopgate-reserved-usd')!)
+    const cap = 20_000n * 10n ** 12n // 2e16 units: doubles there are 4 units apart
+    const { Redis } = await import('ioredis')
+    const direct = new Redis(redis.url)
+    const monthKey = `loopgate:limits:{t:big}:usd:${new Date().toISOString().slice(0, 7)}`
+    try {
+      await direct.set(monthKey, (cap - reserved).toString()) // exactly fits
+      expect((await post(`${h.url}/v1/chat/completions`, body)).status).toBe(200)
+      await direct.set(monthKey, (cap - reserved + 1n).toString()) // one unit short
+      const refused = await post(`${h.url}/v1/chat/completions`, body)
+      expect(refused.status).toBe(402)
+      expect(refused.headers.get('x-loopgate-budget-remaining-usd')).toBe(usd(reserved - 1n))
+    } finally {
+      direct.disconnect()
+    }
   })
 
   it('gives both gateways the same routing table version through pub/sub', async () => {

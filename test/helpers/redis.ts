@@ -7,14 +7,17 @@ import { freePort } from './net.ts'
 
 export interface RedisServer {
   url: string
+  port: number
+  /** The redis-server process id (tests kill it mid-load to simulate an outage). */
+  pid: number
   stop(): Promise<void>
 }
 
 
 /** A real redis-server on a free loopback port in a temporary directory; `stop()` kills it by PID. */
-export async function startRedis(binary = process.env.REDIS_SERVER_BIN ?? '/usr/bin/redis-server'): Promise<RedisServer> {
+export async function startRedis(binary = process.env.REDIS_SERVER_BIN ?? '/usr/bin/redis-server', fixedPort?: number): Promise<RedisServer> {
   const dir = mkdtempSync(join(tmpdir(), 'loopgate-redis-'))
-  const port = await freePort()
+  const port = fixedPort ?? (await freePort())
   const child: ChildProcess = spawn(binary, ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no'], { stdio: 'ignore' })
   const url = `redis://127.0.0.1:${port}`
   const deadline = Date.now() + 10_000
@@ -38,8 +41,10 @@ export async function startRedis(binary = process.env.REDIS_SERVER_BIN ?? '/usr/
   }
   return {
     url,
+    port,
+    pid: child.pid!,
     async stop() {
-      if (child.exitCode === null) {
+      if (child.exitCode === null && child.signalCode === null) {
         const exited = new Promise((r) => child.once('exit', r))
         child.kill('SIGTERM')
         await exited
