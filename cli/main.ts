@@ -73,6 +73,7 @@ async function main(argv: string[]): Promise<number> {
     throw err
   }
   const logger = createLogger(config.logLevel)
+  log = logger
   const standalone = command !== 'start'
   // Inside one process, components that talk to each other need an admin credential even when
   // none is configured: a local one under the data directory stands in for it.
@@ -84,8 +85,13 @@ async function main(argv: string[]): Promise<number> {
   }
   const ctx = { config, logger, adminToken, standalone, urls: {} as Record<string, string> }
   const running: Running[] = []
+  let closing: string | undefined
   const stop = async () => {
-    for (const r of running.reverse()) await r.close().catch((err) => logger.error({ err }, `closing ${r.name} failed`))
+    for (const r of running.reverse()) {
+      closing = r.name
+      await r.close().catch((err) => logger.error({ err }, `closing ${r.name} failed`))
+    }
+    closing = undefined
   }
   try {
     for (const name of names) {
@@ -101,13 +107,52 @@ async function main(argv: string[]): Promise<number> {
     await stop()
     return 1
   }
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve)
-    process.once('SIGTERM', resolve)
-  })
-  logger.info('shutting down')
-  await stop()
+  const signal = await untilSignal()
+  logger.info({ signal }, 'shutting down')
+  // A second signal means "now": the operator is not waiting for a graceful stop.
+  const now = (second: NodeJS.Signals) => {
+    logger.warn({ signal: second, closing }, 'second signal: exiting without waiting for the rest of the shutdown')
+    process.exit(1)
+  }
+  process.once('SIGINT', now)
+  process.once('SIGTERM', now)
+  const deadline = new Promise<'late'>((resolve) => setTimeout(resolve, SHUTDOWN_DEADLINE_MS, 'late').unref())
+  if ((await Promise.race([stop().then(() => 'done' as const), deadline])) === 'late') {
+    logger.error({ closing, deadlineMs: SHUTDOWN_DEADLINE_MS }, `${closing ?? 'a component'} did not close in time; exiting anyway`)
+    return 1
+  }
   return 0
 }
 
-process.exitCode = await main(process.argv.slice(2))
+/**
+ * Waits for SIGINT or SIGTERM. A timer holds the event loop open meanwhile: a component whose own
+ * timers are unref()ed (the optimizer's cycle) or that has no socket of its own (an evaluator on
+ * the in-process queue) must still run until it is told to stop.
+ */
+function untilSignal(): Promise<NodeJS.Signals> {
+  const keepAlive = setInterval(() => {}, 2 ** 31 - 1)
+  return new Promise((resolve) => {
+    const on = (signal: NodeJS.Signals) => {
+      process.off('SIGINT', on)
+      process.off('SIGTERM', on)
+      clearInterval(keepAlive)
+      resolve(signal)
+    }
+    process.on('SIGINT', on)
+    process.on('SIGTERM', on)
+  })
+}
+
+/** Components get this long in total to close after SIGTERM before the process exits anyway. */
+const SHUTDOWN_DEADLINE_MS = 4_500
+/** Once every component has closed, the process should end by itself; if a handle was left open, it is named and the process ends anyway. */
+const LINGER_MS = 1_000
+
+let log: ReturnType<typeof createLogger> | undefined
+const code = await main(process.argv.slice(2))
+process.exitCode = code
+setTimeout(() => {
+  const handles = process.getActiveResourcesInfo().filter((h) => h !== 'Timeout')
+  log?.warn({ handles }, `still running ${LINGER_MS} ms after every component closed: a handle was left open; exiting`)
+  process.exit(code)
+}, LINGER_MS).unref()
