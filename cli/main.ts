@@ -84,6 +84,10 @@ async function main(argv: string[]): Promise<number> {
     logger.info({ tokenFile: local.path }, 'no admin token configured: using the local one (dashboard login) from this file')
   }
   const ctx = { config, logger, adminToken, standalone, urls: {} as Record<string, string> }
+  // Listening from here on: a SIGTERM while components are still starting stops them cleanly too.
+  let signalled: NodeJS.Signals | undefined
+  const waiter = untilSignal()
+  const signal = waiter.signal.then((s) => (signalled = s))
   const running: Running[] = []
   let closing: string | undefined
   const stop = async () => {
@@ -95,20 +99,21 @@ async function main(argv: string[]): Promise<number> {
   }
   try {
     for (const name of names) {
+      if (signalled) break
       const r = await components[name]!(ctx)
       running.push(r)
       if (r.url) ctx.urls[name] = r.url
       logger.info({ url: r.url }, `${name} started`)
     }
-    if (demo && command === 'start' && isDemoConfig(config)) running.push(await startDemo(ctx))
+    if (demo && command === 'start' && isDemoConfig(config) && !signalled) running.push(await startDemo(ctx))
     if (ctx.urls.collector && config.collector.serveUi) logger.info(`dashboard: ${ctx.urls.collector}/`)
   } catch (err) {
     logger.fatal({ err }, 'start failed')
+    waiter.cancel()
     await stop()
     return 1
   }
-  const signal = await untilSignal()
-  logger.info({ signal }, 'shutting down')
+  logger.info({ signal: await signal }, 'shutting down')
   // A second signal means "now": the operator is not waiting for a graceful stop.
   const now = (second: NodeJS.Signals) => {
     logger.warn({ signal: second, closing }, 'second signal: exiting without waiting for the rest of the shutdown')
@@ -119,7 +124,7 @@ async function main(argv: string[]): Promise<number> {
   const deadline = new Promise<'late'>((resolve) => setTimeout(resolve, SHUTDOWN_DEADLINE_MS, 'late').unref())
   if ((await Promise.race([stop().then(() => 'done' as const), deadline])) === 'late') {
     logger.error({ closing, deadlineMs: SHUTDOWN_DEADLINE_MS }, `${closing ?? 'a component'} did not close in time; exiting anyway`)
-    return 1
+    process.exit(1)
   }
   return 0
 }
@@ -129,18 +134,23 @@ async function main(argv: string[]): Promise<number> {
  * timers are unref()ed (the optimizer's cycle) or that has no socket of its own (an evaluator on
  * the in-process queue) must still run until it is told to stop.
  */
-function untilSignal(): Promise<NodeJS.Signals> {
+function untilSignal(): { signal: Promise<NodeJS.Signals>; cancel(): void } {
   const keepAlive = setInterval(() => {}, 2 ** 31 - 1)
-  return new Promise((resolve) => {
-    const on = (signal: NodeJS.Signals) => {
-      process.off('SIGINT', on)
-      process.off('SIGTERM', on)
-      clearInterval(keepAlive)
-      resolve(signal)
+  let on: (signal: NodeJS.Signals) => void = () => {}
+  const cancel = () => {
+    process.off('SIGINT', on)
+    process.off('SIGTERM', on)
+    clearInterval(keepAlive)
+  }
+  const signal = new Promise<NodeJS.Signals>((resolve) => {
+    on = (s) => {
+      cancel()
+      resolve(s)
     }
     process.on('SIGINT', on)
     process.on('SIGTERM', on)
   })
+  return { signal, cancel }
 }
 
 /** Components get this long in total to close after SIGTERM before the process exits anyway. */

@@ -18,32 +18,44 @@ export interface Reconciled {
   updated: string[]
   /** Weight lists whose kept weights were all zero: the config's weights instead (a route needs one positive). */
   reset: string[]
+  /** Configured routes left out (an admin dropped them). */
+  leftOut: string[]
 }
 
 export const isMismatch = (r: Reconciled) => r.dropped.length + r.added.length + r.updated.length + r.reset.length > 0
 
 /**
- * `addMissing`: configured routes absent from `stored` are added (at start: the configuration
- * decides); without it they stay out (a replica's announcement of a table that dropped them).
+ * `whenMissing` says what serves a configured route that `stored` does not have: the configured
+ * route itself (added), another (say, the one being served), or nothing (left out).
  */
-export function reconcile(config: RouteSettings[], stored: unknown[], options: { addMissing: boolean }): Reconciled {
-  const out: Reconciled = { routes: [], kept: [], dropped: [], added: [], updated: [], reset: [] }
+export function reconcile(
+  config: RouteSettings[],
+  stored: unknown[],
+  whenMissing: (configured: RouteSettings) => RouteSettings | undefined,
+  /** Where a configured target the stored route lacks gets its weight (the route being served); else the config. */
+  serving?: (route: string) => RouteSettings | undefined,
+): Reconciled {
+  const out: Reconciled = { routes: [], kept: [], dropped: [], added: [], updated: [], reset: [], leftOut: [] }
   const byName = new Map<string, StoredRoute>()
   for (const r of stored) if (isStoredRoute(r)) byName.set(r.name, r)
   for (const c of config) {
     const s = byName.get(c.name)
     if (!s) {
-      if (options.addMissing) {
-        out.routes.push(c)
-        out.added.push(c.name)
+      const instead = whenMissing(c)
+      if (!instead) out.leftOut.push(c.name)
+      else {
+        out.routes.push(instead)
+        if (instead === c) out.added.push(c.name)
       }
       continue
     }
-    const targets = mergeWeights(c.name, c.targets, s.targets, out)
+    const live = serving?.(c.name)
+    const targets = mergeWeights(c.name, c.targets, s.targets, out, live?.targets)
     const rules = c.rules.map((rule, i) => {
       const match = (Array.isArray(s.rules) ? s.rules : []).find((sr) => isRecord(sr) && JSON.stringify(sr.when) === JSON.stringify(rule.when))
       const storedTargets = match && isRecord(match) && Array.isArray(match.targets) ? match.targets : []
-      return { ...rule, targets: mergeWeights(`${c.name}#${i}`, rule.targets, storedTargets, out) }
+      const liveRule = live?.rules.find((r) => JSON.stringify(r.when) === JSON.stringify(rule.when))
+      return { ...rule, targets: mergeWeights(`${c.name}#${i}`, rule.targets, storedTargets, out, liveRule?.targets) }
     })
     const route = { ...c, targets, rules }
     if (JSON.stringify(withoutWeights(route)) !== JSON.stringify(withoutWeights(s))) out.updated.push(c.name)
@@ -60,7 +72,7 @@ interface StoredRoute {
   rules?: unknown
 }
 
-function mergeWeights(where: string, configured: TargetSettings[], stored: unknown[], out: Reconciled): TargetSettings[] {
+function mergeWeights(where: string, configured: TargetSettings[], stored: unknown[], out: Reconciled, live: TargetSettings[] = []): TargetSettings[] {
   const weights = new Map<string, number>()
   for (const t of stored) {
     if (isRecord(t) && typeof t.provider === 'string' && typeof t.model === 'string' && isWeight(t.weight)) {
@@ -73,6 +85,8 @@ function mergeWeights(where: string, configured: TargetSettings[], stored: unkno
     const id = targetId(t)
     const w = weights.get(id)
     if (w === undefined) {
+      const current = live.find((l) => targetId(l) === id)
+      if (current) return { ...t, weight: current.weight }
       out.added.push(`${where}/${id}`)
       return t
     }
