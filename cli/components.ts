@@ -24,30 +24,56 @@ type Starter = (ctx: StartContext) => Promise<Running>
 /**
  * The collector enqueues evaluations of what it stores: into the process's own queue under
  * `loopgate start`, or into Redis for evaluator processes elsewhere. A lone collector without
- * Redis has no evaluator to feed.
+ * Redis has no evaluator to feed. The queue holds a Redis connection, so whoever opens it closes it.
  */
 async function evaluationHook(config: LoopgateConfig, standalone: boolean) {
   if (!config.evaluator.enabled || (standalone && !config.redisUrl)) return undefined
   const { createEvaluationEnqueuer, evaluationQueue } = await import('../evaluator/index.ts')
-  return createEvaluationEnqueuer(config.evaluator, evaluationQueue(config.evaluator, config.redisUrl))
+  const queue = evaluationQueue(config.evaluator, config.redisUrl)
+  return { onStored: createEvaluationEnqueuer(config.evaluator, queue), close: () => queue.close() }
+}
+
+/** `loopgate <component>` names what to run: a component switched off in the config has nothing to do alone. */
+function disabledAlone(name: string): Error {
+  return new Error(`${name}.enabled is false in the configuration: set it to true to run \`loopgate ${name}\``)
 }
 
 /** Each component is imported only when it runs, so `loopgate gateway` never loads chDB. */
 export const components: Record<string, Starter> = {
   collector: async ({ config, logger, adminToken, standalone }) => {
     const { start } = await import('../collector/index.ts')
-    const running = await start({
-      onStored: await evaluationHook(config, standalone),
-      collector: config.collector,
-      storage: config.clickhouse,
-      tenants: config.tenants,
-      adminToken,
-      logger: logger.child({ component: 'collector' }),
-    })
-    return { name: 'collector', ...running }
+    const hook = await evaluationHook(config, standalone)
+    let running
+    try {
+      running = await start({
+        onStored: hook?.onStored,
+        collector: config.collector,
+        storage: config.clickhouse,
+        tenants: config.tenants,
+        adminToken,
+        logger: logger.child({ component: 'collector' }),
+      })
+    } catch (err) {
+      await hook?.close()
+      throw err
+    }
+    return {
+      name: 'collector',
+      url: running.url,
+      async close() {
+        await running.close()
+        await hook?.close()
+      },
+    }
   },
-  evaluator: async ({ config, logger, adminToken, urls }) => {
-    if (!config.evaluator.enabled) return { name: 'evaluator', close: async () => {} }
+  evaluator: async ({ config, logger, adminToken, urls, standalone }) => {
+    if (!config.evaluator.enabled) {
+      if (standalone) throw disabledAlone('evaluator')
+      return { name: 'evaluator', close: async () => {} }
+    }
+    if (standalone && !config.redisUrl) {
+      logger.warn('evaluator alone without REDIS_URL: its in-process queue is fed by no collector; set REDIS_URL (the collectors\' too) to score their spans')
+    }
     const { start } = await import('../evaluator/index.ts')
     const running = await start({
       settings: {
@@ -82,8 +108,11 @@ export const components: Record<string, Starter> = {
     })
     return { name: 'gateway', url: running.url, close: running.close }
   },
-  optimizer: async ({ config, logger, adminToken, urls }) => {
-    if (!config.optimizer.enabled) return { name: 'optimizer', close: async () => {} }
+  optimizer: async ({ config, logger, adminToken, urls, standalone }) => {
+    if (!config.optimizer.enabled) {
+      if (standalone) throw disabledAlone('optimizer')
+      return { name: 'optimizer', close: async () => {} }
+    }
     const { start } = await import('../optimizer/index.ts')
     const running = await start({
       settings: {

@@ -73,6 +73,7 @@ async function main(argv: string[]): Promise<number> {
     throw err
   }
   const logger = createLogger(config.logLevel)
+  log = logger
   const standalone = command !== 'start'
   // Inside one process, components that talk to each other need an admin credential even when
   // none is configured: a local one under the data directory stands in for it.
@@ -83,31 +84,85 @@ async function main(argv: string[]): Promise<number> {
     logger.info({ tokenFile: local.path }, 'no admin token configured: using the local one (dashboard login) from this file')
   }
   const ctx = { config, logger, adminToken, standalone, urls: {} as Record<string, string> }
+  // Listening from here on: a SIGTERM while components are still starting stops them cleanly too.
+  let signalled: NodeJS.Signals | undefined
+  const waiter = untilSignal()
+  const signal = waiter.signal.then((s) => (signalled = s))
   const running: Running[] = []
+  let closing: string | undefined
   const stop = async () => {
-    for (const r of running.reverse()) await r.close().catch((err) => logger.error({ err }, `closing ${r.name} failed`))
+    for (const r of running.reverse()) {
+      closing = r.name
+      await r.close().catch((err) => logger.error({ err }, `closing ${r.name} failed`))
+    }
+    closing = undefined
   }
   try {
     for (const name of names) {
+      if (signalled) break
       const r = await components[name]!(ctx)
       running.push(r)
       if (r.url) ctx.urls[name] = r.url
       logger.info({ url: r.url }, `${name} started`)
     }
-    if (demo && command === 'start' && isDemoConfig(config)) running.push(await startDemo(ctx))
+    if (demo && command === 'start' && isDemoConfig(config) && !signalled) running.push(await startDemo(ctx))
     if (ctx.urls.collector && config.collector.serveUi) logger.info(`dashboard: ${ctx.urls.collector}/`)
   } catch (err) {
     logger.fatal({ err }, 'start failed')
+    waiter.cancel()
     await stop()
     return 1
   }
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve)
-    process.once('SIGTERM', resolve)
-  })
-  logger.info('shutting down')
-  await stop()
+  logger.info({ signal: await signal }, 'shutting down')
+  // A second signal means "now": the operator is not waiting for a graceful stop.
+  const now = (second: NodeJS.Signals) => {
+    logger.warn({ signal: second, closing }, 'second signal: exiting without waiting for the rest of the shutdown')
+    process.exit(1)
+  }
+  process.once('SIGINT', now)
+  process.once('SIGTERM', now)
+  const deadline = new Promise<'late'>((resolve) => setTimeout(resolve, SHUTDOWN_DEADLINE_MS, 'late').unref())
+  if ((await Promise.race([stop().then(() => 'done' as const), deadline])) === 'late') {
+    logger.error({ closing, deadlineMs: SHUTDOWN_DEADLINE_MS }, `${closing ?? 'a component'} did not close in time; exiting anyway`)
+    process.exit(1)
+  }
   return 0
 }
 
-process.exitCode = await main(process.argv.slice(2))
+/**
+ * Waits for SIGINT or SIGTERM. A timer holds the event loop open meanwhile: a component whose own
+ * timers are unref()ed (the optimizer's cycle) or that has no socket of its own (an evaluator on
+ * the in-process queue) must still run until it is told to stop.
+ */
+function untilSignal(): { signal: Promise<NodeJS.Signals>; cancel(): void } {
+  const keepAlive = setInterval(() => {}, 2 ** 31 - 1)
+  let on: (signal: NodeJS.Signals) => void = () => {}
+  const cancel = () => {
+    process.off('SIGINT', on)
+    process.off('SIGTERM', on)
+    clearInterval(keepAlive)
+  }
+  const signal = new Promise<NodeJS.Signals>((resolve) => {
+    on = (s) => {
+      cancel()
+      resolve(s)
+    }
+    process.on('SIGINT', on)
+    process.on('SIGTERM', on)
+  })
+  return { signal, cancel }
+}
+
+/** Components get this long in total to close after SIGTERM before the process exits anyway. */
+const SHUTDOWN_DEADLINE_MS = 4_500
+/** Once every component has closed, the process should end by itself; if a handle was left open, it is named and the process ends anyway. */
+const LINGER_MS = 1_000
+
+let log: ReturnType<typeof createLogger> | undefined
+const code = await main(process.argv.slice(2))
+process.exitCode = code
+setTimeout(() => {
+  const handles = process.getActiveResourcesInfo().filter((h) => h !== 'Timeout')
+  log?.warn({ handles }, `still running ${LINGER_MS} ms after every component closed: a handle was left open; exiting`)
+  process.exit(code)
+}, LINGER_MS).unref()

@@ -84,7 +84,7 @@ export const evaluatorConfigSchema = z
         /** Completed job ids remembered for de-duplication. */
         keepCompleted: z.number().int().min(0).default(100_000),
         /** On shutdown, in-flight jobs get this long to finish; then they are returned to the queue. */
-        shutdownTimeoutMs: z.number().int().min(0).default(10_000),
+        shutdownTimeoutMs: z.number().int().min(0).default(3_000),
       })
       .prefault({}),
     defaults: routeEvaluationSchema.partial().prefault({}),

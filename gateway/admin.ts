@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
-import type { GatewayContext } from './context.ts'
+import { count, type GatewayContext } from './context.ts'
 import { unitsToUsd } from './money.ts'
 
 const sha = (s: string) => createHash('sha256').update(s).digest()
@@ -23,18 +23,30 @@ export function registerAdmin(app: FastifyInstance, ctx: GatewayContext, adminTo
 
     scope.get('/admin/routing', async () => {
       const s = ctx.routing.current
-      return { version: s.version, updatedAt: s.updatedAt, routes: s.routes }
+      return { version: s.version, updatedAt: s.updatedAt, routes: s.routes, droppedRoutes: ctx.routing.droppedRoutes() }
     })
 
     scope.put('/admin/routing', async (req, reply) => {
-      const body = (req.body ?? {}) as { routes?: unknown; expectedVersion?: unknown; reason?: unknown; author?: unknown }
+      const body = (req.body ?? {}) as { routes?: unknown; expectedVersion?: unknown; reason?: unknown; author?: unknown; dropRoutes?: unknown }
+      const refuse = (errors: string[], status: 400 | 409 = 400) => {
+        count(ctx, status === 409 ? 'routing_table_conflict' : 'routing_table_refused')
+        return reply.code(status).send({ error: { message: errors.join('; '), type: status === 409 ? 'conflict' : 'invalid_request_error', errors }, currentVersion: ctx.routing.current.version })
+      }
+      if (body.dropRoutes !== undefined && !(Array.isArray(body.dropRoutes) && body.dropRoutes.every((n) => typeof n === 'string'))) {
+        return refuse(['dropRoutes: must be a list of route names'])
+      }
       const expectedVersion = typeof body.expectedVersion === 'number' ? body.expectedVersion : undefined
       const result = await ctx.routing.replace(
         { routes: body.routes },
-        { expectedVersion, reason: typeof body.reason === 'string' ? body.reason : undefined, author: typeof body.author === 'string' ? body.author : undefined },
+        {
+          expectedVersion,
+          reason: typeof body.reason === 'string' ? body.reason : undefined,
+          author: typeof body.author === 'string' ? body.author : undefined,
+          dropRoutes: body.dropRoutes as string[] | undefined,
+        },
       )
-      if (!result.ok) return reply.code(result.status).send({ error: { message: result.errors.join('; '), type: result.status === 409 ? 'conflict' : 'invalid_request_error', errors: result.errors }, currentVersion: result.currentVersion })
-      return { version: result.version, previousVersion: result.previousVersion }
+      if (!result.ok) return refuse(result.errors, result.status)
+      return { version: result.version, previousVersion: result.previousVersion, ...(result.droppedRoutes.length ? { droppedRoutes: result.droppedRoutes } : {}) }
     })
 
     scope.get('/admin/routing/audit', async (req) => {

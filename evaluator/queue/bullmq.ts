@@ -124,7 +124,7 @@ export class BullQueue<T> implements JobQueue<T> {
   async close(): Promise<void> {
     await Promise.all([...this.workers].map(([w, inFlight]) => this.closeWorker(w, inFlight)))
     this.workers.clear()
-    await this.queue.close()
+    await closeWithin(this.queue.close(), QUIT_GRACE_MS, () => this.queue.disconnect())
   }
 
   /** Removes every key of this queue (tests and benchmarks). */
@@ -138,9 +138,27 @@ export class BullQueue<T> implements JobQueue<T> {
       for (const abort of inFlight) abort.abort(new Error('worker shutting down'))
     }, this.options.shutdownTimeoutMs)
     try {
-      await worker.close()
+      await closeWithin(worker.close(), (inFlight.size ? this.options.shutdownTimeoutMs : 0) + QUIT_GRACE_MS, () => worker.disconnect())
     } finally {
       clearTimeout(timer)
     }
+  }
+}
+
+/** How long a graceful close may wait for Redis to answer its QUIT. */
+const QUIT_GRACE_MS = 1_000
+
+/**
+ * A graceful close sends QUIT, which waits for Redis for ever when Redis is down (commands wait
+ * across reconnects here). Past `ms`, the connection is dropped instead, so a process can stop.
+ */
+async function closeWithin(closing: Promise<void>, ms: number, disconnect: () => Promise<void>): Promise<void> {
+  let timer: NodeJS.Timeout | undefined
+  const late = new Promise<'late'>((resolve) => (timer = setTimeout(resolve, ms, 'late')))
+  const outcome = await Promise.race([closing.then(() => 'closed' as const), late])
+  clearTimeout(timer)
+  if (outcome === 'late') {
+    closing.catch(() => {})
+    disconnect().catch(() => {}) // not awaited: a client dropped while reconnecting may never report its end
   }
 }

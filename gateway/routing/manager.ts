@@ -3,11 +3,12 @@ import type { ProviderSettings, RouteSettings } from '../config.ts'
 import type { Provider } from '../providers/registry.ts'
 import type { AuditEntry, StoredTable, TableFiles } from './persistence.ts'
 import type { RedisTableSync } from './redis-sync.ts'
+import { configProblems, isMismatch, reconcile, type Reconciled } from './reconcile.ts'
 import { compileSnapshot, type RoutingSnapshot } from './table.ts'
 import { validateRoutingTable } from './validate.ts'
 
 export type ReplaceResult =
-  | { ok: true; version: number; previousVersion: number }
+  | { ok: true; version: number; previousVersion: number; droppedRoutes: string[] }
   | { ok: false; status: 400 | 409; errors: string[]; currentVersion: number }
 
 /**
@@ -28,69 +29,145 @@ export class RoutingTable {
     this.current = compileSnapshot(0, new Date(0).toISOString(), [], providers)
   }
 
-  /** Redis first (shared by replicas), then the file, then the config file's routes as version 1. */
+  /** What the configuration names: the only routes and targets that can exist (set by `init`). */
+  private configRoutes: RouteSettings[] = []
+  /** Routes an admin took out (`dropRoutes`), as the last applied table says (other replicas' too). */
+  private dropped: string[] = []
+  /** The last mismatch logged for an announcement, so a steady difference between replicas is logged once. */
+  private lastAnnouncedMismatch = ''
+
+  /**
+   * The configuration's routes, with the learned weights of the stored table (Redis first, shared
+   * by replicas; else the file) for the routes and targets that still match. A mismatch is logged
+   * with what was kept and dropped and stored as a new version, so the next start is quiet.
+   * Routes an admin dropped stay out.
+   */
   async init(configRoutes: RouteSettings[]): Promise<void> {
-    const fromRedis = this.redis ? await this.redis.load() : undefined
-    const fromFile = fromRedis ? undefined : await this.files.load()
-    const stored = fromRedis ?? fromFile
-    if (stored && this.tryApply(stored, fromRedis ? 'redis' : 'file')) {
-      if (fromFile && this.redis) await this.seedRedis(stored)
-    } else {
-      const seed: StoredTable = { version: 1, updatedAt: new Date().toISOString(), routes: configRoutes }
-      if (!this.tryApply(seed, 'config')) throw new Error('gateway.routes: invalid routing table in the config file')
-      if (this.redis) await this.seedRedis(seed)
-      await this.files.save(seed)
+    const valid = validateRoutingTable({ routes: configRoutes }, this.providerSettings)
+    if (!valid.ok) throw new Error(`gateway.routes: invalid routing table in the config file: ${valid.errors.join('; ')}`)
+    this.configRoutes = valid.routes
+    for (let attempt = 0; ; attempt++) {
+      const lastTry = attempt >= 3
+      const fromRedis = this.redis ? await this.redis.load() : undefined
+      const fromFile = fromRedis ? undefined : await this.files.load()
+      const stored = fromRedis ?? fromFile
+      const source = fromRedis ? 'redis' : 'file'
+      if (!stored) {
+        const seed: StoredTable = { version: 1, updatedAt: new Date().toISOString(), routes: this.configRoutes, droppedRoutes: [] }
+        if (this.redis && !(await this.seedRedis(seed)) && !lastTry) continue
+        this.apply(seed, 'config', true)
+        await this.files.save(seed)
+        break
+      }
+      const droppedRoutes = stringList(stored.droppedRoutes)
+      const merged = reconcile(this.configRoutes, Array.isArray(stored.routes) ? stored.routes : [], (c) => (droppedRoutes.includes(c.name) ? undefined : c))
+      if (merged.leftOut.length) this.logger.warn({ routes: merged.leftOut }, `configured routes ${merged.leftOut.join(', ')} stay out of the routing table: an admin dropped them (a PUT /admin/routing that lists them brings them back)`)
+      if (!isMismatch(merged)) {
+        const table = { ...stored, routes: merged.routes, droppedRoutes }
+        if (fromFile && this.redis && !(await this.seedRedis(table)) && !lastTry) continue
+        this.apply(table, source, true)
+        break
+      }
+      const previous = Number.isInteger(stored.version) ? stored.version : 0
+      const table: StoredTable = { version: previous + 1, updatedAt: new Date().toISOString(), routes: merged.routes, droppedRoutes }
+      this.logger.warn({ source, storedVersion: previous, version: table.version, ...summary(merged) }, describe(merged, `the stored routing table (${source}, version ${previous}) does not match the configuration`))
+      const reason = describe(merged, 'reconciled with the configuration at start')
+      if (this.redis) {
+        // Compare-and-swap on the version read: when another replica got there first, start over from its table.
+        const r = await this.redis.replace(JSON.stringify(table.routes), { expectedVersion: fromRedis ? previous : 0, author: 'startup', reason, at: table.updatedAt, forceVersion: fromRedis ? undefined : table.version, droppedRoutes })
+        if ('conflict' in r && !lastTry) continue
+        if (!('conflict' in r)) table.version = r.version
+      } else {
+        await this.files.appendAudit({ version: table.version, previousVersion: previous, at: table.updatedAt, author: 'startup', reason, routes: table.routes })
+      }
+      this.apply(table, 'config', true)
+      await this.files.save(table)
+      break
     }
     if (this.redis) await this.redis.subscribe((v) => void this.onAnnounced(v))
   }
 
-  private async seedRedis(table: StoredTable): Promise<void> {
-    const r = await this.redis!.replace(JSON.stringify(table.routes), { expectedVersion: 0, author: 'startup', reason: 'seeded from local table', at: table.updatedAt, forceVersion: table.version })
-    if ('conflict' in r) await this.onAnnounced(r.conflict) // another replica seeded first: take its table
+  /** Puts `table` into empty Redis; false when another replica stored one first (then start over from it). */
+  private async seedRedis(table: StoredTable): Promise<boolean> {
+    const r = await this.redis!.replace(JSON.stringify(table.routes), { expectedVersion: 0, author: 'startup', reason: 'seeded from local table', at: table.updatedAt, forceVersion: table.version, droppedRoutes: table.droppedRoutes })
+    return !('conflict' in r)
   }
 
-  private tryApply(table: StoredTable, source: string): boolean {
-    const v = validateRoutingTable({ routes: table.routes }, this.providerSettings)
-    if (!v.ok) {
-      this.logger.error({ source, version: table.version, errors: v.errors }, 'routing table rejected')
-      return false
-    }
-    if (table.version <= this.current.version && this.current.version !== 0) return true
-    this.current = compileSnapshot(table.version, table.updatedAt, v.routes, this.providers)
-    this.logger.info({ source, version: table.version }, 'routing table applied')
-    return true
+  /** `table.routes` are already reconciled with the configuration (so valid); `force` at start only. */
+  private apply(table: StoredTable, source: string, force = false): void {
+    if (!force && table.version <= this.current.version) return
+    this.current = compileSnapshot(table.version, table.updatedAt, table.routes, this.providers)
+    this.dropped = stringList(table.droppedRoutes)
+    this.logger.info({ source, version: table.version, routes: table.routes.map((r) => r.name) }, 'routing table applied')
   }
 
+  /**
+   * Another replica stored a new version. The same rule as at start applies: configured routes
+   * and targets only, with the announced weights where they match. A configured route the table
+   * does not have stays out when the table says it was dropped; otherwise the writer simply does
+   * not know it (its configuration differs) and this replica keeps serving it as it was (a target
+   * the writer does not know keeps its current weight the same way).
+   */
   private async onAnnounced(version: number): Promise<void> {
     if (version <= this.current.version) return
     try {
       const table = await this.redis!.load()
-      if (table && this.tryApply(table, 'redis') && table.version === this.current.version) await this.files.save(table)
+      if (!table || table.version <= this.current.version) return
+      const droppedRoutes = stringList(table.droppedRoutes)
+      const serving = (name: string) => this.current.byName.get(name)?.settings
+      const merged = reconcile(this.configRoutes, Array.isArray(table.routes) ? table.routes : [], (c) => (droppedRoutes.includes(c.name) ? undefined : (serving(c.name) ?? c)), serving)
+      const mismatch = JSON.stringify({ dropped: merged.dropped, reset: merged.reset })
+      if ((merged.dropped.length || merged.reset.length) && mismatch !== this.lastAnnouncedMismatch) {
+        this.logger.warn({ version: table.version, ...summary(merged) }, describe(merged, `the announced routing table (version ${table.version}) does not match this gateway's configuration`))
+      }
+      this.lastAnnouncedMismatch = mismatch
+      const applied = { version: table.version, updatedAt: table.updatedAt, routes: merged.routes, droppedRoutes }
+      this.apply(applied, 'redis')
+      if (this.current.version === table.version) await this.files.save(applied)
     } catch (err) {
       this.logger.error({ err }, 'cannot apply the announced routing table')
     }
   }
 
-  async replace(input: unknown, meta: { expectedVersion?: number; author?: string; reason?: string }): Promise<ReplaceResult> {
+  /**
+   * A new table from the admin API (the optimizer's pushes too): only configured routes and
+   * targets, only weights changed, and routes of the current table left out only when `dropRoutes`
+   * names them. A dropped route stays out, across restarts and on every replica, until a table
+   * lists it again.
+   */
+  async replace(input: unknown, meta: { expectedVersion?: number; author?: string; reason?: string; dropRoutes?: string[] }): Promise<ReplaceResult> {
     const v = validateRoutingTable(input, this.providerSettings)
     if (!v.ok) return { ok: false, status: 400, errors: v.errors, currentVersion: this.current.version }
+    const dropRoutes = meta.dropRoutes ?? []
+    const problems = configProblems(v.routes, this.configRoutes, [...this.current.byName.keys()], dropRoutes)
+    if (problems.length) return { ok: false, status: 400, errors: problems, currentVersion: this.current.version }
+    const listed = new Set(v.routes.map((r) => r.name))
+    const routes = reconcile(this.configRoutes, v.routes, () => undefined).routes
+    const droppedRoutes = [...new Set([...this.dropped, ...dropRoutes])].filter((name) => !listed.has(name))
+    const newlyDropped = dropRoutes.filter((name) => this.current.byName.has(name))
     const at = new Date().toISOString()
     const author = meta.author ?? 'admin'
-    const reason = meta.reason ?? ''
+    const reason = `${meta.reason ?? ''}${newlyDropped.length ? `${meta.reason ? ' ' : ''}(routes dropped: ${newlyDropped.join(', ')})` : ''}`
     if (this.redis) {
-      const r = await this.redis.replace(JSON.stringify(v.routes), { expectedVersion: meta.expectedVersion, author, reason, at })
+      const r = await this.redis.replace(JSON.stringify(routes), { expectedVersion: meta.expectedVersion, author, reason, at, droppedRoutes })
       if ('conflict' in r) return this.conflict(r.conflict)
-      this.tryApply({ version: r.version, updatedAt: at, routes: v.routes }, 'admin')
-      await this.files.save({ version: r.version, updatedAt: at, routes: v.routes })
-      return { ok: true, ...r }
+      const table = { version: r.version, updatedAt: at, routes, droppedRoutes }
+      this.apply(table, 'admin')
+      await this.files.save(table)
+      return { ok: true, ...r, droppedRoutes: this.droppedRoutes() }
     }
     const previousVersion = this.current.version
     if (meta.expectedVersion !== undefined && meta.expectedVersion !== previousVersion) return this.conflict(previousVersion)
-    const table = { version: previousVersion + 1, updatedAt: at, routes: v.routes }
-    this.tryApply(table, 'admin')
+    const table = { version: previousVersion + 1, updatedAt: at, routes, droppedRoutes }
+    this.apply(table, 'admin')
     await this.files.save(table)
-    await this.files.appendAudit({ version: table.version, previousVersion, at, author, reason, routes: v.routes })
-    return { ok: true, version: table.version, previousVersion }
+    await this.files.appendAudit({ version: table.version, previousVersion, at, author, reason, routes })
+    return { ok: true, version: table.version, previousVersion, droppedRoutes: this.droppedRoutes() }
+  }
+
+  /** Configured routes the live table does not serve (taken out with `dropRoutes`). */
+  droppedRoutes(): string[] {
+    return this.configRoutes.map((r) => r.name).filter((name) => !this.current.byName.has(name))
   }
 
   private conflict(current: number): ReplaceResult {
@@ -104,4 +181,23 @@ export class RoutingTable {
   async close(): Promise<void> {
     await this.redis?.close()
   }
+}
+
+function summary(r: Reconciled) {
+  return { kept: r.kept, dropped: r.dropped, added: r.added, updated: r.updated, reset: r.reset }
+}
+
+const stringList = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [])
+
+/** One line naming what was kept, dropped, added and reset. */
+function describe(r: Reconciled, what: string): string {
+  const part = (label: string, items: string[]) => (items.length ? `${label} ${items.join(', ')}` : '')
+  const parts = [
+    part('kept learned weights of', r.kept),
+    part('dropped (not configured)', r.dropped),
+    part('added from the configuration', r.added),
+    part('settings updated from the configuration for', r.updated),
+    part('all kept weights were zero, configured weights used for', r.reset),
+  ].filter(Boolean)
+  return `${what}: ${parts.join('; ') || 'nothing changed'}`
 }

@@ -6,6 +6,8 @@ export interface StoredTable {
   version: number
   updatedAt: string
   routes: RouteSettings[]
+  /** Configured routes an admin took out (`dropRoutes`): they stay out until a table lists them again. */
+  droppedRoutes?: string[]
 }
 
 export interface AuditEntry {

@@ -11,7 +11,7 @@ if ARGV[1] ~= '' and tonumber(ARGV[1]) ~= current then return {-1, current} end
 local v = current + 1
 if ARGV[6] ~= '' then v = tonumber(ARGV[6]) end
 redis.call('SET', KEYS[2], v)
-redis.call('SET', KEYS[1], '{"version":' .. v .. ',"updatedAt":' .. cjson.encode(ARGV[3]) .. ',"routes":' .. ARGV[2] .. '}')
+redis.call('SET', KEYS[1], '{"version":' .. v .. ',"updatedAt":' .. cjson.encode(ARGV[3]) .. ',"routes":' .. ARGV[2] .. ',"droppedRoutes":' .. ARGV[8] .. '}')
 redis.call('LPUSH', KEYS[3], '{"version":' .. v .. ',"previousVersion":' .. current .. ',"at":' .. cjson.encode(ARGV[3]) .. ',"author":' .. cjson.encode(ARGV[4]) .. ',"reason":' .. cjson.encode(ARGV[5]) .. ',"routes":' .. ARGV[2] .. '}')
 redis.call('LTRIM', KEYS[3], 0, 999)
 redis.call('PUBLISH', ARGV[7], v)
@@ -36,10 +36,11 @@ export class RedisTableSync {
   }
 
   /** Returns the new version, or `conflict` with the current one when expectedVersion is stale. */
-  async replace(routesJson: string, meta: { expectedVersion?: number; author: string; reason: string; at: string; forceVersion?: number }): Promise<{ version: number; previousVersion: number } | { conflict: number }> {
+  async replace(routesJson: string, meta: { expectedVersion?: number; author: string; reason: string; at: string; forceVersion?: number; droppedRoutes?: string[] }): Promise<{ version: number; previousVersion: number } | { conflict: number }> {
     const [v, current] = await this.redis.loopgateRoutingReplace(
       KEYS.current, KEYS.version, KEYS.audit,
       meta.expectedVersion?.toString() ?? '', routesJson, meta.at, meta.author, meta.reason, meta.forceVersion?.toString() ?? '', ROUTING_CHANNEL,
+      JSON.stringify(meta.droppedRoutes ?? []),
     )
     return v === -1 ? { conflict: current } : { version: v, previousVersion: current }
   }

@@ -112,7 +112,7 @@ describe('routing policy', () => {
 
 describe('routing table admin API', () => {
   it('validates, versions, audits and persists the table', async () => {
-    h = await startHarness({ gateway: () => route([t('a', 1)]) })
+    h = await startHarness({ gateway: () => route([t('a', 1), t('b', 0)]) })
     const put = (body: unknown, headers = admin) => fetch(`${h!.url}/admin/routing`, { method: 'PUT', headers, body: JSON.stringify(body) })
     expect((await put({ routes: [] }, { 'content-type': 'application/json', authorization: 'Bearer nope' } as typeof admin)).status).toBe(401)
     const errorsOf = async (res: Response) => {
@@ -125,19 +125,24 @@ describe('routing table admin API', () => {
     const allZero = await put({ routes: [{ name: 'z', targets: [t('a', 0)] }] })
     expect(((await allZero.json()) as { error: { message: string } }).error.message).toMatch(/positive weight/)
 
-    const ok = await put({ routes: [{ name: 'r', targets: [t('b', 1)] }], expectedVersion: 1, reason: 'move to b', author: 'test' })
+    // Only configured routes and targets, only weights, and no route left out unless named in dropRoutes.
+    expect(await errorsOf(await put({ routes: [{ name: 'r', targets: [t('a'), t('b'), t('c')] }] }))).toMatch(/target "sim\/c" is not configured/)
+    expect(await errorsOf(await put({ routes: [{ name: 'r', targets: [t('b', 1)] }] }))).toMatch(/configured target "sim\/a" is missing/)
+    expect(await errorsOf(await put({ routes: [] }))).toMatch(/leaves out "r".*dropRoutes/)
+
+    const ok = await put({ routes: [{ name: 'r', targets: [t('a', 0), t('b', 1)] }], expectedVersion: 1, reason: 'move to b', author: 'test' })
     expect(await ok.json()).toEqual({ version: 2, previousVersion: 1 })
     const r = await post(`${h.url}/v1/chat/completions`, chat())
     expect(r.headers.get('x-loopgate-routing-version')).toBe('2')
     expect(r.headers.get('x-loopgate-target')).toBe('sim/b')
-    expect((await put({ routes: [{ name: 'r', targets: [t('a', 1)] }], expectedVersion: 1 })).status).toBe(409)
+    expect((await put({ routes: [{ name: 'r', targets: [t('a', 1), t('b', 0)] }], expectedVersion: 1 })).status).toBe(409)
     const audit = (await (await fetch(`${h.url}/admin/routing/audit`, { headers: admin })).json()) as { entries: { version: number; reason: string; author: string }[] }
     expect(audit.entries[0]).toMatchObject({ version: 2, reason: 'move to b', author: 'test' })
 
     const dataDir = h.dataDir
     await h.gw.close()
     await h.sim.close()
-    h = await startHarness({ dataDir, gateway: () => route([t('a', 1)]) })
+    h = await startHarness({ dataDir, gateway: () => route([t('a', 1), t('b', 0)]) })
     expect(h.gw.routingVersion()).toBe(2)
     expect((await post(`${h.url}/v1/chat/completions`, chat())).headers.get('x-loopgate-target')).toBe('sim/b')
   })

@@ -114,13 +114,13 @@ describe('with a real redis-server', () => {
   })
 
   it('gives both gateways the same routing table version through pub/sub', async () => {
-    const gateway = () => ({ routes: [{ name: 'r', targets: [{ provider: 'sim', model: 'a' }] }] })
+    const gateway = () => ({ routes: [{ name: 'r', targets: [{ provider: 'sim', model: 'a' }, { provider: 'sim', model: 'b', weight: 0 }] }] })
     h = await startHarness({ redisUrl: redis.url, gateway })
     h2 = await startHarness({ redisUrl: redis.url, gateway })
     const v0 = h.gw.routingVersion()
     expect(h2.gw.routingVersion()).toBe(v0)
     // Both gateways have a provider named "sim" (each its own simulator), so the table is valid on both.
-    const put = await fetch(`${h.url}/admin/routing`, { method: 'PUT', headers: { ...admin, 'content-type': 'application/json' }, body: JSON.stringify({ routes: [{ name: 'r', targets: [{ provider: 'sim', model: 'b' }] }], reason: 'test' }) })
+    const put = await fetch(`${h.url}/admin/routing`, { method: 'PUT', headers: { ...admin, 'content-type': 'application/json' }, body: JSON.stringify({ routes: [{ name: 'r', targets: [{ provider: 'sim', model: 'a', weight: 0 }, { provider: 'sim', model: 'b' }] }], reason: 'test' }) })
     expect(put.status).toBe(200)
     const { version } = (await put.json()) as { version: number }
     expect(version).toBe(v0 + 1)
