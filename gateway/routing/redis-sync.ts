@@ -53,8 +53,14 @@ export class RedisTableSync {
   /** Calls back with each announced version (a dedicated connection: a subscribed one can do nothing else). */
   async subscribe(onVersion: (version: number) => void): Promise<void> {
     this.subscriber = this.redis.duplicate()
+    this.subscriber.on('error', () => {}) // an outage is logged once, by the shared connection
     this.subscriber.on('message', (_channel: string, message: string) => onVersion(Number(message)))
     await this.subscriber.subscribe(ROUTING_CHANNEL)
+    // Announcements published while this connection was down are lost: after a reconnect, catch up
+    // on the version stored meanwhile.
+    this.subscriber.on('ready', () => {
+      this.redis.get(KEYS.version).then((v) => v && onVersion(Number(v)), () => {})
+    })
   }
 
   async close(): Promise<void> {
