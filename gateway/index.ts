@@ -61,7 +61,7 @@ export async function start(options: GatewayOptions): Promise<RunningGateway> {
     await redis.connect()
   }
   const routing = new RoutingTable(providers, new TableFiles(settings.dataDir), redis ? new RedisTableSync(redis) : undefined, logger)
-  const telemetry = createTelemetry(settings.telemetry, { exportToken: options.exportToken, exporters: options.spanExporters, env })
+  const telemetry = createTelemetry(settings.telemetry, { exportToken: options.exportToken, exporters: options.spanExporters, env, dataDir: settings.dataDir, logger })
   const upstreams = new Upstreams()
   const ctx: GatewayContext = {
     settings,
@@ -74,6 +74,7 @@ export async function start(options: GatewayOptions): Promise<RunningGateway> {
     tracer: telemetry.tracer,
     logger,
     counters: new Map(),
+    telemetryMetrics: telemetry.metricLines,
   }
   const app = buildServer(ctx, options.adminToken)
   let url: string
