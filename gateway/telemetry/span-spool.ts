@@ -108,6 +108,20 @@ export class SpanSpool {
     return this.entries[0]
   }
 
+  /** The oldest batches that together stay within both bounds (at least one). */
+  oldestGroup(maxBytes: number, maxSpans: number): SpoolEntry[] {
+    const group: SpoolEntry[] = []
+    let bytes = 0
+    let spans = 0
+    for (const e of this.entries) {
+      if (group.length > 0 && (bytes + e.bytes > maxBytes || spans + e.spans > maxSpans)) break
+      group.push(e)
+      bytes += e.bytes
+      spans += e.spans
+    }
+    return group
+  }
+
   read(entry: SpoolEntry): Promise<Uint8Array> {
     return readFile(entry.file)
   }

@@ -10,6 +10,9 @@ export interface SpoolingOptions {
   timeoutMs: number
   /** Longest wait between tries while the endpoint is away. */
   maxBackoffMs: number
+  /** One replay POST carries several spooled batches up to these bounds (the live batches' own). */
+  replayMaxBytes: number
+  replayMaxSpans: number
 }
 
 const FIRST_BACKOFF_MS = 500
@@ -25,8 +28,9 @@ const LOST: ExportResult = { code: ExportResultCode.FAILED, error: new Error('sp
  * Delivery to one OTLP endpoint, after the OpenTelemetry Collector's persistent sending queue, but
  * off the hot path: while the endpoint acknowledges, a batch is one POST and never touches the disk.
  * A batch it did not acknowledge (connection, timeout, 429, 5xx…) goes to the spool, and so does
- * every batch after it while the endpoint is away. The spool is replayed oldest first, one batch in
- * flight, with backoff and jitter or the endpoint's Retry-After; a file is deleted after a 2xx. The
+ * every batch after it while the endpoint is away. The spool is replayed oldest first, one POST in
+ * flight (several batches concatenated, up to a live batch's bounds), with backoff and jitter or the
+ * endpoint's Retry-After; a file is deleted after a 2xx. The
  * first acknowledged replay sends new batches straight again while the backlog drains behind them.
  * Spans are lost only when the spool is full (or off, or the disk fails), or when the endpoint
  * refuses the batch itself (400/413/415); each is counted and logged once per episode.
@@ -45,6 +49,8 @@ export class SpoolingTransport implements BatchTransport {
   private graceTimer: NodeJS.Timeout | undefined
   private readonly episodes = new Map<string, { spans: number; since: number }>()
   private awaySince = 0
+  /** After a group was refused, batches up to this sequence are replayed one by one to find the bad one. */
+  private singleUntil = -1
 
   constructor(
     private readonly sender: OtlpHttpSender,
@@ -126,7 +132,6 @@ export class SpoolingTransport implements BatchTransport {
       return this.lose('spool_write_failed', batch.spans, (err as Error).message)
     }
     this.stats.spooled += batch.spans
-    this.endEpisode('spool_full', 'the span spool has room again')
     this.endEpisode('spool_write_failed', 'span spool writes work again')
     this.kick()
     return OK
@@ -159,26 +164,36 @@ export class SpoolingTransport implements BatchTransport {
         this.wake = undefined
         continue
       }
-      let body: Uint8Array
+      // Encoded ExportTraceServiceRequests concatenate into one: protobuf appends repeated fields.
+      const group = entry.seq <= this.singleUntil ? [entry] : spool.oldestGroup(this.options.replayMaxBytes, this.options.replayMaxSpans)
+      const bodies: Uint8Array[] = []
       try {
-        body = await spool.read(entry)
+        for (const e of group) bodies.push(await spool.read(e))
       } catch (err) {
-        await spool.remove(entry).catch(() => undefined)
-        this.lose('spool_unreadable', entry.spans, (err as Error).message)
+        const bad = group[bodies.length]!
+        await spool.remove(bad).catch(() => undefined)
+        this.lose('spool_unreadable', bad.spans, (err as Error).message)
         continue
       }
-      const outcome = await this.sender.send(body, this.options.timeoutMs, this.stopReplay.signal)
+      const outcome = await this.sender.send(bodies.length === 1 ? bodies[0]! : Buffer.concat(bodies), this.options.timeoutMs, this.stopReplay.signal)
       if (outcome.kind === 'retry') {
-        if (this.closing !== 'no') return // the file stays for the next start
+        if (this.closing !== 'no') return // the files stay for the next start
         this.wentAway(outcome)
         continue
       }
-      await spool.remove(entry).catch((err: Error) => this.log.error({ endpoint: this.stats.endpoint, err: err.message }, 'could not delete a delivered span batch from the spool; it will be sent again after a restart'))
+      if (outcome.kind === 'refused' && group.length > 1) {
+        this.singleUntil = group.at(-1)!.seq
+        continue
+      }
+      const spans = group.reduce((n, e) => n + e.spans, 0)
+      for (const e of group) {
+        await spool.remove(e).catch((err: Error) => this.log.error({ endpoint: this.stats.endpoint, err: err.message }, 'could not delete a delivered span batch from the spool; it will be sent again after a restart'))
+      }
       if (outcome.kind === 'stored') {
-        this.stats.replayed += entry.spans
+        this.stats.replayed += spans
         this.stored(outcome)
       } else {
-        this.refused(entry.spans, outcome.reason)
+        this.refused(spans, outcome.reason)
       }
     }
   }
@@ -202,6 +217,8 @@ export class SpoolingTransport implements BatchTransport {
     this.nextTryAt = 0
     if (!this.away) return
     this.away = false
+    // Ends here, not at the next batch that fits: while the endpoint is away the spool only fills.
+    this.endEpisode('spool_full', 'span endpoint answers again: the span spool drains')
     this.log.info({ endpoint: this.stats.endpoint, awaySeconds: Math.round((Date.now() - this.awaySince) / 1000), spooledBatches: this.spool?.batches ?? 0 }, 'span endpoint answers again: sending new batches to it, replaying the spool behind them')
   }
 

@@ -56,7 +56,9 @@ export function createTelemetry(
       ? SpanSpool.open(join(options.dataDir, 'span-spool', endpoint), { maxBytes: settings.spool.maxBytes, fsync: settings.spool.fsync })
       : undefined
     const delivery = new DeliveryStats(endpoint)
-    const transport = new SpoolingTransport(new OtlpHttpSender(url, headers, concurrentExports), spool, delivery, logger, { timeoutMs: settings.exportTimeoutMs, maxBackoffMs: settings.spool.maxBackoffMs })
+    const transport = new SpoolingTransport(new OtlpHttpSender(url, headers, concurrentExports), spool, delivery, logger, {
+      timeoutMs: settings.exportTimeoutMs, maxBackoffMs: settings.spool.maxBackoffMs, replayMaxBytes: EXPORT_BATCH_BYTES, replayMaxSpans: EXPORT_BATCH,
+    })
     transports.push(transport)
     stats.push(delivery)
     return new EncodingBatchSpanProcessor(transport, {
