@@ -24,6 +24,8 @@ interface Received {
 
 class Endpoint {
   mode: Mode = 'ok'
+  /** In 'ok' mode, a body with a span of this trace is refused with 400. */
+  poison: string | undefined
   readonly received: Received[] = []
   open = 0
   maxOpen = 0
@@ -45,7 +47,10 @@ class Endpoint {
       this.received.push({ at: Date.now(), mode, traceIds: spans.map((s) => s.traceId), spans: spans.length, firstStart: spans.map((s) => BigInt(s.startTimeUnixNano)).reduce((a, b) => (a < b ? a : b)) })
       if (mode === 'hang') return // holds the request open
       this.open--
-      if (mode === 'ok') res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end()
+      if (mode === 'ok' && this.poison && spans.some((s) => s.traceId === this.poison)) {
+        this.received.at(-1)!.mode = 'invalid'
+        res.writeHead(400, { 'content-type': 'application/json' }).end('{"code":3,"message":"one span is undecodable"}')
+      } else if (mode === 'ok') res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end()
       else if (mode === 'unavailable') res.writeHead(503, { 'retry-after': '2', 'content-type': 'application/json' }).end('{"code":14,"message":"busy"}')
       else res.writeHead(400, { 'content-type': 'application/json' }).end('{"code":3,"message":"undecodable"}')
     })
@@ -156,6 +161,20 @@ describe('span delivery to an OTLP endpoint', () => {
     expect(endpoint.received.flatMap((r) => r.traceIds).filter((t) => ids.includes(t)).length).toBe(2 * ids.length)
     expect(spoolFiles(dataDir)).toEqual([])
     expect(logs.filter((l) => l.level >= 40 && /refused/.test(l.msg))).toHaveLength(1)
+  })
+
+  it('finds the one bad batch in a refused replay and delivers the others', async () => {
+    const { endpoint, gw, dataDir } = await setup('unavailable')
+    const ids = await requests(gw, 5)
+    await eventually('all five spooled', async () => (spoolFiles(dataDir).length >= 5 ? true : undefined), 10_000)
+    endpoint.poison = ids[2]
+    endpoint.mode = 'ok'
+    const good = ids.filter((id) => id !== ids[2])
+    await eventually('the good traces accepted', async () => (good.every((id) => endpoint.accepted().get(id) === 1) ? true : undefined), 20_000)
+    await eventually('an empty spool', async () => (spoolFiles(dataDir).length === 0 ? true : undefined), 5_000)
+    expect(endpoint.accepted().has(ids[2]!)).toBe(false)
+    expect(await metric(gw.url, /^loopgate_gateway_spans_lost_total\{.*reason="refused"/)).toBe(2)
+    expect(await metric(gw.url, /^loopgate_gateway_spans_replayed_total/)).toBe(2 * good.length)
   })
 
   it('closes within the grace period while the endpoint hangs, and delivers those spans after a restart', async () => {
