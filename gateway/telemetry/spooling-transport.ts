@@ -225,7 +225,8 @@ export class SpoolingTransport implements BatchTransport {
   private wentAway(outcome: Extract<SendOutcome, { kind: 'retry' }>): void {
     const backoff = Math.min(this.options.maxBackoffMs, FIRST_BACKOFF_MS * 2 ** this.failures) * (1 + JITTER * (Math.random() * 2 - 1))
     this.failures = Math.min(this.failures + 1, 30)
-    this.nextTryAt = Date.now() + (outcome.retryAfterMs !== undefined ? Math.min(outcome.retryAfterMs, MAX_RETRY_AFTER_MS) : backoff)
+    // `Retry-After: 0` would make a tight loop: the backoff applies then.
+    this.nextTryAt = Date.now() + (outcome.retryAfterMs ? Math.min(outcome.retryAfterMs, MAX_RETRY_AFTER_MS) : backoff)
     if (this.away || this.closing !== 'no') {
       this.away = true
       return
