@@ -1,11 +1,13 @@
-import { readdirSync, rmSync } from 'node:fs'
+import { spawn } from 'node:child_process'
+import { readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { decodeProtobuf } from '../../collector/otlp/decode.ts'
 import type { RunningGateway } from '../../gateway/index.ts'
 import { startSimulator, type Simulator } from '../../gateway/simulator/index.ts'
-import { eventually } from '../helpers/net.ts'
+import { eventually, freePort } from '../helpers/net.ts'
+import { ADMIN_TOKEN } from '../helpers/collector.ts'
 import { KEY, metric, PROVIDER_KEY, startExportingGateway, tempDir, type LogLine } from './spool-fixture.ts'
 
 /**
@@ -96,10 +98,10 @@ async function setup(mode: Mode, dataDir = tempDir('lg-spool-proto-')) {
 }
 
 /** Requests one at a time, a pause between them (each lands in its own batch); the trace ids served. */
-async function requests(gw: RunningGateway, n: number, pauseMs = 150): Promise<string[]> {
+async function requests(url: string, n: number, pauseMs = 150): Promise<string[]> {
   const ids: string[] = []
   for (let i = 0; i < n; i++) {
-    const res = await fetch(`${gw.url}/v1/chat/completions`, {
+    const res = await fetch(`${url}/v1/chat/completions`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${KEY}` },
       body: JSON.stringify({ model: 'chat', max_tokens: 4, messages: [{ role: 'user', content: `request ${i}` }] }),
@@ -118,7 +120,7 @@ const ENDPOINT = 'endpoint="collector"'
 describe('span delivery to an OTLP endpoint', () => {
   it('writes nothing to disk while the endpoint acknowledges', async () => {
     const { endpoint, gw, dataDir } = await setup('ok')
-    const ids = await requests(gw, 20, 20)
+    const ids = await requests(gw.url, 20, 20)
     await gw.flushTelemetry()
     const accepted = endpoint.accepted()
     expect(ids.every((id) => accepted.get(id) === 1)).toBe(true)
@@ -130,7 +132,7 @@ describe('span delivery to an OTLP endpoint', () => {
 
   it('replays the spool oldest first, one batch at a time, waiting as long as Retry-After says', async () => {
     const { endpoint, gw, dataDir } = await setup('unavailable')
-    const ids = await requests(gw, 4)
+    const ids = await requests(gw.url, 4)
     await eventually('three tries while unavailable', async () => (endpoint.received.length >= 3 ? true : undefined), 20_000)
     const tries = endpoint.received.map((r) => r.at)
     for (let i = 1; i < tries.length; i++) expect(tries[i]! - tries[i - 1]!).toBeGreaterThanOrEqual(1_900)
@@ -151,7 +153,7 @@ describe('span delivery to an OTLP endpoint', () => {
 
   it('does not send again a batch the endpoint refused as invalid; counts and logs it once', async () => {
     const { endpoint, gw, logs, dataDir } = await setup('invalid')
-    const ids = await requests(gw, 3)
+    const ids = await requests(gw.url, 3)
     await gw.flushTelemetry()
     const lost = () => metric(gw.url, /^loopgate_gateway_spans_lost_total\{.*reason="refused"/)
     await eventually('the refusals counted', async () => ((await lost()) === 2 * ids.length ? true : undefined), 10_000)
@@ -165,7 +167,7 @@ describe('span delivery to an OTLP endpoint', () => {
 
   it('finds the one bad batch in a refused replay and delivers the others', async () => {
     const { endpoint, gw, dataDir } = await setup('unavailable')
-    const ids = await requests(gw, 5)
+    const ids = await requests(gw.url, 5)
     await eventually('all five spooled', async () => (spoolFiles(dataDir).length >= 5 ? true : undefined), 10_000)
     endpoint.poison = ids[2]
     endpoint.mode = 'ok'
@@ -177,9 +179,51 @@ describe('span delivery to an OTLP endpoint', () => {
     expect(await metric(gw.url, /^loopgate_gateway_spans_replayed_total/)).toBe(2 * good.length)
   })
 
+  it('keeps what it spooled when the gateway process is killed (SIGKILL), and replays it at the next start', async () => {
+    const endpoint = new Endpoint()
+    endpoint.mode = 'unavailable'
+    await endpoint.start()
+    endpoints.push(endpoint)
+    const dir = tempDir('lg-spool-kill-')
+    dirs.push(dir)
+    const port = await freePort()
+    writeFileSync(join(dir, 'loopgate.json'), JSON.stringify({
+      logLevel: 'warn',
+      gateway: {
+        port,
+        providers: { sim: { protocol: 'openai', baseUrl: sim.openaiBaseUrl, apiKeyEnv: 'SIM_KEY' } },
+        routes: [{ name: 'chat', targets: [{ provider: 'sim', model: 'sim-small', price: { input: '0.15', output: '0.6' } }] }],
+        telemetry: { collectorUrl: endpoint.url, serviceName: 'proto', scheduledDelayMs: 50, spool: { maxBackoffMs: 1000 } },
+      },
+      tenants: [{ id: 'acme', keys: [{ key: KEY }] }],
+    }))
+    const child = spawn(process.execPath, [join(import.meta.dirname, '../../bin/loopgate.mjs'), 'gateway', '--config', join(dir, 'loopgate.json')], {
+      env: { ...process.env, LOOPGATE_ADMIN_TOKEN: ADMIN_TOKEN, LOOPGATE_DATA_DIR: dir, SIM_KEY: PROVIDER_KEY },
+      stdio: ['ignore', 'inherit', 'inherit'],
+    })
+    const exited = new Promise((r) => child.once('exit', r))
+    try {
+      await eventually('the gateway process', async () => ((await fetch(`http://127.0.0.1:${port}/healthz`)).ok ? true : undefined), 60_000)
+      const ids = await requests(`http://127.0.0.1:${port}`, 3)
+      const dataDir = join(dir, 'gateway')
+      await eventually('three batches spooled', async () => (spoolFiles(dataDir).length >= 3 ? true : undefined), 10_000)
+      // A second live gateway on the same spool would send every batch twice: it does not start.
+      await expect(startExportingGateway({ sim, dataDir, collectorUrl: endpoint.url, serviceName: 'proto', logs: [] })).rejects.toThrow(/belongs to process \d+, which is running/)
+      child.kill('SIGKILL')
+      await exited
+
+      endpoint.mode = 'ok'
+      // Same data dir, a new process id (this one): the dead owner's lock is taken over, its files replayed.
+      gateways.push(await startExportingGateway({ sim, dataDir, collectorUrl: endpoint.url, serviceName: 'proto', telemetry: { scheduledDelayMs: 50 }, logs: [] }))
+      await eventually('the spans of the killed process delivered', async () => (ids.every((id) => endpoint.accepted().get(id) === 1) ? true : undefined), 20_000)
+    } finally {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
+    }
+  })
+
   it('closes within the grace period while the endpoint hangs, and delivers those spans after a restart', async () => {
     const { endpoint, gw, dataDir, start } = await setup('hang')
-    const ids = await requests(gw, 2)
+    const ids = await requests(gw.url, 2)
     await eventually('a request held open', async () => (endpoint.open > 0 ? true : undefined), 10_000)
     const t0 = Date.now()
     await gw.close()
