@@ -150,6 +150,9 @@ async function main(): Promise<void> {
       }
     }
     console.log(`\nRSS after load: gateway ${rssMb(gw.pid!).toFixed(0)} MB, thin proxy ${rssMb(proxy.pid!).toFixed(0)} MB`)
+    // The sink acknowledges every batch: the healthy path must neither spool (disk) nor lose spans.
+    const delivery = (await (await fetch(`http://127.0.0.1:${base + 3}/metrics`)).text()).split('\n').filter((l) => /^loopgate_gateway_spans_(spooled|lost)_total/.test(l))
+    console.log(`span delivery: ${delivery.length > 0 ? delivery.join(', ') : 'nothing spooled or lost'}`)
     console.log('goals: loopgate ≥ 0.75 of the thin proxy at c=50; ≤ 110 µs CPU/request; added latency at c=1 ≤ 0.4 ms p50, ≤ 1.0 ms p99; RSS ≤ 150 MB')
   } finally {
     for (const c of children) c.kill('SIGTERM')

@@ -225,6 +225,20 @@ export const gatewayConfigSchema = z
         serviceName: z.string().default('loopgate-gateway'),
         maxQueueSize: z.number().int().positive().default(8192),
         scheduledDelayMs: z.number().int().positive().default(1000),
+        /** One attempt's limit; a batch not acknowledged by then goes to the spool. */
+        exportTimeoutMs: z.number().int().positive().default(10_000),
+        /** Batches an endpoint did not acknowledge wait here (`<dataDir>/span-spool/<endpoint>/`) until it answers again. */
+        spool: z
+          .object({
+            /** Disk bound per endpoint; when full, further batches are lost and counted. 0 turns the spool off. */
+            maxBytes: z.number().int().min(0).default(512 * 1024 * 1024),
+            /** fsync each batch file (and the directory) before counting it spooled: survives a power loss, not only a crash. */
+            fsync: z.boolean().default(true),
+            /** Longest wait between tries while the endpoint is away (the first is 500 ms, doubling, ±20% jitter; a Retry-After wins). */
+            maxBackoffMs: z.number().int().min(100).default(5_000),
+          })
+          .strict()
+          .prefault({}),
       })
       .strict()
       .prefault({}),

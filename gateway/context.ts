@@ -23,6 +23,8 @@ export interface GatewayContext {
   logger: Logger
   /** Refusals and failures by reason, for /metrics. */
   counters: Map<string, number>
+  /** Span delivery counters and spool gauges (telemetry/delivery-stats.ts), for /metrics. */
+  telemetryMetrics?: () => string[]
 }
 
 export function count(ctx: GatewayContext, reason: string): void {

@@ -72,7 +72,7 @@ export async function start(options: GatewayOptions): Promise<RunningGateway> {
     })
   }
   const routing = new RoutingTable(providers, new TableFiles(settings.dataDir), redis ? new RedisTableSync(redis) : undefined, logger)
-  const telemetry = createTelemetry(settings.telemetry, { exportToken: options.exportToken, exporters: options.spanExporters, env })
+  const telemetry = createTelemetry(settings.telemetry, { exportToken: options.exportToken, exporters: options.spanExporters, env, dataDir: settings.dataDir, logger })
   const rawVirtualKeys = settings.tenants.flatMap((t) => t.keys.map((k) => k.key)).filter((k) => !k.startsWith('sha256:'))
   const masker = new SecretMasker({
     exact: [...clearSecrets([...providers.values()].map((p) => p.headers), [options.adminToken, options.exportToken]), ...rawVirtualKeys],
@@ -93,6 +93,7 @@ export async function start(options: GatewayOptions): Promise<RunningGateway> {
     tracer: telemetry.tracer,
     logger,
     counters,
+    telemetryMetrics: telemetry.metricLines,
   }
   const app = buildServer(ctx, options.adminToken)
   let url: string

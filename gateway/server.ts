@@ -46,6 +46,7 @@ export function buildServer(ctx: GatewayContext, adminToken: string | undefined)
     const lines = ['# HELP loopgate_gateway_events_total Refusals and failures by reason.', '# TYPE loopgate_gateway_events_total counter']
     for (const [reason, n] of ctx.counters) lines.push(`loopgate_gateway_events_total{reason="${reason}"} ${n}`)
     for (const [name, v] of Object.entries(ctx.limits.gauges?.() ?? {})) lines.push(`# TYPE ${name} gauge`, `${name} ${v}`)
+    if (ctx.telemetryMetrics) lines.push(...ctx.telemetryMetrics())
     return reply.type('text/plain; version=0.0.4').send(`${lines.join('\n')}\n`)
   })
   registerAdmin(app, ctx, adminToken)

@@ -10,10 +10,14 @@ export interface EncodedBatch {
   spans: number
 }
 
-/** Sends one batch (the SDK's OTLP export delegate: retries, timeouts, Retry-After). */
+/** Sends one batch (spooling-transport.ts: one POST while the endpoint answers, the disk spool while it is away). */
 export interface BatchTransport {
   export(batch: EncodedBatch, done: (result: ExportResult) => void): void
   shutdown(): Promise<void>
+  /** Told of each span dropped because `maxQueueSize` spans were waiting, to count it. */
+  droppedInMemory?(spans: number): void
+  /** Spans are queued again after drops. */
+  memoryHasRoom?(): void
 }
 
 export interface EncodingBatchOptions {
@@ -49,11 +53,13 @@ export class EncodingBatchSpanProcessor implements SpanProcessor {
     if (this.closed || (span.spanContext().traceFlags & TraceFlags.SAMPLED) === 0) return
     if (this.queued >= this.options.maxQueueSize) {
       if (this.dropped++ === 0) diag.debug('maxQueueSize reached, dropping spans')
+      this.transport.droppedInMemory?.(1)
       return
     }
     if (this.dropped > 0) {
       diag.warn(`Dropped ${this.dropped} spans because maxQueueSize reached`)
       this.dropped = 0
+      this.transport.memoryHasRoom?.()
     }
     try {
       this.open.add(span)
