@@ -9,6 +9,10 @@ import { registerQueryApi } from './api/index.ts'
 import { openStore } from './storage/store.ts'
 import type { SpanRow } from './storage/span-row.ts'
 import { SpanWriter } from './storage/writer.ts'
+import { AdmissionControl } from './ingest/admission.ts'
+import { Ingest } from './ingest/consume.ts'
+import { SpanDeduplicator } from './ingest/dedup.ts'
+import { loadRecentSpanIds } from './ingest/load-recent.ts'
 import { builtUiDir, registerUi } from './ui-static.ts'
 
 export interface CollectorOptions {
@@ -31,16 +35,24 @@ export async function start(options: CollectorOptions): Promise<RunningCollector
   const store = await openStore(options.storage)
   const metrics = createCollectorMetrics()
   const writer = new SpanWriter(store, options.collector.writer, metrics, logger)
+  const dedup = new SpanDeduplicator(options.collector.dedup)
+  try {
+    const loaded = await loadRecentSpanIds(store, dedup)
+    if (loaded > 0) logger.info({ ids: loaded }, 'remembered recently stored span ids for deduplication')
+  } catch (err) {
+    await store.close()
+    throw err
+  }
+  const admission = new AdmissionControl(options.collector.admission)
   const deps: CollectorDeps = {
     settings: options.collector,
     store,
-    writer,
+    ingest: new Ingest({ store, writer, dedup, metrics, logger, retentionDays: options.storage.retentionDays, onStored: options.onStored }),
+    admission,
     keys: new KeyRing(options.tenants, options.adminToken),
     tenants: options.tenants,
     metrics,
     logger,
-    retentionDays: options.storage.retentionDays,
-    onStored: options.onStored,
   }
 
   const app = Fastify({
@@ -49,7 +61,11 @@ export async function start(options: CollectorOptions): Promise<RunningCollector
     bodyLimit: options.collector.maxBodyBytes,
   })
   app.get('/healthz', async () => ({ ok: true }))
-  app.get('/metrics', async (_req, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()))
+  app.get('/metrics', async (_req, reply) => {
+    metrics.dedupIds.set(dedup.remembered)
+    metrics.inFlightBytes.set(admission.inFlight.bytes)
+    return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics())
+  })
   await app.register(async (scope) => registerOtlpReceiver(scope, deps))
   await app.register(async (scope) => registerQueryApi(scope, deps))
   // At the root, not in a scope: the dashboard's SPA fallback is the app's not-found handler.

@@ -1,0 +1,114 @@
+import type { Logger } from 'pino'
+import type { CollectorMetrics } from '../metrics.ts'
+import { Normalizer, type LateSession, type NormalizeContext, type NormalizeResult } from '../normalize/index.ts'
+import type { ExportRequest } from '../otlp/decode.ts'
+import { creditLateSessions } from '../storage/late-sessions.ts'
+import type { SpanRow } from '../storage/span-row.ts'
+import type { Store } from '../storage/store.ts'
+import { WriterBusyError, WriterUnavailableError, type SpanWriter } from '../storage/writer.ts'
+import type { SpanDeduplicator } from './dedup.ts'
+import { IngestError } from './errors.ts'
+
+export interface IngestDeps {
+  store: Store
+  writer: SpanWriter
+  dedup: SpanDeduplicator
+  metrics: CollectorMetrics
+  logger: Logger
+  /** Spans older than this are refused: the TTL would delete them on arrival. */
+  retentionDays: number
+  onStored?: (rows: SpanRow[]) => void | Promise<void>
+}
+
+export interface ConsumeResult {
+  /** Spans refused (bad ids, outside retention); the others were stored. */
+  rejected: number
+  /** Reasons for the refused spans, for OTLP partial success. */
+  errors: string[]
+  /** Spans written by this request. */
+  stored: number
+  /** Spans already stored (or being stored by another request): acknowledged, not written again. */
+  duplicates: number
+}
+
+/**
+ * The ingest step behind the OTLP receiver: normalizes a decoded request for its tenant, drops
+ * spans already stored, writes the rest and resolves once they are durable. It throws only
+ * IngestError (retryable, with a Retry-After) for work it could not do, or a plain error for a bug.
+ */
+export class Ingest {
+  private readonly normalizer = new Normalizer()
+
+  constructor(private readonly deps: IngestDeps) {}
+
+  async consume(request: ExportRequest, tenant: NormalizeContext): Promise<ConsumeResult> {
+    const { metrics } = this.deps
+    const { rows, rejected, errors, lateSessions } = this.withinRetention(this.normalizer.normalize(request, tenant))
+    if (rejected > 0) metrics.spansRefused.inc({ reason: 'invalid' }, rejected)
+    const claim = this.deps.dedup.claim(rows)
+    try {
+      await this.deps.writer.write(claim.fresh)
+    } catch (err) {
+      claim.release(err as Error)
+      throw this.refusal(err, claim.fresh.length)
+    }
+    claim.commit()
+    try {
+      await claim.others
+    } catch (err) {
+      // Spans of this request were in another request's write, which failed: the client re-sends.
+      throw new IngestError('unavailable', `storage is unavailable: ${(err as Error).message}; retry after the given delay`, 1, 'unavailable', { cause: err })
+    }
+    if (claim.duplicates > 0) metrics.spansDuplicate.inc(claim.duplicates)
+    this.countAccepted(claim.fresh)
+    const late = claim.duplicates > 0 ? onlyWritten(lateSessions, claim.fresh) : lateSessions
+    if (late.length > 0) {
+      await creditLateSessions(this.deps.store, late).catch((err) => this.deps.logger.error({ err }, 'crediting late sessions failed'))
+    }
+    if (this.deps.onStored && claim.fresh.length > 0) this.notifyStored(claim.fresh)
+    return { rejected, errors, stored: claim.fresh.length, duplicates: claim.duplicates }
+  }
+
+  private refusal(err: unknown, rows: number): unknown {
+    const { metrics } = this.deps
+    if (err instanceof WriterBusyError) {
+      metrics.spansRefused.inc({ reason: 'backpressure' }, rows)
+      return new IngestError('busy', 'ingest buffer is full; retry after the given delay', err.retryAfterSeconds, 'backpressure', { cause: err })
+    }
+    if (err instanceof WriterUnavailableError) {
+      metrics.spansRefused.inc({ reason: 'unavailable' }, rows)
+      return new IngestError('unavailable', `${err.message}; retry after the given delay`, err.retryAfterSeconds, 'unavailable', { cause: err })
+    }
+    return err
+  }
+
+  /** Refuses (as partial success, with a reason) spans that retention would delete on arrival. */
+  private withinRetention(result: NormalizeResult): NormalizeResult {
+    const days = this.deps.retentionDays
+    const cutoff = BigInt(Date.now() - days * 86_400_000) * 1_000_000n
+    const kept = result.rows.filter((r) => BigInt(r.Timestamp) >= cutoff)
+    const expired = result.rows.length - kept.length
+    if (expired === 0) return result
+    const reason = `${expired} span(s) start before the ${days}-day retention window`
+    return { ...result, rows: kept, rejected: result.rejected + expired, errors: [...result.errors, reason] }
+  }
+
+  private notifyStored(rows: SpanRow[]): void {
+    Promise.resolve()
+      .then(() => this.deps.onStored!(rows))
+      .catch((err) => this.deps.logger.error({ err }, 'onStored hook failed'))
+  }
+
+  private countAccepted(rows: SpanRow[]): void {
+    const perTenant = new Map<string, number>()
+    for (const r of rows) perTenant.set(r.tenant_id, (perTenant.get(r.tenant_id) ?? 0) + 1)
+    for (const [tenant, n] of perTenant) this.deps.metrics.spansAccepted.inc({ tenant }, n)
+  }
+}
+
+/** A late session is credited by the request that stores its root; a re-sent root was credited already. */
+function onlyWritten(late: LateSession[], written: SpanRow[]): LateSession[] {
+  if (late.length === 0) return late
+  const traces = new Set(written.map((r) => `${r.tenant_id}\u0000${r.TraceId}`))
+  return late.filter((s) => traces.has(`${s.tenantId}\u0000${s.traceId}`))
+}
