@@ -65,6 +65,14 @@ for (let i = 0; ; i++) {
 }
 let peakRss = rssMb(child.pid!)
 const rssPoll = setInterval(() => { peakRss = Math.max(peakRss, rssMb(child.pid!)) }, 100)
+const metric = (text: string, name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN)
+let peakHeap = 0
+let peakExternal = 0
+const heapPoll = setInterval(async () => {
+  const text = await fetch(`${url}/metrics`).then((r) => r.text(), () => '')
+  peakHeap = Math.max(peakHeap, metric(text, 'nodejs_heap_size_total_bytes') || 0)
+  peakExternal = Math.max(peakExternal, (metric(text, 'nodejs_external_memory_bytes') || 0))
+}, 1000)
 
 const agent = new Agent({ keepAlive: true })
 const attempts: Attempt[] = []
@@ -101,7 +109,11 @@ await Promise.all(
 )
 const seconds = (performance.now() - started) / 1000
 clearInterval(rssPoll)
+clearInterval(heapPoll)
 agent.destroy()
+const finalMetrics = await fetch(`${url}/metrics`).then((r) => r.text())
+const inserts = metric(finalMetrics, 'loopgate_collector_insert_rows_count')
+const insertSummary = `${inserts} INSERTs, ${(metric(finalMetrics, 'loopgate_collector_insert_rows_sum') / inserts).toFixed(0)} rows and ${((metric(finalMetrics, 'loopgate_collector_insert_seconds_sum') / inserts) * 1000).toFixed(0)} ms each`
 child.kill('SIGTERM')
 await new Promise((r) => child.once('exit', r))
 clearTimeout(abort)
@@ -140,6 +152,7 @@ ingest overload (${exporters} exporters × ${batchesPerExporter} batches × ${sp
   Retry-After       : ${retryAfters.length ? `${Math.min(...retryAfters)}–${Math.max(...retryAfters)} s (${retryAfters.length} refusals)` : 'none'}
   stored rows       : ${rows}, unique spans ${unique}, duplicates ${rows - unique} (${rows ? (((rows - unique) / rows) * 100).toFixed(1) : 0} %)
   acked batches lost: ${lostAcked}
-  collector RSS     : peak ${peakRss.toFixed(0)} MB`)
+  collector writes  : ${insertSummary}
+  collector RSS     : peak ${peakRss.toFixed(0)} MB (V8 heap peak ${(peakHeap / 2 ** 20).toFixed(0)} MB, external ${(peakExternal / 2 ** 20).toFixed(0)} MB)`)
 rmSync(dir, { recursive: true, force: true })
 process.exit(rows - unique === 0 && lostAcked === 0 ? 0 : 1)

@@ -27,7 +27,7 @@ export const collectorConfigSchema = z
     dedup: z
       .object({
         /** Stored span ids remembered at most (28 bytes each, allocated at start); 0 turns deduplication off. */
-        maxIds: z.number().int().min(0).default(2_000_000),
+        maxIds: z.number().int().min(0).default(1_000_000),
         /** How long a stored span's id is remembered; a re-send later than this (or after maxIds newer spans) is stored again. */
         windowSeconds: z.number().int().min(1).default(900),
       })
@@ -36,9 +36,9 @@ export const collectorConfigSchema = z
     admission: z
       .object({
         /** A request is admitted only if the work ahead of it should finish within this many seconds. */
-        maxQueueSeconds: z.number().positive().max(60).default(3),
+        maxQueueSeconds: z.number().positive().max(60).default(2),
         /** Request bytes in flight at most (the bound on what ingest holds in memory). */
-        maxInFlightBytes: z.number().int().positive().default(48 * 1024 * 1024),
+        maxInFlightBytes: z.number().int().positive().default(24 * 1024 * 1024),
       })
       .prefault({}),
   })

@@ -1,7 +1,7 @@
 import { IngestError, MAX_RETRY_AFTER_SECONDS } from './errors.ts'
 
 export interface AdmissionSettings {
-  /** Admit a request only if the work ahead of it (and it) should finish within this many seconds. */
+  /** Target time from admission to answer; the admitted work shrinks when answers take longer. */
   maxQueueSeconds: number
   /** Request bodies in flight at most (bytes on the wire): bounds the memory ingest holds. */
   maxInFlightBytes: number
@@ -10,41 +10,44 @@ export interface AdmissionSettings {
 export interface Ticket {
   /** The body's real size once read (admission used an estimate for chunked bodies). */
   resize(bytes: number): void
-  /** The request is answered; `stored`: its spans were written (counts toward the measured rate). */
+  /** The request is answered; `stored`: its spans were written (its latency steers the limit). */
   done(stored: boolean): void
 }
 
-const SAMPLE_MS = 500
+/** The limit moves at most once per this many ms, so one burst of slow answers counts once. */
+const ADJUST_MS = 500
 
 /**
- * Admission control: refuses a request before its body is read when it could not be acknowledged
- * in time, instead of queueing it. The work in flight is counted in body bytes; the rate at which
- * ingest finishes bytes is measured while it is busy. A request is refused (429, a Retry-After of
- * 1–5 s) when the bytes in flight would exceed `maxInFlightBytes`, when the predicted wait
- * (bytes ahead ÷ rate) exceeds `maxQueueSeconds`, or when the oldest request in flight is already
- * older than that (the rate has dropped). A lone request is always admitted, so ingest progresses.
+ * Admission control: refuses a request before its body is read when it could not be answered in
+ * time, instead of queueing it. The work in flight is counted in body bytes (Content-Length, or
+ * the recent average for chunked bodies until the body is read) under a limit steered by the
+ * answers' latency (AIMD, as TCP and Netflix's concurrency-limits do): a stored request answered
+ * later than `maxQueueSeconds` cuts the limit by a fifth; one answered in time while the limit was
+ * nearly used raises it by about one request per round of answers. The limit never exceeds `maxInFlightBytes` (the
+ * memory bound). A request is also refused while the oldest one in flight is older than
+ * `maxQueueSeconds` (ingest has stalled). A lone request is always admitted, so ingest progresses.
+ * Refusals are 429 with a Retry-After of 1–5 s, spread so that refused exporters do not return together.
  */
 export class AdmissionControl {
   private inFlightBytes = 0
   private readonly started = new Map<object, number>()
-  private bytesPerSecond: number | undefined
-  private busySince: number | undefined
-  private sampleBusyMs = 0
-  private sampleBytes = 0
-  private averageBody = 256 * 1024
+  private limitBytes: number
+  private lastAdjust = -Infinity
+  private averageBody = 1024 * 1024
 
-  constructor(private readonly settings: AdmissionSettings, private readonly now = () => performance.now()) {}
+  constructor(private readonly settings: AdmissionSettings, private readonly now = () => performance.now()) {
+    this.limitBytes = settings.maxInFlightBytes / 2
+  }
 
-  get inFlight(): { requests: number; bytes: number } {
-    return { requests: this.started.size, bytes: this.inFlightBytes }
+  get inFlight(): { requests: number; bytes: number; limitBytes: number } {
+    return { requests: this.started.size, bytes: this.inFlightBytes, limitBytes: this.limitBytes }
   }
 
   /** `declaredBytes`: the Content-Length, when the client sent one. Throws IngestError('busy') to refuse. */
   admit(declaredBytes: number | undefined): Ticket {
     const now = this.now()
     let bytes = declaredBytes ?? this.averageBody
-    if (this.started.size > 0) this.refuseIfLate(now, bytes)
-    if (this.started.size === 0) this.busySince = now
+    if (this.started.size > 0) this.refuseIfFull(now, bytes)
     const token = {}
     this.started.set(token, now)
     this.inFlightBytes += bytes
@@ -59,43 +62,39 @@ export class AdmissionControl {
       done: (stored) => {
         if (!open) return
         open = false
-        const end = this.now()
-        if (stored) this.measure(bytes, end)
+        const usedBefore = this.inFlightBytes
         this.started.delete(token)
         this.inFlightBytes -= bytes
-        if (this.started.size === 0 && this.busySince !== undefined) {
-          this.sampleBusyMs += end - this.busySince
-          this.busySince = undefined
-        }
+        if (stored) this.adjust(now, usedBefore)
       },
     }
   }
 
-  private refuseIfLate(now: number, bytes: number): void {
-    const limit = this.settings.maxQueueSeconds
+  private refuseIfFull(now: number, bytes: number): void {
+    const target = this.settings.maxQueueSeconds
     const oldest = (now - this.started.values().next().value!) / 1000
-    const wait = this.bytesPerSecond ? (this.inFlightBytes + bytes) / this.bytesPerSecond : 0
     let why: string | undefined
-    if (this.inFlightBytes + bytes > this.settings.maxInFlightBytes) why = `${this.settings.maxInFlightBytes} bytes of requests are in flight`
-    else if (wait > limit) why = `the requests ahead would take ${wait.toFixed(1)} s`
-    else if (oldest > limit) why = `a request has waited ${oldest.toFixed(1)} s`
+    if (this.inFlightBytes + bytes > this.limitBytes) why = `${Math.round(this.inFlightBytes / 1024)} KiB of requests are in flight, the limit is ${Math.round(this.limitBytes / 1024)} KiB`
+    else if (oldest > target) why = `a request has waited ${oldest.toFixed(1)} s`
     if (!why) return
-    const drain = Math.max(wait, oldest, 1)
-    // Spread the retries of many exporters refused at once over a few seconds.
-    const base = Math.min(MAX_RETRY_AFTER_SECONDS, Math.ceil(drain))
-    const retryAfter = base + Math.floor(Math.random() * (Math.min(MAX_RETRY_AFTER_SECONDS, base + 2) - base + 1))
+    // Short and spread: a retry must still fit in the exporter's deadline (10 s in the JS SDK, which
+    // gives up when Retry-After passes it), and exporters refused together must not return together.
+    const spread = Math.min(MAX_RETRY_AFTER_SECONDS, Math.max(2, Math.ceil(oldest)))
+    const retryAfter = 1 + Math.floor(Math.random() * spread)
     throw new IngestError('busy', `ingest is at capacity (${why}); retry after the given delay`, retryAfter, 'overloaded')
   }
 
-  /** The rate at which ingest finishes bytes, sampled over ≥ 500 ms of busy time (idle time would understate it). */
-  private measure(bytes: number, now: number): void {
-    this.sampleBytes += bytes
-    const elapsed = this.sampleBusyMs + (this.busySince === undefined ? 0 : now - this.busySince)
-    if (elapsed < SAMPLE_MS) return
-    const rate = (this.sampleBytes * 1000) / elapsed
-    this.bytesPerSecond = this.bytesPerSecond === undefined ? rate : 0.5 * this.bytesPerSecond + 0.5 * rate
-    this.sampleBusyMs = 0
-    this.sampleBytes = 0
-    if (this.busySince !== undefined) this.busySince = now
+  /** AIMD on the answer latency of a stored request admitted at `admittedAt`. */
+  private adjust(admittedAt: number, usedBefore: number): void {
+    const now = this.now()
+    const seconds = (now - admittedAt) / 1000
+    if (seconds > this.settings.maxQueueSeconds) {
+      if (now - this.lastAdjust < ADJUST_MS) return
+      this.lastAdjust = now
+      this.limitBytes = Math.max(this.averageBody, this.limitBytes * 0.8)
+    } else if (usedBefore + this.averageBody > this.limitBytes * 0.8) {
+      // About one request more per round of answers (each answer adds its share).
+      this.limitBytes = Math.min(this.settings.maxInFlightBytes, this.limitBytes + (this.averageBody * this.averageBody) / this.limitBytes)
+    }
   }
 }

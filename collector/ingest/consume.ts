@@ -41,32 +41,58 @@ export class Ingest {
 
   constructor(private readonly deps: IngestDeps) {}
 
-  async consume(request: ExportRequest, tenant: NormalizeContext): Promise<ConsumeResult> {
-    const { metrics } = this.deps
-    const { rows, rejected, errors, lateSessions } = this.withinRetention(this.normalizer.normalize(request, tenant))
-    if (rejected > 0) metrics.spansRefused.inc({ reason: 'invalid' }, rejected)
-    const claim = this.deps.dedup.claim(rows)
+  /**
+   * Normalizes and claims synchronously, then awaits the write. The decoded request and its rows
+   * are not held while the INSERT runs (only counts, and the rows for `onStored` when set): under
+   * a flood, rows that lived that long would be promoted by the GC and grow the heap.
+   */
+  consume(request: ExportRequest, tenant: NormalizeContext): Promise<ConsumeResult> {
     try {
-      await this.deps.writer.write(claim.fresh)
+      return this.finish(this.start(request, tenant))
     } catch (err) {
-      claim.release(err as Error)
-      throw this.refusal(err, claim.fresh.length)
+      return Promise.reject(err)
     }
-    claim.commit()
+  }
+
+  private start(request: ExportRequest, tenant: NormalizeContext) {
+    const { rows, rejected, errors, lateSessions } = this.withinRetention(this.normalizer.normalize(request, tenant))
+    if (rejected > 0) this.deps.metrics.spansRefused.inc({ reason: 'invalid' }, rejected)
+    const { fresh, duplicates, ...claim } = this.deps.dedup.claim(rows)
+    return {
+      claim, // without the rows
+      writing: this.deps.writer.write(fresh), // encodes the rows at once; the INSERT follows
+      rejected,
+      errors,
+      stored: fresh.length,
+      duplicates,
+      perTenant: countByTenant(fresh),
+      late: duplicates > 0 ? onlyWritten(lateSessions, fresh) : lateSessions,
+      forHook: this.deps.onStored && fresh.length > 0 ? fresh : undefined,
+    }
+  }
+
+  private async finish(p: ReturnType<Ingest['start']>): Promise<ConsumeResult> {
+    const { metrics } = this.deps
     try {
-      await claim.others
+      await p.writing
+    } catch (err) {
+      p.claim.release(err as Error)
+      throw this.refusal(err, p.stored)
+    }
+    p.claim.commit()
+    try {
+      await p.claim.others
     } catch (err) {
       // Spans of this request were in another request's write, which failed: the client re-sends.
       throw new IngestError('unavailable', `storage is unavailable: ${(err as Error).message}; retry after the given delay`, 1, 'unavailable', { cause: err })
     }
-    if (claim.duplicates > 0) metrics.spansDuplicate.inc(claim.duplicates)
-    this.countAccepted(claim.fresh)
-    const late = claim.duplicates > 0 ? onlyWritten(lateSessions, claim.fresh) : lateSessions
-    if (late.length > 0) {
-      await creditLateSessions(this.deps.store, late).catch((err) => this.deps.logger.error({ err }, 'crediting late sessions failed'))
+    if (p.duplicates > 0) metrics.spansDuplicate.inc(p.duplicates)
+    for (const [tenant, n] of p.perTenant) metrics.spansAccepted.inc({ tenant }, n)
+    if (p.late.length > 0) {
+      await creditLateSessions(this.deps.store, p.late).catch((err) => this.deps.logger.error({ err }, 'crediting late sessions failed'))
     }
-    if (this.deps.onStored && claim.fresh.length > 0) this.notifyStored(claim.fresh)
-    return { rejected, errors, stored: claim.fresh.length, duplicates: claim.duplicates }
+    if (p.forHook) this.notifyStored(p.forHook)
+    return { rejected: p.rejected, errors: p.errors, stored: p.stored, duplicates: p.duplicates }
   }
 
   private refusal(err: unknown, rows: number): unknown {
@@ -98,12 +124,12 @@ export class Ingest {
       .then(() => this.deps.onStored!(rows))
       .catch((err) => this.deps.logger.error({ err }, 'onStored hook failed'))
   }
+}
 
-  private countAccepted(rows: SpanRow[]): void {
-    const perTenant = new Map<string, number>()
-    for (const r of rows) perTenant.set(r.tenant_id, (perTenant.get(r.tenant_id) ?? 0) + 1)
-    for (const [tenant, n] of perTenant) this.deps.metrics.spansAccepted.inc({ tenant }, n)
-  }
+function countByTenant(rows: SpanRow[]): Map<string, number> {
+  const perTenant = new Map<string, number>()
+  for (const r of rows) perTenant.set(r.tenant_id, (perTenant.get(r.tenant_id) ?? 0) + 1)
+  return perTenant
 }
 
 /** A late session is credited by the request that stores its root; a re-sent root was credited already. */

@@ -95,14 +95,8 @@ export async function registerOtlpReceiver(app: FastifyInstance, deps: Collector
       const ctx = tenantContext(req)
       ticket?.resize((req.body as Buffer | undefined)?.length ?? 0)
       const body = await readBody(req)
-      let request
-      try {
-        request = type === PROTOBUF ? decodeProtobuf(body) : decodeJson(body.toString('utf8'))
-      } catch (err) {
-        if (err instanceof OtlpDecodeError) throw new Refusal(400, err.message, 'malformed')
-        throw err
-      }
-      const { rejected, errors } = await ingest.consume(request, ctx)
+      req.body = undefined // the decoded request replaces it; neither is held while the INSERT runs
+      const { rejected, errors } = await consumeBody(type, body, ctx)
       ticket?.done(true)
       const partial = rejected > 0 ? { rejectedSpans: rejected, errorMessage: errors.join('; ') } : undefined
       if (type === PROTOBUF) return reply.type(PROTOBUF).send(Buffer.from(encodeResponseProtobuf(partial)))
@@ -113,6 +107,18 @@ export async function registerOtlpReceiver(app: FastifyInstance, deps: Collector
       throw err
     }
   })
+
+  /** Decodes and hands over to ingest without keeping the decoded request in the handler's frame. */
+  function consumeBody(type: string, body: Buffer, ctx: NormalizeContext) {
+    let request
+    try {
+      request = type === PROTOBUF ? decodeProtobuf(body) : decodeJson(body.toString('utf8'))
+    } catch (err) {
+      if (err instanceof OtlpDecodeError) throw new Refusal(400, err.message, 'malformed')
+      throw err
+    }
+    return ingest.consume(request, ctx)
+  }
 
   function refuse(req: FastifyRequest, reply: FastifyReply, refusal: Refusal) {
     metrics.requestsRefused.inc({ reason: refusal.reason })
