@@ -46,7 +46,7 @@ describe('schema migrations', () => {
     await client.command({ query: 'DROP TABLE upgraded.usage_daily' })
     await client.command({ query: 'TRUNCATE TABLE upgraded.schema_migrations' })
     await client.insert({ table: 'upgraded.schema_migrations', values: [{ version: 1, name: 'initial schema' }], format: 'JSONEachRow' })
-    expect(await migrate(client, o)).toEqual([2])
+    expect(await migrate(client, o)).toEqual([2, 3])
     const before = await rows(hourly)
     expect(before.length).toBeGreaterThan(3)
     expect(await rows(daily)).toEqual(before)
@@ -67,6 +67,7 @@ describe('schema migrations', () => {
     expect(spans.create_table_query).toContain('bloom_filter')
     expect(spans.create_table_query).toContain('TTL toDateTime(Timestamp) + toIntervalDay(7)')
     expect(spans.create_table_query).toContain('Decimal(18, 12)')
+    expect(spans.create_table_query).toContain('INDEX idx_ingested_at ingested_at TYPE minmax GRANULARITY 1')
   })
 
   it('emits cluster DDL that ClickHouse parses: ON CLUSTER, Replicated local tables, Distributed tables', async () => {
