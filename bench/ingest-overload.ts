@@ -4,7 +4,7 @@
  * An export that fails is sent again (an application or agent retry queue), and a share of the
  * acknowledged ones are sent again too (an ack lost on the way), as exporters do in the field.
  *   node bin/run-ts.mjs bench/ingest-overload.ts [--exporters 128] [--spans 2000] [--batches 3]
- *        [--resends 3] [--dup 0.1] [--max-seconds 240] [--config-extra YAML]
+ *        [--resends 3] [--dup 0.1] [--max-seconds 240] [--config-extra YAML] [--semi-space 64]
  * Prints ack latency, Retry-After values, stored vs unique spans (duplicates), acknowledged
  * batches lost, and the collector's peak RSS. Exits 1 on a duplicate or a lost acknowledged span.
  */
@@ -29,6 +29,8 @@ const { values: args } = parseArgs({
     dup: { type: 'string', default: '0.1' },
     'max-seconds': { type: 'string', default: '240' },
     'config-extra': { type: 'string', default: '' },
+    /** V8 young-generation semi-space in MB: 64 as README › Scaling recommends (less CPU), 16 is Node's default (less memory). */
+    'semi-space': { type: 'string', default: '64' },
   },
 })
 const exporters = Number(args.exporters)
@@ -44,7 +46,7 @@ console.log(`building templates of ${spans} spans…`)
 const batches = await numberedBatches(4, spans)
 console.log(`batch ≈ ${(batches.batch(1).length / 1024).toFixed(0)} KiB; ${exporters} exporters × ${batchesPerExporter} batches × ${spans} spans = ${exporters * batchesPerExporter * spans} unique spans`)
 
-const child = spawn(process.execPath, ['--max-semi-space-size=64', join(import.meta.dirname, '../bin/loopgate.mjs'), 'collector', '--config', join(dir, 'loopgate.yaml')], { stdio: ['ignore', 'inherit', 'inherit'] })
+const child = spawn(process.execPath, [`--max-semi-space-size=${Number(args['semi-space'])}`, join(import.meta.dirname, '../bin/loopgate.mjs'), 'collector', '--config', join(dir, 'loopgate.yaml')], { stdio: ['ignore', 'inherit', 'inherit'] })
 // After --max-seconds no export starts (the ones under way finish: each within its 10 s deadline and re-sends).
 let stopped = false
 const stop = setTimeout(() => {
@@ -143,7 +145,7 @@ for (const a of attempts) byStatus.set(String(a.status), (byStatus.get(String(a.
 const retryAfters = attempts.flatMap((a) => (a.retryAfter ? [Number(a.retryAfter)] : []))
 
 console.log(`
-ingest overload (${exporters} exporters × ${batchesPerExporter} batches × ${spans} spans, re-send failed ≤ ${resends}×, re-send ${dupShare * 100}% of acked) in ${seconds.toFixed(1)} s
+ingest overload (semi-space ${args['semi-space']} MB; ${exporters} exporters × ${batchesPerExporter} batches × ${spans} spans, re-send failed ≤ ${resends}×, re-send ${dupShare * 100}% of acked) in ${seconds.toFixed(1)} s
   HTTP attempts     : ${attempts.length} (${[...byStatus].map(([s, n]) => `${s}: ${n}`).join(', ')})
   batches offered   : ${offered} (${offered * spans} unique spans)${stopped ? ' — stopped by --max-seconds' : ''}
   exports           : ${exports}, failed ${failedExports}; batches acked ${acked.size}, never acked ${unacked.size}
