@@ -29,29 +29,24 @@ export function spanKey(s: SpanKeyFields): { text: string; hi: number; lo: numbe
   return { text: a, hi: murmur3(a), lo: murmur3(b) }
 }
 
-const encoder = new TextEncoder()
-
 /** MurmurHash3 x86 32-bit, seed 0, over the UTF-8 bytes of `text` (as ClickHouse's murmurHash3_32). */
 export function murmur3(text: string): number {
-  let ascii = true
   for (let i = 0; i < text.length; i++) {
-    if (text.charCodeAt(i) > 0x7f) {
-      ascii = false
-      break
-    }
+    // Non-ASCII: hash the UTF-8 bytes, one char code per byte.
+    if (text.charCodeAt(i) > 0x7f) return murmurCodes(Buffer.from(text, 'utf8').toString('latin1'))
   }
-  return ascii ? murmurBytes((i) => text.charCodeAt(i), text.length) : murmurOf(encoder.encode(text))
+  return murmurCodes(text)
 }
 
-const murmurOf = (bytes: Uint8Array) => murmurBytes((i) => bytes[i]!, bytes.length)
-
-function murmurBytes(at: (i: number) => number, length: number): number {
+/** Over the char codes of `s`, each one byte (ASCII, or UTF-8 bytes as latin1). */
+function murmurCodes(s: string): number {
   const c1 = 0xcc9e2d51
   const c2 = 0x1b873593
+  const length = s.length
   let h = 0
   const blocks = length & ~3
   for (let i = 0; i < blocks; i += 4) {
-    let k = at(i) | (at(i + 1) << 8) | (at(i + 2) << 16) | (at(i + 3) << 24)
+    let k = s.charCodeAt(i) | (s.charCodeAt(i + 1) << 8) | (s.charCodeAt(i + 2) << 16) | (s.charCodeAt(i + 3) << 24)
     k = Math.imul(k, c1)
     k = (k << 15) | (k >>> 17)
     k = Math.imul(k, c2)
@@ -62,9 +57,9 @@ function murmurBytes(at: (i: number) => number, length: number): number {
   const rest = length & 3
   if (rest > 0) {
     let k = 0
-    if (rest === 3) k ^= at(blocks + 2) << 16
-    if (rest >= 2) k ^= at(blocks + 1) << 8
-    k ^= at(blocks)
+    if (rest === 3) k ^= s.charCodeAt(blocks + 2) << 16
+    if (rest >= 2) k ^= s.charCodeAt(blocks + 1) << 8
+    k ^= s.charCodeAt(blocks)
     k = Math.imul(k, c1)
     k = (k << 15) | (k >>> 17)
     k = Math.imul(k, c2)
