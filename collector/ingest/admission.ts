@@ -21,16 +21,18 @@ const ADJUST_MS = 500
  * Admission control: refuses a request before its body is read when it could not be answered in
  * time, instead of queueing it. The work in flight is counted in body bytes (Content-Length, or
  * the recent average for chunked bodies until the body is read) under a limit steered by the
- * answers' latency (AIMD, as TCP and Netflix's concurrency-limits do): a stored request answered
+ * answers' latency (AIMD, as TCP and Netflix's concurrency-limits do; counted from the moment the
+ * body was read, as a client's slow upload is not ingest's work): a stored request answered
  * later than `maxQueueSeconds` cuts the limit by a fifth; one answered in time while the limit was
  * nearly used raises it by about one request per round of answers. The limit never exceeds `maxInFlightBytes` (the
  * memory bound). A request is also refused while the oldest one in flight is older than
- * `maxQueueSeconds` (ingest has stalled). A lone request is always admitted, so ingest progresses.
+ * `maxQueueSeconds` since its body was read (ingest has stalled). A lone request is always admitted, so ingest progresses.
  * Refusals are 429 with a Retry-After of 1–5 s, spread so that refused exporters do not return together.
  */
 export class AdmissionControl {
   private inFlightBytes = 0
-  private readonly started = new Map<object, number>()
+  /** Requests in flight → when their body was read (undefined while it is still arriving). */
+  private readonly started = new Map<object, number | undefined>()
   private limitBytes: number
   private lastAdjust = -Infinity
   private averageBody = 1024 * 1024
@@ -49,12 +51,13 @@ export class AdmissionControl {
     let bytes = declaredBytes ?? this.averageBody
     if (this.started.size > 0) this.refuseIfFull(now, bytes)
     const token = {}
-    this.started.set(token, now)
+    this.started.set(token, undefined)
     this.inFlightBytes += bytes
     let open = true
     return {
       resize: (real) => {
         if (!open) return
+        this.started.set(token, this.now())
         this.inFlightBytes += real - bytes
         bytes = real
         this.averageBody = 0.8 * this.averageBody + 0.2 * real
@@ -63,16 +66,20 @@ export class AdmissionControl {
         if (!open) return
         open = false
         const usedBefore = this.inFlightBytes
+        const readAt = this.started.get(token)
         this.started.delete(token)
         this.inFlightBytes -= bytes
-        if (stored) this.adjust(now, usedBefore)
+        if (stored && readAt !== undefined) this.adjust(readAt, usedBefore)
       },
     }
   }
 
   private refuseIfFull(now: number, bytes: number): void {
     const target = this.settings.maxQueueSeconds
-    const oldest = (now - this.started.values().next().value!) / 1000
+    // Time since the body was read: a client's slow upload is not ingest's work.
+    let oldestRead = now
+    for (const readAt of this.started.values()) if (readAt !== undefined && readAt < oldestRead) oldestRead = readAt
+    const oldest = (now - oldestRead) / 1000
     let why: string | undefined
     if (this.inFlightBytes + bytes > this.limitBytes) why = `${Math.round(this.inFlightBytes / 1024)} KiB of requests are in flight, the limit is ${Math.round(this.limitBytes / 1024)} KiB`
     else if (oldest > target) why = `a request has waited ${oldest.toFixed(1)} s`
@@ -84,10 +91,10 @@ export class AdmissionControl {
     throw new IngestError('busy', `ingest is at capacity (${why}); retry after the given delay`, retryAfter, 'overloaded')
   }
 
-  /** AIMD on the answer latency of a stored request admitted at `admittedAt`. */
-  private adjust(admittedAt: number, usedBefore: number): void {
+  /** AIMD on the time from reading a stored request's body to its answer. */
+  private adjust(readAt: number, usedBefore: number): void {
     const now = this.now()
-    const seconds = (now - admittedAt) / 1000
+    const seconds = (now - readAt) / 1000
     if (seconds > this.settings.maxQueueSeconds) {
       if (now - this.lastAdjust < ADJUST_MS) return
       this.lastAdjust = now
