@@ -1,7 +1,8 @@
 /**
  * Ingest benchmark: OTLP protobuf over loopback into a collector process at steady concurrency,
- * then the same rows inserted straight into the store, in one run.
- *   node bin/run-ts.mjs bench/ingest.ts [--seconds 10] [--concurrency 8] [--spans 512] [--linger MS] [--cpu-prof DIR]
+ * with deduplication (default) and without (`dedup.maxIds: 0`) side by side, then the same rows
+ * inserted straight into the store, and the deduplicator's own cost per span, in one run.
+ *   node bin/run-ts.mjs bench/ingest.ts [--seconds 10] [--rounds 2] [--concurrency 8] [--spans 512] [--linger MS] [--cpu-prof DIR]
  * `--cpu-prof DIR` writes the collector process's V8 CPU profile there when it stops.
  */
 import { spawn } from 'node:child_process'
@@ -18,11 +19,13 @@ import { createStorageClient } from '../collector/storage/client.ts'
 import { encodeNativeBlock } from '../collector/storage/native-block.ts'
 import { spanColumns } from '../collector/storage/span-columns.ts'
 import { openStore } from '../collector/storage/store.ts'
-import { gatewaySpanPayloads } from './payloads.ts'
+import { SpanDeduplicator } from '../collector/ingest/dedup.ts'
+import { numberedBatches } from './overload-payloads.ts'
 import { cpuMicros } from './proc.ts'
 
-const { values: args } = parseArgs({ options: { seconds: { type: 'string', default: '10' }, concurrency: { type: 'string', default: '8' }, spans: { type: 'string', default: '512' }, linger: { type: 'string' }, 'cpu-prof': { type: 'string' } } })
+const { values: args } = parseArgs({ options: { seconds: { type: 'string', default: '10' }, rounds: { type: 'string', default: '2' }, concurrency: { type: 'string', default: '8' }, spans: { type: 'string', default: '512' }, linger: { type: 'string' }, 'cpu-prof': { type: 'string' } } })
 const seconds = Number(args.seconds)
+const rounds = Number(args.rounds)
 const concurrency = Number(args.concurrency)
 const spansPerPayload = Number(args.spans)
 const port = 14318 + Math.floor(Math.random() * 1000)
@@ -30,55 +33,84 @@ const dir = mkdtempSync(join(tmpdir(), 'loopgate-bench-ingest-'))
 const writer = args.linger === undefined ? '' : `  writer:\n    lingerMs: ${Number(args.linger)}\n`
 /** /metrics needs a token (it names tenants); the bench gives its collector one. */
 const METRICS_TOKEN = 'bench-metrics-token-00000001'
-writeFileSync(join(dir, 'loopgate.yaml'), `logLevel: warn\nclickhouse:\n  path: ${dir}/clickhouse\ncollector:\n  port: ${port}\n${writer}`)
 
-console.log(`building ${64} payloads of ${spansPerPayload} spans…`)
-const payloads = await gatewaySpanPayloads(64, spansPerPayload)
+console.log(`building payloads of ${spansPerPayload} spans…`)
+// Every request carries its own span ids (as real traffic does): a repeated payload would be a re-send.
+const batches = await numberedBatches(4, spansPerPayload)
+let nextBatch = 0
+const payloads = Array.from({ length: 64 }, (_, i) => batches.batch(1_000_000 + i))
 console.log(`payload size ≈ ${(payloads[0]!.length / 1024).toFixed(0)} KiB (${(payloads[0]!.length / spansPerPayload).toFixed(0)} B/span)`)
 
-// 1. Through the collector (its own process, as in production).
-// Run as README's Scaling section recommends for a collector.
-const child = spawn(process.execPath, ['--max-semi-space-size=64', ...(args['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${args['cpu-prof']}`] : []), join(import.meta.dirname, '../bin/loopgate.mjs'), 'collector', '--config', join(dir, 'loopgate.yaml')], { stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, LOOPGATE_METRICS_TOKEN: METRICS_TOKEN } })
-const url = `http://127.0.0.1:${port}`
-for (let i = 0; ; i++) {
-  if (i > 300) throw new Error('collector did not start')
-  if (await fetch(`${url}/healthz`).then((r) => r.ok, () => false)) break
-  await new Promise((r) => setTimeout(r, 100))
+interface CollectorRun {
+  viaHttp: number
+  cpuPerSpan: number
+  acked: number
+  refused: number
+  requests: number
+  stored: number
+  insertSummary: string
+  latencies: number[]
 }
-const agent = new Agent({ connections: concurrency, pipelining: 1 })
-let acked = 0
-let refused = 0
-let requests = 0
-const latencies: number[] = []
-const deadline = performance.now() + seconds * 1000
-const started = performance.now()
-const cpuStart = cpuMicros(child.pid!)
-await Promise.all(
-  Array.from({ length: concurrency }, async (_, worker) => {
-    for (let i = worker; performance.now() < deadline; i += concurrency) {
-      const t = performance.now()
-      const res = await request(`${url}/v1/traces`, { method: 'POST', dispatcher: agent, headers: { 'content-type': 'application/x-protobuf' }, body: payloads[i % payloads.length] })
-      await res.body.arrayBuffer()
-      requests++
-      latencies.push(performance.now() - t)
-      if (res.statusCode === 200) acked += spansPerPayload
-      else refused += spansPerPayload
-    }
-  }),
-)
-const httpSeconds = (performance.now() - started) / 1000
-const collectorCpuPerSpan = (cpuMicros(child.pid!) - cpuStart) / acked
-await agent.close()
-const metrics = await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } }).then((r) => r.text())
-const metric = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(metrics)?.[1] ?? NaN)
-const inserts = metric('loopgate_collector_insert_rows_count')
-const insertSummary = `${inserts} INSERTs, ${(metric('loopgate_collector_insert_rows_sum') / inserts).toFixed(0)} rows and ${((metric('loopgate_collector_insert_seconds_sum') / inserts) * 1000).toFixed(0)} ms each`
-child.kill('SIGTERM')
-await new Promise((r) => child.once('exit', r))
 
-const reader = await createStorageClient(storageConfigSchema.parse({ path: `${dir}/clickhouse` }))
-const stored = Number((await (await reader.query({ query: 'SELECT count() AS n FROM loopgate.spans', format: 'JSONEachRow' })).json<{ n: string }>())[0]!.n)
-await reader.close()
+/** 1. Through the collector (its own process, as in production), with or without deduplication. */
+async function throughCollector(name: string, dedupYaml: string): Promise<CollectorRun> {
+  const runDir = join(dir, name)
+  writeFileSync(join(dir, `${name}.yaml`), `logLevel: warn\nclickhouse:\n  path: ${runDir}/clickhouse\ncollector:\n  port: ${port}\n${writer}${dedupYaml}`)
+  // Run as README's Scaling section recommends for a collector.
+  const child = spawn(process.execPath, ['--max-semi-space-size=64', ...(args['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${args['cpu-prof']}`] : []), join(import.meta.dirname, '../bin/loopgate.mjs'), 'collector', '--config', join(dir, `${name}.yaml`)], { stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, LOOPGATE_METRICS_TOKEN: METRICS_TOKEN } })
+  const url = `http://127.0.0.1:${port}`
+  for (let i = 0; ; i++) {
+    if (i > 300) throw new Error('collector did not start')
+    if (await fetch(`${url}/healthz`).then((r) => r.ok, () => false)) break
+    await new Promise((r) => setTimeout(r, 100))
+  }
+  const agent = new Agent({ connections: concurrency, pipelining: 1 })
+  let acked = 0
+  let refused = 0
+  let requests = 0
+  const latencies: number[] = []
+  const deadline = performance.now() + seconds * 1000
+  const started = performance.now()
+  const cpuStart = cpuMicros(child.pid!)
+  await Promise.all(
+    Array.from({ length: concurrency }, async (_, worker) => {
+      for (let i = worker; performance.now() < deadline; i += concurrency) {
+        const t = performance.now()
+        const res = await request(`${url}/v1/traces`, { method: 'POST', dispatcher: agent, headers: { 'content-type': 'application/x-protobuf' }, body: batches.batch(++nextBatch) })
+        await res.body.arrayBuffer()
+        requests++
+        latencies.push(performance.now() - t)
+        if (res.statusCode === 200) acked += spansPerPayload
+        else refused += spansPerPayload
+      }
+    }),
+  )
+  const httpSeconds = (performance.now() - started) / 1000
+  const cpuPerSpan = (cpuMicros(child.pid!) - cpuStart) / acked
+  await agent.close()
+  const metrics = await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } }).then((r) => r.text())
+  const metric = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(metrics)?.[1] ?? NaN)
+  const inserts = metric('loopgate_collector_insert_rows_count')
+  const insertSummary = `${inserts} INSERTs, ${(metric('loopgate_collector_insert_rows_sum') / inserts).toFixed(0)} rows and ${((metric('loopgate_collector_insert_seconds_sum') / inserts) * 1000).toFixed(0)} ms each`
+  child.kill('SIGTERM')
+  await new Promise((r) => child.once('exit', r))
+  const reader = await createStorageClient(storageConfigSchema.parse({ path: `${runDir}/clickhouse` }))
+  const stored = Number((await (await reader.query({ query: 'SELECT count() AS n FROM loopgate.spans', format: 'JSONEachRow' })).json<{ n: string }>())[0]!.n)
+  await reader.close()
+  latencies.sort((a, b) => a - b)
+  return { viaHttp: acked / httpSeconds, cpuPerSpan, acked, refused, requests, stored, insertSummary, latencies }
+}
+
+// Alternated (off, on, off, on, …) so that warm-up and the machine's drift fall on both; the better round of each counts.
+const onRuns: CollectorRun[] = []
+const offRuns: CollectorRun[] = []
+for (let round = 0; round < rounds; round++) {
+  offRuns.push(await throughCollector(`plain-${round}`, '  dedup:\n    maxIds: 0\n'))
+  onRuns.push(await throughCollector(`dedup-${round}`, ''))
+}
+const best = (rs: CollectorRun[]) => rs.reduce((a, b) => (b.cpuPerSpan < a.cpuPerSpan ? b : a))
+const dedupOn = best(onRuns)
+const dedupOff = best(offRuns)
 
 // 2. The same rows straight into a store (decode + normalize done beforehand, not timed).
 const direct = await openStore(storageConfigSchema.parse({ path: `${dir}/direct` }))
@@ -97,17 +129,32 @@ const directPerSecond = directRows / ((performance.now() - directStart) / 1000)
 const directCpuPerRow = (cpuMicros(process.pid) - directCpuStart) / directRows
 await direct.close()
 
-latencies.sort((a, b) => a - b)
-const q = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))]!.toFixed(1)
-const viaHttp = acked / httpSeconds
+// 3. The deduplicator alone: claim + commit of new spans, then of the same spans again (re-sends).
+const dedup = new SpanDeduplicator({ maxIds: 1_000_000, windowSeconds: 900 })
+const claimRounds = (() => {
+  const t0 = performance.now()
+  for (let i = 0; i < rows.length; i += spansPerPayload) dedup.claim(rows.slice(i, i + spansPerPayload)).commit()
+  const t1 = performance.now()
+  let duplicates = 0
+  for (let i = 0; i < rows.length; i += spansPerPayload) duplicates += dedup.claim(rows.slice(i, i + spansPerPayload)).duplicates
+  const t2 = performance.now()
+  return { fresh: ((t1 - t0) * 1000) / rows.length, again: ((t2 - t1) * 1000) / rows.length, duplicates }
+})()
+
+const line = (label: string, r: CollectorRun) => {
+  const q = (p: number) => r.latencies[Math.min(r.latencies.length - 1, Math.floor(p * r.latencies.length))]!.toFixed(1)
+  return `  ${label}: ${r.viaHttp.toFixed(0)} spans/s, ${r.cpuPerSpan.toFixed(1)} CPU µs/span   (${r.requests} requests, p50 ${q(0.5)} ms, p99 ${q(0.99)} ms, refused ${r.refused} spans)
+                      ${r.insertSummary}; acknowledged ${r.acked}, stored ${r.stored} ${r.stored === r.acked ? '(equal)' : `(MISMATCH: ${r.stored - r.acked})`}`
+}
+const ok = [...onRuns, ...offRuns].every((r) => r.stored === r.acked) && claimRounds.duplicates === rows.length
 console.log(`
-ingest benchmark (${seconds}s, concurrency ${concurrency}, ${spansPerPayload} spans/request)
-  through collector : ${viaHttp.toFixed(0)} spans/s, ${collectorCpuPerSpan.toFixed(1)} CPU µs/span   (${requests} requests, p50 ${q(0.5)} ms, p99 ${q(0.99)} ms, refused ${refused} spans)
-  collector writes  : ${insertSummary}
-  acknowledged      : ${acked}
-  stored            : ${stored}   ${stored === acked ? '(equal: none lost)' : `(MISMATCH: ${stored - acked})`}
+ingest benchmark (${rounds} rounds of ${seconds}s each way, concurrency ${concurrency}, ${spansPerPayload} spans/request)
+${line('with dedup     ', dedupOn)}
+${line('without dedup  ', dedupOff)}
+  dedup ratio       : ${(dedupOn.viaHttp / dedupOff.viaHttp).toFixed(2)} of the throughput without it, CPU per span ${(dedupOn.cpuPerSpan / dedupOff.cpuPerSpan).toFixed(2)}×
+  deduplicator alone: ${claimRounds.fresh.toFixed(2)} µs/span for new spans, ${claimRounds.again.toFixed(2)} µs/span for re-sent ones; ${(dedup.bytes / 2 ** 20).toFixed(0)} MiB for 1,000,000 ids
   direct insert     : ${directPerSecond.toFixed(0)} rows/s, ${directCpuPerRow.toFixed(1)} CPU µs/row (pre-encoded Native, ${rows.length} rows per INSERT)
-  ratio             : ${(viaHttp / directPerSecond).toFixed(2)} of a direct insert (CPU per span ${(collectorCpuPerSpan / directCpuPerRow).toFixed(2)}×)`)
+  ratio             : ${(dedupOn.viaHttp / directPerSecond).toFixed(2)} of a direct insert (CPU per span ${(dedupOn.cpuPerSpan / directCpuPerRow).toFixed(2)}×)`)
 pino().flush()
 rmSync(dir, { recursive: true, force: true })
-process.exit(stored === acked ? 0 : 1)
+process.exit(ok ? 0 : 1)

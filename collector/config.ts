@@ -30,6 +30,24 @@ export const collectorConfigSchema = z
         lingerMs: z.number().int().min(0).default(50),
       })
       .prefault({}),
+    /** Re-sent spans (same tenant, trace id, span id) are acknowledged without being stored twice (docs/schema.md › Deduplication). */
+    dedup: z
+      .object({
+        /** Stored span ids remembered at most (28 bytes each, allocated at start); 0 turns deduplication off. */
+        maxIds: z.number().int().min(0).default(1_000_000),
+        /** How long a stored span's id is remembered; a re-send later than this (or after maxIds newer spans) is stored again. */
+        windowSeconds: z.number().int().min(1).default(900),
+      })
+      .prefault({}),
+    /** Admission control: refuse early (429 + Retry-After ≤ 5 s) rather than acknowledge late. */
+    admission: z
+      .object({
+        /** A request is admitted only if the work ahead of it should finish within this many seconds. */
+        maxQueueSeconds: z.number().positive().max(60).default(2),
+        /** Request bytes in flight at most (the bound on what ingest holds in memory). */
+        maxInFlightBytes: z.number().int().positive().default(16 * 1024 * 1024),
+      })
+      .prefault({}),
   })
   .prefault({})
 

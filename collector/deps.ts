@@ -2,21 +2,21 @@ import type { Logger } from 'pino'
 import type { KeyRing } from './auth.ts'
 import type { CollectorSettings, TenantAccess } from './config.ts'
 import type { CollectorMetrics } from './metrics.ts'
-import type { SpanRow } from './storage/span-row.ts'
+import type { AdmissionControl } from './ingest/admission.ts'
+import type { Ingest } from './ingest/consume.ts'
 import type { Store } from './storage/store.ts'
-import type { SpanWriter } from './storage/writer.ts'
 
 /** What the collector's HTTP plugins share. */
 export interface CollectorDeps {
   settings: CollectorSettings
   store: Store
-  writer: SpanWriter
+  /** Normalizes, deduplicates and writes a decoded OTLP request (the step behind the receiver). */
+  ingest: Ingest
+  /** Decides, before a body is read, whether a request can be acknowledged in time. */
+  admission: AdmissionControl
   keys: KeyRing
   /** The configured tenants (for their budgets). */
   tenants: TenantAccess[]
   metrics: CollectorMetrics
   logger: Logger
-  /** Spans older than this are refused at ingest: the TTL would delete them on arrival. */
-  retentionDays: number
-  onStored?: (rows: SpanRow[]) => void | Promise<void>
 }

@@ -9,6 +9,10 @@ import { registerQueryApi } from './api/index.ts'
 import { openStore } from './storage/store.ts'
 import type { SpanRow } from './storage/span-row.ts'
 import { SpanWriter } from './storage/writer.ts'
+import { AdmissionControl } from './ingest/admission.ts'
+import { Ingest } from './ingest/consume.ts'
+import { SpanDeduplicator } from './ingest/dedup.ts'
+import { loadRecentSpanIds } from './ingest/load-recent.ts'
 import { builtUiDir, registerUi } from './ui-static.ts'
 import { MAX_ID_LENGTH } from '../lib/limits.ts'
 
@@ -32,16 +36,24 @@ export async function start(options: CollectorOptions): Promise<RunningCollector
   const store = await openStore(options.storage)
   const metrics = createCollectorMetrics()
   const writer = new SpanWriter(store, options.collector.writer, metrics, logger)
+  const dedup = new SpanDeduplicator(options.collector.dedup)
+  try {
+    const loaded = await loadRecentSpanIds(store, dedup)
+    if (loaded > 0) logger.info({ ids: loaded }, 'remembered recently stored span ids for deduplication')
+  } catch (err) {
+    await store.close()
+    throw err
+  }
+  const admission = new AdmissionControl(options.collector.admission)
   const deps: CollectorDeps = {
     settings: options.collector,
     store,
-    writer,
+    ingest: new Ingest({ store, writer, dedup, metrics, logger, retentionDays: options.storage.retentionDays, onStored: options.onStored }),
+    admission,
     keys: new KeyRing(options.tenants, options.adminToken, options.collector.metricsToken),
     tenants: options.tenants,
     metrics,
     logger,
-    retentionDays: options.storage.retentionDays,
-    onStored: options.onStored,
   }
 
   const app = Fastify({
@@ -59,6 +71,8 @@ export async function start(options: CollectorOptions): Promise<RunningCollector
       metrics.unauthorized.inc({ endpoint: 'metrics' })
       return reply.code(401).send({ error: { message: 'send "Authorization: Bearer <admin token or collector.metricsToken>" to read /metrics' } })
     }
+    metrics.dedupIds.set(dedup.remembered)
+    metrics.inFlightBytes.set(admission.inFlight.bytes)
     return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics())
   })
   await app.register(async (scope) => registerOtlpReceiver(scope, deps))

@@ -3,9 +3,9 @@ import { promisify } from 'node:util'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { bearerToken, isLoopback } from '../auth.ts'
 import type { CollectorDeps } from '../deps.ts'
-import { Normalizer, type NormalizeContext, type NormalizeResult } from '../normalize/index.ts'
-import { creditLateSessions } from '../storage/late-sessions.ts'
-import { WriterBusyError, WriterUnavailableError } from '../storage/writer.ts'
+import type { Ticket } from '../ingest/admission.ts'
+import { IngestError } from '../ingest/errors.ts'
+import type { NormalizeContext } from '../normalize/index.ts'
 import { OtlpDecodeError, decodeJson, decodeProtobuf, encodeResponseProtobuf } from './decode.ts'
 import { encodeStatus, grpcCodeFor } from './status.ts'
 
@@ -21,12 +21,28 @@ class Refusal extends Error {
 }
 
 /**
- * OTLP/HTTP trace receiver (`POST /v1/traces`): protobuf or JSON, optionally gzip.
- * It answers only after the spans are stored, so an acknowledged span is never lost.
+ * OTLP/HTTP trace receiver (`POST /v1/traces`): protobuf or JSON, optionally gzip. It admits,
+ * decodes and authenticates a request, hands it to ingest (`consume`), and maps the outcome to an
+ * OTLP answer. It answers only after the spans are stored, so an acknowledged span is never lost.
  */
 export async function registerOtlpReceiver(app: FastifyInstance, deps: CollectorDeps): Promise<void> {
-  const { settings, keys, writer, metrics } = deps
-  const normalizer = new Normalizer()
+  const { settings, keys, metrics, ingest, admission } = deps
+  const tickets = new WeakMap<FastifyRequest['raw'], Ticket>()
+
+  // Admission runs before the body is read: a refused request costs no memory and is answered at once.
+  app.addHook('onRequest', async (req, reply) => {
+    if (req.method !== 'POST') return
+    let ticket: Ticket
+    try {
+      const declared = Number(req.headers['content-length'])
+      ticket = admission.admit(Number.isFinite(declared) && declared > 0 ? declared : undefined)
+    } catch (err) {
+      if (err instanceof IngestError) return refuse(req, reply, refusalOf(err))
+      throw err
+    }
+    tickets.set(req.raw, ticket)
+    reply.raw.once('close', () => ticket.done(false))
+  })
 
   // This scope reads raw bytes; other content types are refused in the handler with a clear 415.
   app.removeAllContentTypeParsers()
@@ -71,64 +87,37 @@ export async function registerOtlpReceiver(app: FastifyInstance, deps: Collector
 
   app.post('/v1/traces', async (req, reply) => {
     const type = mediaType(req)
+    const ticket = tickets.get(req.raw)
     try {
       if (type !== PROTOBUF && type !== JSON_TYPE) {
         throw new Refusal(415, `unsupported Content-Type "${type || '(none)'}": use ${PROTOBUF} or ${JSON_TYPE}`, 'content_type')
       }
       const ctx = tenantContext(req)
+      ticket?.resize((req.body as Buffer | undefined)?.length ?? 0)
       const body = await readBody(req)
-      let request
-      try {
-        request = type === PROTOBUF ? decodeProtobuf(body) : decodeJson(body.toString('utf8'))
-      } catch (err) {
-        if (err instanceof OtlpDecodeError) throw new Refusal(400, err.message, 'malformed')
-        throw err
-      }
-      const normalized = normalizer.normalize(request, ctx)
-      const { rows, rejected, errors, lateSessions } = withinRetention(normalized)
-      if (rejected > 0) metrics.spansRefused.inc({ reason: 'invalid' }, rejected)
-      try {
-        await writer.write(rows)
-      } catch (err) {
-        metrics.spansRefused.inc({ reason: err instanceof WriterBusyError ? 'backpressure' : 'unavailable' }, rows.length)
-        if (err instanceof WriterBusyError) throw new Refusal(429, 'ingest buffer is full; retry after the given delay', 'backpressure', err.retryAfterSeconds)
-        if (err instanceof WriterUnavailableError) throw new Refusal(503, `${err.message}; retry after the given delay`, 'unavailable', err.retryAfterSeconds)
-        throw err
-      }
-      countAccepted(rows)
-      if (lateSessions.length > 0) {
-        await creditLateSessions(deps.store, lateSessions).catch((err) => deps.logger.error({ err }, 'crediting late sessions failed'))
-      }
-      if (deps.onStored && rows.length > 0) notifyStored(rows)
+      req.body = undefined // the decoded request replaces it; neither is held while the INSERT runs
+      const { rejected, errors } = await consumeBody(type, body, ctx)
+      ticket?.done(true)
       const partial = rejected > 0 ? { rejectedSpans: rejected, errorMessage: errors.join('; ') } : undefined
       if (type === PROTOBUF) return reply.type(PROTOBUF).send(Buffer.from(encodeResponseProtobuf(partial)))
       return reply.type(JSON_TYPE).send(partial ? { partialSuccess: { rejectedSpans: String(partial.rejectedSpans), errorMessage: partial.errorMessage } } : {})
     } catch (err) {
       if (err instanceof Refusal) return refuse(req, reply, err)
+      if (err instanceof IngestError) return refuse(req, reply, refusalOf(err))
       throw err
     }
   })
 
-  /** Refuses (as partial success, with a reason) spans that retention would delete on arrival. */
-  function withinRetention(result: NormalizeResult): NormalizeResult {
-    const cutoff = BigInt(Date.now() - deps.retentionDays * 86_400_000) * 1_000_000n
-    const kept = result.rows.filter((r) => BigInt(r.Timestamp) >= cutoff)
-    const expired = result.rows.length - kept.length
-    if (expired === 0) return result
-    const reason = `${expired} span(s) start before the ${deps.retentionDays}-day retention window`
-    return { ...result, rows: kept, rejected: result.rejected + expired, errors: [...result.errors, reason] }
-  }
-
-  function notifyStored(rows: Parameters<NonNullable<CollectorDeps['onStored']>>[0]): void {
-    Promise.resolve()
-      .then(() => deps.onStored!(rows))
-      .catch((err) => deps.logger.error({ err }, 'onStored hook failed'))
-  }
-
-  function countAccepted(rows: { tenant_id: string }[]): void {
-    const perTenant = new Map<string, number>()
-    for (const r of rows) perTenant.set(r.tenant_id, (perTenant.get(r.tenant_id) ?? 0) + 1)
-    for (const [tenant, n] of perTenant) metrics.spansAccepted.inc({ tenant }, n)
+  /** Decodes and hands over to ingest without keeping the decoded request in the handler's frame. */
+  function consumeBody(type: string, body: Buffer, ctx: NormalizeContext) {
+    let request
+    try {
+      request = type === PROTOBUF ? decodeProtobuf(body) : decodeJson(body.toString('utf8'))
+    } catch (err) {
+      if (err instanceof OtlpDecodeError) throw new Refusal(400, err.message, 'malformed')
+      throw err
+    }
+    return ingest.consume(request, ctx)
   }
 
   function refuse(req: FastifyRequest, reply: FastifyReply, refusal: Refusal) {
@@ -139,6 +128,11 @@ export async function registerOtlpReceiver(app: FastifyInstance, deps: Collector
     if (mediaType(req) === PROTOBUF) return reply.type(PROTOBUF).send(Buffer.from(encodeStatus(code, refusal.message)))
     return reply.type(JSON_TYPE).send({ code, message: refusal.message })
   }
+}
+
+/** Busy → 429, storage unavailable → 503; both with the Retry-After ingest chose (≤ 5 s). */
+function refusalOf(err: IngestError): Refusal {
+  return new Refusal(err.kind === 'busy' ? 429 : 503, err.message, err.reason, err.retryAfterSeconds)
 }
 
 function mediaType(req: FastifyRequest): string {

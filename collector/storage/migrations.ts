@@ -33,11 +33,18 @@ function scoresPostedBy(o: DdlOptions): string[] {
   return o.cluster ? [alter('scores_local'), alter('scores')] : [alter('scores')]
 }
 
+/** Lets the start-up read of recently stored span ids (ingest deduplication) skip older granules. */
+function ingestedAtIndex(o: DdlOptions): string[] {
+  const spans = o.cluster ? 'spans_local' : 'spans'
+  return [`ALTER TABLE ${o.database}.${spans}${o.cluster ? ` ON CLUSTER ${o.cluster}` : ''} ADD INDEX IF NOT EXISTS idx_ingested_at ingested_at TYPE minmax GRANULARITY 1`]
+}
+
 // Migration 1 creates the current schema, so a new database passes through the later ones as no-ops.
 export const migrations: Migration[] = [
   { version: 1, name: 'initial schema', statements: schemaStatements },
   { version: 2, name: 'daily usage rollup', statements: dailyUsageRollup },
   { version: 3, name: 'scores.posted_by', statements: scoresPostedBy },
+  { version: 4, name: 'spans ingested_at index', statements: ingestedAtIndex },
 ]
 
 const SYSTEM_LOGS = [

@@ -81,6 +81,8 @@ export const spansTable: TableSpec = {
     'INDEX idx_res_attr_key mapKeys(ResourceAttributes) TYPE bloom_filter(0.01) GRANULARITY 1',
     'INDEX idx_span_attr_key mapKeys(SpanAttributes) TYPE bloom_filter(0.01) GRANULARITY 1',
     'INDEX idx_duration Duration TYPE minmax GRANULARITY 1',
+    // The collector reads the ids stored in the last minutes at start (ingest deduplication).
+    'INDEX idx_ingested_at ingested_at TYPE minmax GRANULARITY 1',
   ],
   engine: 'MergeTree',
   partitionBy: 'toDate(Timestamp)',

@@ -78,6 +78,7 @@ describe('schema migrations', () => {
     expect(spans.create_table_query).toContain('bloom_filter')
     expect(spans.create_table_query).toContain('TTL toDateTime(Timestamp) + toIntervalDay(7)')
     expect(spans.create_table_query).toContain('Decimal(18, 12)')
+    expect(spans.create_table_query).toContain('INDEX idx_ingested_at ingested_at TYPE minmax GRANULARITY 1')
   })
 
   it('emits cluster DDL that ClickHouse parses: ON CLUSTER, Replicated local tables, Distributed tables', async () => {
