@@ -33,6 +33,8 @@ const send = (b: number) => fetch(`${url}/v1/traces`, { method: 'POST', headers:
 describe('a collector killed between INSERT and ack', () => {
   it('stores every batch once after a restart and a re-send of everything', async () => {
     await startCollector()
+    // Listened for before the kill: the exit may come before the senders have all returned.
+    const exited = new Promise((r) => child!.once('exit', r))
     const acked = new Set<number>()
     const sent: number[] = []
     let next = 1
@@ -51,7 +53,7 @@ describe('a collector killed between INSERT and ack', () => {
       }
     })
     await Promise.all(senders)
-    await new Promise((r) => child!.once('exit', r))
+    await exited
     const unacked = sent.filter((b) => !acked.has(b))
     expect(unacked.length).toBeGreaterThan(0) // requests were in flight when it died
 

@@ -110,7 +110,7 @@ describe('a re-sent span is stored once', () => {
     expect((await send(agentBatch(4))).status).toBe(200)
     storedBatches.push(4)
     await expectStoredOnce([1, 2, 3, 4])
-    const metrics = await (await fetch(`${collector.url}/metrics`)).text()
+    const metrics = await (await fetch(`${collector.url}/metrics`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).text()
     expect(Number(/^loopgate_collector_spans_duplicate_total (\d+)$/m.exec(metrics)?.[1])).toBe(40)
   })
 })
