@@ -10,6 +10,7 @@ import { CollectorClient } from '../../collector/client.ts'
 import { storageConfigSchema } from '../../collector/config.ts'
 import { createStorageClient } from '../../collector/storage/client.ts'
 import { ADMIN_TOKEN, startTestCollector } from '../helpers/collector.ts'
+import { sessionSpanTotal } from './otlp-batches.ts'
 
 // Overload with re-sends, scaled to ~30 s: real OTel SDK exporters (protobuf, default 10 s
 // timeout and retry rules) send more than the collector may hold in flight (admission is set small
@@ -130,14 +131,7 @@ describe('ingest under overload with re-sends', () => {
     expect(charge.totals.requests).toBe(Number(stored!.llm))
     expect(charge.totals.input_tokens).toBe(Number(stored!.input))
     expect(trimZeros(charge.totals.cost_usd)).toBe(trimZeros(stored!.cost))
-    let sessionSpans = 0
-    for (let cursor: string | undefined, page = 0; page < 20; page++) {
-      const list = await api.listSessions({ tenant: 'acme', limit: 500, cursor })
-      sessionSpans += list.sessions.reduce((sum, s) => sum + s.spans, 0)
-      if (!list.next_cursor) break
-      cursor = list.next_cursor
-    }
-    expect(sessionSpans).toBe(Number(stored!.spans))
+    expect(await sessionSpanTotal(api, 'acme')).toBe(Number(stored!.spans))
     const sample = [...acked].slice(0, 5).map((k) => batches[k]![0]!.spanContext().traceId)
     for (const id of sample) expect((await api.getTrace(id)).totals.spans).toBe(2)
   })

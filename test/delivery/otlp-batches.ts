@@ -61,3 +61,15 @@ export async function traceSpanCounts(client: CollectorClient, bs: number[], tra
   }
   return counts
 }
+
+/** Spans counted over every session of a tenant (all pages of the session list). */
+export async function sessionSpanTotal(client: CollectorClient, tenant: string): Promise<number> {
+  let total = 0
+  for (let cursor: string | undefined, page = 0; page < 20; page++) {
+    const list = await client.listSessions({ tenant, limit: 500, cursor })
+    total += list.sessions.reduce((sum, s) => sum + s.spans, 0)
+    if (!list.next_cursor) break
+    cursor = list.next_cursor
+  }
+  return total
+}

@@ -11,6 +11,18 @@ import { ADMIN, answers, runCli, tempDir, type CliProcess } from './cli-process.
  */
 const KEY = 'lg-delivery-routing-key-01'
 const admin = { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' }
+
+/** A lone gateway's config: tenant acme, the simulator as provider, the given routes (YAML flow). */
+const gatewayYaml = (sim: Simulator, port: number, routes: string) => `
+logLevel: info
+tenants: [{ id: acme, keys: [{ key: ${KEY} }] }]
+gateway:
+  port: ${port}
+  telemetry: { enabled: false }  # spans are not under test here
+  providers: { sim: { protocol: openai, baseUrl: "${sim.openaiBaseUrl}" } }
+  routes: ${routes}
+`
+
 const running = new Set<CliProcess>()
 
 afterAll(() => {
@@ -80,15 +92,7 @@ describe('loopgate gateway: a config edit takes effect on restart', () => {
   })
   afterAll(() => sim?.close())
 
-  const config = (port: number, routes: string) => `
-logLevel: info
-tenants: [{ id: acme, keys: [{ key: ${KEY} }] }]
-gateway:
-  port: ${port}
-  telemetry: { enabled: false }  # spans are not under test here
-  providers: { sim: { protocol: openai, baseUrl: "${sim.openaiBaseUrl}" } }
-  routes: ${routes}
-`
+  const config = (port: number, routes: string) => gatewayYaml(sim, port, routes)
 
   it('keeps learned weights of matching targets, drops removed ones, adds new routes, logs which; PUT cannot drop routes silently', async () => {
     const dir = tempDir('routing-edit')
@@ -166,15 +170,7 @@ describe('Redis fan-out applies the same rule', () => {
 
   it('a replica keeps only its configured routes and targets from an announced table, and keeps routes the writer does not know', async () => {
     const [p1, p2] = [await freePort(), await freePort()]
-    const yaml = (port: number, routes: string) => `
-logLevel: info
-tenants: [{ id: acme, keys: [{ key: ${KEY} }] }]
-gateway:
-  port: ${port}
-  telemetry: { enabled: false }  # spans are not under test here
-  providers: { sim: { protocol: openai, baseUrl: "${sim.openaiBaseUrl}" } }
-  routes: ${routes}
-`
+    const yaml = (port: number, routes: string) => gatewayYaml(sim, port, routes)
     // Replica 1 knows a target c and a route extra that replica 2 does not.
     const wide = runCli(['gateway'], { dir: tempDir('routing-wide'), env: { REDIS_URL: redis.url }, yaml: yaml(p1, `[{ name: chat, targets: [{ provider: sim, model: a }, { provider: sim, model: b }, { provider: sim, model: c }] }, { name: extra, targets: [{ provider: sim, model: a }] }]`) })
     running.add(wide)
