@@ -1,6 +1,6 @@
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify'
 import { registerAdmin } from './admin.ts'
-import type { GatewayContext } from './context.ts'
+import { count, type GatewayContext } from './context.ts'
 import { authenticate, handle } from './endpoints/pipeline.ts'
 import { GatewayError, errorBody } from './errors.ts'
 
@@ -60,6 +60,7 @@ export function buildServer(ctx: GatewayContext, adminToken: string | undefined)
       : status === 400 ? `the request body is not valid JSON: ${err.message}`
       : err.message
     if (status >= 500) ctx.logger.error({ err }, 'unhandled gateway error')
+    count(ctx, status === 413 ? 'body_too_large' : status === 415 ? 'unsupported_media_type' : status < 500 ? 'invalid_request' : 'internal_error')
     reply.code(status).send(errorBody(protocolOf(req.url), status, message, err.code ?? 'invalid_request'))
   })
   app.setNotFoundHandler((req, reply) => {

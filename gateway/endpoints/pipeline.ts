@@ -133,6 +133,9 @@ export async function handle(ctx: GatewayContext, req: FastifyRequest, reply: Fa
   } catch (err) {
     const e = err instanceof GatewayError ? err : new GatewayError(500, `gateway error: ${(err as Error).message}`, 'internal_error')
     if (!(err instanceof GatewayError)) ctx.logger.error({ err }, 'request failed inside the gateway')
+    // Other refusals (404, 402, 429, failed routes) are counted where they are decided.
+    if (e.status === 400) count(ctx, 'invalid_request')
+    else if (e.status === 401) count(ctx, 'unauthorized')
     if (span) {
       failRequestSpan(span, e.status, e.message)
       span.end()

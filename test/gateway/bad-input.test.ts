@@ -66,6 +66,22 @@ describe('bad input gets a protocol-shaped 4xx', () => {
     expect(h.sim.requests.length).toBe(0) // nothing reached the upstream
   })
 
+  it('every refusal is counted in /metrics by reason (DESIGN rule 4)', async () => {
+    const counted = async () => {
+      const text = await (await fetch(`${h.url}/metrics`)).text()
+      return (reason: string) => Number(new RegExp(`^loopgate_gateway_events_total\\{reason="${reason}"\\} (\\d+)$`, 'm').exec(text)?.[1] ?? 0)
+    }
+    const before = await counted()
+    expect((await post(chatUrl(), '{"model": ', jsonHeaders())).status).toBe(400)
+    expect((await post(chatUrl(), { ...ok, temperature: 'hot' })).status).toBe(400)
+    expect((await post(chatUrl(), ok, jsonHeaders('not-a-real-key-1234'))).status).toBe(401)
+    expect((await post(chatUrl(), { ...ok, messages: [{ role: 'user', content: 'x'.repeat(100 * 1024) }] })).status).toBe(413)
+    const after = await counted()
+    expect(after('invalid_request') - before('invalid_request')).toBe(2)
+    expect(after('unauthorized') - before('unauthorized')).toBe(1)
+    expect(after('body_too_large') - before('body_too_large')).toBe(1)
+  })
+
   it('a client that disconnects mid-stream cancels the upstream call, and the gateway carries on', async () => {
     await h.close() // restart with a route to the slow model
     h = await startHarness({ gateway: () => ({ routes: [{ name: 'slow', targets: [{ provider: 'sim', model: 'slow' }] }] }), sim: { models: { slow: { tokensPerSecond: 20, outputTokens: 200 } } } })
