@@ -1,0 +1,184 @@
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startSimulator, type Simulator } from '../../gateway/simulator/index.ts'
+import { freePort } from '../helpers/net.ts'
+import { startRedis, type RedisServer } from '../helpers/redis.ts'
+import { ADMIN, answers, runCli, tempDir, type CliProcess } from './cli-process.ts'
+
+/**
+ * A gateway replica that (re)starts while Redis is unreachable comes up from its configuration and
+ * its local routing file, enforces limits per `failureMode` without waiting on Redis, and joins the
+ * shared routing table (and its pub/sub) once Redis is back. Real CLI processes and redis-server.
+ */
+const LIMITED = 'lg-redis-down-limited-key-01'
+const FREE = 'lg-redis-down-free-key-0001'
+const admin = { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' }
+const SERVES_WITHIN_MS = 10_000
+const EXIT_WITHIN_MS = 5_000
+/** Every answer while Redis is down stays well below Redis' reconnect and command timeouts. */
+const FAST_MS = 1_500
+
+let sim: Simulator
+const running = new Set<CliProcess>()
+const servers = new Set<RedisServer>()
+beforeAll(async () => {
+  sim = await startSimulator({ port: 0 })
+})
+afterAll(async () => {
+  for (const p of running) p.kill()
+  for (const r of servers) {
+    try {
+      process.kill(r.pid, 'SIGCONT')
+    } catch {}
+    await r.stop()
+  }
+  await sim?.close()
+})
+
+const ROUTES = `[{ name: chat, targets: [{ provider: sim, model: alpha, weight: 1 }, { provider: sim, model: beta, weight: 1 }] }]`
+
+function launch(redisUrl: string, failureMode: 'local' | 'deny', port: number, dir = tempDir('redis-down')): CliProcess {
+  const yaml = `
+logLevel: info
+tenants:
+  - { id: metered, rateLimits: { rpm: 2 }, keys: [{ key: ${LIMITED} }] }
+  - { id: open, keys: [{ key: ${FREE} }] }
+gateway:
+  port: ${port}
+  telemetry: { enabled: false }
+  limits: { failureMode: ${failureMode} }
+  providers: { sim: { protocol: openai, baseUrl: "${sim.openaiBaseUrl}" } }
+  routes: ${ROUTES}
+`
+  const p = runCli(['gateway'], { dir, yaml, env: { REDIS_URL: redisUrl } })
+  running.add(p)
+  return p
+}
+
+/** Writes the local routing file a previous run would have left: alpha 9, beta 1, version 4. */
+function localTable(dir: string): void {
+  mkdirSync(join(dir, 'gateway'), { recursive: true })
+  const routes = [{ name: 'chat', targets: [{ provider: 'sim', model: 'alpha', weight: 9 }, { provider: 'sim', model: 'beta', weight: 1 }] }]
+  writeFileSync(join(dir, 'gateway', 'routing.json'), JSON.stringify({ version: 4, updatedAt: new Date().toISOString(), routes, droppedRoutes: [] }))
+}
+
+const chat = async (url: string, key: string) => {
+  const t0 = Date.now()
+  const r = await fetch(`${url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ model: 'chat', messages: [{ role: 'user', content: 'hi' }], max_tokens: 8 }),
+    signal: AbortSignal.timeout(10_000),
+  })
+  await r.arrayBuffer()
+  return { status: r.status, ms: Date.now() - t0 }
+}
+
+type Table = { version: number; routes: { name: string; targets: { model: string; weight: number }[] }[] }
+const getTable = async (url: string): Promise<Table> => (await (await fetch(`${url}/admin/routing`, { headers: admin, signal: AbortSignal.timeout(10_000) })).json()) as Table
+const weights = (t: Table) => Object.fromEntries(t.routes[0]!.targets.map((x) => [x.model, x.weight]))
+
+/** Polls /healthz until it answers; returns how long it took, or fails naming the output. */
+async function servesWithin(p: CliProcess, url: string, ms: number): Promise<number> {
+  const t0 = Date.now()
+  await Promise.race([
+    answers(`${url}/healthz`, ms),
+    p.exited.then((e) => {
+      throw new Error(`gateway exited (${e.code ?? e.signal}) instead of starting:\n${p.output().slice(-2000)}`)
+    }),
+  ])
+  return Date.now() - t0
+}
+
+async function sigterm(p: CliProcess): Promise<void> {
+  const exit = await p.stop('SIGTERM', 15_000)
+  running.delete(p)
+  console.log(`SIGTERM with Redis down: exit ${exit.code ?? exit.signal} after ${exit.ms} ms`)
+  expect(exit.timedOut, p.output().slice(-2000)).toBe(false)
+  expect(exit.ms).toBeLessThan(EXIT_WITHIN_MS)
+  expect(exit.code, p.output().slice(-2000)).toBe(0)
+}
+
+describe('gateway started while Redis refuses connections', () => {
+  it('serves from config + routing.json, limits locally, then joins the shared table when Redis comes up', async () => {
+    const redisPort = await freePort() // nothing listens there yet
+    const redisUrl = `redis://127.0.0.1:${redisPort}`
+    const dir = tempDir('redis-down-a')
+    localTable(dir)
+    const port = await freePort()
+    const a = launch(redisUrl, 'local', port, dir)
+    const url = `http://127.0.0.1:${port}`
+    const startMs = await servesWithin(a, url, SERVES_WITHIN_MS)
+    console.log(`refused: serving after ${startMs} ms`)
+    expect(a.output()).toMatch(/redis: unreachable at start/)
+    expect(a.output().match(/"level":40/g)?.length ?? 0).toBe(1) // one warning
+    expect(weights(await getTable(url))).toEqual({ alpha: 9, beta: 1 })
+
+    // rpm 2, enforced on this process's counters; a key without limits is served normally.
+    const limited = [await chat(url, LIMITED), await chat(url, LIMITED), await chat(url, LIMITED)]
+    expect(limited.map((r) => r.status)).toEqual([200, 200, 429])
+    const free = await chat(url, FREE)
+    expect(free.status).toBe(200)
+    expect(Math.max(...limited.map((r) => r.ms), free.ms)).toBeLessThan(FAST_MS)
+
+    // Redis comes up on that port: this replica seeds it (Redis has no table) and subscribes.
+    const redis = await startRedis(undefined, redisPort)
+    servers.add(redis)
+    await a.waitFor(/redis: reachable/, 20_000)
+    const bPort = await freePort()
+    const b = launch(redisUrl, 'local', bPort)
+    const bUrl = `http://127.0.0.1:${bPort}`
+    await servesWithin(b, bUrl, SERVES_WITHIN_MS)
+    const seeded = await getTable(bUrl)
+    expect(weights(seeded)).toEqual({ alpha: 9, beta: 1 })
+    const put = await fetch(`${bUrl}/admin/routing`, { method: 'PUT', headers: admin, body: JSON.stringify({ routes: [{ name: 'chat', targets: [{ provider: 'sim', model: 'alpha', weight: 1 }, { provider: 'sim', model: 'beta', weight: 7 }] }] }) })
+    expect(put.status, await put.clone().text()).toBe(200)
+    const pushed = ((await put.json()) as { version: number }).version
+    const deadline = Date.now() + 10_000
+    while ((await getTable(url)).version !== pushed && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100))
+    expect(weights(await getTable(url))).toEqual({ alpha: 1, beta: 7 })
+    await sigterm(b)
+    await sigterm(a)
+  }, 90_000)
+})
+
+describe('gateway started with failureMode deny while Redis refuses connections', () => {
+  it('503 for keys with limits, 200 for keys without, admin PUT answers 503 at once, SIGTERM exits 0 fast', async () => {
+    const port = await freePort()
+    const p = launch(`redis://127.0.0.1:${await freePort()}`, 'deny', port)
+    const url = `http://127.0.0.1:${port}`
+    console.log(`refused (deny): serving after ${await servesWithin(p, url, SERVES_WITHIN_MS)} ms`)
+    const limited = await chat(url, LIMITED)
+    const free = await chat(url, FREE)
+    expect([limited.status, free.status]).toEqual([503, 200])
+    expect(Math.max(limited.ms, free.ms)).toBeLessThan(FAST_MS)
+    const t0 = Date.now()
+    const put = await fetch(`${url}/admin/routing`, { method: 'PUT', headers: admin, body: JSON.stringify({ routes: [{ name: 'chat', targets: [{ provider: 'sim', model: 'alpha', weight: 2 }, { provider: 'sim', model: 'beta', weight: 1 }] }] }), signal: AbortSignal.timeout(10_000) })
+    const putMs = Date.now() - t0
+    const body = await put.text()
+    console.log(`PUT /admin/routing with Redis down: ${put.status} after ${putMs} ms: ${body}`)
+    expect(put.status).toBe(503)
+    expect(body).toMatch(/Redis/)
+    expect(putMs).toBeLessThan(FAST_MS)
+    await sigterm(p)
+  }, 60_000)
+})
+
+describe('gateway started while Redis hangs (SIGSTOP)', () => {
+  it('serves within a few seconds, limits locally, and stops within 5 s', async () => {
+    const redis = await startRedis()
+    servers.add(redis)
+    process.kill(redis.pid, 'SIGSTOP')
+    const port = await freePort()
+    const p = launch(redis.url, 'local', port)
+    const url = `http://127.0.0.1:${port}`
+    console.log(`hung: serving after ${await servesWithin(p, url, SERVES_WITHIN_MS)} ms`)
+    expect(p.output()).toMatch(/redis: unreachable at start/)
+    const limited = [await chat(url, LIMITED), await chat(url, LIMITED), await chat(url, LIMITED)]
+    expect(limited.map((r) => r.status)).toEqual([200, 200, 429])
+    expect(Math.max(...limited.map((r) => r.ms))).toBeLessThan(FAST_MS)
+    await sigterm(p)
+    process.kill(redis.pid, 'SIGCONT')
+  }, 60_000)
+})
