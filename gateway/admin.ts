@@ -28,9 +28,11 @@ export function registerAdmin(app: FastifyInstance, ctx: GatewayContext, adminTo
 
     scope.put('/admin/routing', async (req, reply) => {
       const body = (req.body ?? {}) as { routes?: unknown; expectedVersion?: unknown; reason?: unknown; author?: unknown; dropRoutes?: unknown }
-      const refuse = (errors: string[], status: 400 | 409 = 400) => {
-        count(ctx, status === 409 ? 'routing_table_conflict' : 'routing_table_refused')
-        return reply.code(status).send({ error: { message: errors.join('; '), type: status === 409 ? 'conflict' : 'invalid_request_error', errors }, currentVersion: ctx.routing.current.version })
+      const refuse = (errors: string[], status: 400 | 409 | 503 = 400) => {
+        count(ctx, status === 409 ? 'routing_table_conflict' : status === 503 ? 'routing_table_unavailable' : 'routing_table_refused')
+        if (status === 503) reply.header('retry-after', '1')
+        const type = status === 409 ? 'conflict' : status === 503 ? 'unavailable' : 'invalid_request_error'
+        return reply.code(status).send({ error: { message: errors.join('; '), type, errors }, currentVersion: ctx.routing.current.version })
       }
       if (body.dropRoutes !== undefined && !(Array.isArray(body.dropRoutes) && body.dropRoutes.every((n) => typeof n === 'string'))) {
         return refuse(['dropRoutes: must be a list of route names'])

@@ -23,6 +23,21 @@ import { createTelemetry } from './telemetry/tracer.ts'
 
 export { gatewayConfigSchema, type GatewaySettings } from './config.ts'
 
+/** How long a start waits for Redis before serving without it. */
+const REDIS_START_WAIT_MS = 2_000
+/** A Redis connection that sends a command and hears nothing for this long is dropped and reconnected. */
+const REDIS_SOCKET_TIMEOUT_MS = 3_000
+
+/** Connects, or gives up waiting after `ms` (ioredis keeps reconnecting in the background either way). */
+async function connectWithin(redis: Redis, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms)))
+  const connected = redis.connect().then(() => true, () => false)
+  const ok = await Promise.race([connected, timeout])
+  clearTimeout(timer)
+  return ok
+}
+
 export interface GatewayOptions {
   /** The `gateway` section of loopgate.yaml, parsed or raw (it is parsed again either way). */
   gateway: unknown
@@ -55,21 +70,35 @@ export async function start(options: GatewayOptions): Promise<RunningGateway> {
   const providers = buildProviders(settings.providers, env)
 
   let redis: Redis | undefined
+  let redisAtStart = false
   if (options.redisUrl) {
     // ioredis costs ~14 MB of memory: loaded only when Redis is configured.
     const { Redis } = await import('ioredis')
-    redis = new Redis(options.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 2, enableAutoPipelining: true })
-    await redis.connect()
-    // One warning per outage, not one per reconnect attempt (limits report their own episode).
-    let lost = false
+    // socketTimeout: a hung Redis (connected but silent) is dropped and retried instead of awaited forever.
+    redis = new Redis(options.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 2, enableAutoPipelining: true, socketTimeout: REDIS_SOCKET_TIMEOUT_MS })
+    redis.on('error', () => {}) // until the start's outcome is known (ioredis prints unhandled errors)
+    redisAtStart = await connectWithin(redis, REDIS_START_WAIT_MS)
+    // One warning per outage, not one per reconnect attempt (limits report their own episode). After
+    // a start without Redis, the routing table's sync reports when Redis answers.
+    let lost = !redisAtStart
+    let quietReady = !redisAtStart
     redis.on('error', (err: Error) => {
       if (!lost) logger.warn({ err: err.message }, 'redis: connection lost; reconnecting')
       lost = true
     })
     redis.on('ready', () => {
-      if (lost) logger.info('redis: connected again')
+      if (lost && !quietReady) logger.info('redis: connected again')
       lost = false
+      quietReady = false
     })
+    if (!redisAtStart) {
+      logger.warn(
+        { failureMode: settings.limits.failureMode },
+        `redis: unreachable at start; serving the configured routes with the weights of ${settings.dataDir}/routing.json, ` +
+          (settings.limits.failureMode === 'deny' ? 'refusing requests of keys with limits (503, failureMode "deny")' : 'enforcing limits on this process\'s own counters (failureMode "local")') +
+          ', and answering PUT /admin/routing with 503, until Redis answers; it is retried in the background',
+      )
+    }
   }
   const routing = new RoutingTable(providers, new TableFiles(settings.dataDir), redis ? new RedisTableSync(redis) : undefined, logger)
   const telemetry = createTelemetry(settings.telemetry, { exportToken: options.exportToken, exporters: options.spanExporters, env, dataDir: settings.dataDir, logger })
@@ -80,7 +109,7 @@ export async function start(options: GatewayOptions): Promise<RunningGateway> {
   })
   const upstreams = new Upstreams(masker)
   const counters = new Map<string, number>()
-  const limits = await createLimitStore(settings.limits, settings.dataDir, redis, logger, (reason) => counters.set(reason, (counters.get(reason) ?? 0) + 1))
+  const limits = await createLimitStore(settings.limits, settings.dataDir, redis && { connection: redis, reachable: redisAtStart }, logger, (reason) => counters.set(reason, (counters.get(reason) ?? 0) + 1))
   const ctx: GatewayContext = {
     settings,
     keys: new VirtualKeys(settings.tenants),

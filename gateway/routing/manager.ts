@@ -9,7 +9,10 @@ import { validateRoutingTable } from './validate.ts'
 
 export type ReplaceResult =
   | { ok: true; version: number; previousVersion: number; droppedRoutes: string[] }
-  | { ok: false; status: 400 | 409; errors: string[]; currentVersion: number }
+  | { ok: false; status: 400 | 409 | 503; errors: string[]; currentVersion: number }
+
+/** The longest an admin change waits on Redis before it is answered with 503. */
+const REDIS_ADMIN_WAIT_MS = 2_000
 
 /**
  * Holds the live routing table. Readers take `current` (one immutable snapshot); a replacement
@@ -46,15 +49,57 @@ export class RoutingTable {
     const valid = validateRoutingTable({ routes: configRoutes }, this.providerSettings)
     if (!valid.ok) throw new Error(`gateway.routes: invalid routing table in the config file: ${valid.errors.join('; ')}`)
     this.configRoutes = valid.routes
+    if (!this.redis || this.redis.available) {
+      await this.load(this.redis)
+      if (this.redis) await this.redis.subscribe((v) => void this.onAnnounced(v))
+      this.synced = true
+      return
+    }
+    // Redis unreachable at start: the local file only, as without Redis; joined when Redis answers.
+    await this.load(undefined)
+    this.redis.onReady(() => void this.syncWithRedis())
+  }
+
+  /** Whether this replica has joined the table in Redis (always true without Redis). */
+  private synced = false
+  private syncing = false
+  private closed = false
+
+  /**
+   * After a start without Redis, the same rule as a fresh start with it: Redis's table when it has
+   * one (whatever its version), reconciled with the configuration; else this replica's table seeds
+   * Redis. Then the subscription starts. Until then admin changes are refused (503).
+   */
+  private async syncWithRedis(): Promise<void> {
+    if (this.synced || this.syncing || this.closed) return
+    this.syncing = true
+    try {
+      await this.load(this.redis)
+      await this.redis!.subscribe((v) => void this.onAnnounced(v))
+      if (this.closed) return void (await this.redis!.close())
+      this.synced = true
+      this.logger.info({ version: this.current.version }, 'redis: reachable; routing table synced with Redis and announcements subscribed; limits are shared again once the spend counted meanwhile is added')
+    } catch (err) {
+      this.logger.warn({ err: (err as Error).message }, 'redis: answered, but the routing table could not be synced yet; trying again when it reconnects')
+    } finally {
+      this.syncing = false
+    }
+  }
+
+  /**
+   * The stored table (Redis first when `redis` is given, else the file) reconciled with the
+   * configuration, applied and saved.
+   */
+  private async load(redis: RedisTableSync | undefined): Promise<void> {
     for (let attempt = 0; ; attempt++) {
       const lastTry = attempt >= 3
-      const fromRedis = this.redis ? await this.redis.load() : undefined
+      const fromRedis = redis ? await redis.load() : undefined
       const fromFile = fromRedis ? undefined : await this.files.load()
       const stored = fromRedis ?? fromFile
       const source = fromRedis ? 'redis' : 'file'
       if (!stored) {
         const seed: StoredTable = { version: 1, updatedAt: new Date().toISOString(), routes: this.configRoutes, droppedRoutes: [] }
-        if (this.redis && !(await this.seedRedis(seed)) && !lastTry) continue
+        if (redis && !(await this.seedRedis(redis, seed)) && !lastTry) continue
         this.apply(seed, 'config', true)
         await this.files.save(seed)
         break
@@ -64,7 +109,7 @@ export class RoutingTable {
       if (merged.leftOut.length) this.logger.warn({ routes: merged.leftOut }, `configured routes ${merged.leftOut.join(', ')} stay out of the routing table: an admin dropped them (a PUT /admin/routing that lists them brings them back)`)
       if (!isMismatch(merged)) {
         const table = { ...stored, routes: merged.routes, droppedRoutes }
-        if (fromFile && this.redis && !(await this.seedRedis(table)) && !lastTry) continue
+        if (fromFile && redis && !(await this.seedRedis(redis, table)) && !lastTry) continue
         this.apply(table, source, true)
         break
       }
@@ -72,9 +117,9 @@ export class RoutingTable {
       const table: StoredTable = { version: previous + 1, updatedAt: new Date().toISOString(), routes: merged.routes, droppedRoutes }
       this.logger.warn({ source, storedVersion: previous, version: table.version, ...summary(merged) }, describe(merged, `the stored routing table (${source}, version ${previous}) does not match the configuration`))
       const reason = describe(merged, 'reconciled with the configuration at start')
-      if (this.redis) {
+      if (redis) {
         // Compare-and-swap on the version read: when another replica got there first, start over from its table.
-        const r = await this.redis.replace(JSON.stringify(table.routes), { expectedVersion: fromRedis ? previous : 0, author: 'startup', reason, at: table.updatedAt, forceVersion: fromRedis ? undefined : table.version, droppedRoutes })
+        const r = await redis.replace(JSON.stringify(table.routes), { expectedVersion: fromRedis ? previous : 0, author: 'startup', reason, at: table.updatedAt, forceVersion: fromRedis ? undefined : table.version, droppedRoutes })
         if ('conflict' in r && !lastTry) continue
         if (!('conflict' in r)) table.version = r.version
       } else {
@@ -84,12 +129,11 @@ export class RoutingTable {
       await this.files.save(table)
       break
     }
-    if (this.redis) await this.redis.subscribe((v) => void this.onAnnounced(v))
   }
 
   /** Puts `table` into empty Redis; false when another replica stored one first (then start over from it). */
-  private async seedRedis(table: StoredTable): Promise<boolean> {
-    const r = await this.redis!.replace(JSON.stringify(table.routes), { expectedVersion: 0, author: 'startup', reason: 'seeded from local table', at: table.updatedAt, forceVersion: table.version, droppedRoutes: table.droppedRoutes })
+  private async seedRedis(redis: RedisTableSync, table: StoredTable): Promise<boolean> {
+    const r = await redis.replace(JSON.stringify(table.routes), { expectedVersion: 0, author: 'startup', reason: 'seeded from local table', at: table.updatedAt, forceVersion: table.version, droppedRoutes: table.droppedRoutes })
     return !('conflict' in r)
   }
 
@@ -149,7 +193,9 @@ export class RoutingTable {
     const author = meta.author ?? 'admin'
     const reason = `${meta.reason ?? ''}${newlyDropped.length ? `${meta.reason ? ' ' : ''}(routes dropped: ${newlyDropped.join(', ')})` : ''}`
     if (this.redis) {
-      const r = await this.redis.replace(JSON.stringify(routes), { expectedVersion: meta.expectedVersion, author, reason, at, droppedRoutes })
+      if (!this.synced || !this.redis.available) return this.unavailable('Redis is unreachable')
+      const r = await withinMs(this.redis.replace(JSON.stringify(routes), { expectedVersion: meta.expectedVersion, author, reason, at, droppedRoutes }), REDIS_ADMIN_WAIT_MS)
+      if (r === undefined) return this.unavailable(`Redis did not answer within ${REDIS_ADMIN_WAIT_MS} ms (the table may still be stored when it answers: GET /admin/routing before retrying with expectedVersion)`)
       if ('conflict' in r) return this.conflict(r.conflict)
       const table = { version: r.version, updatedAt: at, routes, droppedRoutes }
       this.apply(table, 'admin')
@@ -170,21 +216,41 @@ export class RoutingTable {
     return this.configRoutes.map((r) => r.name).filter((name) => !this.current.byName.has(name))
   }
 
+  /** Redis holds the shared table: without it no replica may write one (each would fork the versions). */
+  private unavailable(why: string): ReplaceResult {
+    return { ok: false, status: 503, errors: [`${why}: the routing table is shared through Redis and cannot change until it answers; retry later`], currentVersion: this.current.version }
+  }
+
   private conflict(current: number): ReplaceResult {
     return { ok: false, status: 409, errors: [`expectedVersion is stale: the current version is ${current}; GET /admin/routing and retry`], currentVersion: current }
   }
 
-  audit(limit = 100): Promise<AuditEntry[]> {
-    return this.redis ? this.redis.readAudit(limit) : this.files.readAudit(limit)
+  /** From Redis when it answers; otherwise the local trail (changes made here without Redis). */
+  async audit(limit = 100): Promise<AuditEntry[]> {
+    if (!this.redis || !this.redis.available) return this.files.readAudit(limit)
+    return (await withinMs(this.redis.readAudit(limit), REDIS_ADMIN_WAIT_MS)) ?? this.files.readAudit(limit)
   }
 
   async close(): Promise<void> {
+    this.closed = true
     await this.redis?.close()
   }
 }
 
 function summary(r: Reconciled) {
   return { kept: r.kept, dropped: r.dropped, added: r.added, updated: r.updated, reset: r.reset }
+}
+
+/** `promise`'s value, or undefined once `ms` passed (the promise itself is left to settle). */
+async function withinMs<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined
+  promise.catch(() => {}) // settles after the timeout: nobody waits for it any more
+  const timeout = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), ms)))
+  try {
+    return await Promise.race([promise, timeout])
+  } finally {
+    clearTimeout(timer)
+  }
 }
 
 const stringList = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [])

@@ -30,6 +30,16 @@ export class RedisTableSync {
     this.redis = redis as WithScript
   }
 
+  /** Whether the shared connection answers now (a command sent otherwise would wait for it). */
+  get available(): boolean {
+    return this.redis.status === 'ready'
+  }
+
+  /** Calls back each time the shared connection becomes ready (after a start without Redis, or an outage). */
+  onReady(callback: () => void): void {
+    this.redis.on('ready', callback)
+  }
+
   async load(): Promise<StoredTable | undefined> {
     const text = await this.redis.get(KEYS.current)
     return text ? (JSON.parse(text) as StoredTable) : undefined

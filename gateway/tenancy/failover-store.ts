@@ -21,6 +21,8 @@ export class FailoverLimitStore implements LimitStore {
   /** Redis key → amount still to add to it once Redis answers again. */
   private readonly pending = new Map<string, { delta: bigint; ttlMs: number }>()
   private servedLocally = 0
+  /** The episode began at start, where the gateway reported it: it ends as quietly. */
+  private quiet = false
 
   constructor(
     private readonly redis: RedisLimitStore,
@@ -97,18 +99,29 @@ export class FailoverLimitStore implements LimitStore {
     else this.pending.set(key, { delta, ttlMs })
   }
 
-  private down(err: Error): void {
-    if (this.degraded) return
+  /** Redis was unreachable at start: degraded from the first request, without a warning of its own. */
+  startDegraded(): void {
+    this.quiet = true
+    this.enterDegraded()
+  }
+
+  private enterDegraded(): void {
     this.degradedSince = Date.now()
     this.servedLocally = 0
+    this.probe = setInterval(() => void this.tryRecover(), this.probeMs)
+    this.probe.unref()
+  }
+
+  private down(err: Error): void {
+    if (this.degraded) return
+    this.enterDegraded()
+    this.quiet = false
     this.logger.warn(
       { err: err.message, failureMode: this.mode },
       this.mode === 'deny'
         ? 'limits: Redis unreachable; failureMode "deny" refuses requests of tenants with limits (503) until it answers again'
         : 'limits: Redis unreachable; enforcing budgets and rate limits on this process\'s own counters until it answers again',
     )
-    this.probe = setInterval(() => void this.tryRecover(), this.probeMs)
-    this.probe.unref()
   }
 
   private async tryRecover(): Promise<void> {
@@ -128,7 +141,7 @@ export class FailoverLimitStore implements LimitStore {
         }
       }
       if (this.pending.size) return
-      this.logger.info({ downMs: Date.now() - this.degradedSince!, servedLocally: this.servedLocally }, 'limits: Redis answers again; budgets and rate limits are shared again')
+      if (!this.quiet) this.logger.info({ downMs: Date.now() - this.degradedSince!, servedLocally: this.servedLocally }, 'limits: Redis answers again; budgets and rate limits are shared again')
       clearInterval(this.probe)
       this.probe = undefined
       this.degradedSince = undefined

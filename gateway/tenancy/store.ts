@@ -11,8 +11,9 @@ import { RedisLimitStore } from './redis-store.ts'
  * The limit store of one gateway: in memory with a spend journal in `dataDir` (no Redis), or Redis
  * with those local counters as the fallback. `redis` is the gateway's connection; the limits use a
  * duplicate that never queues or retries a command, so a Redis outage cannot hold a request.
+ * `reachable`: whether the gateway's connection answered at start.
  */
-export async function createLimitStore(settings: LimitStoreSettings, dataDir: string, redis: Redis | undefined, logger: Logger, count: (reason: string) => void): Promise<LimitStore> {
+export async function createLimitStore(settings: LimitStoreSettings, dataDir: string, redis: { connection: Redis; reachable: boolean } | undefined, logger: Logger, count: (reason: string) => void): Promise<LimitStore> {
   let journal: SpendJournal | undefined
   const local: MemoryLimitStore = new MemoryLimitStore({
     record: (specs, day, month, units) => journal?.record(specs, day, month, units),
@@ -25,7 +26,7 @@ export async function createLimitStore(settings: LimitStoreSettings, dataDir: st
     await journal.open()
   }
   if (!redis) return local
-  const connection = redis.duplicate({
+  const connection = redis.connection.duplicate({
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,
     autoResendUnfulfilledCommands: false,
@@ -34,6 +35,14 @@ export async function createLimitStore(settings: LimitStoreSettings, dataDir: st
     lazyConnect: true,
   })
   connection.on('error', () => {}) // reported once per episode by the store, not per reconnect attempt
-  await connection.connect().catch(() => {})
-  return new FailoverLimitStore(new RedisLimitStore(connection, true), local, settings.failureMode, settings.probeMs, logger, count)
+  const store = new FailoverLimitStore(new RedisLimitStore(connection, true), local, settings.failureMode, settings.probeMs, logger, count)
+  if (redis.reachable) {
+    await connection.connect().catch(() => {})
+  } else {
+    // Redis was unreachable at start (the gateway logged it): serve per failureMode from the first
+    // request and let the probe bring Redis in, instead of waiting on a connection here.
+    connection.connect().catch(() => {})
+    store.startDegraded()
+  }
+  return store
 }
