@@ -24,7 +24,7 @@ import { createTelemetry } from './telemetry/tracer.ts'
 export { gatewayConfigSchema, type GatewaySettings } from './config.ts'
 
 /** How long a start waits for Redis before serving without it. */
-const REDIS_START_WAIT_MS = 2_000
+const REDIS_START_WAIT_MS = 3_000
 /** A Redis connection that sends a command and hears nothing for this long is dropped and reconnected. */
 const REDIS_SOCKET_TIMEOUT_MS = 3_000
 

@@ -14,7 +14,7 @@ import { ADMIN, answers, runCli, tempDir, type CliProcess } from './cli-process.
 const LIMITED = 'lg-redis-down-limited-key-01'
 const FREE = 'lg-redis-down-free-key-0001'
 const admin = { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' }
-const SERVES_WITHIN_MS = 10_000
+const SERVES_WITHIN_MS = 15_000
 const EXIT_WITHIN_MS = 5_000
 /** Every answer while Redis is down stays well below Redis' reconnect and command timeouts. */
 const FAST_MS = 1_500
