@@ -173,19 +173,38 @@ describe('gateway started with failureMode deny while Redis refuses connections'
 })
 
 describe('gateway started while Redis hangs (SIGSTOP)', () => {
-  it('serves within a few seconds, limits locally, and stops within 5 s', async () => {
+  it('serves within a few seconds, limits locally; once Redis answers, takes the table Redis holds; stops within 5 s', async () => {
     const redis = await startRedis()
     servers.add(redis)
+    // Another replica holds the shared table: version 2, alpha 3 / beta 5.
+    const bPort = await freePort()
+    const b = launch(redis.url, 'local', bPort)
+    const bUrl = `http://127.0.0.1:${bPort}`
+    await servesWithin(b, bUrl, SERVES_WITHIN_MS)
+    const put = await fetch(`${bUrl}/admin/routing`, { method: 'PUT', headers: admin, body: JSON.stringify({ routes: [{ name: 'chat', targets: [{ provider: 'sim', model: 'alpha', weight: 3 }, { provider: 'sim', model: 'beta', weight: 5 }] }] }) })
+    expect(put.status, await put.clone().text()).toBe(200)
+    const shared = ((await put.json()) as { version: number }).version
+
     process.kill(redis.pid, 'SIGSTOP')
+    const dir = tempDir('redis-down-hung')
+    localTable(dir) // version 4, alpha 9 / beta 1: newer than the shared one, but Redis is shared
     const port = await freePort()
-    const p = launch(redis.url, 'local', port)
+    const p = launch(redis.url, 'local', port, dir)
     const url = `http://127.0.0.1:${port}`
     console.log(`hung: serving after ${await servesWithin(p, url, SERVES_WITHIN_MS)} ms`)
     expect(p.output()).toMatch(/redis: unreachable at start/)
+    expect(weights(await getTable(url))).toEqual({ alpha: 9, beta: 1 })
     const limited = [await chat(url, LIMITED), await chat(url, LIMITED), await chat(url, LIMITED)]
     expect(limited.map((r) => r.status)).toEqual([200, 200, 429])
     expect(Math.max(...limited.map((r) => r.ms))).toBeLessThan(FAST_MS)
-    await sigterm(p)
+
     process.kill(redis.pid, 'SIGCONT')
-  }, 60_000)
+    await p.waitFor(/redis: reachable/, 20_000)
+    const table = await getTable(url)
+    expect([table.version, weights(table)]).toEqual([shared, { alpha: 3, beta: 5 }])
+    await sigterm(b, 'Redis up')
+    process.kill(redis.pid, 'SIGSTOP')
+    await sigterm(p, 'Redis hung')
+    process.kill(redis.pid, 'SIGCONT')
+  }, 90_000)
 })
