@@ -13,6 +13,7 @@ import { ADMIN, answers, runCli, tempDir, type CliProcess } from './cli-process.
  */
 const LIMITED = 'lg-redis-down-limited-key-01'
 const FREE = 'lg-redis-down-free-key-0001'
+const SPENT = 'lg-redis-down-spent-key-001'
 const admin = { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' }
 const SERVES_WITHIN_MS = 15_000
 const EXIT_WITHIN_MS = 5_000
@@ -44,6 +45,7 @@ logLevel: info
 tenants:
   - { id: metered, rateLimits: { rpm: 2 }, keys: [{ key: ${LIMITED} }] }
   - { id: open, keys: [{ key: ${FREE} }] }
+  - { id: spent, budgets: { usdPerDay: "1" }, keys: [{ key: ${SPENT} }] }
 gateway:
   port: ${port}
   telemetry: { enabled: false }
@@ -56,9 +58,14 @@ gateway:
   return p
 }
 
-/** Writes the local routing file a previous run would have left: alpha 9, beta 1, version 4. */
+/**
+ * Writes what a previous run would have left: the routing file (alpha 9, beta 1, version 4) and a
+ * spend journal in which tenant "spent" used its whole $1 of today.
+ */
 function localTable(dir: string): void {
   mkdirSync(join(dir, 'gateway'), { recursive: true })
+  const now = new Date().toISOString()
+  writeFileSync(join(dir, 'gateway', 'spend-journal.jsonl'), `${JSON.stringify({ s: ['t:spent'], d: now.slice(0, 10), m: now.slice(0, 7), u: String(10n ** 12n) })}\n`)
   const routes = [{ name: 'chat', targets: [{ provider: 'sim', model: 'alpha', weight: 9 }, { provider: 'sim', model: 'beta', weight: 1 }] }]
   writeFileSync(join(dir, 'gateway', 'routing.json'), JSON.stringify({ version: 4, updatedAt: new Date().toISOString(), routes, droppedRoutes: [] }))
 }
@@ -121,7 +128,10 @@ describe('gateway started while Redis refuses connections', () => {
     expect(limited.map((r) => r.status)).toEqual([200, 200, 429])
     const free = await chat(url, FREE)
     expect(free.status).toBe(200)
-    expect(Math.max(...limited.map((r) => r.ms), free.ms)).toBeLessThan(FAST_MS)
+    // The local counters start from the spend journal: today's $1 is spent already.
+    const spent = await chat(url, SPENT)
+    expect(spent.status).toBe(402)
+    expect(Math.max(...limited.map((r) => r.ms), free.ms, spent.ms)).toBeLessThan(FAST_MS)
 
     // Redis comes up on that port: this replica seeds it (Redis has no table) and subscribes.
     const redis = await startRedis(undefined, redisPort)
