@@ -18,7 +18,7 @@ import { storageConfigSchema } from '../collector/config.ts'
 import { createStorageClient } from '../collector/storage/client.ts'
 import { exportOnce, type Attempt } from './exporter-send.ts'
 import { numberedBatches } from './overload-payloads.ts'
-import { rssMb } from './proc.ts'
+import { rssParts } from './proc.ts'
 
 const { values: args } = parseArgs({
   options: {
@@ -31,6 +31,8 @@ const { values: args } = parseArgs({
     'config-extra': { type: 'string', default: '' },
     /** V8 young-generation semi-space in MB: 64 as README › Scaling recommends (less CPU), 16 is Node's default (less memory). */
     'semi-space': { type: 'string', default: '64' },
+    /** More V8/Node flags for the collector process, space-separated (e.g. "--max-old-space-size=256"). */
+    'node-args': { type: 'string', default: '' },
   },
 })
 const exporters = Number(args.exporters)
@@ -40,13 +42,15 @@ const resends = Number(args.resends)
 const dupShare = Number(args.dup)
 const port = 15318 + Math.floor(Math.random() * 1000)
 const dir = mkdtempSync(join(tmpdir(), 'loopgate-bench-overload-'))
-writeFileSync(join(dir, 'loopgate.yaml'), `logLevel: warn\nclickhouse:\n  path: ${dir}/clickhouse\ncollector:\n  port: ${port}\n${args['config-extra']}`)
+const metricsToken = 'bench-metrics-token-0123456789'
+writeFileSync(join(dir, 'loopgate.yaml'), `logLevel: warn\nclickhouse:\n  path: ${dir}/clickhouse\ncollector:\n  port: ${port}\n  metricsToken: ${metricsToken}\n${args['config-extra']}`)
+const scrape = () => fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${metricsToken}` } }).then((r) => (r.ok ? r.text() : ''), () => '')
 
 console.log(`building templates of ${spans} spans…`)
 const batches = await numberedBatches(4, spans)
 console.log(`batch ≈ ${(batches.batch(1).length / 1024).toFixed(0)} KiB; ${exporters} exporters × ${batchesPerExporter} batches × ${spans} spans = ${exporters * batchesPerExporter * spans} unique spans`)
 
-const child = spawn(process.execPath, [`--max-semi-space-size=${Number(args['semi-space'])}`, join(import.meta.dirname, '../bin/loopgate.mjs'), 'collector', '--config', join(dir, 'loopgate.yaml')], { stdio: ['ignore', 'inherit', 'inherit'] })
+const child = spawn(process.execPath, [`--max-semi-space-size=${Number(args['semi-space'])}`, ...args['node-args'].split(' ').filter(Boolean), join(import.meta.dirname, '../bin/loopgate.mjs'), 'collector', '--config', join(dir, 'loopgate.yaml')], { stdio: ['ignore', 'inherit', 'inherit'] })
 // After --max-seconds no export starts (the ones under way finish: each within its 10 s deadline and re-sends).
 let stopped = false
 const stop = setTimeout(() => {
@@ -65,13 +69,17 @@ for (let i = 0; ; i++) {
   if (await fetch(`${url}/healthz`).then((r) => r.ok, () => false)) break
   await new Promise((r) => setTimeout(r, 100))
 }
-let peakRss = rssMb(child.pid!)
-const rssPoll = setInterval(() => { peakRss = Math.max(peakRss, rssMb(child.pid!)) }, 100)
+const idle = rssParts(child.pid!)
+let peak = idle
+const rssPoll = setInterval(() => {
+  const now = rssParts(child.pid!)
+  if (now.total > peak.total) peak = now
+}, 100)
 const metric = (text: string, name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN)
 let peakHeap = 0
 let peakExternal = 0
 const heapPoll = setInterval(async () => {
-  const text = await fetch(`${url}/metrics`).then((r) => r.text(), () => '')
+  const text = await scrape()
   peakHeap = Math.max(peakHeap, metric(text, 'nodejs_heap_size_total_bytes') || 0)
   peakExternal = Math.max(peakExternal, (metric(text, 'nodejs_external_memory_bytes') || 0))
 }, 1000)
@@ -113,7 +121,7 @@ const seconds = (performance.now() - started) / 1000
 clearInterval(rssPoll)
 clearInterval(heapPoll)
 agent.destroy()
-const finalMetrics = await fetch(`${url}/metrics`).then((r) => r.text())
+const finalMetrics = await scrape()
 const inserts = metric(finalMetrics, 'loopgate_collector_insert_rows_count')
 const insertSummary = `${inserts} INSERTs, ${(metric(finalMetrics, 'loopgate_collector_insert_rows_sum') / inserts).toFixed(0)} rows and ${((metric(finalMetrics, 'loopgate_collector_insert_seconds_sum') / inserts) * 1000).toFixed(0)} ms each`
 child.kill('SIGTERM')
@@ -155,6 +163,6 @@ ingest overload (semi-space ${args['semi-space']} MB; ${exporters} exporters × 
   stored rows       : ${rows}, unique spans ${unique}, duplicates ${rows - unique} (${rows ? (((rows - unique) / rows) * 100).toFixed(1) : 0} %)
   acked batches lost: ${lostAcked}
   collector writes  : ${insertSummary}
-  collector RSS     : peak ${peakRss.toFixed(0)} MB (V8 heap peak ${(peakHeap / 2 ** 20).toFixed(0)} MB, external ${(peakExternal / 2 ** 20).toFixed(0)} MB)`)
+  collector RSS     : peak ${peak.total.toFixed(0)} MB (anonymous ${peak.anon.toFixed(0)}, file-backed ${peak.file.toFixed(0)}; idle ${idle.total.toFixed(0)} MB; V8 heap peak ${(peakHeap / 2 ** 20).toFixed(0)} MB, external ${(peakExternal / 2 ** 20).toFixed(0)} MB)`)
 rmSync(dir, { recursive: true, force: true })
 process.exit(rows - unique === 0 && lostAcked === 0 ? 0 : 1)

@@ -2,7 +2,7 @@
  * Ingest benchmark: OTLP protobuf over loopback into a collector process at steady concurrency,
  * with deduplication (default) and without (`dedup.maxIds: 0`) side by side, then the same rows
  * inserted straight into the store, and the deduplicator's own cost per span, in one run.
- *   node bin/run-ts.mjs bench/ingest.ts [--seconds 10] [--rounds 2] [--concurrency 8] [--spans 512] [--linger MS] [--cpu-prof DIR]
+ *   node bin/run-ts.mjs bench/ingest.ts [--seconds 10] [--rounds 2] [--concurrency 8] [--spans 512] [--linger MS] [--cpu-prof DIR] [--node-args="--max-semi-space-size=64"]
  * `--cpu-prof DIR` writes the collector process's V8 CPU profile there when it stops.
  */
 import { spawn } from 'node:child_process'
@@ -23,7 +23,7 @@ import { SpanDeduplicator } from '../collector/ingest/dedup.ts'
 import { numberedBatches } from './overload-payloads.ts'
 import { cpuMicros } from './proc.ts'
 
-const { values: args } = parseArgs({ options: { seconds: { type: 'string', default: '10' }, rounds: { type: 'string', default: '2' }, concurrency: { type: 'string', default: '8' }, spans: { type: 'string', default: '512' }, linger: { type: 'string' }, 'cpu-prof': { type: 'string' } } })
+const { values: args } = parseArgs({ options: { seconds: { type: 'string', default: '10' }, rounds: { type: 'string', default: '2' }, concurrency: { type: 'string', default: '8' }, spans: { type: 'string', default: '512' }, linger: { type: 'string' }, 'cpu-prof': { type: 'string' }, 'node-args': { type: 'string', default: '--max-semi-space-size=64' } } })
 const seconds = Number(args.seconds)
 const rounds = Number(args.rounds)
 const concurrency = Number(args.concurrency)
@@ -57,7 +57,7 @@ async function throughCollector(name: string, dedupYaml: string): Promise<Collec
   const runDir = join(dir, name)
   writeFileSync(join(dir, `${name}.yaml`), `logLevel: warn\nclickhouse:\n  path: ${runDir}/clickhouse\ncollector:\n  port: ${port}\n${writer}${dedupYaml}`)
   // Run as README's Scaling section recommends for a collector.
-  const child = spawn(process.execPath, ['--max-semi-space-size=64', ...(args['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${args['cpu-prof']}`] : []), join(import.meta.dirname, '../bin/loopgate.mjs'), 'collector', '--config', join(dir, `${name}.yaml`)], { stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, LOOPGATE_METRICS_TOKEN: METRICS_TOKEN } })
+  const child = spawn(process.execPath, [...args['node-args'].split(' ').filter(Boolean), ...(args['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${args['cpu-prof']}`] : []), join(import.meta.dirname, '../bin/loopgate.mjs'), 'collector', '--config', join(dir, `${name}.yaml`)], { stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, LOOPGATE_METRICS_TOKEN: METRICS_TOKEN } })
   const url = `http://127.0.0.1:${port}`
   for (let i = 0; ; i++) {
     if (i > 300) throw new Error('collector did not start')

@@ -45,7 +45,7 @@ export const collectorConfigSchema = z
         /** A request is admitted only if the work ahead of it should finish within this many seconds. */
         maxQueueSeconds: z.number().positive().max(60).default(2),
         /** Request bytes in flight at most (the bound on what ingest holds in memory). */
-        maxInFlightBytes: z.number().int().positive().default(16 * 1024 * 1024),
+        maxInFlightBytes: z.number().int().positive().default(8 * 1024 * 1024),
       })
       .prefault({}),
   })

@@ -37,7 +37,12 @@ export async function registerOtlpReceiver(app: FastifyInstance, deps: Collector
       const declared = Number(req.headers['content-length'])
       ticket = admission.admit(Number.isFinite(declared) && declared > 0 ? declared : undefined)
     } catch (err) {
-      if (err instanceof IngestError) return refuse(req, reply, refusalOf(err))
+      if (err instanceof IngestError) {
+        // The body is not read: closing the connection spares reading (and buffering) it only to
+        // throw it away. The exporter reads the 429 and its Retry-After, and retries on a new connection.
+        reply.header('connection', 'close')
+        return refuse(req, reply, refusalOf(err))
+      }
       throw err
     }
     tickets.set(req.raw, ticket)
