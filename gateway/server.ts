@@ -1,6 +1,7 @@
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify'
 import { registerAdmin } from './admin.ts'
 import { count, type GatewayContext } from './context.ts'
+import { countTokensEndpoint } from './endpoints/count-tokens.ts'
 import { authenticate, handle } from './endpoints/pipeline.ts'
 import { GatewayError, errorBody } from './errors.ts'
 
@@ -29,15 +30,33 @@ export function buildServer(ctx: GatewayContext, adminToken: string | undefined)
   app.post('/v1/chat/completions', (req, reply) => handle(ctx, req, reply, 'openai', 'chat'))
   app.post('/v1/embeddings', (req, reply) => handle(ctx, req, reply, 'openai', 'embeddings'))
   app.post('/v1/messages', (req, reply) => handle(ctx, req, reply, 'anthropic', 'chat'))
+  app.post('/v1/messages/count_tokens', (req, reply) => countTokensEndpoint(ctx, req, reply))
 
+  const modelObject = (id: string) => ({ id, object: 'model', created: 0, owned_by: 'loopgate' })
   app.get('/v1/models', async (req, reply) => {
     try {
       const key = authenticate(ctx, req)
       const names = [...ctx.routing.current.byName.keys()].filter((n) => !key.routes || key.routes.has(n))
-      return { object: 'list', data: names.map((id) => ({ id, object: 'model', created: 0, owned_by: 'loopgate' })) }
+      return { object: 'list', data: names.map(modelObject) }
     } catch (err) {
       const e = err as GatewayError
       return reply.code(e.status).send(errorBody('openai', e.status, e.message, e.code))
+    }
+  })
+  // A wildcard: route names may contain '/', sent raw (`/v1/models/team/chat`) or encoded (`team%2Fchat`, the SDKs).
+  app.get('/v1/models/*', async (req, reply) => {
+    try {
+      const key = authenticate(ctx, req)
+      const id = (req.params as { '*': string })['*']
+      if (!ctx.routing.current.byName.has(id) || (key.routes && !key.routes.has(id))) {
+        count(ctx, 'unknown_model')
+        throw new GatewayError(404, `unknown model "${id}": it is not a route this key may use (GET /v1/models lists them)`, 'model_not_found', {}, 'model')
+      }
+      return modelObject(id)
+    } catch (err) {
+      const e = err as GatewayError
+      if (e.status === 401) count(ctx, 'unauthorized')
+      return reply.code(e.status).send(errorBody('openai', e.status, e.message, e.code, e.param))
     }
   })
 

@@ -21,6 +21,15 @@ function textOf(content: unknown): string {
   return (content as Block[]).map((b) => (b.type === 'text' ? String(b.text) : b.type === 'tool_result' ? textOf(b.content) : '')).join(' ')
 }
 
+/** `/v1/messages/count_tokens`: the simulator's own rule, ~4 characters a token of system, message texts and tool JSON. */
+export function anthropicCountTokens(res: ServerResponse, body: Body): void {
+  const messages = (Array.isArray(body.messages) ? body.messages : []) as { content?: unknown }[]
+  if (!messages.length) return anthropicError(res, 400, 'messages: at least one message is required')
+  const parts = [textOf(body.system), ...messages.map((m) => textOf(m.content))]
+  if (Array.isArray(body.tools) && body.tools.length) parts.push(JSON.stringify(body.tools))
+  sendJson(res, 200, { input_tokens: countTokens(parts.join('\n')) })
+}
+
 export async function anthropicMessages(res: ServerResponse, body: Body, p: ModelProfile, expected: string | undefined, ending: StreamEnding): Promise<void> {
   const messages = (Array.isArray(body.messages) ? body.messages : []) as { role?: string; content?: unknown }[]
   if (!messages.length) return anthropicError(res, 400, 'messages: at least one message is required')

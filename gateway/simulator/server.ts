@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { expectedAnswerOf } from './answer.ts'
-import { anthropicError, anthropicMessages } from './anthropic.ts'
+import { anthropicCountTokens, anthropicError, anthropicMessages } from './anthropic.ts'
 import { openAiChat, openAiEmbeddings, openAiError, openAiModels } from './openai.ts'
 import { defaultProfile, OutcomePlanner, type ModelProfile, type ScriptedOutcome } from './profiles.ts'
 import { readBody, sleep } from './wire.ts'
@@ -57,7 +57,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const path = (req.url ?? '/').split('?')[0]!
-    const anthropic = path.endsWith('/messages')
+    const anthropic = path.endsWith('/messages') || path.endsWith('/messages/count_tokens')
     const fail = anthropic ? anthropicError : openAiError
     if (req.method === 'GET' && path.endsWith('/models')) return openAiModels(res, [...profiles.keys()].filter((m) => m !== '*'))
     if (req.method !== 'POST') return fail(res, 404, `no route for ${req.method} ${path}`)
@@ -83,6 +83,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       record.status = res.statusCode
       if (!res.writableFinished) record.aborted = true
     })
+    if (path.endsWith('/messages/count_tokens')) return anthropicCountTokens(res, body)
     const p = profileOf(model)
     const outcome = planner.next(model, p)
     if (outcome.kind === 'hang') {

@@ -22,12 +22,16 @@ export class OpenAiToAnthropicRelay implements StreamRelay {
   private finishReason: string | null = null
   private usage: Chunk['usage'] = null
 
-  constructor(private readonly options: RelayOptions) {}
+  /**
+   * `inputTokens`: the request's input estimated with gpt-tokenizer (OpenAI streams report usage only
+   * at the end, after `message_start`); 0 when unknown. The final `message_delta` keeps the provider's usage.
+   */
+  constructor(private readonly options: RelayOptions, private readonly inputTokens = 0) {}
 
   private start(chunk: Chunk): string {
     if (this.started) return ''
     this.started = true
-    const message = { id: `msg_${chunk.id ?? 'loopgate'}`, type: 'message', role: 'assistant', model: chunk.model, content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: 0, output_tokens: 0 } }
+    const message = { id: `msg_${chunk.id ?? 'loopgate'}`, type: 'message', role: 'assistant', model: chunk.model, content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: this.inputTokens, output_tokens: 0 } }
     return sseFrame({ type: 'message_start', message }, 'message_start')
   }
 
