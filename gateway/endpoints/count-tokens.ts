@@ -92,7 +92,7 @@ export async function countTokensEndpoint(ctx: GatewayContext, req: FastifyReque
     if (!(err instanceof GatewayError)) ctx.logger.error({ err }, 'count_tokens failed inside the gateway')
     if (e.status === 400) count(ctx, 'invalid_request')
     else if (e.status === 401) count(ctx, 'unauthorized')
-    else if (e.status >= 500) count(ctx, 'count_tokens_failed')
+    else if (e.code !== 'model_not_found') count(ctx, 'count_tokens_failed') // upstream refusals and failures
     reply.code(e.status).headers(e.headers).send(errorBody('anthropic', e.status, e.message, e.code, e.param))
   }
 }
