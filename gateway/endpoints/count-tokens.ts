@@ -3,11 +3,13 @@ import { count, type GatewayContext } from '../context.ts'
 import { GatewayError, badRequest, errorBody } from '../errors.ts'
 import { TotalTimeout, classify } from '../policy/upstream.ts'
 import { Abort } from '../policy/abort.ts'
+import { isRefusal } from '../tenancy/limits.ts'
+import type { KeyRecord } from '../tenancy/keys.ts'
 import { candidateTargets, orderTargets } from '../routing/select.ts'
 import type { CompiledRoute, Target } from '../routing/table.ts'
 import { estimateAnthropicInputTokens } from '../translate/token-estimate.ts'
 import { clientIds } from './client-ids.ts'
-import { authenticate } from './pipeline.ts'
+import { authenticate, refusalError } from './pipeline.ts'
 import { validateBody } from './validate.ts'
 
 type Body = Record<string, unknown>
@@ -18,6 +20,20 @@ function validCountBody(body: unknown, maxN: number): Body {
   const b = body as Body
   validateBody(b.max_tokens === undefined ? { ...b, max_tokens: 1 } : b, 'anthropic', 'chat', maxN)
   return b
+}
+
+/** Counted against the key's rpm (and refused at its tpm) like any request; budgets neither checked nor charged: a count costs nothing. */
+async function admitRate(ctx: GatewayContext, key: KeyRecord): Promise<void> {
+  const specs = key.limits.filter((s) => s.rpm !== undefined || s.tpm !== undefined).map((s) => ({ scope: s.scope, label: s.label, rpm: s.rpm, tpm: s.tpm }))
+  if (!specs.length) return
+  let r = ctx.limits.admit(specs, { units: 0n, tokens: 0 }, Date.now())
+  if (r instanceof Promise) r = await r
+  if (isRefusal(r)) {
+    if (r.limit !== 'unavailable') count(ctx, `refused_${r.limit}`)
+    throw refusalError(r)
+  }
+  const settled = ctx.limits.settle(r, 0, 0n)
+  if (settled instanceof Promise) await settled
 }
 
 /** The target the request would be sent to first (no breaker slot taken: nothing is generated). */
@@ -66,7 +82,7 @@ async function upstreamCount(ctx: GatewayContext, target: Target, body: Body, ro
 
 /**
  * POST /v1/messages/count_tokens (Anthropic's token counting). Passed through to an Anthropic
- * target; otherwise estimated locally. Free: no budget reservation and no rate-limit charge.
+ * target; otherwise estimated locally. Free (no budget), but rate-limited like any request.
  */
 export async function countTokensEndpoint(ctx: GatewayContext, req: FastifyRequest, reply: FastifyReply): Promise<void> {
   try {
@@ -78,6 +94,7 @@ export async function countTokensEndpoint(ctx: GatewayContext, req: FastifyReque
       count(ctx, 'unknown_model')
       throw new GatewayError(404, `unknown model "${String(body.model)}": it is not a route this key may use (GET /v1/models lists them)`, 'model_not_found', {}, 'model')
     }
+    await admitRate(ctx, key)
     const target = chosenTarget(ctx, req, body, sessionId, route)
     const headers = { 'x-loopgate-route': route.name, 'x-loopgate-target': target.id }
     if (target.provider.adapter.protocol === 'anthropic') {
@@ -92,7 +109,7 @@ export async function countTokensEndpoint(ctx: GatewayContext, req: FastifyReque
     if (!(err instanceof GatewayError)) ctx.logger.error({ err }, 'count_tokens failed inside the gateway')
     if (e.status === 400) count(ctx, 'invalid_request')
     else if (e.status === 401) count(ctx, 'unauthorized')
-    else if (e.code !== 'model_not_found') count(ctx, 'count_tokens_failed') // upstream refusals and failures
+    else if (e.code !== 'model_not_found' && e.code !== 'rate_limit_exceeded' && e.code !== 'limits_unavailable') count(ctx, 'count_tokens_failed') // upstream refusals and failures
     reply.code(e.status).headers(e.headers).send(errorBody('anthropic', e.status, e.message, e.code, e.param))
   }
 }

@@ -42,7 +42,7 @@ export function authenticate(ctx: GatewayContext, req: FastifyRequest): KeyRecor
   return rec
 }
 
-function refusalError(r: Refusal): GatewayError {
+export function refusalError(r: Refusal): GatewayError {
   const seconds = Math.max(1, Math.ceil((r.resetsAt.getTime() - Date.now()) / 1000))
   if (r.limit === 'unavailable') {
     return new GatewayError(503, `the budget and rate-limit store (Redis) is unreachable and the gateway runs with limits.failureMode "deny": requests of ${r.label} are refused until it answers again`, 'limits_unavailable', { 'retry-after': '1' })

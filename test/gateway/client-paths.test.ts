@@ -2,8 +2,9 @@ import Anthropic from '@anthropic-ai/sdk'
 import OpenAI from 'openai'
 import { countTokens } from 'gpt-tokenizer'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { KEY, OTHER_KEY, startHarness, type Harness } from './harness.ts'
+import { ADMIN, KEY, OTHER_KEY, startHarness, type Harness } from './harness.ts'
 
+const LIMITED_KEY = 'lg-test-key-gamma-0003'
 let h: Harness
 let openai: OpenAI
 let anthropic: Anthropic
@@ -14,6 +15,12 @@ beforeAll(async () => {
       { name: 'claude', targets: [{ provider: 'simant', model: 'sim-claude', price: { input: '3', output: '15' } }] },
       { name: 'claude-via-openai', targets: [{ provider: 'sim', model: 'sim-small', price: { input: '0.15', output: '0.6' } }] },
       { name: 'team/chat', targets: [{ provider: 'sim', model: 'sim-small', price: { input: '0.15', output: '0.6' } }] },
+    ],
+    tenants: [
+      { id: 'acme', keys: [{ key: KEY }] },
+      { id: 'beta', keys: [{ key: OTHER_KEY, routes: ['chat'] }] },
+      // Counting is rate-limited like any request, but never refused by (or charged to) a budget.
+      { id: 'gamma', rateLimits: { rpm: 2 }, budgets: { usdPerDay: '0.000001' }, keys: [{ key: LIMITED_KEY }] },
     ],
   }) })
   openai = new OpenAI({ baseURL: `${h.url}/v1`, apiKey: KEY, maxRetries: 0 })
@@ -104,6 +111,18 @@ describe('POST /v1/messages/count_tokens (anthropic messages.countTokens)', () =
     await expect(anthropic.messages.countTokens({ model: 'claude', messages: [] })).rejects.toBeInstanceOf(Anthropic.BadRequestError)
     const longSession = await anthropic.messages.countTokens({ model: 'claude', messages }, { headers: { 'x-loopgate-session-id': 's'.repeat(5000) } }).catch((e) => e)
     expect(longSession).toBeInstanceOf(Anthropic.BadRequestError)
+  })
+})
+
+describe('count_tokens and the limits', () => {
+  it('counts against rpm (429 past it), spends no budget', async () => {
+    const limited = new Anthropic({ baseURL: h.url, apiKey: LIMITED_KEY, maxRetries: 0 })
+    for (let i = 0; i < 2; i++) expect((await limited.messages.countTokens({ model: 'claude-via-openai', messages })).input_tokens).toBeGreaterThan(0)
+    const third = await limited.messages.countTokens({ model: 'claude-via-openai', messages }).catch((e) => e)
+    expect(third).toBeInstanceOf(Anthropic.RateLimitError)
+    expect(third.headers.get('x-loopgate-limit')).toBe('rpm')
+    const spend = await fetch(`${h.url}/admin/tenants/gamma/spend`, { headers: { authorization: `Bearer ${ADMIN}` } })
+    expect(((await spend.json()) as { today: string }).today).toMatch(/^0(\.0+)?$/)
   })
 })
 
