@@ -246,7 +246,7 @@ async function serve(ctx: GatewayContext, req: FastifyRequest, reply: FastifyRep
   const relay = streamRelay(protocol, targetProtocol, {
     clientWantsUsage: (body.stream_options as { include_usage?: boolean } | undefined)?.include_usage === true,
     capture: capture !== 'off',
-  }, body)
+  }, { body, bytes: Buffer.byteLength(req.rawBody) })
   reply.hijack()
   reply.raw.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive', trailer: 'x-loopgate-cost-usd', ...x.headers })
   // Settled once the stream ends: in the trailer of a completed stream, or after a cut one.

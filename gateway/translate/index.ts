@@ -7,7 +7,7 @@ import { fromOpenAiResponse, toOpenAiRequest } from './anthropic-client.ts'
 import { fromAnthropicResponse, toAnthropicRequest } from './openai-client.ts'
 import { AnthropicToOpenAiRelay } from './stream-anthropic-to-openai.ts'
 import { OpenAiToAnthropicRelay } from './stream-openai-to-anthropic.ts'
-import { estimateAnthropicInputTokens } from './token-estimate.ts'
+import { streamInputEstimate } from './token-estimate.ts'
 
 /** The body for a target: translated when the target speaks the other protocol, then prepared by its adapter. */
 export function upstreamBody(client: Protocol, op: Operation, body: Record<string, unknown>, target: Target, stream: boolean): Record<string, unknown> {
@@ -30,18 +30,11 @@ export function upstreamText(client: Protocol, op: Operation, body: Record<strin
   return JSON.stringify(upstreamBody(client, op, body, target, stream))
 }
 
-/** `body`: the client's request; an Anthropic client on an OpenAI target gets its input count estimated from it for `message_start`. */
-export function streamRelay(client: Protocol, target: Protocol, options: RelayOptions, body?: Record<string, unknown>): StreamRelay {
+/** `request`: the client's; an Anthropic client on an OpenAI target gets its input count estimated from it for `message_start`. */
+export function streamRelay(client: Protocol, target: Protocol, options: RelayOptions, request?: { body: Record<string, unknown>; bytes: number }): StreamRelay {
   if (client === target) return adapters[target].relay(options)
-  return client === 'openai' ? new AnthropicToOpenAiRelay(options) : new OpenAiToAnthropicRelay(options, body && estimatedInput(body))
-}
-
-function estimatedInput(body: Record<string, unknown>): number | undefined {
-  try {
-    return estimateAnthropicInputTokens(body)
-  } catch {
-    return undefined // unknown: message_start says 0, as before
-  }
+  if (client === 'openai') return new AnthropicToOpenAiRelay(options)
+  return new OpenAiToAnthropicRelay(options, request && streamInputEstimate(request.body, request.bytes))
 }
 
 /** A complete answer in the client's protocol (undefined: same protocol, send the upstream bytes). */

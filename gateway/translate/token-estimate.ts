@@ -24,3 +24,19 @@ export function estimateAnthropicInputTokens(body: Json): number {
   const tools = openai.tools ? countTokens(JSON.stringify(openai.tools)) : 0
   return encodeChat(chat, 'gpt-4o').length + tools
 }
+
+/**
+ * Above this request size a streamed translation does not tokenize (≈100 ms a MiB on the event loop,
+ * paid before the first byte): `message_start` then says ceil(bytes / 4), the rule a cut stream is billed by.
+ */
+export const STREAM_TOKENIZE_MAX_BYTES = 256 * 1024
+
+/** The input count for a translated stream's `message_start`; undefined when it cannot be counted. */
+export function streamInputEstimate(body: Json, rawBytes: number): number | undefined {
+  if (rawBytes > STREAM_TOKENIZE_MAX_BYTES) return Math.ceil(rawBytes / 4)
+  try {
+    return estimateAnthropicInputTokens(body)
+  } catch {
+    return undefined
+  }
+}

@@ -139,4 +139,17 @@ describe('translated Anthropic stream (OpenAI target)', () => {
     expect(startInput).toBe(counted.input_tokens)
     expect(final.usage.output_tokens).toBe(16) // the provider's final usage is kept
   })
+
+  it('a large request is not tokenized on the stream path: message_start says ceil(bytes / 4)', async () => {
+    const big = 'lorem ipsum dolor sit amet '.repeat(12_000) // ~324 KB, over the 256 KiB bound
+    const stream = anthropic.messages.stream({ model: 'claude-via-openai', max_tokens: 20, messages: [{ role: 'user', content: big }] })
+    let startInput = -1
+    stream.on('streamEvent', (e) => {
+      if (e.type === 'message_start') startInput = e.message.usage.input_tokens
+    })
+    await stream.finalMessage()
+    const bytes = big.length + 200 // the JSON around it: model, max_tokens, role, stream
+    expect(startInput).toBeGreaterThanOrEqual(Math.ceil(big.length / 4))
+    expect(startInput).toBeLessThanOrEqual(Math.ceil(bytes / 4))
+  })
 })
