@@ -74,7 +74,8 @@ async function upstreamCount(ctx: GatewayContext, target: Target, body: Body, ro
   } catch (err) {
     if (err instanceof GatewayError) throw err
     const o = classify(err, signal, new Abort())
-    throw new GatewayError(502, `target "${target.id}" could not count: ${'message' in o ? ctx.upstreams.mask(o.message) : 'aborted'}`, 'upstream_error')
+    if (o.kind === 'timeout') throw new GatewayError(504, `target "${target.id}" timed out counting: ${ctx.upstreams.mask(o.message)}`, 'upstream_timeout')
+    throw new GatewayError(502, `target "${target.id}" could not count: ${'message' in o ? ctx.upstreams.mask(o.message) : 'aborted'}`, 'upstream_unreachable')
   } finally {
     clearTimeout(timer)
   }
