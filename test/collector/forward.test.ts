@@ -151,7 +151,9 @@ describe('collector.forward', () => {
     latencies.sort((a, b) => a - b)
     const p99 = latencies[Math.ceil(latencies.length * 0.99) - 1]!
     console.log(`primary ack latency with a hanging destination: p50 ${latencies[20]!.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms`)
-    expect(p99).toBeLessThan(200)
+    // Measured: p99 ≈ 155 ms both with this hanging destination and with no forwarding at all (the
+    // INSERT dominates); an ack that waited for the destination would take its 60 s timeout.
+    expect(p99).toBeLessThan(1000)
     expect(recorder.at('/hang')).toHaveLength(1) // one request in flight, never answered
     expect(await metric(primary.url, 'loopgate_collector_forward_dropped_total', `${dest('/hang')},reason="queue_full"`)).toBeGreaterThan(0)
     const queued = await metric(primary.url, 'loopgate_collector_forward_queue_bytes', dest('/hang'))
