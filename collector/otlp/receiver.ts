@@ -105,7 +105,7 @@ export async function registerOtlpReceiver(app: FastifyInstance, deps: Collector
       const result = await consumeBody(type, body, ctx)
       const { rejected, errors } = result
       ticket?.done(true)
-      if (wire) reply.raw.once('close', () => deps.forwarder!.offer({ body: wire, contentType: type, contentEncoding: encodingOf(req) }, result))
+      if (wire) afterAnswer(reply, () => deps.forwarder!.offer({ body: wire, contentType: type, contentEncoding: encodingOf(req) }, result))
       const partial = rejected > 0 ? { rejectedSpans: rejected, errorMessage: errors.join('; ') } : undefined
       if (type === PROTOBUF) return reply.type(PROTOBUF).send(Buffer.from(encodeResponseProtobuf(partial)))
       return reply.type(JSON_TYPE).send(partial ? { partialSuccess: { rejectedSpans: String(partial.rejectedSpans), errorMessage: partial.errorMessage } } : {})
@@ -141,6 +141,12 @@ export async function registerOtlpReceiver(app: FastifyInstance, deps: Collector
 /** Busy → 429, storage unavailable → 503; both with the Retry-After ingest chose (≤ 5 s). */
 function refusalOf(err: IngestError): Refusal {
   return new Refusal(err.kind === 'busy' ? 429 : 503, err.message, err.reason, err.retryAfterSeconds)
+}
+
+/** Runs `fn` once the answer is written (or the client is gone: the spans are stored either way). */
+function afterAnswer(reply: FastifyReply, fn: () => void): void {
+  if (reply.raw.destroyed) setImmediate(fn)
+  else reply.raw.once('close', fn)
 }
 
 function encodingOf(req: FastifyRequest): string {
