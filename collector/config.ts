@@ -1,5 +1,25 @@
 import { z } from 'zod'
 
+/** One OTLP/HTTP destination the collector forwards stored requests to, as received. */
+export const forwardDestinationSchema = z.object({
+  /** The destination's traces endpoint, e.g. https://otel.example.com/v1/traces. */
+  url: z.string().url({ message: 'must be an http(s) URL such as https://otel.example.com/v1/traces' }),
+  /** Extra request headers (e.g. an API key). */
+  headers: z.record(z.string(), z.string()).default({}),
+  /** Headers whose value is read from an environment variable at start: { header: ENV_NAME }; a missing variable fails the start. */
+  headersFromEnv: z.record(z.string(), z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name')).default({}),
+  /** Only requests whose stored spans all belong to these tenants are forwarded; absent → all tenants. */
+  tenants: z.array(z.string().min(1)).min(1).optional(),
+  /** Request bytes waiting for this destination at most; beyond this a request is dropped (queue_full). */
+  maxQueueBytes: z.number().int().positive().default(16 * 1024 * 1024),
+  /** Attempts per request (first send included) before it is dropped (retries_exhausted). */
+  maxAttempts: z.number().int().min(1).max(100).default(8),
+  /** One attempt's time limit. */
+  timeoutMs: z.number().int().positive().default(10_000),
+})
+
+export type ForwardDestination = z.infer<typeof forwardDestinationSchema>
+
 /** The collector's section of loopgate.yaml (see README › Configuration). */
 export const collectorConfigSchema = z
   .object({
@@ -48,6 +68,8 @@ export const collectorConfigSchema = z
         maxInFlightBytes: z.number().int().positive().default(8 * 1024 * 1024),
       })
       .prefault({}),
+    /** OTLP/HTTP destinations that receive a copy of what was stored (docs/forwarding.md). */
+    forward: z.array(forwardDestinationSchema).default([]),
   })
   .prefault({})
 

@@ -4,6 +4,7 @@ import type { CollectorSettings, TenantAccess } from './config.ts'
 import type { CollectorMetrics } from './metrics.ts'
 import type { AdmissionControl } from './ingest/admission.ts'
 import type { Ingest } from './ingest/consume.ts'
+import type { Forwarder } from './forward/forwarder.ts'
 import type { Store } from './storage/store.ts'
 
 /** What the collector's HTTP plugins share. */
@@ -14,6 +15,8 @@ export interface CollectorDeps {
   ingest: Ingest
   /** Decides, before a body is read, whether a request can be acknowledged in time. */
   admission: AdmissionControl
+  /** Copies stored requests to collector.forward destinations; absent when none are configured. */
+  forwarder?: Forwarder
   keys: KeyRing
   /** The configured tenants (for their budgets). */
   tenants: TenantAccess[]

@@ -11,6 +11,7 @@ import type { SpanRow } from './storage/span-row.ts'
 import { SpanWriter } from './storage/writer.ts'
 import { AdmissionControl } from './ingest/admission.ts'
 import { Ingest } from './ingest/consume.ts'
+import { Forwarder } from './forward/forwarder.ts'
 import { SpanDeduplicator } from './ingest/dedup.ts'
 import { loadRecentSpanIds } from './ingest/load-recent.ts'
 import { builtUiDir, registerUi } from './ui-static.ts'
@@ -45,11 +46,19 @@ export async function start(options: CollectorOptions): Promise<RunningCollector
     throw err
   }
   const admission = new AdmissionControl(options.collector.admission)
+  let forwarder: Forwarder | undefined
+  try {
+    forwarder = options.collector.forward.length > 0 ? new Forwarder(options.collector.forward, metrics.registry, logger) : undefined
+  } catch (err) {
+    await store.close()
+    throw err
+  }
   const deps: CollectorDeps = {
     settings: options.collector,
     store,
     ingest: new Ingest({ store, writer, dedup, metrics, logger, retentionDays: options.storage.retentionDays, onStored: options.onStored }),
     admission,
+    forwarder,
     keys: new KeyRing(options.tenants, options.adminToken, options.collector.metricsToken),
     tenants: options.tenants,
     metrics,
@@ -92,6 +101,7 @@ export async function start(options: CollectorOptions): Promise<RunningCollector
     async close() {
       await app.close() // stops accepting; in-flight requests finish first
       await writer.close()
+      await forwarder?.close() // bounded: what is left after FORWARD_CLOSE_GRACE_MS is dropped and counted
       await store.close()
     },
   }

@@ -29,6 +29,8 @@ export interface ConsumeResult {
   stored: number
   /** Spans already stored (or being stored by another request): acknowledged, not written again. */
   duplicates: number
+  /** Tenants of the spans written by this request. */
+  tenants: string[]
 }
 
 /**
@@ -92,7 +94,7 @@ export class Ingest {
       await creditLateSessions(this.deps.store, p.late).catch((err) => this.deps.logger.error({ err }, 'crediting late sessions failed'))
     }
     if (p.forHook) this.notifyStored(p.forHook)
-    return { rejected: p.rejected, errors: p.errors, stored: p.stored, duplicates: p.duplicates }
+    return { rejected: p.rejected, errors: p.errors, stored: p.stored, duplicates: p.duplicates, tenants: [...p.perTenant.keys()] }
   }
 
   private refusal(err: unknown, rows: number): unknown {

@@ -77,7 +77,7 @@ export async function registerOtlpReceiver(app: FastifyInstance, deps: Collector
   async function readBody(req: FastifyRequest): Promise<Buffer> {
     const body = req.body as Buffer | undefined
     if (!body || body.length === 0) throw new Refusal(400, 'empty request body: expected an ExportTraceServiceRequest', 'empty')
-    const encoding = String(req.headers['content-encoding'] ?? 'identity').toLowerCase()
+    const encoding = encodingOf(req)
     if (encoding === 'identity') return body
     if (encoding !== 'gzip') throw new Refusal(415, `unsupported Content-Encoding "${encoding}": use gzip or none`, 'encoding')
     try {
@@ -99,10 +99,13 @@ export async function registerOtlpReceiver(app: FastifyInstance, deps: Collector
       }
       const ctx = tenantContext(req)
       ticket?.resize((req.body as Buffer | undefined)?.length ?? 0)
+      const wire = deps.forwarder ? (req.body as Buffer) : undefined // kept only when forwarding
       const body = await readBody(req)
       req.body = undefined // the decoded request replaces it; neither is held while the INSERT runs
-      const { rejected, errors } = await consumeBody(type, body, ctx)
+      const result = await consumeBody(type, body, ctx)
+      const { rejected, errors } = result
       ticket?.done(true)
+      if (wire) afterAnswer(reply, () => deps.forwarder!.offer({ body: wire, contentType: type, contentEncoding: encodingOf(req) }, result))
       const partial = rejected > 0 ? { rejectedSpans: rejected, errorMessage: errors.join('; ') } : undefined
       if (type === PROTOBUF) return reply.type(PROTOBUF).send(Buffer.from(encodeResponseProtobuf(partial)))
       return reply.type(JSON_TYPE).send(partial ? { partialSuccess: { rejectedSpans: String(partial.rejectedSpans), errorMessage: partial.errorMessage } } : {})
@@ -138,6 +141,16 @@ export async function registerOtlpReceiver(app: FastifyInstance, deps: Collector
 /** Busy → 429, storage unavailable → 503; both with the Retry-After ingest chose (≤ 5 s). */
 function refusalOf(err: IngestError): Refusal {
   return new Refusal(err.kind === 'busy' ? 429 : 503, err.message, err.reason, err.retryAfterSeconds)
+}
+
+/** Runs `fn` once the answer is written (or the client is gone: the spans are stored either way). */
+function afterAnswer(reply: FastifyReply, fn: () => void): void {
+  if (reply.raw.destroyed) setImmediate(fn)
+  else reply.raw.once('close', fn)
+}
+
+function encodingOf(req: FastifyRequest): string {
+  return String(req.headers['content-encoding'] ?? 'identity').toLowerCase()
 }
 
 function mediaType(req: FastifyRequest): string {
