@@ -34,14 +34,17 @@ describe('a collector killed between INSERT and ack', () => {
   it('stores every batch once after a restart and a re-send of everything', async () => {
     await startCollector()
     // Listened for before the kill: the exit may come before the senders have all returned.
-    const exited = new Promise((r) => child!.once('exit', r))
+    let dead = false
+    const exited = new Promise((r) => child!.once('exit', r)).then(() => (dead = true))
     const acked = new Set<number>()
     const sent: number[] = []
     let next = 1
     let killed = false
-    // 12 senders, each sending one batch after another, until the collector is killed.
+    // 12 senders, each sending one batch after another until the collector is killed, then one
+    // more into the dying collector (so at least one batch is never acknowledged).
     const senders = Array.from({ length: 12 }, async () => {
-      while (!killed) {
+      while (!dead) {
+        const afterKill = killed
         const b = next++
         sent.push(b)
         const res = await send(b).catch(() => undefined)
@@ -50,6 +53,7 @@ describe('a collector killed between INSERT and ack', () => {
           killed = true
           child!.kill('SIGKILL')
         }
+        if (afterKill) break
       }
     })
     await Promise.all(senders)
