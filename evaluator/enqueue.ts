@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import { routeEvaluation, type EvaluatorSettings, type ScorerName } from './config.ts'
-import { jobIdOf, jobIdProblem, type EvaluationJob, type ScorerRef, type StoredSpanSummary } from './jobs.ts'
+import { jobIdOf, type EvaluationJob, type ScorerRef, type StoredSpanSummary } from './jobs.ts'
 import type { JobQueue, NewJob } from './queue/types.ts'
 
 export type EvaluationEnqueuer = (rows: readonly StoredSpanSummary[]) => Promise<void>
@@ -32,8 +32,6 @@ export function createEvaluationEnqueuer(
     for (const row of rows) {
       if (row.span_type !== 'llm' || row.billable !== 1 || row.tenant_id === settings.systemTenant) continue
       if (row.is_error === 1 && row.output_tokens === 0) continue
-      // Its scores would be refused: queued, the job could only end as a dead letter.
-      if (jobIdProblem(row)) continue
       const evaluation = routeEvaluation(settings, row.route)
       if (evaluation.scorers.length === 0 || samplePoint(row.SpanId) >= evaluation.sampleRate) continue
       const scorers: ScorerRef[] = evaluation.scorers.map((name) => ({ name, version: versions[name] }))

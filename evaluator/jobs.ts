@@ -1,4 +1,3 @@
-import { idProblem } from '../lib/limits.ts'
 import type { ScorerName } from './config.ts'
 
 /**
@@ -41,18 +40,6 @@ export interface EvaluationJob {
   enqueued_at_ms: number
   /** When the job may run at the earliest (enqueued + route delay). */
   due_at_ms: number
-}
-
-/**
- * Why a stored span cannot become a job whose scores the collector accepts (the shared id rule of
- * lib/limits.ts, which the collector also applies on ingest, so this never fires for its rows).
- */
-export function jobIdProblem(row: Pick<StoredSpanSummary, 'tenant_id' | 'session_id' | 'route' | 'target'>): string | undefined {
-  for (const [field, value] of [['tenant_id', row.tenant_id], ['session_id', row.session_id], ['route', row.route], ['target', row.target]] as const) {
-    const problem = value ? idProblem(field, value) : undefined
-    if (problem) return problem
-  }
-  return undefined
 }
 
 /** Job key: span id + each scorer's name and version. Dots, not colons (BullMQ refuses ':' in ids). */

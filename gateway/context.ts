@@ -27,6 +27,6 @@ export interface GatewayContext {
   telemetryMetrics?: () => string[]
 }
 
-export function count(ctx: GatewayContext, reason: string): void {
+export function count(ctx: Pick<GatewayContext, 'counters'>, reason: string): void {
   ctx.counters.set(reason, (ctx.counters.get(reason) ?? 0) + 1)
 }

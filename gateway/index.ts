@@ -6,7 +6,7 @@ import type { Redis } from 'ioredis'
 import { pino, type Logger } from 'pino'
 import type { SpanExporter } from '@opentelemetry/sdk-trace-base'
 import { gatewayConfigSchema, type GatewaySettings } from './config.ts'
-import type { GatewayContext } from './context.ts'
+import { count, type GatewayContext } from './context.ts'
 import { Breakers } from './policy/breaker.ts'
 import { Cooldowns } from './policy/cooldown.ts'
 import { Upstreams } from './policy/upstream.ts'
@@ -109,7 +109,7 @@ export async function start(options: GatewayOptions): Promise<RunningGateway> {
   })
   const upstreams = new Upstreams(masker)
   const counters = new Map<string, number>()
-  const limits = await createLimitStore(settings.limits, settings.dataDir, redis && { connection: redis, reachable: redisAtStart }, logger, (reason) => counters.set(reason, (counters.get(reason) ?? 0) + 1))
+  const limits = await createLimitStore(settings.limits, settings.dataDir, redis && { connection: redis, reachable: redisAtStart }, logger, (reason) => count({ counters }, reason))
   const ctx: GatewayContext = {
     settings,
     keys: new VirtualKeys(settings.tenants),

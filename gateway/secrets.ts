@@ -11,7 +11,7 @@ import { createHash } from 'node:crypto'
 export const MASK = '[redacted]'
 
 /** Longest text masked; an upstream message longer than this is cut (masking cost stays bounded). */
-export const MAX_MASKED_TEXT = 4096
+const MAX_MASKED_TEXT = 4096
 
 /** Secrets shorter than this are not matched exactly (too likely to be ordinary words). */
 const MIN_EXACT = 8

@@ -2,7 +2,7 @@ import Fastify, { type FastifyError, type FastifyInstance } from 'fastify'
 import { registerAdmin } from './admin.ts'
 import { count, type GatewayContext } from './context.ts'
 import { countTokensEndpoint } from './endpoints/count-tokens.ts'
-import { authenticate, handle } from './endpoints/pipeline.ts'
+import { authenticate, handle, routeFor } from './endpoints/pipeline.ts'
 import { GatewayError, errorBody } from './errors.ts'
 
 declare module 'fastify' {
@@ -47,12 +47,7 @@ export function buildServer(ctx: GatewayContext, adminToken: string | undefined)
   app.get('/v1/models/*', async (req, reply) => {
     try {
       const key = authenticate(ctx, req)
-      const id = (req.params as { '*': string })['*']
-      if (!ctx.routing.current.byName.has(id) || (key.routes && !key.routes.has(id))) {
-        count(ctx, 'unknown_model')
-        throw new GatewayError(404, `unknown model "${id}": it is not a route this key may use (GET /v1/models lists them)`, 'model_not_found', {}, 'model')
-      }
-      return modelObject(id)
+      return modelObject(routeFor(ctx, key, (req.params as { '*': string })['*']).name)
     } catch (err) {
       const e = err as GatewayError
       if (e.status === 401) count(ctx, 'unauthorized')

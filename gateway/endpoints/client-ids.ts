@@ -3,7 +3,8 @@ import { idProblem } from '../../lib/limits.ts'
 import type { GatewaySettings } from '../config.ts'
 import { badRequest } from '../errors.ts'
 
-function headerValue(req: FastifyRequest, name: string): string | undefined {
+/** A request header's value, when it is one non-empty string. */
+export function header(req: FastifyRequest, name: string): string | undefined {
   const v = req.headers[name]
   return typeof v === 'string' && v ? v : undefined
 }
@@ -19,7 +20,7 @@ function checked(field: string, value: string | undefined): string | undefined {
  * refuse the spans that carry them (lib/limits.ts): what the gateway accepts is always stored and scored.
  */
 export function clientIds(req: FastifyRequest, body: Record<string, unknown>, settings: Pick<GatewaySettings, 'sessionHeader' | 'userHeader'>): { sessionId: string | undefined; userId: string | undefined } {
-  const sessionId = checked(settings.sessionHeader, headerValue(req, settings.sessionHeader))
-  const userId = checked(settings.userHeader, headerValue(req, settings.userHeader)) ?? checked('user', typeof body.user === 'string' ? body.user : undefined)
+  const sessionId = checked(settings.sessionHeader, header(req, settings.sessionHeader))
+  const userId = checked(settings.userHeader, header(req, settings.userHeader)) ?? checked('user', typeof body.user === 'string' ? body.user : undefined)
   return { sessionId, userId }
 }

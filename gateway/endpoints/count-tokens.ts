@@ -5,11 +5,10 @@ import { TotalTimeout, classify } from '../policy/upstream.ts'
 import { Abort } from '../policy/abort.ts'
 import { isRefusal } from '../tenancy/limits.ts'
 import type { KeyRecord } from '../tenancy/keys.ts'
-import { candidateTargets, orderTargets } from '../routing/select.ts'
 import type { CompiledRoute, Target } from '../routing/table.ts'
 import { estimateAnthropicInputTokens } from '../translate/token-estimate.ts'
-import { clientIds } from './client-ids.ts'
-import { authenticate, refusalError } from './pipeline.ts'
+import { clientIds, header } from './client-ids.ts'
+import { authenticate, refusalError, routeFor, targetOrder } from './pipeline.ts'
 import { validateBody } from './validate.ts'
 
 type Body = Record<string, unknown>
@@ -32,16 +31,12 @@ async function admitRate(ctx: GatewayContext, key: KeyRecord): Promise<void> {
     if (r.limit !== 'unavailable') count(ctx, `refused_${r.limit}`)
     throw refusalError(r)
   }
-  const settled = ctx.limits.settle(r, 0, 0n)
-  if (settled instanceof Promise) await settled
+  // The hold is empty (no units, no tokens): there is nothing to settle.
 }
 
 /** The target the request would be sent to first (no breaker slot taken: nothing is generated). */
 function chosenTarget(ctx: GatewayContext, req: FastifyRequest, body: Body, sessionId: string | undefined, route: CompiledRoute): Target {
-  const tagHeader = req.headers['x-loopgate-tags']
-  const tags = typeof tagHeader === 'string' ? tagHeader.split(',').map((t) => t.trim()) : []
-  const order = orderTargets(candidateTargets(route, { tags, body, sessionId }), ctx.breakers, Math.random())
-  const target = order[0]
+  const target = targetOrder(ctx, req, route, body, sessionId)[0]
   if (!target) throw new GatewayError(503, `route "${route.name}" has no target available for this request`, 'no_target')
   return target
 }
@@ -90,17 +85,12 @@ export async function countTokensEndpoint(ctx: GatewayContext, req: FastifyReque
     const key = authenticate(ctx, req)
     const body = validCountBody(req.body, ctx.settings.maxN)
     const { sessionId } = clientIds(req, body, ctx.settings)
-    const route = ctx.routing.current.byName.get(body.model as string)
-    if (!route || (key.routes && !key.routes.has(route.name))) {
-      count(ctx, 'unknown_model')
-      throw new GatewayError(404, `unknown model "${String(body.model)}": it is not a route this key may use (GET /v1/models lists them)`, 'model_not_found', {}, 'model')
-    }
+    const route = routeFor(ctx, key, body.model)
     await admitRate(ctx, key)
     const target = chosenTarget(ctx, req, body, sessionId, route)
     const headers = { 'x-loopgate-route': route.name, 'x-loopgate-target': target.id }
     if (target.provider.adapter.protocol === 'anthropic') {
-      const beta = req.headers['anthropic-beta']
-      const answer = await upstreamCount(ctx, target, body, route, typeof beta === 'string' ? beta : undefined)
+      const answer = await upstreamCount(ctx, target, body, route, header(req, 'anthropic-beta'))
       reply.code(200).headers({ ...headers, 'x-loopgate-token-count': 'upstream' }).send(answer)
       return
     }

@@ -17,7 +17,7 @@ import type { KeyRecord } from '../tenancy/keys.ts'
 import { inputMessages, outputMessages } from '../telemetry/capture.ts'
 import { failRequestSpan, markRouteFailed, markStreamCut, parentContext, recordOutcome, startAttemptSpan, startRequestSpan, traceIdOf, type RequestSpanInfo } from '../telemetry/spans.ts'
 import { clientResponse, streamRelay, upstreamText } from '../translate/index.ts'
-import { clientIds } from './client-ids.ts'
+import { clientIds, header } from './client-ids.ts'
 import { relayStream } from './stream-reply.ts'
 import { validateBody } from './validate.ts'
 import { evaluationFacts } from '../telemetry/evaluation-facts.ts'
@@ -29,9 +29,15 @@ function apiKeyOf(req: FastifyRequest): string | undefined {
   return typeof x === 'string' && x ? x : undefined
 }
 
-const header = (req: FastifyRequest, name: string) => {
-  const v = req.headers[name]
-  return typeof v === 'string' && v ? v : undefined
+
+/** The route named `model` when this key may use it; else 404 (counted) in the caller's protocol. */
+export function routeFor(ctx: GatewayContext, key: KeyRecord, model: unknown, snapshot = ctx.routing.current): CompiledRoute {
+  const route = snapshot.byName.get(model as string)
+  if (!route || (key.routes && !key.routes.has(route.name))) {
+    count(ctx, 'unknown_model')
+    throw new GatewayError(404, `unknown model "${String(model)}": it is not a route this key may use (GET /v1/models lists them)`, 'model_not_found', {}, 'model')
+  }
+  return route
 }
 
 export function authenticate(ctx: GatewayContext, req: FastifyRequest): KeyRecord {
@@ -61,7 +67,7 @@ export function refusalError(r: Refusal): GatewayError {
 
 /** Holds the request's worst case against every limit of its key, before any upstream call (rule 9). */
 async function reserve(ctx: GatewayContext, x: Exchange): Promise<void> {
-  const input = inputTokenBound(x.req.rawBody ? Buffer.byteLength(x.req.rawBody) : Buffer.byteLength(JSON.stringify(x.body)))
+  const input = inputTokenBound(x.bodyBytes)
   const output = outputTokenBound(x.op, x.body, x.route.settings.maxOutputTokens, ctx.settings.limits.defaultMaxOutputTokens)
   const ask = worstCase(x.order, input, output)
   let r = ctx.limits.admit(x.key.limits, ask, Date.now())
@@ -102,11 +108,7 @@ export async function handle(ctx: GatewayContext, req: FastifyRequest, reply: Fa
     const body = validateBody(req.body, protocol, op, ctx.settings.maxN)
     const ids = clientIds(req, body, ctx.settings)
     const snapshot = ctx.routing.current
-    const route = snapshot.byName.get(body.model as string)
-    if (!route || (key.routes && !key.routes.has(route.name))) {
-      count(ctx, 'unknown_model')
-      throw new GatewayError(404, `unknown model "${String(body.model)}": it is not a route this key may use (GET /v1/models lists them)`, 'model_not_found', {}, 'model')
-    }
+    const route = routeFor(ctx, key, body.model, snapshot)
     headers['x-loopgate-route'] = route.name
     headers['x-loopgate-routing-version'] = String(snapshot.version)
     const info: RequestSpanInfo = {
@@ -152,6 +154,12 @@ class Exchange implements RunInput {
   readonly extraHeaders: Record<string, string>
   /** The budget reservation until it is settled. */
   hold: Hold | undefined
+  private bytes: number | undefined
+
+  /** The request body's size as sent (measured once: reservations and stream estimates both need it). */
+  get bodyBytes(): number {
+    return (this.bytes ??= Buffer.byteLength(this.req.rawBody))
+  }
 
   constructor(
     readonly ctx: GatewayContext,
@@ -169,11 +177,7 @@ class Exchange implements RunInput {
     task: string | undefined,
   ) {
     this.stream = body.stream === true
-    const sessionId = info.sessionId
-    const tags = header(req, 'x-loopgate-tags')?.split(',').map((t) => t.trim()) ?? NO_TAGS
-    const candidates = candidateTargets(route, { tags, body, sessionId })
-    const firstDraw = route.settings.sticky && sessionId ? stableUniform(`${route.name}\u0000${sessionId}`) : Math.random()
-    this.order = orderTargets(candidates, ctx.breakers, firstDraw)
+    this.order = targetOrder(ctx, req, route, body, info.sessionId)
     const beta = header(req, 'anthropic-beta')
     this.extraHeaders = NO_HEADERS
     if (task || beta) {
@@ -193,6 +197,14 @@ class Exchange implements RunInput {
 }
 
 const NO_TAGS: string[] = []
+
+/** The route's candidate targets in the order this request tries them (a sticky session keeps its first draw). */
+export function targetOrder(ctx: GatewayContext, req: FastifyRequest, route: CompiledRoute, body: Record<string, unknown>, sessionId: string | undefined): Target[] {
+  const tags = header(req, 'x-loopgate-tags')?.split(',').map((t) => t.trim()) ?? NO_TAGS
+  const candidates = candidateTargets(route, { tags, body, sessionId })
+  const firstDraw = route.settings.sticky && sessionId ? stableUniform(`${route.name}\u0000${sessionId}`) : Math.random()
+  return orderTargets(candidates, ctx.breakers, firstDraw)
+}
 
 /** The client left before its answer was complete: the attempt in flight is cancelled. */
 function onClientClose(this: ServerResponse & { exchange: Exchange }): void {
@@ -246,7 +258,7 @@ async function serve(ctx: GatewayContext, req: FastifyRequest, reply: FastifyRep
   const relay = streamRelay(protocol, targetProtocol, {
     clientWantsUsage: (body.stream_options as { include_usage?: boolean } | undefined)?.include_usage === true,
     capture: capture !== 'off',
-  }, { body, bytes: Buffer.byteLength(req.rawBody) })
+  }, { body, bytes: x.bodyBytes })
   reply.hijack()
   reply.raw.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive', trailer: 'x-loopgate-cost-usd', ...x.headers })
   // Settled once the stream ends: in the trailer of a completed stream, or after a cut one.

@@ -62,6 +62,7 @@ export class RedisTableSync {
 
   /** Calls back with each announced version (a dedicated connection: a subscribed one can do nothing else). */
   async subscribe(onVersion: (version: number) => void): Promise<void> {
+    this.subscriber?.disconnect() // a retried subscription replaces, never orphans, the last one
     this.subscriber = this.redis.duplicate()
     this.subscriber.on('error', () => {}) // an outage is logged once, by the shared connection
     this.subscriber.on('message', (_channel: string, message: string) => onVersion(Number(message)))

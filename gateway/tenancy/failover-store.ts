@@ -1,5 +1,5 @@
 import type { Logger } from 'pino'
-import { refusal, resetOf, type Ask, type Hold, type LimitSpec, type LimitStore, type Refusal } from './limits.ts'
+import { refusal, type Ask, type Hold, type LimitSpec, type LimitStore, type Refusal } from './limits.ts'
 import type { MemoryLimitStore } from './memory-store.ts'
 import { DAY_TTL_MS, MONTH_TTL_MS, type RedisLimitStore } from './redis-store.ts'
 
@@ -58,7 +58,7 @@ export class FailoverLimitStore implements LimitStore {
   private withoutRedis(specs: LimitSpec[], ask: Ask, now: number): Refusal | Hold {
     if (this.mode === 'deny') {
       this.count('limits_unavailable')
-      return { ...refusal('unavailable', specs[0]!, now), value: 'Redis unreachable', resetsAt: resetOf('unavailable', now) }
+      return refusal('unavailable', specs[0]!, now)
     }
     this.count('limits_local_fallback')
     this.servedLocally++

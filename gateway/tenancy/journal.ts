@@ -5,7 +5,7 @@ import type { Logger } from 'pino'
 import type { LimitSpec } from './limits.ts'
 import type { SpendSink } from './memory-store.ts'
 
-export const JOURNAL_FILE = 'spend-journal.jsonl'
+const JOURNAL_FILE = 'spend-journal.jsonl'
 
 /** Settled spend per scope for the periods it was read for. */
 export interface Recovered {

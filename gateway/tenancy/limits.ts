@@ -85,7 +85,8 @@ export function refusal(limit: LimitName, spec: LimitSpec, now: number, budget?:
     limit === 'rpm' ? `${spec.rpm} requests/minute`
     : limit === 'tpm' ? `${spec.tpm} tokens/minute`
     : limit === 'usd_per_day' ? `$${unitsToUsd(spec.usdPerDay ?? 0n)}/day`
-    : `$${unitsToUsd(spec.usdPerMonth ?? 0n)}/month`
+    : limit === 'usd_per_month' ? `$${unitsToUsd(spec.usdPerMonth ?? 0n)}/month`
+    : 'Redis unreachable'
   const r: Refusal = { limit, label: spec.label, value, resetsAt: resetOf(limit, now) }
   if (budget) {
     r.remaining = budget.remaining > 0n ? budget.remaining : 0n

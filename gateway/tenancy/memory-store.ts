@@ -1,6 +1,6 @@
 import { budgetRefusal, dayOf, fits, minuteOf, monthOf, refusal, type Ask, type Hold, type LimitSpec, type LimitStore, type Refusal } from './limits.ts'
 
-export interface Counters {
+interface Counters {
   minute: number
   requests: number
   /** Tokens of this minute, reservations included. */

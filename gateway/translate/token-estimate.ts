@@ -29,7 +29,7 @@ export function estimateAnthropicInputTokens(body: Json): number {
  * Above this request size a streamed translation does not tokenize (≈100 ms a MiB on the event loop,
  * paid before the first byte): `message_start` then says ceil(bytes / 4), the rule a cut stream is billed by.
  */
-export const STREAM_TOKENIZE_MAX_BYTES = 256 * 1024
+const STREAM_TOKENIZE_MAX_BYTES = 256 * 1024
 
 /** The input count for a translated stream's `message_start`; undefined when it cannot be counted. */
 export function streamInputEstimate(body: Json, rawBytes: number): number | undefined {
