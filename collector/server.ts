@@ -38,7 +38,10 @@ export async function start(options: CollectorOptions): Promise<RunningCollector
   const metrics = createCollectorMetrics()
   const writer = new SpanWriter(store, options.collector.writer, metrics, logger)
   const dedup = new SpanDeduplicator(options.collector.dedup)
+  let forwarder: Forwarder | undefined
   try {
+    // Configuration first (a missing header variable fails at once), then the start-up read.
+    forwarder = options.collector.forward.length > 0 ? new Forwarder(options.collector.forward, metrics.registry, logger) : undefined
     const loaded = await loadRecentSpanIds(store, dedup)
     if (loaded > 0) logger.info({ ids: loaded }, 'remembered recently stored span ids for deduplication')
   } catch (err) {
@@ -46,13 +49,6 @@ export async function start(options: CollectorOptions): Promise<RunningCollector
     throw err
   }
   const admission = new AdmissionControl(options.collector.admission)
-  let forwarder: Forwarder | undefined
-  try {
-    forwarder = options.collector.forward.length > 0 ? new Forwarder(options.collector.forward, metrics.registry, logger) : undefined
-  } catch (err) {
-    await store.close()
-    throw err
-  }
   const deps: CollectorDeps = {
     settings: options.collector,
     store,

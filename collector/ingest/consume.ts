@@ -48,12 +48,8 @@ export class Ingest {
    * are not held while the INSERT runs (only counts, and the rows for `onStored` when set): under
    * a flood, rows that lived that long would be promoted by the GC and grow the heap.
    */
-  consume(request: ExportRequest, tenant: NormalizeContext): Promise<ConsumeResult> {
-    try {
-      return this.finish(this.start(request, tenant))
-    } catch (err) {
-      return Promise.reject(err)
-    }
+  async consume(request: ExportRequest, tenant: NormalizeContext): Promise<ConsumeResult> {
+    return this.finish(this.start(request, tenant))
   }
 
   private start(request: ExportRequest, tenant: NormalizeContext) {

@@ -22,9 +22,7 @@ export class IngestError extends Error {
     super(message, options)
     this.retryAfterSeconds = clampRetryAfter(retryAfterSeconds)
   }
-
-  readonly retryable = true
 }
 
-export const clampRetryAfter = (seconds: number) =>
+const clampRetryAfter = (seconds: number) =>
   Math.min(MAX_RETRY_AFTER_SECONDS, Math.max(1, Math.ceil(Number.isFinite(seconds) ? seconds : MAX_RETRY_AFTER_SECONDS)))

@@ -11,13 +11,7 @@ export interface SpanKeyFields {
   SpanId: string
 }
 
-/** The strings hashed, in one place so SQL and TypeScript cannot drift. */
-export const spanKeyParts = (s: SpanKeyFields): [string, string] => [
-  `${s.tenant_id}\u0000${s.TraceId}${s.SpanId}`,
-  `${s.SpanId}${s.TraceId}\u0000${s.tenant_id}`,
-]
-
-/** The same two hashes in ClickHouse, over the spans table's columns. */
+/** The same two hashes in ClickHouse, over the spans table's columns (test/collector/ingest-dedup-ids.test.ts holds the two equal). */
 export const spanKeySql = {
   hi: `murmurHash3_32(concat(tenant_id, '\\0', TraceId, SpanId))`,
   lo: `murmurHash3_32(concat(SpanId, TraceId, '\\0', tenant_id))`,
@@ -25,12 +19,12 @@ export const spanKeySql = {
 
 /** `text`: the exact identity (for maps of spans in flight); `hi`, `lo`: its fingerprint. */
 export function spanKey(s: SpanKeyFields): { text: string; hi: number; lo: number } {
-  const [a, b] = spanKeyParts(s)
-  return { text: a, hi: murmur3(a), lo: murmur3(b) }
+  const a = `${s.tenant_id}\u0000${s.TraceId}${s.SpanId}`
+  return { text: a, hi: murmur3(a), lo: murmur3(`${s.SpanId}${s.TraceId}\u0000${s.tenant_id}`) }
 }
 
 /** MurmurHash3 x86 32-bit, seed 0, over the UTF-8 bytes of `text` (as ClickHouse's murmurHash3_32). */
-export function murmur3(text: string): number {
+function murmur3(text: string): number {
   for (let i = 0; i < text.length; i++) {
     // Non-ASCII: hash the UTF-8 bytes, one char code per byte.
     if (text.charCodeAt(i) > 0x7f) return murmurCodes(Buffer.from(text, 'utf8').toString('latin1'))

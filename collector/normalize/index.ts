@@ -80,7 +80,6 @@ export class Normalizer {
             if (errors.length < this.maxErrors) errors.push(outcome.error)
             continue
           }
-          if (!ctx.trustTenantAttribute) clearGatewayColumns(outcome.row)
           rows.push(outcome.row)
           if (outcome.tenantFromAttribute) tenantRows.add(outcome.row)
         }
@@ -124,12 +123,4 @@ export class Normalizer {
     }
     return late
   }
-}
-
-/** Gateway facts are believed only from the gateway's (trusted) ingest. */
-function clearGatewayColumns(row: SpanRow): void {
-  row.route = ''
-  row.target = ''
-  row.routing_version = ''
-  row.attempt = 0
 }

@@ -88,7 +88,10 @@ export function normalizeSpan(input: SpanInput): SpanOutcome {
   // of its route: chargeback and route statistics must count it.
   const routeFailed = scan.slots[ROUTE_FAILED_SLOT] === 'true' && scan.slots[LOOPGATE_SPAN_SLOT] === 'request'
 
-  const tenantAttr = input.trustTenantAttribute ? has('tenant_id')?.value : undefined
+  // Only the gateway's trusted ingest names a span's tenant and fills the gateway columns; from any
+  // other sender those attributes stay in SpanAttributes and never count as gateway attempts.
+  const trusted = input.trustTenantAttribute
+  const tenantAttr = trusted ? has('tenant_id')?.value : undefined
   const row: SpanRow = {
     Timestamp: span.startTimeUnixNano,
     TraceId: span.traceId,
@@ -122,10 +125,10 @@ export function normalizeSpan(input: SpanInput): SpanOutcome {
     provider: providerValue(provider),
     request_model: requestModel,
     response_model: responseModel,
-    route: has('route')?.value ?? '',
-    target: has('target')?.value ?? '',
-    routing_version: has('routing_version')?.value ?? '',
-    attempt,
+    route: (trusted && has('route')?.value) || '',
+    target: (trusted && has('target')?.value) || '',
+    routing_version: (trusted && has('routing_version')?.value) || '',
+    attempt: trusted ? attempt : 0,
     input_tokens: usage.input,
     output_tokens: usage.output,
     cache_read_tokens: usage.cacheRead,

@@ -7,8 +7,8 @@ export interface DdlOptions {
   retentionDays: number
 }
 
-const local = (name: string, o: DdlOptions) => (o.cluster ? `${name}_local` : name)
-const onCluster = (o: DdlOptions) => (o.cluster ? ` ON CLUSTER ${o.cluster}` : '')
+export const local = (name: string, o: DdlOptions) => (o.cluster ? `${name}_local` : name)
+export const onCluster = (o: DdlOptions) => (o.cluster ? ` ON CLUSTER ${o.cluster}` : '')
 
 function engine(spec: TableSpec, o: DdlOptions): string {
   if (!o.cluster) return `${spec.engine}(${spec.engineArgs ?? ''})`

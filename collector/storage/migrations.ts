@@ -1,6 +1,6 @@
 import type { ClickHouseClient } from '@clickhouse/client'
-import { createTable, createView, schemaStatements, type DdlOptions } from './ddl.ts'
-import { scoresTable, usageDailyTable, usageDailyView } from './tables.ts'
+import { createTable, createView, local, onCluster, schemaStatements, type DdlOptions } from './ddl.ts'
+import { scoresTable, spansTable, usageDailyTable, usageDailyView } from './tables.ts'
 
 export interface Migration {
   version: number
@@ -28,15 +28,14 @@ function dailyUsageRollup(o: DdlOptions): string[] {
  */
 function scoresPostedBy(o: DdlOptions): string[] {
   const column = scoresTable.columns.find((c) => c.startsWith('posted_by '))!
-  const onCluster = o.cluster ? ` ON CLUSTER ${o.cluster}` : ''
-  const alter = (table: string) => `ALTER TABLE ${o.database}.${table}${onCluster} ADD COLUMN IF NOT EXISTS ${column}`
+  const alter = (table: string) => `ALTER TABLE ${o.database}.${table}${onCluster(o)} ADD COLUMN IF NOT EXISTS ${column}`
   return o.cluster ? [alter('scores_local'), alter('scores')] : [alter('scores')]
 }
 
 /** Lets the start-up read of recently stored span ids (ingest deduplication) skip older granules. */
 function ingestedAtIndex(o: DdlOptions): string[] {
-  const spans = o.cluster ? 'spans_local' : 'spans'
-  return [`ALTER TABLE ${o.database}.${spans}${o.cluster ? ` ON CLUSTER ${o.cluster}` : ''} ADD INDEX IF NOT EXISTS idx_ingested_at ingested_at TYPE minmax GRANULARITY 1`]
+  const index = spansTable.indexes!.find((i) => i.startsWith('INDEX idx_ingested_at '))!.slice('INDEX '.length)
+  return [`ALTER TABLE ${o.database}.${local('spans', o)}${onCluster(o)} ADD INDEX IF NOT EXISTS ${index}`]
 }
 
 // Migration 1 creates the current schema, so a new database passes through the later ones as no-ops.
@@ -56,14 +55,14 @@ function migrationsTable(o: DdlOptions): string {
   const engine = o.cluster
     ? `ReplicatedMergeTree('/clickhouse/tables/{shard}/${o.database}/schema_migrations', '{replica}')`
     : 'MergeTree'
-  return `CREATE TABLE IF NOT EXISTS ${o.database}.schema_migrations${o.cluster ? ` ON CLUSTER ${o.cluster}` : ''}
+  return `CREATE TABLE IF NOT EXISTS ${o.database}.schema_migrations${onCluster(o)}
   (version UInt32, name String, applied_at DateTime64(9) DEFAULT now64(9))
   ENGINE = ${engine} ORDER BY version`
 }
 
 /** Applies every migration newer than the newest recorded one; returns the versions applied. */
 export async function migrate(client: ClickHouseClient, o: DdlOptions & { systemLogRetentionDays?: number }): Promise<number[]> {
-  await client.command({ query: `CREATE DATABASE IF NOT EXISTS ${o.database}${o.cluster ? ` ON CLUSTER ${o.cluster}` : ''}` })
+  await client.command({ query: `CREATE DATABASE IF NOT EXISTS ${o.database}${onCluster(o)}` })
   await client.command({ query: migrationsTable(o) })
   const rs = await client.query({ query: `SELECT max(version) AS v FROM ${o.database}.schema_migrations`, format: 'JSONEachRow' })
   const [row] = await rs.json<{ v: number }>()
@@ -91,7 +90,7 @@ async function limitSystemLogs(client: ClickHouseClient, o: DdlOptions & { syste
   const days = o.systemLogRetentionDays ?? 3
   for (const { name } of await rs.json<{ name: string }>()) {
     await client
-      .command({ query: `ALTER TABLE system.${name}${o.cluster ? ` ON CLUSTER ${o.cluster}` : ''} MODIFY TTL event_date + INTERVAL ${days} DAY` })
+      .command({ query: `ALTER TABLE system.${name}${onCluster(o)} MODIFY TTL event_date + INTERVAL ${days} DAY` })
       .catch(() => undefined) // a read-only user or an older server: the server config is then the place.
   }
 }
