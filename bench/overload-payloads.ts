@@ -1,7 +1,4 @@
-import { SpanKind, context, trace } from '@opentelemetry/api'
-import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer'
-import { resourceFromAttributes } from '@opentelemetry/resources'
-import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base'
+import { gatewaySpanPayloads } from './payloads.ts'
 
 const TRACE_MARK = Buffer.from('f00dfeed', 'hex')
 const SPAN_MARK = Buffer.from('beefcafe', 'hex')
@@ -34,40 +31,13 @@ export async function numberedBatches(templates: number, spansPerBatch: number) 
   }
 }
 
+/** One template: gateway spans (bench/payloads.ts) whose ids start with the markers. */
 async function template(t: number, spans: number): Promise<Uint8Array> {
   let traceCounter = t * 1_000_000
   let spanCounter = t * 1_000_000
-  const exporter = new InMemorySpanExporter()
-  const provider = new BasicTracerProvider({
-    resource: resourceFromAttributes({ 'service.name': 'loopgate-gateway', 'service.version': '0.1.0' }),
-    spanProcessors: [new SimpleSpanProcessor(exporter)],
-    idGenerator: {
-      generateTraceId: () => `f00dfeed${(++traceCounter).toString(16).padStart(24, '0')}`,
-      generateSpanId: () => `beefcafe${(++spanCounter).toString(16).padStart(8, '0')}`,
-    },
-  })
-  const tracer = provider.getTracer('loopgate-gateway')
-  for (let i = 0; i < spans / 2; i++) {
-    const attributes = {
-      'gen_ai.operation.name': 'chat',
-      'gen_ai.provider.name': 'openai',
-      'gen_ai.request.model': 'gpt-4o-mini',
-      'gen_ai.response.model': 'gpt-4o-mini-2024-07-18',
-      'gen_ai.usage.input_tokens': 800 + (i % 100),
-      'gen_ai.usage.output_tokens': 200,
-      'loopgate.route': 'support-chat',
-      'loopgate.target': 'openai/gpt-4o-mini',
-      'loopgate.routing.version': '42',
-      'loopgate.cost_usd': '0.000240000000',
-      'session.id': `session-${t}-${i % 8}`,
-      'user.id': `user-${i % 50}`,
-    }
-    const request = tracer.startSpan('chat support-chat', { kind: SpanKind.SERVER, attributes: { ...attributes, 'loopgate.span': 'request' } })
-    const attempt = tracer.startSpan('attempt openai/gpt-4o-mini', { kind: SpanKind.CLIENT, attributes: { ...attributes, 'loopgate.span': 'attempt', 'loopgate.attempt': 1 } }, trace.setSpan(context.active(), request))
-    attempt.end()
-    request.end()
+  const idGenerator = {
+    generateTraceId: () => `f00dfeed${(++traceCounter).toString(16).padStart(24, '0')}`,
+    generateSpanId: () => `beefcafe${(++spanCounter).toString(16).padStart(8, '0')}`,
   }
-  const bytes = ProtobufTraceSerializer.serializeRequest(exporter.getFinishedSpans())!
-  await provider.shutdown()
-  return bytes
+  return (await gatewaySpanPayloads(1, spans, { idGenerator, firstPayload: t }))[0]!
 }

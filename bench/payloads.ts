@@ -1,18 +1,21 @@
 import { SpanKind, context, trace } from '@opentelemetry/api'
 import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer'
 import { resourceFromAttributes } from '@opentelemetry/resources'
-import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base'
+import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type IdGenerator } from '@opentelemetry/sdk-trace-base'
 
 /**
  * OTLP protobuf bodies of gateway-like spans (a request span with GenAI + loopgate.*
- * attributes and one attempt child each), made by the real SDK and serializer.
+ * attributes and one attempt child each), made by the real SDK and serializer. `idGenerator`
+ * chooses the ids; payload p's sessions are named after `firstPayload + p`.
  */
-export async function gatewaySpanPayloads(count: number, spansPerPayload: number): Promise<Uint8Array[]> {
+export async function gatewaySpanPayloads(count: number, spansPerPayload: number, options: { idGenerator?: IdGenerator; firstPayload?: number } = {}): Promise<Uint8Array[]> {
   const exporter = new InMemorySpanExporter()
   const provider = new BasicTracerProvider({
     resource: resourceFromAttributes({ 'service.name': 'loopgate-gateway', 'service.version': '0.1.0' }),
     spanProcessors: [new SimpleSpanProcessor(exporter)],
+    ...(options.idGenerator ? { idGenerator: options.idGenerator } : {}),
   })
+  const first = options.firstPayload ?? 0
   const tracer = provider.getTracer('loopgate-gateway')
   const payloads: Uint8Array[] = []
   for (let p = 0; p < count; p++) {
@@ -31,7 +34,7 @@ export async function gatewaySpanPayloads(count: number, spansPerPayload: number
         'loopgate.routing.version': '42',
         'loopgate.cost_usd': '0.000240000000',
         'loopgate.ttft_ms': 180,
-        'session.id': `session-${p}-${i % 8}`,
+        'session.id': `session-${first + p}-${i % 8}`,
         'user.id': `user-${i % 50}`,
         'http.request.method': 'POST',
         'server.address': 'api.openai.com',

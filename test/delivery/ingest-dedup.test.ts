@@ -1,4 +1,5 @@
 import { pino } from 'pino'
+import { scaled } from '../helpers/decimal.ts'
 import { afterAll, describe, expect, it } from 'vitest'
 import { CollectorClient } from '../../collector/client.ts'
 import { collectorConfigSchema, storageConfigSchema } from '../../collector/config.ts'
@@ -44,7 +45,7 @@ async function expectStoredOnce(bs: number[]) {
   expect({ requests: charge.totals.requests, input: charge.totals.input_tokens, output: charge.totals.output_tokens })
     .toEqual({ requests: all.llmCalls, input: all.input, output: all.output })
   // The cost equals the sum over unique spans, computed from storage with an explicit dedup.
-  expect(trimZeros(charge.totals.cost_usd)).toBe(trimZeros(await uniqueCost()))
+  expect(scaled(charge.totals.cost_usd)).toBe(scaled(await uniqueCost()))
   expect(Number(charge.totals.cost_usd)).toBeGreaterThan(0)
 }
 
@@ -62,7 +63,6 @@ async function uniqueCost(): Promise<string> {
   }
 }
 
-const trimZeros = (decimal: string) => (decimal.includes('.') ? decimal.replace(/0+$/, '').replace(/\.$/, '') : decimal)
 const storedBatches: number[] = []
 
 describe('a re-sent span is stored once', () => {

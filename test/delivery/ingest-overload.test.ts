@@ -5,6 +5,7 @@ import { ExportResultCode } from '@opentelemetry/core'
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto'
 import { resourceFromAttributes } from '@opentelemetry/resources'
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base'
+import { scaled } from '../helpers/decimal.ts'
 import { afterAll, describe, expect, it } from 'vitest'
 import { CollectorClient } from '../../collector/client.ts'
 import { storageConfigSchema } from '../../collector/config.ts'
@@ -61,7 +62,6 @@ function watchAnswers() {
   return { answers, stop: () => { unsubscribe('http.client.request.start', onStart); unsubscribe('http.client.response.finish', onFinish) } }
 }
 
-const trimZeros = (decimal: string) => (decimal.includes('.') ? decimal.replace(/0+$/, '').replace(/\.$/, '') : decimal)
 
 const exportOnce = (exporter: OTLPTraceExporter, spans: ReadableSpan[]) =>
   new Promise<boolean>((resolve) => exporter.export(spans, (r) => resolve(r.code === ExportResultCode.SUCCESS)))
@@ -130,7 +130,7 @@ describe('ingest under overload with re-sends', () => {
     const charge = await api.chargeback({ tenant: 'acme', period: 'day' })
     expect(charge.totals.requests).toBe(Number(stored!.llm))
     expect(charge.totals.input_tokens).toBe(Number(stored!.input))
-    expect(trimZeros(charge.totals.cost_usd)).toBe(trimZeros(stored!.cost))
+    expect(scaled(charge.totals.cost_usd)).toBe(scaled(stored!.cost))
     expect(await sessionSpanTotal(api, 'acme')).toBe(Number(stored!.spans))
     const sample = [...acked].slice(0, 5).map((k) => batches[k]![0]!.spanContext().traceId)
     for (const id of sample) expect((await api.getTrace(id)).totals.spans).toBe(2)

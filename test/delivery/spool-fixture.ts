@@ -1,6 +1,3 @@
-import { mkdtempSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { pino } from 'pino'
 import { storageConfigSchema } from '../../collector/config.ts'
 import { openStore, type Store } from '../../collector/storage/store.ts'
@@ -43,7 +40,7 @@ export async function startExportingGateway(options: {
   })
 }
 
-export const tempDir = (prefix: string) => mkdtempSync(join(tmpdir(), prefix))
+export { tempDir } from './cli-process.ts'
 
 /**
  * Requests at a bounded rate (never more than `maxInFlight` open) against whatever URL `target()`

@@ -24,6 +24,7 @@ async function fiftyAtOnce(url: string) {
   const slack = max(served.map((a) => (a.cost > a.reserved ? a.cost - a.reserved : 0n)))
   console.log(`50 parallel: served ${served.length}, refused ${refused.length}, spend $${unitsToUsd(spend)} of $${BUDGET} (overspend $${unitsToUsd(spend > budget ? spend - budget : 0n)}, allowed $${unitsToUsd(slack)})`)
   expect(spend).toBe(sum(served.map((a) => a.cost))) // every served request is charged exactly once
+  expect(slack).toBe(0n) // every hold covered its request's cost here, so no overspend is allowed
   expect(spend).toBeLessThanOrEqual(budget + slack)
   expect(served.length).toBeGreaterThan(0)
   for (const r of refused) {

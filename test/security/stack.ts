@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto'
+import { hex } from '../helpers/api-fixtures.ts'
 import { rmSync } from 'node:fs'
 import { pino } from 'pino'
 import type { TenantAccess } from '../../collector/config.ts'
@@ -23,7 +23,7 @@ export const ROUTE = 'chat'
 export const TARGET = 'sim/sim-small'
 export const OTHER_ROUTE = 'side'
 
-export const hex = (bytes: number) => randomBytes(bytes).toString('hex')
+export { hex }
 
 export interface Stack {
   collector: TestCollector

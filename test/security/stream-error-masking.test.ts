@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net'
 import { pino } from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { start, type RunningGateway } from '../../gateway/index.ts'
+import { MASK } from '../../gateway/secrets.ts'
 
 const PROVIDER_KEY = 'sk-live-provider-0123456789abcdef'
 const KEY = 'lg-acme-virtual-key-4711'
@@ -73,6 +74,7 @@ describe('an error event inside an upstream stream is masked before it reaches t
     it(`${path} over the ${model === 'oai' ? 'OpenAI' : 'Anthropic'} protocol`, async () => {
       const text = await stream(path, model)
       expect(text).toMatch(/error/)
+      expect(text).toContain(MASK) // the error event arrived, with the key masked out of it
       expect(text).not.toContain(PROVIDER_KEY)
     })
   }
