@@ -10,6 +10,7 @@ import { MAX_ATTRIBUTES, emptyScan, scanAttributes, type Scan } from './scan.ts'
 import { CONVENTION_NAMES, EVENT_SLOTS, LOOPGATE_SPAN_SLOT, ROUTE_FAILED_SLOT, SERVICE_NAME_SLOT } from './sources.ts'
 import { operationFrom, spanTypeFrom, vercelKindFromName } from './span-kind.ts'
 import type { PriceFn } from './pricing.ts'
+import { estimateUsage } from './usage-estimate.ts'
 
 const SPAN_KINDS = ['Unspecified', 'Internal', 'Server', 'Client', 'Producer', 'Consumer']
 const STATUS_CODES = ['Unset', 'Ok', 'Error']
@@ -60,6 +61,18 @@ export function normalizeSpan(input: SpanInput): SpanOutcome {
   const responseModel = has('response_model')?.value ?? ''
   const usage = tokenUsage(scan, resource)
   const isLlm = kind.spanType === 'llm'
+  const attemptRaw = has('attempt')?.value
+  const attemptChild = attemptRaw !== undefined && scan.slots[LOOPGATE_SPAN_SLOT] === 'attempt' && span.parentSpanId !== ''
+  const inputText = has('input_text')?.value ?? ''
+  const outputText = has('output_text')?.value ?? ''
+  let usageSource = usage.reported ? 'measured' : ''
+  if (isLlm && !usage.reported && !attemptChild && (inputText !== '' || outputText !== '')) {
+    // The producer dropped usage (a streamed call): bill what the captured text amounts to.
+    const estimated = estimateUsage(responseModel || requestModel, inputText, outputText)
+    usage.input = estimated.input
+    usage.output = estimated.output
+    usageSource = 'estimated'
+  }
 
   let costUsd = '0'
   let costSource = 'none'
@@ -80,9 +93,7 @@ export function normalizeSpan(input: SpanInput): SpanOutcome {
     }
   }
 
-  const attemptRaw = has('attempt')?.value
   const attempt = attemptRaw !== undefined && /^\d+$/.test(attemptRaw) ? Math.min(Number(attemptRaw), 65535) : 0
-  const attemptChild = attemptRaw !== undefined && scan.slots[LOOPGATE_SPAN_SLOT] === 'attempt' && span.parentSpanId !== ''
   const hasUsage = usage.input + usage.output + usage.cacheRead + usage.cacheWrite > 0 || costSource !== 'none'
   // A gateway request on which every target failed has no usage, yet it is a request and an error
   // of its route: chargeback and route statistics must count it.
@@ -135,12 +146,13 @@ export function normalizeSpan(input: SpanInput): SpanOutcome {
     cache_write_tokens: usage.cacheWrite,
     cost_usd: costUsd,
     cost_source: costSource,
+    usage_source: usageSource,
     ttft_ns: ttftNanos(scan, resource),
     is_error: span.status.code === 2 || has('error') || routeFailed ? 1 : 0,
     billable: (isLlm && hasUsage && !attemptChild) || routeFailed ? 1 : 0,
     finish_reason: finishReason(scan, resource),
-    input_text: has('input_text')?.value ?? '',
-    output_text: has('output_text')?.value ?? '',
+    input_text: inputText,
+    output_text: outputText,
   }
   const rowIdError = rowIdProblem(row)
   if (rowIdError) return { error: `span ${span.spanId}: ${rowIdError}` }
@@ -241,7 +253,9 @@ function tokenUsage(scan: Scan, resource: Scan) {
   // cached part cannot include it (Anthropic-style raw usage): add the cached tokens then.
   if (input && (INPUT_EXCLUDES_CACHE.has(input.source) || inputTokens < cacheRead + cacheWrite)) inputTokens += cacheRead + cacheWrite
   else if (!input) inputTokens = cacheRead + cacheWrite
-  return { input: inputTokens, output: count(resolve('output_tokens', scan, resource, isCount)), cacheRead, cacheWrite }
+  const output = resolve('output_tokens', scan, resource, isCount)
+  const reported = input !== null || output !== null || cacheRead + cacheWrite > 0
+  return { input: inputTokens, output: count(output), cacheRead, cacheWrite, reported }
 }
 
 function count(r: { value: string } | null): number {
