@@ -4,7 +4,7 @@ import type { SpanRow } from '../storage/span-row.ts'
 import { anyValueToString } from './any-value.ts'
 import { rowIdProblem } from './id-limits.ts'
 import { USD_SCALE, formatScaled, parseScaled, rescale } from '../decimal.ts'
-import { FIRST_SEGMENT_SOURCES, INPUT_EXCLUDES_CACHE, MILLISECOND_SOURCES } from './precedence.ts'
+import { FIRST_SEGMENT_SOURCES, INPUT_EXCLUDES_CACHE, MILLISECOND_SOURCES, TIMESTAMP_SOURCES } from './precedence.ts'
 import { resolve } from './resolve.ts'
 import { MAX_ATTRIBUTES, emptyScan, scanAttributes, type Scan } from './scan.ts'
 import { CONVENTION_NAMES, EVENT_SLOTS, LOOPGATE_SPAN_SLOT, ROUTE_FAILED_SLOT, SERVICE_NAME_SLOT } from './sources.ts'
@@ -147,7 +147,7 @@ export function normalizeSpan(input: SpanInput): SpanOutcome {
     cost_usd: costUsd,
     cost_source: costSource,
     usage_source: usageSource,
-    ttft_ns: ttftNanos(scan, resource),
+    ttft_ns: ttftNanos(scan, resource, span.startTimeUnixNano),
     is_error: span.status.code === 2 || has('error') || routeFailed ? 1 : 0,
     billable: (isLlm && hasUsage && !attemptChild) || routeFailed ? 1 : 0,
     finish_reason: finishReason(scan, resource),
@@ -262,10 +262,24 @@ function count(r: { value: string } | null): number {
   return r ? Math.floor(Number(r.value)) : 0
 }
 
-function ttftNanos(scan: Scan, resource: Scan): string {
+function ttftNanos(scan: Scan, resource: Scan, startNanos: string): string {
   let nanos: bigint | null = null
-  const storable = (v: string, source: string) => ((nanos = parseScaled(v, MILLISECOND_SOURCES.has(source) ? 6 : 0)) ?? MAX_INT64 + 1n) <= MAX_INT64
+  const storable = (v: string, source: string) => {
+    nanos = TIMESTAMP_SOURCES.has(source) ? sinceStart(v, startNanos) : parseScaled(v, MILLISECOND_SOURCES.has(source) ? 6 : 0)
+    return nanos !== null && nanos <= MAX_INT64
+  }
   return resolve('ttft_ns', scan, resource, storable) ? String(nanos) : '0'
+}
+
+/** Nanoseconds from the span's start to an ISO 8601 time (JSON-quoted or not); null when unreadable or before the start. */
+function sinceStart(iso: string, startNanos: string): bigint | null {
+  const m = /^"?(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d{1,9}))?(Z|[+-]\d\d:?\d\d)"?$/.exec(iso.trim())
+  if (!m) return null
+  const seconds = Date.parse(`${m[1]}${m[3]}`)
+  if (!Number.isFinite(seconds)) return null
+  const at = BigInt(seconds) * 1_000_000n + BigInt((m[2] ?? '').padEnd(9, '0'))
+  const delta = at - BigInt(startNanos)
+  return delta >= 0n ? delta : null
 }
 
 function finishReason(scan: Scan, resource: Scan): string {
