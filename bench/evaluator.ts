@@ -46,7 +46,7 @@ function spanFor(i: number): Span {
     status_code: 'Ok', status_message: '', tenant_id: `tenant-${i % 5}`, session_id: `s-${i % 50}`, user_id: '', operation: 'chat', span_type: 'llm',
     convention: 'loopgate', provider: 'openai', request_model: 'gpt-4o-mini', response_model: 'gpt-4o-mini', route: 'bench', target: 'openai/gpt-4o-mini',
     routing_version: '1', attempt: 0, input_tokens: 800 + (i % 400), output_tokens: 120 + (i % 80), cache_read_tokens: 0, cache_write_tokens: 0,
-    cost_usd: '0', cost_source: 'none', ttft_ms: 80, is_error: false, billable: true, finish_reason: 'stop',
+    cost_usd: '0', cost_source: 'none', usage_source: 'measured', ttft_ms: 80, is_error: false, billable: true, finish_reason: 'stop',
     input_text: `Question ${i}: what is ${expected} plus zero?`, output_text: `Let me think step by step. ${'words '.repeat(40)}The answer is ${i % 7 === 0 ? Number(expected) + 1 : expected}.`,
     attributes: { 'loopgate.expected_answer': expected }, resource_attributes: {}, events: [], links: [], children: [],
   }

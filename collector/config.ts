@@ -1,6 +1,6 @@
 import { z } from 'zod'
 
-/** One OTLP/HTTP destination the collector forwards stored requests to, as received. */
+/** One OTLP/HTTP destination the collector forwards stored requests to. */
 export const forwardDestinationSchema = z.object({
   /** The destination's traces endpoint, e.g. https://otel.example.com/v1/traces. */
   url: z.string().url({ message: 'must be an http(s) URL such as https://otel.example.com/v1/traces' }),
@@ -16,6 +16,8 @@ export const forwardDestinationSchema = z.object({
   maxAttempts: z.number().int().min(1).max(100).default(8),
   /** One attempt's time limit. */
   timeoutMs: z.number().int().positive().default(10_000),
+  /** Wire format sent: as the exporter sent it, or re-encoded as OTLP protobuf or OTLP/JSON. */
+  protocol: z.enum(['as-received', 'protobuf', 'json']).default('as-received'),
 })
 
 export type ForwardDestination = z.infer<typeof forwardDestinationSchema>

@@ -8,7 +8,7 @@ export const spanColumnsBrief = `
   StatusCode, StatusMessage, tenant_id, session_id, user_id, operation, span_type, convention,
   provider, request_model, response_model, route, target, routing_version, attempt,
   input_tokens, output_tokens, cache_read_tokens, cache_write_tokens,
-  toString(cost_usd) AS cost, cost_source, toString(ttft_ns) AS ttft, is_error, billable, finish_reason`
+  toString(cost_usd) AS cost, cost_source, usage_source, toString(ttft_ns) AS ttft, is_error, billable, finish_reason`
 
 export const spanColumnsFull = `${spanColumnsBrief},
   input_text, output_text, SpanAttributes, ResourceAttributes,
@@ -47,6 +47,7 @@ export interface SpanRowOut {
   cache_write_tokens: number | string
   cost: string
   cost_source: string
+  usage_source: string
   ttft: string
   is_error: number | string
   billable: number | string
@@ -99,6 +100,7 @@ export function toSpanBrief(r: SpanRowOut): SpanBrief {
     cache_write_tokens: num(r.cache_write_tokens),
     cost_usd: r.cost,
     cost_source: r.cost_source,
+    usage_source: r.usage_source,
     ttft_ms: ttft > 0n ? Number(ttft) / 1e6 : null,
     is_error: num(r.is_error) === 1,
     billable: num(r.billable) === 1,

@@ -61,6 +61,8 @@ export interface Span {
   cache_write_tokens: number
   cost_usd: DecimalString
   cost_source: string
+  /** 'measured' (reported by the producer), 'estimated' (counted from the captured text; docs/normalization.md) or ''. */
+  usage_source: string
   /** Time to first token in ms; null when not measured. */
   ttft_ms: number | null
   is_error: boolean

@@ -26,6 +26,7 @@ const RETRYABLE = new Set([429, 502, 503, 504])
  */
 export class Destination {
   readonly label: string
+  readonly protocol: ForwardDestination['protocol']
   private readonly queue: Queued[] = []
   private queuedBytes = 0
   private running = false
@@ -38,6 +39,7 @@ export class Destination {
   constructor(private readonly config: ForwardDestination, private readonly metrics: ForwardMetrics, private readonly logger: Logger) {
     const url = new URL(config.url)
     this.label = `${url.host}${url.pathname}`
+    this.protocol = config.protocol
     this.headers = { ...config.headers }
     for (const [header, env] of Object.entries(config.headersFromEnv)) {
       const value = process.env[env]
@@ -148,7 +150,7 @@ export class Destination {
   }
 
   /** Counts a request not forwarded here for a reason decided before queueing. */
-  reject(reason: 'partially_rejected' | 'mixed_tenants'): void {
+  reject(reason: 'partially_rejected' | 'mixed_tenants' | 'conversion_failed'): void {
     this.drop(reason)
   }
 

@@ -7,7 +7,7 @@ export function createForwardMetrics(registry: Registry) {
     retried: new Counter({ name: 'loopgate_collector_forward_retried_total', help: 'Forwarding attempts that will be retried (429/502/503/504, network error, timeout)', labelNames: ['destination'], registers: [registry] }),
     dropped: new Counter({
       name: 'loopgate_collector_forward_dropped_total',
-      help: 'Stored OTLP requests not forwarded, by reason: queue_full, refused, retries_exhausted, shutdown, partially_rejected, mixed_tenants',
+      help: 'Stored OTLP requests not forwarded, by reason: queue_full, refused, retries_exhausted, shutdown, partially_rejected, mixed_tenants, conversion_failed',
       labelNames: ['destination', 'reason'],
       registers: [registry],
     }),

@@ -4,12 +4,13 @@ import type { SpanRow } from '../storage/span-row.ts'
 import { anyValueToString } from './any-value.ts'
 import { rowIdProblem } from './id-limits.ts'
 import { USD_SCALE, formatScaled, parseScaled, rescale } from '../decimal.ts'
-import { FIRST_SEGMENT_SOURCES, INPUT_EXCLUDES_CACHE, MILLISECOND_SOURCES } from './precedence.ts'
+import { FIRST_SEGMENT_SOURCES, INPUT_EXCLUDES_CACHE, MILLISECOND_SOURCES, TIMESTAMP_SOURCES } from './precedence.ts'
 import { resolve } from './resolve.ts'
 import { MAX_ATTRIBUTES, emptyScan, scanAttributes, type Scan } from './scan.ts'
 import { CONVENTION_NAMES, EVENT_SLOTS, LOOPGATE_SPAN_SLOT, ROUTE_FAILED_SLOT, SERVICE_NAME_SLOT } from './sources.ts'
 import { operationFrom, spanTypeFrom, vercelKindFromName } from './span-kind.ts'
 import type { PriceFn } from './pricing.ts'
+import { estimateUsage } from './usage-estimate.ts'
 
 const SPAN_KINDS = ['Unspecified', 'Internal', 'Server', 'Client', 'Producer', 'Consumer']
 const STATUS_CODES = ['Unset', 'Ok', 'Error']
@@ -60,6 +61,18 @@ export function normalizeSpan(input: SpanInput): SpanOutcome {
   const responseModel = has('response_model')?.value ?? ''
   const usage = tokenUsage(scan, resource)
   const isLlm = kind.spanType === 'llm'
+  const attemptRaw = has('attempt')?.value
+  const attemptChild = attemptRaw !== undefined && scan.slots[LOOPGATE_SPAN_SLOT] === 'attempt' && span.parentSpanId !== ''
+  const inputText = has('input_text')?.value ?? ''
+  const outputText = has('output_text')?.value ?? ''
+  let usageSource = usage.reported ? 'measured' : ''
+  if (isLlm && !usage.reported && !attemptChild && (inputText !== '' || outputText !== '')) {
+    // The producer dropped usage (a streamed call): bill what the captured text amounts to.
+    const estimated = estimateUsage(responseModel || requestModel, inputText, outputText)
+    usage.input = estimated.input
+    usage.output = estimated.output
+    usageSource = 'estimated'
+  }
 
   let costUsd = '0'
   let costSource = 'none'
@@ -80,9 +93,7 @@ export function normalizeSpan(input: SpanInput): SpanOutcome {
     }
   }
 
-  const attemptRaw = has('attempt')?.value
   const attempt = attemptRaw !== undefined && /^\d+$/.test(attemptRaw) ? Math.min(Number(attemptRaw), 65535) : 0
-  const attemptChild = attemptRaw !== undefined && scan.slots[LOOPGATE_SPAN_SLOT] === 'attempt' && span.parentSpanId !== ''
   const hasUsage = usage.input + usage.output + usage.cacheRead + usage.cacheWrite > 0 || costSource !== 'none'
   // A gateway request on which every target failed has no usage, yet it is a request and an error
   // of its route: chargeback and route statistics must count it.
@@ -135,12 +146,13 @@ export function normalizeSpan(input: SpanInput): SpanOutcome {
     cache_write_tokens: usage.cacheWrite,
     cost_usd: costUsd,
     cost_source: costSource,
-    ttft_ns: ttftNanos(scan, resource),
+    usage_source: usageSource,
+    ttft_ns: ttftNanos(scan, resource, span.startTimeUnixNano),
     is_error: span.status.code === 2 || has('error') || routeFailed ? 1 : 0,
     billable: (isLlm && hasUsage && !attemptChild) || routeFailed ? 1 : 0,
     finish_reason: finishReason(scan, resource),
-    input_text: has('input_text')?.value ?? '',
-    output_text: has('output_text')?.value ?? '',
+    input_text: inputText,
+    output_text: outputText,
   }
   const rowIdError = rowIdProblem(row)
   if (rowIdError) return { error: `span ${span.spanId}: ${rowIdError}` }
@@ -241,17 +253,33 @@ function tokenUsage(scan: Scan, resource: Scan) {
   // cached part cannot include it (Anthropic-style raw usage): add the cached tokens then.
   if (input && (INPUT_EXCLUDES_CACHE.has(input.source) || inputTokens < cacheRead + cacheWrite)) inputTokens += cacheRead + cacheWrite
   else if (!input) inputTokens = cacheRead + cacheWrite
-  return { input: inputTokens, output: count(resolve('output_tokens', scan, resource, isCount)), cacheRead, cacheWrite }
+  const output = resolve('output_tokens', scan, resource, isCount)
+  const reported = input !== null || output !== null || cacheRead + cacheWrite > 0
+  return { input: inputTokens, output: count(output), cacheRead, cacheWrite, reported }
 }
 
 function count(r: { value: string } | null): number {
   return r ? Math.floor(Number(r.value)) : 0
 }
 
-function ttftNanos(scan: Scan, resource: Scan): string {
+function ttftNanos(scan: Scan, resource: Scan, startNanos: string): string {
   let nanos: bigint | null = null
-  const storable = (v: string, source: string) => ((nanos = parseScaled(v, MILLISECOND_SOURCES.has(source) ? 6 : 0)) ?? MAX_INT64 + 1n) <= MAX_INT64
+  const storable = (v: string, source: string) => {
+    nanos = TIMESTAMP_SOURCES.has(source) ? sinceStart(v, startNanos) : parseScaled(v, MILLISECOND_SOURCES.has(source) ? 6 : 0)
+    return nanos !== null && nanos <= MAX_INT64
+  }
   return resolve('ttft_ns', scan, resource, storable) ? String(nanos) : '0'
+}
+
+/** Nanoseconds from the span's start to an ISO 8601 time (JSON-quoted or not); null when unreadable or before the start. */
+function sinceStart(iso: string, startNanos: string): bigint | null {
+  const m = /^"?(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d{1,9}))?(Z|[+-]\d\d:?\d\d)"?$/.exec(iso.trim())
+  if (!m) return null
+  const seconds = Date.parse(`${m[1]}${m[3]}`)
+  if (!Number.isFinite(seconds)) return null
+  const at = BigInt(seconds) * 1_000_000n + BigInt((m[2] ?? '').padEnd(9, '0'))
+  const delta = at - BigInt(startNanos)
+  return delta >= 0n ? delta : null
 }
 
 function finishReason(scan: Scan, resource: Scan): string {

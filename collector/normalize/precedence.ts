@@ -57,12 +57,15 @@ export const precedence = {
     'gen_ai.output.messages', 'gen_ai.completion', 'output.value', 'llm.output_messages.{i}.message', 'gen_ai.completion.{i}',
     'ai.response.text', 'ai.response.object', 'langfuse.observation.output', 'traceloop.entity.output',
   ],
-  finish_reason: ['gen_ai.response.finish_reasons', 'ai.response.finishReason', 'gen_ai.completion.0.finish_reason'],
+  finish_reason: ['gen_ai.response.finish_reasons', 'ai.response.finishReason', 'gen_ai.completion.0.finish_reason', 'llm.finish_reason'],
   route: ['loopgate.route'],
   target: ['loopgate.target'],
   routing_version: ['loopgate.routing.version'],
   attempt: ['loopgate.attempt'],
-  ttft_ns: ['loopgate.ttft_ns', 'loopgate.ttft_ms', 'ai.response.msToFirstChunk', 'ai.stream.msToFirstChunk'],
+  ttft_ns: [
+    'loopgate.ttft_ns', 'loopgate.ttft_ms', 'ai.response.msToFirstChunk', 'ai.stream.msToFirstChunk',
+    'langfuse.observation.completion_start_time',
+  ],
   error: ['error.type'],
 } as const satisfies Record<string, readonly string[]>
 
@@ -77,6 +80,9 @@ export const EVENT_SOURCES: Record<string, readonly string[]> = {
 
 /** Sources whose value is converted before use: milliseconds given where nanoseconds are stored. */
 export const MILLISECOND_SOURCES: ReadonlySet<string> = new Set(['loopgate.ttft_ms', 'ai.response.msToFirstChunk', 'ai.stream.msToFirstChunk'])
+
+/** Sources that give the first token's absolute time (ISO 8601, possibly JSON-quoted): TTFT = it − the span's start. */
+export const TIMESTAMP_SOURCES: ReadonlySet<string> = new Set(['langfuse.observation.completion_start_time'])
 
 /** Sources whose input count EXCLUDES cached tokens (disjoint usage buckets); the normalizer adds cache read+write to them. */
 export const INPUT_EXCLUDES_CACHE: ReadonlySet<string> = new Set(['langfuse.observation.usage_details#input'])

@@ -38,12 +38,20 @@ function ingestedAtIndex(o: DdlOptions): string[] {
   return [`ALTER TABLE ${o.database}.${local('spans', o)}${onCluster(o)} ADD INDEX IF NOT EXISTS ${index}`]
 }
 
+/** Says whether a span's token counts were reported by its producer or estimated from its text. */
+function spansUsageSource(o: DdlOptions): string[] {
+  const column = spansTable.columns.find((c) => c.startsWith('usage_source '))!
+  const alter = (table: string) => `ALTER TABLE ${o.database}.${table}${onCluster(o)} ADD COLUMN IF NOT EXISTS ${column} AFTER cost_source`
+  return o.cluster ? [alter('spans_local'), alter('spans')] : [alter('spans')]
+}
+
 // Migration 1 creates the current schema, so a new database passes through the later ones as no-ops.
 export const migrations: Migration[] = [
   { version: 1, name: 'initial schema', statements: schemaStatements },
   { version: 2, name: 'daily usage rollup', statements: dailyUsageRollup },
   { version: 3, name: 'scores.posted_by', statements: scoresPostedBy },
   { version: 4, name: 'spans ingested_at index', statements: ingestedAtIndex },
+  { version: 9, name: 'spans.usage_source', statements: spansUsageSource },
 ]
 
 const SYSTEM_LOGS = [

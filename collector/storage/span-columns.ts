@@ -47,6 +47,7 @@ export const spanColumns: readonly NativeColumn<SpanRow>[] = [
   { name: 'cache_write_tokens', type: 'UInt64' },
   { name: 'cost_usd', type: 'Decimal(18, 12)' },
   { name: 'cost_source', type: 'String' },
+  { name: 'usage_source', type: 'String' },
   { name: 'ttft_ns', type: 'UInt64' },
   { name: 'is_error', type: 'UInt8' },
   { name: 'billable', type: 'UInt8' },

@@ -49,6 +49,8 @@ export interface SpanRow {
   cache_write_tokens: number
   cost_usd: string // decimal string, up to 12 fractional digits
   cost_source: string // 'provided' | 'computed' | 'none'
+  /** 'measured' when the producer reported token counts, 'estimated' when counted from the captured text, '' when neither. */
+  usage_source: string
   ttft_ns: string
   is_error: number // 0 | 1
   /** 1 when this span's cost counts towards chargeback (LLM calls, not the gateway's per-attempt children). */

@@ -66,6 +66,7 @@ export const spansTable: TableSpec = {
     'cache_write_tokens UInt64',
     'cost_usd Decimal(18, 12)',
     'cost_source LowCardinality(String)',
+    'usage_source LowCardinality(String)',
     'ttft_ns UInt64',
     'is_error UInt8',
     'billable UInt8',

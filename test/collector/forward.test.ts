@@ -69,6 +69,8 @@ const primary = await startTestCollector({
       { url: `${recorder.base}/hang`, maxQueueBytes: 16 * 1024, timeoutMs: 60_000 },
       { url: `${recorder.base}/refuse` },
       { url: `${recorder.base}/acme-only`, tenants: ['acme'], headers: { 'x-api-key': 'k' } },
+      { url: `${recorder.base}/as-json`, tenants: ['acme'], protocol: 'json' },
+      { url: `${recorder.base}/as-protobuf`, tenants: ['acme'], protocol: 'protobuf' },
     ],
   },
 })
@@ -124,6 +126,20 @@ describe('collector.forward', () => {
     expect(ok[2]!.body.equals(gz)).toBe(true)
     expect(ok.map(spanCount)).toEqual([3, 2, 4])
     expect(await metric(primary.url, 'loopgate_collector_forward_sent_total', dest('/ok'))).toBe(3)
+  })
+
+  it('re-encodes for destinations that ask for the other wire format, keeping gzip', async () => {
+    // The three acme requests of the first test.
+    const asJson = await eventually('3 requests at /as-json', async () => (recorder.at('/as-json').length === 3 ? recorder.at('/as-json') : undefined), 20_000)
+    const asProtobuf = await eventually('3 requests at /as-protobuf', async () => (recorder.at('/as-protobuf').length === 3 ? recorder.at('/as-protobuf') : undefined), 20_000)
+    expect(asJson.map((r) => r.contentType)).toEqual(['application/json', 'application/json', 'application/json'])
+    expect(asProtobuf.map((r) => r.contentType)).toEqual(['application/x-protobuf', 'application/x-protobuf', 'application/x-protobuf'])
+    expect(asJson.map((r) => r.contentEncoding)).toEqual([undefined, undefined, 'gzip'])
+    expect(asJson.map(spanCount)).toEqual([3, 2, 4])
+    expect(asProtobuf.map(spanCount)).toEqual([3, 2, 4])
+    expect(asJson[1]!.body.toString('utf8')).toBe(recorder.at('/ok')[1]!.body.toString('utf8')) // already JSON: the same bytes
+    expect(asProtobuf[0]!.body.equals(recorder.at('/ok')[0]!.body)).toBe(true)
+
   })
 
   it('retries a destination answering 503 (backoff, then Retry-After) until it recovers', async () => {
@@ -194,6 +210,17 @@ describe('collector.forward', () => {
     expect((await post(toProtobuf(spans(1)), 'application/x-protobuf', 'acme-ingest-key-1')).status).toBe(200)
     await eventually('the marker at /ok', async () => (recorder.at('/ok').length >= okBefore + 2 ? true : undefined), 20_000)
     expect(recorder.at('/ok')).toHaveLength(okBefore + 2) // the first send and the marker only
+  })
+
+  it('counts a stored request that cannot be re-encoded, and still sends it where no conversion is needed', async () => {
+    // A JSON attribute value the receiver stores as given but protobuf cannot carry.
+    const odd = JSON.parse(toJson(spans(1)))
+    odd.resourceSpans[0].scopeSpans[0].spans[0].attributes.push({ key: 'odd', value: { arrayValue: { values: 'not a list' } } })
+    const jsonBefore = recorder.at('/as-json').length
+    expect((await post(JSON.stringify(odd), 'application/json', 'acme-ingest-key-1')).status).toBe(200)
+    await eventually('the conversion failure counted', async () =>
+      (await metric(primary.url, 'loopgate_collector_forward_dropped_total', `${dest('/as-protobuf')},reason="conversion_failed"`)) === 1 ? true : undefined, 20_000)
+    await eventually('the same request sent as JSON', async () => (recorder.at('/as-json').length === jsonBefore + 1 ? true : undefined), 20_000)
   })
 })
 

@@ -100,6 +100,32 @@ describe('Langfuse', () => {
   })
 })
 
+describe('TTFT and finish reason from the producers that give them their own way', () => {
+  /** One span whose start the test fixes, so an absolute first-token time gives a known TTFT. */
+  function rowWith(attributes: Record<string, string>, start = new Date('2026-12-07T10:00:00.000Z')): SpanRow {
+    const request = emit({ name: 'gen', attributes: { 'langfuse.observation.type': 'generation', ...attributes } })
+    const span = request.resourceSpans[0]!.scopeSpans[0]!.spans[0]!
+    span.startTimeUnixNano = String(BigInt(start.getTime()) * 1_000_000n)
+    span.endTimeUnixNano = String(BigInt(start.getTime() + 5_000) * 1_000_000n)
+    const result = new Normalizer().normalize(request, ctx)
+    expect(result.rejected).toBe(0)
+    return result.rows[0]!
+  }
+
+  it("reads Langfuse's completion_start_time as the first token's time (JSON-quoted or not, to the nanosecond)", () => {
+    expect(rowWith({ 'langfuse.observation.completion_start_time': '"2026-12-07T10:00:00.250Z"' }).ttft_ns).toBe('250000000')
+    expect(rowWith({ 'langfuse.observation.completion_start_time': '2026-12-07T10:00:01.000123456Z' }).ttft_ns).toBe('1000123456')
+    expect(rowWith({ 'langfuse.observation.completion_start_time': '2026-12-07T11:00:00.5+01:00' }).ttft_ns).toBe('500000000')
+    // Before the span started, or unreadable: not a TTFT.
+    expect(rowWith({ 'langfuse.observation.completion_start_time': '2026-12-07T09:59:59Z' }).ttft_ns).toBe('0')
+    expect(rowWith({ 'langfuse.observation.completion_start_time': 'soon' }).ttft_ns).toBe('0')
+  })
+
+  it("maps llm.finish_reason (OpenInference-style instrumentations)", () => {
+    expect(rowWith({ 'llm.finish_reason': 'length' }).finish_reason).toBe('length')
+  })
+})
+
 describe('Vercel AI SDK', () => {
   const rows = rowsOf(vercelSpans)
   it('bills only the inner doGenerate span, never the outer wrapper with the same usage', () => {

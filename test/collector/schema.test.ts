@@ -67,6 +67,17 @@ describe('schema migrations', () => {
     expect(await rows('SELECT score_id, posted_by FROM oldscores.scores')).toEqual([{ score_id: 's1', posted_by: '' }])
   })
 
+  it('adds spans.usage_source to a database made before it; older spans read as unknown', async () => {
+    const o = { database: 'oldspans', retentionDays: 30 }
+    await migrate(client, o)
+    await client.command({ query: 'ALTER TABLE oldspans.spans DROP COLUMN usage_source' })
+    await client.command({ query: `INSERT INTO oldspans.spans (Timestamp, TraceId, SpanId, tenant_id, input_tokens) VALUES (now64(9), 't1', 's1', 't', 10)` })
+    await client.command({ query: 'TRUNCATE TABLE oldspans.schema_migrations' })
+    await client.insert({ table: 'oldspans.schema_migrations', values: [1, 2, 3, 4].map((version) => ({ version, name: 'old' })), format: 'JSONEachRow' })
+    expect(await migrate(client, o)).toContain(9)
+    expect(await rows('SELECT SpanId, usage_source FROM oldspans.spans')).toEqual([{ SpanId: 's1', usage_source: '' }])
+  })
+
   it('creates the tables with tenant_id leading the sort key, bloom filters and TTL', async () => {
     const tables = await rows<{ name: string; sorting_key: string; create_table_query: string }>(
       "SELECT name, sorting_key, create_table_query FROM system.tables WHERE database = 'loopgate'",

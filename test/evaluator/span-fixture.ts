@@ -38,6 +38,7 @@ export function apiSpan(overrides: Partial<Span> = {}): Span {
     cache_write_tokens: 0,
     cost_usd: '0',
     cost_source: 'none',
+    usage_source: 'measured',
     ttft_ms: 120,
     is_error: false,
     billable: true,

@@ -48,6 +48,7 @@ export function spanRow(overrides: Partial<SpanRow> = {}): SpanRow {
     cache_write_tokens: 0,
     cost_usd: '0.000001',
     cost_source: 'provided',
+    usage_source: 'measured',
     ttft_ns: '0',
     is_error: 0,
     billable: 1,

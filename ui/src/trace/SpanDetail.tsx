@@ -43,8 +43,8 @@ export function SpanDetail({ span, scores }: { span: Span; scores: Score[] }) {
         <Field label="Routing version" value={span.routing_version} />
         {span.billable || span.input_tokens + span.output_tokens > 0 ? (
           <>
-            <Field label="Tokens in" value={formatCount(span.input_tokens)} />
-            <Field label="Tokens out" value={formatCount(span.output_tokens)} />
+            <Field label="Tokens in" value={withEstimate(formatCount(span.input_tokens), span.usage_source)} />
+            <Field label="Tokens out" value={withEstimate(formatCount(span.output_tokens), span.usage_source)} />
             <Field label="Cache read / write" value={`${formatCount(span.cache_read_tokens)} / ${formatCount(span.cache_write_tokens)}`} />
             <Field label="Cost" value={`${formatUsd(span.cost_usd)} (${span.cost_source})`} />
           </>
@@ -83,4 +83,9 @@ export function SpanDetail({ span, scores }: { span: Span; scores: Score[] }) {
       ) : null}
     </aside>
   )
+}
+
+/** Counted from the captured text because the producer reported no usage: say so beside the number. */
+function withEstimate(value: string, usageSource: string): string {
+  return usageSource === 'estimated' ? `${value} (estimated)` : value
 }
