@@ -214,8 +214,8 @@ describe('admin API: virtual keys with a real redis-server', () => {
   afterAll(() => redis.stop())
 
   it('a key created on one gateway serves on the other; a revoke on one is a 401 on the other', async () => {
-    h = await startHarness({ redisUrl: redis.url })
-    h2 = await startHarness({ redisUrl: redis.url })
+    const one = (h = await startHarness({ redisUrl: redis.url }))
+    const two = (h2 = await startHarness({ redisUrl: redis.url }))
     const { key, secret } = await createKey(h.url, 'acme', { name: 'shared', reason: 'two replicas' })
     const created = (await listKeys(h.url)).version
     await eventually(async () => (await listKeys(h2!.url)).version === created)
@@ -234,7 +234,7 @@ describe('admin API: virtual keys with a real redis-server', () => {
 
     // Both replicas change the state at once: compare-and-swap keeps both changes.
     const [a, b] = await Promise.all([createKey(h.url, 'acme', { name: 'from-a' }), createKey(h2.url, 'acme', { name: 'from-b' })])
-    await eventually(async () => (await listKeys(h.url)).version === (await listKeys(h2!.url)).version)
+    await eventually(async () => (await listKeys(one.url)).version === (await listKeys(two.url)).version)
     const ids = (await listKeys(h2.url)).keys.map((k) => k.id)
     expect(ids).toEqual(expect.arrayContaining([a.key.id, b.key.id]))
   })
