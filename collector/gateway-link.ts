@@ -18,13 +18,19 @@ export class GatewayLink {
   async call(method: 'GET' | 'POST' | 'PUT', path: string, body?: unknown): Promise<{ status: number; body: unknown }> {
     const base = this.url()
     if (!base || !this.token) {
-      throw new ApiError(503, 'the admin API needs the gateway: set collector.gatewayUrl (and the admin token the gateway uses), or run `loopgate start`')
+      throw new ApiError(
+        503,
+        'the admin API needs the gateway: set collector.gatewayUrl (and the admin token the gateway uses), or run `loopgate start`',
+      )
     }
     let res: Response
     try {
       res = await fetch(`${base.replace(/\/+$/, '')}${path}`, {
         method,
-        headers: { authorization: `Bearer ${this.token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        headers: {
+          authorization: `Bearer ${this.token}`,
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
         body: body === undefined ? undefined : JSON.stringify(body),
         signal: AbortSignal.timeout(GATEWAY_TIMEOUT_MS),
       })

@@ -34,7 +34,10 @@ export interface Catalog {
   tenants: CatalogTenant[]
 }
 
-const configLimitsOf = (o: { budgets?: TenantSettings['budgets']; rateLimits?: TenantSettings['rateLimits'] }): Limits => mergeLimits({ budgets: o.budgets, rateLimits: o.rateLimits }, undefined)
+const configLimitsOf = (o: {
+  budgets?: TenantSettings['budgets']
+  rateLimits?: TenantSettings['rateLimits']
+}): Limits => mergeLimits({ budgets: o.budgets, rateLimits: o.rateLimits }, undefined)
 
 /** The configuration's tenants and keys joined with the runtime state (key-state.ts says how). */
 export function buildCatalog(config: TenantSettings[], state: KeyState): Catalog {
@@ -44,7 +47,12 @@ export function buildCatalog(config: TenantSettings[], state: KeyState): Catalog
   const keys: CatalogKey[] = []
   for (const t of config) {
     const configLimits = configLimitsOf(t)
-    tenants.set(t.id, { tenant: t.id, source: 'config', limits: mergeLimits(configLimits, runtimeTenant.get(t.id)), configLimits })
+    tenants.set(t.id, {
+      tenant: t.id,
+      source: 'config',
+      limits: mergeLimits(configLimits, runtimeTenant.get(t.id)),
+      configLimits,
+    })
     for (const k of t.keys) {
       const hash = k.key.startsWith('sha256:') ? k.key.slice(7).toLowerCase() : sha256Hex(k.key)
       const o = override.get(hash)
@@ -63,7 +71,8 @@ export function buildCatalog(config: TenantSettings[], state: KeyState): Catalog
     }
   }
   for (const t of state.tenants) {
-    if (!tenants.has(t.tenant)) tenants.set(t.tenant, { tenant: t.tenant, source: 'api', limits: mergeLimits({}, t.limits), configLimits: {} })
+    if (!tenants.has(t.tenant))
+      tenants.set(t.tenant, { tenant: t.tenant, source: 'api', limits: mergeLimits({}, t.limits), configLimits: {} })
   }
   for (const k of state.keys) {
     if (!tenants.has(k.tenant)) tenants.set(k.tenant, { tenant: k.tenant, source: 'api', limits: {}, configLimits: {} })

@@ -17,7 +17,10 @@ export class KeyStateFiles {
       return normalizeKeyState(JSON.parse(await readFile(this.statePath, 'utf8')))
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined
-      throw new Error(`cannot read ${this.statePath}: ${(err as Error).message}; fix the file (deleting it forgets every key created through the admin API)`)
+      throw new Error(
+        `cannot read ${this.statePath}: ${(err as Error).message}; fix the file (deleting it forgets every key created through the admin API)`,
+        { cause: err },
+      )
     }
   }
 
@@ -42,6 +45,11 @@ export class KeyStateFiles {
     } catch {
       return []
     }
-    return text.split('\n').filter(Boolean).slice(-limit).reverse().map((l) => JSON.parse(l) as KeyAuditEntry)
+    return text
+      .split('\n')
+      .filter(Boolean)
+      .slice(-limit)
+      .reverse()
+      .map((l) => JSON.parse(l) as KeyAuditEntry)
   }
 }

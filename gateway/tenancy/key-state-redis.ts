@@ -44,10 +44,20 @@ export class RedisKeyStateSync {
   }
 
   /** Stores `state` (whose version is the next one) when Redis still holds `expectedVersion`. */
-  async replace(state: KeyState, expectedVersion: number, audit: KeyAuditEntry | undefined): Promise<{ ok: true } | { conflict: number }> {
+  async replace(
+    state: KeyState,
+    expectedVersion: number,
+    audit: KeyAuditEntry | undefined,
+  ): Promise<{ ok: true } | { conflict: number }> {
     const [v, current] = await this.redis.loopgateKeysReplace(
-      KEYS.state, KEYS.version, KEYS.audit,
-      String(expectedVersion), String(state.version), JSON.stringify(state), audit ? JSON.stringify(audit) : '', KEYS_CHANNEL,
+      KEYS.state,
+      KEYS.version,
+      KEYS.audit,
+      String(expectedVersion),
+      String(state.version),
+      JSON.stringify(state),
+      audit ? JSON.stringify(audit) : '',
+      KEYS_CHANNEL,
     )
     return v === -1 ? { conflict: current } : { ok: true }
   }
@@ -64,7 +74,10 @@ export class RedisKeyStateSync {
     this.subscriber.on('message', (_channel: string, message: string) => onVersion(Number(message)))
     await this.subscriber.subscribe(KEYS_CHANNEL)
     this.subscriber.on('ready', () => {
-      this.redis.get(KEYS.version).then((v) => v && onVersion(Number(v)), () => {})
+      this.redis.get(KEYS.version).then(
+        (v) => v && onVersion(Number(v)),
+        () => {},
+      )
     })
   }
 

@@ -5,10 +5,15 @@ import { emptyKeyState, type KeyAuditEntry, type KeyState } from './key-state.ts
 
 /** What a change wants: the next state's content and what the audit trail says about it. */
 export type Mutation =
-  | { ok: true; state: Omit<KeyState, 'version' | 'updatedAt'>; audit: Omit<KeyAuditEntry, 'version' | 'previousVersion' | 'at'> }
+  | {
+      ok: true
+      state: Omit<KeyState, 'version' | 'updatedAt'>
+      audit: Omit<KeyAuditEntry, 'version' | 'previousVersion' | 'at'>
+    }
   | { ok: false; status: 400 | 404 | 409; errors: string[] }
 
-export type ChangeResult = { ok: true; state: KeyState } | { ok: false; status: 400 | 404 | 409 | 503; errors: string[] }
+export type ChangeResult =
+  { ok: true; state: KeyState } | { ok: false; status: 400 | 404 | 409 | 503; errors: string[] }
 
 const REDIS_ADMIN_WAIT_MS = 2_000
 const CONFLICT_RETRIES = 5
@@ -38,7 +43,15 @@ export class KeyStateStore {
     if (fromFile) await this.apply(fromFile, true)
     if (!this.redis) return void (this.synced = true)
     if (this.redis.available) return this.syncWithRedis()
-    this.redis.onReady(() => void this.syncWithRedis().catch((err) => this.logger.warn({ err: (err as Error).message }, 'redis: runtime keys not synced yet; trying again when it reconnects')))
+    this.redis.onReady(
+      () =>
+        void this.syncWithRedis().catch((err) =>
+          this.logger.warn(
+            { err: (err as Error).message },
+            'redis: runtime keys not synced yet; trying again when it reconnects',
+          ),
+        ),
+    )
   }
 
   private async syncWithRedis(): Promise<void> {
@@ -93,13 +106,17 @@ export class KeyStateStore {
       }
       if (!this.synced || !this.redis.available) return unavailable('Redis is unreachable')
       const r = await withinMs(this.redis.replace(next, base.version, audit), REDIS_ADMIN_WAIT_MS)
-      if (r === undefined) return unavailable(`Redis did not answer within ${REDIS_ADMIN_WAIT_MS} ms (the change may still be stored when it answers: list the keys before retrying)`)
+      if (r === undefined)
+        return unavailable(
+          `Redis did not answer within ${REDIS_ADMIN_WAIT_MS} ms (the change may still be stored when it answers: list the keys before retrying)`,
+        )
       if ('ok' in r) {
         await this.apply(next)
         return { ok: true, state: next }
       }
       // Another replica changed the state first: compute the change again on top of its state.
-      if (attempt >= CONFLICT_RETRIES) return { ok: false, status: 409, errors: ['the runtime keys changed on another replica meanwhile; retry'] }
+      if (attempt >= CONFLICT_RETRIES)
+        return { ok: false, status: 409, errors: ['the runtime keys changed on another replica meanwhile; retry'] }
       const stored = await this.redis.load()
       if (stored) await this.apply(stored)
     }
@@ -118,7 +135,11 @@ export class KeyStateStore {
 }
 
 function unavailable(why: string): ChangeResult {
-  return { ok: false, status: 503, errors: [`${why}: runtime keys are shared through Redis and cannot change until it answers; retry later`] }
+  return {
+    ok: false,
+    status: 503,
+    errors: [`${why}: runtime keys are shared through Redis and cannot change until it answers; retry later`],
+  }
 }
 
 async function withinMs<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {

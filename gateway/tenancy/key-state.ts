@@ -78,7 +78,13 @@ export interface KeyAuditEntry {
   change: Record<string, unknown>
 }
 
-export const emptyKeyState = (): KeyState => ({ version: 0, updatedAt: new Date(0).toISOString(), keys: [], configKeys: [], tenants: [] })
+export const emptyKeyState = (): KeyState => ({
+  version: 0,
+  updatedAt: new Date(0).toISOString(),
+  keys: [],
+  configKeys: [],
+  tenants: [],
+})
 
 /** A state read from disk or Redis, with missing lists filled in (an older or hand-edited document). */
 export function normalizeKeyState(raw: unknown): KeyState {

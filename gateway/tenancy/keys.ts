@@ -47,7 +47,9 @@ export class VirtualKeys {
 
   /** Swaps in the keys of `catalog` at once (after an admin change on any replica); a revoked key fails its next request. */
   rebuild(catalog: Catalog): void {
-    const tenantSpecs = new Map(catalog.tenants.map((t) => [t.tenant, spec(tenantScope(t.tenant), `tenant "${t.tenant}"`, t.limits)]))
+    const tenantSpecs = new Map(
+      catalog.tenants.map((t) => [t.tenant, spec(tenantScope(t.tenant), `tenant "${t.tenant}"`, t.limits)]),
+    )
     const byHash = new Map<string, KeyRecord>()
     for (const k of catalog.keys) {
       const tenantSpec = tenantSpecs.get(k.tenant) ?? spec(tenantScope(k.tenant), `tenant "${k.tenant}"`, {})

@@ -26,7 +26,10 @@ interface KeyView {
 async function admin(base: string, method: string, path: string, body?: unknown, token = ADMIN) {
   const res = await fetch(`${base}${path}`, {
     method,
-    headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    headers: {
+      authorization: `Bearer ${token}`,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
     body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
   })
   const text = await res.text()
@@ -34,14 +37,20 @@ async function admin(base: string, method: string, path: string, body?: unknown,
   return { status: res.status, json: (text ? JSON.parse(text) : undefined) as any, text }
 }
 
-const listKeys = async (base: string) => (await admin(base, 'GET', '/admin/keys')).json as { version: number; keys: KeyView[]; tenants: { tenant: string; spend: { today: string } }[] }
+const listKeys = async (base: string) =>
+  (await admin(base, 'GET', '/admin/keys')).json as {
+    version: number
+    keys: KeyView[]
+    tenants: { tenant: string; spend: { today: string } }[]
+  }
 const createKey = async (base: string, tenant: string, body: Record<string, unknown> = {}) => {
   const r = await admin(base, 'POST', `/admin/tenants/${tenant}/keys`, body)
   expect(r.status, r.text).toBe(201)
   return r.json as { key: KeyView; secret: string }
 }
 const sdk = (base: string, key: string) => new OpenAI({ baseURL: `${base}/v1`, apiKey: key, maxRetries: 0 })
-const ask = (client: OpenAI, max_tokens = 8) => client.chat.completions.create({ model: 'chat', messages: [{ role: 'user', content: 'hello there' }], max_tokens })
+const ask = (client: OpenAI, max_tokens = 8) =>
+  client.chat.completions.create({ model: 'chat', messages: [{ role: 'user', content: 'hello there' }], max_tokens })
 
 /** Exact cost of the `chat` route (0.15 / 0.6 USD per million tokens) in USD. */
 const cost = (input: number, output: number) => {
@@ -53,8 +62,17 @@ const cost = (input: number, output: number) => {
 describe('admin API: virtual keys', () => {
   it('creates a key (secret once, hash only on disk), serves it through the SDK, reports its spend, revokes it to 401', async () => {
     h = await startHarness()
-    const { key, secret } = await createKey(h.url, 'acme', { name: 'support-bot', reason: 'new integration', author: 'ops@example.com' })
-    expect(key).toMatchObject({ tenant: 'acme', name: 'support-bot', source: 'api', spend: { today: '0.0', thisMonth: '0.0' } })
+    const { key, secret } = await createKey(h.url, 'acme', {
+      name: 'support-bot',
+      reason: 'new integration',
+      author: 'ops@example.com',
+    })
+    expect(key).toMatchObject({
+      tenant: 'acme',
+      name: 'support-bot',
+      source: 'api',
+      spend: { today: '0.0', thisMonth: '0.0' },
+    })
     expect(key.id).toMatch(/^vk_[0-9a-f]{12}$/)
     expect(secret).toMatch(/^lg-[A-Za-z0-9_-]{32}$/)
 
@@ -68,13 +86,18 @@ describe('admin API: virtual keys', () => {
     expect(mine.spend).toEqual({ today: expected, thisMonth: expected })
     expect(listed.tenants.find((t) => t.tenant === 'acme')!.spend.today).toBe(expected)
     // Config keys are listed too, without secrets or hashes anywhere in the answer.
-    expect(listed.keys.map((k) => `${k.source}:${k.tenant}/${k.id}`)).toEqual(expect.arrayContaining(['config:acme/acme-ci', `api:acme/${key.id}`]))
+    expect(listed.keys.map((k) => `${k.source}:${k.tenant}/${k.id}`)).toEqual(
+      expect.arrayContaining(['config:acme/acme-ci', `api:acme/${key.id}`]),
+    )
     const listedText = JSON.stringify(listed)
     expect(listedText).not.toContain(secret)
     expect(listedText).not.toMatch(/"hash"/)
     for (const file of readdirSync(h.dataDir)) expect(readFileSync(join(h.dataDir, file), 'utf8')).not.toContain(secret)
 
-    const revoked = await admin(h.url, 'POST', `/admin/tenants/acme/keys/${key.id}/revoke`, { reason: 'leaked in a log', author: 'ops@example.com' })
+    const revoked = await admin(h.url, 'POST', `/admin/tenants/acme/keys/${key.id}/revoke`, {
+      reason: 'leaked in a log',
+      author: 'ops@example.com',
+    })
     expect(revoked.status, revoked.text).toBe(200)
     expect(revoked.json.key.revokedAt).toMatch(/^\d{4}-/)
     const err = await ask(client).catch((e: unknown) => e)
@@ -82,27 +105,51 @@ describe('admin API: virtual keys', () => {
     expect((err as InstanceType<typeof OpenAI.AuthenticationError>).message).toContain('revoked')
     expect((await admin(h.url, 'POST', `/admin/tenants/acme/keys/${key.id}/revoke`, {})).status).toBe(409)
 
-    const audit = (await admin(h.url, 'GET', '/admin/keys/audit')).json.entries as { action: string; key: string; author: string; reason: string; at: string }[]
+    const audit = (await admin(h.url, 'GET', '/admin/keys/audit')).json.entries as {
+      action: string
+      key: string
+      author: string
+      reason: string
+      at: string
+    }[]
     expect(audit.map((e) => e.action)).toEqual(['key.revoke', 'key.create'])
     expect(audit[0]).toMatchObject({ key: key.id, author: 'ops@example.com', reason: 'leaked in a log' })
     expect(JSON.stringify(audit)).not.toContain(secret)
   })
 
   it('enforces per-key and per-tenant limits set at run time; config-declared ones stay authoritative', async () => {
-    h = await startHarness({ gateway: () => ({ tenants: [{ id: 'acme', budgets: { usdPerMonth: '100' }, keys: [{ key: KEY, name: 'acme-ci', rateLimits: { tpm: 100000 } }] }] }) })
+    h = await startHarness({
+      gateway: () => ({
+        tenants: [
+          {
+            id: 'acme',
+            budgets: { usdPerMonth: '100' },
+            keys: [{ key: KEY, name: 'acme-ci', rateLimits: { tpm: 100000 } }],
+          },
+        ],
+      }),
+    })
     const { key, secret } = await createKey(h.url, 'acme')
     const client = sdk(h.url, secret)
-    const setKey = await admin(h.url, 'PUT', `/admin/tenants/acme/keys/${key.id}/limits`, { rateLimits: { rpm: 2 }, reason: 'trial key' })
+    const setKey = await admin(h.url, 'PUT', `/admin/tenants/acme/keys/${key.id}/limits`, {
+      rateLimits: { rpm: 2 },
+      reason: 'trial key',
+    })
     expect(setKey.status, setKey.text).toBe(200)
     expect(setKey.json.key.limits).toEqual({ rateLimits: { rpm: 2 } })
     await ask(client)
     await ask(client)
     const limited = await ask(client).catch((e: unknown) => e)
     expect(limited).toBeInstanceOf(OpenAI.RateLimitError)
-    expect((limited as Error).message).toContain(`key "${key.id}" of tenant "acme" reached its rpm limit of 2 requests/minute`)
+    expect((limited as Error).message).toContain(
+      `key "${key.id}" of tenant "acme" reached its rpm limit of 2 requests/minute`,
+    )
 
     // A tenant budget the configuration leaves out (per day) can be set; the other key of the tenant feels it.
-    const tenant = await admin(h.url, 'PUT', '/admin/tenants/acme/limits', { budgets: { usdPerDay: '0.000001' }, reason: 'freeze spend' })
+    const tenant = await admin(h.url, 'PUT', '/admin/tenants/acme/limits', {
+      budgets: { usdPerDay: '0.000001' },
+      reason: 'freeze spend',
+    })
     expect(tenant.status, tenant.text).toBe(200)
     expect(tenant.json.tenant.limits).toEqual({ budgets: { usdPerMonth: '100', usdPerDay: '0.000001' } })
     const broke = await ask(sdk(h.url, KEY)).catch((e: unknown) => e)
@@ -127,7 +174,18 @@ describe('admin API: virtual keys', () => {
     const kept = await createKey(h.url, 'acme', { name: 'kept', rateLimits: { rpm: 50 } })
     const gone = await createKey(h.url, 'beta', { routes: ['chat'] })
     expect((await admin(h.url, 'POST', `/admin/tenants/beta/keys/${gone.key.id}/revoke`, {})).status).toBe(200)
-    expect((await admin(h.url, 'POST', '/admin/tenants/beta/keys/' + (await listKeys(h.url)).keys.find((k) => k.tenant === 'beta' && k.source === 'config')!.id + '/revoke', { reason: 'config key leaked' })).status).toBe(200)
+    expect(
+      (
+        await admin(
+          h.url,
+          'POST',
+          '/admin/tenants/beta/keys/' +
+            (await listKeys(h.url)).keys.find((k) => k.tenant === 'beta' && k.source === 'config')!.id +
+            '/revoke',
+          { reason: 'config key leaked' },
+        )
+      ).status,
+    ).toBe(200)
     await ask(sdk(h.url, kept.secret))
     await h.gw.close()
     await h.sim.close()
@@ -137,7 +195,10 @@ describe('admin API: virtual keys', () => {
     expect(await ask(sdk(h.url, gone.secret)).catch((e: unknown) => e)).toBeInstanceOf(OpenAI.AuthenticationError)
     expect(await ask(sdk(h.url, OTHER_KEY)).catch((e: unknown) => e)).toBeInstanceOf(OpenAI.AuthenticationError) // a revoked config key stays revoked
     const listed = await listKeys(h.url)
-    expect(listed.keys.find((k) => k.id === kept.key.id)).toMatchObject({ name: 'kept', limits: { rateLimits: { rpm: 50 } } })
+    expect(listed.keys.find((k) => k.id === kept.key.id)).toMatchObject({
+      name: 'kept',
+      limits: { rateLimits: { rpm: 50 } },
+    })
     expect((await admin(h.url, 'GET', '/admin/keys/audit')).json.entries).toHaveLength(4)
     await h.sim.close()
     h = undefined
@@ -182,10 +243,19 @@ describe('admin API: virtual keys', () => {
 
   it('answers 401 to tenant keys and callers without the admin token, 403 when the admin API is off', async () => {
     h = await startHarness()
-    const paths: [string, string][] = [['GET', '/admin/keys'], ['POST', '/admin/tenants/acme/keys'], ['PUT', '/admin/tenants/acme/limits'], ['GET', '/admin/keys/audit']]
+    const paths: [string, string][] = [
+      ['GET', '/admin/keys'],
+      ['POST', '/admin/tenants/acme/keys'],
+      ['PUT', '/admin/tenants/acme/limits'],
+      ['GET', '/admin/keys/audit'],
+    ]
     for (const [method, path] of paths) {
       expect((await admin(h.url, method, path, method === 'GET' ? undefined : {}, KEY)).status).toBe(401)
-      const anonymous = await fetch(`${h.url}${path}`, { method, headers: method === 'GET' ? {} : { 'content-type': 'application/json' }, body: method === 'GET' ? undefined : '{}' })
+      const anonymous = await fetch(`${h.url}${path}`, {
+        method,
+        headers: method === 'GET' ? {} : { 'content-type': 'application/json' },
+        body: method === 'GET' ? undefined : '{}',
+      })
       expect(anonymous.status).toBe(401)
     }
     expect((await listKeys(h.url)).keys.filter((k) => k.source === 'api')).toHaveLength(0)
@@ -196,7 +266,10 @@ describe('admin API: virtual keys', () => {
     const { mkdtempSync, rmSync } = await import('node:fs')
     const { tmpdir } = await import('node:os')
     const dir = mkdtempSync(join(tmpdir(), 'loopgate-gw-'))
-    const off = await start({ gateway: { port: 0, dataDir: dir, telemetry: { enabled: false } }, logger: pino({ level: 'silent' }) })
+    const off = await start({
+      gateway: { port: 0, dataDir: dir, telemetry: { enabled: false } },
+      logger: pino({ level: 'silent' }),
+    })
     try {
       expect((await admin(off.url, 'GET', '/admin/keys')).status).toBe(403)
     } finally {
@@ -225,7 +298,9 @@ describe('admin API: virtual keys with a real redis-server', () => {
     // Spend is counted in Redis: either replica reports it.
     expect((await listKeys(h.url)).keys.find((k) => k.id === key.id)!.spend.today).toBe(expected)
 
-    expect((await admin(h.url, 'POST', `/admin/tenants/acme/keys/${key.id}/revoke`, { reason: 'rotate' })).status).toBe(200)
+    expect((await admin(h.url, 'POST', `/admin/tenants/acme/keys/${key.id}/revoke`, { reason: 'rotate' })).status).toBe(
+      200,
+    )
     const revoked = (await listKeys(h.url)).version
     await eventually(async () => (await listKeys(h2!.url)).version === revoked)
     expect(await ask(client2).catch((e: unknown) => e)).toBeInstanceOf(OpenAI.AuthenticationError)
@@ -233,7 +308,10 @@ describe('admin API: virtual keys with a real redis-server', () => {
     expect(audit.map((e) => e.action)).toEqual(['key.revoke', 'key.create'])
 
     // Both replicas change the state at once: compare-and-swap keeps both changes.
-    const [a, b] = await Promise.all([createKey(h.url, 'acme', { name: 'from-a' }), createKey(h2.url, 'acme', { name: 'from-b' })])
+    const [a, b] = await Promise.all([
+      createKey(h.url, 'acme', { name: 'from-a' }),
+      createKey(h2.url, 'acme', { name: 'from-b' }),
+    ])
     await eventually(async () => (await listKeys(one.url)).version === (await listKeys(two.url)).version)
     const ids = (await listKeys(h2.url)).keys.map((k) => k.id)
     expect(ids).toEqual(expect.arrayContaining([a.key.id, b.key.id]))

@@ -6,7 +6,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { TenantAccess } from '../../collector/config.ts'
 import { start as startGateway, type RunningGateway } from '../../gateway/index.ts'
 import { startSimulator, type Simulator } from '../../gateway/simulator/index.ts'
-import { ensureUiBuilt, launchBrowser, screenshot, signIn, startUiServer, type TestBrowser } from '../helpers/browser.ts'
+import {
+  ensureUiBuilt,
+  launchBrowser,
+  screenshot,
+  signIn,
+  startUiServer,
+  type TestBrowser,
+} from '../helpers/browser.ts'
 import { ADMIN_TOKEN, startTestCollector, type TestCollector } from '../helpers/collector.ts'
 
 /*
@@ -38,8 +45,19 @@ beforeAll(async () => {
       port: 0,
       dataDir: `${collector.dataDir}-gateway`,
       providers: { sim: { protocol: 'openai', baseUrl: sim.openaiBaseUrl, apiKeyEnv: 'SIM_KEY' } },
-      routes: [{ name: 'chat', targets: [{ provider: 'sim', model: 'sim-a', price: { input: '0.15', output: '0.6' } }, { provider: 'sim', model: 'sim-b', price: { input: '0.15', output: '0.6' } }] }],
-      tenants: [{ id: 'acme', keys: [{ key: ACME_GATEWAY_KEY, name: 'acme-config' }] }, { id: 'globex', keys: [] }],
+      routes: [
+        {
+          name: 'chat',
+          targets: [
+            { provider: 'sim', model: 'sim-a', price: { input: '0.15', output: '0.6' } },
+            { provider: 'sim', model: 'sim-b', price: { input: '0.15', output: '0.6' } },
+          ],
+        },
+      ],
+      tenants: [
+        { id: 'acme', keys: [{ key: ACME_GATEWAY_KEY, name: 'acme-config' }] },
+        { id: 'globex', keys: [] },
+      ],
       telemetry: { enabled: false },
     },
     adminToken: ADMIN_TOKEN,
@@ -70,7 +88,11 @@ async function newPage(): Promise<Page> {
 }
 
 const ask = (key: string) =>
-  new OpenAI({ baseURL: `${gateway.url}/v1`, apiKey: key, maxRetries: 0 }).chat.completions.create({ model: 'chat', messages: [{ role: 'user', content: 'hello from the admin test' }], max_tokens: 8 })
+  new OpenAI({ baseURL: `${gateway.url}/v1`, apiKey: key, maxRetries: 0 }).chat.completions.create({
+    model: 'chat',
+    messages: [{ role: 'user', content: 'hello from the admin test' }],
+    max_tokens: 8,
+  })
 
 /** formatUsd of the exact cost at 0.15 / 0.6 USD per million tokens. */
 function shownCost(input: number, output: number): string {
@@ -81,7 +103,10 @@ function shownCost(input: number, output: number): string {
 }
 
 const api = (path: string, token: string, init: RequestInit = {}) =>
-  fetch(`${ui.url}${path}`, { ...init, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' } })
+  fetch(`${ui.url}${path}`, {
+    ...init,
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+  })
 
 describe('admin page', () => {
   it('creates a key whose secret is shown once, sees its spend after a call through the gateway, revokes it to a 401', async () => {
@@ -111,7 +136,9 @@ describe('admin page', () => {
     await page.locator(`[data-testid=keys] tr[data-key="${keyId}"]`).getByRole('button', { name: 'Revoke' }).click()
     await page.getByLabel('Revoke reason').fill('rotating after the test')
     await page.getByRole('button', { name: 'Confirm revoke' }).click()
-    await expect.poll(() => page.locator(`[data-testid=keys] tr[data-key="${keyId}"] [data-testid=key-status]`).textContent()).toMatch(/^revoked /)
+    await expect
+      .poll(() => page.locator(`[data-testid=keys] tr[data-key="${keyId}"] [data-testid=key-status]`).textContent())
+      .toMatch(/^revoked /)
     const refused = await ask(secret).catch((e: unknown) => e)
     expect(refused).toBeInstanceOf(OpenAI.AuthenticationError)
     expect((refused as InstanceType<typeof OpenAI.AuthenticationError>).status).toBe(401)
@@ -152,7 +179,9 @@ describe('admin page', () => {
     await page.getByLabel('Routing reason').fill('sim-b answers better on support tickets')
     await page.getByRole('button', { name: 'Save weights' }).click()
     await expect.poll(() => page.getByRole('status').filter({ hasText: 'Saved as version' }).count()).toBe(1)
-    const served = (await (await fetch(`${gateway.url}/admin/routing`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).json()) as { routes: { targets: { model: string; weight: number }[] }[] }
+    const served = (await (
+      await fetch(`${gateway.url}/admin/routing`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })
+    ).json()) as { routes: { targets: { model: string; weight: number }[] }[] }
     expect(served.routes[0]!.targets.map((t) => `${t.model}=${t.weight}`)).toEqual(['sim-a=1', 'sim-b=3'])
 
     await page.goto(`${ui.url}/routes?range=24h`)
@@ -173,13 +202,20 @@ describe('admin page', () => {
     expect(await page.getByRole('navigation').getByRole('link', { name: 'Admin' }).count()).toBe(0)
     const rows = page.locator('[data-testid=keys] tbody tr')
     await rows.first().waitFor()
-    expect(new Set(await rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-tenant'))))).toEqual(new Set(['acme']))
-    expect(await page.locator('[data-testid=keys] tr[data-key="acme-config"] [data-testid=spend-today]').textContent()).toMatch(/^\$0\.\d+$/)
-    for (const control of ['Create key', 'Revoke', 'Save limits', 'Save weights', 'Limits']) expect(await page.getByRole('button', { name: control }).count(), control).toBe(0)
+    expect(new Set(await rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-tenant'))))).toEqual(
+      new Set(['acme']),
+    )
+    expect(
+      await page.locator('[data-testid=keys] tr[data-key="acme-config"] [data-testid=spend-today]').textContent(),
+    ).toMatch(/^\$0\.\d+$/)
+    for (const control of ['Create key', 'Revoke', 'Save limits', 'Save weights', 'Limits'])
+      expect(await page.getByRole('button', { name: control }).count(), control).toBe(0)
     expect(await page.getByTestId('admin-console').count()).toBe(0)
     await screenshot(page, 'tenant-keys')
 
-    const before = (await (await fetch(`${gateway.url}/admin/keys/audit`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).json()) as { entries: unknown[] }
+    const before = (await (
+      await fetch(`${gateway.url}/admin/keys/audit`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })
+    ).json()) as { entries: unknown[] }
     const calls: [string, string, unknown?][] = [
       ['GET', '/api/admin/keys'],
       ['GET', '/api/admin/keys/audit'],
@@ -198,9 +234,13 @@ describe('admin page', () => {
     expect((await api('/api/keys?tenant=globex', ACME_READ)).status).toBe(403)
     // The gateway itself: neither a read key nor a virtual key opens its admin API.
     for (const token of [ACME_READ, ACME_GATEWAY_KEY]) {
-      expect((await fetch(`${gateway.url}/admin/keys`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(401)
+      expect((await fetch(`${gateway.url}/admin/keys`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(
+        401,
+      )
     }
-    const after = (await (await fetch(`${gateway.url}/admin/keys/audit`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).json()) as { entries: unknown[] }
+    const after = (await (
+      await fetch(`${gateway.url}/admin/keys/audit`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })
+    ).json()) as { entries: unknown[] }
     expect(after.entries.length).toBe(before.entries.length)
   })
 })

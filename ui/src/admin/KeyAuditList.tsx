@@ -19,7 +19,15 @@ export function KeyAuditList({ entries }: { entries: KeyAuditEntry[] }) {
   return (
     <table className="data" data-testid="key-audit">
       <thead>
-        <tr><th>At</th><th>Change</th><th>Tenant</th><th>Key</th><th>Limits</th><th>Author</th><th>Reason</th></tr>
+        <tr>
+          <th>At</th>
+          <th>Change</th>
+          <th>Tenant</th>
+          <th>Key</th>
+          <th>Limits</th>
+          <th>Author</th>
+          <th>Reason</th>
+        </tr>
       </thead>
       <tbody>
         {entries.map((e) => (

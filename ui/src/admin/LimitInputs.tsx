@@ -9,7 +9,15 @@ const FIELDS: { key: keyof LimitFields; label: string; group: 'budgets' | 'rateL
 ]
 
 /** Budget and rate-limit inputs; a field the configuration declares is shown read-only. */
-export function LimitInputs({ value, onChange, config = {} }: { value: LimitFields; onChange(v: LimitFields): void; config?: AdminLimits }) {
+export function LimitInputs({
+  value,
+  onChange,
+  config = {},
+}: {
+  value: LimitFields
+  onChange(v: LimitFields): void
+  config?: AdminLimits
+}) {
   return (
     <div className="limit-inputs">
       {FIELDS.map((f) => {

@@ -12,7 +12,15 @@ export type LimitsTarget = string
  * Budgets and rate limits of one tenant (every key of it together) or one key. Saving replaces the
  * runtime limits of that scope; what the configuration declares stays as it is.
  */
-export function LimitsForm({ list, target, onTarget }: { list: AdminKeyList; target: LimitsTarget; onTarget(t: LimitsTarget): void }) {
+export function LimitsForm({
+  list,
+  target,
+  onTarget,
+}: {
+  list: AdminKeyList
+  target: LimitsTarget
+  onTarget(t: LimitsTarget): void
+}) {
   const save = useSetLimits()
   const [tenantId, keyId] = target.split('/') as [string, string | undefined]
   const key = keyId ? list.keys.find((k) => k.tenant === tenantId && k.id === keyId) : undefined
@@ -33,7 +41,12 @@ export function LimitsForm({ list, target, onTarget }: { list: AdminKeyList; tar
     if (!tenantId) return
     save.mutate(
       { tenant: tenantId, key: keyId, request: { ...limitsOf(fields, scope?.configLimits), reason } },
-      { onSuccess: () => { setSaved(true); setReason('') } },
+      {
+        onSuccess: () => {
+          setSaved(true)
+          setReason('')
+        },
+      },
     )
   }
 
@@ -48,14 +61,22 @@ export function LimitsForm({ list, target, onTarget }: { list: AdminKeyList; tar
             {list.tenants.map((t) => (
               <optgroup key={t.tenant} label={t.tenant}>
                 <option value={t.tenant}>tenant {t.tenant} (all its keys)</option>
-                {list.keys.filter((k) => k.tenant === t.tenant).map((k) => (
-                  <option key={k.id} value={`${k.tenant}/${k.id}`}>key {k.name ? `${k.name} (${k.id})` : k.id}</option>
-                ))}
+                {list.keys
+                  .filter((k) => k.tenant === t.tenant)
+                  .map((k) => (
+                    <option key={k.id} value={`${k.tenant}/${k.id}`}>
+                      key {k.name ? `${k.name} (${k.id})` : k.id}
+                    </option>
+                  ))}
               </optgroup>
             ))}
           </select>
         </label>
-        {scope ? <span className="muted" data-testid="current-limits">now: {describeLimits(scope.limits)}</span> : null}
+        {scope ? (
+          <span className="muted" data-testid="current-limits">
+            now: {describeLimits(scope.limits)}
+          </span>
+        ) : null}
       </div>
       {scope ? (
         <>
@@ -63,12 +84,23 @@ export function LimitsForm({ list, target, onTarget }: { list: AdminKeyList; tar
           <div className="form-row">
             <label className="grow">
               Reason
-              <input aria-label="Limits reason" value={reason} onChange={(e) => setReason(e.target.value)} placeholder="why (kept in the audit trail)" />
+              <input
+                aria-label="Limits reason"
+                value={reason}
+                onChange={(e) => setReason(e.target.value)}
+                placeholder="why (kept in the audit trail)"
+              />
             </label>
-            <button type="submit" disabled={save.isPending}>Save limits</button>
+            <button type="submit" disabled={save.isPending}>
+              Save limits
+            </button>
           </div>
           {save.error ? <ErrorState error={save.error} what="the limits" /> : null}
-          {saved && !save.error ? <span role="status" className="muted">Saved: applies from the next request on every gateway replica.</span> : null}
+          {saved && !save.error ? (
+            <span role="status" className="muted">
+              Saved: applies from the next request on every gateway replica.
+            </span>
+          ) : null}
         </>
       ) : null}
     </form>

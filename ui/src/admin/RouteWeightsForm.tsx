@@ -26,9 +26,19 @@ export function RouteWeightsForm({ table }: { table: RoutingTableView }) {
   const submit = (e: FormEvent) => {
     e.preventDefault()
     const routes = table.routes.map((r) =>
-      r.name !== routeName ? r : { ...r, targets: r.targets.map((t) => ({ ...t, weight: Number(weights[targetId(t)] ?? t.weight ?? 1) })) },
+      r.name !== routeName
+        ? r
+        : { ...r, targets: r.targets.map((t) => ({ ...t, weight: Number(weights[targetId(t)] ?? t.weight ?? 1) })) },
     )
-    put.mutate({ routes, expectedVersion: table.version, reason }, { onSuccess: (r) => { setSaved(r.version); setReason('') } })
+    put.mutate(
+      { routes, expectedVersion: table.version, reason },
+      {
+        onSuccess: (r) => {
+          setSaved(r.version)
+          setReason('')
+        },
+      },
+    )
   }
 
   return (
@@ -38,7 +48,11 @@ export function RouteWeightsForm({ table }: { table: RoutingTableView }) {
         <label>
           Route
           <select aria-label="Edit route" value={routeName} onChange={(e) => setRouteName(e.target.value)}>
-            {table.routes.map((r) => <option key={r.name} value={r.name}>{r.name}</option>)}
+            {table.routes.map((r) => (
+              <option key={r.name} value={r.name}>
+                {r.name}
+              </option>
+            ))}
           </select>
         </label>
         <span className="muted">serving version {table.version}</span>
@@ -59,12 +73,24 @@ export function RouteWeightsForm({ table }: { table: RoutingTableView }) {
       <div className="form-row">
         <label className="grow">
           Reason
-          <input aria-label="Routing reason" value={reason} required onChange={(e) => setReason(e.target.value)} placeholder="why (shown on the Routes page)" />
+          <input
+            aria-label="Routing reason"
+            value={reason}
+            required
+            onChange={(e) => setReason(e.target.value)}
+            placeholder="why (shown on the Routes page)"
+          />
         </label>
-        <button type="submit" disabled={put.isPending || !reason.trim()}>Save weights</button>
+        <button type="submit" disabled={put.isPending || !reason.trim()}>
+          Save weights
+        </button>
       </div>
       {put.error ? <ErrorState error={put.error} what="the routing table" /> : null}
-      {saved !== null && !put.error ? <span role="status" className="muted">Saved as version {saved}.</span> : null}
+      {saved !== null && !put.error ? (
+        <span role="status" className="muted">
+          Saved as version {saved}.
+        </span>
+      ) : null}
     </form>
   )
 }

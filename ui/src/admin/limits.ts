@@ -40,5 +40,8 @@ export function limitsOf(f: LimitFields, config: AdminLimits = {}): AdminLimits 
   if (f.usdPerMonth.trim() && config.budgets?.usdPerMonth === undefined) budgets.usdPerMonth = f.usdPerMonth.trim()
   if (f.rpm.trim() && config.rateLimits?.rpm === undefined) rateLimits.rpm = Number(f.rpm)
   if (f.tpm.trim() && config.rateLimits?.tpm === undefined) rateLimits.tpm = Number(f.tpm)
-  return { ...(Object.keys(budgets).length ? { budgets } : {}), ...(Object.keys(rateLimits).length ? { rateLimits } : {}) }
+  return {
+    ...(Object.keys(budgets).length ? { budgets } : {}),
+    ...(Object.keys(rateLimits).length ? { rateLimits } : {}),
+  }
 }

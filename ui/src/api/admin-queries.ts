@@ -36,7 +36,8 @@ function useAdminMutation<A, R>(run: (a: A) => Promise<R>) {
   return useMutation({
     mutationFn: run,
     onSuccess: () => {
-      for (const key of ['admin-keys', 'admin-key-audit', 'admin-routing', 'admin-routing-audit', 'my-keys']) void queryClient.invalidateQueries({ queryKey: [key] })
+      for (const key of ['admin-keys', 'admin-key-audit', 'admin-routing', 'admin-routing-audit', 'my-keys'])
+        void queryClient.invalidateQueries({ queryKey: [key] })
     },
   })
 }
@@ -48,7 +49,9 @@ export function useCreateKey() {
 
 export function useRevokeKey() {
   const client = useClient()
-  return useAdminMutation((a: { tenant: string; key: string; reason: string }) => client.revokeKey(a.tenant, a.key, { reason: a.reason }))
+  return useAdminMutation((a: { tenant: string; key: string; reason: string }) =>
+    client.revokeKey(a.tenant, a.key, { reason: a.reason }),
+  )
 }
 
 export function useSetLimits() {
@@ -60,5 +63,7 @@ export function useSetLimits() {
 
 export function usePutRouting() {
   const client = useClient()
-  return useAdminMutation((a: { routes: RoutingRoute[]; expectedVersion: number; reason: string }) => client.putRoutingTable(a))
+  return useAdminMutation((a: { routes: RoutingRoute[]; expectedVersion: number; reason: string }) =>
+    client.putRoutingTable(a),
+  )
 }

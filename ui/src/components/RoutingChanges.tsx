@@ -1,7 +1,8 @@
 import type { RoutingAuditEntry, RoutingRoute } from '../api/client.ts'
 import { formatDate } from '../lib/format.ts'
 
-const weightsOf = (r: RoutingRoute) => r.targets.map((t) => `${t.id ?? `${t.provider}/${t.model}`} ${(t.weight ?? 1).toString()}`).join(', ')
+const weightsOf = (r: RoutingRoute) =>
+  r.targets.map((t) => `${t.id ?? `${t.provider}/${t.model}`} ${(t.weight ?? 1).toString()}`).join(', ')
 
 /** The routes whose weights an entry changed (every route of the oldest entry shown). */
 function changedRoutes(entry: RoutingAuditEntry, previous: RoutingAuditEntry | undefined): RoutingRoute[] {
@@ -24,18 +25,28 @@ export function RoutingChanges({ entries, route }: { entries: RoutingAuditEntry[
   return (
     <table className="data" data-testid="routing-changes">
       <thead>
-        <tr><th>At (UTC)</th><th>Version</th><th>Author</th><th>Reason</th><th>Weights after</th></tr>
+        <tr>
+          <th>At (UTC)</th>
+          <th>Version</th>
+          <th>Author</th>
+          <th>Reason</th>
+          <th>Weights after</th>
+        </tr>
       </thead>
       <tbody>
         {rows.map(({ e, changed }) => (
           <tr key={e.version} data-version={e.version}>
             <td>{formatDate(new Date(e.at))}</td>
-            <td>{e.previousVersion} → {e.version}</td>
+            <td>
+              {e.previousVersion} → {e.version}
+            </td>
             <td>{e.author}</td>
             <td className="reason">{e.reason || '—'}</td>
             <td className="weights">
               {changed.map((r) => (
-                <div key={r.name}>{r.name}: {weightsOf(r)}</div>
+                <div key={r.name}>
+                  {r.name}: {weightsOf(r)}
+                </div>
               ))}
             </td>
           </tr>
