@@ -119,6 +119,8 @@ export class KeyStateStore {
         return { ok: false, status: 409, errors: ['the runtime keys changed on another replica meanwhile; retry'] }
       const stored = await this.redis.load()
       if (stored) await this.apply(stored)
+      // Redis lost the state (flushed) but kept a version: this replica's copy seeds it again.
+      else await this.redis.replace(this.current, r.conflict, undefined)
     }
   }
 
