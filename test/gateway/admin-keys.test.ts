@@ -315,5 +315,14 @@ describe('admin API: virtual keys with a real redis-server', () => {
     await eventually(async () => (await listKeys(one.url)).version === (await listKeys(two.url)).version)
     const ids = (await listKeys(h2.url)).keys.map((k) => k.id)
     expect(ids).toEqual(expect.arrayContaining([a.key.id, b.key.id]))
+
+    // A replica started later on an empty data dir takes the keys from Redis: a restart forgets none.
+    await one.close()
+    h = await startHarness({ redisUrl: redis.url })
+    const fresh = await listKeys(h.url)
+    expect(fresh.version).toBe((await listKeys(two.url)).version)
+    expect(fresh.keys.find((k) => k.id === key.id)?.revokedAt).toBeTruthy()
+    expect((await ask(sdk(h.url, a.secret))).choices).toHaveLength(1)
+    expect(await ask(sdk(h.url, secret)).catch((e: unknown) => e)).toBeInstanceOf(OpenAI.AuthenticationError)
   })
 })
