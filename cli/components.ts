@@ -40,7 +40,7 @@ function disabledAlone(name: string): Error {
 
 /** Each component is imported only when it runs, so `loopgate gateway` never loads chDB. */
 export const components: Record<string, Starter> = {
-  collector: async ({ config, logger, adminToken, standalone }) => {
+  collector: async ({ config, logger, adminToken, standalone, urls }) => {
     const { start } = await import('../collector/index.ts')
     const hook = await evaluationHook(config, standalone)
     let running
@@ -51,6 +51,8 @@ export const components: Record<string, Starter> = {
         storage: config.clickhouse,
         tenants: config.tenants,
         adminToken,
+        // The gateway starts after the collector: its URL is read when the admin page calls.
+        gatewayUrl: () => urls.gateway,
         logger: logger.child({ component: 'collector' }),
       })
     } catch (err) {

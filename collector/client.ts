@@ -23,8 +23,22 @@ import type {
   TenantList,
   Trace,
 } from './api/types.ts'
+import type {
+  AdminKeyList,
+  CreateKeyRequest,
+  CreatedKey,
+  KeyAuditEntry,
+  LimitsRequest,
+  AdminKey,
+  AdminTenant,
+  RoutingAuditEntry,
+  RoutingRoute,
+  RoutingTableView,
+  TenantKeyList,
+} from '../lib/admin-api.ts'
 
 export type * from './api/types.ts'
+export type * from '../lib/admin-api.ts'
 
 /** A non-2xx answer: `status` is the HTTP status, `message` the API's explanation, `field` the bad field if any. */
 export class CollectorApiError extends Error {
@@ -108,6 +122,51 @@ export class CollectorClient {
   /** Each configured budget the caller may see, with the current UTC day's or month's spend. */
   budgets(options: { tenant?: string } = {}): Promise<BudgetList> {
     return this.json('GET', '/api/budgets', options)
+  }
+
+  // ── admin: relayed to the gateway's admin API (admin token only; docs/ui.md › Admin) ──
+
+  adminKeys(options: { tenant?: string } = {}): Promise<AdminKeyList> {
+    return this.json('GET', '/api/admin/keys', options)
+  }
+
+  keyAudit(options: { limit?: number } = {}): Promise<{ entries: KeyAuditEntry[] }> {
+    return this.json('GET', '/api/admin/keys/audit', options)
+  }
+
+  /** The answer holds the key's secret, once. */
+  createKey(tenant: string, request: CreateKeyRequest): Promise<CreatedKey> {
+    return this.json('POST', `/api/admin/tenants/${encodeURIComponent(tenant)}/keys`, {}, request)
+  }
+
+  revokeKey(tenant: string, keyId: string, meta: { reason?: string; author?: string } = {}): Promise<{ key: AdminKey }> {
+    return this.json('POST', `/api/admin/tenants/${encodeURIComponent(tenant)}/keys/${encodeURIComponent(keyId)}/revoke`, {}, meta)
+  }
+
+  setKeyLimits(tenant: string, keyId: string, request: LimitsRequest): Promise<{ key: AdminKey }> {
+    return this.json('PUT', `/api/admin/tenants/${encodeURIComponent(tenant)}/keys/${encodeURIComponent(keyId)}/limits`, {}, request)
+  }
+
+  setTenantLimits(tenant: string, request: LimitsRequest): Promise<{ tenant: AdminTenant }> {
+    return this.json('PUT', `/api/admin/tenants/${encodeURIComponent(tenant)}/limits`, {}, request)
+  }
+
+  routingTable(): Promise<RoutingTableView> {
+    return this.json('GET', '/api/admin/routing', {})
+  }
+
+  /** A new table version (only weights of configured targets may change); 409 when `expectedVersion` is stale. */
+  putRoutingTable(request: { routes: RoutingRoute[]; expectedVersion?: number; reason: string; author?: string }): Promise<{ version: number; previousVersion: number }> {
+    return this.json('PUT', '/api/admin/routing', {}, request)
+  }
+
+  routingAudit(options: { limit?: number } = {}): Promise<{ entries: RoutingAuditEntry[] }> {
+    return this.json('GET', '/api/admin/routing/audit', options)
+  }
+
+  /** The caller's own keys (a tenant read key: its tenant's), read-only, with spend. */
+  myKeys(options: { tenant?: string } = {}): Promise<TenantKeyList> {
+    return this.json('GET', '/api/keys', options)
   }
 
   private async json<T>(method: string, path: string, query: Query, body?: unknown): Promise<T> {

@@ -40,6 +40,11 @@ export const collectorConfigSchema = z
     tenantFeedbackRoutes: z.array(z.string().min(1)).default([]),
     /** A token that may scrape /metrics besides the admin token. Env: LOOPGATE_METRICS_TOKEN. */
     metricsToken: z.string().min(16, 'use at least 16 characters (generate one with `openssl rand -hex 24`)').optional(),
+    /**
+     * The gateway whose admin API the dashboard's admin page reaches through `/api/admin/*` (with the
+     * admin token); `loopgate start` sets it to its own gateway. Without it those endpoints answer 503.
+     */
+    gatewayUrl: z.string().url({ message: 'must be an http(s) URL such as http://127.0.0.1:8080' }).optional(),
     /** Serve the built dashboard (ui/dist) at `/` when it exists. */
     serveUi: z.boolean().default(true),
     writer: z

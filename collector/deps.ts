@@ -1,6 +1,7 @@
 import type { Logger } from 'pino'
 import type { KeyRing } from './auth.ts'
 import type { CollectorSettings, TenantAccess } from './config.ts'
+import type { GatewayLink } from './gateway-link.ts'
 import type { CollectorMetrics } from './metrics.ts'
 import type { AdmissionControl } from './ingest/admission.ts'
 import type { Ingest } from './ingest/consume.ts'
@@ -22,4 +23,6 @@ export interface CollectorDeps {
   tenants: TenantAccess[]
   metrics: CollectorMetrics
   logger: Logger
+  /** The gateway's admin API, relayed for the dashboard (`/api/admin/*`, `/api/keys`). */
+  gateway: GatewayLink
 }

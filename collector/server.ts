@@ -3,6 +3,7 @@ import type { Logger } from 'pino'
 import { KeyRing, bearerToken } from './auth.ts'
 import type { CollectorSettings, StorageSettings, TenantAccess } from './config.ts'
 import type { CollectorDeps } from './deps.ts'
+import { GatewayLink } from './gateway-link.ts'
 import { createCollectorMetrics } from './metrics.ts'
 import { registerOtlpReceiver } from './otlp/receiver.ts'
 import { registerQueryApi } from './api/index.ts'
@@ -23,6 +24,8 @@ export interface CollectorOptions {
   tenants: TenantAccess[]
   adminToken?: string
   logger: Logger
+  /** The gateway's URL when it is known only once it listens (`loopgate start`); else `collector.gatewayUrl`. */
+  gatewayUrl?: () => string | undefined
   /** Called after each request's spans are stored (e.g. to enqueue evaluations); failures are logged, never refuse ingest. */
   onStored?: (rows: SpanRow[]) => void | Promise<void>
 }
@@ -59,6 +62,7 @@ export async function start(options: CollectorOptions): Promise<RunningCollector
     tenants: options.tenants,
     metrics,
     logger,
+    gateway: new GatewayLink(() => options.gatewayUrl?.() ?? options.collector.gatewayUrl, options.adminToken),
   }
 
   const app = Fastify({

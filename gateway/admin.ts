@@ -1,11 +1,12 @@
 import { createHash, timingSafeEqual } from 'node:crypto'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
+import { registerKeyAdmin } from './admin-keys.ts'
 import { count, type GatewayContext } from './context.ts'
 import { unitsToUsd } from './money.ts'
 
 const sha = (s: string) => createHash('sha256').update(s).digest()
 
-/** Admin API: the routing table (GET/PUT, versioned, audited) and the target scoreboard. */
+/** Admin API: the routing table (GET/PUT, versioned, audited), the target scoreboard, and virtual keys and limits (admin-keys.ts). */
 export function registerAdmin(app: FastifyInstance, ctx: GatewayContext, adminToken: string | undefined): void {
   const expected = adminToken ? sha(adminToken) : undefined
   const authorize = (req: FastifyRequest): { status: number; message: string } | undefined => {
@@ -63,5 +64,7 @@ export function registerAdmin(app: FastifyInstance, ctx: GatewayContext, adminTo
       const spent = await ctx.limits.spent(`t:${id}`, Date.now())
       return { tenant: id, today: unitsToUsd(spent.day), thisMonth: unitsToUsd(spent.month) }
     })
+
+    registerKeyAdmin(scope, ctx)
   })
 }

@@ -6,6 +6,7 @@ import type { Cooldowns } from './policy/cooldown.ts'
 import type { Upstreams } from './policy/upstream.ts'
 import type { RoutingTable } from './routing/manager.ts'
 import type { Scoreboard } from './scoreboard.ts'
+import type { KeyStateStore } from './tenancy/key-state-store.ts'
 import type { VirtualKeys } from './tenancy/keys.ts'
 import type { LimitStore } from './tenancy/limits.ts'
 
@@ -13,6 +14,8 @@ import type { LimitStore } from './tenancy/limits.ts'
 export interface GatewayContext {
   settings: GatewaySettings
   keys: VirtualKeys
+  /** Keys and limits managed through the admin API (persisted; shared through Redis). */
+  keyState: KeyStateStore
   limits: LimitStore
   routing: RoutingTable
   breakers: Breakers

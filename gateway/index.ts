@@ -17,6 +17,11 @@ import { RedisTableSync } from './routing/redis-sync.ts'
 import { Scoreboard } from './scoreboard.ts'
 import { SecretMasker, clearSecrets, virtualKeyHashes } from './secrets.ts'
 import { buildServer } from './server.ts'
+import { buildCatalog } from './tenancy/key-catalog.ts'
+import { KeyStateFiles } from './tenancy/key-state-files.ts'
+import { RedisKeyStateSync } from './tenancy/key-state-redis.ts'
+import { KeyStateStore } from './tenancy/key-state-store.ts'
+import { emptyKeyState } from './tenancy/key-state.ts'
 import { VirtualKeys } from './tenancy/keys.ts'
 import { createLimitStore } from './tenancy/store.ts'
 import { createTelemetry } from './telemetry/tracer.ts'
@@ -110,9 +115,16 @@ export async function start(options: GatewayOptions): Promise<RunningGateway> {
   const upstreams = new Upstreams(masker)
   const counters = new Map<string, number>()
   const limits = await createLimitStore(settings.limits, settings.dataDir, redis && { connection: redis, reachable: redisAtStart }, logger, (reason) => count({ counters }, reason))
+  const keys = new VirtualKeys(buildCatalog(settings.tenants, emptyKeyState()))
+  const keyState = new KeyStateStore(new KeyStateFiles(settings.dataDir), redis ? new RedisKeyStateSync(redis) : undefined, logger, (state) => {
+    const catalog = buildCatalog(settings.tenants, state)
+    keys.rebuild(catalog)
+    masker.addHashes(catalog.keys.map((k) => k.hash))
+  })
   const ctx: GatewayContext = {
     settings,
-    keys: new VirtualKeys(settings.tenants),
+    keys,
+    keyState,
     limits,
     routing,
     breakers: new Breakers(),
@@ -128,8 +140,10 @@ export async function start(options: GatewayOptions): Promise<RunningGateway> {
   let url: string
   try {
     await routing.init(settings.routes)
+    await keyState.init()
     url = await app.listen({ host: settings.host, port: settings.port })
   } catch (err) {
+    await keyState.close()
     await routing.close()
     await limits.close()
     redis?.disconnect()
@@ -145,6 +159,7 @@ export async function start(options: GatewayOptions): Promise<RunningGateway> {
       await app.close()
       await upstreams.close()
       await routing.close()
+      await keyState.close()
       await ctx.limits.close()
       redis?.disconnect()
       await telemetry.shutdown()

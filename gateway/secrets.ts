@@ -62,6 +62,11 @@ export class SecretMasker {
     this.hashes = new Set([...sources.hashes].map((h) => h.toLowerCase()))
   }
 
+  /** Virtual keys created at run time (admin API): their hashes join the net. */
+  addHashes(hashes: Iterable<string>): void {
+    for (const h of hashes) this.hashes.add(h.toLowerCase())
+  }
+
   mask(text: string): string {
     let t = text.length > MAX_MASKED_TEXT ? `${text.slice(0, MAX_MASKED_TEXT)}…` : text
     for (const s of this.exact) if (t.includes(s)) t = t.split(s).join(MASK)

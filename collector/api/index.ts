@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import type { CollectorDeps } from '../deps.ts'
+import { registerAdmin } from './admin.ts'
 import { registerBudgets } from './budgets.ts'
 import { installAuth } from './caller.ts'
 import { registerChargeback } from './chargeback.ts'
@@ -33,6 +34,7 @@ export async function registerQueryApi(app: FastifyInstance, deps: CollectorDeps
       registerDecisions(api, deps)
       registerTenants(api, deps)
       registerBudgets(api, deps)
+      registerAdmin(api, deps)
     },
     { prefix: '/api' },
   )

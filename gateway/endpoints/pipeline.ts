@@ -45,6 +45,7 @@ export function authenticate(ctx: GatewayContext, req: FastifyRequest): KeyRecor
   if (!key) throw new GatewayError(401, 'missing API key: send your Loopgate virtual key as "Authorization: Bearer <key>" (or x-api-key)', 'missing_api_key')
   const rec = ctx.keys.lookup(key)
   if (!rec) throw new GatewayError(401, 'invalid API key: this virtual key is not known to the gateway', 'invalid_api_key')
+  if (rec.revokedAt) throw new GatewayError(401, `invalid API key: this virtual key was revoked at ${rec.revokedAt}`, 'invalid_api_key')
   return rec
 }
 

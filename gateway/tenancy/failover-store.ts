@@ -3,6 +3,8 @@ import { refusal, type Ask, type Hold, type LimitSpec, type LimitStore, type Ref
 import type { MemoryLimitStore } from './memory-store.ts'
 import { DAY_TTL_MS, MONTH_TTL_MS, type RedisLimitStore } from './redis-store.ts'
 
+const hasLimit = (s: LimitSpec) => s.rpm !== undefined || s.tpm !== undefined || s.usdPerDay !== undefined || s.usdPerMonth !== undefined
+
 export type FailureMode = 'local' | 'deny'
 
 /**
@@ -56,9 +58,11 @@ export class FailoverLimitStore implements LimitStore {
   }
 
   private withoutRedis(specs: LimitSpec[], ask: Ask, now: number): Refusal | Hold {
-    if (this.mode === 'deny') {
+    const limited = specs.find(hasLimit)
+    // Scopes without any limit only count spend: "deny" refuses what has a limit to keep, nothing else.
+    if (this.mode === 'deny' && limited) {
       this.count('limits_unavailable')
-      return refusal('unavailable', specs[0]!, now)
+      return refusal('unavailable', limited, now)
     }
     this.count('limits_local_fallback')
     this.servedLocally++

@@ -1,55 +1,68 @@
-import { createHash } from 'node:crypto'
-import type { TenantSettings } from '../config.ts'
 import { usdToUnits } from '../money.ts'
+import { sha256Hex, type Catalog } from './key-catalog.ts'
+import type { Limits } from './key-state.ts'
 import type { LimitSpec } from './limits.ts'
 
 export interface KeyRecord {
   tenantId: string
-  /** Safe to log and to use in counters: the key's name or a short prefix of its hash. */
+  /** Safe to log and to use in counters: the key's name or a short prefix of its hash (runtime keys: `vk_…`). */
   keyId: string
   routes: Set<string> | undefined
   /** Tenant-wide and per-key limits that apply to this key's requests. */
   limits: LimitSpec[]
+  /** Set when an admin revoked the key: it authenticates no request any more. */
+  revokedAt?: string
 }
-
-const sha256 = (s: string) => createHash('sha256').update(s).digest('hex')
 
 /** Known keys already hashed once: hashing on every request costs more than the rest of auth. */
 const CACHE_LIMIT = 4096
 
-function spec(scope: string, label: string, b: TenantSettings['budgets'], r: TenantSettings['rateLimits']): LimitSpec | undefined {
-  const s: LimitSpec = {
+export const tenantScope = (tenant: string) => `t:${tenant}`
+export const keyScope = (tenant: string, keyId: string) => `k:${tenant}:${keyId}`
+
+/**
+ * A scope's limits. A scope without any limit is still listed: the store then only counts its spend,
+ * which the admin API reports per key and per tenant.
+ */
+function spec(scope: string, label: string, l: Limits): LimitSpec {
+  return {
     scope,
     label,
-    rpm: r?.rpm,
-    tpm: r?.tpm,
-    usdPerDay: b?.usdPerDay !== undefined ? usdToUnits(b.usdPerDay) : undefined,
-    usdPerMonth: b?.usdPerMonth !== undefined ? usdToUnits(b.usdPerMonth) : undefined,
+    rpm: l.rateLimits?.rpm,
+    tpm: l.rateLimits?.tpm,
+    usdPerDay: l.budgets?.usdPerDay !== undefined ? usdToUnits(l.budgets.usdPerDay) : undefined,
+    usdPerMonth: l.budgets?.usdPerMonth !== undefined ? usdToUnits(l.budgets.usdPerMonth) : undefined,
   }
-  return s.rpm || s.tpm || s.usdPerDay !== undefined || s.usdPerMonth !== undefined ? s : undefined
 }
 
 /** Virtual keys → tenants. Only SHA-256 hashes are kept; config may hold `sha256:<hex>` instead of the key. */
 export class VirtualKeys {
-  private readonly byHash = new Map<string, KeyRecord>()
+  private byHash = new Map<string, KeyRecord>()
   /** Raw key → record, known keys only, bounded; held in memory only, never logged or persisted. */
-  private readonly recent = new Map<string, KeyRecord>()
+  private recent = new Map<string, KeyRecord>()
 
-  constructor(tenants: TenantSettings[]) {
-    for (const t of tenants) {
-      const tenantSpec = spec(`t:${t.id}`, `tenant "${t.id}"`, t.budgets, t.rateLimits)
-      for (const k of t.keys) {
-        const hash = k.key.startsWith('sha256:') ? k.key.slice(7).toLowerCase() : sha256(k.key)
-        const keyId = k.name ?? hash.slice(0, 12)
-        const keySpec = spec(`k:${t.id}:${keyId}`, `key "${keyId}" of tenant "${t.id}"`, k.budgets, k.rateLimits)
-        this.byHash.set(hash, {
-          tenantId: t.id,
-          keyId,
-          routes: k.routes ? new Set(k.routes) : undefined,
-          limits: [tenantSpec, keySpec].filter((s): s is LimitSpec => s !== undefined),
-        })
-      }
+  constructor(catalog: Catalog) {
+    this.rebuild(catalog)
+  }
+
+  /** Swaps in the keys of `catalog` at once (after an admin change on any replica); a revoked key fails its next request. */
+  rebuild(catalog: Catalog): void {
+    const tenantSpecs = new Map(
+      catalog.tenants.map((t) => [t.tenant, spec(tenantScope(t.tenant), `tenant "${t.tenant}"`, t.limits)]),
+    )
+    const byHash = new Map<string, KeyRecord>()
+    for (const k of catalog.keys) {
+      const tenantSpec = tenantSpecs.get(k.tenant) ?? spec(tenantScope(k.tenant), `tenant "${k.tenant}"`, {})
+      byHash.set(k.hash, {
+        tenantId: k.tenant,
+        keyId: k.id,
+        routes: k.routes ? new Set(k.routes) : undefined,
+        limits: [tenantSpec, spec(keyScope(k.tenant, k.id), `key "${k.id}" of tenant "${k.tenant}"`, k.limits)],
+        ...(k.revokedAt ? { revokedAt: k.revokedAt } : {}),
+      })
     }
+    this.byHash = byHash
+    this.recent = new Map()
   }
 
   get size(): number {
@@ -59,7 +72,7 @@ export class VirtualKeys {
   lookup(key: string): KeyRecord | undefined {
     const hit = this.recent.get(key)
     if (hit) return hit
-    const rec = this.byHash.get(sha256(key))
+    const rec = this.byHash.get(sha256Hex(key))
     if (rec) {
       // Unknown keys are not cached, so guessing cannot evict the keys in use.
       if (this.recent.size >= CACHE_LIMIT) this.recent.delete(this.recent.keys().next().value!)

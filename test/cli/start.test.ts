@@ -64,6 +64,14 @@ describe('loopgate start --demo (one process, embedded defaults)', () => {
     expect(scores.some((s) => s.name.startsWith('heuristics.'))).toBe(true)
   })
 
+  it('relays the dashboard\'s admin calls to its own gateway (the collector starts first)', async () => {
+    const api = new CollectorClient({ baseUrl: `http://127.0.0.1:${ports.collector}`, token: ADMIN })
+    expect((await api.adminKeys()).keys.map((k) => `${k.source}:${k.tenant}`)).toContain('config:acme')
+    const created = await api.createKey('acme', { name: 'from-cli-test', reason: 'relay check' })
+    const openai = new OpenAI({ baseURL: `http://127.0.0.1:${ports.gateway}/v1`, apiKey: created.secret, maxRetries: 0 })
+    expect((await openai.chat.completions.create({ model: 'chat', messages: [{ role: 'user', content: 'hi' }] })).choices).toHaveLength(1)
+  })
+
   it('stops cleanly on SIGTERM', async () => {
     child.kill('SIGTERM')
     const code = await new Promise((r) => child.once('exit', r))

@@ -17,6 +17,8 @@ export async function startTestCollector(options: {
   tenants?: TenantAccess[]
   collector?: Record<string, unknown>
   onStored?: CollectorOptions['onStored']
+  /** The gateway whose admin API `/api/admin/*` relays to (read when called: it may start later). */
+  gatewayUrl?: () => string | undefined
 } = {}): Promise<TestCollector> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'loopgate-collector-'))
   const running = await start({
@@ -26,6 +28,7 @@ export async function startTestCollector(options: {
     adminToken: ADMIN_TOKEN,
     logger: pino({ level: process.env.LOG_LEVEL ?? 'silent' }),
     onStored: options.onStored,
+    gatewayUrl: options.gatewayUrl,
   })
   return { ...running, dataDir }
 }

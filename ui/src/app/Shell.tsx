@@ -1,6 +1,7 @@
 import { useQueryClient } from '@tanstack/react-query'
 import { Suspense, useLayoutEffect } from 'react'
 import { prefetchPageData } from '../api/page-queries.ts'
+import { useTenants } from '../api/queries.ts'
 import { TenantPicker } from '../components/TenantPicker.tsx'
 import { Empty, Loading } from '../components/States.tsx'
 import { ErrorBoundary } from '../components/ErrorBoundary.tsx'
@@ -20,6 +21,7 @@ export function Shell() {
     if (client) prefetchPageData(queryClient, client, path, new URLSearchParams(search))
   }, [queryClient, client, path, search])
   const carried = sharedParams(params)
+  const isAdmin = useTenants().data?.admin === true
   return (
     <div className="shell">
       <header className="topbar">
@@ -29,7 +31,7 @@ export function Shell() {
             const active = item.path === '/' ? path === '/' : path.startsWith(item.path)
             return (
               <Link key={item.path} to={href(item.path, carried)} className={active ? 'active' : ''} aria-current={active ? 'page' : undefined}>
-                {item.label}
+                {item.path === '/admin' && !isAdmin ? 'Keys' : item.label}
               </Link>
             )
           })}

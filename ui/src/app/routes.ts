@@ -8,6 +8,7 @@ const TracePage = lazy(() => import('../pages/TracePage.tsx'))
 const ChargebackPage = lazy(() => import('../pages/ChargebackPage.tsx'))
 const RoutesPage = lazy(() => import('../pages/RoutesPage.tsx'))
 const EvaluationsPage = lazy(() => import('../pages/EvaluationsPage.tsx'))
+const AdminPage = lazy(() => import('../pages/AdminPage.tsx'))
 
 type Page = LazyExoticComponent<ComponentType<{ id: string }>>
 
@@ -17,6 +18,8 @@ export const NAV = [
   { path: '/tenants', label: 'Tenants' },
   { path: '/routes', label: 'Routes' },
   { path: '/evaluations', label: 'Evaluations' },
+  // Admin token: the admin console; a tenant read key: its own keys, read-only (Shell names it "Keys").
+  { path: '/admin', label: 'Admin' },
 ] as const
 
 /** The page for a path and its id segment (session or trace id), or null for an unknown path. */
@@ -33,6 +36,7 @@ export function matchRoute(path: string): { page: Page; id: string } | null {
     tenants: ChargebackPage,
     routes: RoutesPage,
     evaluations: EvaluationsPage,
+    admin: AdminPage,
   }
   const page = pages[first]
   return page ? { page, id: '' } : null

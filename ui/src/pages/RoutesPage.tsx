@@ -1,9 +1,11 @@
 import type { RoutingDecision } from '../api/client.ts'
+import { useRoutingAudit } from '../api/admin-queries.ts'
 import { useDecisions, useRouteStats, useTenants } from '../api/queries.ts'
 import { useSearchParams } from '../app/url-state.ts'
 import { DecisionList } from '../components/DecisionList.tsx'
 import { PageHeader } from '../components/PageHeader.tsx'
 import { RouteStatsTable } from '../components/RouteStatsTable.tsx'
+import { RoutingChanges } from '../components/RoutingChanges.tsx'
 import { Empty, QueryView } from '../components/States.tsx'
 import { useTenantFilter } from '../components/TenantPicker.tsx'
 import { WeightsChart } from '../components/WeightsChart.tsx'
@@ -21,6 +23,7 @@ export default function RoutesPage() {
   const xRange = useXRange(range)
   const stats = useRouteStats({ from, to, tenant, route })
   const decisions = useDecisions({ from, to, route, limit: 1000 }, isAdmin)
+  const changes = useRoutingAudit(isAdmin)
   const routes = [...new Set([...(stats.data?.stats.map((s) => s.route) ?? []), ...(decisions.data?.decisions.map((d) => d.route) ?? [])])].sort()
 
   return (
@@ -46,9 +49,15 @@ export default function RoutesPage() {
           <span data-testid="admin-only">Routing decisions are admin only: sign in with the admin token to see weights over time and why they moved.</span>
         </Empty>
       ) : (
-        <QueryView query={decisions} what="routing decisions" isEmpty={(d) => d.decisions.length === 0} empty="No routing decisions in this time range.">
-          {(data) => <DecisionsByRoute decisions={data.decisions} xRange={xRange} />}
-        </QueryView>
+        <>
+          <QueryView query={decisions} what="routing decisions" isEmpty={(d) => d.decisions.length === 0} empty="No routing decisions in this time range.">
+            {(data) => <DecisionsByRoute decisions={data.decisions} xRange={xRange} />}
+          </QueryView>
+          <h2>Admin changes</h2>
+          <QueryView query={changes} what="admin routing changes">
+            {(data) => <RoutingChanges entries={data.entries} route={route} />}
+          </QueryView>
+        </>
       )}
     </section>
   )
