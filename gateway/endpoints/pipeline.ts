@@ -124,7 +124,7 @@ export async function handle(ctx: GatewayContext, req: FastifyRequest, reply: Fa
     const traceId = traceIdOf(span)
     if (traceId) headers['x-loopgate-trace-id'] = traceId
 
-    const x = new Exchange(ctx, req, reply, protocol, op, body, route, key, info, parent, span, headers, task)
+    const x = new Exchange({ ctx, req, reply, protocol, op, body, route, key, info, parent, span, headers, task })
     if (key.limits.length) await reserve(ctx, x)
     try {
       await serve(ctx, req, reply, x)
@@ -146,8 +146,42 @@ export async function handle(ctx: GatewayContext, req: FastifyRequest, reply: Fa
   }
 }
 
+/** What one request brings to its `Exchange`, by name. */
+interface ExchangeOptions {
+  ctx: GatewayContext
+  req: FastifyRequest
+  reply: FastifyReply
+  /** The client's wire protocol. */
+  protocol: Protocol
+  op: Operation
+  body: Record<string, unknown>
+  route: CompiledRoute
+  key: KeyRecord
+  info: RequestSpanInfo
+  /** The client's trace context (its `traceparent`), parent of the request span. */
+  parent: Context
+  /** The request span. */
+  span: Span
+  /** Response headers gathered so far (route, trace id, reservation…). */
+  headers: Record<string, string>
+  /** The `x-loopgate-task` header, forwarded upstream. */
+  task: string | undefined
+}
+
 /** One request's state; also the input of the attempt loop (methods, not closures, per request). */
 class Exchange implements RunInput {
+  readonly ctx: GatewayContext
+  readonly req: FastifyRequest
+  readonly reply: FastifyReply
+  readonly protocol: Protocol
+  readonly op: Operation
+  readonly body: Record<string, unknown>
+  readonly route: CompiledRoute
+  readonly key: KeyRecord
+  readonly info: RequestSpanInfo
+  readonly parent: Context
+  readonly span: Span
+  readonly headers: Record<string, string>
   readonly stream: boolean
   readonly order: Target[]
   readonly clientSignal = new Abort()
@@ -161,28 +195,26 @@ class Exchange implements RunInput {
     return (this.bytes ??= Buffer.byteLength(this.req.rawBody))
   }
 
-  constructor(
-    readonly ctx: GatewayContext,
-    readonly req: FastifyRequest,
-    readonly reply: FastifyReply,
-    readonly protocol: Protocol,
-    readonly op: Operation,
-    readonly body: Record<string, unknown>,
-    readonly route: CompiledRoute,
-    readonly key: KeyRecord,
-    readonly info: RequestSpanInfo,
-    readonly parent: Context,
-    readonly span: Span,
-    readonly headers: Record<string, string>,
-    task: string | undefined,
-  ) {
-    this.stream = body.stream === true
-    this.order = targetOrder(ctx, req, route, body, info.sessionId)
-    const beta = header(req, 'anthropic-beta')
+  constructor(o: ExchangeOptions) {
+    this.ctx = o.ctx
+    this.req = o.req
+    this.reply = o.reply
+    this.protocol = o.protocol
+    this.op = o.op
+    this.body = o.body
+    this.route = o.route
+    this.key = o.key
+    this.info = o.info
+    this.parent = o.parent
+    this.span = o.span
+    this.headers = o.headers
+    this.stream = o.body.stream === true
+    this.order = targetOrder(o.ctx, o.req, o.route, o.body, o.info.sessionId)
+    const beta = header(o.req, 'anthropic-beta')
     this.extraHeaders = NO_HEADERS
-    if (task || beta) {
+    if (o.task || beta) {
       this.extraHeaders = {}
-      if (task) this.extraHeaders['x-loopgate-task'] = task
+      if (o.task) this.extraHeaders['x-loopgate-task'] = o.task
       if (beta) this.extraHeaders['anthropic-beta'] = beta
     }
   }
