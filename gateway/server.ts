@@ -3,6 +3,7 @@ import { registerAdmin } from './admin.ts'
 import { count, type GatewayContext } from './context.ts'
 import { countTokensEndpoint } from './endpoints/count-tokens.ts'
 import { authenticate, handle, routeFor } from './endpoints/pipeline.ts'
+import { registerStoredResponses } from './responses/routes.ts'
 import { GatewayError, errorBody } from './errors.ts'
 
 declare module 'fastify' {
@@ -28,6 +29,8 @@ export function buildServer(ctx: GatewayContext, adminToken: string | undefined)
   })
 
   app.post('/v1/chat/completions', (req, reply) => handle(ctx, req, reply, 'openai', 'chat'))
+  app.post('/v1/responses', (req, reply) => handle(ctx, req, reply, 'responses', 'chat'))
+  registerStoredResponses(app, ctx)
   app.post('/v1/embeddings', (req, reply) => handle(ctx, req, reply, 'openai', 'embeddings'))
   app.post('/v1/messages', (req, reply) => handle(ctx, req, reply, 'anthropic', 'chat'))
   app.post('/v1/messages/count_tokens', (req, reply) => countTokensEndpoint(ctx, req, reply))
