@@ -28,10 +28,12 @@ function notKept(store: ResponseStore, what: string, id: string, param: string):
 /** Every item of the conversation that `id` ended, oldest first. */
 function conversation(store: ResponseStore, tenant: string, id: string): Json[] {
   const chain: StoredResponse[] = []
+  let child: string | undefined
   for (let at: string | undefined = id; at !== undefined && chain.length < MAX_CHAIN; ) {
     const stored = store.get(tenant, at)
-    if (!stored) throw notKept(store, at === id ? 'previous_response_id' : `response "${id}" continues response`, at, 'previous_response_id')
+    if (!stored) throw notKept(store, child === undefined ? 'previous_response_id' : `response "${child}" continues response`, at, 'previous_response_id')
     chain.push(stored)
+    child = at
     at = stored.previous
   }
   const items: Json[] = []
