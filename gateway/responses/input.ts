@@ -29,9 +29,15 @@ function notKept(store: ResponseStore, what: string, id: string, param: string):
 function conversation(store: ResponseStore, tenant: string, id: string): Json[] {
   const chain: StoredResponse[] = []
   let child: string | undefined
-  for (let at: string | undefined = id; at !== undefined && chain.length < MAX_CHAIN; ) {
+  for (let at: string | undefined = id; at !== undefined && chain.length < MAX_CHAIN;) {
     const stored = store.get(tenant, at)
-    if (!stored) throw notKept(store, child === undefined ? 'previous_response_id' : `response "${child}" continues response`, at, 'previous_response_id')
+    if (!stored)
+      throw notKept(
+        store,
+        child === undefined ? 'previous_response_id' : `response "${child}" continues response`,
+        at,
+        'previous_response_id',
+      )
     chain.push(stored)
     child = at
     at = stored.previous
@@ -48,7 +54,8 @@ function conversation(store: ResponseStore, tenant: string, id: string): Json[] 
  */
 export function resolveInput(store: ResponseStore, tenant: string, body: Json): ResolvedInput {
   const input = body.input
-  let own: Json[] = typeof input === 'string' ? [{ type: 'message', role: 'user', content: input }] : ((input ?? []) as Json[])
+  let own: Json[] =
+    typeof input === 'string' ? [{ type: 'message', role: 'user', content: input }] : ((input ?? []) as Json[])
   let changed = false
   if (own.some((i) => i.type === 'item_reference')) {
     changed = true

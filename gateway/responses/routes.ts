@@ -6,7 +6,13 @@ import { GatewayError, errorBody } from '../errors.ts'
 /** GET and DELETE /v1/responses/{id}: the responses this gateway kept, for the tenant that created them. */
 export function registerStoredResponses(app: FastifyInstance, ctx: GatewayContext): void {
   const notFound = (id: string) =>
-    new GatewayError(404, `no response "${id}" for this tenant: responses are kept ${Math.round(ctx.responses.ttlMs / 1000)} s in this gateway's memory, never with store: false`, 'not_found', {}, 'response_id')
+    new GatewayError(
+      404,
+      `no response "${id}" for this tenant: responses are kept ${Math.round(ctx.responses.ttlMs / 1000)} s in this gateway's memory, never with store: false`,
+      'not_found',
+      {},
+      'response_id',
+    )
   const fail = (err: unknown, reply: { code(n: number): { send(b: unknown): unknown } }) => {
     const e = err as GatewayError
     if (e.status === 401) count(ctx, 'unauthorized')

@@ -22,7 +22,10 @@ function* ownFrames(text: string): Generator<SseFrame> {
  * the facts (usage, first token, capture); the second only reshapes what the first wrote.
  */
 export class ChainedRelay implements StreamRelay {
-  constructor(private readonly first: StreamRelay, private readonly second: StreamRelay) {}
+  constructor(
+    private readonly first: StreamRelay,
+    private readonly second: StreamRelay,
+  ) {}
 
   get facts(): ResponseFacts {
     return this.first.facts

@@ -3,20 +3,40 @@ import { badRequest } from '../errors.ts'
 /** A Responses API client served by a chat-completions target (and, through it, by an Anthropic one). */
 
 type Json = Record<string, unknown>
-type Part = { type?: string; text?: string; refusal?: string; image_url?: string | null; detail?: string; file_id?: string | null }
-type Item = Json & { type?: string; role?: string; content?: unknown; call_id?: string; name?: string; arguments?: string; output?: unknown; id?: string }
+type Part = {
+  type?: string
+  text?: string
+  refusal?: string
+  image_url?: string | null
+  detail?: string
+  file_id?: string | null
+}
+type Item = Json & {
+  type?: string
+  role?: string
+  content?: unknown
+  call_id?: string
+  name?: string
+  arguments?: string
+  output?: unknown
+  id?: string
+}
 type ChatMessage = { role: string; content: unknown; tool_calls?: Json[]; tool_call_id?: string }
 
 const MESSAGE_ROLES = new Set(['user', 'assistant', 'system', 'developer'])
 
 /** Item types a chat-completions or Anthropic target cannot be given (hosted tools' calls and outputs, MCP, …). */
 function unsupportedItem(type: string, where: string): Error {
-  return badRequest(`input item type "${type}" is not supported when this route's target is translated from the Responses API (supported: message, function_call, function_call_output, reasoning, item_reference)`, where)
+  return badRequest(
+    `input item type "${type}" is not supported when this route's target is translated from the Responses API (supported: message, function_call, function_call_output, reasoning, item_reference)`,
+    where,
+  )
 }
 
 function contentParts(content: unknown, where: string): Json[] | string {
   if (typeof content === 'string') return content
-  if (!Array.isArray(content)) throw badRequest(`'${where}.content' must be a string or an array of content parts`, `${where}.content`)
+  if (!Array.isArray(content))
+    throw badRequest(`'${where}.content' must be a string or an array of content parts`, `${where}.content`)
   return (content as Part[]).map((p, i) => {
     switch (p?.type) {
       case 'input_text':
@@ -26,10 +46,20 @@ function contentParts(content: unknown, where: string): Json[] | string {
       case 'refusal':
         return { type: 'text', text: String(p.refusal ?? '') }
       case 'input_image':
-        if (!p.image_url) throw badRequest(`'${where}.content[${i}]': only input_image parts with an image_url (https or data URL) are supported by this route's target`, `${where}.content`)
-        return { type: 'image_url', image_url: { url: p.image_url, ...(p.detail && p.detail !== 'original' ? { detail: p.detail } : {}) } }
+        if (!p.image_url)
+          throw badRequest(
+            `'${where}.content[${i}]': only input_image parts with an image_url (https or data URL) are supported by this route's target`,
+            `${where}.content`,
+          )
+        return {
+          type: 'image_url',
+          image_url: { url: p.image_url, ...(p.detail && p.detail !== 'original' ? { detail: p.detail } : {}) },
+        }
       default:
-        throw badRequest(`'${where}.content[${i}]': content part type "${String(p?.type)}" is not supported by this route's target (supported: input_text, input_image with image_url, output_text, refusal)`, `${where}.content`)
+        throw badRequest(
+          `'${where}.content[${i}]': content part type "${String(p?.type)}" is not supported by this route's target (supported: input_text, input_image with image_url, output_text, refusal)`,
+          `${where}.content`,
+        )
     }
   })
 }
@@ -41,7 +71,8 @@ function partsText(parts: Json[] | string): string {
 
 function outputText(output: unknown): string {
   if (typeof output === 'string') return output
-  if (Array.isArray(output)) return (output as Part[]).map((p) => (p?.type === 'input_text' ? String(p.text ?? '') : JSON.stringify(p))).join('')
+  if (Array.isArray(output))
+    return (output as Part[]).map((p) => (p?.type === 'input_text' ? String(p.text ?? '') : JSON.stringify(p))).join('')
   return JSON.stringify(output ?? '')
 }
 
@@ -59,7 +90,8 @@ export function chatMessages(instructions: unknown, input: unknown): ChatMessage
     const where = `input[${i}]`
     const type = item.type ?? (item.role ? 'message' : undefined)
     if (type === 'message') {
-      if (!MESSAGE_ROLES.has(String(item.role))) throw badRequest(`'${where}.role' must be one of user, assistant, system, developer`, `${where}.role`)
+      if (!MESSAGE_ROLES.has(String(item.role)))
+        throw badRequest(`'${where}.role' must be one of user, assistant, system, developer`, `${where}.role`)
       const parts = contentParts(item.content, where)
       if (item.role === 'assistant') {
         assistant = { role: 'assistant', content: partsText(parts) }
@@ -67,9 +99,16 @@ export function chatMessages(instructions: unknown, input: unknown): ChatMessage
         continue
       }
       assistant = undefined
-      messages.push({ role: item.role === 'developer' ? 'system' : String(item.role), content: item.role === 'user' ? parts : partsText(parts) })
+      messages.push({
+        role: item.role === 'developer' ? 'system' : String(item.role),
+        content: item.role === 'user' ? parts : partsText(parts),
+      })
     } else if (type === 'function_call') {
-      const call = { id: item.call_id, type: 'function', function: { name: item.name, arguments: item.arguments ?? '' } }
+      const call = {
+        id: item.call_id,
+        type: 'function',
+        function: { name: item.name, arguments: item.arguments ?? '' },
+      }
       if (assistant) (assistant.tool_calls ??= []).push(call)
       else {
         assistant = { role: 'assistant', content: null, tool_calls: [call] }
@@ -91,7 +130,11 @@ type Tool = { type?: string; name?: string; description?: string | null; paramet
 
 function chatTools(tools: Tool[]): Json[] {
   return tools.map((t, i) => {
-    if (t.type !== 'function') throw badRequest(`tools[${i}]: built-in tool "${String(t.type)}" is not supported by this gateway for routes whose target is translated from the Responses API; only function tools are`, `tools[${i}].type`)
+    if (t.type !== 'function')
+      throw badRequest(
+        `tools[${i}]: built-in tool "${String(t.type)}" is not supported by this gateway for routes whose target is translated from the Responses API; only function tools are`,
+        `tools[${i}].type`,
+      )
     const fn: Json = { name: t.name, parameters: t.parameters ?? { type: 'object', properties: {} } }
     if (t.description) fn.description = t.description
     if (typeof t.strict === 'boolean') fn.strict = t.strict
@@ -104,11 +147,18 @@ function chatToolChoice(tc: unknown): unknown {
   if (tc === 'auto' || tc === 'none' || tc === 'required') return tc
   const c = tc as { type?: string; name?: string }
   if (c.type === 'function' && typeof c.name === 'string') return { type: 'function', function: { name: c.name } }
-  throw badRequest(`tool_choice of type "${String(c.type)}" is not supported for routes whose target is translated from the Responses API (use auto, none, required or a function)`, 'tool_choice')
+  throw badRequest(
+    `tool_choice of type "${String(c.type)}" is not supported for routes whose target is translated from the Responses API (use auto, none, required or a function)`,
+    'tool_choice',
+  )
 }
 
 function responseFormat(text: unknown): Json | undefined {
-  const format = (text as { format?: { type?: string; name?: string; schema?: unknown; strict?: boolean | null; description?: string } } | undefined)?.format
+  const format = (
+    text as
+      | { format?: { type?: string; name?: string; schema?: unknown; strict?: boolean | null; description?: string } }
+      | undefined
+  )?.format
   if (!format || format.type === 'text') return undefined
   if (format.type === 'json_object') return { type: 'json_object' }
   if (format.type === 'json_schema') {
@@ -117,7 +167,10 @@ function responseFormat(text: unknown): Json | undefined {
     if (format.description) schema.description = format.description
     return { type: 'json_schema', json_schema: schema }
   }
-  throw badRequest(`text.format type "${String(format.type)}" is not supported (use text, json_object or json_schema)`, 'text.format')
+  throw badRequest(
+    `text.format type "${String(format.type)}" is not supported (use text, json_object or json_schema)`,
+    'text.format',
+  )
 }
 
 /**

@@ -3,10 +3,27 @@ import { randomBytes } from 'node:crypto'
 /** Chat-completions answers → Responses API objects (whole and, in stream-chat-to-responses.ts, streamed). */
 
 type Json = Record<string, unknown>
-export type ChatUsage = { prompt_tokens?: number; completion_tokens?: number; prompt_tokens_details?: { cached_tokens?: number } | null; completion_tokens_details?: { reasoning_tokens?: number } | null } | null | undefined
+export type ChatUsage =
+  | {
+      prompt_tokens?: number
+      completion_tokens?: number
+      prompt_tokens_details?: { cached_tokens?: number } | null
+      completion_tokens_details?: { reasoning_tokens?: number } | null
+    }
+  | null
+  | undefined
 type ChatCompletion = {
-  id?: string; model?: string; created?: number
-  choices?: { finish_reason?: string | null; message?: { content?: string | null; refusal?: string | null; tool_calls?: { id?: string; function?: { name?: string; arguments?: string } }[] } }[]
+  id?: string
+  model?: string
+  created?: number
+  choices?: {
+    finish_reason?: string | null
+    message?: {
+      content?: string | null
+      refusal?: string | null
+      tool_calls?: { id?: string; function?: { name?: string; arguments?: string } }[]
+    }
+  }[]
   usage?: ChatUsage
 }
 
@@ -26,7 +43,10 @@ export function responsesUsageFromChat(u: ChatUsage): Json {
 }
 
 /** Status and incomplete_details from a chat finish reason. */
-export function statusOf(finish: string | null | undefined): { status: string; incomplete_details: { reason: string } | null } {
+export function statusOf(finish: string | null | undefined): {
+  status: string
+  incomplete_details: { reason: string } | null
+} {
   if (finish === 'length') return { status: 'incomplete', incomplete_details: { reason: 'max_output_tokens' } }
   if (finish === 'content_filter') return { status: 'incomplete', incomplete_details: { reason: 'content_filter' } }
   return { status: 'completed', incomplete_details: null }
@@ -63,12 +83,23 @@ export function responseShell(request: Json, id: string, model: unknown, created
   }
 }
 
-export const messageItem = (id: string, status: string, content: Json[]): Json => ({ id, type: 'message', status, role: 'assistant', content })
+export const messageItem = (id: string, status: string, content: Json[]): Json => ({
+  id,
+  type: 'message',
+  status,
+  role: 'assistant',
+  content,
+})
 
 export const outputTextPart = (text: string): Json => ({ type: 'output_text', annotations: [], logprobs: [], text })
 
 export const functionCallItem = (id: string, callId: string, name: string, args: string, status: string): Json => ({
-  id, type: 'function_call', status, arguments: args, call_id: callId, name,
+  id,
+  type: 'function_call',
+  status,
+  arguments: args,
+  call_id: callId,
+  name,
 })
 
 /** A whole chat completion → a whole response object. */
@@ -78,7 +109,16 @@ export function fromChatCompletion(c: ChatCompletion, request: Json): Json {
   const m = choice?.message
   if (m?.content) output.push(messageItem(newId('msg'), 'completed', [outputTextPart(m.content)]))
   else if (m?.refusal) output.push(messageItem(newId('msg'), 'completed', [{ type: 'refusal', refusal: m.refusal }]))
-  for (const t of m?.tool_calls ?? []) output.push(functionCallItem(newId('fc'), t.id ?? newId('call'), String(t.function?.name ?? ''), t.function?.arguments ?? '', 'completed'))
+  for (const t of m?.tool_calls ?? [])
+    output.push(
+      functionCallItem(
+        newId('fc'),
+        t.id ?? newId('call'),
+        String(t.function?.name ?? ''),
+        t.function?.arguments ?? '',
+        'completed',
+      ),
+    )
   const r = responseShell(request, newId('resp'), c.model ?? request.model, c.created ?? Math.floor(Date.now() / 1000))
   Object.assign(r, statusOf(choice?.finish_reason), { output, usage: responsesUsageFromChat(c.usage) })
   return r

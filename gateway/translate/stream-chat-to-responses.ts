@@ -1,18 +1,36 @@
 import { observeOpenAiChunk } from '../providers/openai/stream.ts'
 import { emptyFacts, type RelayOptions, type StreamRelay } from '../providers/types.ts'
 import { sseFrame, type SseFrame } from '../sse.ts'
-import { functionCallItem, messageItem, newId, outputTextPart, responseShell, responsesUsageFromChat, statusOf, type ChatUsage } from './responses-response.ts'
+import {
+  functionCallItem,
+  messageItem,
+  newId,
+  outputTextPart,
+  responseShell,
+  responsesUsageFromChat,
+  statusOf,
+  type ChatUsage,
+} from './responses-response.ts'
 
 type Json = Record<string, unknown>
 type Chunk = Parameters<typeof observeOpenAiChunk>[1] & {
   created?: number
   usage?: ChatUsage
-  choices?: { finish_reason?: string | null; delta?: { content?: string | null; refusal?: string | null; tool_calls?: { index?: number; id?: string; function?: { name?: string; arguments?: string } }[] } }[]
+  choices?: {
+    finish_reason?: string | null
+    delta?: {
+      content?: string | null
+      refusal?: string | null
+      tool_calls?: { index?: number; id?: string; function?: { name?: string; arguments?: string } }[]
+    }
+  }[]
   error?: { message?: string; code?: string | null }
 }
 
 /** The output item being streamed: its index in `output`, and for a call the chat tool index. */
-type Open = { kind: 'text'; index: number; id: string; text: string } | { kind: 'call'; index: number; id: string; toolIndex: number; callId: string; name: string; args: string }
+type Open =
+  | { kind: 'text'; index: number; id: string; text: string }
+  | { kind: 'call'; index: number; id: string; toolIndex: number; callId: string; name: string; args: string }
 
 /**
  * OpenAI chat.completion.chunk frames → the Responses API's event sequence: response.created,
@@ -32,7 +50,10 @@ export class ChatToResponsesRelay implements StreamRelay {
   private finishReason: string | null = null
   private usage: ChatUsage = null
 
-  constructor(private readonly options: RelayOptions, request: Json) {
+  constructor(
+    private readonly options: RelayOptions,
+    request: Json,
+  ) {
     this.response = responseShell(request, newId('resp'), request.model, Math.floor(Date.now() / 1000))
   }
 
@@ -50,7 +71,10 @@ export class ChatToResponsesRelay implements StreamRelay {
     this.started = true
     if (chunk.model) this.response.model = chunk.model
     if (chunk.created) this.response.created_at = chunk.created
-    return this.event('response.created', { response: this.snapshot() }) + this.event('response.in_progress', { response: this.snapshot() })
+    return (
+      this.event('response.created', { response: this.snapshot() }) +
+      this.event('response.in_progress', { response: this.snapshot() })
+    )
   }
 
   private closeItem(): string {
@@ -61,11 +85,22 @@ export class ChatToResponsesRelay implements StreamRelay {
     let item: Json
     if (o.kind === 'text') {
       const part = outputTextPart(o.text)
-      out += this.event('response.output_text.done', { item_id: o.id, output_index: o.index, content_index: 0, text: o.text, logprobs: [] })
+      out += this.event('response.output_text.done', {
+        item_id: o.id,
+        output_index: o.index,
+        content_index: 0,
+        text: o.text,
+        logprobs: [],
+      })
       out += this.event('response.content_part.done', { item_id: o.id, output_index: o.index, content_index: 0, part })
       item = messageItem(o.id, 'completed', [part])
     } else {
-      out += this.event('response.function_call_arguments.done', { item_id: o.id, output_index: o.index, name: o.name, arguments: o.args })
+      out += this.event('response.function_call_arguments.done', {
+        item_id: o.id,
+        output_index: o.index,
+        name: o.name,
+        arguments: o.args,
+      })
       item = functionCallItem(o.id, o.callId, o.name, o.args, 'completed')
     }
     this.output[o.index] = item
@@ -79,20 +114,47 @@ export class ChatToResponsesRelay implements StreamRelay {
       const open: Open = { kind: 'text', index: this.output.length, id: newId('msg'), text: '' }
       this.open = open
       this.output.push(messageItem(open.id, 'in_progress', []))
-      out += this.event('response.output_item.added', { output_index: open.index, item: messageItem(open.id, 'in_progress', []) })
-      out += this.event('response.content_part.added', { item_id: open.id, output_index: open.index, content_index: 0, part: outputTextPart('') })
+      out += this.event('response.output_item.added', {
+        output_index: open.index,
+        item: messageItem(open.id, 'in_progress', []),
+      })
+      out += this.event('response.content_part.added', {
+        item_id: open.id,
+        output_index: open.index,
+        content_index: 0,
+        part: outputTextPart(''),
+      })
     }
     const open = this.open as Extract<Open, { kind: 'text' }>
     open.text += delta
-    return out + this.event('response.output_text.delta', { item_id: open.id, output_index: open.index, content_index: 0, delta, logprobs: [] })
+    return (
+      out +
+      this.event('response.output_text.delta', {
+        item_id: open.id,
+        output_index: open.index,
+        content_index: 0,
+        delta,
+        logprobs: [],
+      })
+    )
   }
 
-  private call(t: NonNullable<NonNullable<NonNullable<Chunk['choices']>[number]['delta']>['tool_calls']>[number]): string {
+  private call(
+    t: NonNullable<NonNullable<NonNullable<Chunk['choices']>[number]['delta']>['tool_calls']>[number],
+  ): string {
     let out = ''
     const toolIndex = t.index ?? 0
     if (this.open?.kind !== 'call' || this.open.toolIndex !== toolIndex) {
       out += this.closeItem()
-      const open: Open = { kind: 'call', index: this.output.length, id: newId('fc'), toolIndex, callId: t.id ?? newId('call'), name: t.function?.name ?? '', args: '' }
+      const open: Open = {
+        kind: 'call',
+        index: this.output.length,
+        id: newId('fc'),
+        toolIndex,
+        callId: t.id ?? newId('call'),
+        name: t.function?.name ?? '',
+        args: '',
+      }
       this.open = open
       const item = functionCallItem(open.id, open.callId, open.name, '', 'in_progress')
       this.output.push(item)
@@ -102,7 +164,9 @@ export class ChatToResponsesRelay implements StreamRelay {
     const delta = t.function?.arguments
     if (!delta) return out
     open.args += delta
-    return out + this.event('response.function_call_arguments.delta', { item_id: open.id, output_index: open.index, delta })
+    return (
+      out + this.event('response.function_call_arguments.delta', { item_id: open.id, output_index: open.index, delta })
+    )
   }
 
   frame(frame: SseFrame): string {
@@ -134,12 +198,16 @@ export class ChatToResponsesRelay implements StreamRelay {
     let out = this.start({}) + this.closeItem()
     const { status, incomplete_details } = statusOf(this.finishReason)
     Object.assign(this.response, { status, incomplete_details, usage: responsesUsageFromChat(this.usage) })
-    out += this.event(status === 'completed' ? 'response.completed' : 'response.incomplete', { response: this.snapshot() })
+    out += this.event(status === 'completed' ? 'response.completed' : 'response.incomplete', {
+      response: this.snapshot(),
+    })
     return out
   }
 
   finalResponse(): Json | undefined {
-    return this.done && this.response.status !== 'failed' && this.response.status !== 'in_progress' ? this.snapshot() : undefined
+    return this.done && this.response.status !== 'failed' && this.response.status !== 'in_progress'
+      ? this.snapshot()
+      : undefined
   }
 
   /** The upstream gave up after the 200: `response.failed`, the last event the client gets. */

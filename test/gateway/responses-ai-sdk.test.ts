@@ -6,24 +6,36 @@ import { KEY, startHarness, type Harness } from './harness.ts'
 /** The AI SDK's default `openai(id)` speaks the Responses API: against each kind of target. */
 let h: Harness
 beforeAll(async () => {
-  h = await startHarness({ gateway: (sim) => ({
-    providers: {
-      sim: { protocol: 'openai', baseUrl: sim.openaiBaseUrl, apiKeyEnv: 'SIM_KEY' },
-      simresp: { protocol: 'openai', baseUrl: sim.openaiBaseUrl, apiKeyEnv: 'SIM_KEY', responses: true },
-      simant: { protocol: 'anthropic', baseUrl: sim.anthropicBaseUrl, apiKeyEnv: 'SIM_KEY' },
-    },
-    routes: [
-      { name: 'resp-pass', targets: [{ provider: 'simresp', model: 'sim-resp', price: { input: '1', output: '2' } }] },
-      { name: 'resp-chat', targets: [{ provider: 'sim', model: 'sim-small', price: { input: '1', output: '2' } }] },
-      { name: 'resp-claude', targets: [{ provider: 'simant', model: 'sim-claude', price: { input: '1', output: '2' } }] },
-    ],
-  }) })
+  h = await startHarness({
+    gateway: (sim) => ({
+      providers: {
+        sim: { protocol: 'openai', baseUrl: sim.openaiBaseUrl, apiKeyEnv: 'SIM_KEY' },
+        simresp: { protocol: 'openai', baseUrl: sim.openaiBaseUrl, apiKeyEnv: 'SIM_KEY', responses: true },
+        simant: { protocol: 'anthropic', baseUrl: sim.anthropicBaseUrl, apiKeyEnv: 'SIM_KEY' },
+      },
+      routes: [
+        {
+          name: 'resp-pass',
+          targets: [{ provider: 'simresp', model: 'sim-resp', price: { input: '1', output: '2' } }],
+        },
+        { name: 'resp-chat', targets: [{ provider: 'sim', model: 'sim-small', price: { input: '1', output: '2' } }] },
+        {
+          name: 'resp-claude',
+          targets: [{ provider: 'simant', model: 'sim-claude', price: { input: '1', output: '2' } }],
+        },
+      ],
+    }),
+  })
 })
 afterAll(() => h.close())
 
 const weatherTool = tool({
   description: 'Weather for a city',
-  inputSchema: jsonSchema<{ city: string }>({ type: 'object', properties: { city: { type: 'string' } }, required: ['city'] }),
+  inputSchema: jsonSchema<{ city: string }>({
+    type: 'object',
+    properties: { city: { type: 'string' } },
+    required: ['city'],
+  }),
   execute: async ({ city }) => ({ city, tempC: 21 }),
 })
 
@@ -60,7 +72,13 @@ describe.each([
   })
 
   it('a tool: call, execute, answer (two steps)', async () => {
-    const r = await generateText({ model: model(), prompt: 'Weather in Paris?', tools: { get_weather: weatherTool }, stopWhen: stepCountIs(3), maxRetries: 0 })
+    const r = await generateText({
+      model: model(),
+      prompt: 'Weather in Paris?',
+      tools: { get_weather: weatherTool },
+      stopWhen: stepCountIs(3),
+      maxRetries: 0,
+    })
     expect(r.steps).toHaveLength(2)
     expect(r.steps[0]!.toolCalls[0]).toMatchObject({ toolName: 'get_weather', input: { city: 'example' } })
     expect(r.steps[0]!.toolResults[0]).toMatchObject({ output: { city: 'example', tempC: 21 } })
@@ -68,7 +86,13 @@ describe.each([
   })
 
   it('streamText with a tool', async () => {
-    const r = streamText({ model: model(), prompt: 'Weather in Paris?', tools: { get_weather: weatherTool }, stopWhen: stepCountIs(3), maxRetries: 0 })
+    const r = streamText({
+      model: model(),
+      prompt: 'Weather in Paris?',
+      tools: { get_weather: weatherTool },
+      stopWhen: stepCountIs(3),
+      maxRetries: 0,
+    })
     let text = ''
     for await (const t of r.textStream) text += t
     const steps = await r.steps
@@ -76,9 +100,13 @@ describe.each([
     expect(text.split(' ')).toHaveLength(16)
   })
 
-  it('a second turn with the first turn\'s messages (the SDK sends item_reference for stored items)', async () => {
+  it("a second turn with the first turn's messages (the SDK sends item_reference for stored items)", async () => {
     const first = await generateText({ model: model(), prompt: 'Say hi', maxRetries: 0 })
-    const messages: ModelMessage[] = [{ role: 'user', content: 'Say hi' }, ...first.response.messages, { role: 'user', content: 'Again' }]
+    const messages: ModelMessage[] = [
+      { role: 'user', content: 'Say hi' },
+      ...first.response.messages,
+      { role: 'user', content: 'Again' },
+    ]
     h.sim.reset()
     sentBodies.length = 0
     const second = await generateText({ model: model(), messages, maxRetries: 0 })

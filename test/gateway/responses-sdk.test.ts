@@ -6,31 +6,53 @@ import { KEY, OTHER_KEY, startHarness, type Harness } from './harness.ts'
 let h: Harness
 let openai: OpenAI
 beforeAll(async () => {
-  h = await startHarness({ gateway: (sim) => ({
-    providers: {
-      sim: { protocol: 'openai', baseUrl: sim.openaiBaseUrl, apiKeyEnv: 'SIM_KEY' },
-      simresp: { protocol: 'openai', baseUrl: sim.openaiBaseUrl, apiKeyEnv: 'SIM_KEY', responses: true },
-      simant: { protocol: 'anthropic', baseUrl: sim.anthropicBaseUrl, apiKeyEnv: 'SIM_KEY' },
-    },
-    routes: [
-      { name: 'resp-pass', targets: [{ provider: 'simresp', model: 'sim-resp', price: { input: '1', output: '2' } }] },
-      { name: 'resp-chat', targets: [{ provider: 'sim', model: 'sim-small', price: { input: '1', output: '2' } }] },
-      { name: 'resp-claude', targets: [{ provider: 'simant', model: 'sim-claude', price: { input: '1', output: '2' } }] },
-    ],
-  }) })
+  h = await startHarness({
+    gateway: (sim) => ({
+      providers: {
+        sim: { protocol: 'openai', baseUrl: sim.openaiBaseUrl, apiKeyEnv: 'SIM_KEY' },
+        simresp: { protocol: 'openai', baseUrl: sim.openaiBaseUrl, apiKeyEnv: 'SIM_KEY', responses: true },
+        simant: { protocol: 'anthropic', baseUrl: sim.anthropicBaseUrl, apiKeyEnv: 'SIM_KEY' },
+      },
+      routes: [
+        {
+          name: 'resp-pass',
+          targets: [{ provider: 'simresp', model: 'sim-resp', price: { input: '1', output: '2' } }],
+        },
+        { name: 'resp-chat', targets: [{ provider: 'sim', model: 'sim-small', price: { input: '1', output: '2' } }] },
+        {
+          name: 'resp-claude',
+          targets: [{ provider: 'simant', model: 'sim-claude', price: { input: '1', output: '2' } }],
+        },
+      ],
+    }),
+  })
   openai = new OpenAI({ baseURL: `${h.url}/v1`, apiKey: KEY, maxRetries: 0 })
 })
 afterAll(() => h.close())
 
 const weather: OpenAI.Responses.FunctionTool = {
-  type: 'function', name: 'get_weather', description: 'Weather for a city', strict: true,
-  parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'], additionalProperties: false },
+  type: 'function',
+  name: 'get_weather',
+  description: 'Weather for a city',
+  strict: true,
+  parameters: {
+    type: 'object',
+    properties: { city: { type: 'string' } },
+    required: ['city'],
+    additionalProperties: false,
+  },
 }
 
 const TEXT_EVENTS = [
-  'response.created', 'response.in_progress', 'response.output_item.added', 'response.content_part.added',
+  'response.created',
+  'response.in_progress',
+  'response.output_item.added',
+  'response.content_part.added',
   ...Array<string>(16).fill('response.output_text.delta'),
-  'response.output_text.done', 'response.content_part.done', 'response.output_item.done', 'response.completed',
+  'response.output_text.done',
+  'response.content_part.done',
+  'response.output_item.done',
+  'response.completed',
 ]
 
 const cases = [
@@ -63,7 +85,13 @@ describe.each(cases)('openai responses API on route $route (upstream $path)', ({
       instructions: 'Answer tersely.',
       input: [
         { role: 'user', content: 'What is the capital of France?' },
-        { type: 'message', id: 'msg_earlier', status: 'completed', role: 'assistant', content: [{ type: 'output_text', text: 'Paris.', annotations: [] }] },
+        {
+          type: 'message',
+          id: 'msg_earlier',
+          status: 'completed',
+          role: 'assistant',
+          content: [{ type: 'output_text', text: 'Paris.', annotations: [] }],
+        },
         { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'And of Italy?' }] },
       ],
       temperature: 0.5,
@@ -95,13 +123,22 @@ describe.each(cases)('openai responses API on route $route (upstream $path)', ({
   it('a function tool round trip: function_call, then function_call_output answered in text', async () => {
     const first = await openai.responses.create({ model: route, input: 'Weather in Paris?', tools: [weather] })
     const call = first.output.find((i) => i.type === 'function_call')
-    expect(call).toMatchObject({ type: 'function_call', name: 'get_weather', arguments: '{"city":"example"}', status: 'completed' })
+    expect(call).toMatchObject({
+      type: 'function_call',
+      name: 'get_weather',
+      arguments: '{"city":"example"}',
+      status: 'completed',
+    })
     if (call?.type !== 'function_call') throw new Error('no call')
     expect(call.call_id).toBeTruthy()
     const second = await openai.responses.create({
       model: route,
       tools: [weather],
-      input: [{ role: 'user', content: 'Weather in Paris?' }, call, { type: 'function_call_output', call_id: call.call_id, output: '{"temp_c":21}' }],
+      input: [
+        { role: 'user', content: 'Weather in Paris?' },
+        call,
+        { type: 'function_call_output', call_id: call.call_id, output: '{"temp_c":21}' },
+      ],
     })
     expect(second.output[0]?.type).toBe('message')
     expect(second.output_text.split(' ')).toHaveLength(16)
@@ -118,9 +155,13 @@ describe.each(cases)('openai responses API on route $route (upstream $path)', ({
     const deltas = types.filter((t) => t === 'response.function_call_arguments.delta').length
     expect(deltas).toBeGreaterThan(0)
     expect(types).toEqual([
-      'response.created', 'response.in_progress', 'response.output_item.added',
+      'response.created',
+      'response.in_progress',
+      'response.output_item.added',
       ...Array<string>(deltas).fill('response.function_call_arguments.delta'),
-      'response.function_call_arguments.done', 'response.output_item.done', 'response.completed',
+      'response.function_call_arguments.done',
+      'response.output_item.done',
+      'response.completed',
     ])
     expect(args).toBe('{"city":"example"}')
     const final = await stream.finalResponse()
@@ -133,7 +174,9 @@ describe.each(cases)('openai responses API on route $route (upstream $path)', ({
     const call = first.output.find((i) => i.type === 'function_call')
     if (call?.type !== 'function_call') throw new Error('no call')
     const second = await openai.responses.create({
-      model: route, tools: [weather], previous_response_id: first.id,
+      model: route,
+      tools: [weather],
+      previous_response_id: first.id,
       input: [{ type: 'function_call_output', call_id: call.call_id, output: '{"temp_c":21}' }],
     })
     expect(second.status).toBe('completed')
@@ -146,11 +189,20 @@ describe.each(cases)('openai responses API on route $route (upstream $path)', ({
     expect((await openai.responses.retrieve(first.id)).id).toBe(first.id)
     const other = new OpenAI({ baseURL: `${h.url}/v1`, apiKey: OTHER_KEY, maxRetries: 0 })
     expect(await other.responses.retrieve(first.id).catch((e) => e)).toBeInstanceOf(OpenAI.NotFoundError)
+    expect(await other.responses.delete(first.id).catch((e) => e)).toBeInstanceOf(OpenAI.NotFoundError)
+    // Deleted, it is gone: retrieving or continuing it fails.
+    await openai.responses.delete(first.id)
+    expect(await openai.responses.retrieve(first.id).catch((e) => e)).toBeInstanceOf(OpenAI.NotFoundError)
+    expect(
+      await openai.responses.create({ model: route, input: 'x', previous_response_id: first.id }).catch((e) => e),
+    ).toBeInstanceOf(OpenAI.BadRequestError)
   })
 
   it('store: false keeps nothing: continuing it answers 400 saying why', async () => {
     const first = await openai.responses.create({ model: route, input: 'Say hi', store: false })
-    const err = await openai.responses.create({ model: route, input: 'More', previous_response_id: first.id }).catch((e) => e)
+    const err = await openai.responses
+      .create({ model: route, input: 'More', previous_response_id: first.id })
+      .catch((e) => e)
     expect(err).toBeInstanceOf(OpenAI.BadRequestError)
     expect(err.param).toBe('previous_response_id')
     expect(err.message).toMatch(/not known to this gateway.*store: false/)
@@ -165,8 +217,17 @@ describe.each(cases)('openai responses API on route $route (upstream $path)', ({
 
   it('text.format json_schema reaches the target', async () => {
     h.sim.reset()
-    const schema = { type: 'object', properties: { answer: { type: 'string' } }, required: ['answer'], additionalProperties: false }
-    const r = await openai.responses.create({ model: route, input: 'Say hi', text: { format: { type: 'json_schema', name: 'reply', schema, strict: true } } })
+    const schema = {
+      type: 'object',
+      properties: { answer: { type: 'string' } },
+      required: ['answer'],
+      additionalProperties: false,
+    }
+    const r = await openai.responses.create({
+      model: route,
+      input: 'Say hi',
+      text: { format: { type: 'json_schema', name: 'reply', schema, strict: true } },
+    })
     expect(r.text?.format).toMatchObject({ type: 'json_schema', name: 'reply' })
     const sent = JSON.stringify(upstream()[0]!.body)
     expect(sent).toContain('answer')
@@ -181,7 +242,9 @@ describe('usage and cost on the gateway span', () => {
     const stream = openai.responses.stream({ model: route, input: 'Say hi' })
     const final = await stream.finalResponse()
     const spans = await h.spans()
-    const request = spans.find((s) => s.attributes['loopgate.span'] === 'request' && s.attributes['loopgate.route'] === route)!
+    const request = spans.find(
+      (s) => s.attributes['loopgate.span'] === 'request' && s.attributes['loopgate.route'] === route,
+    )!
     const input = final.usage!.input_tokens
     expect(request.attributes).toMatchObject({
       'gen_ai.operation.name': 'chat',

@@ -8,16 +8,28 @@ import { streamRelay } from '../../gateway/translate/index.ts'
 
 type Ev = { type: string; sequence_number: number; [k: string]: unknown }
 const parse = (text: string): Ev[] => new SseParser().push(Buffer.from(text)).map((f) => JSON.parse(f.data) as Ev)
-const chunk = (delta: unknown, finish: string | null = null) => sseFrame({ id: 'c1', model: 'm', choices: [{ index: 0, delta, finish_reason: finish }] })
+const chunk = (delta: unknown, finish: string | null = null) =>
+  sseFrame({ id: 'c1', model: 'm', choices: [{ index: 0, delta, finish_reason: finish }] })
 const request = { model: 'route', input: 'x', tools: [{ type: 'function', name: 'f' }] }
 
 describe('Responses → chat request', () => {
   it('merges assistant text and its calls into one message, results into tool messages, developer into system', () => {
     const chat = toChatRequest({
-      model: 'r', instructions: 'Be brief.', max_output_tokens: 50, temperature: 0.2, store: false, metadata: { a: 'b' },
+      model: 'r',
+      instructions: 'Be brief.',
+      max_output_tokens: 50,
+      temperature: 0.2,
+      store: false,
+      metadata: { a: 'b' },
       input: [
         { role: 'developer', content: 'Use metric units.' },
-        { role: 'user', content: [{ type: 'input_text', text: 'Weather?' }, { type: 'input_image', image_url: 'https://x/y.png', detail: 'low' }] },
+        {
+          role: 'user',
+          content: [
+            { type: 'input_text', text: 'Weather?' },
+            { type: 'input_image', image_url: 'https://x/y.png', detail: 'low' },
+          ],
+        },
         { type: 'message', role: 'assistant', content: [{ type: 'output_text', text: 'Checking.' }] },
         { type: 'function_call', call_id: 'call_1', name: 'f', arguments: '{"a":1}' },
         { type: 'function_call', call_id: 'call_2', name: 'f', arguments: '{"a":2}' },
@@ -34,11 +46,21 @@ describe('Responses → chat request', () => {
       messages: [
         { role: 'system', content: 'Be brief.' },
         { role: 'system', content: 'Use metric units.' },
-        { role: 'user', content: [{ type: 'text', text: 'Weather?' }, { type: 'image_url', image_url: { url: 'https://x/y.png', detail: 'low' } }] },
-        { role: 'assistant', content: 'Checking.', tool_calls: [
-          { id: 'call_1', type: 'function', function: { name: 'f', arguments: '{"a":1}' } },
-          { id: 'call_2', type: 'function', function: { name: 'f', arguments: '{"a":2}' } },
-        ] },
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'Weather?' },
+            { type: 'image_url', image_url: { url: 'https://x/y.png', detail: 'low' } },
+          ],
+        },
+        {
+          role: 'assistant',
+          content: 'Checking.',
+          tool_calls: [
+            { id: 'call_1', type: 'function', function: { name: 'f', arguments: '{"a":1}' } },
+            { id: 'call_2', type: 'function', function: { name: 'f', arguments: '{"a":2}' } },
+          ],
+        },
         { role: 'tool', tool_call_id: 'call_1', content: 'one' },
         { role: 'tool', tool_call_id: 'call_2', content: 'two' },
       ],
@@ -51,15 +73,32 @@ describe('Responses → chat request', () => {
   })
 
   it('a whole completion with text and a call becomes a message item and a function_call item', () => {
-    const r = fromChatCompletion({
-      model: 'm', created: 7,
-      choices: [{ finish_reason: 'tool_calls', message: { content: 'Checking.', tool_calls: [{ id: 'call_1', function: { name: 'f', arguments: '{}' } }] } }],
-      usage: { prompt_tokens: 10, completion_tokens: 3, prompt_tokens_details: { cached_tokens: 4 } },
-    }, request)
+    const r = fromChatCompletion(
+      {
+        model: 'm',
+        created: 7,
+        choices: [
+          {
+            finish_reason: 'tool_calls',
+            message: { content: 'Checking.', tool_calls: [{ id: 'call_1', function: { name: 'f', arguments: '{}' } }] },
+          },
+        ],
+        usage: { prompt_tokens: 10, completion_tokens: 3, prompt_tokens_details: { cached_tokens: 4 } },
+      },
+      request,
+    )
     expect(r).toMatchObject({
-      object: 'response', status: 'completed', created_at: 7, model: 'm',
+      object: 'response',
+      status: 'completed',
+      created_at: 7,
+      model: 'm',
       output: [
-        { type: 'message', role: 'assistant', status: 'completed', content: [{ type: 'output_text', text: 'Checking.', annotations: [] }] },
+        {
+          type: 'message',
+          role: 'assistant',
+          status: 'completed',
+          content: [{ type: 'output_text', text: 'Checking.', annotations: [] }],
+        },
         { type: 'function_call', call_id: 'call_1', name: 'f', arguments: '{}', status: 'completed' },
       ],
       usage: { input_tokens: 10, input_tokens_details: { cached_tokens: 4 }, output_tokens: 3, total_tokens: 13 },
@@ -70,27 +109,46 @@ describe('Responses → chat request', () => {
 
 describe('chat stream → Responses events', () => {
   it('text, then two calls: each item added, streamed and done in turn, output indexes in order, usage at the end', () => {
-    const relay = streamRelay('responses', 'openai', { clientWantsUsage: false, capture: true }, { body: request, bytes: 10 })
+    const relay = streamRelay(
+      'responses',
+      'openai',
+      { clientWantsUsage: false, capture: true },
+      { body: request, bytes: 10 },
+    )
     let out = ''
     out += relay.frame(parse(chunk({ role: 'assistant', content: '' }))[0] as never)
     for (const c of [
-      chunk({ content: 'Let me ' }), chunk({ content: 'check.' }),
+      chunk({ content: 'Let me ' }),
+      chunk({ content: 'check.' }),
       chunk({ tool_calls: [{ index: 0, id: 'call_a', function: { name: 'f', arguments: '{"a"' } }] }),
       chunk({ tool_calls: [{ index: 0, function: { arguments: ':1}' } }] }),
       chunk({ tool_calls: [{ index: 1, id: 'call_b', function: { name: 'f', arguments: '{}' } }] }),
       chunk({}, 'tool_calls'),
       sseFrame({ id: 'c1', model: 'm', choices: [], usage: { prompt_tokens: 9, completion_tokens: 5 } }),
       'data: [DONE]\n\n',
-    ]) for (const f of new SseParser().push(Buffer.from(c))) out += relay.frame(f)
+    ])
+      for (const f of new SseParser().push(Buffer.from(c))) out += relay.frame(f)
     out += relay.finish()
     const evs = parse(out)
     expect(evs.map((e) => `${e.type}${e.output_index === undefined ? '' : `@${String(e.output_index)}`}`)).toEqual([
-      'response.created', 'response.in_progress',
-      'response.output_item.added@0', 'response.content_part.added@0', 'response.output_text.delta@0', 'response.output_text.delta@0',
-      'response.output_text.done@0', 'response.content_part.done@0', 'response.output_item.done@0',
-      'response.output_item.added@1', 'response.function_call_arguments.delta@1', 'response.function_call_arguments.delta@1',
-      'response.function_call_arguments.done@1', 'response.output_item.done@1',
-      'response.output_item.added@2', 'response.function_call_arguments.delta@2', 'response.function_call_arguments.done@2', 'response.output_item.done@2',
+      'response.created',
+      'response.in_progress',
+      'response.output_item.added@0',
+      'response.content_part.added@0',
+      'response.output_text.delta@0',
+      'response.output_text.delta@0',
+      'response.output_text.done@0',
+      'response.content_part.done@0',
+      'response.output_item.done@0',
+      'response.output_item.added@1',
+      'response.function_call_arguments.delta@1',
+      'response.function_call_arguments.delta@1',
+      'response.function_call_arguments.done@1',
+      'response.output_item.done@1',
+      'response.output_item.added@2',
+      'response.function_call_arguments.delta@2',
+      'response.function_call_arguments.done@2',
+      'response.output_item.done@2',
       'response.completed',
     ])
     expect(evs.map((e) => e.sequence_number)).toEqual(evs.map((_, i) => i))
@@ -106,18 +164,42 @@ describe('chat stream → Responses events', () => {
   })
 
   it('an Anthropic error event mid-stream becomes response.failed (through the chat translation)', () => {
-    const relay = streamRelay('responses', 'anthropic', { clientWantsUsage: false, capture: false }, { body: request, bytes: 10 })
+    const relay = streamRelay(
+      'responses',
+      'anthropic',
+      { clientWantsUsage: false, capture: false },
+      { body: request, bytes: 10 },
+    )
     const upstream = [
-      sseFrame({ type: 'message_start', message: { id: 'msg_1', model: 'claude', usage: { input_tokens: 5, output_tokens: 1 } } }, 'message_start'),
-      sseFrame({ type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } }, 'content_block_start'),
-      sseFrame({ type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'Hel' } }, 'content_block_delta'),
+      sseFrame(
+        {
+          type: 'message_start',
+          message: { id: 'msg_1', model: 'claude', usage: { input_tokens: 5, output_tokens: 1 } },
+        },
+        'message_start',
+      ),
+      sseFrame(
+        { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } },
+        'content_block_start',
+      ),
+      sseFrame(
+        { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'Hel' } },
+        'content_block_delta',
+      ),
       sseFrame({ type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } }, 'error'),
     ].join('')
     let out = ''
     for (const f of new SseParser().push(Buffer.from(upstream))) out += relay.frame(f)
     out += relay.finish()
     const evs = parse(out)
-    expect(evs.map((e) => e.type)).toEqual(['response.created', 'response.in_progress', 'response.output_item.added', 'response.content_part.added', 'response.output_text.delta', 'response.failed'])
+    expect(evs.map((e) => e.type)).toEqual([
+      'response.created',
+      'response.in_progress',
+      'response.output_item.added',
+      'response.content_part.added',
+      'response.output_text.delta',
+      'response.failed',
+    ])
     expect(evs[5]!.response).toMatchObject({ status: 'failed', error: { code: 'server_error', message: 'Overloaded' } })
     expect(relay.facts.usage.input).toBe(5)
     expect(relay.finalResponse?.()).toBeUndefined()
@@ -126,7 +208,11 @@ describe('chat stream → Responses events', () => {
 
 describe('stored responses', () => {
   const stored = (id: string, text: string, previous?: string) => ({
-    response: { id, status: 'completed', output: [{ id: `msg_${id}`, type: 'message', role: 'assistant', content: [{ type: 'output_text', text }] }] },
+    response: {
+      id,
+      status: 'completed',
+      output: [{ id: `msg_${id}`, type: 'message', role: 'assistant', content: [{ type: 'output_text', text }] }],
+    },
     input: [{ type: 'message', role: 'user', content: `asked ${id}` }],
     previous,
   })
@@ -136,9 +222,13 @@ describe('stored responses', () => {
     store.put('acme', stored('r1', 'one'))
     store.put('acme', stored('r2', 'two', 'r1'))
     const r = resolveInput(store, 'acme', { model: 'm', input: 'three', previous_response_id: 'r2' })
-    expect((r.body.input as { content: unknown }[]).map((i) => (typeof i.content === 'string' ? i.content : 'reply'))).toEqual(['asked r1', 'reply', 'asked r2', 'reply', 'three'])
+    expect(
+      (r.body.input as { content: unknown }[]).map((i) => (typeof i.content === 'string' ? i.content : 'reply')),
+    ).toEqual(['asked r1', 'reply', 'asked r2', 'reply', 'three'])
     expect(r.own).toEqual([{ type: 'message', role: 'user', content: 'three' }])
-    expect(() => resolveInput(store, 'beta', { model: 'm', input: 'x', previous_response_id: 'r2' })).toThrow(/not known to this gateway/)
+    expect(() => resolveInput(store, 'beta', { model: 'm', input: 'x', previous_response_id: 'r2' })).toThrow(
+      /not known to this gateway/,
+    )
     expect(store.item('acme', 'msg_r1')).toMatchObject({ type: 'message' })
     expect(store.item('beta', 'msg_r1')).toBeUndefined()
   })
@@ -163,6 +253,8 @@ describe('stored responses', () => {
   it('a chain with an expired link answers 400 naming the missing response', () => {
     const store = new ResponseStore(60_000, 1 << 20)
     store.put('acme', stored('r2', 'two', 'r1'))
-    expect(() => resolveInput(store, 'acme', { model: 'm', input: 'x', previous_response_id: 'r2' })).toThrow(/response "r2" continues response "r1"/)
+    expect(() => resolveInput(store, 'acme', { model: 'm', input: 'x', previous_response_id: 'r2' })).toThrow(
+      /response "r2" continues response "r1"/,
+    )
   })
 })

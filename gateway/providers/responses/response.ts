@@ -6,7 +6,15 @@ export type ResponsesUsage = {
   input_tokens_details?: { cached_tokens?: number | null; cache_write_tokens?: number | null } | null
 } | null
 
-export type ResponsesItem = { type?: string; id?: string; call_id?: string; name?: string; arguments?: string; status?: string; content?: { type?: string; text?: string; refusal?: string }[] }
+export type ResponsesItem = {
+  type?: string
+  id?: string
+  call_id?: string
+  name?: string
+  arguments?: string
+  status?: string
+  content?: { type?: string; text?: string; refusal?: string }[]
+}
 
 export type ResponseObject = {
   id?: string
@@ -38,8 +46,11 @@ export function responsesFinishReason(r: ResponseObject): string | undefined {
 /** Text and tool calls of the output items, for capture. */
 export function collectOutput(facts: ResponseFacts, output: ResponsesItem[] | undefined): void {
   for (const item of output ?? []) {
-    if (item.type === 'message') for (const c of item.content ?? []) facts.outputText += c.type === 'output_text' ? c.text ?? '' : c.type === 'refusal' ? c.refusal ?? '' : ''
-    else if (item.type === 'function_call') facts.toolCalls.push({ name: String(item.name), arguments: item.arguments ?? '' })
+    if (item.type === 'message')
+      for (const c of item.content ?? [])
+        facts.outputText += c.type === 'output_text' ? (c.text ?? '') : c.type === 'refusal' ? (c.refusal ?? '') : ''
+    else if (item.type === 'function_call')
+      facts.toolCalls.push({ name: String(item.name), arguments: item.arguments ?? '' })
   }
 }
 
