@@ -63,6 +63,8 @@ export function buildServer(ctx: GatewayContext, adminToken: string | undefined)
     const lines = ['# HELP loopgate_gateway_events_total Refusals and failures by reason.', '# TYPE loopgate_gateway_events_total counter']
     for (const [reason, n] of ctx.counters) lines.push(`loopgate_gateway_events_total{reason="${reason}"} ${n}`)
     for (const [name, v] of Object.entries(ctx.limits.gauges?.() ?? {})) lines.push(`# TYPE ${name} gauge`, `${name} ${v}`)
+    lines.push('# TYPE loopgate_gateway_responses_stored gauge', `loopgate_gateway_responses_stored ${ctx.responses.size}`)
+    lines.push('# TYPE loopgate_gateway_responses_stored_bytes gauge', `loopgate_gateway_responses_stored_bytes ${ctx.responses.usedBytes}`)
     if (ctx.telemetryMetrics) lines.push(...ctx.telemetryMetrics())
     return reply.type('text/plain; version=0.0.4').send(`${lines.join('\n')}\n`)
   })

@@ -190,6 +190,8 @@ describe.each(cases)('openai responses API on route $route (upstream $path)', ({
     const other = new OpenAI({ baseURL: `${h.url}/v1`, apiKey: OTHER_KEY, maxRetries: 0 })
     expect(await other.responses.retrieve(first.id).catch((e) => e)).toBeInstanceOf(OpenAI.NotFoundError)
     expect(await other.responses.delete(first.id).catch((e) => e)).toBeInstanceOf(OpenAI.NotFoundError)
+    const metrics = await (await fetch(`${h.url}/metrics`)).text()
+    expect(Number(/^loopgate_gateway_responses_stored (\d+)$/m.exec(metrics)?.[1])).toBeGreaterThan(0)
     // Deleted, it is gone: retrieving or continuing it fails.
     await openai.responses.delete(first.id)
     expect(await openai.responses.retrieve(first.id).catch((e) => e)).toBeInstanceOf(OpenAI.NotFoundError)
