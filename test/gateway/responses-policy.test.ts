@@ -1,6 +1,6 @@
 import OpenAI from 'openai'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { KEY, jsonHeaders, post, startHarness, type Harness } from './harness.ts'
+import { eventually, KEY, jsonHeaders, post, startHarness, type Harness } from './harness.ts'
 
 /** /v1/responses under the same budgets, limits, retries, fallbacks and input checks as every other request. */
 const TIGHT_KEY = 'lg-test-key-tight-0005'
@@ -45,7 +45,20 @@ beforeAll(async () => {
 })
 afterAll(() => h.close())
 
-const responses = (body: unknown, key = KEY) => post(`${h.url}/v1/responses`, body, jsonHeaders(key))
+const responses = (body: unknown, key = KEY, session?: string) =>
+  post(`${h.url}/v1/responses`, body, { ...jsonHeaders(key), ...(session ? { 'x-loopgate-session-id': session } : {}) })
+
+/** The spans of one session (a session id per test tells its spans from earlier ones still ending). */
+async function sessionSpans(session: string, kind: 'request' | 'attempt', count: number) {
+  let found: Awaited<ReturnType<typeof h.spans>> = []
+  await eventually(async () => {
+    found = (await h.spans()).filter(
+      (s) => s.attributes['loopgate.span'] === kind && s.attributes['session.id'] === session,
+    )
+    return found.length >= count
+  })
+  return found
+}
 
 /** The events of a Responses SSE body, in order. */
 function events(text: string): { type: string; [k: string]: unknown }[] {
@@ -83,19 +96,15 @@ describe('retries and fallbacks', () => {
   it.each([
     { outcome: { kind: 'error', status: 503 } as const, label: '5xx' },
     { outcome: { kind: 'rate_limit', retryAfterSeconds: 30 } as const, label: '429' },
-  ])('a $label from the chat-completions target falls back to the Responses target', async ({ outcome }) => {
+  ])('a $label from the chat-completions target falls back to the Responses target', async ({ outcome, label }) => {
     h.sim.reset()
-    h.exporter.reset()
     h.sim.script('fb-chat', outcome)
-    const r = await responses({ model: 'fallback', input: 'Say hi' })
+    const r = await responses({ model: 'fallback', input: 'Say hi' }, KEY, `fallback-${label}`)
     expect(r.status).toBe(200)
     expect(r.headers.get('x-loopgate-target')).toBe('simresp/fb-resp')
     expect(h.sim.requests.map((q) => q.path)).toEqual(['/v1/chat/completions', '/v1/responses'])
     expect(r.json.output[0].content[0].text.split(' ')).toHaveLength(16)
-    const spans = await h.spans()
-    const attempts = spans.filter(
-      (s) => s.attributes['loopgate.span'] === 'attempt' && s.attributes['loopgate.route'] === 'fallback',
-    )
+    const attempts = await sessionSpans(`fallback-${label}`, 'attempt', 2)
     expect(attempts.map((a) => a.attributes['loopgate.target']).sort()).toEqual(['sim/fb-chat', 'simresp/fb-resp'])
   })
 
@@ -104,8 +113,7 @@ describe('retries and fallbacks', () => {
     async (route) => {
       const model = { 'resp-pass': 'sim-resp', 'resp-chat': 'sim-small', 'resp-claude': 'sim-claude' }[route]!
       h.sim.script(model, { kind: 'cut' })
-      h.exporter.reset()
-      const r = await responses({ model: route, input: 'Say hi', stream: true })
+      const r = await responses({ model: route, input: 'Say hi', stream: true }, KEY, `cut-${route}`)
       expect(r.status).toBe(200)
       const evs = events(r.text)
       expect(evs[0]!.type).toBe('response.created')
@@ -117,9 +125,8 @@ describe('retries and fallbacks', () => {
       const seqs = evs.map((e) => e.sequence_number)
       expect(seqs).toEqual(seqs.map((_, i) => i))
       // Billed like any cut stream: the tokens seen so far (or the estimate), marked as cut.
-      const request = (await h.spans()).find(
-        (s) => s.attributes['loopgate.span'] === 'request' && s.attributes['loopgate.route'] === route,
-      )!
+      const [request] = await sessionSpans(`cut-${route}`, 'request', 1)
+      if (!request) throw new Error('no request span')
       expect(request.attributes).toMatchObject({ 'error.type': 'upstream_stream_failed' })
       expect(request.attributes['gen_ai.usage.input_tokens']).toBeGreaterThan(0)
       expect(Number(request.attributes['loopgate.cost_usd'])).toBeGreaterThan(0)
@@ -277,7 +284,12 @@ describe('what the evaluator and capture see', () => {
         text: { format: { type: 'json_schema', name: 'a', schema } },
       })
       expect(r.status).toBe(200)
-      const request = (await cap.spans()).find((s) => s.attributes['loopgate.span'] === 'request')!
+      let request: Awaited<ReturnType<typeof cap.spans>>[number] | undefined
+      await eventually(
+        async () =>
+          (request = (await cap.spans()).find((s) => s.attributes['loopgate.span'] === 'request')) !== undefined,
+      )
+      if (!request) throw new Error('no request span')
       expect(JSON.parse(String(request.attributes['loopgate.response_format']))).toEqual({
         type: 'json_schema',
         name: 'a',

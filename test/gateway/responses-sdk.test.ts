@@ -1,6 +1,8 @@
 import OpenAI from 'openai'
+import { zodTextFormat } from 'openai/helpers/zod'
+import { z } from 'zod'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { KEY, OTHER_KEY, startHarness, type Harness } from './harness.ts'
+import { eventually, KEY, OTHER_KEY, startHarness, type Harness } from './harness.ts'
 
 /** The same Responses API calls against a target that speaks it, a chat-completions one and an Anthropic one. */
 let h: Harness
@@ -238,15 +240,35 @@ describe.each(cases)('openai responses API on route $route (upstream $path)', ({
   })
 })
 
+describe('responses.parse with a zod text format', () => {
+  it.each(['resp-pass', 'resp-chat'])('%s: output_parsed follows the schema', async (route) => {
+    const r = await openai.responses.parse({
+      model: route,
+      input: 'Say hi',
+      text: { format: zodTextFormat(z.object({ answer: z.string() }), 'reply') },
+    })
+    expect(typeof r.output_parsed?.answer).toBe('string')
+    expect(r.output_parsed!.answer.split(' ')).toHaveLength(16)
+  })
+})
+
 describe('usage and cost on the gateway span', () => {
   it.each(cases)('$route: the request span carries tokens and cost like a chat request', async ({ route }) => {
-    h.exporter.reset()
-    const stream = openai.responses.stream({ model: route, input: 'Say hi' })
+    // A session id of its own tells this request's span from earlier ones still ending.
+    const session = `span-test-${route}`
+    const stream = openai.responses.stream(
+      { model: route, input: 'Say hi' },
+      { headers: { 'x-loopgate-session-id': session } },
+    )
     const final = await stream.finalResponse()
-    const spans = await h.spans()
-    const request = spans.find(
-      (s) => s.attributes['loopgate.span'] === 'request' && s.attributes['loopgate.route'] === route,
-    )!
+    let request: Awaited<ReturnType<typeof h.spans>>[number] | undefined
+    await eventually(async () => {
+      request = (await h.spans()).find(
+        (s) => s.attributes['loopgate.span'] === 'request' && s.attributes['session.id'] === session,
+      )
+      return request !== undefined
+    })
+    if (!request) throw new Error('no request span')
     const input = final.usage!.input_tokens
     expect(request.attributes).toMatchObject({
       'gen_ai.operation.name': 'chat',
