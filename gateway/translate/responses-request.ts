@@ -76,7 +76,10 @@ function outputText(output: unknown): string {
   return JSON.stringify(output ?? '')
 }
 
-/** Responses input (string or items, already resolved) → chat messages. Consecutive assistant text and calls become one message. */
+/**
+ * Responses input (string or items, already resolved) → chat messages. Assistant text and the calls
+ * right after it (parallel calls) become one assistant message; their results follow as tool messages.
+ */
 export function chatMessages(instructions: unknown, input: unknown): ChatMessage[] {
   const messages: ChatMessage[] = []
   if (typeof instructions === 'string' && instructions) messages.push({ role: 'system', content: instructions })
@@ -116,7 +119,8 @@ export function chatMessages(instructions: unknown, input: unknown): ChatMessage
       }
     } else if (type === 'function_call_output') {
       messages.push({ role: 'tool', tool_call_id: item.call_id, content: outputText(item.output) })
-      // Several results in a row still follow the same assistant message; text breaks the run.
+      // A call after a result is the model's next turn: it opens a new assistant message.
+      assistant = undefined
     } else if (type === 'reasoning') {
       continue // a translated target cannot use another model's reasoning items
     } else {

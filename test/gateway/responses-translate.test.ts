@@ -72,6 +72,24 @@ describe('Responses → chat request', () => {
     })
   })
 
+  it('a call made after a result is a new assistant turn', () => {
+    const chat = toChatRequest({
+      model: 'r',
+      input: [
+        { role: 'user', content: 'Plan a trip.' },
+        { type: 'function_call', call_id: 'call_1', name: 'f', arguments: '{}' },
+        { type: 'function_call_output', call_id: 'call_1', output: 'one' },
+        { type: 'function_call', call_id: 'call_2', name: 'f', arguments: '{}' },
+        { type: 'function_call_output', call_id: 'call_2', output: 'two' },
+      ],
+    })
+    expect(
+      (chat.messages as { role: string; tool_calls?: { id: string }[] }[]).map(
+        (m) => `${m.role}${m.tool_calls ? `:${m.tool_calls.map((t) => t.id).join(',')}` : ''}`,
+      ),
+    ).toEqual(['user', 'assistant:call_1', 'tool', 'assistant:call_2', 'tool'])
+  })
+
   it('a whole completion with text and a call becomes a message item and a function_call item', () => {
     const r = fromChatCompletion(
       {
