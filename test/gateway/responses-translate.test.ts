@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { gatewayConfigSchema } from '../../gateway/config.ts'
 import { ResponseStore } from '../../gateway/responses/store.ts'
 import { resolveInput } from '../../gateway/responses/input.ts'
 import { sseFrame, SseParser } from '../../gateway/sse.ts'
@@ -274,5 +275,23 @@ describe('stored responses', () => {
     expect(() => resolveInput(store, 'acme', { model: 'm', input: 'x', previous_response_id: 'r2' })).toThrow(
       /response "r2" continues response "r1"/,
     )
+  })
+})
+
+describe('configuration', () => {
+  it('responses: true is for OpenAI-protocol providers only, and named in the error', () => {
+    const bad = gatewayConfigSchema.safeParse({
+      providers: { a: { protocol: 'anthropic', baseUrl: 'https://api.anthropic.com', responses: true } },
+    })
+    expect(bad.success).toBe(false)
+    expect(bad.error?.issues[0]).toMatchObject({
+      path: ['providers', 'a', 'responses'],
+      message: expect.stringMatching(/OpenAI-protocol providers only/),
+    })
+    const ok = gatewayConfigSchema.parse({
+      providers: { o: { protocol: 'openai', baseUrl: 'https://api.openai.com/v1', responses: true } },
+    })
+    expect(ok.providers.o!.responses).toBe(true)
+    expect(ok.responses).toEqual({ storeTtlSeconds: 3600, storeMaxBytes: 64 * 1024 * 1024 })
   })
 })
