@@ -195,6 +195,8 @@ export function toChatRequest(body: Json): Json {
     if (choice !== undefined) out.tool_choice = choice
     if (typeof body.parallel_tool_calls === 'boolean') out.parallel_tool_calls = body.parallel_tool_calls
   }
+  const effort = (body.reasoning as { effort?: unknown } | null | undefined)?.effort
+  if (typeof effort === 'string') out.reasoning_effort = effort // chat's name for it (reasoning models only; Anthropic targets drop it)
   const rf = responseFormat(body.text)
   if (rf) out.response_format = rf
   if (body.stream === true) out.stream = true

@@ -20,6 +20,7 @@ describe('Responses → chat request', () => {
       instructions: 'Be brief.',
       max_output_tokens: 50,
       temperature: 0.2,
+      reasoning: { effort: 'low' },
       store: false,
       metadata: { a: 'b' },
       input: [
@@ -67,6 +68,7 @@ describe('Responses → chat request', () => {
       ],
       max_tokens: 50,
       temperature: 0.2,
+      reasoning_effort: 'low',
       tools: [{ type: 'function', function: { name: 'f', parameters: { type: 'object' }, strict: true } }],
       tool_choice: { type: 'function', function: { name: 'f' } },
       response_format: { type: 'json_schema', json_schema: { name: 'out', schema: { type: 'object' }, strict: true } },
