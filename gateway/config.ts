@@ -26,13 +26,16 @@ export const providerSchema = z
     /** Appended to every upstream URL, e.g. `api-version=2024-10-21` for Azure. */
     query: z.string().optional(),
     /** Path overrides (relative to baseUrl), e.g. Azure's `/deployments/gpt-4o/chat/completions`. */
-    paths: z.object({ chat: z.string().optional(), embeddings: z.string().optional(), messages: z.string().optional() }).strict().default({}),
+    paths: z.object({ chat: z.string().optional(), embeddings: z.string().optional(), messages: z.string().optional(), responses: z.string().optional() }).strict().default({}),
+    /** OpenAI protocol: the provider also serves the Responses API (`/responses`), so /v1/responses requests pass through instead of being translated. */
+    responses: z.boolean().default(false),
     /** Provider id in the @pydantic/genai-prices table; default: the protocol name. */
     priceProviderId: z.string().optional(),
     /** Keep-alive connections per upstream origin. */
     connections: z.number().int().positive().default(256),
   })
   .strict()
+  .refine((p) => !p.responses || p.protocol === 'openai', { message: '`responses: true` applies to OpenAI-protocol providers only (Anthropic targets get the Responses API translated)', path: ['responses'] })
 
 export const targetSchema = z
   .object({
@@ -243,6 +246,16 @@ export const gatewayConfigSchema = z
       .strict()
       .prefault({}),
     simulator: simulatorConfigSchema,
+    /** POST /v1/responses: how long answers are kept for previous_response_id, item_reference and GET (docs/gateway.md › Responses API). */
+    responses: z
+      .object({
+        /** Per tenant, in this process's memory; 0 keeps nothing (previous_response_id then always answers 400). */
+        storeTtlSeconds: z.number().int().min(0).default(3600),
+        /** Memory bound of all kept responses; the oldest go first. */
+        storeMaxBytes: z.number().int().min(0).default(64 * 1024 * 1024),
+      })
+      .strict()
+      .prefault({}),
   })
   .strict()
   .prefault({})

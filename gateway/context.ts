@@ -4,6 +4,7 @@ import type { GatewaySettings } from './config.ts'
 import type { Breakers } from './policy/breaker.ts'
 import type { Cooldowns } from './policy/cooldown.ts'
 import type { Upstreams } from './policy/upstream.ts'
+import type { ResponseStore } from './responses/store.ts'
 import type { RoutingTable } from './routing/manager.ts'
 import type { Scoreboard } from './scoreboard.ts'
 import type { KeyStateStore } from './tenancy/key-state-store.ts'
@@ -24,6 +25,8 @@ export interface GatewayContext {
   upstreams: Upstreams
   tracer: Tracer
   logger: Logger
+  /** Responses API answers kept for previous_response_id and GET /v1/responses/{id}. */
+  responses: ResponseStore
   /** Refusals and failures by reason, for /metrics. */
   counters: Map<string, number>
   /** Span delivery counters and spool gauges (telemetry/delivery-stats.ts), for /metrics. */

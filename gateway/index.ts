@@ -11,6 +11,7 @@ import { Breakers } from './policy/breaker.ts'
 import { Cooldowns } from './policy/cooldown.ts'
 import { Upstreams } from './policy/upstream.ts'
 import { buildProviders } from './providers/registry.ts'
+import { ResponseStore } from './responses/store.ts'
 import { RoutingTable } from './routing/manager.ts'
 import { TableFiles } from './routing/persistence.ts'
 import { RedisTableSync } from './routing/redis-sync.ts'
@@ -131,6 +132,7 @@ export async function start(options: GatewayOptions): Promise<RunningGateway> {
     cooldowns: new Cooldowns(),
     scoreboard: new Scoreboard(),
     upstreams,
+    responses: new ResponseStore(settings.responses.storeTtlSeconds * 1000, settings.responses.storeMaxBytes),
     tracer: telemetry.tracer,
     logger,
     counters,

@@ -3,6 +3,7 @@ import { registerAdmin } from './admin.ts'
 import { count, type GatewayContext } from './context.ts'
 import { countTokensEndpoint } from './endpoints/count-tokens.ts'
 import { authenticate, handle, routeFor } from './endpoints/pipeline.ts'
+import { registerStoredResponses } from './responses/routes.ts'
 import { GatewayError, errorBody } from './errors.ts'
 
 declare module 'fastify' {
@@ -28,6 +29,8 @@ export function buildServer(ctx: GatewayContext, adminToken: string | undefined)
   })
 
   app.post('/v1/chat/completions', (req, reply) => handle(ctx, req, reply, 'openai', 'chat'))
+  app.post('/v1/responses', (req, reply) => handle(ctx, req, reply, 'responses', 'chat'))
+  registerStoredResponses(app, ctx)
   app.post('/v1/embeddings', (req, reply) => handle(ctx, req, reply, 'openai', 'embeddings'))
   app.post('/v1/messages', (req, reply) => handle(ctx, req, reply, 'anthropic', 'chat'))
   app.post('/v1/messages/count_tokens', (req, reply) => countTokensEndpoint(ctx, req, reply))
@@ -60,6 +63,8 @@ export function buildServer(ctx: GatewayContext, adminToken: string | undefined)
     const lines = ['# HELP loopgate_gateway_events_total Refusals and failures by reason.', '# TYPE loopgate_gateway_events_total counter']
     for (const [reason, n] of ctx.counters) lines.push(`loopgate_gateway_events_total{reason="${reason}"} ${n}`)
     for (const [name, v] of Object.entries(ctx.limits.gauges?.() ?? {})) lines.push(`# TYPE ${name} gauge`, `${name} ${v}`)
+    lines.push('# TYPE loopgate_gateway_responses_stored gauge', `loopgate_gateway_responses_stored ${ctx.responses.size}`)
+    lines.push('# TYPE loopgate_gateway_responses_stored_bytes gauge', `loopgate_gateway_responses_stored_bytes ${ctx.responses.usedBytes}`)
     if (ctx.telemetryMetrics) lines.push(...ctx.telemetryMetrics())
     return reply.type('text/plain; version=0.0.4').send(`${lines.join('\n')}\n`)
   })

@@ -20,6 +20,9 @@ import { clientResponse, streamRelay, upstreamText } from '../translate/index.ts
 import { clientIds, header } from './client-ids.ts'
 import { relayStream } from './stream-reply.ts'
 import { validateBody } from './validate.ts'
+import { resolveInput, type ResolvedInput } from '../responses/input.ts'
+import { keepResponse } from '../responses/keep.ts'
+import { adapterFor, upstreamPath } from '../providers/registry.ts'
 import { evaluationFacts } from '../telemetry/evaluation-facts.ts'
 
 function apiKeyOf(req: FastifyRequest): string | undefined {
@@ -106,7 +109,12 @@ export async function handle(ctx: GatewayContext, req: FastifyRequest, reply: Fa
   let span: Span | undefined
   try {
     const key = authenticate(ctx, req)
-    const body = validateBody(req.body, protocol, op, ctx.settings.maxN)
+    let body = validateBody(req.body, protocol, op, ctx.settings.maxN)
+    let resolved: ResolvedInput | undefined
+    if (protocol === 'responses') {
+      resolved = resolveInput(ctx.responses, key.tenantId, body)
+      body = resolved.body
+    }
     const ids = clientIds(req, body, ctx.settings)
     const snapshot = ctx.routing.current
     const route = routeFor(ctx, key, body.model, snapshot)
@@ -125,7 +133,7 @@ export async function handle(ctx: GatewayContext, req: FastifyRequest, reply: Fa
     const traceId = traceIdOf(span)
     if (traceId) headers['x-loopgate-trace-id'] = traceId
 
-    const x = new Exchange(ctx, req, reply, protocol, op, body, route, key, info, parent, span, headers, task)
+    const x = new Exchange({ ctx, req, reply, protocol, op, body, rawBody: resolved?.changed ? undefined : req.rawBody, resolved, route, key, info, parent, span, headers, task })
     if (key.limits.length) await reserve(ctx, x)
     try {
       await serve(ctx, req, reply, x)
@@ -147,8 +155,48 @@ export async function handle(ctx: GatewayContext, req: FastifyRequest, reply: Fa
   }
 }
 
+/** What one request brings to its `Exchange`, by name. */
+interface ExchangeOptions {
+  ctx: GatewayContext
+  req: FastifyRequest
+  reply: FastifyReply
+  /** The client's wire protocol. */
+  protocol: Protocol
+  op: Operation
+  body: Record<string, unknown>
+  /** The body's text as the client sent it; undefined when the gateway changed the body (a resolved Responses input). */
+  rawBody: string | undefined
+  /** A Responses request: its input as resolved from stored responses, kept with its answer. */
+  resolved: ResolvedInput | undefined
+  route: CompiledRoute
+  key: KeyRecord
+  info: RequestSpanInfo
+  /** The client's trace context (its `traceparent`), parent of the request span. */
+  parent: Context
+  /** The request span. */
+  span: Span
+  /** Response headers gathered so far (route, trace id, reservation…). */
+  headers: Record<string, string>
+  /** The `x-loopgate-task` header, forwarded upstream. */
+  task: string | undefined
+}
+
 /** One request's state; also the input of the attempt loop (methods, not closures, per request). */
 class Exchange implements RunInput {
+  readonly ctx: GatewayContext
+  readonly req: FastifyRequest
+  readonly reply: FastifyReply
+  readonly protocol: Protocol
+  readonly op: Operation
+  readonly body: Record<string, unknown>
+  readonly rawBody: string | undefined
+  readonly resolved: ResolvedInput | undefined
+  readonly route: CompiledRoute
+  readonly key: KeyRecord
+  readonly info: RequestSpanInfo
+  readonly parent: Context
+  readonly span: Span
+  readonly headers: Record<string, string>
   readonly stream: boolean
   readonly order: Target[]
   readonly clientSignal = new Abort()
@@ -157,39 +205,43 @@ class Exchange implements RunInput {
   hold: Hold | undefined
   private bytes: number | undefined
 
-  /** The request body's size as sent (measured once: reservations and stream estimates both need it). */
+  /** The request body's size as sent, or as resolved (measured once: reservations and stream estimates both need it). */
   get bodyBytes(): number {
-    return (this.bytes ??= Buffer.byteLength(this.req.rawBody))
+    return (this.bytes ??= Buffer.byteLength(this.rawBody ?? JSON.stringify(this.body)))
   }
 
-  constructor(
-    readonly ctx: GatewayContext,
-    readonly req: FastifyRequest,
-    readonly reply: FastifyReply,
-    readonly protocol: Protocol,
-    readonly op: Operation,
-    readonly body: Record<string, unknown>,
-    readonly route: CompiledRoute,
-    readonly key: KeyRecord,
-    readonly info: RequestSpanInfo,
-    readonly parent: Context,
-    readonly span: Span,
-    readonly headers: Record<string, string>,
-    task: string | undefined,
-  ) {
-    this.stream = body.stream === true
-    this.order = targetOrder(ctx, req, route, body, info.sessionId)
-    const beta = header(req, 'anthropic-beta')
+  constructor(o: ExchangeOptions) {
+    this.ctx = o.ctx
+    this.req = o.req
+    this.reply = o.reply
+    this.protocol = o.protocol
+    this.op = o.op
+    this.body = o.body
+    this.rawBody = o.rawBody
+    this.resolved = o.resolved
+    this.route = o.route
+    this.key = o.key
+    this.info = o.info
+    this.parent = o.parent
+    this.span = o.span
+    this.headers = o.headers
+    this.stream = o.body.stream === true
+    this.order = targetOrder(o.ctx, o.req, o.route, o.body, o.info.sessionId)
+    const beta = header(o.req, 'anthropic-beta')
     this.extraHeaders = NO_HEADERS
-    if (task || beta) {
+    if (o.task || beta) {
       this.extraHeaders = {}
-      if (task) this.extraHeaders['x-loopgate-task'] = task
+      if (o.task) this.extraHeaders['x-loopgate-task'] = o.task
       if (beta) this.extraHeaders['anthropic-beta'] = beta
     }
   }
 
   bodyFor(target: Target): string {
-    return upstreamText(this.protocol, this.op, this.body, this.req.rawBody, target, this.stream)
+    return upstreamText(this.protocol, this.op, this.body, this.rawBody ?? '', target, this.stream)
+  }
+
+  pathFor(target: Target): string {
+    return upstreamPath(target.provider, this.op, adapterFor(target.provider, this.protocol))
   }
 
   startAttemptSpan(target: Target, attempt: number): Span {
@@ -234,7 +286,8 @@ async function serve(ctx: GatewayContext, req: FastifyRequest, reply: FastifyRep
   const { target, attempt } = result
   x.headers['x-loopgate-target'] = target.id
   const capture = route.settings.capture
-  const targetProtocol = target.provider.adapter.protocol
+  const adapter = adapterFor(target.provider, protocol)
+  const targetProtocol = adapter.protocol
 
   if (!stream) {
     result.done()
@@ -246,12 +299,13 @@ async function serve(ctx: GatewayContext, req: FastifyRequest, reply: FastifyRep
       result.span.end()
       throw new GatewayError(502, `target "${target.id}" answered with a body that is not JSON`, 'upstream_invalid_response')
     }
-    const facts = target.provider.adapter.readResponse(json, capture !== 'off')
+    const facts = adapter.readResponse(json, capture !== 'off')
     const cost = target.price ? costUnits(facts.usage, target.price) : 0n
     const costUsd = unitsToUsd(cost)
     x.headers['x-loopgate-cost-usd'] = costUsd
-    const translated = clientResponse(protocol, targetProtocol, json)
+    const translated = clientResponse(protocol, targetProtocol, json, body)
     sendJson(reply, x.headers, translated === undefined ? data : JSON.stringify(translated))
+    if (x.resolved) keepResponse(ctx, x.key.tenantId, x.resolved, (translated ?? json) as Record<string, unknown>)
     await finish(ctx, x, target, attempt, result.span, facts, cost, costUsd, undefined)
     return
   }
@@ -273,8 +327,11 @@ async function serve(ctx: GatewayContext, req: FastifyRequest, reply: FastifyRep
   }
   const end = await relayStream(reply.raw, result.outcome.stream!, relay, protocol, () => ({ 'x-loopgate-cost-usd': unitsToUsd(settle()) }), (text) => ctx.upstreams.mask(text))
   result.done()
-  if (end.kind === 'completed') result.verdict(true)
-  else {
+  if (end.kind === 'completed') {
+    result.verdict(true)
+    const final = relay.finalResponse?.()
+    if (x.resolved && final) keepResponse(ctx, x.key.tenantId, x.resolved, final)
+  } else {
     result.outcome.stream!.destroy()
     count(ctx, end.kind)
     if (end.kind === 'upstream_failed') result.verdict(false, `stream cut: ${end.message}`)

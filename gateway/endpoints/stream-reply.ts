@@ -19,16 +19,17 @@ function drain(res: ServerResponse): Promise<void> {
 
 /** An in-band error once the 200 and some frames are gone: the only honest signal left. */
 function errorFrame(protocol: Protocol, message: string): string {
+  if (protocol === 'responses') return sseFrame({ type: 'error', code: 'upstream_stream_error', message, param: null, sequence_number: 0 }, 'error')
   if (protocol === 'anthropic') return sseFrame({ type: 'error', error: { type: 'api_error', message } }, 'error')
   return sseFrame({ error: { message, type: 'server_error', param: null, code: 'upstream_stream_error' } })
 }
 
-/** OpenAI's `data: {"error": …}` and Anthropic's `{"type":"error", …}` (its `event: error`). */
+/** OpenAI's `data: {"error": …}` and Anthropic's (and Responses') `{"type":"error", …}` (their `event: error`). */
 const ERROR_DATA = /^\s*\{\s*"(?:error"|type"\s*:\s*"error")/
 
-/** An upstream error event carries the upstream's own text: masked like every upstream error (DESIGN rule 8). */
+/** An upstream error event (or a Responses `response.failed`) carries the upstream's own text: masked like every upstream error (DESIGN rule 8). */
 function maskErrorEvent(frame: SseFrame, mask: (text: string) => string): SseFrame {
-  if (frame.event !== 'error' && !ERROR_DATA.test(frame.data)) return frame
+  if (frame.event !== 'error' && frame.event !== 'response.failed' && !ERROR_DATA.test(frame.data)) return frame
   const data = mask(frame.data)
   return { event: frame.event, data, raw: sseFrame(data, frame.event) }
 }
@@ -59,7 +60,8 @@ export async function relayStream(res: ServerResponse, upstream: Readable, relay
     const message = mask((err as Error).message)
     end = { kind: 'upstream_failed', message }
     res.addTrailers(trailers())
-    res.end(errorFrame(protocol, `upstream stream failed: ${message}`))
+    const failure = `upstream stream failed: ${message}`
+    res.end(relay.fail?.(failure) ?? errorFrame(protocol, failure))
   }
   return end
 }

@@ -1,5 +1,6 @@
 import { MAX_EMBEDDING_DIMENSIONS, MAX_EMBEDDING_INPUTS, MAX_JSON_DEPTH, MAX_OUTPUT_TOKENS, MAX_TOP_LOGPROBS, jsonDepthExceeds } from '../../lib/limits.ts'
 import { badRequest } from '../errors.ts'
+import { validateResponsesBody } from '../responses/validate.ts'
 import type { Operation, Protocol } from '../providers/types.ts'
 
 type Body = Record<string, unknown>
@@ -27,6 +28,7 @@ export function validateBody(body: unknown, protocol: Protocol, op: Operation, m
   const b = body as Body
   if (typeof b.model !== 'string' || !b.model) throw badRequest("'model' is required and must be a string", 'model')
   optional(b, 'stream', (v) => typeof v === 'boolean', 'a boolean')
+  if (protocol === 'responses') return validateResponsesBody(b)
   if (op === 'embeddings') {
     const input = b.input
     const ok = typeof input === 'string' || (Array.isArray(input) && input.length > 0)

@@ -1,6 +1,5 @@
 import { SpanStatusCode, type Span } from '@opentelemetry/api'
 import { GatewayError } from '../errors.ts'
-import type { Operation } from '../providers/types.ts'
 import type { CompiledRoute, Target } from '../routing/table.ts'
 import type { Scoreboard } from '../scoreboard.ts'
 import type { Abort } from './abort.ts'
@@ -19,9 +18,10 @@ export interface RunDeps {
 export interface RunInput {
   route: CompiledRoute
   order: Target[]
-  op: Operation
   stream: boolean
   clientSignal: Abort
+  /** The upstream path for a target (its protocol's endpoint for this request). */
+  pathFor(target: Target): string
   /** The upstream body for a target (translation included); may throw a GatewayError. */
   bodyFor(target: Target): string
   startAttemptSpan(target: Target, attempt: number): Span
@@ -145,7 +145,7 @@ export async function runAttempts(deps: RunDeps, input: RunInput): Promise<RunRe
     attempt++
     const span = input.startAttemptSpan(target, attempt)
     const startedAt = performance.now()
-    const r = await callUpstream({ upstreams: deps.upstreams, provider: target.provider, op: input.op, body, stream: input.stream, timeouts: policy.timeouts, clientSignal: input.clientSignal, extraHeaders: input.extraHeaders })
+    const r = await callUpstream({ upstreams: deps.upstreams, provider: target.provider, path: input.pathFor(target), body, stream: input.stream, timeouts: policy.timeouts, clientSignal: input.clientSignal, extraHeaders: input.extraHeaders })
     const o = r.outcome
     const ms = performance.now() - startedAt
     if (o.kind === 'ok') {

@@ -1,8 +1,7 @@
 import { Pool, type Dispatcher } from 'undici'
 import type { PolicySettings } from '../config.ts'
 import { upstreamErrorMessage } from '../errors.ts'
-import type { Operation } from '../providers/types.ts'
-import { upstreamPath, type Provider } from '../providers/registry.ts'
+import type { Provider } from '../providers/registry.ts'
 import type { SecretMasker } from '../secrets.ts'
 import { Abort } from './abort.ts'
 import { retryAfterMs } from './backoff.ts'
@@ -160,7 +159,8 @@ class BufferingHandler implements Dispatcher.DispatchHandler {
 export interface UpstreamCall {
   upstreams: Upstreams
   provider: Provider
-  op: Operation
+  /** Upstream path (base path and query included). */
+  path: string
   body: string
   stream: boolean
   timeouts: PolicySettings['timeouts']
@@ -178,7 +178,7 @@ export async function callUpstream(c: UpstreamCall): Promise<{ outcome: AttemptO
   else c.clientSignal.child = control
   control.timer = setTimeout(onTotalTimeout, c.timeouts.totalMs, control, c.timeouts.totalMs)
   const options: Dispatcher.DispatchOptions = {
-    path: upstreamPath(c.provider, c.op),
+    path: c.path,
     method: 'POST',
     headers: c.extraHeaders === NO_HEADERS ? c.provider.headers : { ...c.provider.headers, ...c.extraHeaders },
     body: c.body,

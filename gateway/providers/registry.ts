@@ -1,6 +1,6 @@
 import type { ProviderSettings } from '../config.ts'
 import { adapters } from './index.ts'
-import type { ProviderAdapter } from './types.ts'
+import type { Operation, Protocol, ProviderAdapter } from './types.ts'
 
 /** A provider ready for calls: its adapter, origin, base path and key (kept here, never logged). */
 export interface Provider {
@@ -32,7 +32,15 @@ export function buildProviders(settings: Record<string, ProviderSettings>, env: 
   return out
 }
 
-export function upstreamPath(p: Provider, op: 'chat' | 'embeddings'): string {
-  const path = `${p.basePath}${p.adapter.path(p.settings, op)}`
+/**
+ * The adapter that speaks to `p` for a client of `client`'s protocol: a Responses client is passed
+ * through to a provider that declares `responses: true`; every other pairing uses the provider's own.
+ */
+export function adapterFor(p: Provider, client: Protocol): ProviderAdapter {
+  return client === 'responses' && p.settings.responses ? adapters.responses : p.adapter
+}
+
+export function upstreamPath(p: Provider, op: Operation, adapter: ProviderAdapter = p.adapter): string {
+  const path = `${p.basePath}${adapter.path(p.settings, op)}`
   return p.settings.query ? `${path}?${p.settings.query}` : path
 }

@@ -1,7 +1,8 @@
 import type { ProviderSettings } from '../config.ts'
 import type { SseFrame } from '../sse.ts'
 
-export type Protocol = 'openai' | 'anthropic'
+/** A wire protocol: OpenAI chat completions (and embeddings), Anthropic messages, OpenAI Responses. */
+export type Protocol = 'openai' | 'anthropic' | 'responses'
 export type Operation = 'chat' | 'embeddings'
 
 /** Token counts, normalized: `input` counts ALL input tokens, cached ones included. */
@@ -39,6 +40,10 @@ export interface StreamRelay {
   frame(frame: SseFrame): string
   /** Upstream ended: what remains to be written. */
   finish(): string
+  /** The stream failed after its 200: the in-band failure event(s) of the client's protocol (absent: the generic error frame). */
+  fail?(message: string): string
+  /** A Responses client's stream: the final response object once it completed (kept for previous_response_id). */
+  finalResponse?(): Record<string, unknown> | undefined
 }
 
 export interface RelayOptions {

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net'
 import { expectedAnswerOf } from './answer.ts'
 import { anthropicCountTokens, anthropicError, anthropicMessages } from './anthropic.ts'
 import { openAiChat, openAiEmbeddings, openAiError, openAiModels } from './openai.ts'
+import { openAiResponses } from './responses.ts'
 import { defaultProfile, OutcomePlanner, type ModelProfile, type ScriptedOutcome } from './profiles.ts'
 import { readBody, sleep } from './wire.ts'
 
@@ -107,6 +108,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     if (anthropic) return anthropicMessages(res, body, p, expected, outcome.ending)
     if (path.endsWith('/chat/completions')) return openAiChat(res, body, p, expected, outcome.ending)
     if (path.endsWith('/embeddings')) return openAiEmbeddings(res, body, p)
+    if (path.endsWith('/responses')) return openAiResponses(res, body, p, expected, outcome.ending)
     return fail(res, 404, `no route for POST ${path}`)
   }
 

@@ -21,6 +21,7 @@ function partsOf(content: unknown, mode: CaptureMode): Part[] {
 export function inputMessages(body: Record<string, unknown>, mode: CaptureMode): string {
   const out: { role: string; parts: Part[] }[] = []
   if (body.system !== undefined) out.push({ role: 'system', parts: partsOf(body.system, mode) })
+  if (typeof body.instructions === 'string') out.push({ role: 'system', parts: partsOf(body.instructions, mode) }) // Responses API
   for (const m of (body.messages ?? []) as Record<string, unknown>[]) {
     const parts = partsOf(m.content, mode)
     for (const t of (m.tool_calls ?? []) as { id?: string; function?: { name?: string; arguments?: string } }[]) {

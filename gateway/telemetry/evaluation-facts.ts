@@ -1,7 +1,7 @@
 /**
  * What the evaluator needs to judge a request, recorded on its span: the task's known answer
  * (body `metadata.expected_answer` or the `x-loopgate-task` header's JSON, with optional `match`
- * and `tolerance`), the requested `response_format`, and whether the answer is kept at all
+ * and `tolerance`), the requested `response_format` (Responses API: `text.format`), and whether the answer is kept at all
  * (`loopgate.capture`). Attribute names are the evaluator's contract.
  */
 export function evaluationFacts(body: Record<string, unknown>, taskHeader: string | undefined, capture: string): Record<string, string> {
@@ -11,6 +11,11 @@ export function evaluationFacts(body: Record<string, unknown>, taskHeader: strin
   if (typeof task.match === 'string') facts['loopgate.expected_answer.match'] = task.match
   if (typeof task.tolerance === 'number' || typeof task.tolerance === 'string') facts['loopgate.expected_answer.tolerance'] = String(task.tolerance)
   if (body.response_format !== undefined) facts['loopgate.response_format'] = JSON.stringify(body.response_format)
+  else {
+    // The Responses API asks for JSON in `text.format` ({ type, schema }): the same attribute, which the evaluator reads either way.
+    const format = (body.text as { format?: { type?: unknown } } | null | undefined)?.format
+    if (format && format.type !== 'text') facts['loopgate.response_format'] = JSON.stringify(format)
+  }
   return facts
 }
 

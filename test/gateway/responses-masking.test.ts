@@ -1,0 +1,108 @@
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { pino } from 'pino'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { start, type RunningGateway } from '../../gateway/index.ts'
+import { MASK } from '../../gateway/secrets.ts'
+
+const PROVIDER_KEY = 'sk-live-provider-0123456789abcdef'
+const KEY = 'lg-acme-virtual-key-4711'
+
+/** An upstream that starts a stream, then fails it quoting the credential it received, in each protocol's shape. */
+function startLeakyUpstream(): Promise<Server> {
+  const server = createServer((req, res) => {
+    const auth = String(req.headers.authorization ?? req.headers['x-api-key'] ?? '')
+    req.resume()
+    req.on('end', () => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' })
+      const ev = (type: string, data: object) => `event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`
+      if (req.url?.endsWith('/responses')) {
+        const response = { id: 'resp_1', object: 'response', status: 'in_progress', model: 'leaky', output: [] }
+        res.write(ev('response.created', { sequence_number: 0, response }))
+        res.end(
+          ev('response.failed', {
+            sequence_number: 1,
+            response: { ...response, status: 'failed', error: { code: 'server_error', message: `boom; key ${auth}` } },
+          }),
+        )
+      } else if (req.url?.endsWith('/messages')) {
+        res.write(
+          ev('message_start', {
+            message: {
+              id: 'msg_1',
+              type: 'message',
+              role: 'assistant',
+              model: 'leaky',
+              content: [],
+              usage: { input_tokens: 3, output_tokens: 0 },
+            },
+          }),
+        )
+        res.end(ev('error', { error: { type: 'overloaded_error', message: `overloaded; your key was ${auth}` } }))
+      } else {
+        res.write(
+          `data: ${JSON.stringify({ id: 'c1', object: 'chat.completion.chunk', model: 'leaky', choices: [{ index: 0, delta: { content: 'Hel' } }] })}\n\n`,
+        )
+        res.end(
+          `data: ${JSON.stringify({ error: { message: `stream aborted, key ${auth}`, type: 'server_error' } })}\n\n`,
+        )
+      }
+    })
+  })
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)))
+}
+
+let upstream: Server
+let gw: RunningGateway
+beforeAll(async () => {
+  upstream = await startLeakyUpstream()
+  const base = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`
+  gw = await start({
+    gateway: {
+      port: 0,
+      dataDir: `${process.env.TMPDIR ?? '/tmp'}/loopgate-responses-mask-${process.pid}`,
+      providers: {
+        resp: { protocol: 'openai', baseUrl: `${base}/v1`, apiKeyEnv: 'LEAKY_KEY', responses: true },
+        oai: { protocol: 'openai', baseUrl: `${base}/v1`, apiKeyEnv: 'LEAKY_KEY' },
+        ant: { protocol: 'anthropic', baseUrl: base, apiKeyEnv: 'LEAKY_KEY' },
+      },
+      routes: ['resp', 'oai', 'ant'].map((p) => ({
+        name: p,
+        targets: [{ provider: p, model: 'leaky' }],
+        policy: { maxAttempts: 1 },
+      })),
+      tenants: [{ id: 'acme', keys: [{ key: KEY }] }],
+      telemetry: { enabled: false },
+    },
+    env: { LEAKY_KEY: PROVIDER_KEY },
+    logger: pino({ level: 'silent' }),
+  })
+})
+afterAll(async () => {
+  await gw?.close()
+  await new Promise((resolve) => upstream?.close(resolve))
+})
+
+describe('a failed upstream stream reaches a Responses client as response.failed, the key masked', () => {
+  it.each(['resp', 'oai', 'ant'])('route %s', async (model) => {
+    const res = await fetch(`${gw.url}/v1/responses`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${KEY}` },
+      body: JSON.stringify({ model, input: 'hi', stream: true }),
+    })
+    expect(res.status).toBe(200)
+    const text = await res.text()
+    const events = text
+      .split('\n\n')
+      .filter((f) => f.includes('data: '))
+      .map(
+        (f) =>
+          JSON.parse(f.slice(f.indexOf('data: ') + 6)) as { type: string; response?: { error?: { message?: string } } },
+      )
+    expect(events[0]!.type).toBe('response.created')
+    const last = events[events.length - 1]!
+    expect(last.type).toBe('response.failed')
+    expect(last.response?.error?.message).toContain(MASK)
+    expect(text).not.toContain(PROVIDER_KEY)
+  })
+})
