@@ -17,6 +17,9 @@ import { RedisTableSync } from './routing/redis-sync.ts'
 import { Scoreboard } from './scoreboard.ts'
 import { SecretMasker, clearSecrets, virtualKeyHashes } from './secrets.ts'
 import { buildServer } from './server.ts'
+import { ResponseCache } from './cache/index.ts'
+import { MemoryCacheStore } from './cache/memory-store.ts'
+import { RedisCacheStore } from './cache/redis-store.ts'
 import { VirtualKeys } from './tenancy/keys.ts'
 import { createLimitStore } from './tenancy/store.ts'
 import { createTelemetry } from './telemetry/tracer.ts'
@@ -119,6 +122,8 @@ export async function start(options: GatewayOptions): Promise<RunningGateway> {
     cooldowns: new Cooldowns(),
     scoreboard: new Scoreboard(),
     upstreams,
+    // With Redis every replica shares one cache; without it, this process's memory.
+    responseCache: new ResponseCache(redis ? new RedisCacheStore(redis, settings.responseCache.redisTimeoutMs) : new MemoryCacheStore(settings.responseCache.maxBytes)),
     tracer: telemetry.tracer,
     logger,
     counters,
