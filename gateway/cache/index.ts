@@ -20,7 +20,13 @@ export function cacheMode(req: FastifyRequest): CacheMode {
   const asked = first(req.headers['x-loopgate-cache'])?.trim().toLowerCase()
   if (asked) {
     if (asked === 'bypass' || asked === 'refresh') return asked
-    throw new GatewayError(400, `x-loopgate-cache must be "bypass" (neither read nor keep) or "refresh" (fetch and keep a fresh answer), not "${asked.slice(0, 40)}"`, 'invalid_request_error', {}, 'x-loopgate-cache')
+    throw new GatewayError(
+      400,
+      `x-loopgate-cache must be "bypass" (neither read nor keep) or "refresh" (fetch and keep a fresh answer), not "${asked.slice(0, 40)}"`,
+      'invalid_request_error',
+      {},
+      'x-loopgate-cache',
+    )
   }
   const control = first(req.headers['cache-control'])?.toLowerCase()
   if (control) {
@@ -37,18 +43,34 @@ export class ResponseCache {
   constructor(readonly store: CacheStore) {}
 
   /** The cache's part in this request; undefined when the route has no cache. */
-  request(req: FastifyRequest, settings: RouteCacheSettings | undefined, parts: { tenantId: string; route: string; protocol: Protocol; op: Operation; body: Record<string, unknown> }): CacheRequest | undefined {
+  request(
+    req: FastifyRequest,
+    settings: RouteCacheSettings | undefined,
+    parts: { tenantId: string; route: string; protocol: Protocol; op: Operation; body: Record<string, unknown> },
+  ): CacheRequest | undefined {
     if (!settings) return undefined
     const mode = cacheMode(req)
     const form = answerForm(parts.protocol, parts.body)
-    const key = mode === 'bypass' ? '' : cacheKey({ ...parts, form, headers: [first(req.headers['x-loopgate-tags']), first(req.headers['anthropic-beta'])] })
+    const key =
+      mode === 'bypass'
+        ? ''
+        : cacheKey({
+            ...parts,
+            form,
+            headers: [first(req.headers['x-loopgate-tags']), first(req.headers['anthropic-beta'])],
+          })
     return new CacheRequest(this, settings, mode, form, key)
   }
 
   metricLines(): string[] {
-    const lines = ['# HELP loopgate_response_cache_requests_total Requests of cache-enabled routes by outcome.', '# TYPE loopgate_response_cache_requests_total counter']
-    for (const [outcome, n] of Object.entries(this.counts)) lines.push(`loopgate_response_cache_requests_total{outcome="${outcome}"} ${n}`)
-    for (const [name, v] of Object.entries(this.store.metrics())) lines.push(`# TYPE ${name} ${name.endsWith('_total') ? 'counter' : 'gauge'}`, `${name} ${v}`)
+    const lines = [
+      '# HELP loopgate_response_cache_requests_total Requests of cache-enabled routes by outcome.',
+      '# TYPE loopgate_response_cache_requests_total counter',
+    ]
+    for (const [outcome, n] of Object.entries(this.counts))
+      lines.push(`loopgate_response_cache_requests_total{outcome="${outcome}"} ${n}`)
+    for (const [name, v] of Object.entries(this.store.metrics()))
+      lines.push(`# TYPE ${name} ${name.endsWith('_total') ? 'counter' : 'gauge'}`, `${name} ${v}`)
     return lines
   }
 }
@@ -96,7 +118,13 @@ export class CacheRequest {
 }
 
 /** Keeps a completed stream as recorded; one that outgrew the entry bound is only counted. */
-export function keepStream(cache: CacheRequest, rec: StreamRecorder, costUsd: string, target: string, output: string | undefined): void {
+export function keepStream(
+  cache: CacheRequest,
+  rec: StreamRecorder,
+  costUsd: string,
+  target: string,
+  output: string | undefined,
+): void {
   const text = rec.text()
   if (text === undefined) cache.tooLarge()
   else cache.keep(text, costUsd, target, output)

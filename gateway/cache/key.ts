@@ -16,7 +16,8 @@ export type AnswerForm = 'json' | 'sse' | 'sse+usage'
 
 export function answerForm(protocol: Protocol, body: Record<string, unknown>): AnswerForm {
   if (body.stream !== true) return 'json'
-  const usage = protocol === 'openai' && (body.stream_options as { include_usage?: unknown } | undefined)?.include_usage === true
+  const usage =
+    protocol === 'openai' && (body.stream_options as { include_usage?: unknown } | undefined)?.include_usage === true
   return usage ? 'sse+usage' : 'sse'
 }
 
@@ -25,7 +26,9 @@ function canonical(value: unknown): string {
   if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null'
   if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`
   const obj = value as Record<string, unknown>
-  const keys = Object.keys(obj).filter((k) => obj[k] !== undefined).sort()
+  const keys = Object.keys(obj)
+    .filter((k) => obj[k] !== undefined)
+    .sort()
   return `{${keys.map((k) => `${JSON.stringify(k)}:${canonical(obj[k])}`).join(',')}}`
 }
 

@@ -57,6 +57,10 @@ export class MemoryCacheStore implements CacheStore {
   }
 
   metrics(): Record<string, number> {
-    return { loopgate_response_cache_bytes: this.bytes, loopgate_response_cache_entries: this.slots.size, loopgate_response_cache_evictions_total: this.evictions }
+    return {
+      loopgate_response_cache_bytes: this.bytes,
+      loopgate_response_cache_entries: this.slots.size,
+      loopgate_response_cache_evictions_total: this.evictions,
+    }
   }
 }

@@ -20,7 +20,11 @@ beforeAll(async () => {
     exportToken: ADMIN_TOKEN,
     gateway: () => ({
       routes: [
-        { name: 'chat', targets: [{ provider: 'sim', model: 'sim-small', price: { input: '0.15', output: '0.6' } }], cache: { ttlSeconds: 300 } },
+        {
+          name: 'chat',
+          targets: [{ provider: 'sim', model: 'sim-small', price: { input: '0.15', output: '0.6' } }],
+          cache: { ttlSeconds: 300 },
+        },
         { name: 'plain', targets: [{ provider: 'sim', model: 'sim-small', price: { input: '0.15', output: '0.6' } }] },
       ],
       telemetry: { enabled: true, collectorUrl: collector.url, scheduledDelayMs: 50 },
@@ -43,7 +47,14 @@ describe('saved cost reaches chargeback', () => {
     const b1 = await post(url(), body('beta'), jsonHeaders(OTHER_KEY))
     const b2 = await post(url(), body('beta'), jsonHeaders(OTHER_KEY))
     const p1 = await post(url(), body('gamma', 'plain'))
-    expect([a1, a2, a3, b1, b2, p1].map((r) => r.headers.get('x-loopgate-cache'))).toEqual(['miss', 'hit', 'hit', 'miss', 'hit', null])
+    expect([a1, a2, a3, b1, b2, p1].map((r) => r.headers.get('x-loopgate-cache'))).toEqual([
+      'miss',
+      'hit',
+      'hit',
+      'miss',
+      'hit',
+      null,
+    ])
     const cost = (r: typeof a1) => r.headers.get('x-loopgate-cost-usd')!
     await h.gw.flushTelemetry()
 

@@ -31,7 +31,9 @@ afterAll(async () => {
   await b?.close()
   try {
     process.kill(redis.pid, 'SIGCONT')
-  } catch {}
+  } catch {
+    // already stopped by the last test
+  }
   await redis?.stop()
 })
 
@@ -61,7 +63,9 @@ describe('response cache shared through Redis', () => {
     const messages = [{ role: 'user' as const, content: `shared stream ${++n}` }]
     const read = async (h: Harness) => {
       const client = new OpenAI({ baseURL: `${h.url}/v1`, apiKey: KEY, maxRetries: 0 })
-      const { data, response } = await client.chat.completions.create({ model: 'chat', messages, stream: true }).withResponse()
+      const { data, response } = await client.chat.completions
+        .create({ model: 'chat', messages, stream: true })
+        .withResponse()
       let text = ''
       for await (const chunk of data) text += chunk.choices[0]?.delta.content ?? ''
       return { text, cache: response.headers.get('x-loopgate-cache') }

@@ -3,7 +3,13 @@ import { cacheKey } from '../../gateway/cache/key.ts'
 import { MemoryCacheStore } from '../../gateway/cache/memory-store.ts'
 import { entryBytes, type CacheEntry } from '../../gateway/cache/store.ts'
 
-const entry = (body: string): CacheEntry => ({ form: 'json', body, costUsd: '0.000001', target: 'sim/sim-small', storedAt: 0 })
+const entry = (body: string): CacheEntry => ({
+  form: 'json',
+  body,
+  costUsd: '0.000001',
+  target: 'sim/sim-small',
+  storedAt: 0,
+})
 
 describe('memory cache store', () => {
   it('stays within its byte bound, evicting the least recently used entries first', async () => {
@@ -52,11 +58,29 @@ describe('memory cache store', () => {
 })
 
 describe('cache key', () => {
-  const base = { tenantId: 'acme', route: 'chat', protocol: 'openai' as const, op: 'chat' as const, form: 'json' as const, headers: [undefined, undefined] }
+  const base = {
+    tenantId: 'acme',
+    route: 'chat',
+    protocol: 'openai' as const,
+    op: 'chat' as const,
+    form: 'json' as const,
+    headers: [undefined, undefined],
+  }
   const body = { model: 'chat', messages: [{ role: 'user', content: 'hi' }], temperature: 0 }
   it('is the same for the same request in another key order or with other user/metadata', () => {
     const k = cacheKey({ ...base, body })
-    expect(cacheKey({ ...base, body: { temperature: 0, messages: [{ content: 'hi', role: 'user' }], model: 'chat', user: 'x', metadata: { a: 1 } } })).toBe(k)
+    expect(
+      cacheKey({
+        ...base,
+        body: {
+          temperature: 0,
+          messages: [{ content: 'hi', role: 'user' }],
+          model: 'chat',
+          user: 'x',
+          metadata: { a: 1 },
+        },
+      }),
+    ).toBe(k)
     expect(k).toMatch(/^[0-9a-f]{64}$/)
   })
   it('differs by tenant, route, form, headers and any answer-changing field', () => {
@@ -73,6 +97,8 @@ describe('cache key', () => {
     expect(new Set([k, ...others]).size).toBe(others.length + 1)
   })
   it('does not mistake a tenant id containing the separator for another tenant', () => {
-    expect(cacheKey({ ...base, tenantId: 'a', route: 'b/chat', body })).not.toBe(cacheKey({ ...base, tenantId: 'a/b', route: 'chat', body }))
+    expect(cacheKey({ ...base, tenantId: 'a', route: 'b/chat', body })).not.toBe(
+      cacheKey({ ...base, tenantId: 'a/b', route: 'chat', body }),
+    )
   })
 })

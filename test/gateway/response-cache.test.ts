@@ -16,10 +16,22 @@ beforeAll(async () => {
       routes: [
         { name: 'chat', targets: [{ provider: 'sim', model: 'sim-small', price }], cache: { ttlSeconds: 300 } },
         { name: 'short', targets: [{ provider: 'sim', model: 'sim-small', price }], cache: { ttlSeconds: 1 } },
-        { name: 'tiny', targets: [{ provider: 'sim', model: 'sim-small', price }], cache: { ttlSeconds: 300, maxEntryBytes: 200 } },
+        {
+          name: 'tiny',
+          targets: [{ provider: 'sim', model: 'sim-small', price }],
+          cache: { ttlSeconds: 300, maxEntryBytes: 200 },
+        },
         { name: 'plain', targets: [{ provider: 'sim', model: 'sim-small', price }] },
-        { name: 'claude', targets: [{ provider: 'simant', model: 'sim-claude', price: { input: '3', output: '15' } }], cache: { ttlSeconds: 300 } },
-        { name: 'embed', targets: [{ provider: 'sim', model: 'sim-embed', price: { input: '0.02', output: '0' } }], cache: { ttlSeconds: 300 } },
+        {
+          name: 'claude',
+          targets: [{ provider: 'simant', model: 'sim-claude', price: { input: '3', output: '15' } }],
+          cache: { ttlSeconds: 300 },
+        },
+        {
+          name: 'embed',
+          targets: [{ provider: 'sim', model: 'sim-embed', price: { input: '0.02', output: '0' } }],
+          cache: { ttlSeconds: 300 },
+        },
       ],
       tenants: [
         { id: 'acme', keys: [{ key: KEY }] },
@@ -40,7 +52,11 @@ beforeEach(() => {
 const chatUrl = () => `${h.url}/v1/chat/completions`
 let n = 0
 /** A body no earlier test sent (the cache lives as long as the gateway). */
-const fresh = (extra: Record<string, unknown> = {}, model = 'chat') => ({ model, messages: [{ role: 'user', content: `question ${++n}` }], ...extra })
+const fresh = (extra: Record<string, unknown> = {}, model = 'chat') => ({
+  model,
+  messages: [{ role: 'user', content: `question ${++n}` }],
+  ...extra,
+})
 const upstreamCalls = () => h.sim.requests.filter((r) => !r.path.endsWith('/models')).length
 
 describe('response cache: hit, miss, bypass, refresh', () => {
@@ -63,7 +79,14 @@ describe('response cache: hit, miss, bypass, refresh', () => {
   it('ignores user, metadata, store, stream_options and key order; any other field makes a new request', async () => {
     const body = fresh({ temperature: 0 })
     const a = await post(chatUrl(), body)
-    const reordered = { temperature: 0, messages: body.messages, model: 'chat', user: 'u-42', metadata: { run: '7' }, store: false }
+    const reordered = {
+      temperature: 0,
+      messages: body.messages,
+      model: 'chat',
+      user: 'u-42',
+      metadata: { run: '7' },
+      store: false,
+    }
     const b = await post(chatUrl(), reordered)
     expect(b.headers.get('x-loopgate-cache')).toBe('hit')
     expect(b.text).toBe(a.text)
@@ -180,7 +203,14 @@ describe('response cache: streaming replay with the official SDKs', () => {
   it('openai SDK reads a replayed stream like the original, with and without include_usage', async () => {
     const messages = [{ role: 'user' as const, content: `stream question ${++n}` }]
     const read = async (usage: boolean) => {
-      const { data: stream, response } = await openai.chat.completions.create({ model: 'chat', messages, stream: true, ...(usage ? { stream_options: { include_usage: true } } : {}) }).withResponse()
+      const { data: stream, response } = await openai.chat.completions
+        .create({
+          model: 'chat',
+          messages,
+          stream: true,
+          ...(usage ? { stream_options: { include_usage: true } } : {}),
+        })
+        .withResponse()
       let text = ''
       let id = ''
       let finish: string | null = null
@@ -221,7 +251,11 @@ describe('response cache: streaming replay with the official SDKs', () => {
 
   it('Anthropic messages: JSON and streamed answers served from the cache through the Anthropic SDK', async () => {
     const anthropic = new Anthropic({ baseURL: h.url, apiKey: KEY, maxRetries: 0 })
-    const params = { model: 'claude', max_tokens: 64, messages: [{ role: 'user' as const, content: `anthropic question ${++n}` }] }
+    const params = {
+      model: 'claude',
+      max_tokens: 64,
+      messages: [{ role: 'user' as const, content: `anthropic question ${++n}` }],
+    }
     const a = await anthropic.messages.create(params)
     const { data: b, response } = await anthropic.messages.create(params).withResponse()
     expect(response.headers.get('x-loopgate-cache')).toBe('hit')
