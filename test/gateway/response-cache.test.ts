@@ -6,6 +6,7 @@ import { KEY, OTHER_KEY, jsonHeaders, post, sleep, startHarness, type Harness } 
 
 const RPM_KEY = 'lg-test-key-rpm-0003'
 const BUDGET_KEY = 'lg-test-key-budget-0004'
+const TPM_KEY = 'lg-test-key-tpm-00005'
 const price = { input: '0.15', output: '0.6' }
 
 let h: Harness
@@ -38,6 +39,7 @@ beforeAll(async () => {
         { id: 'beta', keys: [{ key: OTHER_KEY }] },
         { id: 'gamma', keys: [{ key: RPM_KEY }], rateLimits: { rpm: 3 } },
         { id: 'delta', keys: [{ key: BUDGET_KEY }], budgets: { usdPerDay: '0.00002' } },
+        { id: 'epsilon', keys: [{ key: TPM_KEY }], rateLimits: { tpm: 10 } },
       ],
     }),
   })
@@ -57,6 +59,7 @@ const fresh = (extra: Record<string, unknown> = {}, model = 'chat') => ({
   messages: [{ role: 'user', content: `question ${++n}` }],
   ...extra,
 })
+const minute = () => Math.floor(Date.now() / 60_000)
 const upstreamCalls = () => h.sim.requests.filter((r) => !r.path.endsWith('/models')).length
 
 describe('response cache: hit, miss, bypass, refresh', () => {
@@ -300,11 +303,26 @@ describe('response cache: spans, rate limits and budgets', () => {
 
   it('hits count towards rpm', async () => {
     const body = fresh()
+    const m0 = minute()
     const statuses: number[] = []
     for (let i = 0; i < 4; i++) statuses.push((await post(chatUrl(), body, jsonHeaders(RPM_KEY))).status)
-    // Refused at the 4th unless the minute turned over in between: then all pass (and the test says so).
-    if (statuses[3] === 200) expect(statuses).toEqual([200, 200, 200, 200])
-    else expect(statuses).toEqual([200, 200, 200, 429])
+    // One miss and two hits use up rpm 3 (the same minute from the first request to the last; else nothing is checked).
+    if (minute() === m0) expect(statuses).toEqual([200, 200, 200, 429])
+  })
+
+  it('hits neither count towards tpm nor are refused by it', async () => {
+    const body = fresh()
+    const m0 = minute()
+    const a = await post(chatUrl(), body, jsonHeaders(TPM_KEY))
+    expect(a.status).toBe(200)
+    // The first answer's tokens (more than 10) use up this minute's tpm: a new request is refused, a hit is served.
+    const other = await post(chatUrl(), fresh(), jsonHeaders(TPM_KEY))
+    const b = await post(chatUrl(), body, jsonHeaders(TPM_KEY))
+    expect(b.status).toBe(200)
+    expect(b.headers.get('x-loopgate-cache')).toBe('hit')
+    if (minute() !== m0) return // the window turned over mid-test: the refusal is not checked
+    expect(other.status).toBe(429)
+    expect(other.headers.get('x-loopgate-limit')).toBe('tpm')
   })
 
   it('hits are served when the USD budget is spent (they cost nothing)', async () => {
