@@ -24,7 +24,13 @@ export function hitLimits(specs: LimitSpec[]): LimitSpec[] {
  * Answers from the cache: the stored JSON body, or the stored SSE stream replayed in one write.
  * The request span says it was a hit, charged nothing, and saved what the answer cost when fetched.
  */
-export function serveHit(reply: FastifyReply, span: Span, headers: Record<string, string>, entry: CacheEntry): void {
+export function serveHit(
+  reply: FastifyReply,
+  span: Span,
+  headers: Record<string, string>,
+  entry: CacheEntry,
+  capture: string,
+): void {
   headers['x-loopgate-cost-usd'] = '0'
   headers['x-loopgate-saved-usd'] = entry.costUsd
   if (entry.form === 'json') {
@@ -39,7 +45,8 @@ export function serveHit(reply: FastifyReply, span: Span, headers: Record<string
     'loopgate.cost_source': 'cache',
     [CACHE_SAVED_USD]: entry.costUsd,
   }
-  if (entry.output !== undefined) attrs['gen_ai.output.messages'] = entry.output
+  // Only under the capture setting it was kept with (a route now `off` records no content).
+  if (entry.output !== undefined && entry.capture === capture) attrs['gen_ai.output.messages'] = entry.output
   span.setAttributes(attrs)
   reply.hijack()
   reply.raw.writeHead(200, headers).end(entry.body)

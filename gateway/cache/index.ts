@@ -1,6 +1,6 @@
 import type { Span } from '@opentelemetry/api'
 import type { FastifyRequest } from 'fastify'
-import type { RouteCacheSettings } from '../config.ts'
+import type { RouteCacheSettings, RouteSettings } from '../config.ts'
 import { GatewayError } from '../errors.ts'
 import type { Operation, Protocol } from '../providers/types.ts'
 import { CACHE_HIT, CACHE_STATUS } from '../../lib/attributes.ts'
@@ -45,9 +45,10 @@ export class ResponseCache {
   /** The cache's part in this request; undefined when the route has no cache. */
   request(
     req: FastifyRequest,
-    settings: RouteCacheSettings | undefined,
+    route: Pick<RouteSettings, 'cache' | 'capture'>,
     parts: { tenantId: string; route: string; protocol: Protocol; op: Operation; body: Record<string, unknown> },
   ): CacheRequest | undefined {
+    const settings = route.cache
     if (!settings) return undefined
     const mode = cacheMode(req)
     const form = answerForm(parts.protocol, parts.body)
@@ -59,7 +60,7 @@ export class ResponseCache {
             form,
             headers: [first(req.headers['x-loopgate-tags']), first(req.headers['anthropic-beta'])],
           })
-    return new CacheRequest(this, settings, mode, form, key)
+    return new CacheRequest(this, settings, route.capture, mode, form, key)
   }
 
   metricLines(): string[] {
@@ -80,6 +81,8 @@ export class CacheRequest {
   constructor(
     private readonly cache: ResponseCache,
     readonly settings: RouteCacheSettings,
+    /** The route's capture setting: kept output is shown on a hit only under the same one. */
+    readonly capture: RouteSettings['capture'],
     readonly mode: CacheMode,
     readonly form: AnswerForm,
     private readonly key: string,
@@ -111,7 +114,10 @@ export class CacheRequest {
     const text = typeof body === 'string' ? body : body.toString('utf8')
     if (Buffer.byteLength(text) > this.settings.maxEntryBytes) return this.tooLarge()
     const entry: CacheEntry = { form: this.form, body: text, costUsd, target, storedAt: Date.now() }
-    if (output !== undefined) entry.output = output
+    if (output !== undefined) {
+      entry.output = output
+      entry.capture = this.capture
+    }
     this.cache.counts.stored++
     void this.cache.store.set(this.key, entry, this.settings.ttlSeconds * 1000)
   }

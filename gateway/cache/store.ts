@@ -9,8 +9,10 @@ export interface CacheEntry {
   costUsd: string
   /** The target that served it. */
   target: string
-  /** `gen_ai.output.messages` of the answer, when the route captures output. */
+  /** `gen_ai.output.messages` of the answer, when the route captured output… */
   output?: string
+  /** …and how (`on` or `redacted`): a hit shows it only under the same capture setting. */
+  capture?: string
   /** Epoch ms when stored. */
   storedAt: number
 }

@@ -137,11 +137,11 @@ export async function handle(ctx: GatewayContext, req: FastifyRequest, reply: Fa
     const traceId = traceIdOf(span)
     if (traceId) headers['x-loopgate-trace-id'] = traceId
 
-    const cache = ctx.responseCache.request(req, route.settings.cache, { tenantId: key.tenantId, route: route.name, protocol, op, body })
+    const cache = ctx.responseCache.request(req, route.settings, { tenantId: key.tenantId, route: route.name, protocol, op, body })
     const cached = cache && (await cache.lookup(span, headers))
     if (cached) {
       await admitHit(ctx, key)
-      return serveHit(reply, span, headers, cached)
+      return serveHit(reply, span, headers, cached, capture)
     }
 
     const x = new Exchange(ctx, req, reply, protocol, op, body, route, key, info, parent, span, headers, task)

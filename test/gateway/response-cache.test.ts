@@ -22,6 +22,12 @@ beforeAll(async () => {
           targets: [{ provider: 'sim', model: 'sim-small', price }],
           cache: { ttlSeconds: 300, maxEntryBytes: 200 },
         },
+        {
+          name: 'captured',
+          targets: [{ provider: 'sim', model: 'sim-small', price }],
+          cache: { ttlSeconds: 300 },
+          capture: 'on',
+        },
         { name: 'plain', targets: [{ provider: 'sim', model: 'sim-small', price }] },
         {
           name: 'claude',
@@ -299,6 +305,19 @@ describe('response cache: spans, rate limits and budgets', () => {
     expect(hit!.attributes[CACHE_SAVED_USD]).toBe(a.headers.get('x-loopgate-cost-usd'))
     expect(hit!.attributes[CACHE_SAVED_USD]).toBe(miss!.attributes['loopgate.cost_usd'])
     expect(spans.filter((s) => s.attributes['loopgate.span'] === 'attempt')).toHaveLength(1)
+  })
+
+  it('with capture on, the hit span carries the kept output messages', async () => {
+    await h.spans()
+    h.exporter.reset()
+    const body = fresh({}, 'captured')
+    await post(chatUrl(), body)
+    await post(chatUrl(), body)
+    const [miss, hit] = (await h.spans()).filter((s) => s.attributes['loopgate.span'] === 'request')
+    expect(hit!.attributes[CACHE_HIT]).toBe(true)
+    expect(miss!.attributes['gen_ai.output.messages']).toMatch(/assistant/)
+    expect(hit!.attributes['gen_ai.output.messages']).toBe(miss!.attributes['gen_ai.output.messages'])
+    expect(hit!.attributes['gen_ai.input.messages']).toBe(miss!.attributes['gen_ai.input.messages'])
   })
 
   it('hits count towards rpm', async () => {
