@@ -101,7 +101,7 @@ export class CacheRequest {
 
   /** A recorder for a streamed answer, bounded by the entry size (undefined when nothing will be kept). */
   recorder(): StreamRecorder | undefined {
-    return this.mode === 'bypass' ? undefined : new StreamRecorder(this.settings.maxEntryBytes)
+    return this.mode === 'bypass' ? undefined : new StreamRecorder(this, this.settings.maxEntryBytes)
   }
 
   tooLarge(): void {
@@ -123,26 +123,16 @@ export class CacheRequest {
   }
 }
 
-/** Keeps a completed stream as recorded; one that outgrew the entry bound is only counted. */
-export function keepStream(
-  cache: CacheRequest,
-  rec: StreamRecorder,
-  costUsd: string,
-  target: string,
-  output: string | undefined,
-): void {
-  const text = rec.text()
-  if (text === undefined) cache.tooLarge()
-  else cache.keep(text, costUsd, target, output)
-}
-
 /** Collects the SSE text sent to the client, until it grows past the entry bound. */
 export class StreamRecorder {
   private readonly parts: string[] = []
   private bytes = 0
   overflow = false
 
-  constructor(private readonly maxBytes: number) {}
+  constructor(
+    private readonly cache: CacheRequest,
+    private readonly maxBytes: number,
+  ) {}
 
   readonly tap = (text: string): void => {
     if (this.overflow) return
@@ -153,7 +143,9 @@ export class StreamRecorder {
     } else this.parts.push(text)
   }
 
-  text(): string | undefined {
-    return this.overflow ? undefined : this.parts.join('')
+  /** Keeps the completed stream as recorded; one that outgrew the entry bound is only counted. */
+  keep(costUsd: string, target: string, output: string | undefined): void {
+    if (this.overflow) this.cache.tooLarge()
+    else this.cache.keep(this.parts.join(''), costUsd, target, output)
   }
 }

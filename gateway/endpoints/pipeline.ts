@@ -21,7 +21,7 @@ import { clientIds, header } from './client-ids.ts'
 import { relayStream } from './stream-reply.ts'
 import { validateBody } from './validate.ts'
 import { evaluationFacts } from '../telemetry/evaluation-facts.ts'
-import { keepStream, type CacheRequest } from '../cache/index.ts'
+import type { CacheRequest } from '../cache/index.ts'
 import { hitLimits, serveHit } from '../cache/hit.ts'
 
 function apiKeyOf(req: FastifyRequest): string | undefined {
@@ -301,7 +301,7 @@ async function serve(ctx: GatewayContext, req: FastifyRequest, reply: FastifyRep
   if (end.kind === 'completed') {
     result.verdict(true)
     // Only a stream that ended with its finish reason is an answer to keep (an in-band error ends without one).
-    if (recorder && relay.facts.finishReasons.length) keepStream(x.cache!, recorder, unitsToUsd(settle()), target.id, capture !== 'off' ? outputMessages(relay.facts, capture) : undefined)
+    if (recorder && relay.facts.finishReasons.length) recorder.keep(unitsToUsd(settle()), target.id, capture !== 'off' ? outputMessages(relay.facts, capture) : undefined)
   } else {
     result.outcome.stream!.destroy()
     count(ctx, end.kind)

@@ -166,7 +166,14 @@ describe('response cache: hit, miss, bypass, refresh', () => {
     expect(a.text.length).toBeGreaterThan(200)
     const b = await post(chatUrl(), body)
     expect(b.headers.get('x-loopgate-cache')).toBe('miss')
-    expect(upstreamCalls()).toBe(2)
+    // A stream that outgrows the bound is relayed whole and not kept either.
+    const streamed = { ...body, stream: true }
+    const s1 = await post(chatUrl(), streamed)
+    expect(s1.text).toMatch(/data: \[DONE\]/)
+    expect((await post(chatUrl(), streamed)).headers.get('x-loopgate-cache')).toBe('miss')
+    expect(upstreamCalls()).toBe(4)
+    const metrics = await (await fetch(`${h.url}/metrics`)).text()
+    expect(metrics).toMatch(/loopgate_response_cache_requests_total\{outcome="too_large"\} [4-9]/)
   })
 })
 
