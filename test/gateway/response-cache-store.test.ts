@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { gatewayConfigSchema } from '../../gateway/config.ts'
 import { cacheKey } from '../../gateway/cache/key.ts'
 import { MemoryCacheStore } from '../../gateway/cache/memory-store.ts'
 import { entryBytes, type CacheEntry } from '../../gateway/cache/store.ts'
@@ -100,5 +101,35 @@ describe('cache key', () => {
     expect(cacheKey({ ...base, tenantId: 'a', route: 'b/chat', body })).not.toBe(
       cacheKey({ ...base, tenantId: 'a/b', route: 'chat', body }),
     )
+  })
+})
+
+describe('route cache config', () => {
+  const problems = (cache: unknown) => {
+    const r = gatewayConfigSchema.safeParse({
+      routes: [{ name: 'r', targets: [{ provider: 'p', model: 'm' }], cache }],
+    })
+    return r.success ? [] : r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`)
+  }
+  it('is off unless set, with a 1 MiB entry bound by default', () => {
+    const s = gatewayConfigSchema.parse({ routes: [{ name: 'r', targets: [{ provider: 'p', model: 'm' }] }] })
+    expect(s.routes[0]!.cache).toBeUndefined()
+    expect(s.responseCache).toEqual({ maxBytes: 64 * 1024 * 1024, redisTimeoutMs: 50 })
+    const on = gatewayConfigSchema.parse({
+      routes: [{ name: 'r', targets: [{ provider: 'p', model: 'm' }], cache: { ttlSeconds: 60 } }],
+    })
+    expect(on.routes[0]!.cache).toEqual({ ttlSeconds: 60, maxEntryBytes: 1024 * 1024 })
+  })
+  it('names the field and the fix when wrong', () => {
+    expect(problems({})).toEqual([
+      expect.stringMatching(/^routes\.0\.cache\.ttlSeconds: cache\.ttlSeconds is required.*e\.g\. 300/),
+    ])
+    expect(problems({ ttlSeconds: 0 })).toEqual([expect.stringMatching(/ttlSeconds: .*at least 1/)])
+    expect(problems({ ttlSeconds: 1.5 })).toEqual([expect.stringMatching(/ttlSeconds: .*whole number/)])
+    expect(problems({ ttlSeconds: 10 ** 7 })).toEqual([expect.stringMatching(/ttlSeconds: .*at most 604800/)])
+    expect(problems({ ttlSeconds: 5, maxEntryBytes: 0 })).toEqual([
+      expect.stringMatching(/maxEntryBytes: .*at least 1/),
+    ])
+    expect(problems({ ttlSeconds: 5, ttl: 5 }).join()).toMatch(/routes\.0\.cache.*ttl/)
   })
 })
