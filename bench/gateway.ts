@@ -1,6 +1,7 @@
 /**
- * `node bin/run-ts.mjs bench/gateway.ts [--seconds 10] [--rounds 2] [--cpu-prof DIR]`
+ * `node bin/run-ts.mjs bench/gateway.ts [--seconds 10] [--rounds 2] [--cpu-prof DIR] [--only cache]`
  *
+ * `--only cache` runs only the response-cache pair (and direct, for reference).
  * `--cpu-prof DIR` writes the gateway process's V8 CPU profile there when it stops.
  *
  * Loopback only. Four configurations, interleaved, at c=50 and c=1, against the simulated provider
@@ -9,6 +10,11 @@
  * (`bin/loopgate.mjs gateway --config`: the compiled server when `npm run build` is current); the
  * same with tracing off (what the spans cost, side by side). Every server runs in its own child
  * process, so its CPU time and RSS are its own (read from /proc).
+ *
+ * The response cache, side by side on the traced gateway: `cache hit` sends one body again and
+ * again to a route with a cache (every request after the first is a hit); `cache miss` sends the
+ * same with `x-loopgate-cache: refresh` (every request is fetched upstream and kept again: a miss
+ * with all its cache work). Printed: CPU per request and p50/p99 of a hit against a miss.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
@@ -20,7 +26,7 @@ import { cpuMicros, rssMb } from './proc.ts'
 // @ts-expect-error a plain ESM module of the launcher, without type declarations
 import { compiledEntry } from '../bin/server-build.mjs'
 
-const { values } = parseArgs({ options: { role: { type: 'string' }, port: { type: 'string' }, upstream: { type: 'string' }, seconds: { type: 'string', default: '10' }, rounds: { type: 'string', default: '2' }, 'cpu-prof': { type: 'string' } } })
+const { values } = parseArgs({ options: { role: { type: 'string' }, port: { type: 'string' }, upstream: { type: 'string' }, seconds: { type: 'string', default: '10' }, rounds: { type: 'string', default: '2' }, 'cpu-prof': { type: 'string' }, only: { type: 'string' } } })
 const KEY = 'bench-virtual-key-0001'
 
 async function serveRole(role: string): Promise<void> {
@@ -61,7 +67,10 @@ async function spawnGateway(port: number, upstream: string, sink: string, tracin
     gateway: {
       port,
       providers: { sim: { protocol: 'openai', baseUrl: `${upstream}/v1` } },
-      routes: [{ name: 'bench', targets: [{ provider: 'sim', model: 'sim-a', weight: 3, price: { input: '0.15', output: '0.6' } }, { provider: 'sim', model: 'sim-b', weight: 1, price: { input: '0.15', output: '0.6' } }] }],
+      routes: [
+        { name: 'bench', targets: [{ provider: 'sim', model: 'sim-a', weight: 3, price: { input: '0.15', output: '0.6' } }, { provider: 'sim', model: 'sim-b', weight: 1, price: { input: '0.15', output: '0.6' } }] },
+        { name: 'bench-cached', targets: [{ provider: 'sim', model: 'sim-a', price: { input: '0.15', output: '0.6' } }], cache: { ttlSeconds: 3600 } },
+      ],
       telemetry: { enabled: tracing, collectorUrl: sink, maxQueueSize: 65536 },
     },
     tenants: [{ id: 'bench', budgets: { usdPerMonth: '1000000' }, rateLimits: { rpm: 100_000_000 }, keys: [{ key: KEY, budgets: { usdPerDay: '100000' } }] }],
@@ -107,12 +116,15 @@ async function main(): Promise<void> {
 
     // ~1 KB request body.
     const body = (model: string) => JSON.stringify({ model, max_tokens: 64, messages: [{ role: 'system', content: 'You are a concise assistant. '.repeat(12) }, { role: 'user', content: 'Summarize the following text in one sentence: '.repeat(12) }] })
-    const configs: { name: string; url: string; body: string; headers: Record<string, string>; pid: number | undefined }[] = [
+    const allConfigs: { name: string; url: string; body: string; headers: Record<string, string>; pid: number | undefined }[] = [
       { name: 'direct', url: upstream, body: body('sim-a'), headers: { 'content-type': 'application/json' }, pid: undefined },
       { name: 'thin proxy', url: `http://127.0.0.1:${base + 2}`, body: body('sim-a'), headers: { 'content-type': 'application/json' }, pid: proxy.pid },
       { name: 'loopgate', url: `http://127.0.0.1:${base + 3}`, body: body('bench'), headers: { 'content-type': 'application/json', authorization: `Bearer ${KEY}` }, pid: gw.pid },
       { name: 'untraced', url: `http://127.0.0.1:${base + 4}`, body: body('bench'), headers: { 'content-type': 'application/json', authorization: `Bearer ${KEY}` }, pid: untraced.pid },
+      { name: 'cache miss', url: `http://127.0.0.1:${base + 3}`, body: body('bench-cached'), headers: { 'content-type': 'application/json', authorization: `Bearer ${KEY}`, 'x-loopgate-cache': 'refresh' }, pid: gw.pid },
+      { name: 'cache hit', url: `http://127.0.0.1:${base + 3}`, body: body('bench-cached'), headers: { 'content-type': 'application/json', authorization: `Bearer ${KEY}` }, pid: gw.pid },
     ]
+    const configs = allConfigs.filter((c) => values.only !== 'cache' || c.name === 'direct' || c.name.startsWith('cache'))
     console.log(`request body: ${configs[0]!.body.length} bytes; ${seconds}s per configuration in ${rounds} interleaved rounds`)
     console.log(`gateway: ${compiledEntry(process.cwd()) ? 'compiled (dist/)' : 'TypeScript through tsx: dist/ is missing or older than a source (npm run build)'}`)
     for (const c of configs) await load(c.url, '/v1/chat/completions', c.body, c.headers, 8, 1) // warm-up (JIT, connections)
@@ -139,20 +151,29 @@ async function main(): Promise<void> {
     }
     for (const concurrency of [50, 1]) {
       console.log(`\nc=${concurrency}`)
-      const proxy = summary(`thin proxy@${concurrency}`)
+      const proxy = results.has(`thin proxy@${concurrency}`) ? summary(`thin proxy@${concurrency}`) : undefined
       const direct = summary(`direct@${concurrency}`)
       for (const c of configs) {
         const s = summary(`${c.name}@${concurrency}`)
         const added = concurrency === 1 && c.name !== 'direct' ? `  added p50 ${(s.p50 - direct.p50).toFixed(3)} ms, p99 ${(s.p99 - direct.p99).toFixed(3)} ms` : ''
         // CPU per request relative to the proxy measured in the same run: steadier than req/s on a shared machine.
-        const cpu = c.pid ? `  cpu ${s.cpuPerReq.toFixed(0)} µs/req (${(s.cpuPerReq / proxy.cpuPerReq).toFixed(2)}× proxy)` : ''
-        console.log(`  ${c.name.padEnd(11)} ${s.rps.toFixed(0).padStart(7)} req/s  ratio to proxy ${(s.rps / proxy.rps).toFixed(2)}  p50 ${s.p50.toFixed(3)} ms  p99 ${s.p99.toFixed(3)} ms  errors ${s.errors}${cpu}${added}`)
+        const cpu = c.pid ? `  cpu ${s.cpuPerReq.toFixed(0)} µs/req${proxy ? ` (${(s.cpuPerReq / proxy.cpuPerReq).toFixed(2)}× proxy)` : ''}` : ''
+        const ratio = proxy ? `  ratio to proxy ${(s.rps / proxy.rps).toFixed(2)}` : ''
+        console.log(`  ${c.name.padEnd(11)} ${s.rps.toFixed(0).padStart(7)} req/s${ratio}  p50 ${s.p50.toFixed(3)} ms  p99 ${s.p99.toFixed(3)} ms  errors ${s.errors}${cpu}${added}`)
       }
     }
+    for (const concurrency of [50, 1]) {
+      const hit = summary(`cache hit@${concurrency}`)
+      const miss = summary(`cache miss@${concurrency}`)
+      console.log(`cache at c=${concurrency}: hit ${hit.cpuPerReq.toFixed(0)} µs CPU/req vs miss ${miss.cpuPerReq.toFixed(0)} (${(hit.cpuPerReq / miss.cpuPerReq).toFixed(2)}×); p50 ${hit.p50.toFixed(3)} vs ${miss.p50.toFixed(3)} ms, p99 ${hit.p99.toFixed(3)} vs ${miss.p99.toFixed(3)} ms; ${hit.rps.toFixed(0)} vs ${miss.rps.toFixed(0)} req/s`)
+    }
+    const cacheLines = (await (await fetch(`http://127.0.0.1:${base + 3}/metrics`)).text()).split('\n').filter((l) => /^loopgate_response_cache_requests_total\{outcome="(hit|refresh)"/.test(l))
+    console.log(`cache counters: ${cacheLines.join(', ')}`)
     console.log(`\nRSS after load: gateway ${rssMb(gw.pid!).toFixed(0)} MB, thin proxy ${rssMb(proxy.pid!).toFixed(0)} MB`)
     // The sink acknowledges every batch: the healthy path must neither spool (disk) nor lose spans.
     const delivery = (await (await fetch(`http://127.0.0.1:${base + 3}/metrics`)).text()).split('\n').filter((l) => /^loopgate_gateway_spans_(spooled|lost)_total/.test(l))
     console.log(`span delivery: ${delivery.length > 0 ? delivery.join(', ') : 'nothing spooled or lost'}`)
+    console.log('goals (cache): a hit uses less CPU and answers faster than a miss')
     console.log('goals: loopgate ≥ 0.75 of the thin proxy at c=50; ≤ 110 µs CPU/request; added latency at c=1 ≤ 0.4 ms p50, ≤ 1.0 ms p99; RSS ≤ 150 MB')
   } finally {
     for (const c of children) c.kill('SIGTERM')

@@ -2,6 +2,9 @@ import { z } from 'zod'
 import { MAX_EMBEDDING_DIMENSIONS, MAX_ID_LENGTH, MAX_N, MAX_OUTPUT_TOKENS, idProblem } from '../lib/limits.ts'
 import { isDecimal } from './money.ts'
 
+const MAX_CACHE_TTL_SECONDS = 7 * 24 * 3600
+const MAX_CACHE_ENTRY_BYTES = 16 * 1024 * 1024
+
 /** USD amount: a decimal string ("0.15") or a number; at most 12 decimals. */
 const usd = z
   .union([z.string(), z.number().nonnegative()])
@@ -113,6 +116,35 @@ export const ruleSchema = z
   })
   .strict()
 
+/** A route's response cache: identical requests of one tenant within `ttlSeconds` are answered from it. */
+export const routeCacheSchema = z
+  .object({
+    ttlSeconds: z
+      .number({ error: 'cache.ttlSeconds is required: how long (seconds) an answer is served from the cache, e.g. 300' })
+      .int('cache.ttlSeconds must be a whole number of seconds')
+      .min(1, 'cache.ttlSeconds must be at least 1')
+      .max(MAX_CACHE_TTL_SECONDS, `cache.ttlSeconds must be at most ${MAX_CACHE_TTL_SECONDS} (7 days)`),
+    /** Larger answers are served but not kept. */
+    maxEntryBytes: z
+      .number()
+      .int()
+      .min(1, 'cache.maxEntryBytes must be at least 1')
+      .max(MAX_CACHE_ENTRY_BYTES, `cache.maxEntryBytes must be at most ${MAX_CACHE_ENTRY_BYTES} (16 MiB)`)
+      .default(1024 * 1024),
+  })
+  .strict()
+
+/** The stores behind every route's response cache: this process's memory, or Redis when REDIS_URL is set. */
+export const responseCacheSchema = z
+  .object({
+    /** Memory bound of the in-process cache (least recently used answers leave first). */
+    maxBytes: z.number().int().min(0).default(64 * 1024 * 1024),
+    /** A Redis read or write that takes longer counts as a miss (Redis is never waited on beyond this). */
+    redisTimeoutMs: z.number().int().min(5).max(5_000).default(50),
+  })
+  .strict()
+  .prefault({})
+
 export const routeSchema = z
   .object({
     /** The virtual model name clients send as `model`. */
@@ -126,6 +158,8 @@ export const routeSchema = z
     capture: z.enum(['off', 'on', 'redacted']).default('off'),
     /** Output tokens a budget reserves for a request that sets no max_tokens (else `limits.defaultMaxOutputTokens`). */
     maxOutputTokens: z.number().int().positive().optional(),
+    /** Response cache of this route (docs/gateway.md › Response cache); absent: off. */
+    cache: routeCacheSchema.optional(),
   })
   .strict()
 
@@ -218,6 +252,7 @@ export const gatewayConfigSchema = z
     routes: z.array(routeSchema).default([]),
     tenants: z.array(gatewayTenantSchema).default([]),
     limits: limitStoreSchema,
+    responseCache: responseCacheSchema,
     telemetry: z
       .object({
         enabled: z.boolean().default(true),
@@ -269,4 +304,6 @@ export type RuleSettings = z.infer<typeof ruleSchema>
 export type PriceSettings = z.infer<typeof priceSchema>
 export type TenantSettings = z.infer<typeof gatewayTenantSchema>
 export type LimitStoreSettings = z.infer<typeof limitStoreSchema>
+export type RouteCacheSettings = z.infer<typeof routeCacheSchema>
+export type ResponseCacheSettings = z.infer<typeof responseCacheSchema>
 export type RoutingTableInput = z.input<typeof routingTableSchema>

@@ -1,6 +1,7 @@
 import type { Tracer } from '@opentelemetry/api'
 import type { Logger } from 'pino'
 import type { GatewaySettings } from './config.ts'
+import type { ResponseCache } from './cache/index.ts'
 import type { Breakers } from './policy/breaker.ts'
 import type { Cooldowns } from './policy/cooldown.ts'
 import type { Upstreams } from './policy/upstream.ts'
@@ -27,6 +28,8 @@ export interface GatewayContext {
   logger: Logger
   /** Responses API answers kept for previous_response_id and GET /v1/responses/{id}. */
   responses: ResponseStore
+  /** Every route's response cache (one store: memory, or Redis when configured). */
+  responseCache: ResponseCache
   /** Refusals and failures by reason, for /metrics. */
   counters: Map<string, number>
   /** Span delivery counters and spool gauges (telemetry/delivery-stats.ts), for /metrics. */

@@ -23,6 +23,9 @@ import { KeyStateFiles } from './tenancy/key-state-files.ts'
 import { RedisKeyStateSync } from './tenancy/key-state-redis.ts'
 import { KeyStateStore } from './tenancy/key-state-store.ts'
 import { emptyKeyState } from './tenancy/key-state.ts'
+import { ResponseCache } from './cache/index.ts'
+import { MemoryCacheStore } from './cache/memory-store.ts'
+import { RedisCacheStore } from './cache/redis-store.ts'
 import { VirtualKeys } from './tenancy/keys.ts'
 import { createLimitStore } from './tenancy/store.ts'
 import { createTelemetry } from './telemetry/tracer.ts'
@@ -133,6 +136,8 @@ export async function start(options: GatewayOptions): Promise<RunningGateway> {
     scoreboard: new Scoreboard(),
     upstreams,
     responses: new ResponseStore(settings.responses.storeTtlSeconds * 1000, settings.responses.storeMaxBytes),
+    // With Redis every replica shares one cache; without it, this process's memory.
+    responseCache: new ResponseCache(redis ? new RedisCacheStore(redis, settings.responseCache.redisTimeoutMs) : new MemoryCacheStore(settings.responseCache.maxBytes)),
     tracer: telemetry.tracer,
     logger,
     counters,

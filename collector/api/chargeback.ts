@@ -49,10 +49,11 @@ const MAX_ROWS = 500_000
 /** A usage object's JSON fields, spelled out: several times faster than formatRowNoNewline. */
 const USAGE_FIELDS = `'"requests":', toString(requests), ',"errors":', toString(errors), ',"input_tokens":', toString(input_tokens),
   ',"output_tokens":', toString(output_tokens), ',"cache_read_tokens":', toString(cache_read_tokens),
-  ',"cache_write_tokens":', toString(cache_write_tokens), ',"cost_usd":"', cost_usd, '"}'`
+  ',"cache_write_tokens":', toString(cache_write_tokens), ',"cost_usd":"', cost_usd,
+  '","cache_hits":', toString(cache_hits), ',"saved_usd":"', saved_usd, '"}'`
 const USAGE_JSON = `concat('{', ${USAGE_FIELDS})`
 const ROW_JSON = `concat('{"tenant_id":', toJSONString(tenant_id), ',"period_start":"', period_start, '","key":', toJSONString(key), ',', ${USAGE_FIELDS})`
-const NO_USAGE = '{"requests":0,"errors":0,"input_tokens":0,"output_tokens":0,"cache_read_tokens":0,"cache_write_tokens":0,"cost_usd":"0"}'
+const NO_USAGE = '{"requests":0,"errors":0,"input_tokens":0,"output_tokens":0,"cache_read_tokens":0,"cache_write_tokens":0,"cost_usd":"0","cache_hits":0,"saved_usd":"0"}'
 
 /**
  * The chargeback as its JSON response body, built by ClickHouse and passed on as bytes: for a
@@ -77,7 +78,8 @@ export async function chargebackJson(deps: CollectorDeps, scope: TenantScope, q:
      FROM (
        SELECT GROUPING(tenant_id, p, k) AS level, tenant_id, formatDateTime(p, '%Y-%m-%dT%H:%i:%SZ', 'UTC') AS period_start, k AS key,
            sum(requests) AS requests, sum(errors) AS errors, sum(input_tokens) AS input_tokens, sum(output_tokens) AS output_tokens,
-           sum(cache_read_tokens) AS cache_read_tokens, sum(cache_write_tokens) AS cache_write_tokens, toString(sum(cost_usd)) AS cost_usd
+           sum(cache_read_tokens) AS cache_read_tokens, sum(cache_write_tokens) AS cache_write_tokens, toString(sum(cost_usd)) AS cost_usd,
+           sum(cache_hits) AS cache_hits, toString(sum(saved_usd)) AS saved_usd
        FROM (SELECT *, ${source.t} AS t FROM ${store.table(source.table)} WHERE ${scope.where()} AND ${source.where})
        GROUP BY GROUPING SETS ((tenant_id, ${PERIOD_SQL[q.period]} AS p, ${GROUP_SQL[q.group]} AS k), (tenant_id), ())
        LIMIT {cap:UInt32}) -- bounds the memory of a too-large answer; count() > max reports it
@@ -97,7 +99,7 @@ export function registerChargeback(app: FastifyInstance, deps: CollectorDeps): v
     '/chargeback',
     {
       schema: {
-        summary: 'Requests, tokens and exact cost per tenant × period × route/model/provider/target (JSON or CSV)',
+        summary: 'Requests, tokens, exact cost, and response-cache hits with the cost they saved, per tenant × period × route/model/provider/target (JSON or CSV)',
         tags: ['chargeback'],
         querystring: jsonSchema(query),
       },

@@ -196,6 +196,10 @@ export interface ChargebackUsage {
   cache_read_tokens: number
   cache_write_tokens: number
   cost_usd: DecimalString
+  /** Requests the gateway answered from its response cache (counted in `requests`, charged 0). */
+  cache_hits: number
+  /** What those hits would have cost: the cost of the answers they replayed (exact decimal USD). */
+  saved_usd: DecimalString
 }
 
 export interface ChargebackRow extends ChargebackUsage {

@@ -1,6 +1,6 @@
 import type { ClickHouseClient } from '@clickhouse/client'
 import { createTable, createView, local, onCluster, schemaStatements, type DdlOptions } from './ddl.ts'
-import { scoresTable, spansTable, usageDailyTable, usageDailyView } from './tables.ts'
+import { CACHE_ROLLUP_COLUMNS, scoresTable, spansTable, usageDailyTable, usageDailyView, usageHourlyView } from './tables.ts'
 
 export interface Migration {
   version: number
@@ -16,6 +16,8 @@ export interface Migration {
 function dailyUsageRollup(o: DdlOptions): string[] {
   const backfill = usageDailyView.select.replace('{from}', `${o.database}.usage_hourly`)
   return [
+    // The current daily view reads columns a later migration adds to the hourly rollup (no-ops when present).
+    ...addColumns('usage_hourly', CACHE_ROLLUP_COLUMNS, o),
     ...createTable(usageDailyTable, o),
     `INSERT INTO ${o.database}.usage_daily SELECT * FROM (${backfill}) WHERE (SELECT count() FROM ${o.database}.usage_daily) = 0`,
     createView(usageDailyView, o),
@@ -38,11 +40,32 @@ function ingestedAtIndex(o: DdlOptions): string[] {
   return [`ALTER TABLE ${o.database}.${local('spans', o)}${onCluster(o)} ADD INDEX IF NOT EXISTS ${index}`]
 }
 
+/** `ADD COLUMN IF NOT EXISTS` on a table (in cluster mode: its local tables and the Distributed one over them). */
+function addColumns(table: string, columns: string[], o: DdlOptions): string[] {
+  const alter = (name: string) => `ALTER TABLE ${o.database}.${name}${onCluster(o)} ${columns.map((c) => `ADD COLUMN IF NOT EXISTS ${c}`).join(', ')}`
+  return o.cluster ? [alter(`${table}_local`), alter(table)] : [alter(table)]
+}
+
+/**
+ * Response-cache hits and the cost they saved, per tenant × hour/day × route × target × model
+ * (chargeback shows them). The rollups gain two columns (0 for the rows before) and both views are
+ * made again to fill them; a span stored while a view is being replaced is not rolled up, so run it
+ * at start, before ingest (as every migration is).
+ */
+function cacheRollups(o: DdlOptions): string[] {
+  const replaceView = (view: typeof usageHourlyView) => [`DROP VIEW IF EXISTS ${o.database}.${view.name}${onCluster(o)}`, createView(view, o)]
+  return [
+    ...addColumns('usage_hourly', CACHE_ROLLUP_COLUMNS, o),
+    ...addColumns('usage_daily', CACHE_ROLLUP_COLUMNS, o),
+    ...replaceView(usageHourlyView),
+    ...replaceView(usageDailyView),
+  ]
+}
+
 /** Says whether a span's token counts were reported by its producer or estimated from its text. */
 function spansUsageSource(o: DdlOptions): string[] {
   const column = spansTable.columns.find((c) => c.startsWith('usage_source '))!
-  const alter = (table: string) => `ALTER TABLE ${o.database}.${table}${onCluster(o)} ADD COLUMN IF NOT EXISTS ${column} AFTER cost_source`
-  return o.cluster ? [alter('spans_local'), alter('spans')] : [alter('spans')]
+  return addColumns('spans', [`${column} AFTER cost_source`], o)
 }
 
 // Migration 1 creates the current schema, so a new database passes through the later ones as no-ops.
@@ -51,6 +74,8 @@ export const migrations: Migration[] = [
   { version: 2, name: 'daily usage rollup', statements: dailyUsageRollup },
   { version: 3, name: 'scores.posted_by', statements: scoresPostedBy },
   { version: 4, name: 'spans ingested_at index', statements: ingestedAtIndex },
+  // Version 5 belongs to another change of this round (merged separately).
+  { version: 6, name: 'cache hits and saved cost in the usage rollups', statements: cacheRollups },
   { version: 9, name: 'spans.usage_source', statements: spansUsageSource },
 ]
 

@@ -159,6 +159,15 @@ export const sessionsView: ViewSpec = {
     FROM {from} WHERE session_id != '' GROUP BY tenant_id, session_id`,
 }
 
+/**
+ * A gateway request answered from its route's response cache: `loopgate.cache.hit` on a span of the
+ * gateway's trusted ingest (only those have a route). The attribute names are lib/attributes.ts'
+ * CACHE_HIT and CACHE_SAVED_USD.
+ */
+const CACHE_HIT_SQL = `route != '' AND SpanAttributes['loopgate.cache.hit'] = 'true'`
+
+export const CACHE_ROLLUP_COLUMNS = ['cache_hits SimpleAggregateFunction(sum, UInt64)', 'saved_usd SimpleAggregateFunction(sum, Decimal(38, 12))']
+
 /** Hourly rollup for chargeback and route statistics: tenant × hour × route × target × model. */
 export const usageHourlyTable: TableSpec = {
   name: 'usage_hourly',
@@ -177,6 +186,8 @@ export const usageHourlyTable: TableSpec = {
     'cache_write_tokens SimpleAggregateFunction(sum, UInt64)',
     'cost_usd SimpleAggregateFunction(sum, Decimal(38, 12))',
     'duration_ms AggregateFunction(quantilesTDigest(0.5, 0.95), Float64)',
+    // Gateway response-cache hits among the requests, and the cost they saved (migration 6).
+    ...CACHE_ROLLUP_COLUMNS,
   ],
   engine: 'AggregatingMergeTree',
   partitionBy: 'toYYYYMM(hour)',
@@ -198,7 +209,9 @@ export const usageHourlyView: ViewSpec = {
       sum(cache_read_tokens) AS cache_read_tokens,
       sum(cache_write_tokens) AS cache_write_tokens,
       toDecimal128(sum(cost_usd), 12) AS cost_usd,
-      quantilesTDigestState(0.5, 0.95)(Duration / 1e6) AS duration_ms
+      quantilesTDigestState(0.5, 0.95)(Duration / 1e6) AS duration_ms,
+      toUInt64(countIf(${CACHE_HIT_SQL})) AS cache_hits,
+      sumIf(toDecimal128OrZero(SpanAttributes['loopgate.cache.saved_usd'], 12), ${CACHE_HIT_SQL}) AS saved_usd
     FROM {from} WHERE billable = 1 GROUP BY tenant_id, hour, route, target, provider, model`,
 }
 
@@ -224,7 +237,9 @@ export const usageDailyView: ViewSpec = {
       sum(cache_read_tokens) AS cache_read_tokens,
       sum(cache_write_tokens) AS cache_write_tokens,
       sum(cost_usd) AS cost_usd,
-      quantilesTDigestMergeState(0.5, 0.95)(duration_ms) AS duration_ms
+      quantilesTDigestMergeState(0.5, 0.95)(duration_ms) AS duration_ms,
+      sum(cache_hits) AS cache_hits,
+      sum(saved_usd) AS saved_usd
     FROM {from} GROUP BY tenant_id, day, route, target, provider, model`,
 }
 

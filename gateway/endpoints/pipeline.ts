@@ -24,6 +24,8 @@ import { resolveInput, type ResolvedInput } from '../responses/input.ts'
 import { keepResponse } from '../responses/keep.ts'
 import { adapterFor, upstreamPath } from '../providers/registry.ts'
 import { evaluationFacts } from '../telemetry/evaluation-facts.ts'
+import type { CacheRequest } from '../cache/index.ts'
+import { hitLimits, serveHit } from '../cache/hit.ts'
 
 function apiKeyOf(req: FastifyRequest): string | undefined {
   const auth = req.headers.authorization
@@ -84,6 +86,17 @@ async function reserve(ctx: GatewayContext, x: Exchange): Promise<void> {
   x.headers['x-loopgate-reserved-usd'] = unitsToUsd(ask.units)
 }
 
+/** A cache hit counts towards the requests-per-minute limits only (docs/gateway.md › Response cache). */
+async function admitHit(ctx: GatewayContext, key: KeyRecord): Promise<void> {
+  const specs = hitLimits(key.limits)
+  if (!specs.length) return
+  let r = ctx.limits.admit(specs, { units: 0n, tokens: 0 }, Date.now())
+  if (r instanceof Promise) r = await r
+  if (!isRefusal(r)) return
+  if (r.limit !== 'unavailable') count(ctx, `refused_${r.limit}`)
+  throw refusalError(r)
+}
+
 /** Replaces the hold by the real tokens and cost (0 and 0n release it); once per request. */
 async function settleHold(ctx: GatewayContext, x: Exchange, tokens: number, cost: bigint): Promise<void> {
   const hold = x.hold
@@ -133,7 +146,15 @@ export async function handle(ctx: GatewayContext, req: FastifyRequest, reply: Fa
     const traceId = traceIdOf(span)
     if (traceId) headers['x-loopgate-trace-id'] = traceId
 
+    const cache = ctx.responseCache.request(req, route.settings, { tenantId: key.tenantId, route: route.name, protocol, op, body })
+    const cached = cache && (await cache.lookup(span, headers))
+    if (cached) {
+      await admitHit(ctx, key)
+      return serveHit(reply, span, headers, cached, capture)
+    }
+
     const x = new Exchange({ ctx, req, reply, protocol, op, body, rawBody: resolved?.changed ? undefined : req.rawBody, resolved, route, key, info, parent, span, headers, task })
+    x.cache = cache
     if (key.limits.length) await reserve(ctx, x)
     try {
       await serve(ctx, req, reply, x)
@@ -203,6 +224,8 @@ class Exchange implements RunInput {
   readonly extraHeaders: Record<string, string>
   /** The budget reservation until it is settled. */
   hold: Hold | undefined
+  /** The route's response cache, when it has one: a complete answer is kept there. */
+  cache: CacheRequest | undefined
   private bytes: number | undefined
 
   /** The request body's size as sent, or as resolved (measured once: reservations and stream estimates both need it). */
@@ -304,8 +327,10 @@ async function serve(ctx: GatewayContext, req: FastifyRequest, reply: FastifyRep
     const costUsd = unitsToUsd(cost)
     x.headers['x-loopgate-cost-usd'] = costUsd
     const translated = clientResponse(protocol, targetProtocol, json, body)
-    sendJson(reply, x.headers, translated === undefined ? data : JSON.stringify(translated))
+    const answer = translated === undefined ? data : JSON.stringify(translated)
+    sendJson(reply, x.headers, answer)
     if (x.resolved) keepResponse(ctx, x.key.tenantId, x.resolved, (translated ?? json) as Record<string, unknown>)
+    x.cache?.keep(answer, costUsd, target.id, capture !== 'off' ? outputMessages(facts, capture) : undefined)
     await finish(ctx, x, target, attempt, result.span, facts, cost, costUsd, undefined)
     return
   }
@@ -325,12 +350,15 @@ async function serve(ctx: GatewayContext, req: FastifyRequest, reply: FastifyRep
     }
     return cost
   }
-  const end = await relayStream(reply.raw, result.outcome.stream!, relay, protocol, () => ({ 'x-loopgate-cost-usd': unitsToUsd(settle()) }), (text) => ctx.upstreams.mask(text))
+  const recorder = x.cache?.recorder()
+  const end = await relayStream(reply.raw, result.outcome.stream!, relay, protocol, () => ({ 'x-loopgate-cost-usd': unitsToUsd(settle()) }), (text) => ctx.upstreams.mask(text), recorder?.tap)
   result.done()
   if (end.kind === 'completed') {
     result.verdict(true)
     const final = relay.finalResponse?.()
     if (x.resolved && final) keepResponse(ctx, x.key.tenantId, x.resolved, final)
+    // Only a stream that ended with its finish reason is an answer to keep (an in-band error ends without one).
+    if (recorder && relay.facts.finishReasons.length) recorder.keep(unitsToUsd(settle()), target.id, capture !== 'off' ? outputMessages(relay.facts, capture) : undefined)
   } else {
     result.outcome.stream!.destroy()
     count(ctx, end.kind)

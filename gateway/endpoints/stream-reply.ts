@@ -37,15 +37,17 @@ function maskErrorEvent(frame: SseFrame, mask: (text: string) => string): SseFra
 /**
  * Relays an upstream SSE body frame by frame (no buffering of the answer), with backpressure.
  * `trailers` are computed once the upstream ends (cost is only known then); `mask` cleans the
- * upstream's error events and failure messages of secrets.
+ * upstream's error events and failure messages of secrets; `tap` sees every text written before the
+ * final error frame of a failed stream (the response cache records a stream with it).
  */
-export async function relayStream(res: ServerResponse, upstream: Readable, relay: StreamRelay, protocol: Protocol, trailers: () => Record<string, string>, mask: (text: string) => string): Promise<StreamEnd> {
+export async function relayStream(res: ServerResponse, upstream: Readable, relay: StreamRelay, protocol: Protocol, trailers: () => Record<string, string>, mask: (text: string) => string, tap?: (text: string) => void): Promise<StreamEnd> {
   const parser = new SseParser()
   let end: StreamEnd = { kind: 'completed' }
   try {
     for await (const chunk of upstream) {
       let out = ''
       for (const frame of parser.push(chunk as Buffer)) out += relay.frame(maskErrorEvent(frame, mask))
+      if (out) tap?.(out)
       if (out && !res.write(out)) await drain(res)
       if (res.destroyed) return { kind: 'client_gone' }
     }
@@ -53,6 +55,7 @@ export async function relayStream(res: ServerResponse, upstream: Readable, relay
     for (const frame of parser.end()) out += relay.frame(maskErrorEvent(frame, mask))
     out += relay.finish()
     if (res.destroyed) return { kind: 'client_gone' }
+    if (out) tap?.(out)
     res.addTrailers(trailers())
     res.end(out)
   } catch (err) {

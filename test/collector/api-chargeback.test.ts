@@ -103,7 +103,7 @@ describe('GET /api/chargeback', () => {
       period: 'day',
       group: 'route',
       rows: [],
-      totals: { requests: 0, errors: 0, input_tokens: 0, output_tokens: 0, cache_read_tokens: 0, cache_write_tokens: 0, cost_usd: '0' },
+      totals: { requests: 0, errors: 0, input_tokens: 0, output_tokens: 0, cache_read_tokens: 0, cache_write_tokens: 0, cost_usd: '0', cache_hits: 0, saved_usd: '0' },
       tenant_totals: {},
     })
   })
@@ -129,11 +129,12 @@ describe('GET /api/chargeback', () => {
     const c = await h.tenant('acme').chargeback(q)
     const csv = await h.tenant('acme').chargebackCsv(q)
     const lines = csv.trimEnd().split('\r\n')
-    expect(lines[0]).toBe('tenant,period,period_start,route,requests,errors,input_tokens,output_tokens,cache_read_tokens,cache_write_tokens,cost_usd')
+    expect(lines[0]).toBe('tenant,period,period_start,route,requests,errors,input_tokens,output_tokens,cache_read_tokens,cache_write_tokens,cost_usd,cache_hits,saved_usd')
     expect(lines).toHaveLength(c.rows.length + 2)
     const total = lines.at(-1)!.split(',')
     expect(total[0]).toBe('TOTAL')
-    expect(total.at(-1)).toBe(expectedCost(billable('acme')))
+    expect(total[10]).toBe(expectedCost(billable('acme')))
+    expect(total.slice(11)).toEqual(['0', '0'])
     expect(Number(total[4])).toBe(billable('acme').length)
     // A formula-looking route stays text, quoted because it holds a quote.
     expect(csv).toContain(`"'=HYPERLINK(""x"")"`)

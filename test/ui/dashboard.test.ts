@@ -98,12 +98,12 @@ describe('dashboard as the admin', () => {
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export CSV' }).click()])
     expect(download.suggestedFilename()).toMatch(/^chargeback_all_hour_route_.*\.csv$/)
     const csv = readFileSync((await download.path())!, 'utf8').trim().split(/\r?\n/)
-    expect(csv[0]).toBe('tenant,period,period_start,route,requests,errors,input_tokens,output_tokens,cache_read_tokens,cache_write_tokens,cost_usd')
+    expect(csv[0]).toBe('tenant,period,period_start,route,requests,errors,input_tokens,output_tokens,cache_read_tokens,cache_write_tokens,cost_usd,cache_hits,saved_usd')
     const csvRows = csv.slice(1, -1).map((l) => l.split(','))
     expect(csvRows.map((c) => [c[0], c[2], c[3], ...c.slice(4, 10), c[10]].join('|')).sort()).toEqual(
       cells.map((c) => [c[0], c[1], c[2], ...c.slice(3, 9).map(digits), c[9]].join('|')).sort(),
     )
-    expect(csv.at(-1)!.split(',').at(-1)).toBe(await table.locator('[data-total] [data-cost]').getAttribute('data-cost'))
+    expect(csv.at(-1)!.split(',')[10]).toBe(await table.locator('[data-total] [data-cost]').getAttribute('data-cost'))
   })
 
   it('shows each tenant’s budget used vs limit exactly as the API', async () => {

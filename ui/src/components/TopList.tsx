@@ -33,18 +33,20 @@ export function TopList({ title, entries, limit = 8 }: { title: string; entries:
 
 /** Sums chargeback rows by key (exactly, for cost). */
 export function usageByKey(rows: ({ key: string } & ChargebackUsage)[], keyOf: (r: { key: string } & ChargebackUsage) => string = (r) => r.key): [string, ChargebackUsage][] {
-  const sums = new Map<string, { usage: ChargebackUsage; costs: string[] }>()
+  const sums = new Map<string, { usage: ChargebackUsage; costs: string[]; saved: string[] }>()
   for (const r of rows) {
     const k = keyOf(r)
-    const entry = sums.get(k) ?? { usage: { requests: 0, errors: 0, input_tokens: 0, output_tokens: 0, cache_read_tokens: 0, cache_write_tokens: 0, cost_usd: '0' }, costs: [] }
+    const entry = sums.get(k) ?? { usage: { requests: 0, errors: 0, input_tokens: 0, output_tokens: 0, cache_read_tokens: 0, cache_write_tokens: 0, cost_usd: '0', cache_hits: 0, saved_usd: '0' }, costs: [], saved: [] }
     entry.usage.requests += r.requests
     entry.usage.errors += r.errors
     entry.usage.input_tokens += r.input_tokens
     entry.usage.output_tokens += r.output_tokens
     entry.usage.cache_read_tokens += r.cache_read_tokens
     entry.usage.cache_write_tokens += r.cache_write_tokens
+    entry.usage.cache_hits += r.cache_hits
     entry.costs.push(r.cost_usd)
+    entry.saved.push(r.saved_usd)
     sums.set(k, entry)
   }
-  return [...sums.entries()].map(([k, e]) => [k, { ...e.usage, cost_usd: sumDecimals(e.costs) }])
+  return [...sums.entries()].map(([k, e]) => [k, { ...e.usage, cost_usd: sumDecimals(e.costs), saved_usd: sumDecimals(e.saved) }])
 }

@@ -74,6 +74,8 @@ function UsageCells({ u }: { u: ChargebackUsage }) {
       <td className="num">{formatCount(u.cache_read_tokens)}</td>
       <td className="num">{formatCount(u.cache_write_tokens)}</td>
       <td className="num" data-cost={u.cost_usd}>{formatUsd(u.cost_usd)}</td>
+      <td className="num" data-cache-hits={u.cache_hits}>{formatCount(u.cache_hits)}</td>
+      <td className="num" data-saved={u.saved_usd}>{formatUsd(u.saved_usd)}</td>
     </>
   )
 }
@@ -88,6 +90,8 @@ function ChargebackTable({ report }: { report: Chargeback }) {
           <th>Tenant</th><th>Period start (UTC)</th><th>{report.group}</th>
           <th className="num">Requests</th><th className="num">Errors</th><th className="num">Input tokens</th><th className="num">Output tokens</th>
           <th className="num">Cache read</th><th className="num">Cache write</th><th className="num">Cost (USD)</th>
+          <th className="num" title="Requests the gateway answered from its response cache (charged 0)">Cached answers</th>
+          <th className="num" title="What the cached answers cost when they were fetched">Saved (USD)</th>
         </tr>
       </thead>
       {tenants.map((tenant) => (
