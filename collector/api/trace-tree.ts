@@ -38,7 +38,7 @@ export function totalsOf(spans: SpanBrief[]): TraceTotals {
   const t: TraceTotals = { spans: 0, llm_calls: 0, errors: 0, duration_ms: 0, input_tokens: 0, output_tokens: 0, cache_read_tokens: 0, cache_write_tokens: 0, cost_usd: '0' }
   for (const s of spans) {
     t.spans++
-    if (s.span_type === 'llm') t.llm_calls++
+    if (s.billable) t.llm_calls++ // one billable row per LLM call (docs/normalization.md)
     if (s.is_error) t.errors++
     if (s.billable) {
       t.input_tokens += s.input_tokens

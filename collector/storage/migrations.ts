@@ -1,6 +1,6 @@
 import type { ClickHouseClient } from '@clickhouse/client'
-import { createTable, createView, local, onCluster, schemaStatements, type DdlOptions } from './ddl.ts'
-import { scoresTable, spansTable, usageDailyTable, usageDailyView } from './tables.ts'
+import { createTable, createView, local, modifyView, onCluster, schemaStatements, type DdlOptions } from './ddl.ts'
+import { scoresTable, sessionsView, spansTable, usageDailyTable, usageDailyView } from './tables.ts'
 
 export interface Migration {
   version: number
@@ -38,12 +38,25 @@ function ingestedAtIndex(o: DdlOptions): string[] {
   return [`ALTER TABLE ${o.database}.${local('spans', o)}${onCluster(o)} ADD INDEX IF NOT EXISTS ${index}`]
 }
 
+/**
+ * Sessions count LLM calls as billable rows (one per call: the gateway request span or a
+ * producer's LLM span, never an attempt child), as chargeback and trace totals do; before, they
+ * counted every `llm` span, so a gateway call counted twice. The view is altered in place; rollup
+ * rows written before keep their counts, and spans stored before keep their `billable` (an LLM
+ * call stored without usage before this version is not counted). The hourly view needs no change:
+ * it already sums `billable = 1` rows, which the normalizer now marks for calls without usage too.
+ */
+function llmCallsAreBillableRows(o: DdlOptions): string[] {
+  return [modifyView(sessionsView, o)]
+}
+
 // Migration 1 creates the current schema, so a new database passes through the later ones as no-ops.
 export const migrations: Migration[] = [
   { version: 1, name: 'initial schema', statements: schemaStatements },
   { version: 2, name: 'daily usage rollup', statements: dailyUsageRollup },
   { version: 3, name: 'scores.posted_by', statements: scoresPostedBy },
   { version: 4, name: 'spans ingested_at index', statements: ingestedAtIndex },
+  { version: 5, name: 'sessions count billable rows as LLM calls', statements: llmCallsAreBillableRows },
 ]
 
 const SYSTEM_LOGS = [
