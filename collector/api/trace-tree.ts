@@ -68,3 +68,19 @@ export function spanRange(spans: SpanBrief[]): { start_ns: string; end_ns: strin
   }
   return { start_ns: (start ?? 0n).toString(), end_ns: (end ?? 0n).toString() }
 }
+
+/**
+ * Session and user at read time. Rows are never rewritten, so spans stored before the span naming
+ * their trace's session/user keep '' in their row; each span of a trace shows the trace's (from its
+ * earliest span that carries one; spans are sorted by start), else `fallback` (the session's, for
+ * a session's timeline). Mutates and returns `spans` (one trace, one tenant).
+ */
+export function withTraceSessionUser<T extends SpanBrief>(spans: T[], fallback: { session_id?: string; user_id?: string } = {}): T[] {
+  const session = spans.find((s) => s.session_id)?.session_id || fallback.session_id || ''
+  const user = spans.find((s) => s.user_id)?.user_id || fallback.user_id || ''
+  for (const s of spans) {
+    s.session_id ||= session
+    s.user_id ||= user
+  }
+  return spans
+}

@@ -6,6 +6,15 @@ import type { Store } from '../storage/store.ts'
 /** Query parameters, bound as `{name:Type}` placeholders; values never enter the SQL text. */
 export type Params = Record<string, unknown>
 
+/**
+ * Which tenant's rows a query may read (the API's TenantScope is one): `where()` is a constant SQL
+ * condition on the tenant column, `params()` binds its `{tenant:String}` value; none for all tenants.
+ */
+export interface TenantFilter {
+  where(column?: string): string
+  params(): Record<string, string>
+}
+
 async function timed<T>(store: Store, tag: string, work: () => Promise<T>): Promise<T> {
   const started = process.hrtime.bigint()
   try {
