@@ -5,7 +5,12 @@ import { runQuery } from './run.ts'
 const unix = (d: Date) => Math.floor(d.getTime() / 1000)
 
 /** Each tenant's exact spend in a day and in the month containing it; one scan of the month's rollup. */
-export function tenantSpend(store: Store, tenants: string[], day: { start: Date; end: Date }, month: { start: Date; end: Date }) {
+export function tenantSpend(
+  store: Store,
+  tenants: string[],
+  day: { start: Date; end: Date },
+  month: { start: Date; end: Date },
+) {
   return runQuery<{ tenant_id: string; day: string; month: string }>(
     store,
     'budgets.spend',
@@ -16,6 +21,12 @@ export function tenantSpend(store: Store, tenants: string[], day: { start: Date;
      WHERE tenant_id IN {tenants:Array(String)}
        AND hour >= toDateTime({month_start:UInt32}) AND hour < toDateTime({month_end:UInt32})
      GROUP BY tenant_id`,
-    { tenants, day_start: unix(day.start), day_end: unix(day.end), month_start: unix(month.start), month_end: unix(month.end) },
+    {
+      tenants,
+      day_start: unix(day.start),
+      day_end: unix(day.end),
+      month_start: unix(month.start),
+      month_end: unix(month.end),
+    },
   )
 }

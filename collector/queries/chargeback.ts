@@ -29,9 +29,21 @@ const TO_SQL = `fromUnixTimestamp64Nano({to:Int64}, 'UTC')`
  */
 export function chargebackRollup(period: ChargebackPeriod, range: { fromNs: bigint; toNs: bigint }) {
   if (period === 'hour') {
-    return { table: 'usage_hourly', t: `toTimeZone(hour, 'UTC')`, where: `hour >= ${FROM_SQL} AND hour < ${TO_SQL}`, fromNs: floorTo(range.fromNs, HOUR_NS), toNs: range.toNs }
+    return {
+      table: 'usage_hourly',
+      t: `toTimeZone(hour, 'UTC')`,
+      where: `hour >= ${FROM_SQL} AND hour < ${TO_SQL}`,
+      fromNs: floorTo(range.fromNs, HOUR_NS),
+      toNs: range.toNs,
+    }
   }
-  return { table: 'usage_daily', t: `toDateTime(day, 'UTC')`, where: `day >= toDate(${FROM_SQL}) AND day < toDate(${TO_SQL})`, fromNs: floorTo(range.fromNs, DAY_NS), toNs: ceilTo(range.toNs, DAY_NS) }
+  return {
+    table: 'usage_daily',
+    t: `toDateTime(day, 'UTC')`,
+    where: `day >= toDate(${FROM_SQL}) AND day < toDate(${TO_SQL})`,
+    fromNs: floorTo(range.fromNs, DAY_NS),
+    toNs: ceilTo(range.toNs, DAY_NS),
+  }
 }
 
 /** Rows, tenant totals and the grand total together. */
@@ -42,7 +54,8 @@ const USAGE_FIELDS = `'"requests":', toString(requests), ',"errors":', toString(
   ',"cache_write_tokens":', toString(cache_write_tokens), ',"cost_usd":"', cost_usd, '"}'`
 const USAGE_JSON = `concat('{', ${USAGE_FIELDS})`
 const ROW_JSON = `concat('{"tenant_id":', toJSONString(tenant_id), ',"period_start":"', period_start, '","key":', toJSONString(key), ',', ${USAGE_FIELDS})`
-const NO_USAGE = '{"requests":0,"errors":0,"input_tokens":0,"output_tokens":0,"cache_read_tokens":0,"cache_write_tokens":0,"cost_usd":"0"}'
+const NO_USAGE =
+  '{"requests":0,"errors":0,"input_tokens":0,"output_tokens":0,"cache_read_tokens":0,"cache_write_tokens":0,"cost_usd":"0"}'
 
 export interface ChargebackQuery {
   period: ChargebackPeriod
@@ -58,7 +71,12 @@ export interface ChargebackQuery {
  * possibly unmerged rows) gives the rows (GROUPING level 0), each tenant's total (3) and the grand
  * total (7), all as exact decimals. Undefined when the answer has more than MAX_CHARGEBACK_ROWS rows.
  */
-export async function chargebackJson(store: Store, scope: TenantFilter, q: ChargebackQuery, source: ReturnType<typeof chargebackRollup>): Promise<Buffer | undefined> {
+export async function chargebackJson(
+  store: Store,
+  scope: TenantFilter,
+  q: ChargebackQuery,
+  source: ReturnType<typeof chargebackRollup>,
+): Promise<Buffer | undefined> {
   const body = await runRaw(
     store,
     'chargeback.report',
@@ -80,8 +98,13 @@ export async function chargebackJson(store: Store, scope: TenantFilter, q: Charg
      SETTINGS output_format_json_validate_utf8 = 1
      FORMAT RawBLOB`,
     {
-      ...scope.params(), from: source.fromNs.toString(), to: source.toNs.toString(), max: MAX_CHARGEBACK_ROWS, cap: MAX_CHARGEBACK_ROWS + 1,
-      head: q.head, no_usage: NO_USAGE,
+      ...scope.params(),
+      from: source.fromNs.toString(),
+      to: source.toNs.toString(),
+      max: MAX_CHARGEBACK_ROWS,
+      cap: MAX_CHARGEBACK_ROWS + 1,
+      head: q.head,
+      no_usage: NO_USAGE,
     },
   )
   return body.length === 0 ? undefined : body

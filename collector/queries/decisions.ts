@@ -22,7 +22,10 @@ export function insertDecision(store: Store, row: object): Promise<void> {
 }
 
 /** Newest first, one row per decision id (a re-posted decision is stored twice). */
-export function listDecisions(store: Store, q: { fromNs: bigint; toNs: bigint; route?: string; limit: number }): Promise<DecisionRowOut[]> {
+export function listDecisions(
+  store: Store,
+  q: { fromNs: bigint; toNs: bigint; route?: string; limit: number },
+): Promise<DecisionRowOut[]> {
   const params: Params = { from: q.fromNs.toString(), to: q.toNs.toString(), limit: q.limit }
   if (q.route !== undefined) params.route = q.route
   return runQuery<DecisionRowOut>(

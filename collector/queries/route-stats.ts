@@ -61,15 +61,23 @@ export function routeTraffic(store: Store, scope: TenantFilter, w: RouteWindow):
  * Numeric and boolean score aggregates per route × target × name, of scores created in the window:
  * admin-posted ones, plus tenant feedback on the routes in `feedbackRoutes`.
  */
-export function routeQuality(store: Store, scope: TenantFilter, w: RouteWindow, feedbackRoutes: string[]): Promise<QualityRow[]> {
+export function routeQuality(
+  store: Store,
+  scope: TenantFilter,
+  w: RouteWindow,
+  feedbackRoutes: string[],
+): Promise<QualityRow[]> {
   const { params, routeFilter } = windowParams(scope, w)
   return runQuery<QualityRow>(
     store,
     'route_stats.quality',
     `SELECT latest.4 AS route, latest.5 AS target, latest.6 AS name, latest.9 AS data_type,
         count() AS n, sum(latest.10) AS s, sum(latest.10 * latest.10) AS ss, countIf(latest.10 >= 0.5) AS succ
-     FROM (${latestScoresSql(store, `${scope.where()} AND route != '' ${routeFilter}
-       AND created_at >= fromUnixTimestamp64Nano({from:Int64}) AND created_at < fromUnixTimestamp64Nano({to:Int64})`)})
+     FROM (${latestScoresSql(
+       store,
+       `${scope.where()} AND route != '' ${routeFilter}
+       AND created_at >= fromUnixTimestamp64Nano({from:Int64}) AND created_at < fromUnixTimestamp64Nano({to:Int64})`,
+     )})
      WHERE latest.13 = 'ok' AND latest.9 IN ('numeric', 'boolean')
        AND (latest.14 = 'admin' OR latest.4 IN {feedback_routes:Array(String)})
      GROUP BY route, target, name, data_type`,

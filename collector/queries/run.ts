@@ -29,7 +29,12 @@ const settings = (tag: string) => ({ log_comment: tag })
 /** Runs a tagged, parameterized SELECT and returns its rows (JSONEachRow). */
 export function runQuery<T>(store: Store, tag: string, sql: string, params: Params = {}): Promise<T[]> {
   return timed(store, tag, async () => {
-    const rs = await store.client.query({ query: sql, query_params: params, format: 'JSONEachRow', clickhouse_settings: settings(tag) })
+    const rs = await store.client.query({
+      query: sql,
+      query_params: params,
+      format: 'JSONEachRow',
+      clickhouse_settings: settings(tag),
+    })
     return rs.json<T>()
   })
 }
@@ -54,7 +59,12 @@ export function runRaw(store: Store, tag: string, sql: string, params: Params = 
 /** Inserts JSON rows into a table (`store.table(name)` is applied here). */
 export function runInsert(store: Store, tag: string, table: string, values: readonly object[]): Promise<void> {
   return timed(store, tag, async () => {
-    await store.client.insert({ table: store.table(table), values: values as object[], format: 'JSONEachRow', clickhouse_settings: settings(tag) })
+    await store.client.insert({
+      table: store.table(table),
+      values: values as object[],
+      format: 'JSONEachRow',
+      clickhouse_settings: settings(tag),
+    })
   })
 }
 

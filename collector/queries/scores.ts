@@ -102,7 +102,11 @@ export function sessionScoreRows(store: Store, scope: TenantFilter, sessionIds: 
 }
 
 /** The first of these score ids that a score posted with the admin token already holds. */
-export async function adminPostedScoreId(store: Store, tenant: string, scoreIds: string[]): Promise<string | undefined> {
+export async function adminPostedScoreId(
+  store: Store,
+  tenant: string,
+  scoreIds: string[],
+): Promise<string | undefined> {
   const [taken] = await runQuery<{ score_id: string }>(
     store,
     'scores.admin_posted',
@@ -131,8 +135,18 @@ export function scoredTraceWindows(store: Store, tenants: string[], traceIds: st
 }
 
 /** The scored spans, and the spans of the scored traces that carry a session. */
-export function scoredSpans(store: Store, q: { tenants: string[]; traceIds: string[]; spanIds: string[]; fromNs: string; toNs: string }) {
-  return runQuery<{ tenant_id: string; TraceId: string; SpanId: string; session_id: string; route: string; target: string }>(
+export function scoredSpans(
+  store: Store,
+  q: { tenants: string[]; traceIds: string[]; spanIds: string[]; fromNs: string; toNs: string },
+) {
+  return runQuery<{
+    tenant_id: string
+    TraceId: string
+    SpanId: string
+    session_id: string
+    route: string
+    target: string
+  }>(
     store,
     'scores.spans',
     `SELECT tenant_id, TraceId, SpanId, session_id, route, target FROM ${store.table('spans')}

@@ -46,12 +46,18 @@ function pageConditions(f: SessionPageFilter): { having: string[]; rowFilters: s
     params.user = f.user
   }
   if (f.q !== undefined) {
-    having.push('(positionCaseInsensitive(session_id, {q:String}) > 0 OR positionCaseInsensitive(s_user, {q:String}) > 0)')
-    rowFilters.push('(positionCaseInsensitive(session_id, {q:String}) > 0 OR positionCaseInsensitive(user_id, {q:String}) > 0)')
+    having.push(
+      '(positionCaseInsensitive(session_id, {q:String}) > 0 OR positionCaseInsensitive(s_user, {q:String}) > 0)',
+    )
+    rowFilters.push(
+      '(positionCaseInsensitive(session_id, {q:String}) > 0 OR positionCaseInsensitive(user_id, {q:String}) > 0)',
+    )
     params.q = f.q
   }
   if (f.after !== undefined) {
-    having.push('(s_start, tenant_id, session_id) < (fromUnixTimestamp64Nano({c_start:Int64}), {c_tenant:String}, {c_session:String})')
+    having.push(
+      '(s_start, tenant_id, session_id) < (fromUnixTimestamp64Nano({c_start:Int64}), {c_tenant:String}, {c_session:String})',
+    )
     Object.assign(params, { c_start: f.after.startNs, c_tenant: f.after.tenant, c_session: f.after.session })
   }
   return { having, rowFilters, params }
@@ -83,7 +89,13 @@ export type PrunedSessionRow = SessionRowOut & { threshold_ns: string; complete:
  * k-th newest row start at or before `bound` (ns) among rows passing the row filters. The caller
  * decides whether the answer is exact from `threshold_ns` and `complete` (see api/sessions.ts).
  */
-export function sessionPagePruned(store: Store, scope: TenantFilter, f: SessionPageFilter, bound: bigint, k: number): Promise<PrunedSessionRow[]> {
+export function sessionPagePruned(
+  store: Store,
+  scope: TenantFilter,
+  f: SessionPageFilter,
+  bound: bigint,
+  k: number,
+): Promise<PrunedSessionRow[]> {
   const c = pageConditions(f)
   const table = store.table('sessions')
   return runQuery<PrunedSessionRow>(
@@ -111,7 +123,11 @@ export interface SessionBounds {
 }
 
 /** One session's time range, user and the tenants that have a session of this id. */
-export async function sessionBounds(store: Store, scope: TenantFilter, sessionId: string): Promise<SessionBounds | undefined> {
+export async function sessionBounds(
+  store: Store,
+  scope: TenantFilter,
+  sessionId: string,
+): Promise<SessionBounds | undefined> {
   const [row] = await runQuery<SessionBounds>(
     store,
     'sessions.bounds',
@@ -124,7 +140,12 @@ export async function sessionBounds(store: Store, scope: TenantFilter, sessionId
 }
 
 /** The traces with a span naming the session, within its time range. */
-export function sessionTraceIds(store: Store, scope: TenantFilter, sessionId: string, b: { fromNs: string; toNs: string; max: number }) {
+export function sessionTraceIds(
+  store: Store,
+  scope: TenantFilter,
+  sessionId: string,
+  b: { fromNs: string; toNs: string; max: number },
+) {
   return runQuery<{ tenant_id: string; TraceId: string }>(
     store,
     'sessions.trace_ids',

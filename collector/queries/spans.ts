@@ -88,7 +88,13 @@ export interface SpanWindow {
 }
 
 /** Every span of one trace with its payload, by start time. */
-export function traceSpans(store: Store, scope: TenantFilter, traceId: string, tenants: string[], w: SpanWindow): Promise<SpanRowOut[]> {
+export function traceSpans(
+  store: Store,
+  scope: TenantFilter,
+  traceId: string,
+  tenants: string[],
+  w: SpanWindow,
+): Promise<SpanRowOut[]> {
   return runQuery<SpanRowOut>(
     store,
     'traces.spans',
@@ -101,7 +107,12 @@ export function traceSpans(store: Store, scope: TenantFilter, traceId: string, t
 }
 
 /** The spans of several traces without payload (a session's timeline), by start time. */
-export function spansOfTraces(store: Store, scope: TenantFilter, traceIds: string[], w: SpanWindow): Promise<SpanRowOut[]> {
+export function spansOfTraces(
+  store: Store,
+  scope: TenantFilter,
+  traceIds: string[],
+  w: SpanWindow,
+): Promise<SpanRowOut[]> {
   return runQuery<SpanRowOut>(
     store,
     'sessions.spans',

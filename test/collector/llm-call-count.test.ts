@@ -4,7 +4,14 @@ import { describe, expect, it } from 'vitest'
 import { Normalizer, type NormalizeContext } from '../../collector/normalize/index.ts'
 import type { SpanRow } from '../../collector/storage/span-row.ts'
 import {
-  emit, gatewaySpans, langfuseSpans, oldGenAiSpans, openInferenceSpans, traceloopSpans, vercelSpans, type SpanSpec,
+  emit,
+  gatewaySpans,
+  langfuseSpans,
+  oldGenAiSpans,
+  openInferenceSpans,
+  traceloopSpans,
+  vercelSpans,
+  type SpanSpec,
 } from './fixtures/conventions.ts'
 
 const producer: NormalizeContext = { tenantId: 'default', trustTenantAttribute: false }
@@ -16,7 +23,11 @@ function rowsOf(spec: SpanSpec, c: NormalizeContext = producer): SpanRow[] {
   return result.rows
 }
 
-const billed = (rows: SpanRow[]) => rows.filter((r) => r.billable === 1).map((r) => r.SpanName).sort()
+const billed = (rows: SpanRow[]) =>
+  rows
+    .filter((r) => r.billable === 1)
+    .map((r) => r.SpanName)
+    .sort()
 
 /** The spec with the named attributes removed from every span (a producer that dropped usage, as streams do). */
 function without(spec: SpanSpec, drop: (key: string) => boolean): SpanSpec {
@@ -46,7 +57,10 @@ describe('one billable row per LLM call', () => {
   })
 
   it('gateway request answered without usage (a stream the upstream sent no usage for): one call', () => {
-    const rows = rowsOf(without(gatewaySpans, (k) => USAGE.test(k)), gateway)
+    const rows = rowsOf(
+      without(gatewaySpans, (k) => USAGE.test(k)),
+      gateway,
+    )
     expect(billed(rows)).toEqual(['chat gpt-4o'])
   })
 
@@ -61,7 +75,9 @@ describe('one billable row per LLM call', () => {
   })
 
   it('Vercel AI SDK streaming without usage: the doStream child still counts once', () => {
-    const stream: SpanSpec = JSON.parse(JSON.stringify(without(vercelSpans, (k) => USAGE.test(k))).replaceAll('doGenerate', 'doStream'))
+    const stream: SpanSpec = JSON.parse(
+      JSON.stringify(without(vercelSpans, (k) => USAGE.test(k))).replaceAll('doGenerate', 'doStream'),
+    )
     const rows = rowsOf(stream)
     expect(billed(rows)).toEqual(['ai.generateText.doStream'])
   })

@@ -16,11 +16,18 @@ beforeAll(async () => {
   await stack.chat('alpha', { traceId: gatewayTrace, session: SESSION })
   await stack.flush()
   // A producer's LLM span in the same trace that reported no usage (a stream).
-  const noUsage = await postOtlp(stack, llmSpanRequest({ traceId: gatewayTrace, tokens: 0, attributes: { 'session.id': SESSION } }), ingestKey('alpha'))
+  const noUsage = await postOtlp(
+    stack,
+    llmSpanRequest({ traceId: gatewayTrace, tokens: 0, attributes: { 'session.id': SESSION } }),
+    ingestKey('alpha'),
+  )
   expect(noUsage.status).toBe(200)
   // A Vercel AI SDK call: ai.generateText root + its doGenerate child, both reporting the same usage.
   const vercel = await stack.raw('/v1/traces', {
-    method: 'POST', token: ingestKey('alpha'), headers: { 'content-type': 'application/x-protobuf' }, body: emitProtobuf(vercelSpans),
+    method: 'POST',
+    token: ingestKey('alpha'),
+    headers: { 'content-type': 'application/x-protobuf' },
+    body: emitProtobuf(vercelSpans),
   })
   expect(vercel.status).toBe(200)
 }, 120_000)
@@ -36,7 +43,9 @@ describe('every LLM call counts once, everywhere', () => {
     const session = await alpha.getSession(SESSION)
     expect(session.totals.llm_calls).toBe(4)
     expect(session.traces).toHaveLength(2)
-    const perTrace = Object.fromEntries(session.traces.map((t) => [t.trace_id === gatewayTrace ? 'gateway' : 'vercel', t.totals.llm_calls]))
+    const perTrace = Object.fromEntries(
+      session.traces.map((t) => [t.trace_id === gatewayTrace ? 'gateway' : 'vercel', t.totals.llm_calls]),
+    )
     expect(perTrace).toEqual({ gateway: 3, vercel: 1 })
     expect((await alpha.getTrace(gatewayTrace)).totals.llm_calls).toBe(3)
 

@@ -24,7 +24,9 @@ describe('tagged queries', () => {
   it('runs each statement with its tag as log_comment and reports its latency under the tag (chDB)', async () => {
     const seen: [string, number][] = []
     // The collector's own chDB directory: one engine per process, shared by both clients.
-    const store = await openStore(storageConfigSchema.parse({ path: collector.dataDir }), { observeQuery: (tag, s) => seen.push([tag, s]) })
+    const store = await openStore(storageConfigSchema.parse({ path: collector.dataDir }), {
+      observeQuery: (tag, s) => seen.push([tag, s]),
+    })
     try {
       const [row] = await runQuery<{ c: string }>(store, 'test.tagged', `SELECT getSetting('log_comment') AS c`)
       expect(row!.c).toBe('test.tagged')
@@ -45,7 +47,9 @@ describe('tagged queries', () => {
     })
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
     try {
-      const store = await openStore(storageConfigSchema.parse({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` }))
+      const store = await openStore(
+        storageConfigSchema.parse({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` }),
+      )
       urls.length = 0
       await runQuery(store, 'sessions.list', 'SELECT 1 AS x')
       expect(urls).toHaveLength(1)
@@ -61,15 +65,28 @@ describe('tagged queries', () => {
 async function lateSessionTurn(sessionId: string): Promise<string> {
   const provider = new BasicTracerProvider({
     resource: resourceFromAttributes({ 'service.name': 'agent' }),
-    spanProcessors: [new SimpleSpanProcessor(new OTLPTraceExporter({ url: `${collector.url}/v1/traces`, headers: { Authorization: 'Bearer acme-ingest' } }))],
+    spanProcessors: [
+      new SimpleSpanProcessor(
+        new OTLPTraceExporter({ url: `${collector.url}/v1/traces`, headers: { Authorization: 'Bearer acme-ingest' } }),
+      ),
+    ],
   })
   const tracer = provider.getTracer('agent')
   const root = tracer.startSpan('agent.turn')
   const ctx = trace.setSpan(context.active(), root)
-  const llm = tracer.startSpan('chat gpt-4o-mini', {
-    kind: SpanKind.CLIENT,
-    attributes: { 'gen_ai.operation.name': 'chat', 'gen_ai.request.model': 'gpt-4o-mini', 'gen_ai.usage.input_tokens': 10, 'gen_ai.usage.output_tokens': 5 },
-  }, ctx)
+  const llm = tracer.startSpan(
+    'chat gpt-4o-mini',
+    {
+      kind: SpanKind.CLIENT,
+      attributes: {
+        'gen_ai.operation.name': 'chat',
+        'gen_ai.request.model': 'gpt-4o-mini',
+        'gen_ai.usage.input_tokens': 10,
+        'gen_ai.usage.output_tokens': 5,
+      },
+    },
+    ctx,
+  )
   llm.end()
   tracer.startSpan('execute_tool lookup', { attributes: { 'gen_ai.operation.name': 'execute_tool' } }, ctx).end()
   root.setAttributes({ 'session.id': sessionId, 'user.id': 'user-late' })
@@ -96,11 +113,31 @@ describe('session and user on every span of a session', () => {
   })
 
   it('reports each API query under its tag in /metrics', async () => {
-    for (const path of ['/api/sessions', '/api/sessions/none', `/api/traces/${'ab'.repeat(16)}`, '/api/scores', '/api/chargeback', '/api/route-stats', '/api/tenants']) {
+    for (const path of [
+      '/api/sessions',
+      '/api/sessions/none',
+      `/api/traces/${'ab'.repeat(16)}`,
+      '/api/scores',
+      '/api/chargeback',
+      '/api/route-stats',
+      '/api/tenants',
+    ]) {
       expect((await api(path)).status).toBeLessThan(500)
     }
     const text = await (await api('/metrics')).text()
-    const tags = ['sessions.list_newest', 'sessions.bounds', 'traces.windows', 'scores.find', 'chargeback.report', 'route_stats.traffic', 'route_stats.quality', 'tenants.list']
-    for (const tag of tags) expect(text).toMatch(new RegExp(`loopgate_collector_query_seconds_count\\{query="${tag.replace('.', '\\.')}"\\} [1-9]`))
+    const tags = [
+      'sessions.list_newest',
+      'sessions.bounds',
+      'traces.windows',
+      'scores.find',
+      'chargeback.report',
+      'route_stats.traffic',
+      'route_stats.quality',
+      'tenants.list',
+    ]
+    for (const tag of tags)
+      expect(text).toMatch(
+        new RegExp(`loopgate_collector_query_seconds_count\\{query="${tag.replace('.', '\\.')}"\\} [1-9]`),
+      )
   })
 })
