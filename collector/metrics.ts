@@ -15,6 +15,7 @@ export function createCollectorMetrics() {
     dedupIds: new Gauge({ name: 'loopgate_collector_dedup_ids', help: 'Stored span ids remembered for deduplication', registers: [registry] }),
     bufferDepth: new Gauge({ name: 'loopgate_collector_buffer_rows', help: 'Rows waiting for an INSERT', registers: [registry] }),
     insertSeconds: new Histogram({ name: 'loopgate_collector_insert_seconds', help: 'INSERT latency', buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers: [registry] }),
+    querySeconds: new Histogram({ name: 'loopgate_collector_query_seconds', help: 'Query latency, by query tag (the ClickHouse log_comment)', labelNames: ['query'], buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers: [registry] }),
     insertRows: new Histogram({ name: 'loopgate_collector_insert_rows', help: 'Rows per INSERT', buckets: [1, 10, 100, 1000, 5000, 20000, 50000, 100000], registers: [registry] }),
   }
 }

@@ -37,8 +37,8 @@ export interface RunningCollector {
 
 export async function start(options: CollectorOptions): Promise<RunningCollector> {
   const { logger } = options
-  const store = await openStore(options.storage)
   const metrics = createCollectorMetrics()
+  const store = await openStore(options.storage, { observeQuery: (tag, seconds) => metrics.querySeconds.observe({ query: tag }, seconds) })
   const writer = new SpanWriter(store, options.collector.writer, metrics, logger)
   const dedup = new SpanDeduplicator(options.collector.dedup)
   let forwarder: Forwarder | undefined

@@ -2,8 +2,8 @@ import type { FastifyInstance } from 'fastify'
 import { z } from 'zod'
 import { USD_SCALE, formatScaled, usdUnits } from '../decimal.ts'
 import type { CollectorDeps } from '../deps.ts'
+import { tenantSpend } from '../queries/budgets.ts'
 import { TenantScope } from './caller.ts'
-import { select } from './sql.ts'
 import type { BudgetList, BudgetPeriod, BudgetStatus } from './types.ts'
 import { jsonSchema, name, parse } from './validate.ts'
 
@@ -20,7 +20,6 @@ function budgetPeriods(now: Date): Record<BudgetPeriod, { start: Date; end: Date
   }
 }
 
-const unix = (d: Date) => Math.floor(d.getTime() / 1000)
 const iso = (d: Date) => d.toISOString().replace('.000Z', 'Z')
 
 function status(tenant: string, period: BudgetPeriod, limit: string, spentUsd: string, end: Date): BudgetStatus {
@@ -46,25 +45,7 @@ export async function budgets(deps: CollectorDeps, scope: TenantScope, now = new
   )
   if (tenants.length === 0) return { budgets: [] }
   const p = budgetPeriods(now)
-  const { store } = deps
-  // The month contains the day, so one scan of the month's hourly rollup gives both sums.
-  const rows = await select<{ tenant_id: string; day: string; month: string }>(
-    store,
-    `SELECT tenant_id,
-        toString(sumIf(cost_usd, hour >= toDateTime({day_start:UInt32}) AND hour < toDateTime({day_end:UInt32}))) AS day,
-        toString(sum(cost_usd)) AS month
-     FROM ${store.table('usage_hourly')}
-     WHERE tenant_id IN {tenants:Array(String)}
-       AND hour >= toDateTime({month_start:UInt32}) AND hour < toDateTime({month_end:UInt32})
-     GROUP BY tenant_id`,
-    {
-      tenants: tenants.map((t) => t.id),
-      day_start: unix(p.day.start),
-      day_end: unix(p.day.end),
-      month_start: unix(p.month.start),
-      month_end: unix(p.month.end),
-    },
-  )
+  const rows = await tenantSpend(deps.store, tenants.map((t) => t.id), p.day, p.month)
   const spent = new Map(rows.map((r) => [r.tenant_id, r]))
   const out: BudgetStatus[] = []
   for (const t of [...tenants].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))) {

@@ -3,9 +3,10 @@ import type { FastifyInstance } from 'fastify'
 import { z } from 'zod'
 import { MAX_ID_LENGTH } from '../../lib/limits.ts'
 import type { CollectorDeps } from '../deps.ts'
+import { insertDecision, listDecisions } from '../queries/decisions.ts'
+import { num } from '../queries/run.ts'
 import { requireAdmin } from './caller.ts'
 import { ApiError } from './errors.ts'
-import { num, select } from './sql.ts'
 import { nowNs, timeRange } from './time.ts'
 import type { RoutingDecision } from './types.ts'
 import { jsonSchema, limit, name, parse, time } from './validate.ts'
@@ -33,20 +34,6 @@ const listQuery = z.object({
   to: time.optional(),
   limit: limit(5_000, 100),
 })
-
-interface DecisionRowOut {
-  decision_id: string
-  created_ns: string
-  route: string
-  from_version: string
-  to_version: string
-  old_weights: Record<string, number>
-  new_weights: Record<string, number>
-  applied: number | string
-  dry_run: number | string
-  reason: string
-  inputs: string
-}
 
 function parseInputs(s: string): unknown {
   try {
@@ -84,11 +71,7 @@ export function registerDecisions(app: FastifyInstance, deps: CollectorDeps): vo
         inputs: d.inputs ?? null,
       }
       const { created_at_ns, applied, dry_run, ...rest } = decision
-      await store.client.insert({
-        table: store.table('routing_decisions'),
-        format: 'JSONEachRow',
-        values: [{ ...rest, created_at: created_at_ns, applied: applied ? 1 : 0, dry_run: dry_run ? 1 : 0, inputs }],
-      })
+      await insertDecision(store, { ...rest, created_at: created_at_ns, applied: applied ? 1 : 0, dry_run: dry_run ? 1 : 0, inputs })
       return reply.code(201).send(decision)
     },
   )
@@ -99,20 +82,7 @@ export function registerDecisions(app: FastifyInstance, deps: CollectorDeps): vo
       requireAdmin(req, 'reading routing decisions')
       const q = parse(listQuery, req.query, 'query')
       const range = timeRange(q, 400n * 86_400_000_000_000n)
-      const params: Record<string, unknown> = { from: range.fromNs.toString(), to: range.toNs.toString(), limit: q.limit }
-      if (q.route !== undefined) params.route = q.route
-      const rows = await select<DecisionRowOut>(
-        store,
-        `SELECT decision_id, toString(toUnixTimestamp64Nano(created_at)) AS created_ns, route, from_version, to_version,
-            old_weights, new_weights, applied, dry_run, reason, inputs
-         FROM ${store.table('routing_decisions')}
-         WHERE created_at >= fromUnixTimestamp64Nano({from:Int64}) AND created_at <= fromUnixTimestamp64Nano({to:Int64})
-           ${q.route === undefined ? '' : 'AND route = {route:String}'}
-         ORDER BY created_at DESC, decision_id DESC
-         LIMIT 1 BY decision_id
-         LIMIT {limit:UInt32}`,
-        params,
-      )
+      const rows = await listDecisions(store, { ...range, route: q.route, limit: q.limit })
       const decisions: RoutingDecision[] = rows.map((r) => ({
         decision_id: r.decision_id,
         created_at_ns: r.created_ns,

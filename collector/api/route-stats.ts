@@ -1,10 +1,10 @@
 import type { FastifyInstance } from 'fastify'
 import { z } from 'zod'
 import type { CollectorDeps } from '../deps.ts'
+import { routeQuality, routeTraffic } from '../queries/route-stats.ts'
+import { num } from '../queries/run.ts'
 import { TenantScope } from './caller.ts'
 import { ApiError } from './errors.ts'
-import { latestScoresSql } from './score-store.ts'
-import { num, select } from './sql.ts'
 import { nowNs, parseTime, parseWindow, type TimeRange } from './time.ts'
 import type { QualityAggregate, RouteStats, RouteTargetStats } from './types.ts'
 import { jsonSchema, name, parse, time } from './validate.ts'
@@ -25,29 +25,6 @@ function rangeOf(q: z.output<typeof query>): TimeRange {
   return { fromNs, toNs }
 }
 
-interface TrafficRow {
-  route: string
-  target: string
-  n: number | string
-  n_errors: number | string
-  lat: number[]
-  ttft: number[]
-  n_ttft: number | string
-  cost_total: string
-  cost_mean: string
-}
-
-interface QualityRow {
-  route: string
-  target: string
-  name: string
-  data_type: 'numeric' | 'boolean'
-  n: number | string
-  s: number
-  ss: number
-  succ: number | string
-}
-
 const quantiles = (q: number[], n: number) => (n > 0 && q.length === 2 ? { p50: q[0]!, p95: q[1]! } : null)
 
 /**
@@ -58,37 +35,11 @@ const quantiles = (q: number[], n: number) => (n > 0 && q.length === 2 ? { p50: 
  * Quantiles are exact (linear interpolation between order statistics).
  */
 export async function routeStats(deps: CollectorDeps, scope: TenantScope, q: z.output<typeof query>): Promise<RouteStats> {
-  const { store } = deps
   const range = rangeOf(q)
-  const params: Record<string, unknown> = {
-    ...scope.params(), from: range.fromNs.toString(), to: range.toNs.toString(), feedback_routes: deps.settings.tenantFeedbackRoutes,
-  }
-  const routeFilter = q.route === undefined ? '' : 'AND route = {route:String}'
-  if (q.route !== undefined) params.route = q.route
+  const window = { ...range, route: q.route }
   const [traffic, quality] = await Promise.all([
-    select<TrafficRow>(
-      store,
-      `SELECT route, target, count() AS n, sum(is_error) AS n_errors,
-          quantilesExactInclusive(0.5, 0.95)(Duration / 1e6) AS lat,
-          quantilesExactInclusiveIf(0.5, 0.95)(ttft_ns / 1e6, ttft_ns > 0) AS ttft, countIf(ttft_ns > 0) AS n_ttft,
-          toString(sum(cost_usd)) AS cost_total, toString(sum(toDecimal128(cost_usd, 12)) / count()) AS cost_mean
-       FROM ${store.table('spans')}
-       WHERE ${scope.where()} AND billable = 1 AND route != '' ${routeFilter}
-         AND Timestamp >= fromUnixTimestamp64Nano({from:Int64}) AND Timestamp < fromUnixTimestamp64Nano({to:Int64})
-       GROUP BY route, target ORDER BY route, target`,
-      params,
-    ),
-    select<QualityRow>(
-      store,
-      `SELECT latest.4 AS route, latest.5 AS target, latest.6 AS name, latest.9 AS data_type,
-          count() AS n, sum(latest.10) AS s, sum(latest.10 * latest.10) AS ss, countIf(latest.10 >= 0.5) AS succ
-       FROM (${latestScoresSql(store, `${scope.where()} AND route != '' ${routeFilter}
-         AND created_at >= fromUnixTimestamp64Nano({from:Int64}) AND created_at < fromUnixTimestamp64Nano({to:Int64})`)})
-       WHERE latest.13 = 'ok' AND latest.9 IN ('numeric', 'boolean')
-         AND (latest.14 = 'admin' OR latest.4 IN {feedback_routes:Array(String)})
-       GROUP BY route, target, name, data_type`,
-      params,
-    ),
+    routeTraffic(deps.store, scope, window),
+    routeQuality(deps.store, scope, window, deps.settings.tenantFeedbackRoutes),
   ])
   const byKey = new Map<string, RouteTargetStats>()
   const entry = (route: string, target: string): RouteTargetStats => {

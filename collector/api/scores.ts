@@ -3,11 +3,11 @@ import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { z } from 'zod'
 import { MAX_ID_LENGTH } from '../../lib/limits.ts'
 import type { CollectorDeps } from '../deps.ts'
+import { adminPostedScoreId, insertScores } from '../queries/scores.ts'
 import { TenantScope, callerOf } from './caller.ts'
 import { ApiError } from './errors.ts'
 import { findScores } from './score-store.ts'
 import { bindScoreTargets } from './score-targets.ts'
-import { select } from './sql.ts'
 import { nowNs, parseTime } from './time.ts'
 import type { PostScoresResult, Score, ScoreDataType, ScorePoster } from './types.ts'
 import { jsonSchema, limit, name, parse, spanId, time, traceId } from './validate.ts'
@@ -142,24 +142,15 @@ export async function postScores(deps: CollectorDeps, req: FastifyRequest): Prom
   // Every score is bound to what it scores: tenant, route and target come from the span, never the body.
   await bindScoreTargets(deps.store, scores, inputs.map((s, i) => ({ route: s.route, target: s.target, field: field(i) })))
   if (caller.kind === 'tenant') await refuseTrustedOverwrites(deps, scores)
-  await deps.store.client.insert({
-    table: deps.store.table('scores'),
-    format: 'JSONEachRow',
-    values: scores.map(({ created_at_ns, ...rest }) => ({ ...rest, created_at: created_at_ns })),
-  })
+  await insertScores(deps.store, scores.map(({ created_at_ns, ...rest }) => ({ ...rest, created_at: created_at_ns })))
   return { accepted: scores.length, scores }
 }
 
 /** A tenant key may not replace (a newer version of the same score_id) a score the admin posted. */
 async function refuseTrustedOverwrites(deps: CollectorDeps, scores: Score[]): Promise<void> {
   const ids = [...new Set(scores.map((s) => s.score_id))]
-  const [taken] = await select<{ score_id: string }>(
-    deps.store,
-    `SELECT score_id FROM ${deps.store.table('scores')}
-     WHERE tenant_id = {tenant:String} AND score_id IN {ids:Array(String)} AND posted_by = 'admin' LIMIT 1`,
-    { tenant: scores[0]!.tenant_id, ids },
-  )
-  if (taken) throw new ApiError(409, `score_id ${taken.score_id} belongs to a score posted with the admin token; choose another id`, 'score_id')
+  const taken = await adminPostedScoreId(deps.store, scores[0]!.tenant_id, ids)
+  if (taken) throw new ApiError(409, `score_id ${taken} belongs to a score posted with the admin token; choose another id`, 'score_id')
 }
 
 export function registerScores(app: FastifyInstance, deps: CollectorDeps): void {

@@ -1,14 +1,18 @@
 import type { FastifyInstance } from 'fastify'
 import { z } from 'zod'
 import type { CollectorDeps } from '../deps.ts'
+import { num } from '../queries/run.ts'
+import {
+  sessionBounds, sessionPage, sessionPagePruned, sessionTraceIds, type SessionPageFilter, type SessionRowOut,
+} from '../queries/sessions.ts'
+import { spansOfTraces, traceWindows } from '../queries/spans.ts'
 import { TenantScope } from './caller.ts'
 import { ApiError, ambiguousTenant, notFound } from './errors.ts'
 import { findScores, sessionScoreSummaries } from './score-store.ts'
-import { spanColumnsBrief, toSpanBrief, type SpanRowOut } from './span-columns.ts'
-import { num, select } from './sql.ts'
+import { toSpanBrief } from './span-columns.ts'
 import { DAY_NS, timeRange } from './time.ts'
-import { spanRange, totalsOf, uniqueSpans } from './trace-tree.ts'
-import { traceWindows } from './traces.ts'
+import { spanRange, totalsOf, uniqueSpans, withTraceSessionUser } from './trace-tree.ts'
+import { windowOf } from './traces.ts'
 import type { SessionDetail, SessionList, SessionSummary, SessionTrace, SpanBrief } from './types.ts'
 import { jsonSchema, limit, name, parse, time } from './validate.ts'
 
@@ -27,44 +31,19 @@ const detailQuery = z.object({ tenant: name().optional() })
 const MAX_TRACES = 5_000
 const MAX_SPANS = 50_000
 
-interface Cursor {
-  start: string
-  tenant: string
-  session: string
-}
+type Cursor = NonNullable<SessionPageFilter['after']>
 
-const encodeCursor = (c: Cursor) => Buffer.from(JSON.stringify([c.start, c.tenant, c.session])).toString('base64url')
+const encodeCursor = (c: Cursor) => Buffer.from(JSON.stringify([c.startNs, c.tenant, c.session])).toString('base64url')
 
 function decodeCursor(value: string): Cursor {
   try {
     const [start, tenant, session] = JSON.parse(Buffer.from(value, 'base64url').toString('utf8')) as unknown[]
-    if (typeof start === 'string' && /^\d{1,19}$/.test(start) && typeof tenant === 'string' && typeof session === 'string') return { start, tenant, session }
+    if (typeof start === 'string' && /^\d{1,19}$/.test(start) && typeof tenant === 'string' && typeof session === 'string') return { startNs: start, tenant, session }
   } catch {
     // fall through to the 400
   }
   throw new ApiError(400, 'invalid query field "cursor": pass back the next_cursor of a previous page', 'cursor')
 }
-
-interface SessionRowOut {
-  tenant_id: string
-  session_id: string
-  s_user: string
-  start_ns: string
-  end_ns: string
-  n_traces: number | string
-  n_spans: number | string
-  n_llm_calls: number | string
-  n_errors: number | string
-  n_input_tokens: number | string
-  n_output_tokens: number | string
-  cost: string
-}
-
-const SESSION_AGGREGATES = `max(user_id) AS s_user, min(start) AS s_start, max(\`end\`) AS s_end,
-    toString(toUnixTimestamp64Nano(s_start)) AS start_ns, toString(toUnixTimestamp64Nano(s_end)) AS end_ns,
-    uniqMerge(traces) AS n_traces, sum(spans) AS n_spans, sum(llm_calls) AS n_llm_calls, sum(errors) AS n_errors,
-    sum(input_tokens) AS n_input_tokens, sum(output_tokens) AS n_output_tokens, toString(sum(cost_usd)) AS cost`
-const NEWEST_FIRST = 'ORDER BY s_start DESC, tenant_id DESC, session_id DESC LIMIT {limit:UInt32}'
 
 /**
  * A page of the newest sessions without aggregating every session in scope. The k-th newest
@@ -76,22 +55,8 @@ const NEWEST_FIRST = 'ORDER BY s_start DESC, tenant_id DESC, session_id DESC LIM
  * of its rows does, and a session whose newer rows all fail it started before its passing row.
  * Otherwise (many unmerged partial rows, a sparse range) undefined: aggregate the whole scope.
  */
-async function newestSessions(deps: CollectorDeps, scope: TenantScope, rowFilters: string[], having: string[], params: Record<string, unknown>, limit: number): Promise<SessionRowOut[] | undefined> {
-  const { store } = deps
-  const table = store.table('sessions')
-  const rows = await select<SessionRowOut & { threshold_ns: string; complete: number | string }>(
-    store,
-    `WITH (SELECT (min(start), count()) FROM (
-             SELECT start FROM ${table} WHERE ${[scope.where(), 'start <= fromUnixTimestamp64Nano({bound:Int64})', ...rowFilters].join(' AND ')}
-             ORDER BY start DESC LIMIT {k:UInt32})) AS threshold
-     SELECT tenant_id, session_id, ${SESSION_AGGREGATES},
-         toString(toUnixTimestamp64Nano(threshold.1)) AS threshold_ns, threshold.2 < {k:UInt32} AS complete
-     FROM ${table}
-     WHERE ${scope.where()} AND (tenant_id, session_id) IN (
-       SELECT tenant_id, session_id FROM ${table} WHERE ${[scope.where(), 'start >= threshold.1', ...rowFilters].join(' AND ')})
-     GROUP BY tenant_id, session_id HAVING ${having.join(' AND ')} ${NEWEST_FIRST}`,
-    params,
-  )
+async function newestSessions(deps: CollectorDeps, scope: TenantScope, filter: SessionPageFilter, bound: bigint, limit: number): Promise<SessionRowOut[] | undefined> {
+  const rows = await sessionPagePruned(deps.store, scope, filter, bound, 4 * (limit + 1))
   const first = rows[0]
   if (!first) return undefined
   const last = rows[limit]
@@ -103,36 +68,12 @@ async function newestSessions(deps: CollectorDeps, scope: TenantScope, rowFilter
 async function listSessions(deps: CollectorDeps, scope: TenantScope, q: z.output<typeof listQuery>): Promise<SessionList> {
   const { store } = deps
   const range = timeRange(q, 7n * DAY_NS)
-  const having = ['s_end >= fromUnixTimestamp64Nano({from:Int64})', 's_start <= fromUnixTimestamp64Nano({to:Int64})']
-  const rowFilters: string[] = []
-  const params: Record<string, unknown> = { ...scope.params(), from: range.fromNs.toString(), to: range.toNs.toString(), limit: q.limit + 1 }
-  if (q.user !== undefined) {
-    having.push('s_user = {user:String}')
-    rowFilters.push('user_id = {user:String}') // s_user is the largest of the rows' user ids
-    params.user = q.user
-  }
-  if (q.q !== undefined) {
-    having.push('(positionCaseInsensitive(session_id, {q:String}) > 0 OR positionCaseInsensitive(s_user, {q:String}) > 0)')
-    rowFilters.push('(positionCaseInsensitive(session_id, {q:String}) > 0 OR positionCaseInsensitive(user_id, {q:String}) > 0)')
-    params.q = q.q
-  }
-  let newestStart = range.toNs
-  if (q.cursor !== undefined) {
-    const c = decodeCursor(q.cursor)
-    having.push('(s_start, tenant_id, session_id) < (fromUnixTimestamp64Nano({c_start:Int64}), {c_tenant:String}, {c_session:String})')
-    Object.assign(params, { c_start: c.start, c_tenant: c.tenant, c_session: c.session })
-    if (BigInt(c.start) < newestStart) newestStart = BigInt(c.start)
-  }
+  const after = q.cursor === undefined ? undefined : decodeCursor(q.cursor)
+  const filter: SessionPageFilter = { ...range, user: q.user, q: q.q, after, limit: q.limit + 1 }
+  const newestStart = after !== undefined && BigInt(after.startNs) < range.toNs ? BigInt(after.startNs) : range.toNs
   // A tenant's sessions are few enough to aggregate; all tenants' are not.
   const prune = scope.tenant === null
-  const rows = (prune && (await newestSessions(deps, scope, rowFilters, having, { ...params, bound: newestStart.toString(), k: 4 * (q.limit + 1) }, q.limit))) ||
-    (await select<SessionRowOut>(
-      store,
-      `SELECT tenant_id, session_id, ${SESSION_AGGREGATES}
-       FROM ${store.table('sessions')} WHERE ${scope.where()}
-       GROUP BY tenant_id, session_id HAVING ${having.join(' AND ')} ${NEWEST_FIRST}`,
-      params,
-    ))
+  const rows = (prune && (await newestSessions(deps, scope, filter, newestStart, q.limit))) || (await sessionPage(store, scope, filter))
   const page = rows.slice(0, q.limit)
   const summaries = await sessionScoreSummaries(store, scope, [...new Set(page.map((r) => r.session_id))])
   const sessions: SessionSummary[] = page.map((r) => ({
@@ -154,7 +95,7 @@ async function listSessions(deps: CollectorDeps, scope: TenantScope, q: z.output
   const last = page[page.length - 1]
   return {
     sessions,
-    next_cursor: rows.length > q.limit && last ? encodeCursor({ start: last.start_ns, tenant: last.tenant_id, session: last.session_id }) : null,
+    next_cursor: rows.length > q.limit && last ? encodeCursor({ startNs: last.start_ns, tenant: last.tenant_id, session: last.session_id }) : null,
   }
 }
 
@@ -164,38 +105,17 @@ async function listSessions(deps: CollectorDeps, scope: TenantScope, q: z.output
  */
 async function loadSession(deps: CollectorDeps, scope: TenantScope, sessionId: string): Promise<SessionDetail | undefined> {
   const { store } = deps
-  const [bounds] = await select<{ n: number | string; start_ns: string; end_ns: string; s_user: string; tenants: string[] }>(
-    store,
-    `SELECT count() AS n, toString(toUnixTimestamp64Nano(min(start))) AS start_ns, toString(toUnixTimestamp64Nano(max(\`end\`))) AS end_ns, max(user_id) AS s_user,
-       groupUniqArray(tenant_id) AS tenants
-     FROM ${store.table('sessions')} WHERE ${scope.where()} AND session_id = {session:String}`,
-    { ...scope.params(), session: sessionId },
-  )
+  const bounds = await sessionBounds(store, scope, sessionId)
   if (!bounds || num(bounds.n) === 0) return undefined
   if (bounds.tenants.length > 1) throw ambiguousTenant(`session ${sessionId}`, bounds.tenants)
-  const traceRows = await select<{ tenant_id: string; TraceId: string }>(
-    store,
-    `SELECT DISTINCT tenant_id, TraceId FROM ${store.table('spans')}
-     WHERE ${scope.where()} AND session_id = {session:String}
-       AND Timestamp >= fromUnixTimestamp64Nano({from:Int64}) AND Timestamp <= fromUnixTimestamp64Nano({to:Int64})
-     LIMIT {max:UInt32}`,
-    { ...scope.params(), session: sessionId, from: bounds.start_ns, to: bounds.end_ns, max: MAX_TRACES },
-  )
+  const traceRows = await sessionTraceIds(store, scope, sessionId, { fromNs: bounds.start_ns, toNs: bounds.end_ns, max: MAX_TRACES })
   if (traceRows.length === 0) return undefined
   const traceIds = [...new Set(traceRows.map((r) => r.TraceId))]
   const tenantOfTrace = new Map(traceRows.map((r) => [`${r.tenant_id}\u0000${r.TraceId}`, true]))
   const windows = await traceWindows(store, scope, traceIds)
-  const from = windows.reduce((m, w) => (BigInt(w.start_ns) < m ? BigInt(w.start_ns) : m), BigInt(bounds.start_ns))
-  const to = windows.reduce((m, w) => (BigInt(w.end_ns) > m ? BigInt(w.end_ns) : m), BigInt(bounds.end_ns))
+  const window = windowOf(windows, BigInt(bounds.start_ns), BigInt(bounds.end_ns))
   const [spanRows, scores] = await Promise.all([
-    select<SpanRowOut>(
-      store,
-      `SELECT ${spanColumnsBrief} FROM ${store.table('spans')}
-       WHERE ${scope.where()} AND TraceId IN {ids:Array(String)}
-         AND Timestamp >= fromUnixTimestamp64Nano({from:Int64}) AND Timestamp <= fromUnixTimestamp64Nano({to:Int64})
-       ORDER BY Timestamp LIMIT {max:UInt32}`,
-      { ...scope.params(), ids: traceIds, from: from.toString(), to: to.toString(), max: MAX_SPANS },
-    ),
+    spansOfTraces(store, scope, traceIds, { ...window, max: MAX_SPANS }),
     findScores(store, scope, { session_id: sessionId, limit: 10_000 }),
   ])
   const byTrace = new Map<string, SpanBrief[]>()
@@ -206,7 +126,7 @@ async function loadSession(deps: CollectorDeps, scope: TenantScope, sessionId: s
     byTrace.set(row.TraceId, list)
   }
   const traces: SessionTrace[] = [...byTrace.entries()].map(([id, raw]) => {
-    const spans = uniqueSpans(raw)
+    const spans = withTraceSessionUser(uniqueSpans(raw), { session_id: sessionId, user_id: bounds.s_user })
     const ids = new Set(spans.map((s) => s.span_id))
     const root = spans.find((s) => !s.parent_span_id || !ids.has(s.parent_span_id))
     return { trace_id: id, ...spanRange(spans), name: root?.name ?? '', totals: totalsOf(spans), spans }

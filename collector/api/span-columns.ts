@@ -1,68 +1,7 @@
+// Stored span rows → the API's span objects.
+import type { SpanRowOut } from '../queries/spans.ts'
+import { num } from '../queries/run.ts'
 import type { Span, SpanBrief } from './types.ts'
-import { num } from './sql.ts'
-
-/** Columns for a timeline entry; `spanColumnsFull` adds the payload. */
-export const spanColumnsBrief = `
-  TraceId, SpanId, ParentSpanId, SpanName, SpanKind, ServiceName, ScopeName,
-  toString(toUnixTimestamp64Nano(Timestamp)) AS start_ns, toString(Duration) AS duration_ns,
-  StatusCode, StatusMessage, tenant_id, session_id, user_id, operation, span_type, convention,
-  provider, request_model, response_model, route, target, routing_version, attempt,
-  input_tokens, output_tokens, cache_read_tokens, cache_write_tokens,
-  toString(cost_usd) AS cost, cost_source, usage_source, toString(ttft_ns) AS ttft, is_error, billable, finish_reason`
-
-export const spanColumnsFull = `${spanColumnsBrief},
-  input_text, output_text, SpanAttributes, ResourceAttributes,
-  arrayMap(t -> toString(toUnixTimestamp64Nano(t)), \`Events.Timestamp\`) AS ev_time, \`Events.Name\` AS ev_name,
-  \`Events.Attributes\` AS ev_attrs, \`Links.TraceId\` AS link_trace, \`Links.SpanId\` AS link_span,
-  \`Links.Attributes\` AS link_attrs`
-
-export interface SpanRowOut {
-  TraceId: string
-  SpanId: string
-  ParentSpanId: string
-  SpanName: string
-  SpanKind: string
-  ServiceName: string
-  ScopeName: string
-  start_ns: string
-  duration_ns: string
-  StatusCode: string
-  StatusMessage: string
-  tenant_id: string
-  session_id: string
-  user_id: string
-  operation: string
-  span_type: string
-  convention: string
-  provider: string
-  request_model: string
-  response_model: string
-  route: string
-  target: string
-  routing_version: string
-  attempt: number | string
-  input_tokens: number | string
-  output_tokens: number | string
-  cache_read_tokens: number | string
-  cache_write_tokens: number | string
-  cost: string
-  cost_source: string
-  usage_source: string
-  ttft: string
-  is_error: number | string
-  billable: number | string
-  finish_reason: string
-  input_text?: string
-  output_text?: string
-  SpanAttributes?: Record<string, string>
-  ResourceAttributes?: Record<string, string>
-  ev_time?: string[]
-  ev_name?: string[]
-  ev_attrs?: Record<string, string>[]
-  link_trace?: string[]
-  link_span?: string[]
-  link_attrs?: Record<string, string>[]
-}
 
 export function toSpanBrief(r: SpanRowOut): SpanBrief {
   const startNs = BigInt(r.start_ns)

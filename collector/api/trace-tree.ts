@@ -38,7 +38,7 @@ export function totalsOf(spans: SpanBrief[]): TraceTotals {
   const t: TraceTotals = { spans: 0, llm_calls: 0, errors: 0, duration_ms: 0, input_tokens: 0, output_tokens: 0, cache_read_tokens: 0, cache_write_tokens: 0, cost_usd: '0' }
   for (const s of spans) {
     t.spans++
-    if (s.span_type === 'llm') t.llm_calls++
+    if (s.billable) t.llm_calls++ // one billable row per LLM call (docs/normalization.md)
     if (s.is_error) t.errors++
     if (s.billable) {
       t.input_tokens += s.input_tokens
@@ -67,4 +67,20 @@ export function spanRange(spans: SpanBrief[]): { start_ns: string; end_ns: strin
     if (end === undefined || b > end) end = b
   }
   return { start_ns: (start ?? 0n).toString(), end_ns: (end ?? 0n).toString() }
+}
+
+/**
+ * Session and user at read time. Rows are never rewritten, so spans stored before the span naming
+ * their trace's session/user keep '' in their row; each span of a trace shows the trace's (from its
+ * earliest span that carries one; spans are sorted by start), else `fallback` (the session's, for
+ * a session's timeline). Mutates and returns `spans` (one trace, one tenant).
+ */
+export function withTraceSessionUser<T extends SpanBrief>(spans: T[], fallback: { session_id?: string; user_id?: string } = {}): T[] {
+  const session = spans.find((s) => s.session_id)?.session_id || fallback.session_id || ''
+  const user = spans.find((s) => s.user_id)?.user_id || fallback.user_id || ''
+  for (const s of spans) {
+    s.session_id ||= session
+    s.user_id ||= user
+  }
+  return spans
 }

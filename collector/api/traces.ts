@@ -1,13 +1,12 @@
 import type { FastifyInstance } from 'fastify'
 import { z } from 'zod'
 import type { CollectorDeps } from '../deps.ts'
-import type { Store } from '../storage/store.ts'
+import { traceSpans, traceWindows, type TraceWindow } from '../queries/spans.ts'
 import { TenantScope } from './caller.ts'
 import { ambiguousTenant, notFound } from './errors.ts'
 import { findScores } from './score-store.ts'
-import { spanColumnsFull, toSpan, type SpanRowOut } from './span-columns.ts'
-import { select } from './sql.ts'
-import { buildTree, spanRange, totalsOf, uniqueSpans } from './trace-tree.ts'
+import { toSpan } from './span-columns.ts'
+import { buildTree, spanRange, totalsOf, uniqueSpans, withTraceSessionUser } from './trace-tree.ts'
 import type { Trace } from './types.ts'
 import { jsonSchema, name, parse, traceId } from './validate.ts'
 
@@ -17,14 +16,15 @@ const query = z.object({ tenant: name().optional() })
 /** Spans in one trace at most; a larger trace is cut (and says so in the log). */
 const MAX_SPANS = 100_000
 
-/** The time window of trace ids (from trace_index), so span reads touch only those partitions. */
-export async function traceWindows(store: Store, scope: TenantScope, traceIds: string[]) {
-  return select<{ tenant_id: string; start_ns: string; end_ns: string }>(
-    store,
-    `SELECT tenant_id, toString(toUnixTimestamp64Nano(min(Start))) AS start_ns, toString(toUnixTimestamp64Nano(max(End))) AS end_ns
-     FROM ${store.table('trace_index')} WHERE ${scope.where()} AND TraceId IN {ids:Array(String)} GROUP BY tenant_id`,
-    { ...scope.params(), ids: traceIds },
-  )
+/** The union of trace windows: the time range span reads cover. */
+export function windowOf(windows: TraceWindow[], start?: bigint, end?: bigint): { fromNs: bigint; toNs: bigint } {
+  let fromNs = start ?? BigInt(windows[0]!.start_ns)
+  let toNs = end ?? BigInt(windows[0]!.end_ns)
+  for (const w of windows) {
+    if (BigInt(w.start_ns) < fromNs) fromNs = BigInt(w.start_ns)
+    if (BigInt(w.end_ns) > toNs) toNs = BigInt(w.end_ns)
+  }
+  return { fromNs, toNs }
 }
 
 export async function loadTrace(deps: CollectorDeps, scope: TenantScope, id: string): Promise<Trace | undefined> {
@@ -32,22 +32,13 @@ export async function loadTrace(deps: CollectorDeps, scope: TenantScope, id: str
   const windows = await traceWindows(store, scope, [id])
   if (windows.length === 0) return undefined
   if (windows.length > 1) throw ambiguousTenant(`trace ${id}`, windows.map((w) => w.tenant_id))
-  const from = windows.reduce((m, w) => (BigInt(w.start_ns) < m ? BigInt(w.start_ns) : m), BigInt(windows[0]!.start_ns))
-  const to = windows.reduce((m, w) => (BigInt(w.end_ns) > m ? BigInt(w.end_ns) : m), BigInt(windows[0]!.end_ns))
   const [rows, scores] = await Promise.all([
-    select<SpanRowOut>(
-      store,
-      `SELECT ${spanColumnsFull} FROM ${store.table('spans')}
-       WHERE ${scope.where()} AND tenant_id IN {tenants:Array(String)} AND TraceId = {id:String}
-         AND Timestamp >= fromUnixTimestamp64Nano({from:Int64}) AND Timestamp <= fromUnixTimestamp64Nano({to:Int64})
-       ORDER BY Timestamp LIMIT {max:UInt32}`,
-      { ...scope.params(), tenants: windows.map((w) => w.tenant_id), id, from: from.toString(), to: to.toString(), max: MAX_SPANS },
-    ),
+    traceSpans(store, scope, id, windows.map((w) => w.tenant_id), { ...windowOf(windows), max: MAX_SPANS }),
     findScores(store, scope, { trace_id: id, limit: 10_000 }),
   ])
   if (rows.length === 0) return undefined
   if (rows.length === MAX_SPANS) deps.logger.warn({ traceId: id }, `trace has more than ${MAX_SPANS} spans; returning the first ones`)
-  const spans = uniqueSpans(rows.map(toSpan))
+  const spans = withTraceSessionUser(uniqueSpans(rows.map(toSpan)))
   const range = spanRange(spans)
   return {
     trace_id: id,

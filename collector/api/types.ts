@@ -77,9 +77,10 @@ export interface Span {
   children: Span[]
 }
 
-/** Totals over billable spans (cost, tokens) and all spans (counts, errors, duration). */
+/** Totals over billable spans (LLM calls, cost, tokens) and all spans (spans, errors, duration). */
 export interface TraceTotals {
   spans: number
+  /** One per LLM call: billable spans (never a gateway attempt child or a Vercel wrapper). */
   llm_calls: number
   errors: number
   duration_ms: number
@@ -125,6 +126,7 @@ export interface SessionSummary {
   duration_ms: number
   traces: number
   spans: number
+  /** One per LLM call (billable spans), as trace totals and chargeback count them. */
   llm_calls: number
   errors: number
   input_tokens: number
@@ -189,6 +191,7 @@ export interface ChargebackQuery {
 }
 
 export interface ChargebackUsage {
+  /** LLM calls (billable spans), with or without usage. */
   requests: number
   errors: number
   input_tokens: number

@@ -94,9 +94,7 @@ export function normalizeSpan(input: SpanInput): SpanOutcome {
   }
 
   const attempt = attemptRaw !== undefined && /^\d+$/.test(attemptRaw) ? Math.min(Number(attemptRaw), 65535) : 0
-  const hasUsage = usage.input + usage.output + usage.cacheRead + usage.cacheWrite > 0 || costSource !== 'none'
-  // A gateway request on which every target failed has no usage, yet it is a request and an error
-  // of its route: chargeback and route statistics must count it.
+  // A gateway request on which every target failed is a request and an error of its route.
   const routeFailed = scan.slots[ROUTE_FAILED_SLOT] === 'true' && scan.slots[LOOPGATE_SPAN_SLOT] === 'request'
 
   // Only the gateway's trusted ingest names a span's tenant and fills the gateway columns; from any
@@ -149,7 +147,9 @@ export function normalizeSpan(input: SpanInput): SpanOutcome {
     usage_source: usageSource,
     ttft_ns: ttftNanos(scan, resource, span.startTimeUnixNano),
     is_error: span.status.code === 2 || has('error') || routeFailed ? 1 : 0,
-    billable: (isLlm && hasUsage && !attemptChild) || routeFailed ? 1 : 0,
+    // One row per LLM call, with or without usage: the gateway's attempt children repeat their
+    // request span's call, and a Vercel wrapper (ai.generateText) is a `chain` span, not `llm`.
+    billable: (isLlm && !attemptChild) || routeFailed ? 1 : 0,
     finish_reason: finishReason(scan, resource),
     input_text: inputText,
     output_text: outputText,

@@ -37,10 +37,19 @@ export function createTable(spec: TableSpec, o: DdlOptions): string[] {
   return statements
 }
 
+const viewSelect = (spec: ViewSpec, o: DdlOptions) => spec.select.replace('{from}', `${o.database}.${local(spec.from, o)}`)
+
 /** In cluster mode a view reads each shard's local table and writes its local target. */
 export function createView(spec: ViewSpec, o: DdlOptions): string {
-  const select = spec.select.replace('{from}', `${o.database}.${local(spec.from, o)}`)
-  return `CREATE MATERIALIZED VIEW IF NOT EXISTS ${o.database}.${spec.name}${onCluster(o)}\nTO ${o.database}.${local(spec.to, o)}\nAS ${select}`
+  return `CREATE MATERIALIZED VIEW IF NOT EXISTS ${o.database}.${spec.name}${onCluster(o)}\nTO ${o.database}.${local(spec.to, o)}\nAS ${viewSelect(spec, o)}`
+}
+
+/**
+ * Gives an existing view the spec's SELECT in place: one atomic ALTER (no window in which inserts
+ * pass a dropped view, as DROP + CREATE would leave), and a re-run sets the same query again.
+ */
+export function modifyView(spec: ViewSpec, o: DdlOptions): string {
+  return `ALTER TABLE ${o.database}.${spec.name}${onCluster(o)} MODIFY QUERY ${viewSelect(spec, o)}`
 }
 
 export function schemaStatements(o: DdlOptions): string[] {

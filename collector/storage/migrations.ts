@@ -1,6 +1,6 @@
 import type { ClickHouseClient } from '@clickhouse/client'
-import { createTable, createView, local, onCluster, schemaStatements, type DdlOptions } from './ddl.ts'
-import { CACHE_ROLLUP_COLUMNS, scoresTable, spansTable, usageDailyTable, usageDailyView, usageHourlyView } from './tables.ts'
+import { createTable, createView, local, modifyView, onCluster, schemaStatements, type DdlOptions } from './ddl.ts'
+import { CACHE_ROLLUP_COLUMNS, scoresTable, sessionsView, spansTable, usageDailyTable, usageDailyView, usageHourlyView } from './tables.ts'
 
 export interface Migration {
   version: number
@@ -40,6 +40,18 @@ function ingestedAtIndex(o: DdlOptions): string[] {
   return [`ALTER TABLE ${o.database}.${local('spans', o)}${onCluster(o)} ADD INDEX IF NOT EXISTS ${index}`]
 }
 
+/**
+ * Sessions count LLM calls as billable rows (one per call: the gateway request span or a
+ * producer's LLM span, never an attempt child), as chargeback and trace totals do; before, they
+ * counted every `llm` span, so a gateway call counted twice. The view is altered in place; rollup
+ * rows written before keep their counts, and spans stored before keep their `billable` (an LLM
+ * call stored without usage before this version is not counted). The hourly view needs no change:
+ * it already sums `billable = 1` rows, which the normalizer now marks for calls without usage too.
+ */
+function llmCallsAreBillableRows(o: DdlOptions): string[] {
+  return [modifyView(sessionsView, o)]
+}
+
 /** `ADD COLUMN IF NOT EXISTS` on a table (in cluster mode: its local tables and the Distributed one over them). */
 function addColumns(table: string, columns: string[], o: DdlOptions): string[] {
   const alter = (name: string) => `ALTER TABLE ${o.database}.${name}${onCluster(o)} ${columns.map((c) => `ADD COLUMN IF NOT EXISTS ${c}`).join(', ')}`
@@ -74,7 +86,7 @@ export const migrations: Migration[] = [
   { version: 2, name: 'daily usage rollup', statements: dailyUsageRollup },
   { version: 3, name: 'scores.posted_by', statements: scoresPostedBy },
   { version: 4, name: 'spans ingested_at index', statements: ingestedAtIndex },
-  // Version 5 belongs to another change of this round (merged separately).
+  { version: 5, name: 'sessions count billable rows as LLM calls', statements: llmCallsAreBillableRows },
   { version: 6, name: 'cache hits and saved cost in the usage rollups', statements: cacheRollups },
   { version: 9, name: 'spans.usage_source', statements: spansUsageSource },
 ]

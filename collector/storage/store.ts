@@ -15,7 +15,14 @@ export interface Store {
   table(name: string): string
   /** Inserts Native-format blocks (see native-block.ts) into the named columns; resolves once ClickHouse has written them. */
   insertNative(table: string, columns: readonly string[], data: Buffer): Promise<void>
+  /** Records one tagged query's latency (collector/queries/run.ts); the collector feeds its /metrics from it. */
+  observeQuery(tag: string, seconds: number): void
   close(): Promise<void>
+}
+
+export interface StoreOptions {
+  /** Receives each tagged query's latency; none by default. */
+  observeQuery?: (tag: string, seconds: number) => void
 }
 
 const columnList = (columns: readonly string[]) => columns.map((c) => `\`${c}\``).join(', ')
@@ -68,7 +75,7 @@ function isAlive(pid: number): boolean {
   }
 }
 
-export async function openStore(settings: StorageSettings): Promise<Store> {
+export async function openStore(settings: StorageSettings, options: StoreOptions = {}): Promise<Store> {
   const client = await createStorageClient(settings)
   await migrate(client, {
     database: settings.database,
@@ -81,6 +88,7 @@ export async function openStore(settings: StorageSettings): Promise<Store> {
     database: settings.database,
     table: (name) => `${settings.database}.${name}`,
     insertNative: nativeInserter(client, settings),
+    observeQuery: options.observeQuery ?? (() => undefined),
     close: () => client.close(),
   }
 }

@@ -151,7 +151,7 @@ export const sessionsView: ViewSpec = {
       max(Timestamp + toIntervalNanosecond(Duration)) AS end,
       uniqState(TraceId) AS traces,
       toUInt64(count()) AS spans,
-      toUInt64(countIf(span_type = 'llm')) AS llm_calls,
+      toUInt64(sum(billable)) AS llm_calls,
       toUInt64(sum(is_error)) AS errors,
       sum(input_tokens * billable) AS input_tokens,
       sum(output_tokens * billable) AS output_tokens,

@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { storageConfigSchema } from '../../collector/config.ts'
 import { createStorageClient } from '../../collector/storage/client.ts'
 import { migrate, migrations } from '../../collector/storage/migrations.ts'
+import { sessionsView } from '../../collector/storage/tables.ts'
 
 const settings = storageConfigSchema.parse({ path: mkdtempSync(join(tmpdir(), 'loopgate-schema-')) })
 const client = await createStorageClient(settings)
@@ -67,6 +68,36 @@ describe('schema migrations', () => {
     expect(await rows('SELECT score_id, posted_by FROM oldscores.scores')).toEqual([{ score_id: 's1', posted_by: '' }])
   })
 
+  it('migration 5 makes the sessions view count billable rows as LLM calls on a database made before it', async () => {
+    const o = { database: 'oldsessions', retentionDays: 30 }
+    await migrate(client, o)
+    // The database as it was at version 4: sessions counted every llm span (a gateway call twice).
+    const oldSelect = sessionsView.select.replace('{from}', 'oldsessions.spans').replace('toUInt64(sum(billable)) AS llm_calls', "toUInt64(countIf(span_type = 'llm')) AS llm_calls")
+    expect(oldSelect).toContain('countIf')
+    await client.command({ query: `ALTER TABLE oldsessions.sessions_mv MODIFY QUERY ${oldSelect}` })
+    await client.command({ query: 'TRUNCATE TABLE oldsessions.schema_migrations' })
+    await client.insert({ table: 'oldsessions.schema_migrations', values: [1, 2, 3, 4].map((version) => ({ version, name: 'old' })), format: 'JSONEachRow' })
+    // One gateway call: its request span (billable) and its attempt child (an llm span, not billable).
+    const call = (session: string) => client.command({
+      query: `INSERT INTO oldsessions.spans (Timestamp, TraceId, SpanId, tenant_id, session_id, span_type, billable)
+        VALUES (now64(9), 't1', 'req', 't', {s:String}, 'llm', 1), (now64(9), 't1', 'att', 't', {s:String}, 'llm', 0)`,
+      query_params: { s: session },
+    })
+    const llmCalls = async (session: string) =>
+      (await rows<{ n: string }>('SELECT toString(sum(llm_calls)) AS n FROM oldsessions.sessions WHERE session_id = {s:String}', { s: session }))[0]!.n
+    await call('before')
+    expect(await llmCalls('before')).toBe('2')
+    expect(await migrate(client, o)).toEqual([5])
+    // Idempotent: the migration's statements run again without harm.
+    for (const statement of migrations.find((m) => m.version === 5)!.statements(o)) await client.command({ query: statement })
+    await call('after')
+    expect(await llmCalls('after')).toBe('1')
+    expect(await llmCalls('before')).toBe('2') // rollup rows written before keep their counts
+    const [view] = await rows<{ q: string }>("SELECT create_table_query AS q FROM system.tables WHERE database = 'oldsessions' AND name = 'sessions_mv'")
+    expect(view!.q).toContain('toUInt64(sum(billable)) AS llm_calls')
+    expect(view!.q).toContain('TO oldsessions.sessions')
+  })
+
   it('adds spans.usage_source to a database made before it; older spans read as unknown', async () => {
     const o = { database: 'oldspans', retentionDays: 30 }
     await migrate(client, o)
@@ -96,12 +127,14 @@ describe('schema migrations', () => {
     const statements = migrations.flatMap((m) => m.statements({ database: 'loopgate', cluster: 'prod', retentionDays: 30 }))
     for (const statement of statements) {
       const [parsed] = await rows<{ f: string }>('SELECT formatQuery({q:String}) AS f', { q: statement })
-      if (statement.startsWith('CREATE')) expect(parsed!.f).toContain('ON CLUSTER prod')
+      if (statement.startsWith('CREATE') || statement.startsWith('ALTER')) expect(parsed!.f).toContain('ON CLUSTER prod')
     }
     const text = statements.join('\n')
     expect(text).toContain("ReplicatedMergeTree('/clickhouse/tables/{shard}/loopgate/spans_local', '{replica}')")
     expect(text).toContain("ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/loopgate/scores_local', '{replica}', created_at)")
     expect(text).toContain('ENGINE = Distributed(prod, loopgate, spans_local, cityHash64(TraceId))')
     expect(text).toMatch(/sessions_mv ON CLUSTER prod\nTO loopgate\.sessions_local/)
+    expect(text).toContain('ALTER TABLE loopgate.sessions_mv ON CLUSTER prod MODIFY QUERY SELECT')
+    expect(text).toMatch(/MODIFY QUERY SELECT[^]*FROM loopgate\.spans_local WHERE session_id != ''/)
   })
 })
