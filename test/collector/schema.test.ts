@@ -87,7 +87,7 @@ describe('schema migrations', () => {
       (await rows<{ n: string }>('SELECT toString(sum(llm_calls)) AS n FROM oldsessions.sessions WHERE session_id = {s:String}', { s: session }))[0]!.n
     await call('before')
     expect(await llmCalls('before')).toBe('2')
-    expect(await migrate(client, o)).toEqual([5])
+    expect(await migrate(client, o)).toContain(5)
     // Idempotent: the migration's statements run again without harm.
     for (const statement of migrations.find((m) => m.version === 5)!.statements(o)) await client.command({ query: statement })
     await call('after')
