@@ -98,7 +98,7 @@ export const components: Record<string, Starter> = {
     const running = await start({
       gateway: {
         ...config.gateway,
-        tenants: config.tenants.map(({ ingestKeys: _i, readKeys: _r, ...gatewayPart }) => gatewayPart),
+        tenants: config.tenants.map(({ ingestKeys: _i, readKeys: _r, readOnlyKeys: _ro, ...gatewayPart }) => gatewayPart),
         telemetry: { ...config.gateway.telemetry, collectorUrl: urls.collector ?? config.gateway.telemetry.collectorUrl },
       },
       adminToken,

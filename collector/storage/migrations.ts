@@ -27,9 +27,18 @@ function dailyUsageRollup(o: DdlOptions): string[] {
  * before it have '' (neither admin nor tenant) and no longer count towards route quality.
  */
 function scoresPostedBy(o: DdlOptions): string[] {
-  const column = scoresTable.columns.find((c) => c.startsWith('posted_by '))!
-  const alter = (table: string) => `ALTER TABLE ${o.database}.${table}${onCluster(o)} ADD COLUMN IF NOT EXISTS ${column}`
-  return o.cluster ? [alter('scores_local'), alter('scores')] : [alter('scores')]
+  return addScoreColumns(o, ['posted_by'])
+}
+
+/** Human annotation: a comment kept apart from the reason, and who posted it (docs/api.md › Annotations). */
+function scoresAnnotation(o: DdlOptions): string[] {
+  return addScoreColumns(o, ['comment', 'author', 'author_name'])
+}
+
+function addScoreColumns(o: DdlOptions, names: string[]): string[] {
+  const columns = names.map((n) => scoresTable.columns.find((c) => c.startsWith(`${n} `))!)
+  const alter = (table: string) => columns.map((c) => `ALTER TABLE ${o.database}.${table}${onCluster(o)} ADD COLUMN IF NOT EXISTS ${c}`)
+  return o.cluster ? [...alter('scores_local'), ...alter('scores')] : alter('scores')
 }
 
 /** Lets the start-up read of recently stored span ids (ingest deduplication) skip older granules. */
@@ -44,6 +53,8 @@ export const migrations: Migration[] = [
   { version: 2, name: 'daily usage rollup', statements: dailyUsageRollup },
   { version: 3, name: 'scores.posted_by', statements: scoresPostedBy },
   { version: 4, name: 'spans ingested_at index', statements: ingestedAtIndex },
+  // 5 and 6 belong to other changes of this round; 7 is independent of them.
+  { version: 7, name: 'scores annotation columns', statements: scoresAnnotation },
 ]
 
 const SYSTEM_LOGS = [
