@@ -16,6 +16,11 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
     },
   })
   await app.register(swaggerUi, { routePrefix: '/docs' })
+  // Without the slash the page's asset links resolve outside /api (a blank page): send browsers to /api/docs/.
+  app.addHook('onRequest', async (req, reply) => {
+    const [path, query] = req.url.split('?', 2)
+    if (path === '/api/docs') return reply.redirect(`/api/docs/${query ? `?${query}` : ''}`, 301)
+  })
 }
 
 export function registerOpenApiJson(app: FastifyInstance): void {

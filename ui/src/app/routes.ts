@@ -14,7 +14,7 @@ type Page = LazyExoticComponent<ComponentType<{ id: string }>>
 export const NAV = [
   { path: '/', label: 'Overview' },
   { path: '/sessions', label: 'Sessions' },
-  { path: '/tenants', label: 'Tenants' },
+  { path: '/chargeback', label: 'Chargeback' },
   { path: '/routes', label: 'Routes' },
   { path: '/evaluations', label: 'Evaluations' },
 ] as const
@@ -30,10 +30,15 @@ export function matchRoute(path: string): { page: Page; id: string } | null {
   const pages: Record<string, Page> = {
     '': OverviewPage,
     sessions: SessionsPage,
-    tenants: ChargebackPage,
+    chargeback: ChargebackPage,
     routes: RoutesPage,
     evaluations: EvaluationsPage,
   }
   const page = pages[first]
   return page ? { page, id: '' } : null
 }
+
+/** Old paths that moved: links and bookmarks to them keep working. */
+const MOVED: Record<string, string> = { '/tenants': '/chargeback' }
+
+export const movedPath = (path: string): string | undefined => MOVED[path.replace(/\/+$/, '') || '/']

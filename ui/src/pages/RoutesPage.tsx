@@ -14,7 +14,7 @@ export default function RoutesPage() {
   const tenant = useTenantFilter()
   const tenants = useTenants()
   const isAdmin = tenants.data?.admin === true
-  const range = resolveRange(params, Date.now(), '24h')
+  const range = resolveRange(params)
   const route = params.get('route') || undefined
   const from = toApiTime(range.from)
   const to = toApiTime(range.to)
@@ -25,7 +25,7 @@ export default function RoutesPage() {
 
   return (
     <section>
-      <PageHeader title="Routes" rangeFallback="24h">
+      <PageHeader title="Routes">
         <label>
           route{' '}
           <select aria-label="Route" value={route ?? ''} onChange={(e) => update({ route: e.target.value })}>
