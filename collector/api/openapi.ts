@@ -15,12 +15,9 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
       security: [{ bearer: [] }],
     },
   })
-  await app.register(swaggerUi, { routePrefix: '/docs' })
-  // Without the slash the page's asset links resolve outside /api (a blank page): send browsers to /api/docs/.
-  app.addHook('onRequest', async (req, reply) => {
-    const [path, query] = req.url.split('?', 2)
-    if (path === '/api/docs') return reply.redirect(`/api/docs/${query ? `?${query}` : ''}`, 301)
-  })
+  // indexPrefix: without a trailing slash the page links its assets absolutely, and those links
+  // must include the /api this plugin is registered under (else /api/docs is a blank page).
+  await app.register(swaggerUi, { routePrefix: '/docs', indexPrefix: app.prefix })
 }
 
 export function registerOpenApiJson(app: FastifyInstance): void {

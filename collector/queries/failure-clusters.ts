@@ -54,7 +54,8 @@ export async function failingReasons(store: Store, f: FailingReasonsFilter): Pro
     params.route = f.route
   }
   const rs = await store.client.query({
-    query: `SELECT latest.6 AS name, latest.12 AS reason, count() AS n, countIf(latest.13 = 'failed') AS n_failed,
+    // A human score has a comment rather than a reason: that is what its failure says.
+    query: `SELECT latest.6 AS name, if(latest.12 != '', latest.12, latest.15) AS reason, count() AS n, countIf(latest.13 = 'failed') AS n_failed,
         toString(toUnixTimestamp64Nano(max(created))) AS last_ns,
         sumMap([toUInt32(intDiv(toUnixTimestamp(created), {bucket:UInt32}) * {bucket:UInt32})], [toUInt64(1)]) AS trend,
         arraySlice(arrayReverseSort(x -> x.1,
