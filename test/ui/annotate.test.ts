@@ -34,7 +34,7 @@ describe('annotation and failure clusters', () => {
     const detail = page.getByRole('complementary', { name: 'Selected span' })
     const spanForm = detail.getByRole('form', { name: 'Annotate span' })
     await expect.poll(() => spanForm.getByText(acmeKeyId).count()).toBe(1)
-    await spanForm.getByRole('button', { name: '👎 Bad' }).click()
+    await spanForm.getByRole('button', { name: '▼ Bad' }).click()
     await spanForm.getByLabel('Comment').fill('Quoted the wrong order number')
     await spanForm.getByLabel('Your name').fill('Dana')
     await spanForm.getByRole('button', { name: 'Add score' }).click()

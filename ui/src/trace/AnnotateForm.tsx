@@ -75,8 +75,8 @@ export function AnnotateForm({ tenantId, traceId, spanId, what }: { tenantId: st
       <div className="annotate-row">
         {kind === 'thumbs' ? (
           <>
-            <button type="button" aria-pressed={thumb === true} className={thumb === true ? 'active' : ''} onClick={() => setThumb(true)}>👍 Good</button>
-            <button type="button" aria-pressed={thumb === false} className={thumb === false ? 'active' : ''} onClick={() => setThumb(false)}>👎 Bad</button>
+            <button type="button" aria-pressed={thumb === true} className={thumb === true ? 'active' : ''} onClick={() => setThumb(true)}>▲ Good</button>
+            <button type="button" aria-pressed={thumb === false} className={thumb === false ? 'active' : ''} onClick={() => setThumb(false)}>▼ Bad</button>
           </>
         ) : kind === 'number' ? (
           <label>
