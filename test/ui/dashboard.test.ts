@@ -141,7 +141,8 @@ describe('dashboard as the admin', () => {
     await screenshot(page, 'budgets')
 
     await page.goto(`${h.url}/chargeback?range=24h&tenant=globex`)
-    await expect.poll(() => table.locator('tbody tr').evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-tenant')))).toEqual(['globex'])
+    // A full reload: the app signs in again from sessionStorage before it asks for budgets.
+    await expect.poll(() => table.locator('tbody tr').evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-tenant'))), { timeout: 30_000 }).toEqual(['globex'])
   })
 
   it('shows route stats, each decision with its reason, and the weights chart', async () => {
