@@ -30,14 +30,29 @@ export function bucketSeconds(rangeNs: bigint, buckets: number): number {
 }
 
 /** Exact reasons → clusters by (scorer, template), with counts summed, trends merged and the newest examples kept. */
-export function clusterReasons(rows: FailingReasonRow[], firstBucket: number, step: number, points: number): FailureCluster[] {
+export function clusterReasons(
+  rows: FailingReasonRow[],
+  firstBucket: number,
+  step: number,
+  points: number,
+): FailureCluster[] {
   const clusters = new Map<string, FailureCluster>()
   for (const r of rows) {
-    const template = reasonTemplate(r.reason) || (num(r.n_failed) > 0 ? 'the scorer failed (no reason given)' : 'no reason given')
+    const template =
+      reasonTemplate(r.reason) || (num(r.n_failed) > 0 ? 'the scorer failed (no reason given)' : 'no reason given')
     const key = `${r.name}\u0000${template}`
     let c = clusters.get(key)
     if (!c) {
-      c = { name: r.name, template, count: 0, scorer_failed: 0, reasons: 0, last_ns: '0', trend: new Array<number>(points).fill(0), examples: [] }
+      c = {
+        name: r.name,
+        template,
+        count: 0,
+        scorer_failed: 0,
+        reasons: 0,
+        last_ns: '0',
+        trend: new Array<number>(points).fill(0),
+        examples: [],
+      }
       clusters.set(key, c)
     }
     c.count += num(r.n)
@@ -50,11 +65,21 @@ export function clusterReasons(rows: FailingReasonRow[], firstBucket: number, st
       if (at >= 0 && at < points) c.trend[at]! += num(counts[i])
     })
     for (const [created_ns, trace_id, span_id, session_id, route, target, value] of r.examples) {
-      c.examples.push({ created_ns, trace_id, span_id, session_id, route, target, value: Number(value), reason: r.reason })
+      c.examples.push({
+        created_ns,
+        trace_id,
+        span_id,
+        session_id,
+        route,
+        target,
+        value: Number(value),
+        reason: r.reason,
+      })
     }
   }
   const out = [...clusters.values()]
-  for (const c of out) c.examples = c.examples.sort((a, b) => (BigInt(b.created_ns) > BigInt(a.created_ns) ? 1 : -1)).slice(0, EXAMPLES)
+  for (const c of out)
+    c.examples = c.examples.sort((a, b) => (BigInt(b.created_ns) > BigInt(a.created_ns) ? 1 : -1)).slice(0, EXAMPLES)
   return out.sort((a, b) => b.count - a.count || a.name.localeCompare(b.name) || a.template.localeCompare(b.template))
 }
 
@@ -63,7 +88,8 @@ export function registerFailureClusters(app: FastifyInstance, deps: CollectorDep
     '/failure-clusters',
     {
       schema: {
-        summary: "Failing scores grouped by scorer and reason template (numbers, ids, times and quoted values abstracted), with counts, a trend and the newest example cases",
+        summary:
+          'Failing scores grouped by scorer and reason template (numbers, ids, times and quoted values abstracted), with counts, a trend and the newest example cases',
         tags: ['scores'],
         querystring: jsonSchema(query),
       },

@@ -35,7 +35,11 @@ export interface FailingReasonsFilter {
  * threshold) created in the range, grouped by scorer and exact reason, largest first.
  */
 export async function failingReasons(store: Store, f: FailingReasonsFilter): Promise<FailingReasonRow[]> {
-  const raw = [f.tenantWhere, 'created_at >= fromUnixTimestamp64Nano({from:Int64})', 'created_at <= fromUnixTimestamp64Nano({to:Int64})']
+  const raw = [
+    f.tenantWhere,
+    'created_at >= fromUnixTimestamp64Nano({from:Int64})',
+    'created_at <= fromUnixTimestamp64Nano({to:Int64})',
+  ]
   const params: Record<string, unknown> = {
     ...f.tenantParams,
     from: f.fromNs.toString(),

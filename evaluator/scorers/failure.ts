@@ -16,7 +16,9 @@ export function failureDescription(span: Span): string {
   const http = a['http.response.status_code'] ?? a['http.status_code']
   if (http) parts.push(`HTTP ${http}`)
   if (exception?.['exception.type'] || exception?.['exception.message']) {
-    parts.push(`exception ${quote([exception['exception.type'], exception['exception.message']].filter(Boolean).join(': '))}`)
+    parts.push(
+      `exception ${quote([exception['exception.type'], exception['exception.message']].filter(Boolean).join(': '))}`,
+    )
   }
   if (parts.length > 0) return parts.join(', ')
   if (a[ROUTE_FAILED] === 'true') return 'every target of the route failed'

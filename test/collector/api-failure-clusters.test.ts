@@ -10,11 +10,20 @@ const globex = { TraceId: hex(16), SpanId: hex(8) }
 beforeAll(async () => {
   h = await startApiHarness()
   await h.insertSpans([
-    ...acme.map((ids, i) => spanRow({ tenant_id: 'acme', ...ids, route: 'chat', target: 'a', Timestamp: nsAgo(60_000 + i).toString() })),
+    ...acme.map((ids, i) =>
+      spanRow({ tenant_id: 'acme', ...ids, route: 'chat', target: 'a', Timestamp: nsAgo(60_000 + i).toString() }),
+    ),
     spanRow({ tenant_id: 'globex', ...globex, route: 'chat', target: 'a', Timestamp: nsAgo(60_000).toString() }),
   ])
   const score = (i: number, name: string, value: number, reason: string, status: 'ok' | 'failed' = 'ok') => ({
-    tenant_id: 'acme', trace_id: acme[i]!.TraceId, span_id: acme[i]!.SpanId, name, value, reason, status, source: 'evaluator' as const,
+    tenant_id: 'acme',
+    trace_id: acme[i]!.TraceId,
+    span_id: acme[i]!.SpanId,
+    name,
+    value,
+    reason,
+    status,
+    source: 'evaluator' as const,
   })
   await h.admin.postScores([
     score(0, 'reference', 0, 'numeric: 61 vs expected 60'),
@@ -24,7 +33,15 @@ beforeAll(async () => {
     score(3, 'heuristics.error', 0, 'the call failed: error type "RateLimitError", HTTP 429'),
     score(4, 'heuristics.error', 0, 'the call failed: error type "Timeout", HTTP 504'),
     score(5, 'judge', 0, 'judge call timed out after 30000 ms', 'failed'),
-    { tenant_id: 'globex', trace_id: globex.TraceId, span_id: globex.SpanId, name: 'reference', value: 0, reason: 'numeric: 1 vs expected 2', source: 'evaluator' as const },
+    {
+      tenant_id: 'globex',
+      trace_id: globex.TraceId,
+      span_id: globex.SpanId,
+      name: 'reference',
+      value: 0,
+      reason: 'numeric: 1 vs expected 2',
+      source: 'evaluator' as const,
+    },
   ])
 }, 120_000)
 
@@ -43,7 +60,9 @@ describe('GET /api/failure-clusters', () => {
     const reference = res.clusters[0]!
     expect(reference.trend.reduce((a, b) => a + b, 0)).toBe(3)
     expect(reference.trend.at(-1)).toBe(3)
-    expect(reference.examples.map((e) => e.trace_id).sort()).toEqual([acme[0]!.TraceId, acme[1]!.TraceId, acme[2]!.TraceId].sort())
+    expect(reference.examples.map((e) => e.trace_id).sort()).toEqual(
+      [acme[0]!.TraceId, acme[1]!.TraceId, acme[2]!.TraceId].sort(),
+    )
     expect(reference.examples[0]).toMatchObject({ route: 'chat', target: 'a', value: 0 })
   })
 

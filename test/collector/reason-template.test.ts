@@ -21,7 +21,8 @@ describe('reasonTemplate', () => {
   })
 
   it('keeps digits that are part of names and words', () => {
-    for (const kept of ['model gpt-4o is not allowed', 'utf-8 expected', 'v2 schema', "the answer doesn't match"]) expect(reasonTemplate(kept)).toBe(kept)
+    for (const kept of ['model gpt-4o is not allowed', 'utf-8 expected', 'v2 schema', "the answer doesn't match"])
+      expect(reasonTemplate(kept)).toBe(kept)
   })
 
   it('gives the issue’s per-case reasons one template', () => {
@@ -32,12 +33,40 @@ describe('reasonTemplate', () => {
 
 describe('clusterReasons', () => {
   it('merges exact reasons by scorer and template: counts, trend and newest examples', () => {
-    const example = (ns: string, trace: string) => [ns, trace, '', '', 'chat', 'a', 0] as [string, string, string, string, string, string, number]
+    const example = (ns: string, trace: string) =>
+      [ns, trace, '', '', 'chat', 'a', 0] as [string, string, string, string, string, string, number]
     const clusters = clusterReasons(
       [
-        { name: 'reference', reason: 'numeric: 61 vs expected 60', n: 3, n_failed: 0, last_ns: '300', trend: [[0, 60], [2, 1]], examples: [example('300', 't1')] },
-        { name: 'reference', reason: 'numeric: 7 vs expected 9', n: '2', n_failed: 0, last_ns: '500', trend: [[60], ['2']], examples: [example('500', 't2')] },
-        { name: 'judge', reason: 'numeric: 1 vs expected 2', n: 1, n_failed: 0, last_ns: '100', trend: [[0], [1]], examples: [] },
+        {
+          name: 'reference',
+          reason: 'numeric: 61 vs expected 60',
+          n: 3,
+          n_failed: 0,
+          last_ns: '300',
+          trend: [
+            [0, 60],
+            [2, 1],
+          ],
+          examples: [example('300', 't1')],
+        },
+        {
+          name: 'reference',
+          reason: 'numeric: 7 vs expected 9',
+          n: '2',
+          n_failed: 0,
+          last_ns: '500',
+          trend: [[60], ['2']],
+          examples: [example('500', 't2')],
+        },
+        {
+          name: 'judge',
+          reason: 'numeric: 1 vs expected 2',
+          n: 1,
+          n_failed: 0,
+          last_ns: '100',
+          trend: [[0], [1]],
+          examples: [],
+        },
         { name: 'judge', reason: '', n: 1, n_failed: 1, last_ns: '50', trend: [[0], [1]], examples: [] },
       ],
       0,
@@ -50,7 +79,10 @@ describe('clusterReasons', () => {
       ['judge', 'the scorer failed (no reason given)', 1, 1],
     ])
     expect(clusters[0]).toMatchObject({ trend: [2, 3, 0], last_ns: '500' })
-    expect(clusters[0]!.examples.map((e) => [e.trace_id, e.reason])).toEqual([['t2', 'numeric: 7 vs expected 9'], ['t1', 'numeric: 61 vs expected 60']])
+    expect(clusters[0]!.examples.map((e) => [e.trace_id, e.reason])).toEqual([
+      ['t2', 'numeric: 7 vs expected 9'],
+      ['t1', 'numeric: 61 vs expected 60'],
+    ])
   })
 
   it('picks a round bucket from the range', () => {

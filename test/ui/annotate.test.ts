@@ -17,10 +17,42 @@ beforeAll(async () => {
   // Three reference failures whose reasons differ only in their numbers, and one other.
   const [a, b, c] = data.acmeTurns
   await h.admin.postScores([
-    { tenant_id: 'acme', trace_id: a!.traceId, span_id: a!.requestSpanId, name: 'reference', source: 'evaluator', value: 0, reason: 'numeric: 61 vs expected 60' },
-    { tenant_id: 'acme', trace_id: b!.traceId, span_id: b!.requestSpanId, name: 'reference', source: 'evaluator', value: 0, reason: 'numeric: 7 vs expected 9' },
-    { tenant_id: 'acme', trace_id: c!.traceId, span_id: c!.requestSpanId, name: 'reference', source: 'evaluator', value: 0, reason: 'numeric: 0.25 vs expected 0.5' },
-    { tenant_id: 'acme', trace_id: c!.traceId, span_id: c!.requestSpanId, name: 'heuristics.error', source: 'evaluator', value: 0, reason: 'the call failed: error type "Timeout", HTTP 504' },
+    {
+      tenant_id: 'acme',
+      trace_id: a!.traceId,
+      span_id: a!.requestSpanId,
+      name: 'reference',
+      source: 'evaluator',
+      value: 0,
+      reason: 'numeric: 61 vs expected 60',
+    },
+    {
+      tenant_id: 'acme',
+      trace_id: b!.traceId,
+      span_id: b!.requestSpanId,
+      name: 'reference',
+      source: 'evaluator',
+      value: 0,
+      reason: 'numeric: 7 vs expected 9',
+    },
+    {
+      tenant_id: 'acme',
+      trace_id: c!.traceId,
+      span_id: c!.requestSpanId,
+      name: 'reference',
+      source: 'evaluator',
+      value: 0,
+      reason: 'numeric: 0.25 vs expected 0.5',
+    },
+    {
+      tenant_id: 'acme',
+      trace_id: c!.traceId,
+      span_id: c!.requestSpanId,
+      name: 'heuristics.error',
+      source: 'evaluator',
+      value: 0,
+      reason: 'the call failed: error type "Timeout", HTTP 504',
+    },
   ])
 }, 180_000)
 
@@ -61,12 +93,33 @@ describe('annotation and failure clusters', () => {
     // The API holds them, attributed to the key, with the comment apart from the reason.
     const { scores } = await h.tenant('acme').listScores({ trace_id: turn.traceId, source: 'human' })
     const byName = Object.fromEntries(scores.map((s) => [s.name, s]))
-    expect(byName['human.thumbs']).toMatchObject({ span_id: turn.requestSpanId, data_type: 'boolean', value: 0, comment: 'Quoted the wrong order number', reason: '', author: acmeKeyId, author_name: 'Dana', posted_by: 'tenant', route: 'support' })
-    expect(byName['human.rating']).toMatchObject({ span_id: '', data_type: 'numeric', value: 0.25, comment: 'slow and unhelpful', author: acmeKeyId })
+    expect(byName['human.thumbs']).toMatchObject({
+      span_id: turn.requestSpanId,
+      data_type: 'boolean',
+      value: 0,
+      comment: 'Quoted the wrong order number',
+      reason: '',
+      author: acmeKeyId,
+      author_name: 'Dana',
+      posted_by: 'tenant',
+      route: 'support',
+    })
+    expect(byName['human.rating']).toMatchObject({
+      span_id: '',
+      data_type: 'numeric',
+      value: 0.25,
+      comment: 'slow and unhelpful',
+      author: acmeKeyId,
+    })
     expect(byName['human.category']).toMatchObject({ span_id: '', data_type: 'categorical', label: 'billing' })
     // The admin sees the same scores on the trace.
     const trace = await h.admin.getTrace(turn.traceId)
-    expect(trace.scores.filter((s) => s.source === 'human').map((s) => s.name).sort()).toEqual(['human.category', 'human.rating', 'human.thumbs'])
+    expect(
+      trace.scores
+        .filter((s) => s.source === 'human')
+        .map((s) => s.name)
+        .sort(),
+    ).toEqual(['human.category', 'human.rating', 'human.thumbs'])
   })
 
   it('lists every score of the trace, its spans’ included, on the trace page', async () => {
@@ -101,7 +154,9 @@ describe('annotation and failure clusters', () => {
     expect(await reference.locator('li').count()).toBe(3)
     // As the API reports them (the seed's helpfulness and json_valid failures are clusters of one).
     const api = await h.admin.failureClusters({ from: new Date(Date.now() - 86_400_000).toISOString() })
-    const shown = await clusters.locator('.failure-group').evaluateAll((els) => els.map((e) => `${e.getAttribute('data-scorer')}:${e.getAttribute('data-count')}`))
+    const shown = await clusters
+      .locator('.failure-group')
+      .evaluateAll((els) => els.map((e) => `${e.getAttribute('data-scorer')}:${e.getAttribute('data-count')}`))
     expect(shown).toEqual(api.clusters.map((c) => `${c.name}:${c.count}`))
     expect(shown).toContain('heuristics.error:1')
     await screenshot(page, 'failure-clusters')
@@ -114,7 +169,9 @@ describe('annotation and failure clusters', () => {
   it('opens the API docs at /api/docs without a trailing slash', async () => {
     const page = await h.newPage()
     await page.goto(`${h.collector.url}/api/docs`)
-    await expect.poll(() => page.locator('.swagger-ui .info .title').textContent(), { timeout: 60_000 }).toContain('Loopgate collector query API')
+    await expect
+      .poll(() => page.locator('.swagger-ui .info .title').textContent(), { timeout: 60_000 })
+      .toContain('Loopgate collector query API')
     expect(await page.locator('.opblock-tag', { hasText: 'scores' }).count()).toBeGreaterThan(0)
   })
 
@@ -123,7 +180,9 @@ describe('annotation and failure clusters', () => {
     await signIn(page, h.url, '/tenants?range=24h', ADMIN_TOKEN)
     await page.waitForURL(/\/chargeback\?range=24h/)
     await page.getByTestId('chargeback-table').waitFor()
-    expect(await page.getByRole('navigation').getByRole('link', { name: 'Chargeback' }).getAttribute('aria-current')).toBe('page')
+    expect(
+      await page.getByRole('navigation').getByRole('link', { name: 'Chargeback' }).getAttribute('aria-current'),
+    ).toBe('page')
     expect(await page.getByRole('navigation').getByText('Tenants').count()).toBe(0)
   })
 

@@ -8,7 +8,12 @@ function Trend({ cluster, bucketSeconds }: { cluster: FailureCluster; bucketSeco
   const max = Math.max(1, ...cluster.trend)
   const hours = bucketSeconds / 3600
   return (
-    <span className="cluster-trend" data-trend={cluster.trend.join(',')} title={`cases per ${hours >= 1 ? `${hours} h` : `${bucketSeconds / 60} min`}`} aria-hidden>
+    <span
+      className="cluster-trend"
+      data-trend={cluster.trend.join(',')}
+      title={`cases per ${hours >= 1 ? `${hours} h` : `${bucketSeconds / 60} min`}`}
+      aria-hidden
+    >
       {cluster.trend.map((n, i) => (
         <span key={i} style={{ height: `${(n / max) * 100}%`, opacity: n ? 1 : 0.25 }} />
       ))}
@@ -23,13 +28,21 @@ export function FailureClusters({ data }: { data: FailureClusterList }) {
   return (
     <div data-testid="failure-clusters">
       <p className="muted">
-        {formatCount(data.total)} failing case(s) in {formatCount(data.clusters.length)} cluster(s): reasons that differ only in numbers, ids, times or quoted values are grouped.
+        {formatCount(data.total)} failing case(s) in {formatCount(data.clusters.length)} cluster(s): reasons that differ
+        only in numbers, ids, times or quoted values are grouped.
         {data.truncated ? ' Only the most frequent reasons were read; narrow the time range for all of them.' : ''}
       </p>
       {data.clusters.map((c) => (
-        <details key={`${c.name}/${c.template}`} className="failure-group" data-scorer={c.name} data-count={c.count} open={data.clusters.length <= 5}>
+        <details
+          key={`${c.name}/${c.template}`}
+          className="failure-group"
+          data-scorer={c.name}
+          data-count={c.count}
+          open={data.clusters.length <= 5}
+        >
           <summary>
-            <strong>{c.name}</strong> · <span className="reason cluster-template">{c.template}</span> · {formatCount(c.count)} case(s)
+            <strong>{c.name}</strong> · <span className="reason cluster-template">{c.template}</span> ·{' '}
+            {formatCount(c.count)} case(s)
             <Trend cluster={c} bucketSeconds={data.bucket_seconds} />
             <span className="muted">
               {c.reasons > 1 ? `${formatCount(c.reasons)} distinct reasons · ` : ''}
@@ -41,9 +54,13 @@ export function FailureClusters({ data }: { data: FailureClusterList }) {
             {c.examples.map((e) => (
               <li key={`${e.trace_id}/${e.span_id}/${e.created_ns}`}>
                 {e.trace_id ? (
-                  <Link to={href(`/traces/${e.trace_id}`, { ...sharedParams(params), span: e.span_id || null })}>trace {e.trace_id.slice(0, 12)}…</Link>
+                  <Link to={href(`/traces/${e.trace_id}`, { ...sharedParams(params), span: e.span_id || null })}>
+                    trace {e.trace_id.slice(0, 12)}…
+                  </Link>
                 ) : (
-                  <Link to={href(`/sessions/${encodeURIComponent(e.session_id)}`, sharedParams(params))}>session {e.session_id}</Link>
+                  <Link to={href(`/sessions/${encodeURIComponent(e.session_id)}`, sharedParams(params))}>
+                    session {e.session_id}
+                  </Link>
                 )}{' '}
                 <span className="muted">
                   {[e.route, e.target].filter(Boolean).join(' → ')} · value {formatScore(e.value)} · {e.reason}
@@ -51,7 +68,9 @@ export function FailureClusters({ data }: { data: FailureClusterList }) {
               </li>
             ))}
           </ul>
-          {c.count > c.examples.length ? <p className="muted">and {formatCount(c.count - c.examples.length)} more.</p> : null}
+          {c.count > c.examples.length ? (
+            <p className="muted">and {formatCount(c.count - c.examples.length)} more.</p>
+          ) : null}
         </details>
       ))}
     </div>

@@ -4,12 +4,26 @@ import { useAnnotate, useMe } from '../api/queries.ts'
 
 type Kind = 'thumbs' | 'number' | 'category'
 
-const DEFAULT_NAME: Record<Kind, string> = { thumbs: 'human.thumbs', number: 'human.rating', category: 'human.category' }
+const DEFAULT_NAME: Record<Kind, string> = {
+  thumbs: 'human.thumbs',
+  number: 'human.rating',
+  category: 'human.category',
+}
 // A display name is a courtesy shown beside the key id; the key is what the collector records as author.
 const AUTHOR_NAME_KEY = 'loopgate.author-name'
 
 /** Adds a human score (thumbs, number or category) with a comment to a trace or one of its spans. */
-export function AnnotateForm({ tenantId, traceId, spanId, what }: { tenantId: string; traceId: string; spanId?: string; what: 'trace' | 'span' }) {
+export function AnnotateForm({
+  tenantId,
+  traceId,
+  spanId,
+  what,
+}: {
+  tenantId: string
+  traceId: string
+  spanId?: string
+  what: 'trace' | 'span'
+}) {
   const me = useMe()
   const annotate = useAnnotate()
   const [kind, setKind] = useState<Kind>('thumbs')
@@ -33,14 +47,23 @@ export function AnnotateForm({ tenantId, traceId, spanId, what }: { tenantId: st
   const submit = (e: FormEvent) => {
     e.preventDefault()
     setProblem(null)
-    const score: ScoreInput = { tenant_id: tenantId, trace_id: traceId, span_id: spanId, name: name.trim(), source: 'human', comment: comment.trim() || undefined, author_name: authorName.trim() || undefined }
+    const score: ScoreInput = {
+      tenant_id: tenantId,
+      trace_id: traceId,
+      span_id: spanId,
+      name: name.trim(),
+      source: 'human',
+      comment: comment.trim() || undefined,
+      author_name: authorName.trim() || undefined,
+    }
     if (kind === 'thumbs') {
       if (thumb === null) return setProblem('Choose thumbs up or down.')
       score.data_type = 'boolean'
       score.value = thumb
     } else if (kind === 'number') {
       const value = Number(number)
-      if (number.trim() === '' || !Number.isFinite(value)) return setProblem('Enter a number (scores are on a 0–1 scale).')
+      if (number.trim() === '' || !Number.isFinite(value))
+        return setProblem('Enter a number (scores are on a 0–1 scale).')
       score.data_type = 'numeric'
       score.value = value
     } else {
@@ -64,7 +87,14 @@ export function AnnotateForm({ tenantId, traceId, spanId, what }: { tenantId: st
     <form className="annotate" aria-label={`Annotate ${what}`} onSubmit={submit}>
       <div className="annotate-row" role="radiogroup" aria-label="Score kind">
         {(['thumbs', 'number', 'category'] as const).map((k) => (
-          <button key={k} type="button" role="radio" aria-checked={kind === k} className={kind === k ? 'active' : ''} onClick={() => chooseKind(k)}>
+          <button
+            key={k}
+            type="button"
+            role="radio"
+            aria-checked={kind === k}
+            className={kind === k ? 'active' : ''}
+            onClick={() => chooseKind(k)}
+          >
             {k === 'thumbs' ? 'Thumbs' : k === 'number' ? 'Number' : 'Category'}
           </button>
         ))}
@@ -75,12 +105,33 @@ export function AnnotateForm({ tenantId, traceId, spanId, what }: { tenantId: st
       <div className="annotate-row">
         {kind === 'thumbs' ? (
           <>
-            <button type="button" aria-pressed={thumb === true} className={thumb === true ? 'active' : ''} onClick={() => setThumb(true)}>▲ Good</button>
-            <button type="button" aria-pressed={thumb === false} className={thumb === false ? 'active' : ''} onClick={() => setThumb(false)}>▼ Bad</button>
+            <button
+              type="button"
+              aria-pressed={thumb === true}
+              className={thumb === true ? 'active' : ''}
+              onClick={() => setThumb(true)}
+            >
+              ▲ Good
+            </button>
+            <button
+              type="button"
+              aria-pressed={thumb === false}
+              className={thumb === false ? 'active' : ''}
+              onClick={() => setThumb(false)}
+            >
+              ▼ Bad
+            </button>
           </>
         ) : kind === 'number' ? (
           <label>
-            Value <input type="number" step="any" value={number} onChange={(e) => setNumber(e.target.value)} placeholder="0–1" />
+            Value{' '}
+            <input
+              type="number"
+              step="any"
+              value={number}
+              onChange={(e) => setNumber(e.target.value)}
+              placeholder="0–1"
+            />
           </label>
         ) : (
           <label>
@@ -93,13 +144,33 @@ export function AnnotateForm({ tenantId, traceId, spanId, what }: { tenantId: st
       </label>
       <div className="annotate-row">
         <label>
-          Your name <input value={authorName} onChange={(e) => setAuthorName(e.target.value)} maxLength={128} placeholder="optional" />
+          Your name{' '}
+          <input
+            value={authorName}
+            onChange={(e) => setAuthorName(e.target.value)}
+            maxLength={128}
+            placeholder="optional"
+          />
         </label>
-        <button type="submit" disabled={annotate.isPending}>{annotate.isPending ? 'Saving…' : 'Add score'}</button>
+        <button type="submit" disabled={annotate.isPending}>
+          {annotate.isPending ? 'Saving…' : 'Add score'}
+        </button>
       </div>
-      {me.data ? <p className="muted annotate-identity">Recorded as key <code>{me.data.key_id}</code></p> : null}
-      {error ? <div className="state state-error" role="alert">{error}</div> : null}
-      {annotate.isSuccess && !error ? <p className="muted" role="status">Score added.</p> : null}
+      {me.data ? (
+        <p className="muted annotate-identity">
+          Recorded as key <code>{me.data.key_id}</code>
+        </p>
+      ) : null}
+      {error ? (
+        <div className="state state-error" role="alert">
+          {error}
+        </div>
+      ) : null}
+      {annotate.isSuccess && !error ? (
+        <p className="muted" role="status">
+          Score added.
+        </p>
+      ) : null}
     </form>
   )
 }
