@@ -12,7 +12,8 @@ let data: Seeded
 const acmeKeyId = `acme/sha256:${createHash('sha256').update(READ_KEYS.acme).digest('hex').slice(0, 12)}`
 
 beforeAll(async () => {
-  h = await startUiHarness()
+  // The operator opts route `support` in to tenant feedback, so a tenant's thumbs count in its quality.
+  h = await startUiHarness({ collector: { tenantFeedbackRoutes: ['support'] } })
   data = await seed(h.collector.url, h.admin)
   // Three reference failures whose reasons differ only in their numbers, and one other.
   const [a, b, c] = data.acmeTurns
@@ -120,6 +121,20 @@ describe('annotation and failure clusters', () => {
         .map((s) => s.name)
         .sort(),
     ).toEqual(['human.category', 'human.rating', 'human.thumbs'])
+  })
+
+  it('shows the annotation as a score name in route statistics on the opted-in route', async () => {
+    const page = await h.newPage()
+    await signIn(page, h.url, '/routes', ADMIN_TOKEN)
+    await page.getByTestId('route-stats').waitFor()
+    await expect.poll(() => page.getByLabel('Quality score').locator('option').allTextContents()).toContain('human.thumbs')
+    await page.getByLabel('Quality score').selectOption('human.thumbs')
+    await page.waitForURL(/score=human\.thumbs/)
+    const row = page.locator('[data-testid=route-stats] tr[data-route="support"][data-target="openai/gpt-4o-mini"]')
+    // One thumbs-down from the previous test: mean 0 over 1 score, as the API says.
+    await expect.poll(() => row.locator('[data-col=quality]').textContent()).toBe('0.000 (1)')
+    const api = await h.admin.routeStats({ window: '24h', route: 'support', score: 'human.thumbs' })
+    expect(api.stats.find((s) => s.target === 'openai/gpt-4o-mini')).toMatchObject({ quality_mean: 0, quality_count: 1 })
   })
 
   it('lists every score of the trace, its spans’ included, on the trace page', async () => {
