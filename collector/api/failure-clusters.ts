@@ -64,9 +64,9 @@ export function clusterReasons(
       const at = Math.floor((start - firstBucket) / step)
       if (at >= 0 && at < points) c.trend[at]! += num(counts[i])
     })
-    for (const [created_ns, trace_id, span_id, session_id, route, target, value] of r.examples) {
+    for (const [minusCreatedNs, trace_id, span_id, session_id, route, target, value] of r.examples) {
       c.examples.push({
-        created_ns,
+        created_ns: (-BigInt(minusCreatedNs)).toString(),
         trace_id,
         span_id,
         session_id,

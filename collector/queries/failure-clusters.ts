@@ -12,8 +12,8 @@ export interface FailingReasonRow {
   last_ns: string
   /** Bucket start (Unix seconds) → cases. */
   trend: [number[], Array<number | string>]
-  /** Newest first: [created ns, trace id, span id, session id, route, target, value]. */
-  examples: Array<[string, string, string, string, string, string, number]>
+  /** Newest first: [−created ns, trace id, span id, session id, route, target, value]. */
+  examples: Array<[string | number, string, string, string, string, string, number]>
 }
 
 export interface FailingReasonsFilter {
@@ -62,8 +62,8 @@ export async function failingReasons(store: Store, f: FailingReasonsFilter): Pro
     query: `SELECT latest.6 AS name, if(latest.12 != '', latest.12, latest.15) AS reason, count() AS n, countIf(latest.13 = 'failed') AS n_failed,
         toString(toUnixTimestamp64Nano(max(created))) AS last_ns,
         sumMap([toUInt32(intDiv(toUnixTimestamp(created), {bucket:UInt32}) * {bucket:UInt32})], [toUInt64(1)]) AS trend,
-        arraySlice(arrayReverseSort(x -> x.1,
-          groupArray((toString(toUnixTimestamp64Nano(created)), latest.1, latest.2, latest.3, latest.4, latest.5, latest.10))), 1, {examples:UInt32}) AS examples
+        -- Bounded: the newest few cases per reason, however many there are.
+        groupArraySorted({examples:UInt32})((-toUnixTimestamp64Nano(created), latest.1, latest.2, latest.3, latest.4, latest.5, latest.10)) AS examples
       FROM (${latestScoresSql(store, raw.join(' AND '))})
       WHERE created >= fromUnixTimestamp64Nano({from:Int64}) AND created <= fromUnixTimestamp64Nano({to:Int64})
         AND (latest.13 = 'failed' OR (latest.13 = 'ok' AND latest.9 IN ('numeric', 'boolean') AND latest.10 < {pass:Float64}))

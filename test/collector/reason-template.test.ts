@@ -33,8 +33,9 @@ describe('reasonTemplate', () => {
 
 describe('clusterReasons', () => {
   it('merges exact reasons by scorer and template: counts, trend and newest examples', () => {
+    // As ClickHouse returns them: the negated creation time first, so sorting ascending puts the newest first.
     const example = (ns: string, trace: string) =>
-      [ns, trace, '', '', 'chat', 'a', 0] as [string, string, string, string, string, string, number]
+      [`-${ns}`, trace, '', '', 'chat', 'a', 0] as [string, string, string, string, string, string, number]
     const clusters = clusterReasons(
       [
         {
