@@ -1,33 +1,72 @@
 /**
  * Failure clustering (docs/evaluator.md › Failure clusters): an evaluator's reason with its
  * case-specific values abstracted, so "numeric: 61 vs expected 60" and "numeric: 7 vs expected 9"
- * fall into one cluster, "numeric: <n> vs expected <n>". Shared by the collector (which groups)
- * and the UI (which may show the template of a single reason).
+ * fall into one cluster, "numeric: <n> vs expected <n>".
+ *
+ * The rules are written once, in the regex dialect JavaScript and ClickHouse (RE2) share: no
+ * lookaround, no backreferences, no flags; a replacement refers to groups as \1, \2. The collector
+ * applies them in SQL (so millions of reasons group in ClickHouse), the UI and tests in JavaScript.
  */
 
 /** A graded (numeric/boolean) score below this fails; scores are on a 0–1 scale (docs/api.md). */
 export const PASS_THRESHOLD = 0.5
 
-const RULES: Array<[RegExp, string]> = [
+export interface TemplateRule {
+  pattern: string
+  /** ClickHouse replaceRegexpAll syntax: \1 is group 1. */
+  replacement: string
+  /** Applied this many times (a rule that consumes the character after its match misses a match right behind it). */
+  passes?: number
+}
+
+const NUMBER = String.raw`[-+]?[0-9]+(?:[.,][0-9]+)*(?:[eE][-+]?[0-9]+)?`
+
+export const REASON_TEMPLATE_RULES: readonly TemplateRule[] = [
+  { pattern: String.raw`\s+`, replacement: ' ' },
   // Quoted values first: whatever they hold (numbers included) is one value.
-  [/"(?:[^"\\]|\\.)*"/g, '"<v>"'],
-  [/“[^”]*”/g, '“<v>”'],
-  [/(?<![\w])'(?:[^'\\\n]|\\.)*'(?![\w])/g, "'<v>'"],
-  [/`[^`\n]*`/g, '`<v>`'],
-  [/\bhttps?:\/\/[^\s"'<>]+/g, '<url>'],
-  [/\b\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?\b/g, '<time>'],
-  [/\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/gi, '<id>'],
-  // Hex runs of 8+ holding a digit (trace, span, request ids) and prefixed ids such as chatcmpl-Ab12cd34ef.
-  [/\b(?=[0-9a-f]*\d)[0-9a-f]{8,}\b/gi, '<id>'],
-  [/\b[A-Za-z]+[-_](?=[A-Za-z0-9]*\d)[A-Za-z0-9]{8,}\b/g, '<id>'],
-  // Numbers, not digits inside names (gpt-4o, v2, utf-8): a sign, decimals, thousands, an exponent.
-  [/(?<![\w.-])[-+]?\d+(?:[.,]\d+)*(?:[eE][-+]?\d+)?/g, '<n>'],
+  { pattern: String.raw`"(?:[^"\\]|\\.)*"`, replacement: '"<v>"' },
+  { pattern: '“[^”]*”', replacement: '“<v>”' },
+  { pattern: '`[^`]*`', replacement: '`<v>`' },
+  // Single quotes only around a value, not apostrophes (don't, it's).
+  { pattern: String.raw`(^|[^A-Za-z0-9_])'[^']*'([^A-Za-z0-9_]|$)`, replacement: String.raw`\1'<v>'\2`, passes: 2 },
+  { pattern: String.raw`\bhttps?://[^\s"'<>]+`, replacement: '<url>' },
+  { pattern: String.raw`\b[0-9]{4}-[0-9]{2}-[0-9]{2}(?:[T ][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]+)?)?(?:Z|[-+][0-9]{2}:?[0-9]{2})?)?\b`, replacement: '<time>' },
+  { pattern: String.raw`\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b`, replacement: '<id>' },
+  // Prefixed ids with two digits or more (req_9xK2mQ7pLw3, chatcmpl-AbC123dEf45), not names like gpt-4o.
+  { pattern: String.raw`\b[A-Za-z]+[-_][A-Za-z0-9]*[0-9][A-Za-z0-9]*[0-9][A-Za-z0-9]*\b`, replacement: '<id>' },
+  // Numbers, with a unit stuck to them (1200ms), not digits inside names (gpt-4o, v2, utf-8).
+  { pattern: String.raw`(^|[^A-Za-z0-9_.-])${NUMBER}([A-Za-z%]*)([^A-Za-z0-9_.]|$)`, replacement: String.raw`\1<n>\2\3`, passes: 2 },
+  // Hex runs (trace and span ids, hashes).
+  { pattern: String.raw`\b[0-9a-fA-F]{8,}\b`, replacement: '<id>' },
+  // A list of abstracted items is one list whatever its length.
+  { pattern: '<n>(?:, ?<n>)+', replacement: '<n>, …' },
+  { pattern: '<id>(?:, ?<id>)+', replacement: '<id>, …' },
 ]
+
+const JS_RULES = REASON_TEMPLATE_RULES.map((r) => ({
+  regex: new RegExp(r.pattern, 'g'),
+  replacement: r.replacement.replace(/\\(\d)/g, '$$$1'),
+  passes: r.passes ?? 1,
+}))
 
 /** The reason with numbers, ids, times, URLs and quoted values replaced by placeholders. */
 export function reasonTemplate(reason: string): string {
-  let out = reason.replace(/\s+/g, ' ').trim()
-  for (const [pattern, placeholder] of RULES) out = out.replace(pattern, placeholder)
-  // A run of abstracted list items ("<n>, <n>, <n>") is one list whatever its length.
-  return out.replace(/<(n|id|v)>(?:, ?<\1>)+/g, '<$1>, …')
+  let out = reason
+  for (const rule of JS_RULES) for (let i = 0; i < rule.passes; i++) out = out.replace(rule.regex, rule.replacement)
+  return out.trim()
+}
+
+/**
+ * The same as a ClickHouse expression over `column`, with the rules as query parameters
+ * (`{tpl_p0:String}`, `{tpl_r0:String}`, …) returned beside it.
+ */
+export function reasonTemplateSql(column: string): { sql: string; params: Record<string, string> } {
+  let sql = column
+  const params: Record<string, string> = {}
+  REASON_TEMPLATE_RULES.forEach((r, i) => {
+    params[`tpl_p${i}`] = r.pattern
+    params[`tpl_r${i}`] = r.replacement
+    for (let pass = 0; pass < (r.passes ?? 1); pass++) sql = `replaceRegexpAll(${sql}, {tpl_p${i}:String}, {tpl_r${i}:String})`
+  })
+  return { sql: `trimBoth(${sql})`, params }
 }

@@ -1,8 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import { z } from 'zod'
-import { reasonTemplate } from '../../lib/reason-template.ts'
 import type { CollectorDeps } from '../deps.ts'
-import { failingReasons, type FailingReasonRow } from '../queries/failure-clusters.ts'
+import { failureClusters, type FailureClusterRow } from '../queries/failure-clusters.ts'
 import { TenantScope } from './caller.ts'
 import { num } from './sql.ts'
 import { DAY_NS, timeRange } from './time.ts'
@@ -19,7 +18,6 @@ const query = z.object({
   limit: limit(500, 50).describe('clusters returned at most, largest first'),
 })
 
-const MAX_REASONS = 20_000
 const EXAMPLES = 5
 const STEPS_S = [60, 300, 900, 1800, 3600, 3 * 3600, 6 * 3600, 12 * 3600, 86_400, 7 * 86_400]
 
@@ -29,43 +27,25 @@ export function bucketSeconds(rangeNs: bigint, buckets: number): number {
   return STEPS_S.find((s) => s >= want) ?? Math.ceil(want / 86_400) * 86_400
 }
 
-/** Exact reasons → clusters by (scorer, template), with counts summed, trends merged and the newest examples kept. */
-export function clusterReasons(
-  rows: FailingReasonRow[],
-  firstBucket: number,
-  step: number,
-  points: number,
-): FailureCluster[] {
-  const clusters = new Map<string, FailureCluster>()
-  for (const r of rows) {
-    const template =
-      reasonTemplate(r.reason) || (num(r.n_failed) > 0 ? 'the scorer failed (no reason given)' : 'no reason given')
-    const key = `${r.name}\u0000${template}`
-    let c = clusters.get(key)
-    if (!c) {
-      c = {
-        name: r.name,
-        template,
-        count: 0,
-        scorer_failed: 0,
-        reasons: 0,
-        last_ns: '0',
-        trend: new Array<number>(points).fill(0),
-        examples: [],
-      }
-      clusters.set(key, c)
-    }
-    c.count += num(r.n)
-    c.scorer_failed += num(r.n_failed)
-    c.reasons++
-    if (BigInt(r.last_ns) > BigInt(c.last_ns)) c.last_ns = r.last_ns
+/** Rows → clusters: the trend as counts per bucket of the range, examples with their times. */
+export function toClusters(rows: FailureClusterRow[], firstBucket: number, step: number, points: number): FailureCluster[] {
+  return rows.map((r) => {
+    const trend = new Array<number>(points).fill(0)
     const [starts, counts] = r.trend
     starts.forEach((start, i) => {
       const at = Math.floor((start - firstBucket) / step)
-      if (at >= 0 && at < points) c.trend[at]! += num(counts[i])
+      if (at >= 0 && at < points) trend[at]! += num(counts[i])
     })
-    for (const [minusCreatedNs, trace_id, span_id, session_id, route, target, value] of r.examples) {
-      c.examples.push({
+    const failed = num(r.n_failed)
+    return {
+      name: r.name,
+      template: r.template || (failed > 0 ? 'the scorer failed (no reason given)' : 'no reason given'),
+      count: num(r.n),
+      scorer_failed: failed,
+      reasons: num(r.reasons),
+      last_ns: r.last_ns,
+      trend,
+      examples: r.examples.map(([minusCreatedNs, trace_id, span_id, session_id, route, target, value, reason]) => ({
         created_ns: (-BigInt(minusCreatedNs)).toString(),
         trace_id,
         span_id,
@@ -73,14 +53,10 @@ export function clusterReasons(
         route,
         target,
         value: Number(value),
-        reason: r.reason,
-      })
+        reason,
+      })),
     }
-  }
-  const out = [...clusters.values()]
-  for (const c of out)
-    c.examples = c.examples.sort((a, b) => (BigInt(b.created_ns) > BigInt(a.created_ns) ? 1 : -1)).slice(0, EXAMPLES)
-  return out.sort((a, b) => b.count - a.count || a.name.localeCompare(b.name) || a.template.localeCompare(b.template))
+  })
 }
 
 export function registerFailureClusters(app: FastifyInstance, deps: CollectorDeps): void {
@@ -102,7 +78,7 @@ export function registerFailureClusters(app: FastifyInstance, deps: CollectorDep
       const firstBucket = Math.floor(Number(range.fromNs / 1_000_000_000n) / step) * step
       const lastBucket = Math.floor(Number(range.toNs / 1_000_000_000n) / step) * step
       const points = (lastBucket - firstBucket) / step + 1
-      const rows = await failingReasons(deps.store, {
+      const { rows, total } = await failureClusters(deps.store, {
         tenantWhere: scope.where(),
         tenantParams: scope.params(),
         fromNs: range.fromNs,
@@ -110,16 +86,14 @@ export function registerFailureClusters(app: FastifyInstance, deps: CollectorDep
         bucketSeconds: step,
         name: q.name,
         route: q.route,
-        maxReasons: MAX_REASONS,
-        examplesPerReason: EXAMPLES,
+        limit: q.limit,
+        examples: EXAMPLES,
       })
-      const clusters = clusterReasons(rows, firstBucket, step, points)
       return {
         bucket_seconds: step,
         trend_start: new Date(firstBucket * 1000).toISOString(),
-        truncated: rows.length >= MAX_REASONS,
-        total: clusters.reduce((n, c) => n + c.count, 0),
-        clusters: clusters.slice(0, q.limit),
+        total,
+        clusters: toClusters(rows, firstBucket, step, points),
       }
     },
   )

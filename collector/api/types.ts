@@ -482,8 +482,6 @@ export interface FailureCluster {
 export interface FailureClusterList {
   bucket_seconds: number
   trend_start: string
-  /** More distinct reasons than were read; the counts cover the largest ones. */
-  truncated: boolean
   /** Failing cases in all clusters (also those beyond `limit`). */
   total: number
   clusters: FailureCluster[]

@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { hex, nsAgo, startApiHarness, type ApiHarness } from '../helpers/api-fixtures.ts'
 import { spanRow } from '../helpers/span-row.ts'
+import { reasonTemplateSql } from '../../lib/reason-template.ts'
+import { REASON_TEMPLATE_CASES } from './fixtures/reason-templates.ts'
 
 // GET /api/failure-clusters: failing scores grouped by scorer and reason template, per tenant.
 let h: ApiHarness
@@ -46,6 +48,19 @@ beforeAll(async () => {
 }, 120_000)
 
 afterAll(async () => h?.close())
+
+describe('reason templates in ClickHouse', () => {
+  it('are the same as in JavaScript (one set of rules, lib/reason-template.ts)', async () => {
+    const { sql, params } = reasonTemplateSql('reason')
+    const rs = await h.db.query({
+      query: `SELECT ${sql} AS template FROM (SELECT arrayJoin({cases:Array(String)}) AS reason)`,
+      query_params: { ...params, cases: REASON_TEMPLATE_CASES.map(([reason]) => reason) },
+      format: 'JSONEachRow',
+    })
+    const templates = (await rs.json<{ template: string }>()).map((r) => r.template)
+    expect(templates).toEqual(REASON_TEMPLATE_CASES.map(([, template]) => template))
+  })
+})
 
 describe('GET /api/failure-clusters', () => {
   it('groups failing cases by scorer and template, with counts, a trend and example traces', async () => {

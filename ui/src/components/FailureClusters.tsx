@@ -28,9 +28,8 @@ export function FailureClusters({ data }: { data: FailureClusterList }) {
   return (
     <div data-testid="failure-clusters">
       <p className="muted">
-        {formatCount(data.total)} failing case(s) in {formatCount(data.clusters.length)} cluster(s): reasons that differ
+        {formatCount(data.total)} failing case(s); the {formatCount(data.clusters.length)} largest cluster(s): reasons that differ
         only in numbers, ids, times or quoted values are grouped.
-        {data.truncated ? ' Only the most frequent reasons were read; narrow the time range for all of them.' : ''}
       </p>
       {data.clusters.map((c) => (
         <details
