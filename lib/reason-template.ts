@@ -30,12 +30,22 @@ export const REASON_TEMPLATE_RULES: readonly TemplateRule[] = [
   // Single quotes only around a value, not apostrophes (don't, it's).
   { pattern: String.raw`(^|[^A-Za-z0-9_])'[^']*'([^A-Za-z0-9_]|$)`, replacement: String.raw`\1'<v>'\2`, passes: 2 },
   { pattern: String.raw`\bhttps?://[^\s"'<>]+`, replacement: '<url>' },
-  { pattern: String.raw`\b[0-9]{4}-[0-9]{2}-[0-9]{2}(?:[T ][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]+)?)?(?:Z|[-+][0-9]{2}:?[0-9]{2})?)?\b`, replacement: '<time>' },
-  { pattern: String.raw`\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b`, replacement: '<id>' },
+  {
+    pattern: String.raw`\b[0-9]{4}-[0-9]{2}-[0-9]{2}(?:[T ][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]+)?)?(?:Z|[-+][0-9]{2}:?[0-9]{2})?)?\b`,
+    replacement: '<time>',
+  },
+  {
+    pattern: String.raw`\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b`,
+    replacement: '<id>',
+  },
   // Prefixed ids with two digits or more (req_9xK2mQ7pLw3, chatcmpl-AbC123dEf45), not names like gpt-4o.
   { pattern: String.raw`\b[A-Za-z]+[-_][A-Za-z0-9]*[0-9][A-Za-z0-9]*[0-9][A-Za-z0-9]*\b`, replacement: '<id>' },
   // Numbers, with a unit stuck to them (1200ms), not digits inside names (gpt-4o, v2, utf-8).
-  { pattern: String.raw`(^|[^A-Za-z0-9_.-])${NUMBER}([A-Za-z%]*)([^A-Za-z0-9_.]|$)`, replacement: String.raw`\1<n>\2\3`, passes: 2 },
+  {
+    pattern: String.raw`(^|[^A-Za-z0-9_.-])${NUMBER}([A-Za-z%]*)([^A-Za-z0-9_.]|$)`,
+    replacement: String.raw`\1<n>\2\3`,
+    passes: 2,
+  },
   // Hex runs (trace and span ids, hashes).
   { pattern: String.raw`\b[0-9a-fA-F]{8,}\b`, replacement: '<id>' },
   // A list of abstracted items is one list whatever its length.
@@ -66,7 +76,8 @@ export function reasonTemplateSql(column: string): { sql: string; params: Record
   REASON_TEMPLATE_RULES.forEach((r, i) => {
     params[`tpl_p${i}`] = r.pattern
     params[`tpl_r${i}`] = r.replacement
-    for (let pass = 0; pass < (r.passes ?? 1); pass++) sql = `replaceRegexpAll(${sql}, {tpl_p${i}:String}, {tpl_r${i}:String})`
+    for (let pass = 0; pass < (r.passes ?? 1); pass++)
+      sql = `replaceRegexpAll(${sql}, {tpl_p${i}:String}, {tpl_r${i}:String})`
   })
   return { sql: `trimBoth(${sql})`, params }
 }

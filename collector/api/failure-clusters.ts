@@ -28,7 +28,12 @@ export function bucketSeconds(rangeNs: bigint, buckets: number): number {
 }
 
 /** Rows → clusters: the trend as counts per bucket of the range, examples with their times. */
-export function toClusters(rows: FailureClusterRow[], firstBucket: number, step: number, points: number): FailureCluster[] {
+export function toClusters(
+  rows: FailureClusterRow[],
+  firstBucket: number,
+  step: number,
+  points: number,
+): FailureCluster[] {
   return rows.map((r) => {
     const trend = new Array<number>(points).fill(0)
     const [starts, counts] = r.trend

@@ -35,8 +35,15 @@ export interface FailureClustersFilter {
  * threshold) created in the range, grouped by scorer and reason template, largest first. Exact
  * reasons are grouped first, so each distinct reason is templated once (lib/reason-template.ts).
  */
-export async function failureClusters(store: Store, f: FailureClustersFilter): Promise<{ rows: FailureClusterRow[]; total: number }> {
-  const raw = [f.tenantWhere, 'created_at >= fromUnixTimestamp64Nano({from:Int64})', 'created_at <= fromUnixTimestamp64Nano({to:Int64})']
+export async function failureClusters(
+  store: Store,
+  f: FailureClustersFilter,
+): Promise<{ rows: FailureClusterRow[]; total: number }> {
+  const raw = [
+    f.tenantWhere,
+    'created_at >= fromUnixTimestamp64Nano({from:Int64})',
+    'created_at <= fromUnixTimestamp64Nano({to:Int64})',
+  ]
   const template = reasonTemplateSql('reason')
   const params: Record<string, unknown> = {
     ...f.tenantParams,

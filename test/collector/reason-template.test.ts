@@ -29,7 +29,10 @@ describe('toClusters', () => {
           n_failed: 0,
           reasons: 2,
           last_ns: '500',
-          trend: [[0, 60, 600], [2, '3', 9]],
+          trend: [
+            [0, 60, 600],
+            [2, '3', 9],
+          ],
           examples: [['-500', 't2', 's2', '', 'chat', 'a', 0, 'numeric: 7 vs expected 9']],
         },
       ],
@@ -38,8 +41,24 @@ describe('toClusters', () => {
       3,
     )
     expect(cluster).toMatchObject({ count: 5, reasons: 2, trend: [2, 3, 0] })
-    expect(cluster!.examples).toEqual([{ created_ns: '500', trace_id: 't2', span_id: 's2', session_id: '', route: 'chat', target: 'a', value: 0, reason: 'numeric: 7 vs expected 9' }])
-    const [empty] = toClusters([{ name: 'judge', template: '', n: 1, n_failed: 1, reasons: 1, last_ns: '1', trend: [[], []], examples: [] }], 0, 60, 1)
+    expect(cluster!.examples).toEqual([
+      {
+        created_ns: '500',
+        trace_id: 't2',
+        span_id: 's2',
+        session_id: '',
+        route: 'chat',
+        target: 'a',
+        value: 0,
+        reason: 'numeric: 7 vs expected 9',
+      },
+    ])
+    const [empty] = toClusters(
+      [{ name: 'judge', template: '', n: 1, n_failed: 1, reasons: 1, last_ns: '1', trend: [[], []], examples: [] }],
+      0,
+      60,
+      1,
+    )
     expect(empty!.template).toBe('the scorer failed (no reason given)')
   })
 

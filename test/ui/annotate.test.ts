@@ -127,14 +127,19 @@ describe('annotation and failure clusters', () => {
     const page = await h.newPage()
     await signIn(page, h.url, '/routes', ADMIN_TOKEN)
     await page.getByTestId('route-stats').waitFor()
-    await expect.poll(() => page.getByLabel('Quality score').locator('option').allTextContents()).toContain('human.thumbs')
+    await expect
+      .poll(() => page.getByLabel('Quality score').locator('option').allTextContents())
+      .toContain('human.thumbs')
     await page.getByLabel('Quality score').selectOption('human.thumbs')
     await page.waitForURL(/score=human\.thumbs/)
     const row = page.locator('[data-testid=route-stats] tr[data-route="support"][data-target="openai/gpt-4o-mini"]')
     // One thumbs-down from the previous test: mean 0 over 1 score, as the API says.
     await expect.poll(() => row.locator('[data-col=quality]').textContent()).toBe('0.000 (1)')
     const api = await h.admin.routeStats({ window: '24h', route: 'support', score: 'human.thumbs' })
-    expect(api.stats.find((s) => s.target === 'openai/gpt-4o-mini')).toMatchObject({ quality_mean: 0, quality_count: 1 })
+    expect(api.stats.find((s) => s.target === 'openai/gpt-4o-mini')).toMatchObject({
+      quality_mean: 0,
+      quality_count: 1,
+    })
   })
 
   it('lists every score of the trace, its spans’ included, on the trace page', async () => {
