@@ -15,7 +15,7 @@ const PERCENT_SCALE = 6
  * simulator's or a fine-tune are in no table.
  * The exact decimal is always in the reason; `value` repeats it as a number for charts only.
  */
-export function createCostScorer(version = '2', prices: ConfiguredPrice[] = []): Scorer {
+export function createCostScorer(version = '1', prices: ConfiguredPrice[] = []): Scorer {
   const byTarget = new Map(prices.map((p) => [p.target, p]))
   return {
     name: NAME,
