@@ -19,9 +19,25 @@ export interface TemplateRule {
   passes?: number
 }
 
+/**
+ * Reasons stored before heuristics.error said what a bare status meant (`the call failed: "Unset"`),
+ * rewritten to their meaning so they read and cluster with the new ones (evaluator/scorers/failure.ts).
+ */
+export const LEGACY_REASON_RULES: readonly TemplateRule[] = [
+  {
+    pattern: '^the call failed: "Unset"$',
+    replacement: 'the call failed: the span is marked as an error (by an error attribute), with no message',
+  },
+  {
+    pattern: '^the call failed: "(?:Error|error status)"$',
+    replacement: 'the call failed: the span has error status, with no message',
+  },
+]
+
 const NUMBER = String.raw`[-+]?[0-9]+(?:[.,][0-9]+)*(?:[eE][-+]?[0-9]+)?`
 
 export const REASON_TEMPLATE_RULES: readonly TemplateRule[] = [
+  ...LEGACY_REASON_RULES,
   { pattern: String.raw`\s+`, replacement: ' ' },
   // Quoted values first: whatever they hold (numbers included) is one value.
   { pattern: String.raw`"(?:[^"\\]|\\.)*"`, replacement: '"<v>"' },
@@ -53,11 +69,18 @@ export const REASON_TEMPLATE_RULES: readonly TemplateRule[] = [
   { pattern: '<id>(?:, ?<id>)+', replacement: '<id>, …' },
 ]
 
-const JS_RULES = REASON_TEMPLATE_RULES.map((r) => ({
-  regex: new RegExp(r.pattern, 'g'),
-  replacement: r.replacement.replace(/\\(\d)/g, '$$$1'),
-  passes: r.passes ?? 1,
-}))
+const compile = (rules: readonly TemplateRule[]) =>
+  rules.map((r) => ({
+    regex: new RegExp(r.pattern, 'g'),
+    replacement: r.replacement.replace(/\\(\d)/g, '$$$1'),
+    passes: r.passes ?? 1,
+  }))
+const JS_RULES = compile(REASON_TEMPLATE_RULES)
+const LEGACY_JS_RULES = compile(LEGACY_REASON_RULES)
+
+/** An exact reason as it should read: a legacy bare status replaced by its meaning, nothing else changed. */
+export const explainReason = (reason: string): string =>
+  LEGACY_JS_RULES.reduce((out, r) => out.replace(r.regex, r.replacement), reason)
 
 /** The reason with numbers, ids, times, URLs and quoted values replaced by placeholders. */
 export function reasonTemplate(reason: string): string {

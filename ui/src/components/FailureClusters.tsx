@@ -1,6 +1,7 @@
 import type { FailureCluster, FailureClusterList } from '../api/client.ts'
 import { href, Link } from '../app/router.tsx'
 import { sharedParams, useSearchParams } from '../app/url-state.ts'
+import { explainReason } from '../../../lib/reason-template.ts'
 import { formatCount, formatNsDate, formatScore } from '../lib/format.ts'
 
 /** Bars of failing cases per bucket; the title names the bucket size. */
@@ -62,7 +63,7 @@ export function FailureClusters({ data }: { data: FailureClusterList }) {
                   </Link>
                 )}{' '}
                 <span className="muted">
-                  {[e.route, e.target].filter(Boolean).join(' → ')} · value {formatScore(e.value)} · {e.reason}
+                  {[e.route, e.target].filter(Boolean).join(' → ')} · value {formatScore(e.value)} · {explainReason(e.reason)}
                 </span>
               </li>
             ))}

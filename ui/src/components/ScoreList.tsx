@@ -1,5 +1,6 @@
 import type { ReactNode } from 'react'
 import type { Score } from '../api/client.ts'
+import { explainReason } from '../../../lib/reason-template.ts'
 import { formatNsDate, formatScore } from '../lib/format.ts'
 
 const scoreValue = (s: Score): string =>
@@ -31,7 +32,7 @@ export function ScoreList({ scores, spanCell }: { scores: Score[]; spanCell?: (s
             <td data-col="value">{scoreValue(s)}</td>
             <td>{s.source}</td>
             <td>
-              {s.reason}
+              {explainReason(s.reason)}
               {s.comment ? <div className="score-comment" data-col="comment">{s.comment}</div> : null}
             </td>
             <td data-col="by">{postedBy(s)}</td>
