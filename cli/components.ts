@@ -80,6 +80,7 @@ export const components: Record<string, Starter> = {
     const running = await start({
       settings: {
         ...config.evaluator,
+        prices: [...configuredPrices(config), ...config.evaluator.prices],
         collectorUrl: urls.collector ?? config.evaluator.collectorUrl,
         judge: { ...config.evaluator.judge, baseUrl: config.evaluator.judge.baseUrl ?? (urls.gateway ? `${urls.gateway}/v1` : undefined) },
       },
@@ -100,7 +101,7 @@ export const components: Record<string, Starter> = {
     const running = await start({
       gateway: {
         ...config.gateway,
-        tenants: config.tenants.map(({ ingestKeys: _i, readKeys: _r, ...gatewayPart }) => gatewayPart),
+        tenants: config.tenants.map(({ ingestKeys: _i, readKeys: _r, readOnlyKeys: _ro, ...gatewayPart }) => gatewayPart),
         telemetry: { ...config.gateway.telemetry, collectorUrl: urls.collector ?? config.gateway.telemetry.collectorUrl },
       },
       adminToken,
@@ -147,3 +148,15 @@ export async function startDemo({ logger, urls }: StartContext): Promise<Running
 
 /** What `loopgate start` runs, in start order (the storage owner first). `--demo` adds `simulate` before them. */
 export const startOrder = ['collector', 'gateway', 'evaluator', 'optimizer'].filter((name) => name in components)
+
+/** The prices the gateway charges for its targets, so the cost scorer checks costs against them (one config file). */
+function configuredPrices(config: LoopgateConfig) {
+  const seen = new Map<string, { target: string; input: string; output: string; cacheRead?: string; cacheWrite?: string }>()
+  for (const route of config.gateway.routes) {
+    for (const t of route.targets) {
+      const target = t.id ?? `${t.provider}/${t.model}`
+      if (t.price && !seen.has(target)) seen.set(target, { target, ...t.price })
+    }
+  }
+  return [...seen.values()]
+}

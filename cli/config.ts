@@ -9,7 +9,7 @@ import { optimizerConfigSchema } from '../optimizer/config.ts'
 const keyList = z.array(z.string().min(8, 'keys must be at least 8 characters')).default([])
 
 /** One entry per tenant: its gateway virtual keys, budgets and limits, and its collector keys. */
-export const tenantSchema = gatewayTenantSchema.extend({ ingestKeys: keyList, readKeys: keyList })
+export const tenantSchema = gatewayTenantSchema.extend({ ingestKeys: keyList, readKeys: keyList, readOnlyKeys: keyList })
 
 export const configSchema = z
   .object({

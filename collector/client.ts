@@ -8,9 +8,12 @@ import type {
   Chargeback,
   ChargebackQuery,
   DecisionList,
+  FailureClusterList,
   ListDecisionsQuery,
+  ListFailureClustersQuery,
   ListScoresQuery,
   ListSessionsQuery,
+  Me,
   PostScoresResult,
   RouteStats,
   RouteStatsQuery,
@@ -101,6 +104,16 @@ export class CollectorClient {
 
   listScores(query: ListScoresQuery = {}): Promise<ScoreList> {
     return this.json('GET', '/api/scores', { ...query })
+  }
+
+  /** Failing scores grouped by scorer and reason template. */
+  failureClusters(query: ListFailureClustersQuery = {}): Promise<FailureClusterList> {
+    return this.json('GET', '/api/failure-clusters', { ...query })
+  }
+
+  /** The calling key: admin or tenant, its id, whether it may post scores. */
+  me(): Promise<Me> {
+    return this.json('GET', '/api/me', {})
   }
 
   routeStats(query: RouteStatsQuery = {}): Promise<RouteStats> {

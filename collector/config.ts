@@ -108,6 +108,8 @@ export interface TenantAccess {
   id: string
   ingestKeys: string[]
   readKeys: string[]
+  /** Keys that read the tenant's data but may not post scores or annotations (dashboards for viewers). */
+  readOnlyKeys?: string[]
   /** The gateway's spending limits (USD decimal strings); the collector only reports spend against them. */
   budgets?: { usdPerDay?: string; usdPerMonth?: string }
 }

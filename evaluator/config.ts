@@ -6,6 +6,11 @@ export type ScorerName = (typeof SCORER_NAMES)[number]
 export const MATCH_MODES = ['auto', 'exact', 'normalized', 'contains', 'regex', 'numeric'] as const
 export type MatchMode = (typeof MATCH_MODES)[number]
 
+const usd = z.string().regex(/^\d+(\.\d{1,12})?$/, 'use a decimal string such as "0.15"')
+const configuredPriceSchema = z
+  .object({ target: z.string().min(1), input: usd, output: usd, cacheRead: usd.optional(), cacheWrite: usd.optional() })
+  .strict()
+
 /** How one route is evaluated. Every field may be left out of a route entry: `defaults` fills it. */
 const routeEvaluationSchema = z
   .object({
@@ -91,6 +96,12 @@ export const evaluatorConfigSchema = z
     /** Per-route overrides keyed by route name; spans without a route use `defaults`. */
     routes: z.record(z.string(), routeEvaluationSchema.partial()).default({}),
     judge: judgeSchema,
+    /**
+     * Prices configured for gateway targets (USD per million tokens), which the cost scorer checks
+     * before the public price table. `loopgate` fills this from `gateway.routes[].targets[].price`;
+     * set it only for an evaluator that runs with another config file than its gateway.
+     */
+    prices: z.array(configuredPriceSchema).default([]),
   })
   .prefault({})
 

@@ -5,6 +5,8 @@ import { registerBudgets } from './budgets.ts'
 import { installAuth } from './caller.ts'
 import { registerChargeback } from './chargeback.ts'
 import { registerDecisions } from './decisions.ts'
+import { registerFailureClusters } from './failure-clusters.ts'
+import { registerMe } from './me.ts'
 import { installErrorHandler } from './errors.ts'
 import { registerOpenApi, registerOpenApiJson } from './openapi.ts'
 import { registerRouteStats } from './route-stats.ts'
@@ -35,6 +37,8 @@ export async function registerQueryApi(app: FastifyInstance, deps: CollectorDeps
       registerTenants(api, deps)
       registerBudgets(api, deps)
       registerAdmin(api, deps)
+      registerMe(api)
+      registerFailureClusters(api, deps)
     },
     { prefix: '/api' },
   )

@@ -15,7 +15,9 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
       security: [{ bearer: [] }],
     },
   })
-  await app.register(swaggerUi, { routePrefix: '/docs' })
+  // indexPrefix: without a trailing slash the page links its assets absolutely, and those links
+  // must include the /api this plugin is registered under (else /api/docs is a blank page).
+  await app.register(swaggerUi, { routePrefix: '/docs', indexPrefix: app.prefix })
 }
 
 export function registerOpenApiJson(app: FastifyInstance): void {

@@ -22,6 +22,9 @@ export const toScore = (r: ScoreRowOut): Score => ({
   reason: r.reason,
   status: r.status as ScoreStatus,
   posted_by: r.posted_by as ScorePoster,
+  comment: r.comment,
+  author: r.author,
+  author_name: r.author_name,
 })
 
 /** Newest first. */

@@ -4,7 +4,7 @@ import { z } from 'zod'
 import { MAX_ID_LENGTH } from '../../lib/limits.ts'
 import type { CollectorDeps } from '../deps.ts'
 import { adminPostedScoreId, insertScores } from '../queries/scores.ts'
-import { TenantScope, callerOf } from './caller.ts'
+import { TenantScope, callerOf, type ReadCaller } from './caller.ts'
 import { ApiError } from './errors.ts'
 import { findScores } from './score-store.ts'
 import { bindScoreTargets } from './score-targets.ts'
@@ -29,7 +29,13 @@ export const scoreInput = z.object({
   value: z.union([z.number().finite(), z.boolean()]).optional(),
   label: text(1024).optional(),
   reason: text(32_768).optional(),
-  comment: text(32_768).optional(),
+  comment: text(32_768).optional().describe('a human note, kept apart from `reason` (an evaluator\'s explanation)'),
+  author_name: z
+    .string()
+    .max(128)
+    .regex(/^[^\p{Cc}]*$/u, 'no control characters')
+    .optional()
+    .describe('a display name for the annotation; shown beside the key that posted it (`author`), never trusted for authority'),
   status: z.enum(['ok', 'failed']).optional(),
 })
 type ScoreInputParsed = z.output<typeof scoreInput>
@@ -57,6 +63,7 @@ const listQuery = z.object({
   route: name().optional(),
   target: name().optional(),
   source: z.enum(['evaluator', 'human', 'api']).optional(),
+  author: name(160).optional().describe('the key that posted it: `admin` or `<tenant>/sha256:<12 hex>`'),
   tenant: name().optional(),
   from: time.optional().describe('created at or after'),
   to: time.optional().describe('created at or before'),
@@ -68,7 +75,7 @@ function dataTypeOf(s: ScoreInputParsed, field: string): ScoreDataType {
   if (typeof s.value === 'boolean') return 'boolean'
   if (typeof s.value === 'number') return 'numeric'
   if (s.label) return 'categorical'
-  if (s.reason ?? s.comment) return 'comment'
+  if (s.reason || s.comment) return 'comment'
   throw new ApiError(400, `invalid body field "${field}": give a value, a label or a comment`, field)
 }
 
@@ -90,7 +97,7 @@ function valueOf(s: ScoreInputParsed, type: ScoreDataType, field: string): numbe
 const sha = (parts: string[]) => createHash('sha256').update(parts.join('\u0000')).digest('hex').slice(0, 32)
 
 /** Stored form of one input; the id is deterministic for evaluator scores so a retried job writes the same score. */
-function toScore(s: ScoreInputParsed, index: number, batched: boolean, tenant: string, postedBy: ScorePoster, createdNs: bigint): Score {
+function toScore(s: ScoreInputParsed, index: number, batched: boolean, tenant: string, caller: ReadCaller, createdNs: bigint): Score {
   const field = batched ? `[${index}].` : ''
   if (!s.trace_id && !s.session_id) throw new ApiError(400, `invalid body field "${field}trace_id": a score needs a trace_id or a session_id`, `${field}trace_id`)
   if (s.span_id && !s.trace_id) throw new ApiError(400, `invalid body field "${field}trace_id": a span score needs its trace_id`, `${field}trace_id`)
@@ -116,15 +123,19 @@ function toScore(s: ScoreInputParsed, index: number, batched: boolean, tenant: s
     data_type,
     value,
     label: s.label ?? '',
-    reason: s.reason ?? s.comment ?? '',
+    reason: s.reason ?? '',
     status: s.status ?? 'ok',
-    posted_by: postedBy,
+    posted_by: caller.kind satisfies ScorePoster,
+    comment: s.comment ?? '',
+    author: caller.keyId,
+    author_name: s.author_name?.trim() ?? '',
   }
 }
 
 function tenantFor(req: FastifyRequest, s: ScoreInputParsed, field: string): string {
   const caller = callerOf(req)
   if (caller.kind === 'tenant') {
+    if (caller.readOnly) throw new ApiError(403, 'a read-only key may not post scores; use a key listed under tenants[].readKeys')
     if (s.tenant_id !== undefined && s.tenant_id !== caller.tenantId) throw new ApiError(403, 'a tenant key may only score its own tenant', `${field}tenant_id`)
     if (s.source === 'evaluator') throw new ApiError(403, 'source "evaluator" needs the admin token; use "human" or "api" with a tenant key', `${field}source`)
     return caller.tenantId
@@ -138,7 +149,7 @@ export async function postScores(deps: CollectorDeps, req: FastifyRequest): Prom
   const base = nowNs()
   const caller = callerOf(req)
   const field = (i: number) => (batched ? `[${i}].` : '')
-  const scores = inputs.map((s, i) => toScore(s, i, batched, tenantFor(req, s, field(i)), caller.kind, base + BigInt(i)))
+  const scores = inputs.map((s, i) => toScore(s, i, batched, tenantFor(req, s, field(i)), caller, base + BigInt(i)))
   // Every score is bound to what it scores: tenant, route and target come from the span, never the body.
   await bindScoreTargets(deps.store, scores, inputs.map((s, i) => ({ route: s.route, target: s.target, field: field(i) })))
   if (caller.kind === 'tenant') await refuseTrustedOverwrites(deps, scores)
@@ -182,6 +193,7 @@ export function registerScores(app: FastifyInstance, deps: CollectorDeps): void 
         route: q.route,
         target: q.target,
         source: q.source,
+        author: q.author,
         fromNs,
         toNs,
         limit: q.limit,

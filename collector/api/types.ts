@@ -252,8 +252,10 @@ export interface ScoreInput {
   value?: number | boolean
   label?: string
   reason?: string
-  /** Alias of `reason` for human feedback. */
+  /** A human note (stored apart from `reason`, an evaluator's explanation). */
   comment?: string
+  /** A display name for an annotation; shown beside `author`, never trusted for authority. */
+  author_name?: string
   status?: ScoreStatus
 }
 
@@ -276,6 +278,12 @@ export interface Score {
   status: ScoreStatus
   /** Who posted it: `admin` (admin token: evaluator, operators), `tenant` (a tenant's read key), '' (stored before this was recorded). */
   posted_by: ScorePoster
+  /** A human note ('' for evaluator scores and scores stored before migration 7). */
+  comment: string
+  /** The key that posted it, set by the collector: `admin`, `<tenant>/sha256:<first 12 hex of the key's hash>`, or ''. */
+  author: string
+  /** The display name the poster gave (unverified; `author` is what identifies). */
+  author_name: string
 }
 
 export type ScorePoster = 'admin' | 'tenant' | ''
@@ -293,6 +301,7 @@ export interface ListScoresQuery {
   route?: string
   target?: string
   source?: ScoreSource
+  author?: string
   tenant?: string
   from?: string
   to?: string
@@ -425,4 +434,64 @@ export interface BudgetStatus {
 
 export interface BudgetList {
   budgets: BudgetStatus[]
+}
+
+// ── identity ────────────────────────────────────────────────────────────────
+
+/** GET /api/me: the key a request was made with (no secret: `key_id` is a hash prefix). */
+export interface Me {
+  kind: 'admin' | 'tenant'
+  tenant_id: string | null
+  key_id: string
+  /** False for a tenant's read-only key. */
+  may_annotate: boolean
+}
+
+// ── failure clusters ────────────────────────────────────────────────────────
+
+export interface ListFailureClustersQuery {
+  from?: string
+  to?: string
+  tenant?: string
+  name?: string
+  route?: string
+  buckets?: number
+  limit?: number
+}
+
+export interface FailureExample {
+  created_ns: NanoString
+  trace_id: string
+  span_id: string
+  session_id: string
+  route: string
+  target: string
+  value: number
+  /** The exact reason of this case. */
+  reason: string
+}
+
+/** Failing cases of one scorer whose reasons share a template. */
+export interface FailureCluster {
+  name: string
+  /** The reason with numbers, ids, times and quoted values replaced by <n>, <id>, <time>, "<v>". */
+  template: string
+  count: number
+  /** Of `count`, cases where the scorer itself failed (status `failed`). */
+  scorer_failed: number
+  /** Distinct exact reasons in the cluster. */
+  reasons: number
+  last_ns: NanoString
+  /** Cases per bucket from `trend_start`, `bucket_seconds` apart. */
+  trend: number[]
+  /** Newest first. */
+  examples: FailureExample[]
+}
+
+export interface FailureClusterList {
+  bucket_seconds: number
+  trend_start: string
+  /** Failing cases in all clusters (also those beyond `limit`). */
+  total: number
+  clusters: FailureCluster[]
 }

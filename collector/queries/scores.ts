@@ -9,7 +9,7 @@ import { runInsert, runQuery, type Params, type TenantFilter } from './run.ts'
  */
 export function latestScoresSql(store: Store, where: string): string {
   return `SELECT tenant_id, score_id, max(created_at) AS created,
-      argMax(tuple(trace_id, span_id, session_id, route, target, name, version, source, data_type, value, label, reason, status, posted_by), created_at) AS latest
+      argMax(tuple(trace_id, span_id, session_id, route, target, name, version, source, data_type, value, label, reason, status, posted_by, comment, author, author_name), created_at) AS latest
     FROM (SELECT * FROM ${store.table('scores')} WHERE ${where})
     GROUP BY tenant_id, score_id`
 }
@@ -17,7 +17,8 @@ export function latestScoresSql(store: Store, where: string): string {
 const LATEST_SCORE_COLUMNS = `tenant_id, score_id, toString(toUnixTimestamp64Nano(created)) AS created_ns,
   latest.1 AS trace_id, latest.2 AS span_id, latest.3 AS session_id, latest.4 AS route, latest.5 AS target,
   latest.6 AS name, latest.7 AS version, latest.8 AS source, latest.9 AS data_type, latest.10 AS value,
-  latest.11 AS label, latest.12 AS reason, latest.13 AS status, latest.14 AS posted_by`
+  latest.11 AS label, latest.12 AS reason, latest.13 AS status, latest.14 AS posted_by,
+  latest.15 AS comment, latest.16 AS author, latest.17 AS author_name`
 
 export interface ScoreRowOut {
   tenant_id: string
@@ -37,6 +38,9 @@ export interface ScoreRowOut {
   reason: string
   status: string
   posted_by: string
+  comment: string
+  author: string
+  author_name: string
 }
 
 export interface ScoreFilter {
@@ -47,6 +51,7 @@ export interface ScoreFilter {
   route?: string
   target?: string
   source?: string
+  author?: string
   fromNs?: bigint
   toNs?: bigint
   limit: number
@@ -57,7 +62,7 @@ export function findScoreRows(store: Store, scope: TenantFilter, f: ScoreFilter)
   const raw: string[] = [scope.where()]
   const outer: string[] = ['1 = 1']
   const params: Params = { ...scope.params(), limit: f.limit }
-  for (const key of ['trace_id', 'span_id', 'session_id', 'name', 'route', 'target', 'source'] as const) {
+  for (const key of ['trace_id', 'span_id', 'session_id', 'name', 'route', 'target', 'source', 'author'] as const) {
     const v = f[key]
     if (v === undefined) continue
     raw.push(`${key} = {${key}:String}`)

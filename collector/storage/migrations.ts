@@ -29,9 +29,18 @@ function dailyUsageRollup(o: DdlOptions): string[] {
  * before it have '' (neither admin nor tenant) and no longer count towards route quality.
  */
 function scoresPostedBy(o: DdlOptions): string[] {
-  const column = scoresTable.columns.find((c) => c.startsWith('posted_by '))!
-  const alter = (table: string) => `ALTER TABLE ${o.database}.${table}${onCluster(o)} ADD COLUMN IF NOT EXISTS ${column}`
-  return o.cluster ? [alter('scores_local'), alter('scores')] : [alter('scores')]
+  return addScoreColumns(o, ['posted_by'])
+}
+
+/** Human annotation: a comment kept apart from the reason, and who posted it (docs/api.md › Annotations). */
+function scoresAnnotation(o: DdlOptions): string[] {
+  return addScoreColumns(o, ['comment', 'author', 'author_name'])
+}
+
+function addScoreColumns(o: DdlOptions, names: string[]): string[] {
+  const columns = names.map((n) => scoresTable.columns.find((c) => c.startsWith(`${n} `))!)
+  const alter = (table: string) => columns.map((c) => `ALTER TABLE ${o.database}.${table}${onCluster(o)} ADD COLUMN IF NOT EXISTS ${c}`)
+  return o.cluster ? [...alter('scores_local'), ...alter('scores')] : alter('scores')
 }
 
 /** Lets the start-up read of recently stored span ids (ingest deduplication) skip older granules. */
@@ -88,6 +97,7 @@ export const migrations: Migration[] = [
   { version: 4, name: 'spans ingested_at index', statements: ingestedAtIndex },
   { version: 5, name: 'sessions count billable rows as LLM calls', statements: llmCallsAreBillableRows },
   { version: 6, name: 'cache hits and saved cost in the usage rollups', statements: cacheRollups },
+  { version: 7, name: 'scores annotation columns', statements: scoresAnnotation },
   { version: 9, name: 'spans.usage_source', statements: spansUsageSource },
 ]
 

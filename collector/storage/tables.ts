@@ -265,6 +265,11 @@ export const scoresTable: TableSpec = {
     'status LowCardinality(String)',
     // Who posted it: 'admin' (the admin token: evaluator, operators) or 'tenant' (a read key); '' before migration 3.
     "posted_by LowCardinality(String) DEFAULT ''",
+    // Human annotation (migration 7): the comment apart from an evaluator's reason; the key that posted
+    // it (`admin` or `<tenant>/sha256:<12 hex>`, set by the collector, never by the body); a display name the client gave.
+    "comment String DEFAULT ''",
+    "author LowCardinality(String) DEFAULT ''",
+    "author_name String DEFAULT ''",
   ],
   indexes: [
     'INDEX idx_trace_id trace_id TYPE bloom_filter(0.01) GRANULARITY 1',

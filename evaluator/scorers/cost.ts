@@ -1,5 +1,5 @@
 import type { Span } from '../../collector/client.ts'
-import { formatUnits, tableCost, toUnits, type Usage } from './money.ts'
+import { configuredCost, formatUnits, tableCost, toUnits, type ConfiguredPrice, type PriceFound, type Usage } from './money.ts'
 import type { ScoreDraft, Scorer } from './types.ts'
 
 const NAME = 'cost'
@@ -10,19 +10,36 @@ const PERCENT_SCALE = 6
  * `computed` (the span had no cost; the exact table cost is in the reason and value),
  * `agrees` / `disagrees` (a provided cost vs the table, beyond `costTolerance`),
  * `unpriced` (no cost and the model is not in the table), `unverified` (a cost, but no table price).
+ * A price the operator configured for the span's gateway target (`prices`, filled from the gateway's
+ * routes) is checked first: the gateway charges it rather than the table's, and models such as the
+ * simulator's or a fine-tune are in no table.
  * The exact decimal is always in the reason; `value` repeats it as a number for charts only.
  */
-export function createCostScorer(version = '1'): Scorer {
+export function createCostScorer(version = '1', prices: ConfiguredPrice[] = []): Scorer {
+  const byTarget = new Map(prices.map((p) => [p.target, p]))
   return {
     name: NAME,
     version,
     async score(span, ctx) {
-      return [costDraft(span, ctx.evaluation.costTolerance)]
+      return [costDraft(span, ctx.evaluation.costTolerance, byTarget)]
     },
   }
 }
 
-export function costDraft(span: Span, tolerance: number): ScoreDraft {
+/** The configured price of the span's target, else the table's price of its model. */
+function expectedCost(span: Span, model: string, usage: Usage, prices: ReadonlyMap<string, ConfiguredPrice>): (PriceFound & { source: string }) | null {
+  const configured = prices.get(span.target) ?? prices.get(`${span.provider}/${model}`)
+  const units = configured ? configuredCost(configured, usage) : null
+  if (configured && units !== null) {
+    const [provider = '', ...rest] = configured.target.split('/')
+    return { units, provider, model: rest.join('/') || model, source: 'configured price' }
+  }
+  const at = new Date(Number(BigInt(span.start_ns || '0') / 1_000_000n) || Date.now())
+  const table = tableCost(span.provider, model, usage, at)
+  return table ? { ...table, source: 'table' } : null
+}
+
+export function costDraft(span: Span, tolerance: number, prices: ReadonlyMap<string, ConfiguredPrice> = new Map()): ScoreDraft {
   const usage: Usage = {
     input: whole(span.input_tokens),
     output: whole(span.output_tokens),
@@ -30,18 +47,17 @@ export function costDraft(span: Span, tolerance: number): ScoreDraft {
     cacheWrite: whole(span.cache_write_tokens),
   }
   const model = span.response_model || span.request_model
-  const at = new Date(Number(BigInt(span.start_ns || '0') / 1_000_000n) || Date.now())
-  const table = tableCost(span.provider, model, usage, at)
+  const table = expectedCost(span, model, usage, prices)
   const tokens = `${usage.input} in / ${usage.output} out`
   const provided = span.cost_source === 'none' || span.cost_source === '' ? null : toUnits(span.cost_usd || '')
 
   if (provided === null) {
     if (!table) return draft('unpriced', undefined, `no cost on the span and no price for ${describe(span.provider, model)} in the table`)
     const cost = formatUnits(table.units)
-    return draft('computed', cost, `table cost ${cost} USD for ${table.provider}/${table.model} (${tokens})`)
+    return draft('computed', cost, `${table.source} cost ${cost} USD for ${table.provider}/${table.model} (${tokens})`)
   }
   const given = formatUnits(provided)
-  if (!table) return draft('unverified', given, `${span.cost_source} cost ${given} USD; no price for ${describe(span.provider, model)} in the table`)
+  if (!table) return draft('unverified', given, `${span.cost_source} cost ${given} USD; no price configured for target ${span.target || '(none)'} and none for ${describe(span.provider, model)} in the table`)
   const expected = formatUnits(table.units)
   const diff = provided > table.units ? provided - table.units : table.units - provided
   const tol = toUnits(tolerance, PERCENT_SCALE) ?? 0n
@@ -52,7 +68,7 @@ export function costDraft(span: Span, tolerance: number): ScoreDraft {
   return draft(
     verdict,
     given,
-    `${span.cost_source} cost ${given} USD vs table ${expected} USD for ${table.provider}/${table.model} (${tokens}): ` +
+    `${span.cost_source} cost ${given} USD vs ${table.source} ${expected} USD for ${table.provider}/${table.model} (${tokens}): ` +
       `difference ${formatUnits(diff)} USD (${pct}) ${beyond ? 'exceeds' : 'within'} tolerance ${tolerance * 100}%`,
   )
 }

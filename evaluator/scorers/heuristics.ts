@@ -1,5 +1,6 @@
 import type { Span } from '../../collector/client.ts'
 import type { RouteEvaluation } from '../config.ts'
+import { failureDescription } from './failure.ts'
 import { jsonRequestOf } from './json-request.ts'
 import { schemaProblem } from './json-schema.ts'
 import { quote, uncapturedAnswer } from './text.ts'
@@ -33,7 +34,7 @@ export function heuristicDrafts(span: Span, evaluation: RouteEvaluation): ScoreD
   const text = span.output_text ?? ''
   const toolCall = TOOL_FINISH.has(span.finish_reason)
 
-  pass('error', !span.is_error, span.is_error ? `the call failed: ${quote(span.status_message || span.status_code || 'error status')}` : 'no error')
+  pass('error', !span.is_error, span.is_error ? `the call failed: ${failureDescription(span)}` : 'no error')
 
   if (!span.is_error && !uncapturedAnswer(span.attributes)) {
     const empty = text.trim() === '' && !toolCall

@@ -90,3 +90,26 @@ function exactCost(prices: ModelPrice, usage: Usage): bigint | null {
   if (typeof prices.requests_kcount === 'number') total += (toUnits(prices.requests_kcount, SCALE) ?? 0n) / 1000n
   return total
 }
+
+/** A price the operator configured for a gateway target (USD per million tokens, exact decimals). */
+export interface ConfiguredPrice {
+  /** The gateway target id (`provider/model` unless the target names one). */
+  target: string
+  input: string
+  output: string
+  /** Default: the input price (as the gateway charges them). */
+  cacheRead?: string
+  cacheWrite?: string
+}
+
+/** The exact cost of one call at a configured price, as the gateway computes it (cached input at its own rate). */
+export function configuredCost(price: ConfiguredPrice, usage: Usage): bigint | null {
+  const rate = (usd: string | undefined): bigint | null => (usd === undefined ? null : toUnits(usd, SCALE - 6))
+  const input = rate(price.input)
+  const output = rate(price.output)
+  if (input === null || output === null) return null
+  const cacheRead = rate(price.cacheRead) ?? input
+  const cacheWrite = rate(price.cacheWrite) ?? input
+  const uncached = Math.max(0, usage.input - usage.cacheRead - usage.cacheWrite)
+  return BigInt(uncached) * input + BigInt(usage.output) * output + BigInt(usage.cacheRead) * cacheRead + BigInt(usage.cacheWrite) * cacheWrite
+}

@@ -62,6 +62,10 @@ describe('loopgate start --demo (one process, embedded defaults)', () => {
       return list.scores.length > 0 ? list.scores : undefined
     })
     expect(scores.some((s) => s.name.startsWith('heuristics.'))).toBe(true)
+    // The route's configured price is what the gateway charged: the cost scorer checks against it (no "unverified").
+    const cost = await eventually('the cost score', async () => (await api.listScores({ trace_id: traceId, name: 'cost' })).scores[0])
+    expect(cost).toMatchObject({ label: 'agrees' })
+    expect(cost.reason).toContain('vs configured price')
   })
 
   it('relays the dashboard\'s admin calls to its own gateway (the collector starts first)', async () => {

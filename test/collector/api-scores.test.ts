@@ -1,9 +1,11 @@
+import { createHash } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { json } from '../helpers/http.ts'
 import { hex, nsAgo, startApiHarness, type ApiHarness } from '../helpers/api-fixtures.ts'
 import { spanRow } from '../helpers/span-row.ts'
 
 let h: ApiHarness
+const sha256 = (s: string) => createHash('sha256').update(s).digest('hex')
 const T = hex(16)
 const ROOT = hex(8)
 const LLM = hex(8)
@@ -24,7 +26,7 @@ describe('POST /api/scores', () => {
   it('takes human feedback from a tenant key, forced to its tenant and enriched from the span', async () => {
     const res = await h.tenant('acme').postScores({ trace_id: T, span_id: LLM, name: 'thumbs', value: true, source: 'human', comment: 'great' })
     expect(res.accepted).toBe(1)
-    expect(res.scores[0]).toMatchObject({ tenant_id: 'acme', data_type: 'boolean', value: 1, session_id: 'sess-a', route: 'chat', target: 'openai/gpt', reason: 'great', status: 'ok' })
+    expect(res.scores[0]).toMatchObject({ tenant_id: 'acme', data_type: 'boolean', value: 1, session_id: 'sess-a', route: 'chat', target: 'openai/gpt', comment: 'great', reason: '', status: 'ok', author: `acme/sha256:${sha256('acme-read').slice(0, 12)}` })
     const stars = await h.tenant('acme').postScores({ trace_id: T, name: 'stars', data_type: 'numeric', value: 4, source: 'human' })
     expect(stars.scores[0]).toMatchObject({ session_id: 'sess-a', route: '', value: 4 })
     const cat = await h.tenant('acme').postScores({ session_id: 'sess-a', name: 'topic', label: 'billing' })

@@ -24,6 +24,16 @@ describe('heuristics scorer', () => {
     expect(s.empty).toBeUndefined()
   })
 
+  it('says why a call failed in words, never a bare status code such as "Unset"', async () => {
+    const reason = async (overrides: Parameters<typeof apiSpan>[0]) => (await run({ is_error: true, status_message: '', output_text: '', ...overrides })).error!.reason
+    expect(await reason({ status_code: 'Unset', attributes: { 'error.type': 'RateLimitError', 'http.response.status_code': '429' } })).toBe('the call failed: error type "RateLimitError", HTTP 429')
+    expect(await reason({ status_code: 'Unset', attributes: { 'loopgate.route.failed': 'true' } })).toBe('the call failed: every target of the route failed')
+    expect(await reason({ status_code: 'Error' })).toBe('the call failed: the span has error status, with no message')
+    const unset = await reason({ status_code: 'Unset', attributes: {} })
+    expect(unset).not.toContain('Unset')
+    expect(unset).toBe('the call failed: the span is marked as an error (by an error attribute), with no message')
+  })
+
   it('flags an empty answer, but not an empty tool call', async () => {
     expect((await run({ output_text: '   \n' })).empty).toMatchObject({ value: false, reason: 'the answer is empty' })
     expect((await run({ output_text: '', finish_reason: 'tool_calls' })).empty).toMatchObject({ value: true })

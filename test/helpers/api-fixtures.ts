@@ -28,8 +28,8 @@ export interface ApiHarness {
 }
 
 /** `tenants` replaces the default two (keep `acme`/`globex` with their read keys for `tenant()`). */
-export async function startApiHarness(options: { tenants?: TenantAccess[] } = {}): Promise<ApiHarness> {
-  const collector = await startTestCollector({ tenants: options.tenants ?? TENANTS })
+export async function startApiHarness(options: { tenants?: TenantAccess[]; collector?: Record<string, unknown> } = {}): Promise<ApiHarness> {
+  const collector = await startTestCollector({ tenants: options.tenants ?? TENANTS, collector: options.collector })
   const db = await createStorageClient(storageConfigSchema.parse({ path: collector.dataDir }))
   const client = (token: string) => new CollectorClient({ baseUrl: collector.url, token })
   return {

@@ -37,7 +37,7 @@ export async function ensureUiBuilt(): Promise<void> {
     }
   }
   try {
-    const sources = ['ui/src', 'ui/index.html', 'ui/vite.config.ts', 'collector/client.ts', 'collector/api/types.ts'].map((p) => join(repoRoot, p))
+    const sources = ['ui/src', 'ui/index.html', 'ui/vite.config.ts', 'collector/client.ts', 'collector/api/types.ts', 'lib'].map((p) => join(repoRoot, p))
     const built = join(UI_DIST, 'index.html')
     if (existsSync(built) && statSync(built).mtimeMs > Math.max(...sources.map(newestMtime))) return
     // A child process: vitest sets NODE_ENV=test, which would bundle React's development build.

@@ -49,7 +49,7 @@ describe('who may see what', () => {
     expect((await rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-session')))).sort()).toEqual(data.acmeSessions)
     await screenshot(page, 'tenant-sessions')
 
-    for (const path of ['/?range=24h', '/tenants?range=24h', '/evaluations?range=24h', '/routes?range=24h']) {
+    for (const path of ['/?range=24h', '/chargeback?range=24h', '/evaluations?range=24h', '/routes?range=24h']) {
       await page.goto(`${h.url}${path}`)
       await page.locator('main table, main .state-empty').first().waitFor()
       await page.waitForLoadState('networkidle')
@@ -62,7 +62,7 @@ describe('who may see what', () => {
     await screenshot(page, 'tenant-routes')
 
     // A shared admin link naming another tenant still shows only the caller's data.
-    await page.goto(`${h.url}/tenants?range=24h&tenant=globex`)
+    await page.goto(`${h.url}/chargeback?range=24h&tenant=globex`)
     await page.getByTestId('chargeback-table').waitFor()
     expect(await page.locator('[data-testid=chargeback-table] tbody').evaluateAll((bs) => bs.map((b) => b.getAttribute('data-tenant')))).toEqual(['acme'])
 

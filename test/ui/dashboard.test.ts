@@ -80,7 +80,7 @@ describe('dashboard as the admin', () => {
 
   it('shows chargeback rows and totals exactly as the API, and exports the same CSV', async () => {
     const page = await h.newPage()
-    await signIn(page, h.url, '/tenants?range=24h&period=hour&group=route', ADMIN_TOKEN)
+    await signIn(page, h.url, '/chargeback?range=24h&period=hour&group=route', ADMIN_TOKEN)
     const table = page.getByTestId('chargeback-table')
     await table.waitFor()
     const url = new URL(page.url())
@@ -108,7 +108,7 @@ describe('dashboard as the admin', () => {
 
   it('shows each tenant’s budget used vs limit exactly as the API', async () => {
     const page = await h.newPage()
-    await signIn(page, h.url, '/tenants?range=24h', ADMIN_TOKEN)
+    await signIn(page, h.url, '/chargeback?range=24h', ADMIN_TOKEN)
     const table = page.getByTestId('budgets')
     await table.waitFor()
     const api = await h.admin.budgets()
@@ -140,8 +140,9 @@ describe('dashboard as the admin', () => {
     expect(shown.find((r) => r.key === 'globex/month')!.spent).toBe(month.tenant_totals.globex?.cost_usd ?? '0')
     await screenshot(page, 'budgets')
 
-    await page.goto(`${h.url}/tenants?range=24h&tenant=globex`)
-    await expect.poll(() => table.locator('tbody tr').evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-tenant')))).toEqual(['globex'])
+    await page.goto(`${h.url}/chargeback?range=24h&tenant=globex`)
+    // A full reload: the app signs in again from sessionStorage before it asks for budgets.
+    await expect.poll(() => table.locator('tbody tr').evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-tenant'))), { timeout: 30_000 }).toEqual(['globex'])
   })
 
   it('shows route stats, each decision with its reason, and the weights chart', async () => {

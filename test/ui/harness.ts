@@ -23,9 +23,9 @@ export const UI_TENANTS: TenantAccess[] = TENANTS.map((t) => ({
 }))
 
 /** A real collector on a temp chDB dir with two tenants, the built UI in front of it, and chromium. */
-export async function startUiHarness(options: { dataDir?: string } = {}): Promise<UiHarness> {
+export async function startUiHarness(options: { dataDir?: string; collector?: Record<string, unknown> } = {}): Promise<UiHarness> {
   await ensureUiBuilt()
-  const collector = await startTestCollector({ tenants: UI_TENANTS, dataDir: options.dataDir })
+  const collector = await startTestCollector({ tenants: UI_TENANTS, dataDir: options.dataDir, collector: options.collector })
   let ui: Awaited<ReturnType<typeof startUiServer>> | undefined
   let browser: TestBrowser | undefined
   const contexts: BrowserContext[] = []

@@ -6,7 +6,7 @@ export const SESSIONS_PAGE_SIZE = 50
 
 /** The sessions list query for the URL's filters (shared by the page and the prefetch below). */
 export function sessionsListQuery(params: URLSearchParams, tenant: string | undefined): ListSessionsQuery {
-  const range = resolveRange(params, Date.now(), '7d')
+  const range = resolveRange(params)
   return {
     from: toApiTime(range.from),
     to: toApiTime(range.to),

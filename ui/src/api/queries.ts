@@ -1,6 +1,6 @@
-import { keepPreviousData, useQueries, useQuery } from '@tanstack/react-query'
+import { keepPreviousData, useMutation, useQueries, useQuery, useQueryClient } from '@tanstack/react-query'
 import { useClient } from '../app/auth.tsx'
-import type { ChargebackQuery, ListDecisionsQuery, ListScoresQuery, ListSessionsQuery, RouteStatsQuery } from './client.ts'
+import type { ChargebackQuery, ListDecisionsQuery, ListFailureClustersQuery, ListScoresQuery, ListSessionsQuery, RouteStatsQuery, ScoreInput } from './client.ts'
 
 // One hook per endpoint; the query key is the endpoint plus its exact parameters.
 
@@ -58,4 +58,31 @@ export function useScores(query: ListScoresQuery) {
 export function useBudgets(tenant?: string) {
   const client = useClient()
   return useQuery({ queryKey: ['budgets', tenant], queryFn: () => client.budgets({ tenant }) })
+}
+
+/** The signed-in key: shown as the identity annotations are attributed to. */
+export function useMe() {
+  const client = useClient()
+  return useQuery({ queryKey: ['me'], queryFn: () => client.me(), staleTime: Infinity })
+}
+
+export function useFailureClusters(query: ListFailureClustersQuery) {
+  const client = useClient()
+  return useQuery({ queryKey: ['failure-clusters', query], queryFn: () => client.failureClusters(query), placeholderData: keepPreviousData })
+}
+
+/** Posts a human score; the trace (and any score list) shows it once stored. */
+export function useAnnotate() {
+  const client = useClient()
+  const queryClient = useQueryClient()
+  return useMutation({
+    mutationFn: (score: ScoreInput) => client.postScores(score),
+    onSuccess: async () => {
+      await Promise.all([
+        queryClient.invalidateQueries({ queryKey: ['trace'] }),
+        queryClient.invalidateQueries({ queryKey: ['scores'] }),
+        queryClient.invalidateQueries({ queryKey: ['session'] }),
+      ])
+    },
+  })
 }

@@ -6,8 +6,8 @@ import { TenantPicker } from '../components/TenantPicker.tsx'
 import { Empty, Loading } from '../components/States.tsx'
 import { ErrorBoundary } from '../components/ErrorBoundary.tsx'
 import { useAuth } from './auth.tsx'
-import { href, Link, useLocation } from './router.tsx'
-import { matchRoute, NAV } from './routes.ts'
+import { href, Link, navigate, useLocation } from './router.tsx'
+import { matchRoute, movedPath, NAV } from './routes.ts'
 import { sharedParams } from './url-state.ts'
 
 export function Shell() {
@@ -16,6 +16,10 @@ export function Shell() {
   const queryClient = useQueryClient()
   const match = matchRoute(path)
   const search = params.toString()
+  const moved = movedPath(path)
+  useLayoutEffect(() => {
+    if (moved) navigate(search ? `${moved}?${search}` : moved, { replace: true })
+  }, [moved, search])
   // Runs before the lazy page commits, so its data and its code load side by side.
   useLayoutEffect(() => {
     if (client) prefetchPageData(queryClient, client, path, new URLSearchParams(search))
@@ -44,7 +48,7 @@ export function Shell() {
       <main>
         <ErrorBoundary key={path}>
           <Suspense fallback={<Loading what="page" />}>
-            {match ? <match.page id={match.id} /> : <Empty>No page at {path}.</Empty>}
+            {match ? <match.page id={match.id} /> : moved ? <Loading what="page" /> : <Empty>No page at {path}.</Empty>}
           </Suspense>
         </ErrorBoundary>
       </main>

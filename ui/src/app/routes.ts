@@ -15,7 +15,7 @@ type Page = LazyExoticComponent<ComponentType<{ id: string }>>
 export const NAV = [
   { path: '/', label: 'Overview' },
   { path: '/sessions', label: 'Sessions' },
-  { path: '/tenants', label: 'Tenants' },
+  { path: '/chargeback', label: 'Chargeback' },
   { path: '/routes', label: 'Routes' },
   { path: '/evaluations', label: 'Evaluations' },
   // Admin token: the admin console; a tenant read key: its own keys, read-only (Shell names it "Keys").
@@ -33,7 +33,7 @@ export function matchRoute(path: string): { page: Page; id: string } | null {
   const pages: Record<string, Page> = {
     '': OverviewPage,
     sessions: SessionsPage,
-    tenants: ChargebackPage,
+    chargeback: ChargebackPage,
     routes: RoutesPage,
     evaluations: EvaluationsPage,
     admin: AdminPage,
@@ -41,3 +41,8 @@ export function matchRoute(path: string): { page: Page; id: string } | null {
   const page = pages[first]
   return page ? { page, id: '' } : null
 }
+
+/** Old paths that moved: links and bookmarks to them keep working. */
+const MOVED: Record<string, string> = { '/tenants': '/chargeback' }
+
+export const movedPath = (path: string): string | undefined => MOVED[path.replace(/\/+$/, '') || '/']

@@ -1,13 +1,13 @@
 import type { ReactNode } from 'react'
-import type { RangePreset } from '../lib/time-range.ts'
 import { TimeRangePicker } from './TimeRangePicker.tsx'
 
-export function PageHeader({ title, rangeFallback, children }: { title: string; rangeFallback?: RangePreset; children?: ReactNode }) {
+/** Every page shares one default range (DEFAULT_RANGE) so moving between pages keeps what is shown comparable. */
+export function PageHeader({ title, children }: { title: string; children?: ReactNode }) {
   return (
     <div className="page-header">
       <h1>{title}</h1>
       {children}
-      <TimeRangePicker fallback={rangeFallback} />
+      <TimeRangePicker />
     </div>
   )
 }

@@ -1,12 +1,12 @@
 import { useSearchParams } from '../app/url-state.ts'
-import { RANGE_PRESETS, resolveRange, type RangePreset } from '../lib/time-range.ts'
+import { RANGE_PRESETS, resolveRange } from '../lib/time-range.ts'
 
 const toInput = (d: Date) => d.toISOString().slice(0, 16)
 
 /** Preset buttons plus a custom from/to (UTC); everything is kept in the URL. */
-export function TimeRangePicker({ fallback }: { fallback?: RangePreset }) {
+export function TimeRangePicker() {
   const [params, update] = useSearchParams()
-  const range = resolveRange(params, Date.now(), fallback)
+  const range = resolveRange(params)
   const setCustom = (key: 'from' | 'to', value: string) => {
     if (!value) return
     const other = key === 'from' ? toInput(range.to) : toInput(range.from)

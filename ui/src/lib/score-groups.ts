@@ -1,8 +1,6 @@
 import type { Score } from '../api/client.ts'
 import { nsToDate } from '../api/client.ts'
-
-/** Scores are on a 0–1 scale (docs/api.md); below this a numeric or boolean score counts as failing. */
-export const PASS_THRESHOLD = 0.5
+import { PASS_THRESHOLD } from '../../../lib/reason-template.ts'
 
 export const isGraded = (s: Score) => s.status === 'ok' && (s.data_type === 'numeric' || s.data_type === 'boolean')
 
@@ -35,25 +33,6 @@ export function aggregateScores(scores: Score[]): ScoreAggregate[] {
   return [...groups.values()]
     .map(({ sum, graded, ...g }) => ({ ...g, mean: graded ? sum / graded : null }))
     .sort((a, b) => a.name.localeCompare(b.name) || a.route.localeCompare(b.route) || a.target.localeCompare(b.target))
-}
-
-export interface FailureGroup {
-  name: string
-  reason: string
-  scores: Score[]
-}
-
-/** Failing cases grouped by scorer and reason, largest group first. */
-export function groupFailures(scores: Score[]): FailureGroup[] {
-  const groups = new Map<string, FailureGroup>()
-  for (const s of scores.filter(isFailing)) {
-    const reason = s.reason || (s.status === 'failed' ? 'scorer failed (no reason given)' : 'no reason given')
-    const key = `${s.name}\u0000${reason}`
-    const g = groups.get(key) ?? { name: s.name, reason, scores: [] }
-    g.scores.push(s)
-    groups.set(key, g)
-  }
-  return [...groups.values()].sort((a, b) => b.scores.length - a.scores.length || a.name.localeCompare(b.name))
 }
 
 /** Mean of graded scores per scorer per time bucket. */

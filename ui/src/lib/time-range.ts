@@ -45,6 +45,20 @@ export function bucketMs(range: ResolvedRange, target: number): number {
   return steps.find((s) => span / s <= target) ?? steps[steps.length - 1]!
 }
 
+/**
+ * The part of the range that holds data: from just before its first point (`firstMs`) to the
+ * range's end, at least `minMs` long. Charts bucket this rather than the whole range, so a fresh
+ * install's few minutes of traffic are a curve, not one dot at the right edge of a day.
+ */
+export function dataRange(range: ResolvedRange, firstMs: number | null | undefined, minMs = 30 * 60_000): ResolvedRange {
+  const to = range.to.getTime()
+  if (firstMs === null || firstMs === undefined || !Number.isFinite(firstMs)) return range
+  const start = Math.min(firstMs, to - minMs)
+  const margin = (to - start) * 0.05
+  const from = Math.max(range.from.getTime(), start - margin)
+  return from === range.from.getTime() ? range : { from: new Date(from), to: range.to, preset: range.preset }
+}
+
 /** The range in unix seconds for a chart's x axis, stable across renders of the same range. */
 export function useXRange(range: ResolvedRange): [number, number] {
   const from = range.from.getTime() / 1000

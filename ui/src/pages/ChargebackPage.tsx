@@ -11,6 +11,7 @@ import { QueryView } from '../components/States.tsx'
 import { useTenantFilter } from '../components/TenantPicker.tsx'
 import { downloadText } from '../lib/download.ts'
 import { formatCount, formatUsd } from '../lib/format.ts'
+import { periodFor } from '../lib/series.ts'
 import { resolveRange, toApiTime } from '../lib/time-range.ts'
 
 const PERIODS = ['day', 'hour', 'month'] as const satisfies readonly ChargebackPeriod[]
@@ -20,11 +21,12 @@ export default function ChargebackPage() {
   const [params] = useSearchParams()
   const client = useClient()
   const tenant = useTenantFilter()
-  const range = resolveRange(params, Date.now(), '30d')
+  const range = resolveRange(params)
+  const defaultPeriod = periodFor(range.to.getTime() - range.from.getTime())
   const query: ChargebackQuery = {
     from: toApiTime(range.from),
     to: toApiTime(range.to),
-    period: paramChoice(params, 'period', PERIODS, 'day'),
+    period: paramChoice(params, 'period', PERIODS, defaultPeriod),
     group: paramChoice(params, 'group', GROUPS, 'route'),
     tenant,
   }
@@ -42,8 +44,8 @@ export default function ChargebackPage() {
 
   return (
     <section>
-      <PageHeader title="Tenants · chargeback" rangeFallback="30d">
-        <ParamSelect param="period" label="Period" options={PERIODS} fallback="day" />
+      <PageHeader title="Chargeback">
+        <ParamSelect param="period" label="Period" options={PERIODS} fallback={defaultPeriod} />
         <ParamSelect param="group" label="By" options={GROUPS} fallback="route" />
         <button type="button" onClick={exportCsv} disabled={!report.data}>
           Export CSV

@@ -1,30 +1,30 @@
 import { useMemo } from 'react'
 import type { Score } from '../api/client.ts'
-import { useScores } from '../api/queries.ts'
-import { href, Link } from '../app/router.tsx'
-import { sharedParams, useSearchParams } from '../app/url-state.ts'
+import { nsToDate } from '../api/client.ts'
+import { useFailureClusters, useScores } from '../api/queries.ts'
+import { useSearchParams } from '../app/url-state.ts'
+import { FailureClusters } from '../components/FailureClusters.tsx'
 import { PageHeader } from '../components/PageHeader.tsx'
 import { QueryView } from '../components/States.tsx'
 import { useTenantFilter } from '../components/TenantPicker.tsx'
 import { TimeChart } from '../components/TimeChart.tsx'
 import { formatCount, formatScore } from '../lib/format.ts'
-import { aggregateScores, groupFailures, scoreSeries } from '../lib/score-groups.ts'
-import { bucketMs, resolveRange, toApiTime, useXRange } from '../lib/time-range.ts'
+import { aggregateScores, scoreSeries } from '../lib/score-groups.ts'
+import { bucketMs, dataRange, resolveRange, toApiTime, useXRange, type ResolvedRange } from '../lib/time-range.ts'
 
 const SCORE_LIMIT = 10_000
-const CASES_SHOWN = 20
 
 export default function EvaluationsPage() {
   const [params, update] = useSearchParams()
   const tenant = useTenantFilter()
-  const range = resolveRange(params, Date.now(), '7d')
+  const range = resolveRange(params)
   const name = params.get('scorer') || undefined
   const route = params.get('route') || undefined
-  const xRange = useXRange(range)
   const scores = useScores({ from: toApiTime(range.from), to: toApiTime(range.to), tenant, name, route, limit: SCORE_LIMIT })
+  const clusters = useFailureClusters({ from: toApiTime(range.from), to: toApiTime(range.to), tenant, name, route })
   return (
     <section>
-      <PageHeader title="Evaluations" rangeFallback="7d">
+      <PageHeader title="Evaluations">
         {name || route ? (
           <button type="button" onClick={() => update({ scorer: null, route: null })}>
             {[name && `scorer = ${name}`, route && `route = ${route}`].filter(Boolean).join(', ')} ✕
@@ -32,17 +32,25 @@ export default function EvaluationsPage() {
         ) : null}
       </PageHeader>
       <QueryView query={scores} what="scores" isEmpty={(d) => d.scores.length === 0} empty="No scores in this time range.">
-        {(data) => <EvaluationsView scores={data.scores} bucket={bucketMs(range, 48)} xRange={xRange} />}
+        {(data) => <EvaluationsView scores={data.scores} range={range} />}
+      </QueryView>
+      <h2>Failure clusters</h2>
+      <QueryView query={clusters} what="failure clusters">
+        {(data) => <FailureClusters data={data} />}
       </QueryView>
     </section>
   )
 }
 
-function EvaluationsView({ scores, bucket, xRange }: { scores: Score[]; bucket: number; xRange: [number, number] }) {
-  const [params, update] = useSearchParams()
+function EvaluationsView({ scores, range }: { scores: Score[]; range: ResolvedRange }) {
+  const [, update] = useSearchParams()
   const aggregates = useMemo(() => aggregateScores(scores), [scores])
-  const failures = useMemo(() => groupFailures(scores), [scores])
+  // Scores come newest first: the last one is the oldest, where the data starts.
+  const oldest = scores.length ? nsToDate(scores[scores.length - 1]!.created_at_ns).getTime() : null
+  const shown = dataRange(range, oldest)
+  const bucket = bucketMs(shown, 48)
   const series = useMemo(() => scoreSeries(scores, bucket), [scores, bucket])
+  const xRange = useXRange(shown)
   return (
     <>
       {scores.length >= SCORE_LIMIT ? <p className="muted">Showing the newest {formatCount(SCORE_LIMIT)} scores; narrow the time range for all of them.</p> : null}
@@ -65,28 +73,6 @@ function EvaluationsView({ scores, bucket, xRange }: { scores: Score[]; bucket: 
           ))}
         </tbody>
       </table>
-      <h2>Failing cases by reason</h2>
-      {failures.length === 0 ? <p className="muted">No failing cases.</p> : null}
-      {failures.map((g) => (
-        <details key={`${g.name}/${g.reason}`} className="failure-group" data-scorer={g.name} open={failures.length <= 5}>
-          <summary>
-            <strong>{g.name}</strong> · <span className="reason">{g.reason}</span> · {formatCount(g.scores.length)} case(s)
-          </summary>
-          <ul>
-            {g.scores.slice(0, CASES_SHOWN).map((s) => (
-              <li key={s.score_id}>
-                {s.trace_id ? (
-                  <Link to={href(`/traces/${s.trace_id}`, { ...sharedParams(params), span: s.span_id || null })}>trace {s.trace_id.slice(0, 12)}…</Link>
-                ) : (
-                  <Link to={href(`/sessions/${encodeURIComponent(s.session_id)}`, sharedParams(params))}>session {s.session_id}</Link>
-                )}{' '}
-                <span className="muted">{[s.route, s.target].filter(Boolean).join(' → ')} · value {formatScore(s.value)}</span>
-              </li>
-            ))}
-          </ul>
-          {g.scores.length > CASES_SHOWN ? <p className="muted">and {g.scores.length - CASES_SHOWN} more.</p> : null}
-        </details>
-      ))}
     </>
   )
 }

@@ -10,23 +10,22 @@ import { TimeChart } from '../components/TimeChart.tsx'
 import { TopList, usageByKey } from '../components/TopList.tsx'
 import { formatCount, formatMs, formatPercent, formatScore, formatUsd } from '../lib/format.ts'
 import { pooledQuality, worstP95 } from '../lib/route-stats.ts'
-import { costOf, errorRateOf, requestsOf, seriesTotal, tokensOf } from '../lib/series.ts'
-import { resolveRange, toApiTime, useXRange, type ResolvedRange } from '../lib/time-range.ts'
+import { costOf, errorRateOf, fillPeriods, firstPeriodMs, periodFor, requestsOf, seriesTotal, tokensOf } from '../lib/series.ts'
+import { dataRange, resolveRange, toApiTime, useXRange, type ResolvedRange } from '../lib/time-range.ts'
 
 const TREND_BUCKETS = 12
 
 export default function OverviewPage() {
   const [params] = useSearchParams()
   const tenant = useTenantFilter()
-  const range = resolveRange(params, Date.now(), '24h')
-  const long = range.to.getTime() - range.from.getTime() > 2 * 86_400_000
-  const base = { from: toApiTime(range.from), to: toApiTime(range.to), tenant, period: long ? ('day' as const) : ('hour' as const) }
+  const range = resolveRange(params)
+  const base = { from: toApiTime(range.from), to: toApiTime(range.to), tenant, period: periodFor(range.to.getTime() - range.from.getTime()) }
   const byRoute = useChargeback({ ...base, group: 'route' })
   const byModel = useChargeback({ ...base, group: 'model' })
   const stats = useRouteStats({ from: base.from, to: base.to, tenant })
   return (
     <section>
-      <PageHeader title="Overview" rangeFallback="24h" />
+      <PageHeader title="Overview" />
       <QueryView query={byRoute} what="usage" isEmpty={(d) => d.rows.length === 0} empty="No requests in this time range.">
         {(routes) => (
           <>
@@ -67,8 +66,11 @@ function TopTenants({ report }: { report: Chargeback }) {
 }
 
 function Trends({ report, range, tenant }: { report: Chargeback; range: ResolvedRange; tenant: string | undefined }) {
-  const fromMs = range.from.getTime()
-  const toMs = range.to.getTime()
+  // Latency and quality are computed per window from raw spans, so their windows can follow the
+  // data: a fresh install's first hour is twelve windows of five minutes, not one dot in a day.
+  const traffic = dataRange(range, firstPeriodMs(report.rows))
+  const fromMs = traffic.from.getTime()
+  const toMs = traffic.to.getTime()
   const windows = useMemo(() => {
     const step = (toMs - fromMs) / TREND_BUCKETS
     return Array.from({ length: TREND_BUCKETS }, (_, i) => ({
@@ -77,17 +79,20 @@ function Trends({ report, range, tenant }: { report: Chargeback; range: Resolved
     }))
   }, [fromMs, toMs])
   const series = useRouteStatsSeries(windows, { tenant })
-  const usage = useMemo(
-    () => ({
-      requests: seriesTotal(report.rows, 'requests', requestsOf),
-      cost: seriesTotal(report.rows, 'cost (USD)', costOf),
-      tokens: seriesTotal(report.rows, 'tokens', tokensOf),
-      errors: seriesTotal(report.rows, 'error rate', errorRateOf),
-    }),
-    [report],
-  )
+  const rangeFrom = range.from.getTime()
+  const rangeTo = range.to.getTime()
+  const usage = useMemo(() => {
+    const fill = (s: ReturnType<typeof seriesTotal>, empty: number | null = 0) => fillPeriods(s, report.period, rangeFrom, rangeTo, empty)
+    return {
+      requests: fill(seriesTotal(report.rows, 'requests', requestsOf)),
+      cost: fill(seriesTotal(report.rows, 'cost (USD)', costOf)),
+      tokens: fill(seriesTotal(report.rows, 'tokens', tokensOf)),
+      errors: fill(seriesTotal(report.rows, 'error rate', errorRateOf), null),
+    }
+  }, [report, rangeFrom, rangeTo])
   const windowX = useMemo(() => windows.map((w) => Date.parse(w.from) / 1000), [windows])
   const xRange = useXRange(range)
+  const windowRange = useXRange(traffic)
   const latency = useMemo(
     () => [{ label: 'worst p95 latency (ms)', values: series.map((q) => (q.data ? (worstP95(q.data.stats)?.p95 ?? null) : null)) }],
     [series.map((q) => q.dataUpdatedAt).join()],
@@ -98,12 +103,12 @@ function Trends({ report, range, tenant }: { report: Chargeback; range: Resolved
   )
   return (
     <div className="charts">
-      <TimeChart xRange={xRange} title={`Requests per ${report.period}`} x={usage.requests.x} series={usage.requests.series} />
-      <TimeChart xRange={xRange} title={`Cost per ${report.period}`} x={usage.cost.x} series={usage.cost.series} format={(v) => `$${v.toPrecision(3)}`} />
-      <TimeChart xRange={xRange} title={`Tokens per ${report.period}`} x={usage.tokens.x} series={usage.tokens.series} />
+      <TimeChart xRange={xRange} bars title={`Requests per ${report.period}`} x={usage.requests.x} series={usage.requests.series} />
+      <TimeChart xRange={xRange} bars title={`Cost per ${report.period}`} x={usage.cost.x} series={usage.cost.series} format={(v) => `$${v.toPrecision(3)}`} />
+      <TimeChart xRange={xRange} bars title={`Tokens per ${report.period}`} x={usage.tokens.x} series={usage.tokens.series} />
       <TimeChart xRange={xRange} title={`Error rate per ${report.period}`} x={usage.errors.x} series={usage.errors.series} format={(v) => `${(v * 100).toFixed(1)}%`} />
-      <TimeChart xRange={xRange} title="p95 latency (worst route × target)" x={windowX} series={latency} format={(v) => formatMs(v)} />
-      <TimeChart xRange={xRange} title="Mean quality" x={windowX} series={quality} format={(v) => v.toFixed(2)} />
+      <TimeChart xRange={windowRange} title="p95 latency (worst route × target)" x={windowX} series={latency} format={(v) => formatMs(v)} />
+      <TimeChart xRange={windowRange} title="Mean quality" x={windowX} series={quality} format={(v) => v.toFixed(2)} />
     </div>
   )
 }

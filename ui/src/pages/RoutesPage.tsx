@@ -16,25 +16,37 @@ export default function RoutesPage() {
   const tenant = useTenantFilter()
   const tenants = useTenants()
   const isAdmin = tenants.data?.admin === true
-  const range = resolveRange(params, Date.now(), '24h')
+  const range = resolveRange(params)
   const route = params.get('route') || undefined
+  const score = params.get('score') || undefined
   const from = toApiTime(range.from)
   const to = toApiTime(range.to)
   const xRange = useXRange(range)
-  const stats = useRouteStats({ from, to, tenant, route })
+  const stats = useRouteStats({ from, to, tenant, route, score })
   const decisions = useDecisions({ from, to, route, limit: 1000 }, isAdmin)
   const changes = useRoutingAudit(isAdmin)
+  // Every score name with quality data (the answer holds all of them, whichever one `score` picks).
+  const scoreNames = [...new Set(stats.data?.stats.flatMap((s) => Object.keys(s.quality)) ?? [])].sort()
   const routes = [...new Set([...(stats.data?.stats.map((s) => s.route) ?? []), ...(decisions.data?.decisions.map((d) => d.route) ?? [])])].sort()
 
   return (
     <section>
-      <PageHeader title="Routes" rangeFallback="24h">
+      <PageHeader title="Routes">
         <label>
           route{' '}
           <select aria-label="Route" value={route ?? ''} onChange={(e) => update({ route: e.target.value })}>
             <option value="">all routes</option>
             {routes.map((r) => (
               <option key={r} value={r}>{r}</option>
+            ))}
+          </select>
+        </label>
+        <label>
+          quality{' '}
+          <select aria-label="Quality score" value={score ?? ''} onChange={(e) => update({ score: e.target.value })}>
+            <option value="">all scores</option>
+            {[...new Set([...scoreNames, ...(score ? [score] : [])])].sort().map((n) => (
+              <option key={n} value={n}>{n}</option>
             ))}
           </select>
         </label>

@@ -26,7 +26,7 @@ export default function SessionsPage() {
 
   return (
     <section>
-      <PageHeader title="Sessions" rangeFallback="7d" />
+      <PageHeader title="Sessions" />
       <form className="filters" onSubmit={search} role="search">
         <input aria-label="Search sessions" placeholder="session or user id contains…" value={draft} onChange={(e) => setDraft(e.target.value)} />
         <button type="submit">Search</button>

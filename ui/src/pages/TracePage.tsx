@@ -8,6 +8,7 @@ import { Stat } from '../components/Stat.tsx'
 import { QueryView } from '../components/States.tsx'
 import { useTenantFilter } from '../components/TenantPicker.tsx'
 import { formatCount, formatMs, formatNsDate, formatUsd } from '../lib/format.ts'
+import { AnnotateForm } from '../trace/AnnotateForm.tsx'
 import { SpanDetail } from '../trace/SpanDetail.tsx'
 import { flattenTree, indexTree } from '../trace/span-rows.ts'
 import { SpanWaterfall } from '../trace/SpanWaterfall.tsx'
@@ -71,10 +72,31 @@ function TraceView({ trace }: { trace: Trace }) {
           onSelect={(spanId) => update({ span: spanId }, { replace: true })}
           onToggle={toggle}
         />
-        {selected ? <SpanDetail span={selected} scores={trace.scores.filter((s) => s.span_id === selected.span_id)} /> : null}
+        {selected ? (
+          <SpanDetail span={selected} scores={trace.scores.filter((s) => s.span_id === selected.span_id)}>
+            <AnnotateForm key={selected.span_id} tenantId={trace.tenant_id} traceId={trace.trace_id} spanId={selected.span_id} what="span" />
+          </SpanDetail>
+        ) : null}
       </div>
-      <h2>Trace scores</h2>
-      <ScoreList scores={trace.scores.filter((s) => !s.span_id)} />
+      <h2>Scores</h2>
+      <p className="muted">
+        {formatCount(trace.scores.length)} score(s) on this trace and its spans
+        {trace.scores.length > 0 ? ` (${formatCount(trace.scores.filter((s) => !s.span_id).length)} on the trace itself)` : ''}.
+      </p>
+      <ScoreList
+        scores={trace.scores}
+        spanCell={(s) =>
+          s.span_id ? (
+            <button type="button" className="link-button" onClick={() => update({ span: s.span_id }, { replace: true })}>
+              {byId.get(s.span_id)?.name ?? s.span_id}
+            </button>
+          ) : (
+            <span className="muted">trace</span>
+          )
+        }
+      />
+      <h3>Annotate this trace</h3>
+      <AnnotateForm tenantId={trace.tenant_id} traceId={trace.trace_id} what="trace" />
     </>
   )
 }

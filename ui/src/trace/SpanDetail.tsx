@@ -1,3 +1,4 @@
+import type { ReactNode } from 'react'
 import type { Score, Span } from '../api/client.ts'
 import { ScoreList } from '../components/ScoreList.tsx'
 import { formatCount, formatMs, formatNsDate, formatUsd } from '../lib/format.ts'
@@ -15,7 +16,7 @@ function Field({ label, value }: { label: string; value: string | number }) {
 }
 
 /** The selected span: timing, model, tokens, cost, errors, LLM input/output, scores, attributes, events. */
-export function SpanDetail({ span, scores }: { span: Span; scores: Score[] }) {
+export function SpanDetail({ span, scores, children }: { span: Span; scores: Score[]; children?: ReactNode }) {
   const exceptions = span.events.filter((e) => e.name === 'exception')
   return (
     <aside className="span-detail" aria-label="Selected span">
@@ -56,6 +57,7 @@ export function SpanDetail({ span, scores }: { span: Span; scores: Score[] }) {
       <Messages title="Output" text={span.output_text} />
       <h3>Scores</h3>
       <ScoreList scores={scores} />
+      {children}
       <h3>Attributes</h3>
       <table className="data compact attributes" data-testid="attributes">
         <tbody>
