@@ -1,0 +1,199 @@
+import { TAG_ATTRIBUTES } from '../../lib/attributes.ts'
+import type { TenantScope } from '../api/caller.ts'
+import type { Store } from '../storage/store.ts'
+
+// The request log: one row per LLM call, i.e. the call's `billable = 1` span (a gateway request
+// or a producer's LLM span, never both for one call), newest first.
+
+/** Runs one named, parameterized SELECT; the name lands in system.query_log as `log_comment`. */
+async function run<T>(store: Store, name: string, query: string, params: Record<string, unknown>): Promise<T[]> {
+  const rs = await store.client.query({ query, query_params: params, format: 'JSONEachRow', clickhouse_settings: { log_comment: name } })
+  return rs.json<T>()
+}
+
+/** A range on a column; either end may be open. Bounds are already in the column's unit. */
+export interface Range<T> {
+  min?: T
+  max?: T
+}
+
+export interface RequestFilter {
+  fromNs: bigint
+  toNs: bigint
+  /** Several tenants (admin only; a tenant key's scope already pins its own). */
+  tenants: string[]
+  routes: string[]
+  models: string[]
+  providers: string[]
+  /** 'ok' and/or 'error'; empty or both = either. */
+  statuses: ('ok' | 'error')[]
+  users: string[]
+  sessions: string[]
+  tags: string[]
+  latencyNs: Range<bigint>
+  ttftNs: Range<bigint>
+  /** Exact decimal strings. */
+  costUsd: Range<string>
+  tokens: Range<number>
+  score?: { name: string; min?: number; max?: number }
+  text?: string
+  /** Keyset: rows strictly older than this (Timestamp, SpanId, TraceId, tenant) in the page order. */
+  before?: RequestKey
+  limit: number
+}
+
+export interface RequestKey {
+  startNs: string
+  spanId: string
+  traceId: string
+  tenantId: string
+}
+
+export interface RequestRowOut {
+  tenant_id: string
+  TraceId: string
+  SpanId: string
+  SpanName: string
+  start_ns: string
+  duration_ns: string
+  ttft: string
+  route: string
+  target: string
+  provider: string
+  model: string
+  is_error: number | string
+  StatusMessage: string
+  input_tokens: number | string
+  output_tokens: number | string
+  cost: string
+  cost_source: string
+  user_id: string
+  session_id: string
+  tags: string[]
+}
+
+const MODEL = "if(response_model != '', response_model, request_model)"
+
+/** A value of one tag attribute as a list: JSON array text, or comma-separated text. */
+const tagList = (value: string) =>
+  `if(startsWith(${value}, '['), JSONExtract(${value}, 'Array(String)'), arrayMap(t -> trimBoth(t), splitByChar(',', ${value})))`
+const tagValue = `if(mapContains(SpanAttributes, k), SpanAttributes[k], ResourceAttributes[k])`
+/** Every tag of a span from the attributes in lib's TAG_ATTRIBUTES (constant names, not user input). */
+const TAGS = `arrayDistinct(arrayFilter(t -> t != '', arrayFlatten(arrayMap(k -> ${tagList(tagValue)}, [${TAG_ATTRIBUTES.map((a) => `'${a}'`).join(', ')}]))))`
+
+/** Columns of a row, for the page only (the filters read just the columns they need). */
+const COLUMNS = `tenant_id, TraceId, SpanId, SpanName, toString(toUnixTimestamp64Nano(Timestamp)) AS start_ns,
+  toString(Duration) AS duration_ns, toString(ttft_ns) AS ttft, route, target, provider, ${MODEL} AS model,
+  is_error, StatusMessage, input_tokens, output_tokens, toString(cost_usd) AS cost, cost_source, user_id, session_id, ${TAGS} AS tags`
+
+/** Keyset order: newest first; ties broken by ids so a page boundary is exact. */
+const ORDER = 'ORDER BY Timestamp DESC, SpanId DESC, TraceId DESC, tenant_id DESC'
+
+/** The WHERE conditions (constant SQL) and their parameters for a filter, without the time window. */
+function conditions(store: Store, scope: TenantScope, f: RequestFilter): { where: string[]; params: Record<string, unknown> } {
+  const where = ['billable = 1', scope.where()]
+  const params: Record<string, unknown> = { ...scope.params(), limit: f.limit }
+  const anyOf = (column: string, key: string, values: string[]) => {
+    if (values.length === 0) return
+    where.push(`${column} IN {${key}:Array(String)}`)
+    params[key] = values
+  }
+  anyOf('tenant_id', 'tenants', f.tenants)
+  anyOf('route', 'routes', f.routes)
+  anyOf(MODEL, 'models', f.models)
+  anyOf('provider', 'providers', f.providers)
+  anyOf('user_id', 'users', f.users)
+  anyOf('session_id', 'sessions', f.sessions)
+  if (f.statuses.length === 1) where.push(f.statuses[0] === 'error' ? 'is_error = 1' : 'is_error = 0')
+  if (f.tags.length > 0) {
+    where.push(`hasAny(${TAGS}, {tags:Array(String)})`)
+    params.tags = f.tags
+  }
+  const range = <T>(expr: string, key: string, type: string, r: Range<T>) => {
+    if (r.min !== undefined) {
+      where.push(`${expr} >= {${key}_min:${type}}`)
+      params[`${key}_min`] = typeof r.min === 'bigint' ? r.min.toString() : r.min
+    }
+    if (r.max !== undefined) {
+      where.push(`${expr} <= {${key}_max:${type}}`)
+      params[`${key}_max`] = typeof r.max === 'bigint' ? r.max.toString() : r.max
+    }
+  }
+  range('Duration', 'latency', 'UInt64', f.latencyNs)
+  if (f.ttftNs.min !== undefined || f.ttftNs.max !== undefined) where.push('ttft_ns > 0') // 0 = not measured
+  range('ttft_ns', 'ttft', 'UInt64', f.ttftNs)
+  range('cost_usd', 'cost', 'Decimal(18, 12)', f.costUsd)
+  range('(input_tokens + output_tokens)', 'tokens', 'UInt64', f.tokens)
+  if (f.text !== undefined) {
+    where.push('(positionCaseInsensitiveUTF8(input_text, {text:String}) > 0 OR positionCaseInsensitiveUTF8(output_text, {text:String}) > 0)')
+    params.text = f.text
+  }
+  if (f.score) {
+    // The span's newest score of that name; a value range counts only a score that ran ('ok').
+    const value: string[] = []
+    if (f.score.min !== undefined) value.push("status = 'ok' AND value >= {score_min:Float64}")
+    if (f.score.max !== undefined) value.push("status = 'ok' AND value <= {score_max:Float64}")
+    where.push(`(tenant_id, TraceId, SpanId) IN (
+      SELECT tenant_id, trace_id, span_id FROM (
+        SELECT tenant_id, trace_id, span_id, value, status FROM ${store.table('scores')}
+        WHERE ${scope.where()} AND name = {score_name:String} AND span_id != ''
+        ORDER BY created_at DESC LIMIT 1 BY tenant_id, trace_id, span_id)
+      WHERE ${value.length > 0 ? value.join(' AND ') : '1 = 1'})`)
+    Object.assign(params, { score_name: f.score.name, score_min: f.score.min, score_max: f.score.max })
+  }
+  if (f.before) {
+    where.push('(Timestamp, SpanId, TraceId, tenant_id) < (fromUnixTimestamp64Nano({c_ts:Int64}), {c_span:String}, {c_trace:String}, {c_tenant:String})')
+    Object.assign(params, { c_ts: f.before.startNs, c_span: f.before.spanId, c_trace: f.before.traceId, c_tenant: f.before.tenantId })
+  }
+  return { where, params }
+}
+
+const HOUR_NS = 3_600_000_000_000n
+
+/**
+ * The newest `limit` requests matching the filter. Spans are ordered by tenant, service and name
+ * before time, so a newest-first read cannot stream in order; instead the newest hour of the range
+ * is read first, then a window 8× wider, until `limit` rows are found or the range is covered —
+ * every row outside a window is older than every row in it, so the first full window's rows are
+ * the answer. Partition pruning (one partition per day) keeps the small windows cheap.
+ */
+export async function listRequests(store: Store, scope: TenantScope, f: RequestFilter): Promise<RequestRowOut[]> {
+  const { where, params } = conditions(store, scope, f)
+  const toNs = f.before && BigInt(f.before.startNs) < f.toNs ? BigInt(f.before.startNs) : f.toNs
+  for (let width = HOUR_NS; ; width *= 8n) {
+    const fromNs = toNs - width > f.fromNs ? toNs - width : f.fromNs
+    const rows = await run<RequestRowOut>(
+      store,
+      'requests.list',
+      `SELECT ${COLUMNS} FROM ${store.table('spans')}
+       WHERE Timestamp >= fromUnixTimestamp64Nano({from:Int64}) AND Timestamp <= fromUnixTimestamp64Nano({to:Int64}) AND ${where.join(' AND ')}
+       ${ORDER} LIMIT {limit:UInt32}`,
+      { ...params, from: fromNs.toString(), to: toNs.toString() },
+    )
+    if (rows.length >= f.limit || fromNs === f.fromNs) return rows
+  }
+}
+
+export interface SpanScoreRowOut {
+  tenant_id: string
+  trace_id: string
+  span_id: string
+  name: string
+  value: number | string
+  label: string
+  data_type: string
+  status: string
+}
+
+/** The newest score of each name on each of these spans (the newest row wins: it is the newest version). */
+export async function latestSpanScores(store: Store, scope: TenantScope, spans: { traceId: string; spanId: string }[]): Promise<SpanScoreRowOut[]> {
+  if (spans.length === 0) return []
+  return run<SpanScoreRowOut>(
+    store,
+    'requests.scores',
+    `SELECT tenant_id, trace_id, span_id, name, value, label, data_type, status FROM ${store.table('scores')}
+     WHERE ${scope.where()} AND trace_id IN {traces:Array(String)} AND span_id IN {spans:Array(String)}
+     ORDER BY created_at DESC LIMIT 1 BY tenant_id, trace_id, span_id, name`,
+    { ...scope.params(), traces: [...new Set(spans.map((s) => s.traceId))], spans: [...new Set(spans.map((s) => s.spanId))] },
+  )
+}
