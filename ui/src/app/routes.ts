@@ -2,6 +2,7 @@ import { lazy, type ComponentType, type LazyExoticComponent } from 'react'
 
 // Every page is its own chunk, so the main bundle holds only the shell.
 const OverviewPage = lazy(() => import('../pages/OverviewPage.tsx'))
+const RequestsPage = lazy(() => import('../pages/RequestsPage.tsx'))
 const SessionsPage = lazy(() => import('../pages/SessionsPage.tsx'))
 const SessionPage = lazy(() => import('../pages/SessionPage.tsx'))
 const TracePage = lazy(() => import('../pages/TracePage.tsx'))
@@ -13,6 +14,7 @@ type Page = LazyExoticComponent<ComponentType<{ id: string }>>
 
 export const NAV = [
   { path: '/', label: 'Overview' },
+  { path: '/requests', label: 'Requests' },
   { path: '/sessions', label: 'Sessions' },
   { path: '/tenants', label: 'Tenants' },
   { path: '/routes', label: 'Routes' },
@@ -29,6 +31,7 @@ export function matchRoute(path: string): { page: Page; id: string } | null {
   }
   const pages: Record<string, Page> = {
     '': OverviewPage,
+    requests: RequestsPage,
     sessions: SessionsPage,
     tenants: ChargebackPage,
     routes: RoutesPage,
