@@ -17,7 +17,13 @@ import { start } from '../collector/index.ts'
 import { openStore } from '../collector/storage/store.ts'
 import { generateScores, generateSpans } from './query-data.ts'
 
-const { values: args } = parseArgs({ options: { spans: { type: 'string', default: '10000000' }, rounds: { type: 'string', default: '5' }, dir: { type: 'string' } } })
+const { values: args } = parseArgs({
+  options: {
+    spans: { type: 'string', default: '10000000' },
+    rounds: { type: 'string', default: '5' },
+    dir: { type: 'string' },
+  },
+})
 const spans = Number(args.spans)
 const rounds = Number(args.rounds)
 const dir = args.dir ?? mkdtempSync(join(tmpdir(), 'loopgate-bench-requests-'))
@@ -33,8 +39,10 @@ const collector = await start({
 })
 const store = await openStore(storageConfigSchema.parse({ path: dir })) // same engine, for generation and raw SQL
 const api = new CollectorClient({ baseUrl: collector.url, token: adminToken })
-const raw = async (query: string, query_params: Record<string, unknown> = {}) => (await store.client.query({ query, query_params, format: 'JSONEachRow' })).json()
-const count = async (table: string) => Number(((await raw(`SELECT count() AS n FROM ${store.table(table)}`)) as { n: string }[])[0]!.n)
+const raw = async (query: string, query_params: Record<string, unknown> = {}) =>
+  (await store.client.query({ query, query_params, format: 'JSONEachRow' })).json()
+const count = async (table: string) =>
+  Number(((await raw(`SELECT count() AS n FROM ${store.table(table)}`)) as { n: string }[])[0]!.n)
 
 if ((await count('spans')) === 0) {
   const t = performance.now()
@@ -60,7 +68,11 @@ const cases: { name: string; query: ListRequestsQuery; where: string }[] = [
   { name: 'user', query: { user: 'user-42' }, where: "user_id = 'user-42'" },
   { name: 'session (rare)', query: { session: 'session-4242' }, where: "session_id = 'session-4242'" },
   { name: 'tag', query: { tag: 'vip' }, where: `has(${TAGS}, 'vip')` },
-  { name: 'latency 1000–1010 ms', query: { latency_min: 1000, latency_max: 1010 }, where: 'Duration BETWEEN 1000000000 AND 1010000000' },
+  {
+    name: 'latency 1000–1010 ms',
+    query: { latency_min: 1000, latency_max: 1010 },
+    where: 'Duration BETWEEN 1000000000 AND 1010000000',
+  },
   { name: 'ttft ≥ 500 ms', query: { ttft_min: 500 }, where: 'ttft_ns >= 500000000' },
   { name: 'cost ≥ $0.0005', query: { cost_min: '0.0005' }, where: "cost_usd >= toDecimal64('0.0005', 12)" },
   { name: 'tokens ≥ 1900', query: { tokens_min: 1900 }, where: 'input_tokens + output_tokens >= 1900' },
@@ -69,9 +81,21 @@ const cases: { name: string; query: ListRequestsQuery; where: string }[] = [
     query: { score: 'correctness', score_max: 0.5 },
     where: `(tenant_id, TraceId, SpanId) IN (SELECT tenant_id, trace_id, span_id FROM ${store.table('scores')} WHERE name = 'correctness' AND value <= 0.5)`,
   },
-  { name: 'text search (common)', query: { q: 'NEXT WEEK' }, where: "positionCaseInsensitiveUTF8(output_text, 'NEXT WEEK') > 0" },
-  { name: 'text search (rare)', query: { q: 'order #4242?' }, where: "positionCaseInsensitiveUTF8(input_text, 'order #4242?') > 0" },
-  { name: 'nothing matches (whole range)', query: { q: 'no such text anywhere' }, where: "positionCaseInsensitiveUTF8(input_text, 'no such text anywhere') > 0" },
+  {
+    name: 'text search (common)',
+    query: { q: 'NEXT WEEK' },
+    where: "positionCaseInsensitiveUTF8(output_text, 'NEXT WEEK') > 0",
+  },
+  {
+    name: 'text search (rare)',
+    query: { q: 'order #4242?' },
+    where: "positionCaseInsensitiveUTF8(input_text, 'order #4242?') > 0",
+  },
+  {
+    name: 'nothing matches (whole range)',
+    query: { q: 'no such text anywhere' },
+    where: "positionCaseInsensitiveUTF8(input_text, 'no such text anywhere') > 0",
+  },
 ]
 
 const sqlFor = (where: string) => () =>
@@ -89,7 +113,9 @@ const timed = async (f: () => Promise<unknown>) => {
   await f()
   return performance.now() - s
 }
-console.log(`\nrequest log over ${(await count('spans')).toLocaleString()} spans, last 7 days, ${LIMIT} rows (median of ${rounds}, API and raw SQL interleaved)`)
+console.log(
+  `\nrequest log over ${(await count('spans')).toLocaleString()} spans, last 7 days, ${LIMIT} rows (median of ${rounds}, API and raw SQL interleaved)`,
+)
 for (const c of cases) {
   const call = () => api.listRequests({ ...range, ...c.query, limit: LIMIT })
   const sql = sqlFor(c.where)
@@ -103,12 +129,15 @@ for (const c of cases) {
   }
   const a = median(apiMs)
   const s = median(sqlMs)
-  console.log(`  ${c.name.padEnd(32)} ${String(rows).padStart(4)} rows   API ${a.toFixed(0).padStart(6)} ms   raw SQL ${s.toFixed(0).padStart(6)} ms   ratio ${(a / s).toFixed(2)}`)
+  console.log(
+    `  ${c.name.padEnd(32)} ${String(rows).padStart(4)} rows   API ${a.toFixed(0).padStart(6)} ms   raw SQL ${s.toFixed(0).padStart(6)} ms   ratio ${(a / s).toFixed(2)}`,
+  )
 }
 // The next page after the first: the cursor's keyset, as the UI's infinite scroll asks for it.
 const first = await api.listRequests({ ...range, limit: LIMIT })
 const nextMs: number[] = []
-for (let i = 0; i < rounds; i++) nextMs.push(await timed(() => api.listRequests({ ...range, limit: LIMIT, cursor: first.next_cursor! })))
+for (let i = 0; i < rounds; i++)
+  nextMs.push(await timed(() => api.listRequests({ ...range, limit: LIMIT, cursor: first.next_cursor! })))
 console.log(`  ${'next page (cursor)'.padEnd(32)}              API ${median(nextMs).toFixed(0).padStart(6)} ms`)
 await collector.close()
 await store.close()

@@ -1,7 +1,14 @@
 import type { FastifyInstance } from 'fastify'
 import { z } from 'zod'
 import type { CollectorDeps } from '../deps.ts'
-import { latestSpanScores, listRequests, type Range, type RequestFilter, type RequestKey, type RequestRowOut } from '../queries/requests.ts'
+import {
+  latestSpanScores,
+  listRequests,
+  type Range,
+  type RequestFilter,
+  type RequestKey,
+  type RequestRowOut,
+} from '../queries/requests.ts'
 import { TenantScope } from './caller.ts'
 import { ApiError } from './errors.ts'
 import { num } from './sql.ts'
@@ -20,7 +27,10 @@ const names = (what: string) =>
     .describe(`${what}; repeat the parameter for several (any matches)`)
 
 const bound = (what: string) => z.coerce.number().finite().min(0).optional().describe(what)
-const usd = z.string().regex(/^\d{1,6}(\.\d{1,12})?$/, 'expected a decimal amount in USD such as 0.0015').optional()
+const usd = z
+  .string()
+  .regex(/^\d{1,6}(\.\d{1,12})?$/, 'expected a decimal amount in USD such as 0.0015')
+  .optional()
 
 const listQuery = z
   .object({
@@ -45,7 +55,9 @@ const listQuery = z
     cost_max: usd.describe('cost ≤ this exact USD amount'),
     tokens_min: z.coerce.number().int().min(0).optional().describe('input + output tokens ≥ this'),
     tokens_max: z.coerce.number().int().min(0).optional().describe('input + output tokens ≤ this'),
-    score: name().optional().describe('a score name: only requests whose span has a score of that name (its newest one)'),
+    score: name()
+      .optional()
+      .describe('a score name: only requests whose span has a score of that name (its newest one)'),
     score_min: z.coerce.number().finite().optional().describe('with score: its newest value ≥ this (status ok)'),
     score_max: z.coerce.number().finite().optional().describe('with score: its newest value ≤ this (status ok)'),
     q: z.string().min(1).max(256).optional().describe('case-insensitive substring of the input or output text'),
@@ -58,7 +70,8 @@ type ListQuery = z.output<typeof listQuery>
 
 const cursorShape = z.tuple([z.string().regex(/^\d{1,19}$/), spanId, traceId, name()])
 
-const encodeCursor = (k: RequestKey) => Buffer.from(JSON.stringify([k.startNs, k.spanId, k.traceId, k.tenantId])).toString('base64url')
+const encodeCursor = (k: RequestKey) =>
+  Buffer.from(JSON.stringify([k.startNs, k.spanId, k.traceId, k.tenantId])).toString('base64url')
 
 function decodeCursor(value: string): RequestKey {
   try {
@@ -73,7 +86,11 @@ function decodeCursor(value: string): RequestKey {
   throw new ApiError(400, 'invalid query field "cursor": pass back the next_cursor of a previous page', 'cursor')
 }
 
-function ordered<T extends number | bigint | string>(field: string, r: Range<T>, compare: (a: T, b: T) => number): Range<T> {
+function ordered<T extends number | bigint | string>(
+  field: string,
+  r: Range<T>,
+  compare: (a: T, b: T) => number,
+): Range<T> {
   if (r.min !== undefined && r.max !== undefined && compare(r.min, r.max) > 0) {
     throw new ApiError(400, `invalid query field "${field}_min": must not be above ${field}_max`, `${field}_min`)
   }
@@ -91,16 +108,24 @@ const byDecimal = (a: string, b: string) => {
 }
 
 /** The tenant scope: a tenant key sees only its own tenant and may name no other (403). */
-function scopeOf(req: Parameters<typeof TenantScope.of>[0], tenants: string[]): { scope: TenantScope; tenants: string[] } {
+function scopeOf(
+  req: Parameters<typeof TenantScope.of>[0],
+  tenants: string[],
+): { scope: TenantScope; tenants: string[] } {
   if (tenants.length === 1) return { scope: TenantScope.of(req, tenants[0]), tenants: [] }
   const scope = TenantScope.of(req)
-  if (scope.tenant !== null && tenants.some((t) => t !== scope.tenant)) throw new ApiError(403, 'a tenant key may only read its own tenant', 'tenant')
+  if (scope.tenant !== null && tenants.some((t) => t !== scope.tenant))
+    throw new ApiError(403, 'a tenant key may only read its own tenant', 'tenant')
   return { scope, tenants }
 }
 
 function toFilter(q: ListQuery, tenants: string[]): RequestFilter {
   if ((q.score_min !== undefined || q.score_max !== undefined) && q.score === undefined) {
-    throw new ApiError(400, 'invalid query field "score": score_min and score_max need the score name (score=<name>)', 'score')
+    throw new ApiError(
+      400,
+      'invalid query field "score": score_min and score_max need the score name (score=<name>)',
+      'score',
+    )
   }
   const range = timeRange(q, 7n * DAY_NS)
   return {
@@ -118,7 +143,10 @@ function toFilter(q: ListQuery, tenants: string[]): RequestFilter {
     ttftNs: ordered('ttft', { min: msToNs(q.ttft_min), max: msToNs(q.ttft_max) }, byNumber),
     costUsd: ordered('cost', { min: q.cost_min, max: q.cost_max }, byDecimal),
     tokens: ordered('tokens', { min: q.tokens_min, max: q.tokens_max }, byNumber),
-    score: q.score === undefined ? undefined : { name: q.score, ...ordered('score', { min: q.score_min, max: q.score_max }, byNumber) },
+    score:
+      q.score === undefined
+        ? undefined
+        : { name: q.score, ...ordered('score', { min: q.score_min, max: q.score_max }, byNumber) },
     text: q.q,
     before: q.cursor === undefined ? undefined : decodeCursor(q.cursor),
     limit: q.limit + 1,
@@ -158,18 +186,35 @@ async function list(deps: CollectorDeps, scope: TenantScope, q: ListQuery, tenan
   const filter = toFilter(q, tenants)
   const rows = await listRequests(deps.store, scope, filter)
   const page = rows.slice(0, q.limit)
-  const scoreRows = await latestSpanScores(deps.store, scope, page.map((r) => ({ traceId: r.TraceId, spanId: r.SpanId })))
+  const scoreRows = await latestSpanScores(
+    deps.store,
+    scope,
+    page.map((r) => ({ traceId: r.TraceId, spanId: r.SpanId })),
+  )
   const scores = new Map<string, RequestScore[]>()
   for (const s of scoreRows) {
     const key = spanKey(s.tenant_id, s.trace_id, s.span_id)
-    const entry: RequestScore = { name: s.name, value: num(s.value), label: s.label, data_type: s.data_type as ScoreDataType, status: s.status as ScoreStatus }
+    const entry: RequestScore = {
+      name: s.name,
+      value: num(s.value),
+      label: s.label,
+      data_type: s.data_type as ScoreDataType,
+      status: s.status as ScoreStatus,
+    }
     scores.set(key, [...(scores.get(key) ?? []), entry])
   }
   const last = page[page.length - 1]
   return {
-    requests: page.map((r) => toRow(r, (scores.get(spanKey(r.tenant_id, r.TraceId, r.SpanId)) ?? []).sort((a, b) => a.name.localeCompare(b.name)))),
+    requests: page.map((r) =>
+      toRow(
+        r,
+        (scores.get(spanKey(r.tenant_id, r.TraceId, r.SpanId)) ?? []).sort((a, b) => a.name.localeCompare(b.name)),
+      ),
+    ),
     next_cursor:
-      rows.length > q.limit && last ? encodeCursor({ startNs: last.start_ns, spanId: last.SpanId, traceId: last.TraceId, tenantId: last.tenant_id }) : null,
+      rows.length > q.limit && last
+        ? encodeCursor({ startNs: last.start_ns, spanId: last.SpanId, traceId: last.TraceId, tenantId: last.tenant_id })
+        : null,
   }
 }
 
@@ -178,7 +223,8 @@ export function registerRequests(app: FastifyInstance, deps: CollectorDeps): voi
     '/requests',
     {
       schema: {
-        summary: 'The request log: every LLM call (one row per gateway request or producer LLM span), newest first, with cursor pagination',
+        summary:
+          'The request log: every LLM call (one row per gateway request or producer LLM span), newest first, with cursor pagination',
         tags: ['requests'],
         querystring: jsonSchema(listQuery),
       },

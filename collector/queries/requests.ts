@@ -7,7 +7,12 @@ import type { Store } from '../storage/store.ts'
 
 /** Runs one named, parameterized SELECT; the name lands in system.query_log as `log_comment`. */
 async function run<T>(store: Store, name: string, query: string, params: Record<string, unknown>): Promise<T[]> {
-  const rs = await store.client.query({ query, query_params: params, format: 'JSONEachRow', clickhouse_settings: { log_comment: name } })
+  const rs = await store.client.query({
+    query,
+    query_params: params,
+    format: 'JSONEachRow',
+    clickhouse_settings: { log_comment: name },
+  })
   return rs.json<T>()
 }
 
@@ -90,7 +95,11 @@ const COLUMNS = `tenant_id, TraceId, SpanId, SpanName, toString(toUnixTimestamp6
 const ORDER = 'ORDER BY Timestamp DESC, SpanId DESC, TraceId DESC, tenant_id DESC'
 
 /** The WHERE conditions (constant SQL) and their parameters for a filter, without the time window. */
-function conditions(store: Store, scope: TenantScope, f: RequestFilter): { where: string[]; params: Record<string, unknown> } {
+function conditions(
+  store: Store,
+  scope: TenantScope,
+  f: RequestFilter,
+): { where: string[]; params: Record<string, unknown> } {
   const where = ['billable = 1', scope.where()]
   const params: Record<string, unknown> = { ...scope.params(), limit: f.limit }
   const anyOf = (column: string, key: string, values: string[]) => {
@@ -125,7 +134,9 @@ function conditions(store: Store, scope: TenantScope, f: RequestFilter): { where
   range('cost_usd', 'cost', 'Decimal(18, 12)', f.costUsd)
   range('(input_tokens + output_tokens)', 'tokens', 'UInt64', f.tokens)
   if (f.text !== undefined) {
-    where.push('(positionCaseInsensitiveUTF8(input_text, {text:String}) > 0 OR positionCaseInsensitiveUTF8(output_text, {text:String}) > 0)')
+    where.push(
+      '(positionCaseInsensitiveUTF8(input_text, {text:String}) > 0 OR positionCaseInsensitiveUTF8(output_text, {text:String}) > 0)',
+    )
     params.text = f.text
   }
   if (f.score) {
@@ -142,8 +153,15 @@ function conditions(store: Store, scope: TenantScope, f: RequestFilter): { where
     Object.assign(params, { score_name: f.score.name, score_min: f.score.min, score_max: f.score.max })
   }
   if (f.before) {
-    where.push('(Timestamp, SpanId, TraceId, tenant_id) < (fromUnixTimestamp64Nano({c_ts:Int64}), {c_span:String}, {c_trace:String}, {c_tenant:String})')
-    Object.assign(params, { c_ts: f.before.startNs, c_span: f.before.spanId, c_trace: f.before.traceId, c_tenant: f.before.tenantId })
+    where.push(
+      '(Timestamp, SpanId, TraceId, tenant_id) < (fromUnixTimestamp64Nano({c_ts:Int64}), {c_span:String}, {c_trace:String}, {c_tenant:String})',
+    )
+    Object.assign(params, {
+      c_ts: f.before.startNs,
+      c_span: f.before.spanId,
+      c_trace: f.before.traceId,
+      c_tenant: f.before.tenantId,
+    })
   }
   return { where, params }
 }
@@ -186,7 +204,11 @@ export interface SpanScoreRowOut {
 }
 
 /** The newest score of each name on each of these spans (the newest row wins: it is the newest version). */
-export async function latestSpanScores(store: Store, scope: TenantScope, spans: { traceId: string; spanId: string }[]): Promise<SpanScoreRowOut[]> {
+export async function latestSpanScores(
+  store: Store,
+  scope: TenantScope,
+  spans: { traceId: string; spanId: string }[],
+): Promise<SpanScoreRowOut[]> {
   if (spans.length === 0) return []
   return run<SpanScoreRowOut>(
     store,
@@ -194,6 +216,10 @@ export async function latestSpanScores(store: Store, scope: TenantScope, spans: 
     `SELECT tenant_id, trace_id, span_id, name, value, label, data_type, status FROM ${store.table('scores')}
      WHERE ${scope.where()} AND trace_id IN {traces:Array(String)} AND span_id IN {spans:Array(String)}
      ORDER BY created_at DESC LIMIT 1 BY tenant_id, trace_id, span_id, name`,
-    { ...scope.params(), traces: [...new Set(spans.map((s) => s.traceId))], spans: [...new Set(spans.map((s) => s.spanId))] },
+    {
+      ...scope.params(),
+      traces: [...new Set(spans.map((s) => s.traceId))],
+      spans: [...new Set(spans.map((s) => s.spanId))],
+    },
   )
 }

@@ -15,47 +15,170 @@ const ms = (n: number) => (BigInt(n) * 1_000_000n).toString()
 const T = { r1: hex(16), r2: hex(16), r3: hex(16), old: hex(16), g1: hex(16) }
 const S = { r1: hex(8), r2: hex(8), r3: hex(8), attempt: hex(8), old: hex(8), g1: hex(8) }
 const BULK = 30
-const bulk = { tenant_id: 'acme', route: 'bulk', user_id: 'dave', provider: 'other', request_model: 'bulk-model', response_model: 'bulk-model' }
+const bulk = {
+  tenant_id: 'acme',
+  route: 'bulk',
+  user_id: 'dave',
+  provider: 'other',
+  request_model: 'bulk-model',
+  response_model: 'bulk-model',
+}
 
 beforeAll(async () => {
   h = await startApiHarness()
   await h.insertSpans([
     spanRow({
-      tenant_id: 'acme', TraceId: T.r1, SpanId: S.r1, Timestamp: at(3000), Duration: ms(100), ttft_ns: ms(20), route: 'support', target: 'openai/gpt-4o-mini',
-      provider: 'openai', request_model: 'support', response_model: 'gpt-4o-mini', input_tokens: 10, output_tokens: 5, cost_usd: '0.000001',
-      user_id: 'alice', session_id: 's1', SpanAttributes: { 'tag.tags': '["vip","beta"]' }, input_text: 'Where is my ORDER?', output_text: 'Shipped.',
+      tenant_id: 'acme',
+      TraceId: T.r1,
+      SpanId: S.r1,
+      Timestamp: at(3000),
+      Duration: ms(100),
+      ttft_ns: ms(20),
+      route: 'support',
+      target: 'openai/gpt-4o-mini',
+      provider: 'openai',
+      request_model: 'support',
+      response_model: 'gpt-4o-mini',
+      input_tokens: 10,
+      output_tokens: 5,
+      cost_usd: '0.000001',
+      user_id: 'alice',
+      session_id: 's1',
+      SpanAttributes: { 'tag.tags': '["vip","beta"]' },
+      input_text: 'Where is my ORDER?',
+      output_text: 'Shipped.',
     }),
     spanRow({
-      tenant_id: 'acme', TraceId: T.r2, SpanId: S.r2, Timestamp: at(2000), Duration: ms(900), route: 'search', target: 'anthropic/claude-3-5-haiku',
-      provider: 'anthropic', request_model: 'claude-3-5-haiku', response_model: 'claude-3-5-haiku', input_tokens: 1000, output_tokens: 200, cost_usd: '0.002',
-      is_error: 1, StatusCode: 'Error', StatusMessage: 'upstream 503', user_id: 'bob', SpanAttributes: { 'langfuse.trace.tags': 'vip, internal' },
-      input_text: 'refund please', output_text: '',
+      tenant_id: 'acme',
+      TraceId: T.r2,
+      SpanId: S.r2,
+      Timestamp: at(2000),
+      Duration: ms(900),
+      route: 'search',
+      target: 'anthropic/claude-3-5-haiku',
+      provider: 'anthropic',
+      request_model: 'claude-3-5-haiku',
+      response_model: 'claude-3-5-haiku',
+      input_tokens: 1000,
+      output_tokens: 200,
+      cost_usd: '0.002',
+      is_error: 1,
+      StatusCode: 'Error',
+      StatusMessage: 'upstream 503',
+      user_id: 'bob',
+      SpanAttributes: { 'langfuse.trace.tags': 'vip, internal' },
+      input_text: 'refund please',
+      output_text: '',
     }),
     spanRow({
-      tenant_id: 'acme', TraceId: T.r3, SpanId: S.r3, Timestamp: at(1000), Duration: ms(300), ttft_ns: ms(150), route: 'support', target: 'openai/gpt-4o',
-      provider: 'openai', request_model: 'gpt-4o', response_model: '', input_tokens: 100, output_tokens: 50, cost_usd: '0.0005',
-      user_id: 'alice', session_id: 's2', ResourceAttributes: { 'service.name': 'test', 'ai.telemetry.metadata.tags': '["batch"]' },
-      input_text: 'Summarize', output_text: 'An order summary',
+      tenant_id: 'acme',
+      TraceId: T.r3,
+      SpanId: S.r3,
+      Timestamp: at(1000),
+      Duration: ms(300),
+      ttft_ns: ms(150),
+      route: 'support',
+      target: 'openai/gpt-4o',
+      provider: 'openai',
+      request_model: 'gpt-4o',
+      response_model: '',
+      input_tokens: 100,
+      output_tokens: 50,
+      cost_usd: '0.0005',
+      user_id: 'alice',
+      session_id: 's2',
+      ResourceAttributes: { 'service.name': 'test', 'ai.telemetry.metadata.tags': '["batch"]' },
+      input_text: 'Summarize',
+      output_text: 'An order summary',
     }),
     // The gateway attempt under r3: the same call, not billable, so never a row of its own.
-    spanRow({ tenant_id: 'acme', TraceId: T.r3, SpanId: S.attempt, ParentSpanId: S.r3, Timestamp: at(1010), billable: 0, route: 'support', cost_usd: '0.0005', input_text: 'Summarize' }),
-    spanRow({ tenant_id: 'acme', TraceId: T.old, SpanId: S.old, Timestamp: nsAgo(3 * 86_400_000).toString(), route: 'old', user_id: 'carol', provider: 'other', request_model: 'old-model', response_model: 'old-model' }),
     spanRow({
-      tenant_id: 'globex', TraceId: T.g1, SpanId: S.g1, Timestamp: at(2500), route: 'support', provider: 'openai', user_id: 'alice', session_id: 's1',
-      SpanAttributes: { 'tag.tags': '["vip"]' }, input_text: 'ORDER secret', cost_usd: '0.9',
+      tenant_id: 'acme',
+      TraceId: T.r3,
+      SpanId: S.attempt,
+      ParentSpanId: S.r3,
+      Timestamp: at(1010),
+      billable: 0,
+      route: 'support',
+      cost_usd: '0.0005',
+      input_text: 'Summarize',
+    }),
+    spanRow({
+      tenant_id: 'acme',
+      TraceId: T.old,
+      SpanId: S.old,
+      Timestamp: nsAgo(3 * 86_400_000).toString(),
+      route: 'old',
+      user_id: 'carol',
+      provider: 'other',
+      request_model: 'old-model',
+      response_model: 'old-model',
+    }),
+    spanRow({
+      tenant_id: 'globex',
+      TraceId: T.g1,
+      SpanId: S.g1,
+      Timestamp: at(2500),
+      route: 'support',
+      provider: 'openai',
+      user_id: 'alice',
+      session_id: 's1',
+      SpanAttributes: { 'tag.tags': '["vip"]' },
+      input_text: 'ORDER secret',
+      cost_usd: '0.9',
     }),
     // Bulk: pairs share a timestamp, so the keyset's tie-break decides the page boundaries.
     ...Array.from({ length: BULK }, (_, i) => spanRow({ ...bulk, Timestamp: at(-10_000 - Math.floor(i / 2) * 1000) })),
   ])
   await h.admin.postScores([
-    { tenant_id: 'acme', trace_id: T.r1, span_id: S.r1, name: 'helpfulness', source: 'evaluator', value: 0.9, version: '1' },
-    { tenant_id: 'acme', trace_id: T.r2, span_id: S.r2, name: 'helpfulness', source: 'evaluator', value: 0.8, version: '1' },
-    { tenant_id: 'acme', trace_id: T.r1, span_id: S.r1, name: 'json_valid', source: 'evaluator', value: true, version: '1' },
-    { tenant_id: 'globex', trace_id: T.g1, span_id: S.g1, name: 'helpfulness', source: 'evaluator', value: 0.5, version: '1' },
+    {
+      tenant_id: 'acme',
+      trace_id: T.r1,
+      span_id: S.r1,
+      name: 'helpfulness',
+      source: 'evaluator',
+      value: 0.9,
+      version: '1',
+    },
+    {
+      tenant_id: 'acme',
+      trace_id: T.r2,
+      span_id: S.r2,
+      name: 'helpfulness',
+      source: 'evaluator',
+      value: 0.8,
+      version: '1',
+    },
+    {
+      tenant_id: 'acme',
+      trace_id: T.r1,
+      span_id: S.r1,
+      name: 'json_valid',
+      source: 'evaluator',
+      value: true,
+      version: '1',
+    },
+    {
+      tenant_id: 'globex',
+      trace_id: T.g1,
+      span_id: S.g1,
+      name: 'helpfulness',
+      source: 'evaluator',
+      value: 0.5,
+      version: '1',
+    },
   ])
   await new Promise((r) => setTimeout(r, 5))
   // A newer version of r1's helpfulness: the newest per name is what the row shows and filters on.
-  await h.admin.postScores({ tenant_id: 'acme', trace_id: T.r1, span_id: S.r1, name: 'helpfulness', source: 'evaluator', value: 0.3, version: '2' })
+  await h.admin.postScores({
+    tenant_id: 'acme',
+    trace_id: T.r1,
+    span_id: S.r1,
+    name: 'helpfulness',
+    source: 'evaluator',
+    value: 0.3,
+    version: '2',
+  })
 }, 120_000)
 
 afterAll(async () => h?.close())
@@ -75,12 +198,35 @@ describe('GET /api/requests', () => {
     expect(starts.every((s, i) => i === 0 || s <= starts[i - 1]!)).toBe(true)
     const [r1, r2, r3] = requests as [RequestRow, RequestRow, RequestRow]
     expect(r1).toMatchObject({
-      trace_id: T.r1, tenant_id: 'acme', start_ns: at(3000), route: 'support', target: 'openai/gpt-4o-mini', provider: 'openai', model: 'gpt-4o-mini',
-      status: 'ok', duration_ms: 100, ttft_ms: 20, input_tokens: 10, output_tokens: 5, cost_usd: '0.000001', user_id: 'alice', session_id: 's1',
+      trace_id: T.r1,
+      tenant_id: 'acme',
+      start_ns: at(3000),
+      route: 'support',
+      target: 'openai/gpt-4o-mini',
+      provider: 'openai',
+      model: 'gpt-4o-mini',
+      status: 'ok',
+      duration_ms: 100,
+      ttft_ms: 20,
+      input_tokens: 10,
+      output_tokens: 5,
+      cost_usd: '0.000001',
+      user_id: 'alice',
+      session_id: 's1',
       tags: ['vip', 'beta'],
     })
-    expect(r1.scores.map((s) => [s.name, s.value])).toEqual([['helpfulness', 0.3], ['json_valid', 1]])
-    expect(r2).toMatchObject({ status: 'error', status_message: 'upstream 503', ttft_ms: null, model: 'claude-3-5-haiku', session_id: '', tags: ['vip', 'internal'] })
+    expect(r1.scores.map((s) => [s.name, s.value])).toEqual([
+      ['helpfulness', 0.3],
+      ['json_valid', 1],
+    ])
+    expect(r2).toMatchObject({
+      status: 'error',
+      status_message: 'upstream 503',
+      ttft_ms: null,
+      model: 'claude-3-5-haiku',
+      session_id: '',
+      tags: ['vip', 'internal'],
+    })
     expect(r3).toMatchObject({ model: 'gpt-4o', tags: ['batch'], scores: [] })
   })
 
@@ -170,7 +316,9 @@ describe('GET /api/requests', () => {
     const admin = await h.admin.listRequests({ route: 'support', limit: 500 })
     expect(admin.requests.map((r) => r.span_id)).toEqual([S.r1, S.g1, S.r3])
     expect((await h.admin.listRequests({ tenant: 'globex' })).requests.map((r) => r.span_id)).toEqual([S.g1])
-    expect((await h.admin.listRequests({ tenant: ['globex', 'acme'], q: 'order' })).requests.map((r) => r.span_id)).toEqual([S.r1, S.g1, S.r3])
+    expect(
+      (await h.admin.listRequests({ tenant: ['globex', 'acme'], q: 'order' })).requests.map((r) => r.span_id),
+    ).toEqual([S.r1, S.g1, S.r3])
     expect((await h.raw('/api/requests')).status).toBe(401)
   })
 
@@ -215,6 +363,8 @@ describe('GET /api/requests', () => {
   it('is described in the OpenAPI document', async () => {
     const doc = await json(await h.raw('/api/openapi.json'))
     const params = doc.paths['/api/requests'].get.parameters.map((p: { name: string }) => p.name)
-    expect(params).toEqual(expect.arrayContaining(['route', 'model', 'tag', 'latency_min', 'cost_max', 'score', 'q', 'cursor']))
+    expect(params).toEqual(
+      expect.arrayContaining(['route', 'model', 'tag', 'latency_min', 'cost_max', 'score', 'q', 'cursor']),
+    )
   })
 })

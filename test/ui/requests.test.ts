@@ -22,24 +22,85 @@ beforeAll(async () => {
   h = await startUiHarness()
   await seed(h.collector.url, h.admin)
   const now = Date.now()
-  const producer = (o: { traceId: string; model: string; provider: string; startMs: number; durationMs: number; ttftMs?: number; tags?: string; error?: string; tokens: [number, number]; text: string; session?: string }) =>
+  const producer = (o: {
+    traceId: string
+    model: string
+    provider: string
+    startMs: number
+    durationMs: number
+    ttftMs?: number
+    tags?: string
+    error?: string
+    tokens: [number, number]
+    text: string
+    session?: string
+  }) =>
     span({
-      traceId: o.traceId, name: `chat ${o.model}`, startMs: o.startMs, durationMs: o.durationMs, kind: 3, error: o.error,
+      traceId: o.traceId,
+      name: `chat ${o.model}`,
+      startMs: o.startMs,
+      durationMs: o.durationMs,
+      kind: 3,
+      error: o.error,
       attributes: {
-        'loopgate.tenant.id': 'acme', 'user.id': 'erin', ...(o.session ? { 'session.id': o.session } : {}), 'gen_ai.operation.name': 'chat',
-        'gen_ai.provider.name': o.provider, 'gen_ai.request.model': o.model, 'gen_ai.usage.input_tokens': o.tokens[0], 'gen_ai.usage.output_tokens': o.tokens[1],
-        ...(o.ttftMs ? { 'loopgate.ttft_ms': o.ttftMs } : {}), ...(o.tags ? { 'tag.tags': o.tags } : {}),
+        'loopgate.tenant.id': 'acme',
+        'user.id': 'erin',
+        ...(o.session ? { 'session.id': o.session } : {}),
+        'gen_ai.operation.name': 'chat',
+        'gen_ai.provider.name': o.provider,
+        'gen_ai.request.model': o.model,
+        'gen_ai.usage.input_tokens': o.tokens[0],
+        'gen_ai.usage.output_tokens': o.tokens[1],
+        ...(o.ttftMs ? { 'loopgate.ttft_ms': o.ttftMs } : {}),
+        ...(o.tags ? { 'tag.tags': o.tags } : {}),
         'gen_ai.input.messages': JSON.stringify([{ role: 'user', parts: [{ type: 'text', content: o.text }] }]),
       },
     })
-  await ingest(h.collector.url, [
-    producer({ traceId: hexId(16), model: 'claude-3-5-haiku', provider: 'anthropic', startMs: now - 900_000, durationMs: 2400, ttftMs: 350, tags: '["vip","beta"]', tokens: [4000, 800], text: 'Translate the contract', session: 'sess-prod' }),
-    producer({ traceId: hexId(16), model: 'gpt-4o', provider: 'openai', startMs: now - 800_000, durationMs: 40, ttftMs: 15, tags: '["batch"]', tokens: [20, 2], text: 'ping' }),
-    producer({ traceId: hexId(16), model: 'gpt-4o', provider: 'openai', startMs: now - 700_000, durationMs: 5000, error: 'rate limited', tokens: [300, 0], text: 'Summarize the quarterly report' }),
-  ], 'batch-worker')
+  await ingest(
+    h.collector.url,
+    [
+      producer({
+        traceId: hexId(16),
+        model: 'claude-3-5-haiku',
+        provider: 'anthropic',
+        startMs: now - 900_000,
+        durationMs: 2400,
+        ttftMs: 350,
+        tags: '["vip","beta"]',
+        tokens: [4000, 800],
+        text: 'Translate the contract',
+        session: 'sess-prod',
+      }),
+      producer({
+        traceId: hexId(16),
+        model: 'gpt-4o',
+        provider: 'openai',
+        startMs: now - 800_000,
+        durationMs: 40,
+        ttftMs: 15,
+        tags: '["batch"]',
+        tokens: [20, 2],
+        text: 'ping',
+      }),
+      producer({
+        traceId: hexId(16),
+        model: 'gpt-4o',
+        provider: 'openai',
+        startMs: now - 700_000,
+        durationMs: 5000,
+        error: 'rate limited',
+        tokens: [300, 0],
+        text: 'Summarize the quarterly report',
+      }),
+    ],
+    'batch-worker',
+  )
 
   // The README's curl, through a real gateway whose spans go to this collector (trusted: the admin token).
-  gw = await startHarness({ exportToken: ADMIN_TOKEN, gateway: () => ({ telemetry: { enabled: true, collectorUrl: h.collector.url, scheduledDelayMs: 100 } }) })
+  gw = await startHarness({
+    exportToken: ADMIN_TOKEN,
+    gateway: () => ({ telemetry: { enabled: true, collectorUrl: h.collector.url, scheduledDelayMs: 100 } }),
+  })
   const res = await fetch(`${gw.url}/v1/chat/completions`, {
     method: 'POST',
     headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
@@ -60,7 +121,9 @@ afterAll(async () => {
 })
 
 const rowsShown = (page: Page) =>
-  page.locator('[data-testid=requests-table] [role=row][data-span-id]').evaluateAll((els) => els.map((e) => e.getAttribute('data-span-id')))
+  page
+    .locator('[data-testid=requests-table] [role=row][data-span-id]')
+    .evaluateAll((els) => els.map((e) => e.getAttribute('data-span-id')))
 
 /** The page shows exactly the API's rows for the same filters (the last 24 h, as the admin). */
 async function expectRows(page: Page, query: ListRequestsQuery, atLeast = 1) {
@@ -93,7 +156,9 @@ describe('requests page', () => {
     expect(await row.locator('[data-col=ttft]').textContent()).toBe('350 ms')
     expect(await row.locator('[data-col=cost]').getAttribute('data-cost')).toBe(vip.cost_usd)
     const scored = all.find((r) => r.scores.length > 0)!
-    expect(await page.locator(`[role=row][data-span-id="${scored.span_id}"] [data-col=scores]`).textContent()).toContain('helpfulness')
+    expect(
+      await page.locator(`[role=row][data-span-id="${scored.span_id}"] [data-col=scores]`).textContent(),
+    ).toContain('helpfulness')
     await screenshot(page, 'requests')
   })
 
@@ -135,8 +200,14 @@ describe('requests page', () => {
       [{ 'Latency (ms) max': '100' }, { latency_max: 100 }],
       [{ 'TTFT (ms) min': '100' }, { ttft_min: 100 }],
       [{ 'Tokens min': '2000' }, { tokens_min: 2000 }],
-      [{ 'Cost (USD) min': '0.0021', 'Cost (USD) max': '0.1' }, { cost_min: '0.0021', cost_max: '0.1' }],
-      [{ 'Score name': 'helpfulness', 'Score max': '0.5' }, { score: 'helpfulness', score_max: 0.5 }],
+      [
+        { 'Cost (USD) min': '0.0021', 'Cost (USD) max': '0.1' },
+        { cost_min: '0.0021', cost_max: '0.1' },
+      ],
+      [
+        { 'Score name': 'helpfulness', 'Score max': '0.5' },
+        { score: 'helpfulness', score_max: 0.5 },
+      ],
       [{ 'Search text': 'QUARTERLY' }, { q: 'QUARTERLY' }],
       [{ 'Search text': 'Where is my order #11' }, { q: 'Where is my order #11' }],
     ]
@@ -164,8 +235,15 @@ describe('requests page', () => {
     const tree = page.getByRole('tree', { name: 'Span tree' })
     await tree.getByRole('treeitem').first().waitFor()
     // The request's own span is the selected one (a trace may hold only the gateway's spans).
-    await expect.poll(() => tree.locator(`[data-span-id="${curl!.span_id}"]`).getAttribute('aria-selected')).toBe('true')
-    expect(await page.getByRole('complementary', { name: 'Selected span' }).locator('[data-field="Tokens in"]').textContent()).toBe(String(curl!.input_tokens))
+    await expect
+      .poll(() => tree.locator(`[data-span-id="${curl!.span_id}"]`).getAttribute('aria-selected'))
+      .toBe('true')
+    expect(
+      await page
+        .getByRole('complementary', { name: 'Selected span' })
+        .locator('[data-field="Tokens in"]')
+        .textContent(),
+    ).toBe(String(curl!.input_tokens))
     await screenshot(page, 'requests-trace')
   })
 

@@ -57,7 +57,14 @@ export default function RequestsPage() {
       <PageHeader title="Requests" />
       <div className="values-filters" aria-label="Name filters">
         {filters.map((p) => (
-          <ValuesFilter key={p} param={p} label={LABELS[p]} values={params.getAll(p)} suggestions={valuesOf(rows, p)} update={update} />
+          <ValuesFilter
+            key={p}
+            param={p}
+            label={LABELS[p]}
+            values={params.getAll(p)}
+            suggestions={valuesOf(rows, p)}
+            update={update}
+          />
         ))}
       </div>
       <RequestRangeFilters params={params} update={update} />
@@ -81,7 +88,14 @@ export default function RequestsPage() {
   )
 }
 
-function RequestTable({ rows, params, hasMore, loadingMore, stale, loadMore }: {
+function RequestTable({
+  rows,
+  params,
+  hasMore,
+  loadingMore,
+  stale,
+  loadMore,
+}: {
   rows: RequestRow[]
   params: URLSearchParams
   hasMore: boolean
@@ -90,7 +104,12 @@ function RequestTable({ rows, params, hasMore, loadingMore, stale, loadMore }: {
   loadMore(): void
 }) {
   const scroller = useRef<HTMLDivElement>(null)
-  const virtualizer = useVirtualizer({ count: rows.length, getScrollElement: () => scroller.current, estimateSize: () => ROW_HEIGHT, overscan: 15 })
+  const virtualizer = useVirtualizer({
+    count: rows.length,
+    getScrollElement: () => scroller.current,
+    estimateSize: () => ROW_HEIGHT,
+    overscan: 15,
+  })
   const items = virtualizer.getVirtualItems()
   const lastIndex = items[items.length - 1]?.index ?? 0
   useEffect(() => {
@@ -98,9 +117,29 @@ function RequestTable({ rows, params, hasMore, loadingMore, stale, loadMore }: {
   }, [hasMore, loadingMore, stale, lastIndex, rows.length, loadMore])
 
   return (
-    <div className={`request-table ${stale ? 'stale' : ''}`} role="table" aria-label="Requests" aria-rowcount={rows.length} data-testid="requests-table">
+    <div
+      className={`request-table ${stale ? 'stale' : ''}`}
+      role="table"
+      aria-label="Requests"
+      aria-rowcount={rows.length}
+      data-testid="requests-table"
+    >
       <div className="request-row request-head" role="row">
-        {['Time (UTC)', 'Tenant', 'Route', 'Model / provider', 'Status', 'Latency', 'TTFT', 'Tokens in / out', 'Cost', 'Scores', 'User', 'Session', 'Tags'].map((h) => (
+        {[
+          'Time (UTC)',
+          'Tenant',
+          'Route',
+          'Model / provider',
+          'Status',
+          'Latency',
+          'TTFT',
+          'Tokens in / out',
+          'Cost',
+          'Scores',
+          'User',
+          'Session',
+          'Tags',
+        ].map((h) => (
           <span key={h} role="columnheader">
             {h}
           </span>
@@ -119,7 +158,14 @@ function RequestTable({ rows, params, hasMore, loadingMore, stale, loadMore }: {
                 className={`request-row ${r.status === 'error' ? 'is-error' : ''}`}
                 data-span-id={r.span_id}
                 data-trace-id={r.trace_id}
-                style={{ position: 'absolute', top: 0, left: 0, right: 0, height: ROW_HEIGHT, transform: `translateY(${item.start}px)` }}
+                style={{
+                  position: 'absolute',
+                  top: 0,
+                  left: 0,
+                  right: 0,
+                  height: ROW_HEIGHT,
+                  transform: `translateY(${item.start}px)`,
+                }}
                 onClick={(e) => {
                   if (!(e.target instanceof HTMLAnchorElement)) navigate(to)
                 }}
@@ -127,29 +173,47 @@ function RequestTable({ rows, params, hasMore, loadingMore, stale, loadMore }: {
                 <span role="cell">
                   <Link to={to}>{formatNsDate(r.start_ns)}</Link>
                 </span>
-                <span role="cell" data-col="tenant">{r.tenant_id}</span>
-                <span role="cell" data-col="route">{r.route || <span className="muted">—</span>}</span>
+                <span role="cell" data-col="tenant">
+                  {r.tenant_id}
+                </span>
+                <span role="cell" data-col="route">
+                  {r.route || <span className="muted">—</span>}
+                </span>
                 <span role="cell" data-col="model" title={r.target}>
                   {r.model} <span className="muted">{r.provider}</span>
                 </span>
                 <span role="cell" data-col="status" title={r.status_message}>
                   <span className={`status-tag status-${r.status}`}>{r.status}</span>
                 </span>
-                <span role="cell" className="num" data-col="latency">{formatMs(r.duration_ms)}</span>
-                <span role="cell" className="num" data-col="ttft">{formatMs(r.ttft_ms)}</span>
+                <span role="cell" className="num" data-col="latency">
+                  {formatMs(r.duration_ms)}
+                </span>
+                <span role="cell" className="num" data-col="ttft">
+                  {formatMs(r.ttft_ms)}
+                </span>
                 <span role="cell" className="num" data-col="tokens">
                   {formatCount(r.input_tokens)} / {formatCount(r.output_tokens)}
                 </span>
-                <span role="cell" className="num" data-col="cost" data-cost={r.cost_usd}>{formatUsd(r.cost_usd)}</span>
+                <span role="cell" className="num" data-col="cost" data-cost={r.cost_usd}>
+                  {formatUsd(r.cost_usd)}
+                </span>
                 <span role="cell" data-col="scores">
                   {r.scores.map((s) => (
-                    <span key={s.name} className={`score-chip ${s.status === 'failed' ? 'failed' : ''}`} title={s.label || s.status}>
+                    <span
+                      key={s.name}
+                      className={`score-chip ${s.status === 'failed' ? 'failed' : ''}`}
+                      title={s.label || s.status}
+                    >
                       {s.name} {s.data_type === 'categorical' ? s.label : formatScore(s.value)}
                     </span>
                   ))}
                 </span>
-                <span role="cell" data-col="user">{r.user_id || <span className="muted">—</span>}</span>
-                <span role="cell" data-col="session">{r.session_id || <span className="muted">—</span>}</span>
+                <span role="cell" data-col="user">
+                  {r.user_id || <span className="muted">—</span>}
+                </span>
+                <span role="cell" data-col="session">
+                  {r.session_id || <span className="muted">—</span>}
+                </span>
                 <span role="cell" data-col="tags">
                   {r.tags.map((t) => (
                     <span key={t} className="tag-chip">
@@ -163,7 +227,8 @@ function RequestTable({ rows, params, hasMore, loadingMore, stale, loadMore }: {
         </div>
       </div>
       <div className="request-foot muted" data-testid="requests-foot">
-        {formatCount(rows.length)} requests loaded{loadingMore ? ' · loading more…' : hasMore ? ' · more as you scroll' : ' · all shown'}
+        {formatCount(rows.length)} requests loaded
+        {loadingMore ? ' · loading more…' : hasMore ? ' · more as you scroll' : ' · all shown'}
       </div>
     </div>
   )
