@@ -189,7 +189,7 @@ async function list(deps: CollectorDeps, scope: TenantScope, q: ListQuery, tenan
   const scoreRows = await latestSpanScores(
     deps.store,
     scope,
-    page.map((r) => ({ traceId: r.TraceId, spanId: r.SpanId })),
+    page.map((r) => ({ traceId: r.TraceId, spanId: r.SpanId, startNs: r.start_ns })),
   )
   const scores = new Map<string, RequestScore[]>()
   for (const s of scoreRows) {

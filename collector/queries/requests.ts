@@ -101,7 +101,7 @@ function conditions(
   f: RequestFilter,
 ): { where: string[]; params: Record<string, unknown> } {
   const where = ['billable = 1', scope.where()]
-  const params: Record<string, unknown> = { ...scope.params(), limit: f.limit }
+  const params: Record<string, unknown> = { ...scope.params() }
   const anyOf = (column: string, key: string, values: string[]) => {
     if (values.length === 0) return
     where.push(`${column} IN {${key}:Array(String)}`)
@@ -141,15 +141,18 @@ function conditions(
   }
   if (f.score) {
     // The span's newest score of that name; a value range counts only a score that ran ('ok').
-    const value: string[] = []
-    if (f.score.min !== undefined) value.push("status = 'ok' AND value >= {score_min:Float64}")
-    if (f.score.max !== undefined) value.push("status = 'ok' AND value <= {score_max:Float64}")
+    // A score is stored after the span it scores (the API refuses a score for a span it does not
+    // have), so only scores from a day before the slice on are read (the day allows for producer
+    // clocks running ahead of the collector's).
+    const having = ["argMax(status, created_at) = 'ok'"]
+    if (f.score.min !== undefined) having.push('argMax(value, created_at) >= {score_min:Float64}')
+    if (f.score.max !== undefined) having.push('argMax(value, created_at) <= {score_max:Float64}')
     where.push(`(tenant_id, TraceId, SpanId) IN (
-      SELECT tenant_id, trace_id, span_id FROM (
-        SELECT tenant_id, trace_id, span_id, value, status FROM ${store.table('scores')}
-        WHERE ${scope.where()} AND name = {score_name:String} AND span_id != ''
-        ORDER BY created_at DESC LIMIT 1 BY tenant_id, trace_id, span_id)
-      WHERE ${value.length > 0 ? value.join(' AND ') : '1 = 1'})`)
+      SELECT tenant_id, trace_id, span_id FROM ${store.table('scores')}
+      WHERE ${scope.where()} AND name = {score_name:String} AND span_id != ''
+        AND created_at >= fromUnixTimestamp64Nano({score_since:Int64})
+      GROUP BY tenant_id, trace_id, span_id
+      ${f.score.min !== undefined || f.score.max !== undefined ? `HAVING ${having.join(' AND ')}` : ''})`)
     Object.assign(params, { score_name: f.score.name, score_min: f.score.min, score_max: f.score.max })
   }
   if (f.before) {
@@ -167,28 +170,42 @@ function conditions(
 }
 
 const HOUR_NS = 3_600_000_000_000n
+const DAY_NS = 24n * HOUR_NS
 
 /**
  * The newest `limit` requests matching the filter. Spans are ordered by tenant, service and name
  * before time, so a newest-first read cannot stream in order; instead the newest hour of the range
- * is read first, then a window 8× wider, until `limit` rows are found or the range is covered —
- * every row outside a window is older than every row in it, so the first full window's rows are
- * the answer. Partition pruning (one partition per day) keeps the small windows cheap.
+ * is read first, then the slice before it (8× wider each time), until `limit` rows are found or the
+ * range is covered. Every row of a slice is older than every row of the slices before it, so the
+ * rows simply append, and no part of the range is read twice. Partition pruning (one partition per
+ * day) keeps the small slices cheap.
  */
 export async function listRequests(store: Store, scope: TenantScope, f: RequestFilter): Promise<RequestRowOut[]> {
   const { where, params } = conditions(store, scope, f)
-  const toNs = f.before && BigInt(f.before.startNs) < f.toNs ? BigInt(f.before.startNs) : f.toNs
+  const rows: RequestRowOut[] = []
+  let upper = f.before && BigInt(f.before.startNs) < f.toNs ? BigInt(f.before.startNs) : f.toNs
+  let newest = true
   for (let width = HOUR_NS; ; width *= 8n) {
-    const fromNs = toNs - width > f.fromNs ? toNs - width : f.fromNs
-    const rows = await run<RequestRowOut>(
+    const lower = upper - width > f.fromNs ? upper - width : f.fromNs
+    const slice = await run<RequestRowOut>(
       store,
       'requests.list',
       `SELECT ${COLUMNS} FROM ${store.table('spans')}
-       WHERE Timestamp >= fromUnixTimestamp64Nano({from:Int64}) AND Timestamp <= fromUnixTimestamp64Nano({to:Int64}) AND ${where.join(' AND ')}
+       WHERE Timestamp >= fromUnixTimestamp64Nano({from:Int64}) AND Timestamp ${newest ? '<=' : '<'} fromUnixTimestamp64Nano({to:Int64})
+         AND ${where.join(' AND ')}
        ${ORDER} LIMIT {limit:UInt32}`,
-      { ...params, from: fromNs.toString(), to: toNs.toString() },
+      {
+        ...params,
+        from: lower.toString(),
+        to: upper.toString(),
+        limit: f.limit - rows.length,
+        score_since: (lower - DAY_NS).toString(),
+      },
     )
-    if (rows.length >= f.limit || fromNs === f.fromNs) return rows
+    rows.push(...slice)
+    if (rows.length >= f.limit || lower === f.fromNs) return rows
+    upper = lower
+    newest = false
   }
 }
 
@@ -203,23 +220,29 @@ export interface SpanScoreRowOut {
   status: string
 }
 
-/** The newest score of each name on each of these spans (the newest row wins: it is the newest version). */
+/**
+ * The newest score of each name on each of these spans (the newest row wins: it is the newest
+ * version). Scores are stored after their span, so none older than a day before the oldest span is read.
+ */
 export async function latestSpanScores(
   store: Store,
   scope: TenantScope,
-  spans: { traceId: string; spanId: string }[],
+  spans: { traceId: string; spanId: string; startNs: string }[],
 ): Promise<SpanScoreRowOut[]> {
   if (spans.length === 0) return []
+  const oldest = spans.reduce((m, s) => (BigInt(s.startNs) < m ? BigInt(s.startNs) : m), BigInt(spans[0]!.startNs))
   return run<SpanScoreRowOut>(
     store,
     'requests.scores',
     `SELECT tenant_id, trace_id, span_id, name, value, label, data_type, status FROM ${store.table('scores')}
      WHERE ${scope.where()} AND trace_id IN {traces:Array(String)} AND span_id IN {spans:Array(String)}
+       AND created_at >= fromUnixTimestamp64Nano({since:Int64})
      ORDER BY created_at DESC LIMIT 1 BY tenant_id, trace_id, span_id, name`,
     {
       ...scope.params(),
       traces: [...new Set(spans.map((s) => s.traceId))],
       spans: [...new Set(spans.map((s) => s.spanId))],
+      since: (oldest - DAY_NS).toString(),
     },
   )
 }
