@@ -177,8 +177,7 @@ const DAY_NS = 24n * HOUR_NS
  * before time, so a newest-first read cannot stream in order; instead the newest hour of the range
  * is read first, then the slice before it (8× wider each time), until `limit` rows are found or the
  * range is covered. Every row of a slice is older than every row of the slices before it, so the
- * rows simply append, and no part of the range is read twice. Partition pruning (one partition per
- * day) keeps the small slices cheap.
+ * rows simply append. Partition pruning (one partition per day) keeps the first slice cheap.
  */
 export async function listRequests(store: Store, scope: TenantScope, f: RequestFilter): Promise<RequestRowOut[]> {
   const { where, params } = conditions(store, scope, f)
@@ -186,7 +185,10 @@ export async function listRequests(store: Store, scope: TenantScope, f: RequestF
   let upper = f.before && BigInt(f.before.startNs) < f.toNs ? BigInt(f.before.startNs) : f.toNs
   let newest = true
   for (let width = HOUR_NS; ; width *= 8n) {
-    const lower = upper - width > f.fromNs ? upper - width : f.fromNs
+    // After the first, slices start at a UTC day: a day is a partition, read whole by any slice
+    // that touches it (its granules span the whole day), so aligned slices read each one once.
+    const start = newest ? upper - width : ((upper - width) / DAY_NS) * DAY_NS
+    const lower = start > f.fromNs ? start : f.fromNs
     const slice = await run<RequestRowOut>(
       store,
       'requests.list',
