@@ -4,6 +4,8 @@ import type { Store } from '../collector/storage/store.ts'
  * Fills `spans` in-engine (INSERT … SELECT FROM numbers) with agent-like data: sessions of
  * 20 spans in 4 traces of 5, one LLM call per trace, across `tenants` tenants and `days` days.
  * The materialized views (trace index, sessions, hourly usage) fill as they would from ingest.
+ * LLM spans carry a time to first token, tags (`tag.tags`) and short input/output text, so the
+ * request log's filters and text search have something to find.
  */
 export async function generateSpans(store: Store, o: { spans: number; tenants: number; days: number }): Promise<void> {
   const chunk = 2_000_000
@@ -12,7 +14,7 @@ export async function generateSpans(store: Store, o: { spans: number; tenants: n
       query: `INSERT INTO ${store.table('spans')}
         (Timestamp, TraceId, SpanId, ParentSpanId, SpanName, SpanKind, ServiceName, ResourceAttributes, SpanAttributes, Duration,
          StatusCode, tenant_id, session_id, user_id, operation, span_type, convention, provider, request_model, response_model,
-         route, target, routing_version, input_tokens, output_tokens, cost_usd, cost_source, is_error, billable)
+         route, target, routing_version, input_tokens, output_tokens, cost_usd, cost_source, is_error, billable, ttft_ns, input_text, output_text)
       SELECT
         toDateTime64(now(), 9) - toIntervalSecond((session * 7919) % ({days:UInt32} * 86400)) + toIntervalMillisecond(pos * 150) AS Timestamp,
         lower(concat(hex(cityHash64(trace, 'a')), hex(cityHash64(trace, 'b')))) AS TraceId,
@@ -22,7 +24,8 @@ export async function generateSpans(store: Store, o: { spans: number; tenants: n
         if(pos % 5 IN (1, 4), 'Client', 'Internal') AS SpanKind,
         'support-agent' AS ServiceName,
         map('service.name', 'support-agent') AS ResourceAttributes,
-        map('session.id', session_id, 'gen_ai.request.model', request_model) AS SpanAttributes,
+        if(span_type = 'llm', map('session.id', session_id, 'gen_ai.request.model', request_model, 'tag.tags', ['["prod"]', '["prod","vip"]', '["eval"]'][session % 3 + 1]),
+          map('session.id', session_id, 'gen_ai.request.model', request_model)) AS SpanAttributes,
         toUInt64(50000000 + (n % 997) * 1000000) AS Duration,
         if(n % 97 = 0, 'Error', 'Unset') AS StatusCode,
         concat('tenant-', toString(session % {tenants:UInt32})) AS tenant_id,
@@ -42,7 +45,10 @@ export async function generateSpans(store: Store, o: { spans: number; tenants: n
         CAST(input_tokens * 150 + output_tokens * 600 AS Decimal(38, 12)) / 1000000000 AS cost_usd, -- $0.15 / $0.60 per 1M tokens, exact
         if(span_type = 'llm', 'computed', 'none') AS cost_source,
         toUInt8(n % 97 = 0) AS is_error,
-        toUInt8(span_type = 'llm') AS billable
+        toUInt8(span_type = 'llm') AS billable,
+        if(span_type = 'llm', toUInt64(20000000 + (n % 499) * 1000000), 0) AS ttft_ns,
+        if(span_type = 'llm', concat('Where is my order #', toString(session), '? It was due on day ', toString(n % 31), '.'), '') AS input_text,
+        if(span_type = 'llm', concat('Order #', toString(session), ' ships ', ['today', 'tomorrow', 'next week'][n % 3 + 1], '.'), '') AS output_text
       FROM (SELECT number AS n, intDiv(number, 5) AS trace, intDiv(number, 20) AS session, number % 20 AS pos
             FROM numbers({offset:UInt64}, {count:UInt64}))`,
       query_params: { days: o.days, tenants: o.tenants, offset, count: Math.min(chunk, o.spans - offset) },

@@ -11,10 +11,12 @@ import type {
   FailureClusterList,
   ListDecisionsQuery,
   ListFailureClustersQuery,
+  ListRequestsQuery,
   ListScoresQuery,
   ListSessionsQuery,
   Me,
   PostScoresResult,
+  RequestList,
   RouteStats,
   RouteStatsQuery,
   RoutingDecision,
@@ -59,7 +61,8 @@ export interface CollectorClientOptions {
   fetch?: typeof fetch
 }
 
-type Query = Record<string, string | number | undefined>
+/** A repeated parameter (`model=a&model=b`) is an array. */
+type Query = Record<string, string | number | readonly (string | number)[] | undefined>
 
 /** ns string → Date (millisecond precision), for display. */
 export const nsToDate = (ns: string): Date => new Date(Number(BigInt(ns) / 1_000_000n))
@@ -81,6 +84,11 @@ export class CollectorClient {
 
   listSessions(query: ListSessionsQuery = {}): Promise<SessionList> {
     return this.json('GET', '/api/sessions', { ...query })
+  }
+
+  /** The request log: every LLM call, newest first; name filters take several values. */
+  listRequests(query: ListRequestsQuery = {}): Promise<RequestList> {
+    return this.json('GET', '/api/requests', { ...query })
   }
 
   getSession(sessionId: string, options: { tenant?: string } = {}): Promise<SessionDetail> {
@@ -189,7 +197,10 @@ export class CollectorClient {
 
   private async request(method: string, path: string, query: Query, body?: unknown): Promise<Response> {
     const params = new URLSearchParams()
-    for (const [k, v] of Object.entries(query)) if (v !== undefined && v !== '') params.set(k, String(v))
+    for (const [k, v] of Object.entries(query)) {
+      if (Array.isArray(v)) for (const item of v) params.append(k, String(item))
+      else if (v !== undefined && v !== '') params.set(k, String(v))
+    }
     const qs = params.toString()
     const headers: Record<string, string> = { authorization: `Bearer ${this.token}`, accept: 'application/json' }
     if (body !== undefined) headers['content-type'] = 'application/json'

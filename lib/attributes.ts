@@ -17,3 +17,11 @@ export const CACHE_STATUS = 'loopgate.cache.status'
 
 /** On a cache hit's request span (exact decimal string, USD): what the cached answer cost when it was fetched. */
 export const CACHE_SAVED_USD = 'loopgate.cache.saved_usd'
+
+/**
+ * Where a span's tags are read from, in this order (span attributes first, then resource
+ * attributes): OpenInference `tag.tags`, Langfuse `langfuse.trace.tags`, the Vercel AI SDK's
+ * `ai.telemetry.metadata.tags`, Traceloop's `traceloop.association.properties.tags`. A value is a
+ * JSON array of strings (how OTLP array attributes are stored) or comma-separated text.
+ */
+export const TAG_ATTRIBUTES = ['tag.tags', 'langfuse.trace.tags', 'ai.telemetry.metadata.tags', 'traceloop.association.properties.tags'] as const

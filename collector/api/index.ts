@@ -9,6 +9,7 @@ import { registerFailureClusters } from './failure-clusters.ts'
 import { registerMe } from './me.ts'
 import { installErrorHandler } from './errors.ts'
 import { registerOpenApi, registerOpenApiJson } from './openapi.ts'
+import { registerRequests } from './requests.ts'
 import { registerRouteStats } from './route-stats.ts'
 import { registerScores } from './scores.ts'
 import { registerSessions } from './sessions.ts'
@@ -30,6 +31,7 @@ export async function registerQueryApi(app: FastifyInstance, deps: CollectorDeps
       registerOpenApiJson(api)
       registerTraces(api, deps)
       registerSessions(api, deps)
+      registerRequests(api, deps)
       registerChargeback(api, deps)
       registerScores(api, deps)
       registerRouteStats(api, deps)

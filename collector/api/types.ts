@@ -177,6 +177,82 @@ export interface SessionDetail {
   scores: Score[]
 }
 
+// ── requests (the request log) ──────────────────────────────────────────────
+
+/** The newest score of one name on a request's span. */
+export interface RequestScore {
+  name: string
+  value: number
+  label: string
+  data_type: ScoreDataType
+  status: ScoreStatus
+}
+
+/** One LLM call: a gateway request or a producer's LLM span (the `billable` row of the call). */
+export interface RequestRow {
+  trace_id: string
+  span_id: string
+  tenant_id: string
+  start_ns: NanoString
+  name: string
+  route: string
+  target: string
+  provider: string
+  /** The model that answered (`response_model`), else the one asked for. */
+  model: string
+  status: 'ok' | 'error'
+  status_message: string
+  duration_ms: number
+  /** Time to first token in ms; null when not measured. */
+  ttft_ms: number | null
+  input_tokens: number
+  output_tokens: number
+  cost_usd: DecimalString
+  cost_source: string
+  user_id: string
+  session_id: string
+  tags: string[]
+  scores: RequestScore[]
+}
+
+export interface RequestList {
+  requests: RequestRow[]
+  /** Pass as `cursor` for the next (older) page; null on the last page. */
+  next_cursor: string | null
+}
+
+/** Name filters take several values (any of them matches); ranges are inclusive. */
+export interface ListRequestsQuery {
+  from?: string
+  to?: string
+  tenant?: string | string[]
+  route?: string | string[]
+  model?: string | string[]
+  provider?: string | string[]
+  status?: 'ok' | 'error' | ('ok' | 'error')[]
+  user?: string | string[]
+  session?: string | string[]
+  tag?: string | string[]
+  latency_min?: number
+  latency_max?: number
+  ttft_min?: number
+  ttft_max?: number
+  /** Exact decimal strings (USD). */
+  cost_min?: string
+  cost_max?: string
+  /** Input + output tokens. */
+  tokens_min?: number
+  tokens_max?: number
+  /** A score name: only requests whose newest score of that name exists (and lies in score_min..score_max). */
+  score?: string
+  score_min?: number
+  score_max?: number
+  /** Case-insensitive substring of the input or output text. */
+  q?: string
+  limit?: number
+  cursor?: string
+}
+
 // ── chargeback ──────────────────────────────────────────────────────────────
 
 export type ChargebackPeriod = 'hour' | 'day' | 'month'

@@ -1,6 +1,7 @@
-import { keepPreviousData, useMutation, useQueries, useQuery, useQueryClient } from '@tanstack/react-query'
+import { keepPreviousData, useInfiniteQuery, useMutation, useQueries, useQuery, useQueryClient } from '@tanstack/react-query'
 import { useClient } from '../app/auth.tsx'
-import type { ChargebackQuery, ListDecisionsQuery, ListFailureClustersQuery, ListScoresQuery, ListSessionsQuery, RouteStatsQuery, ScoreInput } from './client.ts'
+import type { ChargebackQuery, ListDecisionsQuery, ListFailureClustersQuery, ListRequestsQuery, ListScoresQuery, ListSessionsQuery, RouteStatsQuery, ScoreInput } from './client.ts'
+import { requestsQueryKey } from './page-queries.ts'
 
 // One hook per endpoint; the query key is the endpoint plus its exact parameters.
 
@@ -12,6 +13,18 @@ export function useTenants() {
 export function useSessions(query: ListSessionsQuery) {
   const client = useClient()
   return useQuery({ queryKey: ['sessions', query], queryFn: () => client.listSessions(query), placeholderData: keepPreviousData })
+}
+
+/** The request log, one cursor page after another (the page asks for the next as it scrolls). */
+export function useRequests(query: ListRequestsQuery) {
+  const client = useClient()
+  return useInfiniteQuery({
+    queryKey: requestsQueryKey(query),
+    queryFn: ({ pageParam }) => client.listRequests({ ...query, cursor: pageParam }),
+    initialPageParam: undefined as string | undefined,
+    getNextPageParam: (last) => last.next_cursor ?? undefined,
+    placeholderData: keepPreviousData,
+  })
 }
 
 export function useSession(sessionId: string, tenant?: string) {

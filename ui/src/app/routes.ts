@@ -2,6 +2,7 @@ import { lazy, type ComponentType, type LazyExoticComponent } from 'react'
 
 // Every page is its own chunk, so the main bundle holds only the shell.
 const OverviewPage = lazy(() => import('../pages/OverviewPage.tsx'))
+const RequestsPage = lazy(() => import('../pages/RequestsPage.tsx'))
 const SessionsPage = lazy(() => import('../pages/SessionsPage.tsx'))
 const SessionPage = lazy(() => import('../pages/SessionPage.tsx'))
 const TracePage = lazy(() => import('../pages/TracePage.tsx'))
@@ -14,6 +15,7 @@ type Page = LazyExoticComponent<ComponentType<{ id: string }>>
 
 export const NAV = [
   { path: '/', label: 'Overview' },
+  { path: '/requests', label: 'Requests' },
   { path: '/sessions', label: 'Sessions' },
   { path: '/chargeback', label: 'Chargeback' },
   { path: '/routes', label: 'Routes' },
@@ -32,6 +34,7 @@ export function matchRoute(path: string): { page: Page; id: string } | null {
   }
   const pages: Record<string, Page> = {
     '': OverviewPage,
+    requests: RequestsPage,
     sessions: SessionsPage,
     chargeback: ChargebackPage,
     routes: RoutesPage,
