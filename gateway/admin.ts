@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { count, type GatewayContext } from './context.ts'
-import { unitsToUsd } from './money.ts'
+import { unitsToUsd } from '../lib/money.ts'
 
 const sha = (s: string) => createHash('sha256').update(s).digest()
 

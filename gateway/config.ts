@@ -1,6 +1,6 @@
 import { z } from 'zod'
 import { MAX_EMBEDDING_DIMENSIONS, MAX_ID_LENGTH, MAX_N, MAX_OUTPUT_TOKENS, idProblem } from '../lib/limits.ts'
-import { isDecimal } from './money.ts'
+import { isDecimal } from '../lib/money.ts'
 
 /** USD amount: a decimal string ("0.15") or a number; at most 12 decimals. */
 const usd = z

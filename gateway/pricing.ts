@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module'
 import type { PriceSettings } from './config.ts'
-import { usdToUnits } from './money.ts'
+import { usdToUnits } from '../lib/money.ts'
 import type { Usage } from './providers/types.ts'
 
 /** Prices in 1e-12 USD per MILLION tokens, so per-token fractions stay exact. */

@@ -1,4 +1,4 @@
-import { unitsToUsd } from './money.ts'
+import { unitsToUsd } from '../lib/money.ts'
 import type { Breakers } from './policy/breaker.ts'
 import type { Cooldowns } from './policy/cooldown.ts'
 import type { RoutingSnapshot } from './routing/table.ts'

@@ -4,7 +4,7 @@
 // table's decimal rate × tokens with no binary-float error. Lookups are cached (calcPrice
 // costs ~40 µs).
 import { calcPrice, type ModelPrice } from '@pydantic/genai-prices'
-import { parseScaled } from '../decimal.ts'
+import { parseScaled } from '../../lib/money.ts'
 
 export interface TokenUsage {
   /** ALL input tokens, cache reads and writes included. */

@@ -1,9 +1,12 @@
 import type { Span } from '../../collector/client.ts'
-import { formatUnits, tableCost, toUnits, type Usage } from './money.ts'
+import { formatRounded, parseScaled } from '../../lib/money.ts'
+import { SCALE, tableCost, type Usage } from './money.ts'
 import type { ScoreDraft, Scorer } from './types.ts'
 
 const NAME = 'cost'
 const PERCENT_SCALE = 6
+/** Costs are shown to 12 decimals (the stored USD scale); `digits` rounds further. */
+const formatUnits = (units: bigint, digits = 12): string => formatRounded(units, SCALE, digits)
 
 /**
  * Checks the span's cost against the price table. Categorical (never counted as quality):
@@ -33,7 +36,7 @@ export function costDraft(span: Span, tolerance: number): ScoreDraft {
   const at = new Date(Number(BigInt(span.start_ns || '0') / 1_000_000n) || Date.now())
   const table = tableCost(span.provider, model, usage, at)
   const tokens = `${usage.input} in / ${usage.output} out`
-  const provided = span.cost_source === 'none' || span.cost_source === '' ? null : toUnits(span.cost_usd || '')
+  const provided = span.cost_source === 'none' || span.cost_source === '' ? null : parseScaled(span.cost_usd || '', SCALE)
 
   if (provided === null) {
     if (!table) return draft('unpriced', undefined, `no cost on the span and no price for ${describe(span.provider, model)} in the table`)
@@ -44,7 +47,7 @@ export function costDraft(span: Span, tolerance: number): ScoreDraft {
   if (!table) return draft('unverified', given, `${span.cost_source} cost ${given} USD; no price for ${describe(span.provider, model)} in the table`)
   const expected = formatUnits(table.units)
   const diff = provided > table.units ? provided - table.units : table.units - provided
-  const tol = toUnits(tolerance, PERCENT_SCALE) ?? 0n
+  const tol = parseScaled(tolerance, PERCENT_SCALE) ?? 0n
   // diff / table > tolerance, without division: diff × 10^6 > tolerance × 10^6 × table
   const beyond = table.units === 0n ? diff > 0n : diff * 10n ** BigInt(PERCENT_SCALE) > tol * table.units
   const pct = table.units === 0n ? 'n/a' : `${formatUnits((diff * 100n * 10n ** 24n) / table.units, 2)}%`

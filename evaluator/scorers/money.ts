@@ -1,35 +1,11 @@
 /**
- * Exact money for the cost scorer: decimals as scaled BigInts (10^-24 USD), never binary floats.
+ * Table prices for the cost scorer, exact in 10^-24 USD (decimals from lib/money.ts, never binary floats).
  * Prices come from @pydantic/genai-prices; its per-Mtok rates are read at their shortest decimal form.
  */
 import { calcPrice, type ModelPrice } from '@pydantic/genai-prices'
+import { parseScaled } from '../../lib/money.ts'
 
 export const SCALE = 24
-
-/** A non-negative decimal (string or number at its shortest form) in 10^-scale units, half up; null when not one. */
-export function toUnits(value: string | number, scale = SCALE): bigint | null {
-  const s = typeof value === 'number' ? (Number.isFinite(value) ? String(value) : '') : value.trim()
-  const m = /^\+?(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/.exec(s)
-  if (!m || (m[1] === '' && (m[2] ?? '') === '')) return null
-  const frac = m[2] ?? ''
-  const exp = m[3] ? Number(m[3]) : 0
-  if (Math.abs(exp) > 400) return null
-  const digits = BigInt(`${m[1] ?? ''}${frac}` || '0')
-  const shift = scale + exp - frac.length
-  if (shift >= 0) return digits * 10n ** BigInt(shift)
-  const div = 10n ** BigInt(-shift)
-  return (digits + div / 2n) / div
-}
-
-/** Units → plain decimal string, rounded half up to `digits` fractional digits, trailing zeros dropped. */
-export function formatUnits(units: bigint, digits = 12, scale = SCALE): string {
-  const div = 10n ** BigInt(scale - digits)
-  const neg = units < 0n
-  const abs = ((neg ? -units : units) + div / 2n) / div
-  const base = 10n ** BigInt(digits)
-  const frac = (abs % base).toString().padStart(digits, '0').replace(/0+$/, '')
-  return `${neg && abs !== 0n ? '-' : ''}${abs / base}${frac ? `.${frac}` : ''}`
-}
 
 export interface Usage {
   input: number
@@ -72,7 +48,7 @@ function exactCost(prices: ModelPrice, usage: Usage): bigint | null {
     if (p === undefined) return null
     let v = typeof p === 'number' ? p : p.base
     if (typeof p !== 'number') for (const tier of p.tiers) if (usage.input > tier.start) v = tier.price
-    return toUnits(v, SCALE - 6) // per Mtok → per token in 10^-24 USD
+    return parseScaled(v, SCALE - 6) // per Mtok → per token in 10^-24 USD
   }
   const input = rate(prices.input_mtok)
   const output = rate(prices.output_mtok)
@@ -87,6 +63,6 @@ function exactCost(prices: ModelPrice, usage: Usage): bigint | null {
   if (output !== null) total += BigInt(usage.output) * output
   if (cacheRead !== null) total += BigInt(usage.cacheRead) * cacheRead
   if (cacheWrite !== null) total += BigInt(usage.cacheWrite) * cacheWrite
-  if (typeof prices.requests_kcount === 'number') total += (toUnits(prices.requests_kcount, SCALE) ?? 0n) / 1000n
+  if (typeof prices.requests_kcount === 'number') total += (parseScaled(prices.requests_kcount, SCALE) ?? 0n) / 1000n
   return total
 }

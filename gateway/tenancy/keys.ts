@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import type { TenantSettings } from '../config.ts'
-import { usdToUnits } from '../money.ts'
+import { usdToUnits } from '../../lib/money.ts'
 import type { LimitSpec } from './limits.ts'
 
 export interface KeyRecord {
