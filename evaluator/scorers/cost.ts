@@ -1,12 +1,12 @@
 import type { Span } from '../../collector/client.ts'
 import { formatRounded, parseScaled } from '../../lib/money.ts'
-import { SCALE, tableCost, type Usage } from './money.ts'
+import { COST_SCALE, costOf, tableQuote, type TokenUsage } from '../../lib/pricing.ts'
 import type { ScoreDraft, Scorer } from './types.ts'
 
 const NAME = 'cost'
 const PERCENT_SCALE = 6
 /** Costs are shown to 12 decimals (the stored USD scale); `digits` rounds further. */
-const formatUnits = (units: bigint, digits = 12): string => formatRounded(units, SCALE, digits)
+const formatUnits = (units: bigint, digits = 12): string => formatRounded(units, COST_SCALE, digits)
 
 /**
  * Checks the span's cost against the price table. Categorical (never counted as quality):
@@ -25,18 +25,22 @@ export function createCostScorer(version = '1'): Scorer {
   }
 }
 
-export function costDraft(span: Span, tolerance: number): ScoreDraft {
-  const usage: Usage = {
-    input: whole(span.input_tokens),
-    output: whole(span.output_tokens),
-    cacheRead: whole(span.cache_read_tokens),
-    cacheWrite: whole(span.cache_write_tokens),
-  }
+/** The evaluator's cost entry point: the span's exact cost at the shared price table (lib/pricing.ts), in 10^-24 USD; null when unpriced. */
+export function tableCost(span: Span): { units: bigint; provider: string; model: string } | null {
+  const usage = usageOf(span)
   const model = span.response_model || span.request_model
-  const at = new Date(Number(BigInt(span.start_ns || '0') / 1_000_000n) || Date.now())
-  const table = tableCost(span.provider, model, usage, at)
+  const atMs = Number(BigInt(span.start_ns || '0') / 1_000_000n) || Date.now()
+  const quote = tableQuote(span.provider, model, { anyProvider: true, atMs })
+  const units = quote ? costOf(quote.at(atMs), usage) : null
+  return quote && units !== null ? { units, provider: quote.provider, model: quote.model } : null
+}
+
+export function costDraft(span: Span, tolerance: number): ScoreDraft {
+  const usage = usageOf(span)
+  const model = span.response_model || span.request_model
+  const table = tableCost(span)
   const tokens = `${usage.input} in / ${usage.output} out`
-  const provided = span.cost_source === 'none' || span.cost_source === '' ? null : parseScaled(span.cost_usd || '', SCALE)
+  const provided = span.cost_source === 'none' || span.cost_source === '' ? null : parseScaled(span.cost_usd || '', COST_SCALE)
 
   if (provided === null) {
     if (!table) return draft('unpriced', undefined, `no cost on the span and no price for ${describe(span.provider, model)} in the table`)
@@ -50,7 +54,7 @@ export function costDraft(span: Span, tolerance: number): ScoreDraft {
   const tol = parseScaled(tolerance, PERCENT_SCALE) ?? 0n
   // diff / table > tolerance, without division: diff × 10^6 > tolerance × 10^6 × table
   const beyond = table.units === 0n ? diff > 0n : diff * 10n ** BigInt(PERCENT_SCALE) > tol * table.units
-  const pct = table.units === 0n ? 'n/a' : `${formatUnits((diff * 100n * 10n ** 24n) / table.units, 2)}%`
+  const pct = table.units === 0n ? 'n/a' : `${formatUnits((diff * 100n * 10n ** BigInt(COST_SCALE)) / table.units, 2)}%`
   const verdict = beyond ? 'disagrees' : 'agrees'
   return draft(
     verdict,
@@ -64,5 +68,11 @@ function draft(label: string, cost: string | undefined, reason: string): ScoreDr
   return { name: NAME, data_type: 'categorical', label, ...(cost !== undefined ? { value: Number(cost) } : {}), reason, status: 'ok' }
 }
 
+const usageOf = (span: Span): TokenUsage => ({
+  input: whole(span.input_tokens),
+  output: whole(span.output_tokens),
+  cacheRead: whole(span.cache_read_tokens),
+  cacheWrite: whole(span.cache_write_tokens),
+})
 const whole = (n: number): number => (Number.isFinite(n) && n > 0 ? Math.trunc(n) : 0)
 const describe = (provider: string, model: string): string => (model ? `${provider || '?'}/${model}` : 'a span without a model')
