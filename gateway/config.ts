@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { MAX_EMBEDDING_DIMENSIONS, MAX_ID_LENGTH, MAX_N, MAX_OUTPUT_TOKENS, idProblem } from '../lib/limits.ts'
+import { targetId } from '../lib/ids.ts'
 import { isDecimal } from '../lib/money.ts'
 
 /** USD amount: a decimal string ("0.15") or a number; at most 12 decimals. */
@@ -46,7 +47,7 @@ export const targetSchema = z
   })
   .strict()
   // The id goes on every span: the collector refuses spans with ids over the shared limit.
-  .refine((t) => !idProblem('id', t.id ?? `${t.provider}/${t.model}`), { message: `the target id (\`id\`, else provider/model) must be at most ${MAX_ID_LENGTH} characters without control characters`, path: ['id'] })
+  .refine((t) => !idProblem('id', targetId(t)), { message: `the target id (\`id\`, else provider/model) must be at most ${MAX_ID_LENGTH} characters without control characters`, path: ['id'] })
 
 export const policySchema = z
   .object({

@@ -2,7 +2,7 @@ import type { RouteSettings, RuleSettings, TargetSettings } from '../config.ts'
 import type { Quote } from '../../lib/pricing.ts'
 import { targetQuote, type PriceSource } from '../pricing.ts'
 import type { Provider } from '../providers/registry.ts'
-import { targetId } from './validate.ts'
+import { targetId } from '../../lib/ids.ts'
 
 export interface Target {
   id: string

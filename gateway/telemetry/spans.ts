@@ -4,6 +4,7 @@ import type { IncomingHttpHeaders } from 'node:http'
 import type { Operation, ResponseFacts } from '../providers/types.ts'
 import type { Target } from '../routing/table.ts'
 import { ROUTE_FAILED, USAGE_CUT } from '../../lib/attributes.ts'
+import { INVALID_TRACE_ID } from '../../lib/ids.ts'
 
 const propagator = new W3CTraceContextPropagator()
 const getter = {
@@ -108,8 +109,6 @@ export function failRequestSpan(span: Span, status: number, message: string): vo
   span.setAttribute('error.type', String(status))
   span.setStatus({ code: SpanStatusCode.ERROR, message })
 }
-
-const INVALID_TRACE_ID = '00000000000000000000000000000000'
 
 /** The span's trace id, undefined when tracing is off (a non-recording span has the invalid id). */
 export function traceIdOf(span: Span): string | undefined {
