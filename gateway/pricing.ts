@@ -1,6 +1,7 @@
 // The gateway's cost entry point: a target's prices (configured, else the shared table's) and the
 // exact cost of one call, both decided by lib/pricing.ts as in the collector and the evaluator.
-import { configuredQuote, costOf, tableQuote, toUsdUnits, type PriceSettings, type Quote, type TokenUsage } from '../lib/pricing.ts'
+import { tableQuote } from '../lib/price-table.ts'
+import { configuredQuote, costOf, toUsdUnits, type PriceSettings, type Quote, type TokenUsage } from '../lib/pricing.ts'
 
 export type PriceSource = Quote['source'] | 'unknown'
 

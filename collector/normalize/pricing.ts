@@ -1,7 +1,8 @@
 // The collector's cost entry point: a span's computed cost from the shared price lookup (lib/pricing.ts),
 // the same one the gateway and the evaluator use. A producer's unknown provider name (e.g. an
 // OpenAI-compatible gateway) does not hide a known model.
-import { costOf, tableQuote, type TokenUsage } from '../../lib/pricing.ts'
+import { tableQuote } from '../../lib/price-table.ts'
+import { costOf, type TokenUsage } from '../../lib/pricing.ts'
 
 /** Cost in 10^-24 USD units (exact), or null when the model has no usable price. */
 export type PriceFn = (provider: string, model: string, usage: TokenUsage, startMs: number) => bigint | null

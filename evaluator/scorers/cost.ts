@@ -1,6 +1,7 @@
 import type { Span } from '../../collector/client.ts'
 import { formatRounded, parseScaled } from '../../lib/money.ts'
-import { COST_SCALE, costOf, tableQuote, type TokenUsage } from '../../lib/pricing.ts'
+import { tableQuote } from '../../lib/price-table.ts'
+import { COST_SCALE, costOf, type TokenUsage } from '../../lib/pricing.ts'
 import type { ScoreDraft, Scorer } from './types.ts'
 
 const NAME = 'cost'
