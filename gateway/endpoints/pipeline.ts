@@ -21,6 +21,7 @@ import { clientIds, header } from './client-ids.ts'
 import { relayStream } from './stream-reply.ts'
 import { validateBody } from './validate.ts'
 import { evaluationFacts } from '../telemetry/evaluation-facts.ts'
+import { ATTR_ERROR_TYPE, ATTR_GEN_AI_INPUT_MESSAGES, ATTR_GEN_AI_OUTPUT_MESSAGES } from '../../lib/attributes.ts'
 
 function apiKeyOf(req: FastifyRequest): string | undefined {
   const auth = req.headers.authorization
@@ -119,7 +120,7 @@ export async function handle(ctx: GatewayContext, req: FastifyRequest, reply: Fa
     const task = header(req, 'x-loopgate-task')
     const capture = route.settings.capture
     const facts = evaluationFacts(body, task, capture)
-    if (capture !== 'off') facts['gen_ai.input.messages'] = inputMessages(body, capture)
+    if (capture !== 'off') facts[ATTR_GEN_AI_INPUT_MESSAGES] = inputMessages(body, capture)
     span = startRequestSpan(ctx.tracer, parent, info, facts)
     const traceId = traceIdOf(span)
     if (traceId) headers['x-loopgate-trace-id'] = traceId
@@ -219,7 +220,7 @@ async function serve(ctx: GatewayContext, req: FastifyRequest, reply: FastifyRep
   const result = await runAttempts(ctx, x)
   if (result.kind === 'aborted') {
     count(ctx, 'client_disconnected')
-    span.setAttribute('error.type', 'client_disconnected')
+    span.setAttribute(ATTR_ERROR_TYPE, 'client_disconnected')
     span.end()
     return
   }
@@ -294,7 +295,7 @@ function settledUsage(facts: ResponseFacts, body: Record<string, unknown>): Resp
 
 async function finish(ctx: GatewayContext, x: Exchange, target: Target, attempt: number, attemptSpan: Span, facts: ResponseFacts, cost: bigint, costUsd: string, ttftMs: number | undefined): Promise<void> {
   recordOutcome(x.span, attemptSpan, target, attempt, facts, costUsd, ttftMs)
-  if (x.route.settings.capture !== 'off') x.span.setAttribute('gen_ai.output.messages', outputMessages(facts, x.route.settings.capture))
+  if (x.route.settings.capture !== 'off') x.span.setAttribute(ATTR_GEN_AI_OUTPUT_MESSAGES, outputMessages(facts, x.route.settings.capture))
   attemptSpan.end()
   try {
     await settleHold(ctx, x, facts.usage.input + facts.usage.output, cost)
