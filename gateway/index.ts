@@ -7,6 +7,7 @@ import { pino, type Logger } from 'pino'
 import type { SpanExporter } from '@opentelemetry/sdk-trace-base'
 import { gatewayConfigSchema, type GatewaySettings } from './config.ts'
 import { count, type GatewayContext } from './context.ts'
+import { createGatewayMetrics, observe } from './metrics.ts'
 import { Breakers } from './policy/breaker.ts'
 import { Cooldowns } from './policy/cooldown.ts'
 import { Upstreams } from './policy/upstream.ts'
@@ -108,8 +109,9 @@ export async function start(options: GatewayOptions): Promise<RunningGateway> {
     hashes: virtualKeyHashes(settings.tenants),
   })
   const upstreams = new Upstreams(masker)
-  const counters = new Map<string, number>()
-  const limits = await createLimitStore(settings.limits, settings.dataDir, redis && { connection: redis, reachable: redisAtStart }, logger, (reason) => count({ counters }, reason))
+  const metrics = createGatewayMetrics()
+  const limits = await createLimitStore(settings.limits, settings.dataDir, redis && { connection: redis, reachable: redisAtStart }, logger, (reason) => count({ metrics }, reason))
+  observe(metrics, limits, telemetry.delivery)
   const ctx: GatewayContext = {
     settings,
     keys: new VirtualKeys(settings.tenants),
@@ -121,8 +123,7 @@ export async function start(options: GatewayOptions): Promise<RunningGateway> {
     upstreams,
     tracer: telemetry.tracer,
     logger,
-    counters,
-    telemetryMetrics: telemetry.metricLines,
+    metrics,
   }
   const app = buildServer(ctx, options.adminToken)
   let url: string

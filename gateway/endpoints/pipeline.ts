@@ -1,7 +1,7 @@
 import type { Context, Span } from '@opentelemetry/api'
 import type { ServerResponse } from 'node:http'
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import { count, type GatewayContext } from '../context.ts'
+import { count, countError, type GatewayContext } from '../context.ts'
 import { GatewayError, errorBody } from '../errors.ts'
 import { unitsToUsd } from '../../lib/money.ts'
 import { Abort } from '../policy/abort.ts'
@@ -31,11 +31,10 @@ function apiKeyOf(req: FastifyRequest): string | undefined {
 }
 
 
-/** The route named `model` when this key may use it; else 404 (counted) in the caller's protocol. */
+/** The route named `model` when this key may use it; else 404 `model_not_found`. */
 export function routeFor(ctx: GatewayContext, key: KeyRecord, model: unknown, snapshot = ctx.routing.current): CompiledRoute {
   const route = snapshot.byName.get(model as string)
   if (!route || (key.routes && !key.routes.has(route.name))) {
-    count(ctx, 'unknown_model')
     throw new GatewayError(404, `unknown model "${String(model)}": it is not a route this key may use (GET /v1/models lists them)`, 'model_not_found', {}, 'model')
   }
   return route
@@ -136,9 +135,8 @@ export async function handle(ctx: GatewayContext, req: FastifyRequest, reply: Fa
   } catch (err) {
     const e = err instanceof GatewayError ? err : new GatewayError(500, `gateway error: ${(err as Error).message}`, 'internal_error')
     if (!(err instanceof GatewayError)) ctx.logger.error({ err }, 'request failed inside the gateway')
-    // Other refusals (404, 402, 429, failed routes) are counted where they are decided.
-    if (e.status === 400) count(ctx, 'invalid_request')
-    else if (e.status === 401) count(ctx, 'unauthorized')
+    // Limit refusals and failed routes are counted where they are decided.
+    countError(ctx, e)
     if (span) {
       failRequestSpan(span, e.status, e.message)
       span.end()
