@@ -38,7 +38,7 @@ const timestamp = (ms: number | undefined): Date => new Date(ms !== undefined &&
 
 function resolve(providerId: string | undefined, model: string, anyProvider: boolean, at: Date): Quote | null {
   const { calcPrice } = table()
-  let found: ReturnType<GenaiPrices['calcPrice']> = null
+  let found: ReturnType<GenaiPrices['calcPrice']>
   try {
     found = providerId ? calcPrice(PROBE, model, { providerId, timestamp: at }) : null
     if (!found && (anyProvider || !providerId)) found = calcPrice(PROBE, model, { timestamp: at })
