@@ -8,8 +8,8 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pino } from 'pino'
-import { usdToUnits } from '../gateway/money.ts'
-import { unitPrice } from '../gateway/pricing.ts'
+import { usdToUnits } from '../lib/money.ts'
+import { configuredQuote } from '../lib/pricing.ts'
 import type { Target } from '../gateway/routing/table.ts'
 import { SpendJournal } from '../gateway/tenancy/journal.ts'
 import type { LimitSpec } from '../gateway/tenancy/limits.ts'
@@ -25,7 +25,7 @@ const specs: LimitSpec[] = [
   { scope: 't:bench', label: 'tenant "bench"', rpm: 1e12, usdPerMonth: usdToUnits('1000000000') },
   { scope: 'k:bench:k1', label: 'key "k1"', usdPerDay: usdToUnits('1000000000') },
 ]
-const targets = [{ price: unitPrice({ input: '0.15', output: '0.6' }) }, { price: unitPrice({ input: '3', output: '15' }) }] as Target[]
+const targets = [{ price: configuredQuote({ input: '0.15', output: '0.6' }) }, { price: configuredQuote({ input: '3', output: '15' }) }] as Target[]
 const body = { model: 'chat', messages: [{ role: 'user', content: 'hello there, how are you today?' }], max_tokens: 256 }
 const raw = JSON.stringify(body)
 

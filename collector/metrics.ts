@@ -10,6 +10,7 @@ export function createCollectorMetrics() {
     spansRefused: new Counter({ name: 'loopgate_collector_spans_refused_total', help: 'Spans refused, by reason', labelNames: ['reason'], registers: [registry] }),
     spansDuplicate: new Counter({ name: 'loopgate_collector_spans_duplicate_total', help: 'Re-sent spans acknowledged without being stored again', registers: [registry] }),
     requestsRefused: new Counter({ name: 'loopgate_collector_requests_refused_total', help: 'OTLP requests refused, by reason', labelNames: ['reason'], registers: [registry] }),
+    apiErrors: new Counter({ name: 'loopgate_collector_api_errors_total', help: 'Query API requests refused or failed, by code (collector/api/errors.ts)', labelNames: ['code'], registers: [registry] }),
     unauthorized: new Counter({ name: 'loopgate_collector_unauthorized_total', help: 'Requests refused for missing or wrong credentials (401), by endpoint', labelNames: ['endpoint'], registers: [registry] }),
     inFlightBytes: new Gauge({ name: 'loopgate_collector_ingest_inflight_bytes', help: 'OTLP request bytes admitted and not yet answered', registers: [registry] }),
     dedupIds: new Gauge({ name: 'loopgate_collector_dedup_ids', help: 'Stored span ids remembered for deduplication', registers: [registry] }),

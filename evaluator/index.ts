@@ -8,4 +8,4 @@ export { evaluatorConfigSchema, evaluatorEnvironment, routeEvaluation, type Eval
 export { createQueue } from './queue/index.ts'
 export type { JobQueue, DeadLetter, QueueCounts, NewJob, QueueJob } from './queue/types.ts'
 export type { EvaluationJob, StoredSpanSummary, ScorerRef } from './jobs.ts'
-export { EXPECTED_ANSWER, EXPECTED_MATCH, EXPECTED_TOLERANCE } from './scorers/reference.ts'
+export { EXPECTED_ANSWER, EXPECTED_MATCH, EXPECTED_TOLERANCE } from '../lib/attributes.ts'

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify'
 import type { AdminKey, AdminKeyList, AdminTenant } from '../lib/admin-api.ts'
 import { count, type GatewayContext } from './context.ts'
-import { unitsToUsd } from './money.ts'
+import { unitsToUsd } from '../lib/money.ts'
 import { buildCatalog, type Catalog, type CatalogKey, type CatalogTenant } from './tenancy/key-catalog.ts'
 import {
   TENANT_ID,

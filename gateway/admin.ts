@@ -2,7 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { registerKeyAdmin } from './admin-keys.ts'
 import { count, type GatewayContext } from './context.ts'
-import { unitsToUsd } from './money.ts'
+import { unitsToUsd } from '../lib/money.ts'
 
 const sha = (s: string) => createHash('sha256').update(s).digest()
 

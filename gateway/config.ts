@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { MAX_EMBEDDING_DIMENSIONS, MAX_ID_LENGTH, MAX_N, MAX_OUTPUT_TOKENS, idProblem } from '../lib/limits.ts'
-import { isDecimal } from './money.ts'
+import { targetId } from '../lib/ids.ts'
+import { isDecimal } from '../lib/money.ts'
 
 const MAX_CACHE_TTL_SECONDS = 7 * 24 * 3600
 const MAX_CACHE_ENTRY_BYTES = 16 * 1024 * 1024
@@ -52,7 +53,7 @@ export const targetSchema = z
   })
   .strict()
   // The id goes on every span: the collector refuses spans with ids over the shared limit.
-  .refine((t) => !idProblem('id', t.id ?? `${t.provider}/${t.model}`), { message: `the target id (\`id\`, else provider/model) must be at most ${MAX_ID_LENGTH} characters without control characters`, path: ['id'] })
+  .refine((t) => !idProblem('id', targetId(t)), { message: `the target id (\`id\`, else provider/model) must be at most ${MAX_ID_LENGTH} characters without control characters`, path: ['id'] })
 
 export const policySchema = z
   .object({

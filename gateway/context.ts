@@ -7,6 +7,8 @@ import type { Cooldowns } from './policy/cooldown.ts'
 import type { Upstreams } from './policy/upstream.ts'
 import type { ResponseStore } from './responses/store.ts'
 import type { RoutingTable } from './routing/manager.ts'
+import { ERROR_CODES, type EventReason, type GatewayError } from './errors.ts'
+import type { GatewayMetrics } from './metrics.ts'
 import type { Scoreboard } from './scoreboard.ts'
 import type { KeyStateStore } from './tenancy/key-state-store.ts'
 import type { VirtualKeys } from './tenancy/keys.ts'
@@ -30,12 +32,21 @@ export interface GatewayContext {
   responses: ResponseStore
   /** Every route's response cache (one store: memory, or Redis when configured). */
   responseCache: ResponseCache
-  /** Refusals and failures by reason, for /metrics. */
-  counters: Map<string, number>
-  /** Span delivery counters and spool gauges (telemetry/delivery-stats.ts), for /metrics. */
-  telemetryMetrics?: () => string[]
+  /** The Prometheus registry of /metrics (prom-client), with the refusal and failure counter. */
+  metrics: GatewayMetrics
 }
 
-export function count(ctx: Pick<GatewayContext, 'counters'>, reason: string): void {
-  ctx.counters.set(reason, (ctx.counters.get(reason) ?? 0) + 1)
+/** Counts a refusal or failure under its (closed) reason in `loopgate_gateway_events_total`. */
+export function count(ctx: Pick<GatewayContext, 'metrics'>, reason: EventReason): void {
+  ctx.metrics.events.inc({ reason })
+}
+
+/**
+ * Counts an error sent to a client under its code's reason (ERROR_CODES). Codes counted where they
+ * are decided (a limit's refusal, a failed route) have none; an upstream failure is counted as
+ * `upstream` when the caller gives one.
+ */
+export function countError(ctx: Pick<GatewayContext, 'metrics'>, e: GatewayError, upstream?: EventReason): void {
+  const reason = ERROR_CODES[e.code].reason ?? (e.code.startsWith('upstream_') ? upstream : undefined)
+  if (reason) count(ctx, reason)
 }

@@ -7,6 +7,7 @@ import { pino, type Logger } from 'pino'
 import type { SpanExporter } from '@opentelemetry/sdk-trace-base'
 import { gatewayConfigSchema, type GatewaySettings } from './config.ts'
 import { count, type GatewayContext } from './context.ts'
+import { createGatewayMetrics, observe } from './metrics.ts'
 import { Breakers } from './policy/breaker.ts'
 import { Cooldowns } from './policy/cooldown.ts'
 import { Upstreams } from './policy/upstream.ts'
@@ -117,8 +118,8 @@ export async function start(options: GatewayOptions): Promise<RunningGateway> {
     hashes: virtualKeyHashes(settings.tenants),
   })
   const upstreams = new Upstreams(masker)
-  const counters = new Map<string, number>()
-  const limits = await createLimitStore(settings.limits, settings.dataDir, redis && { connection: redis, reachable: redisAtStart }, logger, (reason) => count({ counters }, reason))
+  const metrics = createGatewayMetrics()
+  const limits = await createLimitStore(settings.limits, settings.dataDir, redis && { connection: redis, reachable: redisAtStart }, logger, (reason) => count({ metrics }, reason))
   const keys = new VirtualKeys(buildCatalog(settings.tenants, emptyKeyState()))
   const keyState = new KeyStateStore(new KeyStateFiles(settings.dataDir), redis ? new RedisKeyStateSync(redis) : undefined, logger, (state) => {
     const catalog = buildCatalog(settings.tenants, state)
@@ -140,9 +141,9 @@ export async function start(options: GatewayOptions): Promise<RunningGateway> {
     responseCache: new ResponseCache(redis ? new RedisCacheStore(redis, settings.responseCache.redisTimeoutMs) : new MemoryCacheStore(settings.responseCache.maxBytes)),
     tracer: telemetry.tracer,
     logger,
-    counters,
-    telemetryMetrics: telemetry.metricLines,
+    metrics,
   }
+  observe(metrics, { limits, delivery: telemetry.delivery, responses: ctx.responses, responseCache: ctx.responseCache })
   const app = buildServer(ctx, options.adminToken)
   let url: string
   try {

@@ -1,4 +1,5 @@
-import { unitsToUsd } from './money.ts'
+import { unitsToUsd } from '../lib/money.ts'
+import { perMtokUsd, type Prices, type Rate } from '../lib/pricing.ts'
 import type { Breakers } from './policy/breaker.ts'
 import type { Cooldowns } from './policy/cooldown.ts'
 import type { RoutingSnapshot } from './routing/table.ts'
@@ -51,7 +52,7 @@ export class Scoreboard {
           model: t.model,
           routes: [],
           priceSource: t.priceSource,
-          price: t.price && { inputPerMTok: unitsToUsd(t.price.input), outputPerMTok: unitsToUsd(t.price.output), cacheReadPerMTok: unitsToUsd(t.price.cacheRead), cacheWritePerMTok: unitsToUsd(t.price.cacheWrite) },
+          price: t.price && perMTok(t.price.at(Date.now())),
         }
         if (!entry.routes.includes(route.name)) entry.routes.push(route.name)
         seen.set(t.id, entry)
@@ -79,4 +80,10 @@ export class Scoreboard {
       }
     })
   }
+}
+
+/** Base rates in USD per million tokens (tiers apply above a total input; cache tokens without a rate are charged as input). */
+function perMTok(p: Prices) {
+  const usd = (r: Rate | undefined) => (r ? unitsToUsd(perMtokUsd(r)) : undefined)
+  return { inputPerMTok: usd(p.input), outputPerMTok: usd(p.output), cacheReadPerMTok: usd(p.cacheRead ?? p.input), cacheWritePerMTok: usd(p.cacheWrite ?? p.input) }
 }

@@ -1,10 +1,10 @@
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify'
 import { registerAdmin } from './admin.ts'
-import { count, type GatewayContext } from './context.ts'
+import { count, countError, type GatewayContext } from './context.ts'
 import { countTokensEndpoint } from './endpoints/count-tokens.ts'
 import { authenticate, handle, routeFor } from './endpoints/pipeline.ts'
 import { registerStoredResponses } from './responses/routes.ts'
-import { GatewayError, errorBody } from './errors.ts'
+import { ERROR_CODES, GatewayError, errorBody, fastifyErrorCode } from './errors.ts'
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -43,6 +43,7 @@ export function buildServer(ctx: GatewayContext, adminToken: string | undefined)
       return { object: 'list', data: names.map(modelObject) }
     } catch (err) {
       const e = err as GatewayError
+      countError(ctx, e)
       return reply.code(e.status).send(errorBody('openai', e.status, e.message, e.code))
     }
   })
@@ -53,22 +54,13 @@ export function buildServer(ctx: GatewayContext, adminToken: string | undefined)
       return modelObject(routeFor(ctx, key, (req.params as { '*': string })['*']).name)
     } catch (err) {
       const e = err as GatewayError
-      if (e.status === 401) count(ctx, 'unauthorized')
+      countError(ctx, e)
       return reply.code(e.status).send(errorBody('openai', e.status, e.message, e.code, e.param))
     }
   })
 
   app.get('/healthz', async () => ({ ok: true, routingVersion: ctx.routing.current.version }))
-  app.get('/metrics', async (_req, reply) => {
-    const lines = ['# HELP loopgate_gateway_events_total Refusals and failures by reason.', '# TYPE loopgate_gateway_events_total counter']
-    for (const [reason, n] of ctx.counters) lines.push(`loopgate_gateway_events_total{reason="${reason}"} ${n}`)
-    for (const [name, v] of Object.entries(ctx.limits.gauges?.() ?? {})) lines.push(`# TYPE ${name} gauge`, `${name} ${v}`)
-    lines.push('# TYPE loopgate_gateway_responses_stored gauge', `loopgate_gateway_responses_stored ${ctx.responses.size}`)
-    lines.push('# TYPE loopgate_gateway_responses_stored_bytes gauge', `loopgate_gateway_responses_stored_bytes ${ctx.responses.usedBytes}`)
-    if (ctx.telemetryMetrics) lines.push(...ctx.telemetryMetrics())
-    lines.push(...ctx.responseCache.metricLines())
-    return reply.type('text/plain; version=0.0.4').send(`${lines.join('\n')}\n`)
-  })
+  app.get('/metrics', async (_req, reply) => reply.type(ctx.metrics.registry.contentType).send(await ctx.metrics.registry.metrics()))
   registerAdmin(app, ctx, adminToken)
 
   // Fastify's own refusals (bad JSON, body too large, wrong content type) in the caller's protocol.
@@ -80,10 +72,12 @@ export function buildServer(ctx: GatewayContext, adminToken: string | undefined)
       : status === 400 ? `the request body is not valid JSON: ${err.message}`
       : err.message
     if (status >= 500) ctx.logger.error({ err }, 'unhandled gateway error')
-    count(ctx, status === 413 ? 'body_too_large' : status === 415 ? 'unsupported_media_type' : status < 500 ? 'invalid_request' : 'internal_error')
-    reply.code(status).send(errorBody(protocolOf(req.url), status, message, err.code ?? 'invalid_request'))
+    const code = fastifyErrorCode(status)
+    count(ctx, ERROR_CODES[code].reason)
+    reply.code(status).send(errorBody(protocolOf(req.url), status, message, code))
   })
   app.setNotFoundHandler((req, reply) => {
+    count(ctx, 'not_found')
     reply.code(404).send(errorBody(protocolOf(req.url), 404, `no endpoint ${req.method} ${req.url.split('?')[0]}`, 'not_found'))
   })
   return app

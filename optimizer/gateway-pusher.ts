@@ -1,6 +1,7 @@
 import type { RoutingTablePusher, RoutingTableView, PushResult } from './pusher.ts'
 import { PushConflictError } from './pusher.ts'
 import type { Weights } from './weights.ts'
+import { targetId as gatewayTargetId } from '../lib/ids.ts'
 
 /** The gateway's route shape as far as the optimizer touches it; every other field is passed through. */
 interface GatewayTarget {
@@ -21,9 +22,6 @@ interface GatewayTable {
   version: number
   routes: GatewayRoute[]
 }
-
-/** Same rule as the gateway: a target's name in spans is its `id`, else `provider/model`. */
-export const gatewayTargetId = (t: GatewayTarget): string => t.id ?? `${t.provider}/${t.model}`
 
 /**
  * Pushes weights through the gateway's admin API: `GET /admin/routing`, then `PUT /admin/routing`

@@ -1,5 +1,6 @@
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Context, type Tracer } from '@opentelemetry/api'
 import { W3CTraceContextPropagator } from '@opentelemetry/core'
+import { ATTR_GEN_AI_AGENT_NAME, ATTR_GEN_AI_DATA_SOURCE_ID, ATTR_GEN_AI_OPERATION_NAME, ATTR_GEN_AI_TOOL_NAME } from '../../lib/attributes.ts'
 
 const propagator = new W3CTraceContextPropagator()
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
@@ -42,7 +43,7 @@ export async function runAgentTurn(tracer: Tracer, turn: AgentTurn): Promise<voi
   const b = 2 + Math.floor(turn.random() * 40)
   const root = tracer.startSpan('invoke_agent support-agent', {
     kind: SpanKind.INTERNAL,
-    attributes: { 'gen_ai.operation.name': 'invoke_agent', 'gen_ai.agent.name': 'support-agent', 'session.id': turn.sessionId, 'user.id': turn.userId },
+    attributes: { [ATTR_GEN_AI_OPERATION_NAME]: 'invoke_agent', [ATTR_GEN_AI_AGENT_NAME]: 'support-agent', 'session.id': turn.sessionId, 'user.id': turn.userId },
   })
   const rootCtx = trace.setSpan(ROOT_CONTEXT, root)
   const step = async (name: string, attributes: Record<string, string>, work: (ctx: Context) => Promise<unknown>) => {
@@ -57,10 +58,10 @@ export async function runAgentTurn(tracer: Tracer, turn: AgentTurn): Promise<voi
     }
   }
   try {
-    await step('plan', { 'gen_ai.operation.name': 'plan' }, (ctx) => callGateway(turn, ctx, `Plan how to answer: what is ${a} times ${b}?`))
-    await step('execute_tool calculator', { 'gen_ai.operation.name': 'execute_tool', 'gen_ai.tool.name': 'calculator' }, () => sleep(20 + turn.random() * 60))
-    await step('retrieve knowledge-base', { 'gen_ai.operation.name': 'retrieval', 'gen_ai.data_source.id': 'kb-main' }, () => sleep(30 + turn.random() * 90))
-    await step('answer', { 'gen_ai.operation.name': 'answer' }, (ctx) => callGateway(turn, ctx, `What is ${a} times ${b}? Answer with the number.`, String(a * b)))
+    await step('plan', { [ATTR_GEN_AI_OPERATION_NAME]: 'plan' }, (ctx) => callGateway(turn, ctx, `Plan how to answer: what is ${a} times ${b}?`))
+    await step('execute_tool calculator', { [ATTR_GEN_AI_OPERATION_NAME]: 'execute_tool', [ATTR_GEN_AI_TOOL_NAME]: 'calculator' }, () => sleep(20 + turn.random() * 60))
+    await step('retrieve knowledge-base', { [ATTR_GEN_AI_OPERATION_NAME]: 'retrieval', [ATTR_GEN_AI_DATA_SOURCE_ID]: 'kb-main' }, () => sleep(30 + turn.random() * 90))
+    await step('answer', { [ATTR_GEN_AI_OPERATION_NAME]: 'answer' }, (ctx) => callGateway(turn, ctx, `What is ${a} times ${b}? Answer with the number.`, String(a * b)))
   } catch (err) {
     root.setStatus({ code: SpanStatusCode.ERROR, message: (err as Error).message })
   } finally {

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import { z } from 'zod'
-import { USD_SCALE, formatScaled, usdUnits } from '../decimal.ts'
+import { USD_SCALE, formatScaled, usdUnits } from '../../lib/money.ts'
 import type { CollectorDeps } from '../deps.ts'
 import { tenantSpend } from '../queries/budgets.ts'
 import { TenantScope } from './caller.ts'

@@ -25,7 +25,7 @@ export async function registerQueryApi(app: FastifyInstance, deps: CollectorDeps
     async (api) => {
       api.setValidatorCompiler(() => (data) => ({ value: data }))
       api.removeContentTypeParser('text/plain') // bodies are JSON only; anything else is a 415
-      installErrorHandler(api, deps.logger)
+      installErrorHandler(api, deps.logger, deps.metrics)
       installAuth(api, deps.keys, deps.metrics)
       await registerOpenApi(api)
       registerOpenApiJson(api)

@@ -1,4 +1,4 @@
-import { USD_SCALE, formatScaled, usdUnits } from '../decimal.ts'
+import { USD_SCALE, formatScaled, usdUnits } from '../../lib/money.ts'
 import type { Span, SpanBrief, TraceTotals } from './types.ts'
 
 const byStart = (a: SpanBrief, b: SpanBrief) => {

@@ -1,11 +1,12 @@
 import { z } from 'zod'
+import { SPAN_ID_LENGTH, TRACE_ID_LENGTH, hexIdPattern } from '../../lib/ids.ts'
 import { ID_ALLOWED, MAX_ID_LENGTH } from '../../lib/limits.ts'
 import { fromZodError } from './errors.ts'
 
-export const hexId = (length: 16 | 32) =>
-  z.string().regex(new RegExp(`^[0-9a-fA-F]{${length}}$`), `expected ${length} hex characters`).transform((s) => s.toLowerCase())
-export const traceId = hexId(32)
-export const spanId = hexId(16)
+export const hexId = (length: number) =>
+  z.string().regex(hexIdPattern(length), `expected ${length} hex characters`).transform((s) => s.toLowerCase())
+export const traceId = hexId(TRACE_ID_LENGTH)
+export const spanId = hexId(SPAN_ID_LENGTH)
 
 /** Free-text identifiers (tenant, session, route names…): the shared id rule of lib/limits.ts by default. */
 export const name = (max = MAX_ID_LENGTH) => z.string().min(1).max(max).regex(ID_ALLOWED, 'must not contain control characters')

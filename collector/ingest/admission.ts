@@ -88,7 +88,7 @@ export class AdmissionControl {
     // gives up when Retry-After passes it), and exporters refused together must not return together.
     const spread = Math.min(MAX_RETRY_AFTER_SECONDS, Math.max(2, Math.ceil(oldest)))
     const retryAfter = 1 + Math.floor(Math.random() * spread)
-    throw new IngestError('busy', `ingest is at capacity (${why}); retry after the given delay`, retryAfter, 'overloaded')
+    throw new IngestError('overloaded', `ingest is at capacity (${why}); retry after the given delay`, retryAfter)
   }
 
   /** AIMD on the time from reading a stored request's body to its answer. */

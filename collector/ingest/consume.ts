@@ -82,7 +82,7 @@ export class Ingest {
       await p.claim.others
     } catch (err) {
       // Spans of this request were in another request's write, which failed: the client re-sends.
-      throw new IngestError('unavailable', `storage is unavailable: ${(err as Error).message}; retry after the given delay`, 1, 'unavailable', { cause: err })
+      throw new IngestError('unavailable', `storage is unavailable: ${(err as Error).message}; retry after the given delay`, 1, { cause: err })
     }
     if (p.duplicates > 0) metrics.spansDuplicate.inc(p.duplicates)
     for (const [tenant, n] of p.perTenant) metrics.spansAccepted.inc({ tenant }, n)
@@ -97,11 +97,11 @@ export class Ingest {
     const { metrics } = this.deps
     if (err instanceof WriterBusyError) {
       metrics.spansRefused.inc({ reason: 'backpressure' }, rows)
-      return new IngestError('busy', 'ingest buffer is full; retry after the given delay', err.retryAfterSeconds, 'backpressure', { cause: err })
+      return new IngestError('backpressure', 'ingest buffer is full; retry after the given delay', err.retryAfterSeconds, { cause: err })
     }
     if (err instanceof WriterUnavailableError) {
       metrics.spansRefused.inc({ reason: 'unavailable' }, rows)
-      return new IngestError('unavailable', `${err.message}; retry after the given delay`, err.retryAfterSeconds, 'unavailable', { cause: err })
+      return new IngestError('unavailable', `${err.message}; retry after the given delay`, err.retryAfterSeconds, { cause: err })
     }
     return err
   }

@@ -3,7 +3,8 @@ import type { Span } from '../otlp/model.ts'
 import type { SpanRow } from '../storage/span-row.ts'
 import { anyValueToString } from './any-value.ts'
 import { rowIdProblem } from './id-limits.ts'
-import { USD_SCALE, formatScaled, parseScaled, rescale } from '../decimal.ts'
+import { SPAN_ID_LENGTH, TRACE_ID_LENGTH, isHexId } from '../../lib/ids.ts'
+import { USD_SCALE, formatScaled, parseScaled, rescale } from '../../lib/money.ts'
 import { FIRST_SEGMENT_SOURCES, INPUT_EXCLUDES_CACHE, MILLISECOND_SOURCES, TIMESTAMP_SOURCES } from './precedence.ts'
 import { resolve } from './resolve.ts'
 import { MAX_ATTRIBUTES, emptyScan, scanAttributes, type Scan } from './scan.ts'
@@ -161,23 +162,12 @@ export function normalizeSpan(input: SpanInput): SpanOutcome {
 
 function checkIds(span: Span): string | null {
   const id = span.spanId
-  if (!isHexId(span.traceId, 32)) return `span ${printable(id)}: trace id ${describeId(span.traceId)} must be 16 bytes (32 hex digits), not all zero`
-  if (!isHexId(id, 16)) return `span in trace ${span.traceId}: span id ${describeId(id)} must be 8 bytes (16 hex digits), not all zero`
-  if (span.parentSpanId !== '' && !isHexId(span.parentSpanId, 16)) {
+  if (!isHexId(span.traceId, TRACE_ID_LENGTH)) return `span ${printable(id)}: trace id ${describeId(span.traceId)} must be 16 bytes (32 hex digits), not all zero`
+  if (!isHexId(id, SPAN_ID_LENGTH)) return `span in trace ${span.traceId}: span id ${describeId(id)} must be 8 bytes (16 hex digits), not all zero`
+  if (span.parentSpanId !== '' && !isHexId(span.parentSpanId, SPAN_ID_LENGTH)) {
     return `span ${id}: parent span id ${describeId(span.parentSpanId)} must be 8 bytes (16 hex digits) or empty`
   }
   return null
-}
-
-function isHexId(s: string, length: number): boolean {
-  if (s.length !== length) return false
-  let nonZero = false
-  for (let i = 0; i < length; i++) {
-    const c = s.charCodeAt(i)
-    if (!((c >= 48 && c <= 57) || (c >= 97 && c <= 102))) return false
-    if (c !== 48) nonZero = true
-  }
-  return nonZero
 }
 
 function describeId(s: string): string {

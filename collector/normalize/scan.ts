@@ -3,10 +3,11 @@
 import type { KeyValue } from '../otlp/model.ts'
 import { anyValueToString } from './any-value.ts'
 import { ALL_SLOTS, MARKERS, MESSAGE_PREFIXES, SLOT_OF } from './sources.ts'
+import { TRUNCATED_ATTRIBUTES } from '../../lib/attributes.ts'
 
 export const MAX_ATTRIBUTES = 10_000
 export const MAX_VALUE_BYTES = 1024 * 1024
-export const TRUNCATED_ATTRIBUTE = 'loopgate.truncated_attributes'
+export const TRUNCATED_ATTRIBUTE = TRUNCATED_ATTRIBUTES
 
 export interface Scan {
   attributes: Record<string, string>

@@ -3,7 +3,7 @@
 // over small integer arrays.
 import { CONVENTION_MARKERS, EVENT_SOURCES, precedence, type Column } from './precedence.ts'
 import { parsePattern, type MessagePattern } from './messages.ts'
-import { ROUTE_FAILED } from '../../lib/attributes.ts'
+import { ROUTE_FAILED, SPAN_ROLE } from '../../lib/attributes.ts'
 
 export type CompiledSource =
   | { kind: 'attr'; source: string; slot: number }
@@ -40,7 +40,7 @@ export const EVENT_SLOTS = new Map<string, Map<string, number>>(
 )
 
 export const SERVICE_NAME_SLOT = slotFor('service.name')
-export const LOOPGATE_SPAN_SLOT = slotFor('loopgate.span')
+export const LOOPGATE_SPAN_SLOT = slotFor(SPAN_ROLE)
 export const ROUTE_FAILED_SLOT = slotFor(ROUTE_FAILED)
 export const ALL_SLOTS = SLOT_OF.size
 

@@ -1,5 +1,6 @@
 // Value mappings for the `span_type` and `operation` sources of precedence.ts. Each returns ''
 // when it does not recognise the value, so the next source in the precedence list is tried.
+import { ATTR_GEN_AI_OPERATION_NAME } from '../../lib/attributes.ts'
 
 const OPENINFERENCE_TYPE: Record<string, string> = {
   llm: 'llm', embedding: 'llm', chain: 'chain', tool: 'tool', retriever: 'retrieval', reranker: 'reranker',
@@ -41,7 +42,7 @@ export function spanTypeFrom(source: string, raw: string): string {
     case 'langfuse.observation.type': return LANGFUSE_TYPE[v] ?? v
     case 'traceloop.span.kind': return TRACELOOP_TYPE[v] ?? v
     case 'ai.operationId': return vercelKind(raw)?.type ?? ''
-    case 'gen_ai.operation.name': return GENAI_OPERATION_TYPE[v] ?? ''
+    case ATTR_GEN_AI_OPERATION_NAME: return GENAI_OPERATION_TYPE[v] ?? ''
     case 'llm.request.type': return TRACELOOP_REQUEST_OPERATION[v] ? 'llm' : ''
     default: return ''
   }
@@ -50,7 +51,7 @@ export function spanTypeFrom(source: string, raw: string): string {
 export function operationFrom(source: string, raw: string): string {
   const v = raw.toLowerCase()
   switch (source) {
-    case 'gen_ai.operation.name': return v
+    case ATTR_GEN_AI_OPERATION_NAME: return v
     case 'llm.request.type': return TRACELOOP_REQUEST_OPERATION[v] ?? v
     case 'ai.operationId': return vercelKind(raw)?.operation ?? ''
     case 'openinference.span.kind': return OPENINFERENCE_OPERATION[v] ?? v

@@ -7,16 +7,19 @@ import type { Ticket } from '../ingest/admission.ts'
 import { IngestError } from '../ingest/errors.ts'
 import type { NormalizeContext } from '../normalize/index.ts'
 import { OtlpDecodeError, decodeJson, decodeProtobuf, encodeResponseProtobuf } from './decode.ts'
+import { REFUSALS, type RefusalReason } from './errors.ts'
 import { encodeStatus, grpcCodeFor } from './status.ts'
 
 const inflate = promisify(gunzip)
 const PROTOBUF = 'application/x-protobuf'
 const JSON_TYPE = 'application/json'
 
-/** An OTLP-shaped refusal: HTTP status, a message that says what is wrong, optional Retry-After. */
+/** An OTLP-shaped refusal: a closed reason (its status in REFUSALS), a message that says what is wrong, optional Retry-After. */
 class Refusal extends Error {
-  constructor(readonly status: number, message: string, readonly reason: string, readonly retryAfterSeconds?: number) {
+  readonly status: number
+  constructor(readonly reason: RefusalReason, message: string, readonly retryAfterSeconds?: number) {
     super(message)
+    this.status = REFUSALS[reason].status
   }
 }
 
@@ -55,11 +58,11 @@ export async function registerOtlpReceiver(app: FastifyInstance, deps: Collector
 
   app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, req, reply) => {
     if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-      return refuse(req, reply, new Refusal(413, `request body exceeds the limit of ${settings.maxBodyBytes} bytes; send smaller batches`, 'too_large'))
+      return refuse(req, reply, new Refusal('too_large', `request body exceeds the limit of ${settings.maxBodyBytes} bytes; send smaller batches`))
     }
-    const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500
-    if (status === 500) deps.logger.error({ err }, 'OTLP request failed')
-    return refuse(req, reply, new Refusal(status, status === 500 ? 'internal error' : err.message, status === 500 ? 'internal' : 'bad_request'))
+    const clientError = err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500
+    if (!clientError) deps.logger.error({ err }, 'OTLP request failed')
+    return refuse(req, reply, clientError ? new Refusal('bad_request', err.message) : new Refusal('internal', 'internal error'))
   })
 
   function tenantContext(req: FastifyRequest): NormalizeContext {
@@ -68,25 +71,25 @@ export async function registerOtlpReceiver(app: FastifyInstance, deps: Collector
       const caller = keys.ingestCaller(token)
       if (caller.kind === 'admin') return { tenantId: 'default', trustTenantAttribute: true }
       if (caller.kind === 'tenant') return { tenantId: caller.tenantId, trustTenantAttribute: false }
-      throw new Refusal(401, 'unknown ingest key: send "Authorization: Bearer <ingest key>" with a key configured under tenants[].ingestKeys', 'unauthorized')
+      throw new Refusal('unauthorized', 'unknown ingest key: send "Authorization: Bearer <ingest key>" with a key configured under tenants[].ingestKeys')
     }
     if (settings.allowLoopbackWithoutKey && isLoopback(req.socket.remoteAddress)) return { tenantId: 'default', trustTenantAttribute: false }
-    throw new Refusal(401, 'missing ingest key: send "Authorization: Bearer <ingest key>" (unauthenticated ingest is accepted only from loopback)', 'unauthorized')
+    throw new Refusal('unauthorized', 'missing ingest key: send "Authorization: Bearer <ingest key>" (unauthenticated ingest is accepted only from loopback)')
   }
 
   async function readBody(req: FastifyRequest): Promise<Buffer> {
     const body = req.body as Buffer | undefined
-    if (!body || body.length === 0) throw new Refusal(400, 'empty request body: expected an ExportTraceServiceRequest', 'empty')
+    if (!body || body.length === 0) throw new Refusal('empty', 'empty request body: expected an ExportTraceServiceRequest')
     const encoding = encodingOf(req)
     if (encoding === 'identity') return body
-    if (encoding !== 'gzip') throw new Refusal(415, `unsupported Content-Encoding "${encoding}": use gzip or none`, 'encoding')
+    if (encoding !== 'gzip') throw new Refusal('encoding', `unsupported Content-Encoding "${encoding}": use gzip or none`)
     try {
       return await inflate(body, { maxOutputLength: settings.maxInflatedBytes })
     } catch (err) {
       if ((err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') {
-        throw new Refusal(413, `decompressed body exceeds the limit of ${settings.maxInflatedBytes} bytes; send smaller batches`, 'too_large')
+        throw new Refusal('too_large', `decompressed body exceeds the limit of ${settings.maxInflatedBytes} bytes; send smaller batches`)
       }
-      throw new Refusal(400, `invalid gzip body: ${(err as Error).message}`, 'bad_gzip')
+      throw new Refusal('bad_gzip', `invalid gzip body: ${(err as Error).message}`)
     }
   }
 
@@ -95,7 +98,7 @@ export async function registerOtlpReceiver(app: FastifyInstance, deps: Collector
     const ticket = tickets.get(req.raw)
     try {
       if (type !== PROTOBUF && type !== JSON_TYPE) {
-        throw new Refusal(415, `unsupported Content-Type "${type || '(none)'}": use ${PROTOBUF} or ${JSON_TYPE}`, 'content_type')
+        throw new Refusal('content_type', `unsupported Content-Type "${type || '(none)'}": use ${PROTOBUF} or ${JSON_TYPE}`)
       }
       const ctx = tenantContext(req)
       ticket?.resize((req.body as Buffer | undefined)?.length ?? 0)
@@ -122,7 +125,7 @@ export async function registerOtlpReceiver(app: FastifyInstance, deps: Collector
     try {
       request = type === PROTOBUF ? decodeProtobuf(body) : decodeJson(body.toString('utf8'))
     } catch (err) {
-      if (err instanceof OtlpDecodeError) throw new Refusal(400, err.message, 'malformed')
+      if (err instanceof OtlpDecodeError) throw new Refusal('malformed', err.message)
       throw err
     }
     return ingest.consume(request, ctx)
@@ -138,9 +141,9 @@ export async function registerOtlpReceiver(app: FastifyInstance, deps: Collector
   }
 }
 
-/** Busy → 429, storage unavailable → 503; both with the Retry-After ingest chose (≤ 5 s). */
+/** Busy → 429, storage unavailable → 503 (REFUSALS); both with the Retry-After ingest chose (≤ 5 s). */
 function refusalOf(err: IngestError): Refusal {
-  return new Refusal(err.kind === 'busy' ? 429 : 503, err.message, err.reason, err.retryAfterSeconds)
+  return new Refusal(err.reason, err.message, err.retryAfterSeconds)
 }
 
 /** Runs `fn` once the answer is written (or the client is gone: the spans are stored either way). */

@@ -1,3 +1,5 @@
+import { ATTR_GEN_AI_OPENAI_REQUEST_RESPONSE_FORMAT, ATTR_GEN_AI_OUTPUT_TYPE, RESPONSE_FORMAT } from '../../lib/attributes.ts'
+
 /**
  * Did the request ask for JSON, and with which schema? Read from the span's attributes, in this
  * order: `loopgate.response_format` (the request's response_format as JSON, set by the gateway),
@@ -11,7 +13,7 @@ export interface JsonRequest {
 }
 
 export function jsonRequestOf(attributes: Record<string, string>): JsonRequest | null {
-  for (const key of ['loopgate.response_format', 'llm.invocation_parameters']) {
+  for (const key of [RESPONSE_FORMAT, 'llm.invocation_parameters']) {
     const raw = attributes[key]
     if (!raw) continue
     const parsed = parseLoose(raw)
@@ -19,9 +21,9 @@ export function jsonRequestOf(attributes: Record<string, string>): JsonRequest |
     const found = fromResponseFormat(format, key)
     if (found) return found
   }
-  if (attributes['gen_ai.output.type'] === 'json') return { source: 'gen_ai.output.type' }
-  const openai = attributes['gen_ai.openai.request.response_format']
-  if (openai === 'json_object' || openai === 'json_schema') return { source: 'gen_ai.openai.request.response_format' }
+  if (attributes[ATTR_GEN_AI_OUTPUT_TYPE] === 'json') return { source: ATTR_GEN_AI_OUTPUT_TYPE }
+  const openai = attributes[ATTR_GEN_AI_OPENAI_REQUEST_RESPONSE_FORMAT]
+  if (openai === 'json_object' || openai === 'json_schema') return { source: ATTR_GEN_AI_OPENAI_REQUEST_RESPONSE_FORMAT }
   return null
 }
 

@@ -1,13 +1,9 @@
 import type { Span } from '../../collector/client.ts'
+import { EXPECTED_ANSWER, EXPECTED_MATCH, EXPECTED_TOLERANCE } from '../../lib/attributes.ts'
 import { MATCH_MODES, type MatchMode, type RouteEvaluation } from '../config.ts'
 import { normalizeText, quote, uncapturedAnswer } from './text.ts'
 import type { ScoreDraft, Scorer } from './types.ts'
 
-/** The span attribute carrying the request's expected answer (the gateway copies it from the request). */
-export const EXPECTED_ANSWER = 'loopgate.expected_answer'
-/** Optional per-request overrides of the route's match mode and numeric tolerance. */
-export const EXPECTED_MATCH = 'loopgate.expected_answer.match'
-export const EXPECTED_TOLERANCE = 'loopgate.expected_answer.tolerance'
 
 const NAME = 'reference'
 const MAX_SCAN = 200_000

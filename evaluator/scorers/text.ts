@@ -1,3 +1,5 @@
+import { CAPTURE } from '../../lib/attributes.ts'
+
 /** Text helpers shared by scorers: bounded, well-formed strings for reasons and prompts. */
 
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g
@@ -32,7 +34,7 @@ export function normalizeText(s: string): string {
  * prompts and answers `off` or `redacted` (span attribute `loopgate.capture`).
  */
 export function uncapturedAnswer(attributes: Record<string, string> | undefined): string | undefined {
-  const capture = attributes?.['loopgate.capture']
+  const capture = attributes?.[CAPTURE]
   if (capture !== 'off' && capture !== 'redacted') return undefined
   return `the route does not keep answers (capture: ${capture}); set capture: on for the route to check them`
 }

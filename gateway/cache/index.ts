@@ -23,7 +23,7 @@ export function cacheMode(req: FastifyRequest): CacheMode {
     throw new GatewayError(
       400,
       `x-loopgate-cache must be "bypass" (neither read nor keep) or "refresh" (fetch and keep a fresh answer), not "${asked.slice(0, 40)}"`,
-      'invalid_request_error',
+      'invalid_request',
       {},
       'x-loopgate-cache',
     )
@@ -62,18 +62,6 @@ export class ResponseCache {
             headers: [first(req.headers['x-loopgate-tags']), first(req.headers['anthropic-beta'])],
           })
     return new CacheRequest(this, settings, route.capture, mode, form, key)
-  }
-
-  metricLines(): string[] {
-    const lines = [
-      '# HELP loopgate_response_cache_requests_total Requests of cache-enabled routes by outcome.',
-      '# TYPE loopgate_response_cache_requests_total counter',
-    ]
-    for (const [outcome, n] of Object.entries(this.counts))
-      lines.push(`loopgate_response_cache_requests_total{outcome="${outcome}"} ${n}`)
-    for (const [name, v] of Object.entries(this.store.metrics()))
-      lines.push(`# TYPE ${name} ${name.endsWith('_total') ? 'counter' : 'gauge'}`, `${name} ${v}`)
-    return lines
   }
 }
 

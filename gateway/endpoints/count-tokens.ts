@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import { count, type GatewayContext } from '../context.ts'
+import { count, countError, type GatewayContext } from '../context.ts'
 import { GatewayError, badRequest, errorBody } from '../errors.ts'
 import { TotalTimeout, classify } from '../policy/upstream.ts'
 import { Abort } from '../policy/abort.ts'
@@ -98,9 +98,7 @@ export async function countTokensEndpoint(ctx: GatewayContext, req: FastifyReque
   } catch (err) {
     const e = err instanceof GatewayError ? err : new GatewayError(500, `gateway error: ${(err as Error).message}`, 'internal_error')
     if (!(err instanceof GatewayError)) ctx.logger.error({ err }, 'count_tokens failed inside the gateway')
-    if (e.status === 400) count(ctx, 'invalid_request')
-    else if (e.status === 401) count(ctx, 'unauthorized')
-    else if (e.code !== 'model_not_found' && e.code !== 'rate_limit_exceeded' && e.code !== 'limits_unavailable') count(ctx, 'count_tokens_failed') // upstream refusals and failures
+    countError(ctx, e, 'count_tokens_failed')
     reply.code(e.status).headers(e.headers).send(errorBody('anthropic', e.status, e.message, e.code, e.param))
   }
 }

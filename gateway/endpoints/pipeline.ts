@@ -1,9 +1,9 @@
 import type { Context, Span } from '@opentelemetry/api'
 import type { ServerResponse } from 'node:http'
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import { count, type GatewayContext } from '../context.ts'
+import { count, countError, type GatewayContext } from '../context.ts'
 import { GatewayError, errorBody } from '../errors.ts'
-import { unitsToUsd } from '../money.ts'
+import { unitsToUsd } from '../../lib/money.ts'
 import { Abort } from '../policy/abort.ts'
 import { runAttempts, type RunInput } from '../policy/run.ts'
 import { NO_HEADERS } from '../policy/upstream.ts'
@@ -26,6 +26,7 @@ import { adapterFor, upstreamPath } from '../providers/registry.ts'
 import { evaluationFacts } from '../telemetry/evaluation-facts.ts'
 import type { CacheRequest } from '../cache/index.ts'
 import { hitLimits, serveHit } from '../cache/hit.ts'
+import { ATTR_ERROR_TYPE, ATTR_GEN_AI_INPUT_MESSAGES, ATTR_GEN_AI_OUTPUT_MESSAGES } from '../../lib/attributes.ts'
 
 function apiKeyOf(req: FastifyRequest): string | undefined {
   const auth = req.headers.authorization
@@ -35,11 +36,10 @@ function apiKeyOf(req: FastifyRequest): string | undefined {
 }
 
 
-/** The route named `model` when this key may use it; else 404 (counted) in the caller's protocol. */
+/** The route named `model` when this key may use it; else 404 `model_not_found`. */
 export function routeFor(ctx: GatewayContext, key: KeyRecord, model: unknown, snapshot = ctx.routing.current): CompiledRoute {
   const route = snapshot.byName.get(model as string)
   if (!route || (key.routes && !key.routes.has(route.name))) {
-    count(ctx, 'unknown_model')
     throw new GatewayError(404, `unknown model "${String(model)}": it is not a route this key may use (GET /v1/models lists them)`, 'model_not_found', {}, 'model')
   }
   return route
@@ -141,7 +141,7 @@ export async function handle(ctx: GatewayContext, req: FastifyRequest, reply: Fa
     const task = header(req, 'x-loopgate-task')
     const capture = route.settings.capture
     const facts = evaluationFacts(body, task, capture)
-    if (capture !== 'off') facts['gen_ai.input.messages'] = inputMessages(body, capture)
+    if (capture !== 'off') facts[ATTR_GEN_AI_INPUT_MESSAGES] = inputMessages(body, capture)
     span = startRequestSpan(ctx.tracer, parent, info, facts)
     const traceId = traceIdOf(span)
     if (traceId) headers['x-loopgate-trace-id'] = traceId
@@ -165,9 +165,8 @@ export async function handle(ctx: GatewayContext, req: FastifyRequest, reply: Fa
   } catch (err) {
     const e = err instanceof GatewayError ? err : new GatewayError(500, `gateway error: ${(err as Error).message}`, 'internal_error')
     if (!(err instanceof GatewayError)) ctx.logger.error({ err }, 'request failed inside the gateway')
-    // Other refusals (404, 402, 429, failed routes) are counted where they are decided.
-    if (e.status === 400) count(ctx, 'invalid_request')
-    else if (e.status === 401) count(ctx, 'unauthorized')
+    // Limit refusals and failed routes are counted where they are decided.
+    countError(ctx, e)
     if (span) {
       failRequestSpan(span, e.status, e.message)
       span.end()
@@ -295,7 +294,7 @@ async function serve(ctx: GatewayContext, req: FastifyRequest, reply: FastifyRep
   const result = await runAttempts(ctx, x)
   if (result.kind === 'aborted') {
     count(ctx, 'client_disconnected')
-    span.setAttribute('error.type', 'client_disconnected')
+    span.setAttribute(ATTR_ERROR_TYPE, 'client_disconnected')
     span.end()
     return
   }
@@ -380,7 +379,7 @@ function settledUsage(facts: ResponseFacts, body: Record<string, unknown>): Resp
 
 async function finish(ctx: GatewayContext, x: Exchange, target: Target, attempt: number, attemptSpan: Span, facts: ResponseFacts, cost: bigint, costUsd: string, ttftMs: number | undefined): Promise<void> {
   recordOutcome(x.span, attemptSpan, target, attempt, facts, costUsd, ttftMs)
-  if (x.route.settings.capture !== 'off') x.span.setAttribute('gen_ai.output.messages', outputMessages(facts, x.route.settings.capture))
+  if (x.route.settings.capture !== 'off') x.span.setAttribute(ATTR_GEN_AI_OUTPUT_MESSAGES, outputMessages(facts, x.route.settings.capture))
   attemptSpan.end()
   try {
     await settleHold(ctx, x, facts.usage.input + facts.usage.output, cost)

@@ -7,6 +7,7 @@ import { retryDelay } from './backoff.ts'
 import type { Breakers } from './breaker.ts'
 import type { Cooldowns } from './cooldown.ts'
 import { callUpstream, type AttemptOutcome, type Upstreams } from './upstream.ts'
+import { ATTR_ERROR_TYPE, ATTR_HTTP_RESPONSE_STATUS_CODE } from '../../lib/attributes.ts'
 
 export interface RunDeps {
   upstreams: Upstreams
@@ -53,13 +54,13 @@ const sleep = (ms: number, signal: Abort) =>
 
 function failSpan(span: Span, o: AttemptOutcome): void {
   if (o.kind === 'http_error') {
-    span.setAttribute('http.response.status_code', o.status)
-    span.setAttribute('error.type', String(o.status))
+    span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, o.status)
+    span.setAttribute(ATTR_ERROR_TYPE, String(o.status))
     span.setStatus({ code: SpanStatusCode.ERROR, message: o.message })
   } else if (o.kind === 'timeout' || o.kind === 'connection') {
-    span.setAttribute('error.type', o.kind)
+    span.setAttribute(ATTR_ERROR_TYPE, o.kind)
     span.setStatus({ code: SpanStatusCode.ERROR, message: o.message })
-  } else if (o.kind === 'aborted') span.setAttribute('error.type', 'client_disconnected')
+  } else if (o.kind === 'aborted') span.setAttribute(ATTR_ERROR_TYPE, 'client_disconnected')
   span.end()
 }
 

@@ -1,5 +1,5 @@
 import type { RouteSettings, TargetSettings } from '../config.ts'
-import { targetId } from './validate.ts'
+import { targetId } from '../../lib/ids.ts'
 
 /**
  * The configuration decides which routes and targets exist and everything about them but their
@@ -76,7 +76,7 @@ function mergeWeights(where: string, configured: TargetSettings[], stored: unkno
   const weights = new Map<string, number>()
   for (const t of stored) {
     if (isRecord(t) && typeof t.provider === 'string' && typeof t.model === 'string' && isWeight(t.weight)) {
-      weights.set(targetId({ provider: t.provider, model: t.model, id: typeof t.id === 'string' ? t.id : undefined, weight: t.weight }), t.weight)
+      weights.set(targetId({ provider: t.provider, model: t.model, id: typeof t.id === 'string' ? t.id : undefined }), t.weight)
     }
   }
   const ids = new Set(configured.map(targetId))

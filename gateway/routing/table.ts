@@ -1,14 +1,15 @@
 import type { RouteSettings, RuleSettings, TargetSettings } from '../config.ts'
-import { tablePrice, unitPrice, type PriceSource, type UnitPrice } from '../pricing.ts'
+import type { Quote } from '../../lib/pricing.ts'
+import { targetQuote, type PriceSource } from '../pricing.ts'
 import type { Provider } from '../providers/registry.ts'
-import { targetId } from './validate.ts'
+import { targetId } from '../../lib/ids.ts'
 
 export interface Target {
   id: string
   provider: Provider
   model: string
   weight: number
-  price: UnitPrice | undefined
+  price: Quote | undefined
   priceSource: PriceSource
 }
 
@@ -30,15 +31,14 @@ export interface RoutingSnapshot {
 function compileTarget(t: TargetSettings, providers: Map<string, Provider>): Target {
   const provider = providers.get(t.provider)
   if (!provider) throw new Error(`unknown provider "${t.provider}"`)
-  const configured = t.price ? unitPrice(t.price) : undefined
-  const fromTable = configured ? undefined : tablePrice(provider.settings.priceProviderId ?? provider.settings.protocol, t.model)
+  const price = targetQuote(t.price, provider.settings.priceProviderId ?? provider.settings.protocol, t.model)
   return {
     id: targetId(t),
     provider,
     model: t.model,
     weight: t.weight,
-    price: configured ?? fromTable,
-    priceSource: configured ? 'config' : fromTable ? 'price_table' : 'unknown',
+    price,
+    priceSource: price?.source ?? 'unknown',
   }
 }
 

@@ -1,9 +1,8 @@
 import type { ProviderSettings, RouteSettings, TargetSettings } from '../config.ts'
 import { routingTableSchema } from '../config.ts'
+import { targetId } from '../../lib/ids.ts'
 
 export type Validation = { ok: true; routes: RouteSettings[] } | { ok: false; errors: string[] }
-
-export const targetId = (t: TargetSettings) => t.id ?? `${t.provider}/${t.model}`
 
 function checkTargets(where: string, targets: TargetSettings[], providers: Record<string, ProviderSettings>, errors: string[]): void {
   if (!targets.some((t) => t.weight > 0)) errors.push(`${where}: at least one target needs a positive weight`)

@@ -1,3 +1,4 @@
+import { Counter, Gauge, type Registry } from 'prom-client'
 import type { SpanSpool } from './span-spool.ts'
 
 /**
@@ -25,22 +26,56 @@ export class DeliveryStats {
   }
 }
 
-/** Prometheus text lines for every endpoint's counters and spool. */
-export function deliveryMetricLines(all: readonly DeliveryStats[]): string[] {
-  if (all.length === 0) return []
-  const label = (s: DeliveryStats) => `endpoint="${s.endpoint}"`
-  const lines = [
-    '# HELP loopgate_gateway_spans_lost_total Spans that never reached an OTLP endpoint, by reason (see docs/gateway.md › Telemetry).',
-    '# TYPE loopgate_gateway_spans_lost_total counter',
-  ]
-  for (const s of all) for (const [reason, n] of s.lost) lines.push(`loopgate_gateway_spans_lost_total{${label(s)},reason="${reason}"} ${n}`)
-  lines.push('# HELP loopgate_gateway_spans_spooled_total Spans written to the on-disk spool because their endpoint did not acknowledge them.', '# TYPE loopgate_gateway_spans_spooled_total counter')
-  for (const s of all) lines.push(`loopgate_gateway_spans_spooled_total{${label(s)}} ${s.spooled}`)
-  lines.push('# HELP loopgate_gateway_spans_replayed_total Spooled spans their endpoint acknowledged later.', '# TYPE loopgate_gateway_spans_replayed_total counter')
-  for (const s of all) lines.push(`loopgate_gateway_spans_replayed_total{${label(s)}} ${s.replayed}`)
-  lines.push('# HELP loopgate_gateway_span_spool_bytes Bytes of span batches waiting in the spool.', '# TYPE loopgate_gateway_span_spool_bytes gauge')
-  for (const s of all) lines.push(`loopgate_gateway_span_spool_bytes{${label(s)}} ${s.spool?.bytes ?? 0}`)
-  lines.push('# HELP loopgate_gateway_span_spool_batches Span batches waiting in the spool.', '# TYPE loopgate_gateway_span_spool_batches gauge')
-  for (const s of all) lines.push(`loopgate_gateway_span_spool_batches{${label(s)}} ${s.spool?.batches ?? 0}`)
-  return lines
+/** Span delivery counters and spool gauges per endpoint, read from the stats at each scrape. */
+export function registerDeliveryMetrics(registry: Registry, all: readonly DeliveryStats[]): void {
+  if (all.length === 0) return
+  const registers = [registry]
+  new Counter({
+    name: 'loopgate_gateway_spans_lost_total',
+    help: 'Spans that never reached an OTLP endpoint, by reason (see docs/gateway.md › Telemetry).',
+    labelNames: ['endpoint', 'reason'],
+    registers,
+    collect() {
+      this.reset()
+      for (const s of all) for (const [reason, n] of s.lost) this.inc({ endpoint: s.endpoint, reason }, n)
+    },
+  })
+  new Counter({
+    name: 'loopgate_gateway_spans_spooled_total',
+    help: 'Spans written to the on-disk spool because their endpoint did not acknowledge them.',
+    labelNames: ['endpoint'],
+    registers,
+    collect() {
+      this.reset()
+      for (const s of all) this.inc({ endpoint: s.endpoint }, s.spooled)
+    },
+  })
+  new Counter({
+    name: 'loopgate_gateway_spans_replayed_total',
+    help: 'Spooled spans their endpoint acknowledged later.',
+    labelNames: ['endpoint'],
+    registers,
+    collect() {
+      this.reset()
+      for (const s of all) this.inc({ endpoint: s.endpoint }, s.replayed)
+    },
+  })
+  new Gauge({
+    name: 'loopgate_gateway_span_spool_bytes',
+    help: 'Bytes of span batches waiting in the spool.',
+    labelNames: ['endpoint'],
+    registers,
+    collect() {
+      for (const s of all) this.set({ endpoint: s.endpoint }, s.spool?.bytes ?? 0)
+    },
+  })
+  new Gauge({
+    name: 'loopgate_gateway_span_spool_batches',
+    help: 'Span batches waiting in the spool.',
+    labelNames: ['endpoint'],
+    registers,
+    collect() {
+      for (const s of all) this.set({ endpoint: s.endpoint }, s.spool?.batches ?? 0)
+    },
+  })
 }

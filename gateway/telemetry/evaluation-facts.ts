@@ -1,3 +1,5 @@
+import { CAPTURE, EXPECTED_ANSWER, EXPECTED_MATCH, EXPECTED_TOLERANCE, RESPONSE_FORMAT } from '../../lib/attributes.ts'
+
 /**
  * What the evaluator needs to judge a request, recorded on its span: the task's known answer
  * (body `metadata.expected_answer` or the `x-loopgate-task` header's JSON, with optional `match`
@@ -5,16 +7,16 @@
  * (`loopgate.capture`). Attribute names are the evaluator's contract.
  */
 export function evaluationFacts(body: Record<string, unknown>, taskHeader: string | undefined, capture: string): Record<string, string> {
-  const facts: Record<string, string> = { 'loopgate.capture': capture }
+  const facts: Record<string, string> = { [CAPTURE]: capture }
   const task = { ...parseTask(taskHeader), ...metadataOf(body) }
-  if (typeof task.expected_answer === 'string') facts['loopgate.expected_answer'] = task.expected_answer
-  if (typeof task.match === 'string') facts['loopgate.expected_answer.match'] = task.match
-  if (typeof task.tolerance === 'number' || typeof task.tolerance === 'string') facts['loopgate.expected_answer.tolerance'] = String(task.tolerance)
-  if (body.response_format !== undefined) facts['loopgate.response_format'] = JSON.stringify(body.response_format)
+  if (typeof task.expected_answer === 'string') facts[EXPECTED_ANSWER] = task.expected_answer
+  if (typeof task.match === 'string') facts[EXPECTED_MATCH] = task.match
+  if (typeof task.tolerance === 'number' || typeof task.tolerance === 'string') facts[EXPECTED_TOLERANCE] = String(task.tolerance)
+  if (body.response_format !== undefined) facts[RESPONSE_FORMAT] = JSON.stringify(body.response_format)
   else {
     // The Responses API asks for JSON in `text.format` ({ type, schema }): the same attribute, which the evaluator reads either way.
     const format = (body.text as { format?: { type?: unknown } } | null | undefined)?.format
-    if (format && format.type !== 'text') facts['loopgate.response_format'] = JSON.stringify(format)
+    if (format && format.type !== 'text') facts[RESPONSE_FORMAT] = JSON.stringify(format)
   }
   return facts
 }

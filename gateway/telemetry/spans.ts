@@ -3,7 +3,14 @@ import { W3CTraceContextPropagator } from '@opentelemetry/core'
 import type { IncomingHttpHeaders } from 'node:http'
 import type { Operation, ResponseFacts } from '../providers/types.ts'
 import type { Target } from '../routing/table.ts'
-import { ROUTE_FAILED, USAGE_CUT } from '../../lib/attributes.ts'
+import {
+  ATTEMPT, ATTR_ERROR_TYPE, ATTR_GEN_AI_OPERATION_NAME, ATTR_GEN_AI_PROVIDER_NAME, ATTR_GEN_AI_REQUEST_MODEL,
+  ATTR_GEN_AI_RESPONSE_FINISH_REASONS, ATTR_GEN_AI_RESPONSE_MODEL, ATTR_GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS,
+  ATTR_GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS, ATTR_GEN_AI_USAGE_INPUT_TOKENS, ATTR_GEN_AI_USAGE_OUTPUT_TOKENS,
+  ATTR_HTTP_RESPONSE_STATUS_CODE, COST_SOURCE, COST_USD, ROUTE, ROUTE_FAILED, ROUTING_VERSION, SPAN_ROLE, TARGET, TENANT_ID,
+  TTFT_MS, USAGE_CUT,
+} from '../../lib/attributes.ts'
+import { INVALID_TRACE_ID } from '../../lib/ids.ts'
 
 const propagator = new W3CTraceContextPropagator()
 const getter = {
@@ -30,12 +37,12 @@ export interface RequestSpanInfo {
  */
 export function startRequestSpan(tracer: Tracer, parent: Context, i: RequestSpanInfo, extra: Record<string, string>): Span {
   const attributes: Record<string, string | number> = {
-    'gen_ai.operation.name': i.op,
-    'gen_ai.request.model': i.route,
-    'loopgate.span': 'request',
-    'loopgate.tenant.id': i.tenantId,
-    'loopgate.route': i.route,
-    'loopgate.routing.version': i.routingVersion,
+    [ATTR_GEN_AI_OPERATION_NAME]: i.op,
+    [ATTR_GEN_AI_REQUEST_MODEL]: i.route,
+    [SPAN_ROLE]: 'request',
+    [TENANT_ID]: i.tenantId,
+    [ROUTE]: i.route,
+    [ROUTING_VERSION]: i.routingVersion,
     ...extra,
   }
   if (i.sessionId) attributes['session.id'] = i.sessionId
@@ -45,15 +52,15 @@ export function startRequestSpan(tracer: Tracer, parent: Context, i: RequestSpan
 
 export function startAttemptSpan(tracer: Tracer, parent: Context, request: Span, i: RequestSpanInfo, target: Target, attempt: number): Span {
   const attributes: Record<string, string | number> = {
-    'gen_ai.operation.name': i.op,
-    'gen_ai.provider.name': target.provider.name,
-    'gen_ai.request.model': target.model,
-    'loopgate.span': 'attempt',
-    'loopgate.tenant.id': i.tenantId,
-    'loopgate.route': i.route,
-    'loopgate.target': target.id,
-    'loopgate.attempt': attempt,
-    'loopgate.routing.version': i.routingVersion,
+    [ATTR_GEN_AI_OPERATION_NAME]: i.op,
+    [ATTR_GEN_AI_PROVIDER_NAME]: target.provider.name,
+    [ATTR_GEN_AI_REQUEST_MODEL]: target.model,
+    [SPAN_ROLE]: 'attempt',
+    [TENANT_ID]: i.tenantId,
+    [ROUTE]: i.route,
+    [TARGET]: target.id,
+    [ATTEMPT]: attempt,
+    [ROUTING_VERSION]: i.routingVersion,
   }
   if (i.sessionId) attributes['session.id'] = i.sessionId
   if (i.userId) attributes['user.id'] = i.userId
@@ -67,20 +74,20 @@ const CLIENT = { kind: SpanKind.CLIENT }
 export function recordOutcome(request: Span, attempt: Span, target: Target, n: number, facts: ResponseFacts, costUsd: string, ttftMs: number | undefined): void {
   const u = facts.usage
   const attrs: Record<string, string | number | string[]> = {
-    'gen_ai.provider.name': target.provider.name,
-    'gen_ai.usage.input_tokens': u.input,
-    'gen_ai.usage.output_tokens': u.output,
-    'gen_ai.usage.cache_read.input_tokens': u.cacheRead,
-    'gen_ai.usage.cache_creation.input_tokens': u.cacheWrite,
-    'loopgate.cost_usd': costUsd,
-    'loopgate.cost_source': target.priceSource,
-    'loopgate.target': target.id,
+    [ATTR_GEN_AI_PROVIDER_NAME]: target.provider.name,
+    [ATTR_GEN_AI_USAGE_INPUT_TOKENS]: u.input,
+    [ATTR_GEN_AI_USAGE_OUTPUT_TOKENS]: u.output,
+    [ATTR_GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS]: u.cacheRead,
+    [ATTR_GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS]: u.cacheWrite,
+    [COST_USD]: costUsd,
+    [COST_SOURCE]: target.priceSource,
+    [TARGET]: target.id,
   }
-  if (facts.model) attrs['gen_ai.response.model'] = facts.model
-  if (facts.finishReasons.length) attrs['gen_ai.response.finish_reasons'] = facts.finishReasons
-  if (ttftMs !== undefined) attrs['loopgate.ttft_ms'] = Math.round(ttftMs * 1000) / 1000
+  if (facts.model) attrs[ATTR_GEN_AI_RESPONSE_MODEL] = facts.model
+  if (facts.finishReasons.length) attrs[ATTR_GEN_AI_RESPONSE_FINISH_REASONS] = facts.finishReasons
+  if (ttftMs !== undefined) attrs[TTFT_MS] = Math.round(ttftMs * 1000) / 1000
   attempt.setAttributes(attrs)
-  attrs['loopgate.attempt'] = n
+  attrs[ATTEMPT] = n
   request.setAttributes(attrs)
 }
 
@@ -89,7 +96,7 @@ export function recordOutcome(request: Span, attempt: Span, target: Target, n: n
  * status on both spans); unset: the client left. Either way the usage settled next is marked cut.
  */
 export function markStreamCut(request: Span, attempt: Span, message: string | undefined): void {
-  const attrs = { 'error.type': message === undefined ? 'client_disconnected' : 'upstream_stream_failed', [USAGE_CUT]: true }
+  const attrs = { [ATTR_ERROR_TYPE]: message === undefined ? 'client_disconnected' : 'upstream_stream_failed', [USAGE_CUT]: true }
   request.setAttributes(attrs)
   attempt.setAttributes(attrs)
   if (message === undefined) return
@@ -100,16 +107,14 @@ export function markStreamCut(request: Span, attempt: Span, message: string | un
 
 /** Every candidate target failed (or none could be tried): a route-level error, counted by the collector. */
 export function markRouteFailed(request: Span, attempts: number): void {
-  request.setAttributes({ [ROUTE_FAILED]: true, 'loopgate.attempt': attempts })
+  request.setAttributes({ [ROUTE_FAILED]: true, [ATTEMPT]: attempts })
 }
 
 export function failRequestSpan(span: Span, status: number, message: string): void {
-  span.setAttribute('http.response.status_code', status)
-  span.setAttribute('error.type', String(status))
+  span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, status)
+  span.setAttribute(ATTR_ERROR_TYPE, String(status))
   span.setStatus({ code: SpanStatusCode.ERROR, message })
 }
-
-const INVALID_TRACE_ID = '00000000000000000000000000000000'
 
 /** The span's trace id, undefined when tracing is off (a non-recording span has the invalid id). */
 export function traceIdOf(span: Span): string | undefined {

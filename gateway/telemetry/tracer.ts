@@ -6,7 +6,7 @@ import { BatchSpanProcessor, type SpanExporter, type SpanProcessor } from '@open
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node'
 import { pino, type Logger } from 'pino'
 import type { GatewaySettings } from '../config.ts'
-import { DeliveryStats, deliveryMetricLines } from './delivery-stats.ts'
+import { DeliveryStats } from './delivery-stats.ts'
 import { EncodingBatchSpanProcessor } from './encoding-span-processor.ts'
 import { OtlpHttpSender } from './otlp-sender.ts'
 import { SpanSpool } from './span-spool.ts'
@@ -18,8 +18,8 @@ export interface Telemetry {
   flush(): Promise<void>
   /** Bounded: sends still open after CLOSE_GRACE_MS are spooled rather than awaited. */
   shutdown(): Promise<void>
-  /** Delivery counters and spool gauges per OTLP endpoint, as Prometheus text lines. */
-  metricLines(): string[]
+  /** Delivery counters and spool state per OTLP endpoint, for /metrics. */
+  delivery: readonly DeliveryStats[]
 }
 
 /** How long a closing gateway waits for batches in flight before spooling them instead. */
@@ -43,7 +43,7 @@ export function createTelemetry(
   options: { exportToken?: string; exporters?: SpanExporter[]; env: NodeJS.ProcessEnv; /** Spools live under `<dataDir>/span-spool/`; none without it. */ dataDir?: string; logger?: Logger },
 ): Telemetry {
   if (!settings.enabled && !options.exporters?.length) {
-    return { tracer: trace.getTracerProvider().getTracer('noop'), flush: async () => {}, shutdown: async () => {}, metricLines: () => [] }
+    return { tracer: trace.getTracerProvider().getTracer('noop'), flush: async () => {}, shutdown: async () => {}, delivery: [] }
   }
   const logger = options.logger ?? pino({ level: 'silent' })
   const batch = (exporter: SpanExporter): SpanProcessor =>
@@ -87,6 +87,6 @@ export function createTelemetry(
       for (const t of transports) t.beginClose(CLOSE_GRACE_MS)
       return provider.shutdown()
     },
-    metricLines: () => deliveryMetricLines(stats),
+    delivery: stats,
   }
 }

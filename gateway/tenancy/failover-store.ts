@@ -32,7 +32,7 @@ export class FailoverLimitStore implements LimitStore {
     private readonly mode: FailureMode,
     private readonly probeMs: number,
     private readonly logger: Logger,
-    private readonly count: (reason: string) => void,
+    private readonly count: (reason: 'limits_unavailable' | 'limits_local_fallback') => void,
   ) {}
 
   get degraded(): boolean {

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { z } from 'zod'
-import { isDecimal } from '../money.ts'
+import { isDecimal } from '../../lib/money.ts'
 import { ID_ALLOWED } from '../../lib/limits.ts'
 import { sha256Hex as sha, type CatalogKey, type CatalogTenant } from './key-catalog.ts'
 import type { Mutation } from './key-state-store.ts'

@@ -1,4 +1,4 @@
-import { usdToUnits } from '../money.ts'
+import { usdToUnits } from '../../lib/money.ts'
 import { sha256Hex, type Catalog } from './key-catalog.ts'
 import type { Limits } from './key-state.ts'
 import type { LimitSpec } from './limits.ts'

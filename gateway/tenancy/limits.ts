@@ -1,4 +1,4 @@
-import { unitsToUsd } from '../money.ts'
+import { unitsToUsd } from '../../lib/money.ts'
 
 /** The limits of one scope (a tenant or a key). Budgets are in 1e-12 USD. */
 export interface LimitSpec {

@@ -1,3 +1,5 @@
+import { USD_SCALE } from '../../lib/money.ts'
+import { COST_SCALE, ceilingRates } from '../../lib/pricing.ts'
 import type { Operation } from '../providers/types.ts'
 import type { Target } from '../routing/table.ts'
 import type { Ask } from './limits.ts'
@@ -21,19 +23,22 @@ export function outputTokenBound(op: Operation, body: Record<string, unknown>, r
 
 /**
  * The worst case of one request: its token bounds at the dearest price among the targets that may
- * serve it (any of them can, after fallbacks), input at the dearer of input and cache-write prices.
+ * serve it (any of them can, after fallbacks), input at the dearest of its input, cache and tier rates.
  * Rounded up, so the hold never falls short of the settled cost by rounding.
  */
-export function worstCase(targets: readonly Target[], inputTokens: number, outputTokens: number): Ask {
+export function worstCase(targets: readonly Target[], inputTokens: number, outputTokens: number, atMs = Date.now()): Ask {
   let input = 0n
   let output = 0n
+  let perRequest = 0n
   for (const t of targets) {
-    const p = t.price
-    if (!p) continue
-    const i = p.cacheWrite > p.input ? p.cacheWrite : p.input
-    if (i > input) input = i
-    if (p.output > output) output = p.output
+    if (!t.price) continue
+    const prices = t.price.at(atMs)
+    const c = ceilingRates(prices)
+    if (c.input > input) input = c.input
+    if (c.output > output) output = c.output
+    if ((prices.perRequest ?? 0n) > perRequest) perRequest = prices.perRequest ?? 0n
   }
-  const total = BigInt(inputTokens) * input + BigInt(outputTokens) * output
-  return { units: (total + 999_999n) / 1_000_000n, tokens: inputTokens + outputTokens }
+  const total = BigInt(inputTokens) * input + BigInt(outputTokens) * output + perRequest
+  const unit = 10n ** BigInt(COST_SCALE - USD_SCALE)
+  return { units: (total + unit - 1n) / unit, tokens: inputTokens + outputTokens }
 }

@@ -13,7 +13,7 @@ import { RedisLimitStore } from './redis-store.ts'
  * duplicate that never queues or retries a command, so a Redis outage cannot hold a request.
  * `reachable`: whether the gateway's connection answered at start.
  */
-export async function createLimitStore(settings: LimitStoreSettings, dataDir: string, redis: { connection: Redis; reachable: boolean } | undefined, logger: Logger, count: (reason: string) => void): Promise<LimitStore> {
+export async function createLimitStore(settings: LimitStoreSettings, dataDir: string, redis: { connection: Redis; reachable: boolean } | undefined, logger: Logger, count: (reason: 'limits_unavailable' | 'limits_local_fallback') => void): Promise<LimitStore> {
   let journal: SpendJournal | undefined
   const local: MemoryLimitStore = new MemoryLimitStore({
     record: (specs, day, month, units) => journal?.record(specs, day, month, units),

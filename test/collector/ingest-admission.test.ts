@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { AdmissionControl } from '../../collector/ingest/admission.ts'
 import { IngestError } from '../../collector/ingest/errors.ts'
+import { REFUSALS } from '../../collector/otlp/errors.ts'
 
 const MiB = 1024 * 1024
 
@@ -25,7 +26,7 @@ describe('admission control', () => {
     const { admission } = clocked()
     const huge = admission.admit(64 * MiB) // alone: admitted, so ingest always progresses
     const err = refusal(() => admission.admit(MiB))
-    expect(err.kind).toBe('busy')
+    expect(REFUSALS[err.reason]).toEqual({ status: 429, retryable: true })
     expect(err.reason).toBe('overloaded')
     expect(Number.isInteger(err.retryAfterSeconds) && err.retryAfterSeconds >= 1 && err.retryAfterSeconds <= 5).toBe(true)
     huge.done(false)

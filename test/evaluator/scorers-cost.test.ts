@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { createCostScorer } from '../../evaluator/scorers/cost.ts'
-import { formatUnits, toUnits } from '../../evaluator/scorers/money.ts'
+import { formatRounded, parseScaled } from '../../lib/money.ts'
 import { apiSpan, context } from './span-fixture.ts'
 
 const scorer = createCostScorer()
@@ -54,9 +54,10 @@ describe('cost scorer', () => {
   })
 
   it('keeps decimals exact in its arithmetic', () => {
-    expect(formatUnits(toUnits('0.1')! + toUnits('0.2')!)).toBe('0.3')
-    expect(formatUnits(toUnits(1e-7)!, 12)).toBe('0.0000001')
-    expect(toUnits('-1')).toBeNull()
-    expect(toUnits('abc')).toBeNull()
+    expect(formatRounded(parseScaled('0.1', 24)! + parseScaled('0.2', 24)!, 24, 12)).toBe('0.3')
+    expect(formatRounded(parseScaled(1e-7, 24)!, 24, 12)).toBe('0.0000001')
+    expect(formatRounded(parseScaled('0.0000000000005', 24)!, 24, 12)).toBe('0.000000000001')
+    expect(parseScaled('-1', 24)).toBeNull()
+    expect(parseScaled('abc', 24)).toBeNull()
   })
 })

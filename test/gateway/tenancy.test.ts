@@ -2,7 +2,7 @@ import OpenAI from 'openai'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { ADMIN, KEY, OTHER_KEY, jsonHeaders, post, startHarness, type Harness } from './harness.ts'
 import { startRedis, type RedisServer } from '../helpers/redis.ts'
-import { usdToUnits } from '../../gateway/money.ts'
+import { usdToUnits } from '../../lib/money.ts'
 
 let h: Harness | undefined
 let h2: Harness | undefined

@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { usdToUnits, unitsToUsd } from '../../gateway/money.ts'
+import { usdToUnits, unitsToUsd } from '../../lib/money.ts'
 import { KEY, eventually, jsonHeaders, startHarness, type Harness } from '../gateway/harness.ts'
 import { startRedis, type RedisServer } from '../helpers/redis.ts'
 import { BUDGET, ask, budgetGateway, max, spentToday, sum } from './budget-helpers.ts'

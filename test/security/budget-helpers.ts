@@ -1,5 +1,5 @@
 import { expect } from 'vitest'
-import { usdToUnits } from '../../gateway/money.ts'
+import { usdToUnits } from '../../lib/money.ts'
 import { ADMIN, KEY, jsonHeaders } from '../gateway/harness.ts'
 
 /** USD per million tokens: 0.0001 per input token, 0.001 per output token. */

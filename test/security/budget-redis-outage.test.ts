@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest'
-import { usdToUnits, unitsToUsd } from '../../gateway/money.ts'
+import { usdToUnits, unitsToUsd } from '../../lib/money.ts'
 import { KEY, OTHER_KEY, jsonHeaders, startHarness, type Harness } from '../gateway/harness.ts'
 import { startRedis, type RedisServer } from '../helpers/redis.ts'
 import { PRICE, admin, spentToday, sum } from './budget-helpers.ts'

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { usdToUnits, unitsToUsd } from '../../gateway/money.ts'
+import { usdToUnits, unitsToUsd } from '../../lib/money.ts'
 import { startSimulator, type Simulator } from '../../gateway/simulator/index.ts'
 import { ADMIN, KEY, PROVIDER_KEY, sleep, startHarness, type Harness } from '../gateway/harness.ts'
 import { eventually, freePort } from '../helpers/net.ts'

@@ -42,6 +42,16 @@ describe('collector /metrics', () => {
   })
 })
 
+describe('query API errors', () => {
+  it('are counted by their closed code (collector/api/errors.ts)', async () => {
+    expect((await get(`/api/traces/${hex(16)}`, ADMIN_TOKEN)).status).toBe(404)
+    expect((await get('/api/sessions?limit=0', ADMIN_TOKEN)).status).toBe(400)
+    const text = await (await get('/metrics', ADMIN_TOKEN)).text()
+    expect(text).toMatch(/^loopgate_collector_api_errors_total\{code="not_found"\} [1-9]/m)
+    expect(text).toMatch(/^loopgate_collector_api_errors_total\{code="invalid_request"\} [1-9]/m)
+  })
+})
+
 describe('key permissions', () => {
   it('an ingest key writes spans but does not read the query API', async () => {
     expect((await get('/api/tenants', 'st-ingest-key')).status).toBe(401)

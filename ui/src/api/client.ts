@@ -1,4 +1,4 @@
 // The UI's only way to data: the collector's typed client (same-origin in the browser).
 export { CollectorApiError, CollectorClient, nsToDate } from '../../../collector/client.ts'
-export type * from '../../../collector/api/types.ts'
+export type * from '../../../collector/client.ts'
 export type * from '../../../lib/admin-api.ts'

@@ -1,5 +1,5 @@
 import type { ChargebackUsage } from '../api/client.ts'
-import { compareDecimals, sumDecimals } from '../lib/decimal.ts'
+import { compareDecimals, sumDecimals } from '../../../lib/money.ts'
 import { formatCount, formatUsd } from '../lib/format.ts'
 
 /** The top entries by cost (exact decimal order), with requests and tokens. */

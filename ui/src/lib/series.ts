@@ -1,5 +1,5 @@
 import type { ChargebackPeriod, ChargebackRow } from '../api/client.ts'
-import { sumDecimals } from './decimal.ts'
+import { sumDecimals } from '../../../lib/money.ts'
 
 export interface Series {
   /** Unix seconds, ascending. */

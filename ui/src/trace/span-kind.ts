@@ -1,3 +1,5 @@
+import { SPAN_ROLE } from '../../../lib/attributes.ts'
+
 interface KindFields {
   span_type: string
   operation: string
@@ -8,11 +10,11 @@ interface KindFields {
 
 /** A short label per span: agent, tool, retrieval, llm, and the gateway's request and attempt spans. */
 export function spanKindLabel(span: KindFields): string {
-  const gatewaySpan = span.attributes?.['loopgate.span']
+  const gatewaySpan = span.attributes?.[SPAN_ROLE]
   if (gatewaySpan === 'attempt') return `attempt ${span.attempt || ''}`.trim()
   if (gatewaySpan === 'request') return 'gateway'
   return span.span_type || span.operation || 'span'
 }
 
 export const spanKindClass = (span: KindFields): string =>
-  `kind-${(span.attributes?.['loopgate.span'] ?? span.span_type ?? 'other').replace(/[^a-z]/gi, '') || 'other'}${span.is_error ? ' is-error' : ''}`
+  `kind-${(span.attributes?.[SPAN_ROLE] ?? span.span_type ?? 'other').replace(/[^a-z]/gi, '') || 'other'}${span.is_error ? ' is-error' : ''}`
