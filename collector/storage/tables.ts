@@ -1,3 +1,5 @@
+import { CACHE_HIT, CACHE_SAVED_USD } from '../../lib/attributes.ts'
+
 /**
  * The ClickHouse schema as data. `ddl.ts` turns it into single-node or ON CLUSTER statements,
  * so both modes share one definition. Documented in docs/schema.md.
@@ -159,12 +161,8 @@ export const sessionsView: ViewSpec = {
     FROM {from} WHERE session_id != '' GROUP BY tenant_id, session_id`,
 }
 
-/**
- * A gateway request answered from its route's response cache: `loopgate.cache.hit` on a span of the
- * gateway's trusted ingest (only those have a route). The attribute names are lib/attributes.ts'
- * CACHE_HIT and CACHE_SAVED_USD.
- */
-const CACHE_HIT_SQL = `route != '' AND SpanAttributes['loopgate.cache.hit'] = 'true'`
+/** A gateway request answered from its route's response cache: CACHE_HIT on a span of the gateway's trusted ingest (only those have a route). */
+const CACHE_HIT_SQL = `route != '' AND SpanAttributes['${CACHE_HIT}'] = 'true'`
 
 export const CACHE_ROLLUP_COLUMNS = ['cache_hits SimpleAggregateFunction(sum, UInt64)', 'saved_usd SimpleAggregateFunction(sum, Decimal(38, 12))']
 
@@ -211,7 +209,7 @@ export const usageHourlyView: ViewSpec = {
       toDecimal128(sum(cost_usd), 12) AS cost_usd,
       quantilesTDigestState(0.5, 0.95)(Duration / 1e6) AS duration_ms,
       toUInt64(countIf(${CACHE_HIT_SQL})) AS cache_hits,
-      sumIf(toDecimal128OrZero(SpanAttributes['loopgate.cache.saved_usd'], 12), ${CACHE_HIT_SQL}) AS saved_usd
+      sumIf(toDecimal128OrZero(SpanAttributes['${CACHE_SAVED_USD}'], 12), ${CACHE_HIT_SQL}) AS saved_usd
     FROM {from} WHERE billable = 1 GROUP BY tenant_id, hour, route, target, provider, model`,
 }
 

@@ -1,6 +1,6 @@
 import type { Span } from '@opentelemetry/api'
 import type { FastifyReply } from 'fastify'
-import { CACHE_SAVED_USD } from '../../lib/attributes.ts'
+import { ATTR_GEN_AI_OUTPUT_MESSAGES, CACHE_SAVED_USD, COST_SOURCE, COST_USD } from '../../lib/attributes.ts'
 import type { LimitSpec } from '../tenancy/limits.ts'
 import type { CacheEntry } from './store.ts'
 
@@ -41,12 +41,12 @@ export function serveHit(
     headers['cache-control'] = 'no-cache'
   }
   const attrs: Record<string, string> = {
-    'loopgate.cost_usd': '0',
-    'loopgate.cost_source': 'cache',
+    [COST_USD]: '0',
+    [COST_SOURCE]: 'cache',
     [CACHE_SAVED_USD]: entry.costUsd,
   }
   // Only under the capture setting it was kept with (a route now `off` records no content).
-  if (entry.output !== undefined && entry.capture === capture) attrs['gen_ai.output.messages'] = entry.output
+  if (entry.output !== undefined && entry.capture === capture) attrs[ATTR_GEN_AI_OUTPUT_MESSAGES] = entry.output
   span.setAttributes(attrs)
   reply.hijack()
   reply.raw.writeHead(200, headers).end(entry.body)
