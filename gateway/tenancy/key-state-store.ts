@@ -29,6 +29,8 @@ export class KeyStateStore {
   private closed = false
   /** Changes of this replica run one at a time: each computes from the state the previous one left. */
   private queue: Promise<unknown> = Promise.resolve()
+  /** Saves to disk in flight (an announced state is saved outside the queue): close() waits for them. */
+  private readonly saving = new Set<Promise<void>>()
 
   constructor(
     private readonly files: KeyStateFiles,
@@ -67,7 +69,7 @@ export class KeyStateStore {
   }
 
   private async onAnnounced(version: number): Promise<void> {
-    if (version <= this.current.version) return
+    if (this.closed || version <= this.current.version) return
     try {
       const state = await this.redis!.load()
       if (state) await this.apply(state)
@@ -78,10 +80,13 @@ export class KeyStateStore {
 
   /** Serves `state` from now on; the returned promise settles once it is on disk. */
   private apply(state: KeyState, force = false): Promise<void> {
-    if (!force && state.version <= this.current.version) return Promise.resolve()
+    if (this.closed || (!force && state.version <= this.current.version)) return Promise.resolve()
     this.current = state
     this.onApplied(state)
-    return this.files.save(state).catch((err) => this.logger.error({ err }, 'cannot save the runtime keys to disk'))
+    const saved = this.files.save(state).catch((err) => this.logger.error({ err }, 'cannot save the runtime keys to disk'))
+    this.saving.add(saved)
+    void saved.finally(() => this.saving.delete(saved))
+    return saved
   }
 
   /** Applies `mutate` to the current state and stores the result as the next version, with its audit entry. */
@@ -133,6 +138,7 @@ export class KeyStateStore {
     this.closed = true
     await this.queue
     await this.redis?.close()
+    await Promise.all(this.saving)
   }
 }
 
