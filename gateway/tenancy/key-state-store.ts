@@ -72,7 +72,7 @@ export class KeyStateStore {
     if (this.closed || version <= this.current.version) return
     try {
       const state = await this.redis!.load()
-      if (state) await this.apply(state)
+      if (state && !this.closed) await this.apply(state)
     } catch (err) {
       this.logger.error({ err }, 'cannot apply the announced runtime keys')
     }
@@ -80,7 +80,7 @@ export class KeyStateStore {
 
   /** Serves `state` from now on; the returned promise settles once it is on disk. */
   private apply(state: KeyState, force = false): Promise<void> {
-    if (this.closed || (!force && state.version <= this.current.version)) return Promise.resolve()
+    if (!force && state.version <= this.current.version) return Promise.resolve()
     this.current = state
     this.onApplied(state)
     const saved = this.files.save(state).catch((err) => this.logger.error({ err }, 'cannot save the runtime keys to disk'))
