@@ -10,7 +10,7 @@ import { resolve } from './resolve.ts'
 import { MAX_ATTRIBUTES, emptyScan, scanAttributes, type Scan } from './scan.ts'
 import { CONVENTION_NAMES, EVENT_SLOTS, LOOPGATE_SPAN_SLOT, ROUTE_FAILED_SLOT, SERVICE_NAME_SLOT } from './sources.ts'
 import { operationFrom, spanTypeFrom, vercelKindFromName } from './span-kind.ts'
-import type { PriceFn } from './pricing.ts'
+import { providerOfModel, type PriceFn } from './pricing.ts'
 import { estimateUsage } from './usage-estimate.ts'
 
 const SPAN_KINDS = ['Unspecified', 'Internal', 'Server', 'Client', 'Producer', 'Consumer']
@@ -62,6 +62,8 @@ export function normalizeSpan(input: SpanInput): SpanOutcome {
   const responseModel = has('response_model')?.value ?? ''
   const usage = tokenUsage(scan, resource)
   const isLlm = kind.spanType === 'llm'
+  // A model call that names no provider (Langfuse, bare model spans): the price table knows whose model it is.
+  const providerName = providerValue(provider) || (isLlm ? providerOfModel(responseModel || requestModel) : '')
   const attemptRaw = has('attempt')?.value
   const attemptChild = attemptRaw !== undefined && scan.slots[LOOPGATE_SPAN_SLOT] === 'attempt' && span.parentSpanId !== ''
   const inputText = has('input_text')?.value ?? ''
@@ -86,7 +88,7 @@ export function normalizeSpan(input: SpanInput): SpanOutcome {
     } else if (usage.input + usage.output > 0) {
       const model = responseModel || requestModel
       const startMs = Number(span.startTimeUnixNano.length > 6 ? span.startTimeUnixNano.slice(0, -6) : '0')
-      const exact = input.price(providerValue(provider), model, usage, startMs)
+      const exact = input.price(providerName, model, usage, startMs)
       if (exact !== null) {
         costUsd = formatScaled(rescale(exact, 24, USD_SCALE), USD_SCALE)
         costSource = 'computed'
@@ -132,7 +134,7 @@ export function normalizeSpan(input: SpanInput): SpanOutcome {
     operation: kind.operation,
     span_type: kind.spanType,
     convention: CONVENTION_NAMES[scan.conventionRank] ?? CONVENTION_NAMES[resource.conventionRank] ?? '',
-    provider: providerValue(provider),
+    provider: providerName,
     request_model: requestModel,
     response_model: responseModel,
     route: (trusted && has('route')?.value) || '',

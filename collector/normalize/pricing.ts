@@ -13,3 +13,8 @@ export function createPricer(): PriceFn {
     return quote ? costOf(quote.at(startMs), usage) : null
   }
 }
+
+/** The price table's provider id for a model ('anthropic' for claude-…), '' when the table does not know it. */
+export function providerOfModel(model: string): string {
+  return tableQuote('', model, { anyProvider: true })?.provider ?? ''
+}

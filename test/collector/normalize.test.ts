@@ -95,6 +95,8 @@ describe('Langfuse', () => {
       session_id: 'sess-lf', user_id: 'user-lf', billable: 1,
     })
     expect(rows['openai-generation']!.input_text).toBe('[{"role":"user","content":"q"}]')
+    // Langfuse names no provider: the price table knows whose model gpt-4o is.
+    expect(rows['openai-generation']!.provider).toBe('openai')
     expect(rows['my-trace']).toMatchObject({ span_type: 'span', billable: 0 })
     expect(rows['my-trace']!.SpanAttributes['langfuse.trace.metadata.plan']).toBe('pro')
   })
@@ -119,6 +121,12 @@ describe('TTFT and finish reason from the producers that give them their own way
     // Before the span started, or unreadable: not a TTFT.
     expect(rowWith({ 'langfuse.observation.completion_start_time': '2026-12-07T09:59:59Z' }).ttft_ns).toBe('0')
     expect(rowWith({ 'langfuse.observation.completion_start_time': 'soon' }).ttft_ns).toBe('0')
+  })
+
+  it('infers a model call\'s provider from the price table when no attribute names it, and only for model calls', () => {
+    expect(rowWith({ 'langfuse.observation.model.name': 'claude-3-5-sonnet-20241022' }).provider).toBe('anthropic')
+    expect(rowWith({ 'langfuse.observation.model.name': 'my-own-finetune' }).provider).toBe('')
+    expect(rowWith({ 'langfuse.observation.model.name': 'gpt-4o', 'gen_ai.system': 'azure.ai.openai' }).provider).toBe('azure.ai.openai')
   })
 
   it("maps llm.finish_reason (OpenInference-style instrumentations)", () => {
