@@ -1,36 +1,10 @@
 import type { LearnerSettings } from './config.ts'
-import { addCapped, changeScore, type QualityStats } from './change-detector.ts'
+import { addCapped, changeScore } from './change-detector.ts'
 import type { WindowEvidence } from './evidence.ts'
-import type { RouteTraffic } from './exploration.ts'
+import type { RouteTraffic, TargetBelief } from './types.ts'
 import { FALLBACK_PRIOR_STRENGTH, fitHierarchy, priorWorth, type Hierarchy } from './hierarchy.ts'
 import { POOLED_WINDOW_FACTOR, PooledChangeDetector } from './pooled-change.ts'
 
-/** Discounted sufficient statistics of one route × target (or of one target pooled over routes). */
-export interface TargetBelief {
-  qCount: number
-  qSum: number
-  qSumSq: number
-  qBoolean: boolean
-  /** Scored observations ever seen (not discounted): the min-samples guardrail counts these. */
-  scoredTotal: number
-  requests: number
-  /** Scored requests, discounted like `requests` (never capped or restarted): the scored fraction. */
-  scored: number
-  /** Cost per served request, discounted like quality. */
-  costSlowSum: number
-  costSlowN: number
-  /**
-   * Pooled over routes, over the short memory `costDiscount`: what the target cost and what the
-   * same requests would have cost at each route's long-run mean. Their ratio is the target's price
-   * index, free of shifts in which routes it serves.
-   */
-  costActual: number
-  costPredicted: number
-  /** p95 latency, fast memory like cost; null until measured. */
-  latencyP95Ms: number | null
-  /** The last `changeWindow` observations (exponentially weighted), for change detection. */
-  recent: QualityStats
-}
 
 /** A detected change of a target's quality: its old evidence was replaced by the recent window. */
 export interface QualityChange {

@@ -1,4 +1,4 @@
-import type { RoutingDecisionInput } from '../collector/api/types.ts'
+import type { RoutingDecisionInput } from '../collector/client.ts'
 import { Beliefs, type QualityChange } from './beliefs.ts'
 import type { OptimizerSettings } from './config.ts'
 import { toEvidence, type WindowEvidence } from './evidence.ts'

@@ -1,14 +1,7 @@
 import type { ObjectiveSettings } from './config.ts'
-import type { PosteriorSummary } from './learner.ts'
+import type { PosteriorSummary, RouteTraffic } from './types.ts'
 import { bestIndex, latencyPenalty, type Candidate } from './objective.ts'
 
-/** A route's traffic as the learner remembers it (Beliefs.traffic). */
-export interface RouteTraffic {
-  /** Requests per cycle. */
-  perCycle: number
-  /** Share of requests that carry a score. */
-  scoredFraction: number
-}
 
 export interface ExplorationSettings {
   /** Largest weight exploration gives a target in one cycle. */
