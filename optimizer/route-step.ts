@@ -6,6 +6,7 @@ import type { PosteriorSummary } from './types.ts'
 import { constraintsHit } from './objective.ts'
 import type { Rng } from './random.ts'
 import type { RollbackVerdict } from './rollback.ts'
+import { dominatedTargets } from './dominance.ts'
 import { explorationWeights } from './exploration.ts'
 import { applyFloor, l1, limitStep, normalize, raiseTo, uniform, type Weights } from './weights.ts'
 
@@ -57,6 +58,7 @@ export function stepRoute(input: RouteStepInput): RouteStep {
       : []
   // Only healthy targets compete; drained ones are summarized with pBest 0.
   const posteriors = [...posteriorsOf(healthy), ...posteriorsOf(drained).map((p) => ({ ...p, pBest: 0 }))]
+  const dominated = dominatedTargets(posteriors.filter((p) => healthy.includes(p.target)), input.objective)
   constraints.push(...constraintsHit(targets, posteriors.map((p) => ({ quality: p.qualityMean, costUsd: p.costUsd ?? 0, latencyP95Ms: p.latencyP95Ms })), input.objective))
   const done = (newWeights: Weights, reason: string): RouteStep => ({
     route,
@@ -86,9 +88,11 @@ export function stepRoute(input: RouteStepInput): RouteStep {
     why = 'holding weights after a rollback (cooldown)'
     constraints.push('rollback cooldown')
   } else {
-    const short = healthy.filter((t) => input.beliefs.get(route, t).scoredTotal < g.minSamples)
+    // Dominated targets need no samples: no objective would choose them whatever they score.
+    const contenders = healthy.filter((t) => !dominated.has(t))
+    const short = contenders.filter((t) => input.beliefs.get(route, t).scoredTotal < g.minSamples)
     if (short.length) {
-      proposal = uniform(healthy)
+      proposal = uniform(contenders)
       why = `warming up: ${short.join(', ')} ha${short.length > 1 ? 've' : 's'} fewer than ${g.minSamples} scored requests; spreading traffic evenly`
       constraints.push(`min samples (${g.minSamples})`)
     } else {
@@ -96,7 +100,7 @@ export function stepRoute(input: RouteStepInput): RouteStep {
       proposal = normalize(Object.fromEntries(healthy.map((t) => [t, pBest[t]! ** input.learner.sharpness])), healthy)
       const leader = healthy.reduce((a, b) => (pBest[b]! > pBest[a]! ? b : a))
       why = `${leader} is best with probability ${pBest[leader]!.toFixed(2)} under ${describeObjective(input.objective)}`
-      const explore = explorationWeights(posteriors.filter((p) => healthy.includes(p.target)), input.objective, input.beliefs.traffic(route), { maxWeight: input.learner.exploreMaxWeight, horizonCycles: input.learner.exploreHorizon, maxEvidence: input.learner.maxEvidence })
+      const explore = explorationWeights(posteriors.filter((p) => healthy.includes(p.target)), input.objective, input.beliefs.traffic(route), { maxWeight: input.learner.exploreMaxWeight, horizonCycles: input.learner.exploreHorizon, maxEvidence: input.learner.maxEvidence, skip: dominated })
       const raised = [...explore].filter(([t, w]) => w > proposal[t]!)
       if (raised.length) {
         proposal = raiseTo(proposal, new Map(raised), healthy)
@@ -113,8 +117,13 @@ export function stepRoute(input: RouteStepInput): RouteStep {
     const n = normalize(w, healthy)
     return Object.fromEntries(healthy.map((t) => [t, n[t]! * mass]))
   }
-  const target = applyFloor(scaled(proposal), healthy, g.minWeight, mass)
-  if (Object.values(scaled(proposal)).some((w) => w < g.minWeight * mass - 1e-12)) constraints.push(`exploration floor ${g.minWeight}`)
+  // The floor is the route's: minWeight shared by the targets that do not lead and are not dominated.
+  const leader = healthy.reduce((a, b) => ((proposal[b] ?? 0) > (proposal[a] ?? 0) ? b : a))
+  const floored = healthy.filter((t) => t !== leader && !dominated.has(t))
+  const floorOf = (t: string) => (t === leader ? 0 : dominated.has(t) ? 0 : g.minWeight / Math.max(1, floored.length))
+  const target = applyFloor(scaled(proposal), healthy, floorOf, mass)
+  if (healthy.some((t) => (scaled(proposal)[t] ?? 0) < floorOf(t) * mass - 1e-12)) constraints.push(`exploration floor ${g.minWeight}`)
+  if (dominated.size) constraints.push(`dominated (no floor, no exploration): ${[...dominated].join(', ')}`)
   const from = scaled(oldWeights)
   let next = target
   if (stepLimited) {
