@@ -36,7 +36,7 @@ describe('guardrails', () => {
     expect(step({ a: 0.5, b: 0.5 }).newWeights.a).toBeGreaterThan(0.9)
   })
 
-  it('exploration floor: the route's minWeight is shared by the targets that do not lead and are not dominated', () => {
+  it("exploration floor: the route's minWeight is shared by the targets that do not lead and are not dominated", () => {
     const { beliefs, step } = setup({ minWeight: 0.05, maxStep: 1, minSamples: 0 })
     const cheap = { costMeanUsd: 0.0001 }
     beliefs.update([ev('a', 300, 0.95), ev('b', 300, 0.2, cheap), ev('c', 300, 0.2, cheap)])
