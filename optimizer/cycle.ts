@@ -79,6 +79,7 @@ export class OptimizerCycle {
         health: this.health,
         verdict,
         inCooldown: this.rollback.inCooldown(route, this.cycle),
+        changedTargets: new Set(qualityChanges.filter((c) => (c.route === null || c.route === route) && c.to < c.from).map((c) => c.target)),
         objective: this.settings.routeObjectives[route] ?? this.settings.objective,
         learner: this.settings.learner,
         guardrails: this.settings.guardrails,

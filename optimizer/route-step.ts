@@ -18,6 +18,8 @@ export interface RouteStepInput {
   health: TargetHealth
   verdict: RollbackVerdict
   inCooldown: boolean
+  /** Targets whose quality change was detected this cycle on this route or on every route (their old evidence was dropped). */
+  changedTargets?: ReadonlySet<string>
   objective: ObjectiveSettings
   learner: LearnerSettings
   guardrails: GuardrailSettings
@@ -126,6 +128,12 @@ export function stepRoute(input: RouteStepInput): RouteStep {
   if (dominated.size) constraints.push(`dominated (no floor, no exploration): ${[...dominated].join(', ')}`)
   const from = scaled(oldWeights)
   let next = target
+  // A detected quality change is acted on at once, like a drain: the weight leaves a target that got worse without max step.
+  const leaving = [...(input.changedTargets ?? [])].filter((t) => healthy.includes(t) && (target[t] ?? 0) < (from[t] ?? 0))
+  if (stepLimited && leaving.length) {
+    stepLimited = false
+    constraints.push(`max step lifted: quality change of ${leaving.join(', ')}`)
+  }
   if (stepLimited) {
     const limited = limitStep(from, target, healthy, g.maxStep)
     next = limited.weights

@@ -303,7 +303,7 @@ export function lambdaZero(data: Dataset): number {
  * sent to targets *dominated* on their route (another target with at least its mean quality at no
  * more than its mean cost, better in one of them).
  */
-export async function steadyShares(setup: ExperimentSetup, name: PolicyName, costWeight: number): Promise<{ bestQuality: number; dominated: number }> {
+export async function steadyShares(setup: ExperimentSetup, name: PolicyName, costWeight: number): Promise<{ bestQuality: number; dominated: number; relQuality: number }> {
   const k = setup.data.targets.length
   const routeIndex = new Map(setup.data.routes.map((r, i) => [r, i]))
   const q = new Float64Array(setup.data.routes.length * k)
@@ -317,18 +317,24 @@ export async function steadyShares(setup: ExperimentSetup, name: PolicyName, cos
   const dominated = setup.data.routes.map((_, r) =>
     Array.from({ length: k }, (_, j) => Array.from({ length: k }, (_, i) => i !== j && q[r * k + i]! >= q[r * k + j]! && c[r * k + i]! <= c[r * k + j]! && (q[r * k + i]! > q[r * k + j]! || c[r * k + i]! < c[r * k + j]!)).some(Boolean)),
   )
-  const shares = { bestQuality: 0, dominated: 0 }
+  const shares = { bestQuality: 0, dominated: 0, relQuality: 0 }
   for (const seed of setup.seeds) {
     const t = await run(setup, name, costWeight, seed)
+    const order = streamOrder(setup.data.requests.length, t.route.length, seededRng(seed))
     const from = Math.floor(t.route.length / 2)
     let b = 0
     let d = 0
+    let q = 0
+    let qBest = 0
     for (let i = from; i < t.route.length; i++) {
       if (t.chosen[i] === best[t.route[i]!]) b += 1
       if (dominated[t.route[i]!]![t.chosen[i]!]) d += 1
+      q += t.score[i]!
+      qBest += setup.data.requests[order[i]!]!.outcomes[best[t.route[i]!]!]!.score
     }
     shares.bestQuality += b / (t.route.length - from) / setup.seeds.length
     shares.dominated += d / (t.route.length - from) / setup.seeds.length
+    shares.relQuality += q / qBest / setup.seeds.length
   }
   return shares
 }

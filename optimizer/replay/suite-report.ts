@@ -62,9 +62,9 @@ export async function runSuiteCli(args: string[], print: (line: string) => void 
       for (const p of ['optimizer', 'plain-thompson'] as PolicyName[]) {
         const zero = await steadyShares(setup, p, 0)
         const fifty = await steadyShares(setup, p, LAMBDA)
-        row[`λ=0 best share ${p}`] = pct(zero.bestQuality)
+        row[`λ=0 best share ${p}`] = `${pct(zero.bestQuality)} (quality ${pct(zero.relQuality)} of the best's)`
         row[`dominated share ${p}`] = pct(fifty.dominated)
-        print(`second half, ${p}: λ = 0 share of each route's best-quality target ${pct(zero.bestQuality)}; λ = ${LAMBDA} share of dominated targets ${pct(fifty.dominated)}`)
+        print(`second half, ${p}: λ = 0 share of each route's best-quality target ${pct(zero.bestQuality)}, quality ${pct(zero.relQuality)} of theirs; λ = ${LAMBDA} share of dominated targets ${pct(fifty.dominated)}`)
       }
     }
     if (parts.includes('scenarios')) {
