@@ -11,20 +11,11 @@ export const DOMINANCE_Z = 2.33
  * standard deviations of the difference. No objective prefers such a target while that holds, so
  * it needs neither a floor nor exploration; its share vanishes. Its evidence decays with the
  * discount, so once the difference is no longer certain it is not dominated any more and gets its
- * share of the floor back. Under `utility` (with `objective`), a target whose cost alone keeps it
- * below another target's utility is dominated too.
+ * share of the floor back.
  */
-export function dominatedTargets(posteriors: readonly PosteriorSummary[], objective?: ObjectiveSettings): Set<string> {
+export function dominatedTargets(posteriors: readonly PosteriorSummary[]): Set<string> {
   const out = new Set<string>()
-  if (objective?.kind === 'utility') {
-    // Under `utility`, a target whose utility at perfect quality (1) is still below another's at its
-    // quality's lower bound can never be best, whatever its scores say: its cost alone rules it out.
-    const u = (p: PosteriorSummary, q: number) => q - objective.costWeight * (p.costUsd ?? 0) - objective.latencyWeight * latencyPenalty(p.latencyP95Ms, objective.latencySloMs)
-    const floor = Math.max(...posteriors.filter((p) => p.costUsd !== null).map((p) => u(p, p.qualityMean - DOMINANCE_Z * p.qualitySd)))
-    for (const p of posteriors) if (p.costUsd !== null && u(p, 1) < floor) out.add(p.target)
-  }
   for (const i of posteriors) {
-    if (out.has(i.target)) continue
     for (const j of posteriors) {
       if (j === i || i.costUsd === null || j.costUsd === null || j.costUsd > i.costUsd) continue
       const sd = Math.sqrt(i.qualitySd ** 2 + j.qualitySd ** 2)
@@ -33,6 +24,24 @@ export function dominatedTargets(posteriors: readonly PosteriorSummary[], object
         break
       }
     }
+  }
+  return out
+}
+
+/**
+ * Under `utility`, targets whose utility at perfect quality (1) is still below another target's at
+ * its quality's lower bound: no score can make them best at today's prices, so they need no
+ * warm-up samples and no exploration. They keep their share of the route's floor: a price cut is
+ * only seen on requests they serve.
+ */
+export function ruledOutByCost(posteriors: readonly PosteriorSummary[], objective: ObjectiveSettings): Set<string> {
+  const out = new Set<string>()
+  if (objective.kind === 'utility') {
+    // Under `utility`, a target whose utility at perfect quality (1) is still below another's at its
+    // quality's lower bound can never be best, whatever its scores say: its cost alone rules it out.
+    const u = (p: PosteriorSummary, q: number) => q - objective.costWeight * (p.costUsd ?? 0) - objective.latencyWeight * latencyPenalty(p.latencyP95Ms, objective.latencySloMs)
+    const floor = Math.max(...posteriors.filter((p) => p.costUsd !== null).map((p) => u(p, p.qualityMean - DOMINANCE_Z * p.qualitySd)))
+    for (const p of posteriors) if (p.costUsd !== null && u(p, 1) < floor) out.add(p.target)
   }
   return out
 }

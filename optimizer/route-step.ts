@@ -6,7 +6,7 @@ import type { PosteriorSummary } from './types.ts'
 import { constraintsHit } from './objective.ts'
 import type { Rng } from './random.ts'
 import type { RollbackVerdict } from './rollback.ts'
-import { dominatedTargets } from './dominance.ts'
+import { dominatedTargets, ruledOutByCost } from './dominance.ts'
 import { explorationWeights } from './exploration.ts'
 import { applyFloor, l1, limitStep, normalize, raiseTo, uniform, type Weights } from './weights.ts'
 
@@ -60,7 +60,10 @@ export function stepRoute(input: RouteStepInput): RouteStep {
       : []
   // Only healthy targets compete; drained ones are summarized with pBest 0.
   const posteriors = [...posteriorsOf(healthy), ...posteriorsOf(drained).map((p) => ({ ...p, pBest: 0 }))]
-  const dominated = dominatedTargets(posteriors.filter((p) => healthy.includes(p.target)), input.objective)
+  const competing = posteriors.filter((p) => healthy.includes(p.target))
+  const dominated = dominatedTargets(competing)
+  // Neither dominated nor ruled out by cost: the targets that need samples and may be explored.
+  const excluded = new Set([...dominated, ...ruledOutByCost(competing, input.objective)])
   constraints.push(...constraintsHit(targets, posteriors.map((p) => ({ quality: p.qualityMean, costUsd: p.costUsd ?? 0, latencyP95Ms: p.latencyP95Ms })), input.objective))
   const done = (newWeights: Weights, reason: string): RouteStep => ({
     route,
@@ -91,7 +94,7 @@ export function stepRoute(input: RouteStepInput): RouteStep {
     constraints.push('rollback cooldown')
   } else {
     // Dominated targets need no samples: no objective would choose them whatever they score.
-    const contenders = healthy.filter((t) => !dominated.has(t))
+    const contenders = healthy.filter((t) => !excluded.has(t))
     const short = contenders.filter((t) => input.beliefs.get(route, t).scoredTotal < g.minSamples)
     if (short.length) {
       proposal = uniform(contenders)
@@ -102,7 +105,7 @@ export function stepRoute(input: RouteStepInput): RouteStep {
       proposal = normalize(Object.fromEntries(healthy.map((t) => [t, pBest[t]! ** input.learner.sharpness])), healthy)
       const leader = healthy.reduce((a, b) => (pBest[b]! > pBest[a]! ? b : a))
       why = `${leader} is best with probability ${pBest[leader]!.toFixed(2)} under ${describeObjective(input.objective)}`
-      const explore = explorationWeights(posteriors.filter((p) => healthy.includes(p.target)), input.objective, input.beliefs.traffic(route), { maxWeight: input.learner.exploreMaxWeight, horizonCycles: input.learner.exploreHorizon, maxEvidence: input.learner.maxEvidence, skip: dominated })
+      const explore = explorationWeights(posteriors.filter((p) => healthy.includes(p.target)), input.objective, input.beliefs.traffic(route), { maxWeight: input.learner.exploreMaxWeight, horizonCycles: input.learner.exploreHorizon, maxEvidence: input.learner.maxEvidence, skip: excluded })
       const raised = [...explore].filter(([t, w]) => w > proposal[t]!)
       if (raised.length) {
         proposal = raiseTo(proposal, new Map(raised), healthy)
