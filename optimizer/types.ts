@@ -2,7 +2,7 @@
  * The optimizer's shared data shapes (beliefs, learner, exploration and hierarchy all use them),
  * kept here so those modules import each other only for what they compute, never in a circle.
  */
-import type { QualityStats } from './change-detector.ts'
+import type { DropCusum, QualityStats } from './change-detector.ts'
 
 /** Discounted sufficient statistics of one route × target (or of one target pooled over routes). */
 export interface TargetBelief {
@@ -29,6 +29,8 @@ export interface TargetBelief {
   latencyP95Ms: number | null
   /** The last `changeWindow` observations (exponentially weighted), for change detection. */
   recent: QualityStats
+  /** CUSUM of a quality drop against the long run (route × target only). */
+  drop: DropCusum
 }
 
 /** A route's prior on a target's quality: its mean (null: the target's pooled mean) and worth in observations. */
