@@ -59,7 +59,9 @@ export const emptyCusum = (): DropCusum => ({ c: 0, since: { qCount: 0, qSum: 0,
 /** Adds one window's scores (count, sum, sum of squares) measured against the long run `long`. */
 export function addToCusum(cusum: DropCusum, long: QualityStats, boolean: boolean, count: number, sum: number, sumSq: number): void {
   const sd = Math.sqrt(longVariance(long, boolean))
-  const m = long.qSum / long.qCount
+  // Against the long run's lower bound (2 standard errors), not its mean: the long run is itself an
+  // estimate, and one that looks high is where the learner keeps sending traffic.
+  const m = long.qSum / long.qCount - (2 * sd) / Math.sqrt(long.qCount)
   cusum.c = Math.max(0, cusum.c + (count * m - sum) - (count * CUSUM_SHIFT_SD * sd) / 2)
   if (cusum.c === 0) cusum.since = { qCount: 0, qSum: 0, qSumSq: 0 }
   else addCapped(cusum.since, count, sum, sumSq, Infinity)
