@@ -4,6 +4,12 @@ import type { PosteriorSummary } from './types.ts'
 
 /** z of "another target's quality is higher" at which a target counts as dominated (one-sided 99%). */
 export const DOMINANCE_Z = 2.33
+/**
+ * Scored observations of its own a target needs on the route before it can count as dominated: a
+ * prior shared with other routes can be narrow and wrong for this route (a route × target
+ * interaction), and a dominated target is no longer explored to find out.
+ */
+export const DOMINANCE_MIN_EVIDENCE = 20
 
 /**
  * Targets that are worse in both cost and quality than another target of the route, with
@@ -16,6 +22,7 @@ export const DOMINANCE_Z = 2.33
 export function dominatedTargets(posteriors: readonly PosteriorSummary[]): Set<string> {
   const out = new Set<string>()
   for (const i of posteriors) {
+    if (i.evidence < DOMINANCE_MIN_EVIDENCE) continue
     for (const j of posteriors) {
       if (j === i || i.costUsd === null || j.costUsd === null || j.costUsd > i.costUsd) continue
       const sd = Math.sqrt(i.qualitySd ** 2 + j.qualitySd ** 2)

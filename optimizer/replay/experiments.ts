@@ -300,22 +300,27 @@ export function lambdaZero(data: Dataset): number {
 /**
  * Steady-state shares of one pass per seed, over the second half of the stream: the share of
  * requests sent to each route's highest-quality target (hindsight over the data), and the share
- * sent to targets *dominated* on their route (another target with at least its mean quality at no
- * more than its mean cost, better in one of them).
+ * sent to targets *dominated* on their route (another target with a mean quality higher by at
+ * least DOMINANCE_MARGIN at no more than its mean cost).
  */
+const DOMINANCE_MARGIN = 0.02
 export async function steadyShares(setup: ExperimentSetup, name: PolicyName, costWeight: number): Promise<{ bestQuality: number; dominated: number; relQuality: number }> {
   const k = setup.data.targets.length
   const routeIndex = new Map(setup.data.routes.map((r, i) => [r, i]))
   const q = new Float64Array(setup.data.routes.length * k)
   const c = new Float64Array(setup.data.routes.length * k)
-  for (const r of setup.data.requests) r.outcomes.forEach((o, j) => ((q[routeIndex.get(r.route)! * k + j]! += o.score), (c[routeIndex.get(r.route)! * k + j]! += o.costUsd)))
+  const n = new Float64Array(setup.data.routes.length)
+  for (const r of setup.data.requests) {
+    n[routeIndex.get(r.route)!]! += 1
+    r.outcomes.forEach((o, j) => ((q[routeIndex.get(r.route)! * k + j]! += o.score), (c[routeIndex.get(r.route)! * k + j]! += o.costUsd)))
+  }
   const best = setup.data.routes.map((_, r) => {
     let b = 0
     for (let j = 1; j < k; j++) if (q[r * k + j]! > q[r * k + b]!) b = j
     return b
   })
   const dominated = setup.data.routes.map((_, r) =>
-    Array.from({ length: k }, (_, j) => Array.from({ length: k }, (_, i) => i !== j && q[r * k + i]! >= q[r * k + j]! && c[r * k + i]! <= c[r * k + j]! && (q[r * k + i]! > q[r * k + j]! || c[r * k + i]! < c[r * k + j]!)).some(Boolean)),
+    Array.from({ length: k }, (_, j) => Array.from({ length: k }, (_, i) => i !== j && q[r * k + i]! >= q[r * k + j]! + DOMINANCE_MARGIN * n[r]! && c[r * k + i]! <= c[r * k + j]!).some(Boolean)),
   )
   const shares = { bestQuality: 0, dominated: 0, relQuality: 0 }
   for (const seed of setup.seeds) {
