@@ -46,8 +46,13 @@ export function ruledOutByCost(posteriors: readonly PosteriorSummary[], objectiv
   if (objective.kind === 'utility') {
     // Under `utility`, a target whose utility at perfect quality (1) is still below another's at its
     // quality's lower bound can never be best, whatever its scores say: its cost alone rules it out.
-    const u = (p: PosteriorSummary, q: number) => q - objective.costWeight * (p.costUsd ?? 0) - objective.latencyWeight * latencyPenalty(p.latencyP95Ms, objective.latencySloMs)
-    const floor = Math.max(...posteriors.filter((p) => p.costUsd !== null).map((p) => u(p, p.qualityMean - DOMINANCE_Z * p.qualitySd)))
+    const u = (p: PosteriorSummary, q: number) =>
+      q -
+      objective.costWeight * (p.costUsd ?? 0) -
+      objective.latencyWeight * latencyPenalty(p.latencyP95Ms, objective.latencySloMs)
+    const floor = Math.max(
+      ...posteriors.filter((p) => p.costUsd !== null).map((p) => u(p, p.qualityMean - DOMINANCE_Z * p.qualitySd)),
+    )
     for (const p of posteriors) if (p.costUsd !== null && u(p, 1) < floor) out.add(p.target)
   }
   return out

@@ -1,6 +1,6 @@
-import { parseArgs } from "node:util";
-import type { PolicyName } from "./experiments.ts";
-import { defaultReportOptions, runReport } from "./report.ts";
+import { parseArgs } from 'node:util'
+import type { PolicyName } from './experiments.ts'
+import { defaultReportOptions, runReport } from './report.ts'
 
 export const REPLAY_USAGE = `Usage: loopgate replay [options]   (the same as node bin/run-ts.mjs bench/optimizer.ts [options])
 
@@ -20,7 +20,7 @@ Options:
   --sections LIST     comma-separated sections to run: 1, 2, 3 (default all)
   --set JSON          overrides of the optimizer config section, e.g. '{"learner":{"discount":0.99}}'
   --quick             2 seeds, a shorter grid, a shorter scenario stream
-  -h, --help          this help`;
+  -h, --help          this help`
 
 /** `loopgate replay` and `bench/optimizer.ts`: the replay report of the optimizer against baselines. */
 export async function runReplayCli(
@@ -32,45 +32,40 @@ export async function runReplayCli(
       return parseArgs({
         args,
         options: {
-          data: { type: "string" },
-          seeds: { type: "string" },
-          rps: { type: "string" },
-          cycle: { type: "string" },
-          policies: { type: "string" },
-          set: { type: "string" },
-          sections: { type: "string" },
-          quick: { type: "boolean", default: false },
-          help: { type: "boolean", short: "h", default: false },
+          data: { type: 'string' },
+          seeds: { type: 'string' },
+          rps: { type: 'string' },
+          cycle: { type: 'string' },
+          policies: { type: 'string' },
+          set: { type: 'string' },
+          sections: { type: 'string' },
+          quick: { type: 'boolean', default: false },
+          help: { type: 'boolean', short: 'h', default: false },
         },
-      });
+      })
     } catch (err) {
-      throw new Error(`${(err as Error).message}\n\n${REPLAY_USAGE}`);
+      throw new Error(`${(err as Error).message}\n\n${REPLAY_USAGE}`)
     }
-  })();
-  const { values } = parsed;
-  if (values.help) return print(REPLAY_USAGE);
-  for (const key of ["seeds", "rps", "cycle"] as const) {
-    const v = values[key];
+  })()
+  const { values } = parsed
+  if (values.help) return print(REPLAY_USAGE)
+  for (const key of ['seeds', 'rps', 'cycle'] as const) {
+    const v = values[key]
     if (v !== undefined && !(Number(v) > 0))
-      throw new Error(
-        `--${key}: "${v}" is not a positive number\n\n${REPLAY_USAGE}`,
-      );
+      throw new Error(`--${key}: "${v}" is not a positive number\n\n${REPLAY_USAGE}`)
   }
-  const quick = values.quick ?? false;
+  const quick = values.quick ?? false
   await runReport(
     {
       dataFile: values.data,
       seeds: Number(values.seeds ?? (quick ? 2 : defaultReportOptions.seeds)),
-      requestsPerSecond: Number(
-        values.rps ?? defaultReportOptions.requestsPerSecond,
-      ),
+      requestsPerSecond: Number(values.rps ?? defaultReportOptions.requestsPerSecond),
       cycleSeconds: Number(values.cycle ?? defaultReportOptions.cycleSeconds),
-      policies: (values.policies?.split(",") ??
-        defaultReportOptions.policies) as PolicyName[],
-      overrides: JSON.parse(values.set ?? "{}") as Record<string, unknown>,
-      sections: (values.sections ?? "1,2,3").split(","),
+      policies: (values.policies?.split(',') ?? defaultReportOptions.policies) as PolicyName[],
+      overrides: JSON.parse(values.set ?? '{}') as Record<string, unknown>,
+      sections: (values.sections ?? '1,2,3').split(','),
       quick,
     },
     print,
-  );
+  )
 }

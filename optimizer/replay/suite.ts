@@ -92,7 +92,9 @@ interface GenerateOptions {
 /** Rows from target and route profiles: see GenerateOptions for each parameter's meaning. */
 function generate(o: GenerateOptions): Dataset {
   const { rng } = o
-  const skill = o.routes.map((r) => o.targets.map((t) => logit(clamp(t.quality, 0.02, 0.98)) + r.difficulty + o.interaction * sampleNormal(rng)))
+  const skill = o.routes.map((r) =>
+    o.targets.map((t) => logit(clamp(t.quality, 0.02, 0.98)) + r.difficulty + o.interaction * sampleNormal(rng)),
+  )
   const total = o.routes.reduce((a, r) => a + r.share, 0)
   const requests = []
   for (let i = 0; i < o.requests; i++) {
@@ -142,7 +144,13 @@ function priceTable(seed: number): Dataset {
     { name: 'code', share: 0.3, difficulty: -0.5, promptTokens: 800, answerTokens: 400 },
     { name: 'summarize', share: 0.1, difficulty: 0.2, promptTokens: 2000, answerTokens: 150 },
   ]
-  const targets = models.map((m) => ({ name: m.name, quality: m.mmlu, input: perToken(m.input), output: perToken(m.output), verbosity: 0.7 + 0.6 * rng.next() }))
+  const targets = models.map((m) => ({
+    name: m.name,
+    quality: m.mmlu,
+    input: perToken(m.input),
+    output: perToken(m.output),
+    verbosity: 0.7 + 0.6 * rng.next(),
+  }))
   return generate({ targets, routes, requests: 20_000, interaction: 0.4, itemLoading: 1.2, scores: 'boolean', rng })
 }
 
@@ -159,14 +167,34 @@ function wideMany(seed: number): Dataset {
   const dominated = Math.floor(k / 3)
   const base: TargetProfile[] = Array.from({ length: k - dominated }, (_, i) => {
     const price = 0.05 * 300 ** rng.next()
-    return { name: `w${i + 1}`, quality: clamp(0.62 + 0.045 * Math.log2(price / 0.05) + 0.05 * sampleNormal(rng), 0.4, 0.95), input: perToken(price), output: perToken(2 * price), verbosity: 0.8 + 0.4 * rng.next() }
+    return {
+      name: `w${i + 1}`,
+      quality: clamp(0.62 + 0.045 * Math.log2(price / 0.05) + 0.05 * sampleNormal(rng), 0.4, 0.95),
+      input: perToken(price),
+      output: perToken(2 * price),
+      verbosity: 0.8 + 0.4 * rng.next(),
+    }
   })
   const dom: TargetProfile[] = Array.from({ length: dominated }, (_, i) => {
     const of = base[Math.floor(rng.next() * base.length)]!
     const f = 2 + 2 * rng.next()
-    return { name: `d${i + 1}`, quality: clamp(of.quality - 0.03 - 0.09 * rng.next(), 0.3, 0.95), input: of.input * f, output: of.output * f, verbosity: of.verbosity }
+    return {
+      name: `d${i + 1}`,
+      quality: clamp(of.quality - 0.03 - 0.09 * rng.next(), 0.3, 0.95),
+      input: of.input * f,
+      output: of.output * f,
+      verbosity: of.verbosity,
+    }
   })
-  return generate({ targets: shuffle(rng, [...base, ...dom]), routes: zipfRoutes(rng, 8, 'task'), requests: 20_000, interaction: 0.5, itemLoading: 1.0, scores: 'boolean', rng })
+  return generate({
+    targets: shuffle(rng, [...base, ...dom]),
+    routes: zipfRoutes(rng, 8, 'task'),
+    requests: 20_000,
+    interaction: 0.5,
+    itemLoading: 1.0,
+    scores: 'boolean',
+    rng,
+  })
 }
 
 /**
@@ -179,9 +207,23 @@ function narrowNumeric(seed: number): Dataset {
   const k = 5 + Math.floor(rng.next() * 3)
   const targets: TargetProfile[] = Array.from({ length: k }, (_, i) => {
     const price = 1 + 2 * rng.next()
-    return { name: `n${i + 1}`, quality: clamp(0.7 + 0.06 * sampleNormal(rng), 0.5, 0.9), input: perToken(price), output: perToken(2 * price), verbosity: 1 }
+    return {
+      name: `n${i + 1}`,
+      quality: clamp(0.7 + 0.06 * sampleNormal(rng), 0.5, 0.9),
+      input: perToken(price),
+      output: perToken(2 * price),
+      verbosity: 1,
+    }
   })
-  return generate({ targets, routes: zipfRoutes(rng, 5, 'skill'), requests: 15_000, interaction: 0.3, itemLoading: 0.8, scores: 'numeric', rng })
+  return generate({
+    targets,
+    routes: zipfRoutes(rng, 5, 'skill'),
+    requests: 15_000,
+    interaction: 0.3,
+    itemLoading: 0.8,
+    scores: 'numeric',
+    rng,
+  })
 }
 
 /**
@@ -218,22 +260,39 @@ function routellmRemix(split: Split, seed: number): Dataset {
         ],
       }
     })
-  return { targets: [GPT4, MIXTRAL, 'gpt4-reseller', 'mixtral-lossy', 'mid-model', 'tiny-model'], routes: [...keep], requests }
+  return {
+    targets: [GPT4, MIXTRAL, 'gpt4-reseller', 'mixtral-lossy', 'mid-model', 'tiny-model'],
+    routes: [...keep],
+    requests,
+  }
 }
 
 export function suiteDataset(family: Family, split: Split, seed: number): SuiteDataset {
-  const data = family === 'price-table' ? priceTable(seed) : family === 'wide-many' ? wideMany(seed) : family === 'narrow-numeric' ? narrowNumeric(seed) : routellmRemix(split, seed)
+  const data =
+    family === 'price-table'
+      ? priceTable(seed)
+      : family === 'wide-many'
+        ? wideMany(seed)
+        : family === 'narrow-numeric'
+          ? narrowNumeric(seed)
+          : routellmRemix(split, seed)
   return { family, split, label: `${family} #${seed} (${split})`, data }
 }
 
 /** The suite's datasets of one split (the routellm-remix family has one instance per split: its subjects differ). */
 export function suite(split: Split, families: readonly Family[] = FAMILIES): SuiteDataset[] {
-  return families.flatMap((f) => (f === 'routellm-remix' ? [suiteDataset(f, split, SPLIT_SEEDS[split][0]!)] : SPLIT_SEEDS[split].map((s) => suiteDataset(f, split, s))))
+  return families.flatMap((f) =>
+    f === 'routellm-remix'
+      ? [suiteDataset(f, split, SPLIT_SEEDS[split][0]!)]
+      : SPLIT_SEEDS[split].map((s) => suiteDataset(f, split, s)),
+  )
 }
 
 /** The dataset as a replay CSV (docs/replay.md's format), so `--data FILE` runs it too. */
 export function toCsv(data: Dataset): string {
   const header = ['route', ...data.targets.flatMap((t) => [`${t}|score`, `${t}|cost_usd`])]
-  const lines = data.requests.map((r) => [r.route, ...r.outcomes.flatMap((o) => [String(o.score), o.costUsd.toExponential(6)])].join(','))
+  const lines = data.requests.map((r) =>
+    [r.route, ...r.outcomes.flatMap((o) => [String(o.score), o.costUsd.toExponential(6)])].join(','),
+  )
   return `${[header.join(','), ...lines].join('\n')}\n`
 }

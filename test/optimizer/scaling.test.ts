@@ -13,8 +13,16 @@ import { stepRoute } from '../../optimizer/route-step.ts'
 import type { PosteriorSummary } from '../../optimizer/types.ts'
 
 const ev = (target: string, n: number, q: number, costMeanUsd = 0.001): WindowEvidence => ({
-  route: 'r', target, requests: n, errors: 0, latencyP95Ms: 500, costMeanUsd,
-  qualityCount: n, qualitySum: n * q, qualitySumSq: n * q, qualityBoolean: true,
+  route: 'r',
+  target,
+  requests: n,
+  errors: 0,
+  latencyP95Ms: 500,
+  costMeanUsd,
+  qualityCount: n,
+  qualitySum: n * q,
+  qualitySumSq: n * q,
+  qualityBoolean: true,
 })
 
 /** One route, one cycle, with the targets' evidence given; weights start uniform. */
@@ -25,9 +33,17 @@ function oneStep(evidence: WindowEvidence[], costWeight: number) {
   beliefs.update(evidence)
   const targets = evidence.map((e) => e.target)
   return stepRoute({
-    route: 'r', targets, oldWeights: Object.fromEntries(targets.map((t) => [t, 1 / targets.length])), beliefs,
-    health: new TargetHealth(guardrails.drain), verdict: { kind: 'none' }, inCooldown: false,
-    objective: objectiveSchema.parse({ costWeight }), learner, guardrails, rng: seededRng(7),
+    route: 'r',
+    targets,
+    oldWeights: Object.fromEntries(targets.map((t) => [t, 1 / targets.length])),
+    beliefs,
+    health: new TargetHealth(guardrails.drain),
+    verdict: { kind: 'none' },
+    inCooldown: false,
+    objective: objectiveSchema.parse({ costWeight }),
+    learner,
+    guardrails,
+    rng: seededRng(7),
   })
 }
 
@@ -53,7 +69,10 @@ describe('exploration that scales with the problem', () => {
     const floorOf = (k: number) => {
       const others = Array.from({ length: k - 1 }, (_, i) => ev(`t${i}`, 300, 0.6 + 0.01 * i, 0.0009 - 0.00008 * i))
       const s = oneStep([ev('strong', 300, 0.92, 0.001), ...others], 0)
-      return sum(s.newWeights, others.map((o) => o.target))
+      return sum(
+        s.newWeights,
+        others.map((o) => o.target),
+      )
     }
     expect(floorOf(3)).toBeCloseTo(0.005, 4)
     expect(floorOf(11)).toBeCloseTo(0.005, 4)
@@ -61,13 +80,23 @@ describe('exploration that scales with the problem', () => {
 
   it("deliberate exploration is the route's budget, shared by the targets it explores", () => {
     const post = (target: string, q: number, own: number): PosteriorSummary => ({
-      target, qualityMean: q, qualitySd: Math.sqrt((q * (1 - q)) / (own + 43)), evidence: own, costUsd: 0, latencyP95Ms: null, pBest: 0, prior: { mean: q, strength: 40 },
+      target,
+      qualityMean: q,
+      qualitySd: Math.sqrt((q * (1 - q)) / (own + 43)),
+      evidence: own,
+      costUsd: 0,
+      latencyP95Ms: null,
+      pBest: 0,
+      prior: { mean: q, strength: 40 },
     })
     const settings = { maxWeight: 0.5, horizonCycles: 600, maxEvidence: 300 }
     const objective = objectiveSchema.parse({ costWeight: 0 })
     const total = (k: number) => {
       const ps = [post('leader', 0.8, 300), ...Array.from({ length: k - 1 }, (_, i) => post(`t${i}`, 0.76, 5))]
-      return [...explorationWeights(ps, objective, { perCycle: 10, scoredFraction: 1 }, settings).values()].reduce((a, b) => a + b, 0)
+      return [...explorationWeights(ps, objective, { perCycle: 10, scoredFraction: 1 }, settings).values()].reduce(
+        (a, b) => a + b,
+        0,
+      )
     }
     expect(total(2)).toBeGreaterThan(0)
     expect(total(11)).toBeLessThanOrEqual(0.5 + 1e-9)
@@ -86,14 +115,29 @@ function manyTargetsCsv(rows: number, seed: number): string {
     ...Array.from({ length: 4 }, (_, i) => ({ name: `mid${i}`, q: 0.7 - 0.05 * i, cost: 0.0008 })),
   ]
   const lines = [['route', ...profiles.flatMap((p) => [`${p.name}|score`, `${p.name}|cost_usd`])].join(',')]
-  for (let i = 0; i < rows; i++) lines.push([i % 3 ? 'chat' : 'code', ...profiles.flatMap((p) => [rng.next() < p.q ? 1 : 0, p.cost])].join(','))
+  for (let i = 0; i < rows; i++)
+    lines.push([i % 3 ? 'chat' : 'code', ...profiles.flatMap((p) => [rng.next() < p.q ? 1 : 0, p.cost])].join(','))
   return lines.join('\n') + '\n'
 }
 
 describe('guardrails and drift with eight targets (replay)', () => {
   const data = parseDataset(manyTargetsCsv(12_000, 11))
-  const options: ReplayOptions = { seed: 1, requestsPerSecond: 10, cycleSeconds: 10, scoredFraction: 1, regretCostWeight: 50, length: 12_000 }
-  const policy = () => new OptimizerPolicy({ targets: data.targets, routes: data.routes, objective: objectiveSchema.parse({ costWeight: 50 }), scoreKind: 'boolean', rng: seededRng(9) })
+  const options: ReplayOptions = {
+    seed: 1,
+    requestsPerSecond: 10,
+    cycleSeconds: 10,
+    scoredFraction: 1,
+    regretCostWeight: 50,
+    length: 12_000,
+  }
+  const policy = () =>
+    new OptimizerPolicy({
+      targets: data.targets,
+      routes: data.routes,
+      objective: objectiveSchema.parse({ costWeight: 50 }),
+      scoreKind: 'boolean',
+      rng: seededRng(9),
+    })
   const lead = data.targets.indexOf('lead')
   const k = data.targets.length
   const share = (w: Float64Array, route: number) => w[route * k + lead]!
@@ -107,7 +151,11 @@ describe('guardrails and drift with eight targets (replay)', () => {
   })
 
   it('with 10% of requests scored, reroutes a leader whose quality dropped within 300 route requests', async () => {
-    const t = await replay(data, policy(), { ...options, scoredFraction: 0.1, scenario: qualityDrift(lead, data.targets.indexOf('weak'), 6000) })
+    const t = await replay(data, policy(), {
+      ...options,
+      scoredFraction: 0.1,
+      scenario: qualityDrift(lead, data.targets.indexOf('weak'), 6000),
+    })
     const chat = data.routes.indexOf('chat')
     expect(share(t.cycles.filter((c) => c.at <= 6000).at(-1)!.weights, chat)).toBeGreaterThan(0.5)
     const gone = t.cycles.find((c) => c.at > 6000 && share(c.weights, chat) < 0.05)
