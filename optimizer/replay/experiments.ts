@@ -262,7 +262,7 @@ export interface Crossing {
  * when the weakest target is nearly as expensive as the strongest). `cache` shares passes between
  * levels. Null with `best` when even λ = 0 stays below the level.
  */
-export async function crossing(setup: ExperimentSetup, name: PolicyName, level: number, lambda0: number, cache = new Map<number, SweepPoint>(), iterations = 6, replayData: Dataset = setup.data): Promise<{ at: Crossing | null; best: SweepPoint }> {
+export async function crossing(setup: ExperimentSetup, name: PolicyName, level: number, lambda0: number, cache = new Map<number, SweepPoint>(), iterations = 8, replayData: Dataset = setup.data): Promise<{ at: Crossing | null; best: SweepPoint }> {
   const at = async (l: number): Promise<SweepPoint> => {
     let p = cache.get(l)
     if (!p) cache.set(l, (p = (await sweep(setup, name, [{ param: l, objective: l }], replayData))[0]!))
@@ -270,21 +270,24 @@ export async function crossing(setup: ExperimentSetup, name: PolicyName, level: 
   }
   const zero = await at(0)
   if (zero.relQuality < level) return { at: null, best: zero }
-  let lo = zero
-  let hi: SweepPoint | null = null
+  // The tightest bracket the evaluated points give: the largest λ still at the level, the smallest above it that is not.
+  const bracket = (): [SweepPoint, SweepPoint | null] => {
+    const pts = [...cache.values()].sort((a, b) => a.param - b.param)
+    let lo = zero
+    for (const p of pts) if (p.relQuality >= level && p.param > lo.param) lo = p
+    const hi = pts.find((p) => p.param > lo.param && p.relQuality < level) ?? null
+    return [lo, hi]
+  }
   let l = Math.max(lambda0, 1e-6)
-  for (let i = 0; i < 16 && !hi; i++, l *= 2) {
-    const p = await at(l)
-    if (p.relQuality < level) hi = p
-    else lo = p
+  for (let i = 0; i < 16 && !bracket()[1]; i++, l *= 2) await at(l)
+  let [lo, hi] = bracket()
+  for (let i = 0; i < iterations && hi; i++) {
+    // From λ = 0 the bracket shrinks by 8× per step, then by bisection on log λ.
+    await at(lo.param > 0 ? Math.sqrt(lo.param * hi.param) : hi.param / 8)
+    ;[lo, hi] = bracket()
   }
+  // Never under the level (up to 2¹⁶ λ₀, or a noisy point past the bracket): the saving where it stays.
   if (!hi) return { at: { relCost: lo.relCost, strongestShare: lo.strongestShare, param: lo.param }, best: zero }
-  for (let i = 0; i < iterations; i++) {
-    const mid = lo.param > 0 ? Math.sqrt(lo.param * hi.param) : hi.param / 2
-    const p = await at(mid)
-    if (p.relQuality >= level) lo = p
-    else hi = p
-  }
   const f = lo.relQuality === hi.relQuality ? 0 : (lo.relQuality - level) / (lo.relQuality - hi.relQuality)
   return { at: { relCost: lo.relCost + f * (hi.relCost - lo.relCost), strongestShare: lo.strongestShare + f * (hi.strongestShare - lo.strongestShare), param: lo.param + f * (hi.param - lo.param) }, best: zero }
 }

@@ -95,8 +95,8 @@ export async function runReport(o: ReportOptions, print: (line: string) => void 
         // λ sweeps: each crossing found by bisection (the grid's points seed the cache, for the printed curve).
         const cache = new Map<number, SweepPoint>()
         for (const x of await sweep(setup, p, sw.objectives, sw.data)) cache.set(x.param, x)
-        const c95 = await crossing(setup, p, 0.95, lambda0, cache, quick ? 3 : 6, sw.data)
-        const c98 = await crossing(setup, p, 0.98, lambda0, cache, quick ? 3 : 6, sw.data)
+        const c95 = await crossing(setup, p, 0.95, lambda0, cache, quick ? 5 : 8, sw.data)
+        const c98 = await crossing(setup, p, 0.98, lambda0, cache, quick ? 5 : 8, sw.data)
         points = [...cache.values()].sort((a, b) => a.param - b.param)
         cells = [c95.at, c98.at]
       }
