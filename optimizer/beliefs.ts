@@ -1,36 +1,10 @@
 import type { LearnerSettings } from './config.ts'
-import { addCapped, changeScore, type QualityStats } from './change-detector.ts'
+import { addCapped, addToCusum, changeScore, cusumAlarm, emptyCusum } from './change-detector.ts'
 import type { WindowEvidence } from './evidence.ts'
-import type { RouteTraffic } from './exploration.ts'
+import type { RouteTraffic, TargetBelief } from './types.ts'
 import { FALLBACK_PRIOR_STRENGTH, fitHierarchy, priorWorth, type Hierarchy } from './hierarchy.ts'
 import { POOLED_WINDOW_FACTOR, PooledChangeDetector } from './pooled-change.ts'
 
-/** Discounted sufficient statistics of one route × target (or of one target pooled over routes). */
-export interface TargetBelief {
-  qCount: number
-  qSum: number
-  qSumSq: number
-  qBoolean: boolean
-  /** Scored observations ever seen (not discounted): the min-samples guardrail counts these. */
-  scoredTotal: number
-  requests: number
-  /** Scored requests, discounted like `requests` (never capped or restarted): the scored fraction. */
-  scored: number
-  /** Cost per served request, discounted like quality. */
-  costSlowSum: number
-  costSlowN: number
-  /**
-   * Pooled over routes, over the short memory `costDiscount`: what the target cost and what the
-   * same requests would have cost at each route's long-run mean. Their ratio is the target's price
-   * index, free of shifts in which routes it serves.
-   */
-  costActual: number
-  costPredicted: number
-  /** p95 latency, fast memory like cost; null until measured. */
-  latencyP95Ms: number | null
-  /** The last `changeWindow` observations (exponentially weighted), for change detection. */
-  recent: QualityStats
-}
 
 /** A detected change of a target's quality: its old evidence was replaced by the recent window. */
 export interface QualityChange {
@@ -40,7 +14,7 @@ export interface QualityChange {
   to: number
 }
 
-const emptyBelief = (): TargetBelief => ({ qCount: 0, qSum: 0, qSumSq: 0, qBoolean: true, scoredTotal: 0, requests: 0, scored: 0, costSlowSum: 0, costSlowN: 0, costActual: 0, costPredicted: 0, latencyP95Ms: null, recent: { qCount: 0, qSum: 0, qSumSq: 0 } })
+const emptyBelief = (): TargetBelief => ({ qCount: 0, qSum: 0, qSumSq: 0, qBoolean: true, scoredTotal: 0, requests: 0, scored: 0, costSlowSum: 0, costSlowN: 0, costActual: 0, costPredicted: 0, latencyP95Ms: null, recent: { qCount: 0, qSum: 0, qSumSq: 0 }, drop: emptyCusum() })
 
 /**
  * Cost of a target on a route: the route's own (slow, low-noise) mean cost scaled by the target's
@@ -68,6 +42,12 @@ export class Beliefs {
   private readonly pooled = new Map<string, TargetBelief>()
   private hierarchy: Hierarchy = { targetMean: new Map(), routeOffset: new Map(), tau2: new Map(), sigma2: new Map() }
   private readonly pooledChange: PooledChangeDetector
+  /**
+   * Route × target pairs whose own change was detected, with the scored total at which the prior
+   * may count again: until the route has seen changeWindow fresh scores of the target, the prior
+   * (fitted mostly on its old level) would pull the restarted estimate back towards what changed.
+   */
+  private readonly priorSuspended = new Map<string, number>()
   /** Per route: Σ discount^k over the cycles since its first evidence (its discounted age in cycles). */
   private readonly age = new Map<string, number>()
 
@@ -92,6 +72,12 @@ export class Beliefs {
   prior(route: string, target: string): { mean: number | null; strength: number } {
     const mu = this.hierarchy.targetMean.get(target)
     const mean = mu === undefined ? null : Math.min(0.99, Math.max(0.01, mu + (this.hierarchy.routeOffset.get(route) ?? 0)))
+    const key = `${route}\u0000${target}`
+    const until = this.priorSuspended.get(key)
+    if (until !== undefined) {
+      if (this.get(route, target).scoredTotal < until) return { mean, strength: 0 }
+      this.priorSuspended.delete(key)
+    }
     const s = this.settings.priorStrength
     const estimated = s === 'auto' && mean !== null ? priorWorth(this.hierarchy, target, mean, this.pooledFor(target).qBoolean) : undefined
     const strength = s === 'auto' ? (estimated ?? FALLBACK_PRIOR_STRENGTH) : s
@@ -125,6 +111,8 @@ export class Beliefs {
       if (!p) this.pooled.set(ev.target, (p = emptyBelief()))
       addPriceEvidence(p, b, ev)
       this.pooledChange.observe(ev)
+      // The drop CUSUM compares the window with the long run before it (once that long run is worth a change window).
+      if (ev.qualityCount > 0 && b.qCount >= this.settings.changeWindow) addToCusum(b.drop, b, b.qBoolean && ev.qualityBoolean, ev.qualityCount, ev.qualitySum, ev.qualitySumSq)
       this.add(b, ev, this.settings.maxEvidence)
       this.add(p, ev, Infinity, Infinity)
     }
@@ -159,15 +147,31 @@ export class Beliefs {
       const [from, to] = restart(p)
       changes.push({ route: null, target, from, to })
       // The target changed everywhere: each route relearns it from the (fresh) pooled prior.
-      for (const targets of this.byRoute.values()) {
+      for (const [route, targets] of this.byRoute) {
         const b = targets.get(target)
-        if (b) b.qCount = b.qSum = b.qSumSq = b.recent.qCount = b.recent.qSum = b.recent.qSumSq = 0
+        // A route that restarted the target on its own already holds only post-change evidence.
+        if (!b || this.priorSuspended.has(`${route}\u0000${target}`)) continue
+        b.qCount = b.qSum = b.qSumSq = b.recent.qCount = b.recent.qSum = b.recent.qSumSq = 0
+        b.drop = emptyCusum()
       }
     }
     for (const ev of window) {
       const b = this.byRoute.get(ev.route)!.get(ev.target)!
+      if (b.qCount > 0 && cusumAlarm(b.drop, b, b.qBoolean)) {
+        // A drop: restart from the observations since the CUSUM last was 0 (the estimated change point).
+        const from = b.qSum / b.qCount
+        const since = b.drop.since
+        ;[b.qCount, b.qSum, b.qSumSq] = [since.qCount, since.qSum, since.qSumSq]
+        b.recent = { ...since }
+        b.drop = emptyCusum()
+        this.priorSuspended.set(`${ev.route}\u0000${ev.target}`, b.scoredTotal + changeWindow)
+        changes.push({ route: ev.route, target: ev.target, from, to: b.qSum / b.qCount })
+        continue
+      }
       if (b.recent.qCount < changeWindow * 0.5 || Math.abs(changeScore(b.recent, b, b.qBoolean)) < changeThreshold) continue
+      b.drop = emptyCusum()
       const [from, to] = restart(b)
+      this.priorSuspended.set(`${ev.route}\u0000${ev.target}`, b.scoredTotal + changeWindow)
       changes.push({ route: ev.route, target: ev.target, from, to })
     }
     return changes

@@ -1,4 +1,4 @@
-import type { RoutingDecisionInput } from '../collector/api/types.ts'
+import type { RoutingDecisionInput } from '../collector/client.ts'
 import { Beliefs, type QualityChange } from './beliefs.ts'
 import type { OptimizerSettings } from './config.ts'
 import { toEvidence, type WindowEvidence } from './evidence.ts'
@@ -79,6 +79,7 @@ export class OptimizerCycle {
         health: this.health,
         verdict,
         inCooldown: this.rollback.inCooldown(route, this.cycle),
+        changedTargets: new Set(qualityChanges.filter((c) => (c.route === null || c.route === route) && c.to < c.from).map((c) => c.target)),
         objective: this.settings.routeObjectives[route] ?? this.settings.objective,
         learner: this.settings.learner,
         guardrails: this.settings.guardrails,

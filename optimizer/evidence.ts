@@ -1,4 +1,4 @@
-import type { RouteTargetStats } from '../collector/api/types.ts'
+import type { RouteTargetStats } from '../collector/client.ts'
 
 /** One window's facts about one route × target, reduced from the collector's RouteTargetStats. */
 export interface WindowEvidence {

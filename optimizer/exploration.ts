@@ -1,14 +1,7 @@
 import type { ObjectiveSettings } from './config.ts'
-import type { PosteriorSummary } from './learner.ts'
+import type { PosteriorSummary, RouteTraffic } from './types.ts'
 import { bestIndex, latencyPenalty, type Candidate } from './objective.ts'
 
-/** A route's traffic as the learner remembers it (Beliefs.traffic). */
-export interface RouteTraffic {
-  /** Requests per cycle. */
-  perCycle: number
-  /** Share of requests that carry a score. */
-  scoredFraction: number
-}
 
 export interface ExplorationSettings {
   /** Largest weight exploration gives a target in one cycle. */
@@ -17,6 +10,8 @@ export interface ExplorationSettings {
   horizonCycles: number
   /** Observations a route × target holds at most (learner.maxEvidence): more buy nothing. */
   maxEvidence: number
+  /** Targets not to explore (dominated in cost and quality: no objective picks them). */
+  skip?: ReadonlySet<string>
 }
 
 const phi = (z: number) => Math.exp(-0.5 * z * z) / Math.sqrt(2 * Math.PI)
@@ -63,8 +58,10 @@ function margin(i: Candidate, l: Candidate, o: ObjectiveSettings): { margin: num
  * serving the worse-looking target costs meanwhile. After n observations the posterior mean of its
  * quality moves by sd·√(n / (n₀ + n)), n₀ being the observations the posterior already holds
  * (prior worth + own). When that pays, the target gets the weight that buys those observations
- * this cycle (at most `maxWeight`). Exploration thus goes where the decision is uncertain, the
- * route is large and the target has few observations of its own, and stops as evidence grows.
+ * this cycle. `maxWeight` is the route's budget, shared by all the targets it explores (the ones
+ * whose observations are worth most net first), so it does not grow with the number of targets.
+ * Exploration thus goes where the decision is uncertain, the route is large and the target has few
+ * observations of its own, and stops as evidence grows.
  */
 export function explorationWeights(posteriors: readonly PosteriorSummary[], objective: ObjectiveSettings, traffic: RouteTraffic, settings: ExplorationSettings): Map<string, number> {
   const out = new Map<string, number>()
@@ -73,8 +70,9 @@ export function explorationWeights(posteriors: readonly PosteriorSummary[], obje
   const lead = bestIndex(cands, objective)
   const f = traffic.scoredFraction
   const H = traffic.perCycle * settings.horizonCycles
+  const wanted: { target: string; weight: number; net: number }[] = []
   posteriors.forEach((p, i) => {
-    if (i === lead) return
+    if (i === lead || settings.skip?.has(p.target)) return
     const { margin: m, slope } = margin(cands[i]!, cands[lead]!, objective)
     if (slope <= 0 || m >= 0 || !(p.qualitySd > 0)) return
     const n0 = p.prior.strength + p.evidence
@@ -88,7 +86,14 @@ export function explorationWeights(posteriors: readonly PosteriorSummary[], obje
       const net = H * expectedPositive(m, s) - (n / f) * -m
       if (net > bestNet) [bestN, bestNet] = [n, net]
     }
-    if (bestN > 0) out.set(p.target, Math.min(settings.maxWeight, bestN / (f * traffic.perCycle)))
+    if (bestN > 0) wanted.push({ target: p.target, weight: bestN / (f * traffic.perCycle), net: bestNet })
   })
+  let budget = settings.maxWeight
+  for (const w of wanted.sort((a, b) => b.net - a.net)) {
+    if (budget <= 0) break
+    const weight = Math.min(budget, w.weight)
+    out.set(w.target, weight)
+    budget -= weight
+  }
   return out
 }

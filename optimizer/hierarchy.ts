@@ -1,4 +1,4 @@
-import type { TargetBelief } from './beliefs.ts'
+import type { TargetBelief } from './types.ts'
 
 /** Pseudo-observations that shrink a route's difficulty offset towards 0. */
 const OFFSET_PRIOR = 5

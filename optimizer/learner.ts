@@ -1,23 +1,10 @@
-import { costEstimate, type TargetBelief } from './beliefs.ts'
+import { costEstimate } from './beliefs.ts'
 import type { LearnerSettings, ObjectiveSettings } from './config.ts'
 import { FALLBACK_PRIOR_STRENGTH, routeOffset } from './hierarchy.ts'
 import { bestIndex, type Candidate } from './objective.ts'
 import { sampleBeta, sampleNormal, type Rng } from './random.ts'
+import type { PosteriorSummary, QualityPrior, TargetBelief } from './types.ts'
 
-/** Per-target posterior, as stored with each decision. */
-export interface PosteriorSummary {
-  target: string
-  qualityMean: number
-  qualitySd: number
-  /** Effective (discounted) scored observations of this route, without the prior. */
-  evidence: number
-  costUsd: number | null
-  latencyP95Ms: number | null
-  /** Monte-Carlo probability that this target is the best under the objective. */
-  pBest: number
-  /** The prior shared with the other routes: its mean (null = pooled mean) and worth in observations. */
-  prior: QualityPrior
-}
 
 /** Quality posterior of one route × target: Beta for boolean scores, Normal for numeric ones. */
 interface QualityPosterior {
@@ -29,11 +16,6 @@ interface QualityPosterior {
 const UNINFORMED_MEAN = 0.5
 const MIN_VARIANCE = 1e-4
 
-/** A route's prior on a target's quality: its mean (null: the target's pooled mean) and worth in observations. */
-export interface QualityPrior {
-  mean: number | null
-  strength: number
-}
 
 export function qualityPosterior(own: TargetBelief, pooled: TargetBelief, prior: QualityPrior): QualityPosterior {
   // Sparse routes borrow strength from the other routes through the prior.

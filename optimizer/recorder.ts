@@ -1,4 +1,4 @@
-import type { RoutingDecisionInput } from '../collector/api/types.ts'
+import type { RoutingDecisionInput } from '../collector/client.ts'
 import type { CollectorClient } from '../collector/client.ts'
 
 /** Where decisions go: the collector's routing-decisions API live, memory in a replay. */

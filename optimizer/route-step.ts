@@ -1,10 +1,12 @@
 import type { Beliefs } from './beliefs.ts'
 import type { GuardrailSettings, LearnerSettings, ObjectiveSettings } from './config.ts'
 import type { TargetHealth } from './health.ts'
-import { allocate, type PosteriorSummary } from './learner.ts'
+import { allocate } from './learner.ts'
+import type { PosteriorSummary } from './types.ts'
 import { constraintsHit } from './objective.ts'
 import type { Rng } from './random.ts'
 import type { RollbackVerdict } from './rollback.ts'
+import { dominatedTargets, ruledOutByCost } from './dominance.ts'
 import { explorationWeights } from './exploration.ts'
 import { applyFloor, l1, limitStep, normalize, raiseTo, uniform, type Weights } from './weights.ts'
 
@@ -16,6 +18,8 @@ export interface RouteStepInput {
   health: TargetHealth
   verdict: RollbackVerdict
   inCooldown: boolean
+  /** Targets whose quality change was detected this cycle on this route or on every route (their old evidence was dropped). */
+  changedTargets?: ReadonlySet<string>
   objective: ObjectiveSettings
   learner: LearnerSettings
   guardrails: GuardrailSettings
@@ -56,6 +60,10 @@ export function stepRoute(input: RouteStepInput): RouteStep {
       : []
   // Only healthy targets compete; drained ones are summarized with pBest 0.
   const posteriors = [...posteriorsOf(healthy), ...posteriorsOf(drained).map((p) => ({ ...p, pBest: 0 }))]
+  const competing = posteriors.filter((p) => healthy.includes(p.target))
+  const dominated = dominatedTargets(competing)
+  // Neither dominated nor ruled out by cost: the targets that need samples and may be explored.
+  const excluded = new Set([...dominated, ...ruledOutByCost(competing, input.objective)])
   constraints.push(...constraintsHit(targets, posteriors.map((p) => ({ quality: p.qualityMean, costUsd: p.costUsd ?? 0, latencyP95Ms: p.latencyP95Ms })), input.objective))
   const done = (newWeights: Weights, reason: string): RouteStep => ({
     route,
@@ -85,9 +93,11 @@ export function stepRoute(input: RouteStepInput): RouteStep {
     why = 'holding weights after a rollback (cooldown)'
     constraints.push('rollback cooldown')
   } else {
-    const short = healthy.filter((t) => input.beliefs.get(route, t).scoredTotal < g.minSamples)
+    // Dominated targets need no samples: no objective would choose them whatever they score.
+    const contenders = healthy.filter((t) => !excluded.has(t))
+    const short = contenders.filter((t) => input.beliefs.get(route, t).scoredTotal < g.minSamples)
     if (short.length) {
-      proposal = uniform(healthy)
+      proposal = uniform(contenders)
       why = `warming up: ${short.join(', ')} ha${short.length > 1 ? 've' : 's'} fewer than ${g.minSamples} scored requests; spreading traffic evenly`
       constraints.push(`min samples (${g.minSamples})`)
     } else {
@@ -95,7 +105,7 @@ export function stepRoute(input: RouteStepInput): RouteStep {
       proposal = normalize(Object.fromEntries(healthy.map((t) => [t, pBest[t]! ** input.learner.sharpness])), healthy)
       const leader = healthy.reduce((a, b) => (pBest[b]! > pBest[a]! ? b : a))
       why = `${leader} is best with probability ${pBest[leader]!.toFixed(2)} under ${describeObjective(input.objective)}`
-      const explore = explorationWeights(posteriors.filter((p) => healthy.includes(p.target)), input.objective, input.beliefs.traffic(route), { maxWeight: input.learner.exploreMaxWeight, horizonCycles: input.learner.exploreHorizon, maxEvidence: input.learner.maxEvidence })
+      const explore = explorationWeights(posteriors.filter((p) => healthy.includes(p.target)), input.objective, input.beliefs.traffic(route), { maxWeight: input.learner.exploreMaxWeight, horizonCycles: input.learner.exploreHorizon, maxEvidence: input.learner.maxEvidence, skip: excluded })
       const raised = [...explore].filter(([t, w]) => w > proposal[t]!)
       if (raised.length) {
         proposal = raiseTo(proposal, new Map(raised), healthy)
@@ -112,10 +122,21 @@ export function stepRoute(input: RouteStepInput): RouteStep {
     const n = normalize(w, healthy)
     return Object.fromEntries(healthy.map((t) => [t, n[t]! * mass]))
   }
-  const target = applyFloor(scaled(proposal), healthy, g.minWeight, mass)
-  if (Object.values(scaled(proposal)).some((w) => w < g.minWeight * mass - 1e-12)) constraints.push(`exploration floor ${g.minWeight}`)
+  // The floor is the route's: minWeight shared by the targets that do not lead and are not dominated.
+  const leader = healthy.reduce((a, b) => ((proposal[b] ?? 0) > (proposal[a] ?? 0) ? b : a))
+  const floored = healthy.filter((t) => t !== leader && !dominated.has(t))
+  const floorOf = (t: string) => (t === leader ? 0 : dominated.has(t) ? 0 : g.minWeight / Math.max(1, floored.length))
+  const target = applyFloor(scaled(proposal), healthy, floorOf, mass)
+  if (healthy.some((t) => (scaled(proposal)[t] ?? 0) < floorOf(t) * mass - 1e-12)) constraints.push(`exploration floor ${g.minWeight}`)
+  if (dominated.size) constraints.push(`dominated (no floor, no exploration): ${[...dominated].join(', ')}`)
   const from = scaled(oldWeights)
   let next = target
+  // A detected quality change is acted on at once, like a drain: the weight leaves a target that got worse without max step.
+  const leaving = [...(input.changedTargets ?? [])].filter((t) => healthy.includes(t) && (target[t] ?? 0) < (from[t] ?? 0))
+  if (stepLimited && leaving.length) {
+    stepLimited = false
+    constraints.push(`max step lifted: quality change of ${leaving.join(', ')}`)
+  }
   if (stepLimited) {
     const limited = limitStep(from, target, healthy, g.maxStep)
     next = limited.weights

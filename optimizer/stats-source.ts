@@ -1,4 +1,4 @@
-import type { RouteTargetStats } from '../collector/api/types.ts'
+import type { RouteTargetStats } from '../collector/client.ts'
 import type { CollectorClient } from '../collector/client.ts'
 
 /** A half-open window [fromMs, toMs) of the optimizer's clock, in milliseconds since the epoch. */

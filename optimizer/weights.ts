@@ -12,22 +12,22 @@ export function normalize(w: Weights, keys: readonly string[]): Weights {
 export const uniform = (keys: readonly string[]): Weights => Object.fromEntries(keys.map((k) => [k, 1 / keys.length]))
 
 /**
- * Raises every key to at least `floor` of `mass`, taking the difference proportionally from the
- * keys above it (water-filling), so the result still sums to `mass`.
+ * Raises every key to at least its floor (`floor` × `mass`, or per key), taking the difference
+ * proportionally from the keys above it (water-filling), so the result still sums to `mass`.
  */
-export function applyFloor(w: Weights, keys: readonly string[], floor: number, mass = 1): Weights {
-  const f = Math.min(floor, mass / keys.length)
+export function applyFloor(w: Weights, keys: readonly string[], floor: number | ((key: string) => number), mass = 1): Weights {
+  const floorOf = (k: string) => Math.min(typeof floor === 'number' ? floor : floor(k), 1 / keys.length) * mass
   const out: Weights = { ...w }
   const fixed = new Set<string>()
   for (let round = 0; round < keys.length; round++) {
-    const low = keys.filter((k) => !fixed.has(k) && (out[k] ?? 0) < f)
+    const low = keys.filter((k) => !fixed.has(k) && (out[k] ?? 0) < floorOf(k))
     if (!low.length) break
     for (const k of low) {
-      out[k] = f
+      out[k] = floorOf(k)
       fixed.add(k)
     }
     const free = keys.filter((k) => !fixed.has(k))
-    const freeMass = mass - fixed.size * f
+    const freeMass = mass - [...fixed].reduce((a, k) => a + floorOf(k), 0)
     let freeTotal = 0
     for (const k of free) freeTotal += w[k] ?? 0
     for (const k of free) out[k] = freeTotal > 0 ? ((w[k] ?? 0) / freeTotal) * freeMass : freeMass / free.length

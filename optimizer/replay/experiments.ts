@@ -158,16 +158,44 @@ export function changePoint(setup: ExperimentSetup, length: number): number {
   return Math.ceil(Math.floor(length / 3) / perCycle) * perCycle
 }
 
+export interface ScenarioOptions {
+  /**
+   * The target that fails (outage) and drifts: `strongest` (highest mean score) or `leader` (highest
+   * mean utility quality − costWeight·cost over the data, the one the objective sends traffic to).
+   * The price change always applies to the strongest.
+   */
+  subject?: 'strongest' | 'leader'
+  /** Share of requests scored in every scenario (the drift's speed depends on it). */
+  scoredFraction?: number
+  /** Which scenarios to run (default all three). */
+  only?: readonly ('outage' | 'drift' | 'price')[]
+}
+
+/** The target with the highest mean utility under `costWeight` over the data. */
+export function leaderTarget(data: Dataset, costWeight: number): number {
+  const rank = rankTargets(data)
+  let best = 0
+  rank.meanScore.forEach((q, i) => {
+    if (q - costWeight * rank.meanCost[i]! > rank.meanScore[best]! - costWeight * rank.meanCost[best]!) best = i
+  })
+  return best
+}
+
 /** The three injected scenarios, each mid-stream (see `changePoint`), per seed. */
-export async function scenarios(setup: ExperimentSetup, name: PolicyName, costWeight: number, length: number, outageLength: number): Promise<ScenarioResult> {
+export async function scenarios(setup: ExperimentSetup, name: PolicyName, costWeight: number, length: number, outageLength: number, options: ScenarioOptions = {}): Promise<ScenarioResult> {
   const rank = rankTargets(setup.data)
-  const s = rank.strongest
+  const s = options.subject === 'leader' ? leaderTarget(setup.data, costWeight) : rank.strongest
+  const weakest = rank.weakest === s ? rank.strongest : rank.weakest
+  const only = options.only ?? ['outage', 'drift', 'price']
   const at = changePoint(setup, length)
   const res: ScenarioResult = { outage: { cyclesToDrain: [], requestsToDrain: [], requestsToReadmit: [] }, drift: { routeRequests: [], censored: 0, censoredRemaining: [], indistinct: 0, globalRequests: [] }, price: { cyclesToEstimate: [], cyclesToShare: [] } }
-  const go = (seed: number, scenario: Scenario) => run(setup, name, costWeight, seed, { length, scenario })
+  const go = (seed: number, scenario: Scenario) => run(setup, name, costWeight, seed, { length, scenario, scoredFraction: options.scoredFraction ?? 1 })
   for (const seed of setup.seeds) {
-    let t = await go(seed, outage(s, at, outageLength))
-    let freq = routeFrequencies(t)
+    let t: ReplayTrace
+    let freq: number[]
+    if (only.includes('outage')) {
+    t = await go(seed, outage(s, at, outageLength))
+    freq = routeFrequencies(t)
     const before = lastCycleBefore(t, at)
     const pre = trafficShare(t, before, s, freq)
     const drained = firstCycleAfter(t, at, (c) => trafficShare(t, c, s, freq) < SHARE_LIMIT)
@@ -176,8 +204,10 @@ export async function scenarios(setup: ExperimentSetup, name: PolicyName, costWe
     // Re-admitted: back to three quarters of its pre-outage share (above any probe weight).
     const readmitLevel = 0.75 * pre
     res.outage.requestsToReadmit.push(firstCycleAfter(t, at + outageLength, (c) => trafficShare(t, c, s, freq) >= readmitLevel)?.requests ?? null)
+    }
 
-    t = await go(seed, qualityDrift(s, rank.weakest, at))
+    if (only.includes('drift')) {
+    t = await go(seed, qualityDrift(s, weakest, at))
     freq = routeFrequencies(t)
     const k = t.targets.length
     const beforeDrift = lastCycleBefore(t, at)
@@ -193,14 +223,18 @@ export async function scenarios(setup: ExperimentSetup, name: PolicyName, costWe
       }
     })
     res.drift.globalRequests.push(firstCycleAfter(t, at, (c) => trafficShare(t, c, s, freq) < SHARE_LIMIT)?.requests ?? null)
+    }
 
-    t = await go(seed, priceChange(s, 0.3, at))
+    if (only.includes('price')) {
+    const p = rank.strongest
+    t = await go(seed, priceChange(p, 0.3, at))
     freq = routeFrequencies(t)
     const bp = lastCycleBefore(t, at)
-    const oldEst = t.cycles[bp]!.costEstimates[s]
-    res.price.cyclesToEstimate.push(oldEst == null ? null : firstCycleAfter(t, at, (c) => (t.cycles[c]!.costEstimates[s] ?? Infinity) <= oldEst * 0.65)?.cycles ?? null)
-    const share0 = trafficShare(t, bp, s, freq)
-    res.price.cyclesToShare.push(firstCycleAfter(t, at, (c) => trafficShare(t, c, s, freq) >= share0 + 0.05)?.cycles ?? null)
+    const oldEst = t.cycles[bp]!.costEstimates[p]
+    res.price.cyclesToEstimate.push(oldEst == null ? null : firstCycleAfter(t, at, (c) => (t.cycles[c]!.costEstimates[p] ?? Infinity) <= oldEst * 0.65)?.cycles ?? null)
+    const share0 = trafficShare(t, bp, p, freq)
+    res.price.cyclesToShare.push(firstCycleAfter(t, at, (c) => trafficShare(t, c, p, freq) >= share0 + 0.05)?.cycles ?? null)
+    }
   }
   return res
 }
@@ -211,3 +245,104 @@ function lastCycleBefore(t: ReplayTrace, at: number): number {
   return c
 }
 
+
+export interface Crossing {
+  /** Cost saving and strongest-call reduction are 1 − these, at the crossing. */
+  relCost: number
+  strongestShare: number
+  /** λ at the crossing. */
+  param: number
+}
+
+/**
+ * Where the policy's quality/cost curve over λ crosses `level` of the strongest target's quality,
+ * found adaptively: λ doubles from `lambda0` until quality falls under the level, then bisection
+ * (on log λ) narrows the bracket, and the last bracket is interpolated. Right on any data, however
+ * the targets' quality/cost ratios are spread (a fixed grid lands every point past the crossing
+ * when the weakest target is nearly as expensive as the strongest). `cache` shares passes between
+ * levels. Null with `best` when even λ = 0 stays below the level.
+ */
+export async function crossing(setup: ExperimentSetup, name: PolicyName, level: number, lambda0: number, cache = new Map<number, SweepPoint>(), iterations = 8, replayData: Dataset = setup.data): Promise<{ at: Crossing | null; best: SweepPoint }> {
+  const at = async (l: number): Promise<SweepPoint> => {
+    let p = cache.get(l)
+    if (!p) cache.set(l, (p = (await sweep(setup, name, [{ param: l, objective: l }], replayData))[0]!))
+    return p
+  }
+  const zero = await at(0)
+  if (zero.relQuality < level) return { at: null, best: zero }
+  // The tightest bracket the evaluated points give: the largest λ still at the level, the smallest above it that is not.
+  const bracket = (): [SweepPoint, SweepPoint | null] => {
+    const pts = [...cache.values()].sort((a, b) => a.param - b.param)
+    let lo = zero
+    for (const p of pts) if (p.relQuality >= level && p.param > lo.param) lo = p
+    const hi = pts.find((p) => p.param > lo.param && p.relQuality < level) ?? null
+    return [lo, hi]
+  }
+  let l = Math.max(lambda0, 1e-6)
+  for (let i = 0; i < 16 && !bracket()[1]; i++, l *= 2) await at(l)
+  let [lo, hi] = bracket()
+  for (let i = 0; i < iterations && hi; i++) {
+    // From λ = 0 the bracket shrinks by 8× per step, then by bisection on log λ.
+    await at(lo.param > 0 ? Math.sqrt(lo.param * hi.param) : hi.param / 8)
+    ;[lo, hi] = bracket()
+  }
+  // Never under the level (up to 2¹⁶ λ₀, or a noisy point past the bracket): the saving where it stays.
+  if (!hi) return { at: { relCost: lo.relCost, strongestShare: lo.strongestShare, param: lo.param }, best: zero }
+  const f = lo.relQuality === hi.relQuality ? 0 : (lo.relQuality - level) / (lo.relQuality - hi.relQuality)
+  return { at: { relCost: lo.relCost + f * (hi.relCost - lo.relCost), strongestShare: lo.strongestShare + f * (hi.strongestShare - lo.strongestShare), param: lo.param + f * (hi.param - lo.param) }, best: zero }
+}
+
+/** λ₀: the data's own exchange rate, mean quality gap / mean cost gap of the strongest and the weakest target. */
+export function lambdaZero(data: Dataset): number {
+  const rank = rankTargets(data)
+  const dq = rank.meanScore[rank.strongest]! - rank.meanScore[rank.weakest]!
+  const dc = Math.abs(rank.meanCost[rank.strongest]! - rank.meanCost[rank.weakest]!) || 1e-9
+  return dq / dc
+}
+
+/**
+ * Steady-state shares of one pass per seed, over the second half of the stream: the share of
+ * requests sent to each route's highest-quality target (hindsight over the data), and the share
+ * sent to targets *dominated* on their route (another target with a mean quality higher by at
+ * least DOMINANCE_MARGIN at no more than its mean cost).
+ */
+const DOMINANCE_MARGIN = 0.02
+export async function steadyShares(setup: ExperimentSetup, name: PolicyName, costWeight: number): Promise<{ bestQuality: number; dominated: number; relQuality: number }> {
+  const k = setup.data.targets.length
+  const routeIndex = new Map(setup.data.routes.map((r, i) => [r, i]))
+  const q = new Float64Array(setup.data.routes.length * k)
+  const c = new Float64Array(setup.data.routes.length * k)
+  const n = new Float64Array(setup.data.routes.length)
+  for (const r of setup.data.requests) {
+    n[routeIndex.get(r.route)!]! += 1
+    r.outcomes.forEach((o, j) => ((q[routeIndex.get(r.route)! * k + j]! += o.score), (c[routeIndex.get(r.route)! * k + j]! += o.costUsd)))
+  }
+  const best = setup.data.routes.map((_, r) => {
+    let b = 0
+    for (let j = 1; j < k; j++) if (q[r * k + j]! > q[r * k + b]!) b = j
+    return b
+  })
+  const dominated = setup.data.routes.map((_, r) =>
+    Array.from({ length: k }, (_, j) => Array.from({ length: k }, (_, i) => i !== j && q[r * k + i]! >= q[r * k + j]! + DOMINANCE_MARGIN * n[r]! && c[r * k + i]! <= c[r * k + j]!).some(Boolean)),
+  )
+  const shares = { bestQuality: 0, dominated: 0, relQuality: 0 }
+  for (const seed of setup.seeds) {
+    const t = await run(setup, name, costWeight, seed)
+    const order = streamOrder(setup.data.requests.length, t.route.length, seededRng(seed))
+    const from = Math.floor(t.route.length / 2)
+    let b = 0
+    let d = 0
+    let q = 0
+    let qBest = 0
+    for (let i = from; i < t.route.length; i++) {
+      if (t.chosen[i] === best[t.route[i]!]) b += 1
+      if (dominated[t.route[i]!]![t.chosen[i]!]) d += 1
+      q += t.score[i]!
+      qBest += setup.data.requests[order[i]!]!.outcomes[best[t.route[i]!]!]!.score
+    }
+    shares.bestQuality += b / (t.route.length - from) / setup.seeds.length
+    shares.dominated += d / (t.route.length - from) / setup.seeds.length
+    shares.relQuality += q / qBest / setup.seeds.length
+  }
+  return shares
+}

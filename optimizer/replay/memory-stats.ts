@@ -1,4 +1,4 @@
-import type { QualityAggregate, RouteTargetStats } from '../../collector/api/types.ts'
+import type { QualityAggregate, RouteTargetStats } from '../../collector/client.ts'
 import type { RouteStatsSource, StatsWindow } from '../stats-source.ts'
 
 interface Bucket {

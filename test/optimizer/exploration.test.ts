@@ -4,7 +4,7 @@ import { guardrailsSchema, learnerSchema, objectiveSchema } from '../../optimize
 import type { WindowEvidence } from '../../optimizer/evidence.ts'
 import { expectedPositive, explorationWeights } from '../../optimizer/exploration.ts'
 import { TargetHealth } from '../../optimizer/health.ts'
-import type { PosteriorSummary } from '../../optimizer/learner.ts'
+import type { PosteriorSummary } from '../../optimizer/types.ts'
 import { seededRng } from '../../optimizer/random.ts'
 import { stepRoute } from '../../optimizer/route-step.ts'
 

@@ -26,21 +26,24 @@ function setup(overrides: Record<string, unknown> = {}) {
 describe('guardrails', () => {
   it('min samples: spreads traffic evenly until every target has enough scored requests', () => {
     const { beliefs, step } = setup({ minSamples: 20, maxStep: 1 })
-    beliefs.update([ev('a', 100, 0.9), ev('b', 5, 0.1)])
+    // b is cheaper, so no objective rules it out before it has its samples.
+    const cheap = { costMeanUsd: 0.0001 }
+    beliefs.update([ev('a', 100, 0.9), ev('b', 5, 0.1, cheap)])
     const s = step({ a: 0.9, b: 0.1 })
     expect(s.newWeights.a).toBeCloseTo(0.5, 6)
     expect(s.constraints.join()).toContain('min samples')
-    beliefs.update([ev('b', 30, 0.1)])
+    beliefs.update([ev('b', 30, 0.1, cheap)])
     expect(step({ a: 0.5, b: 0.5 }).newWeights.a).toBeGreaterThan(0.9)
   })
 
-  it('exploration floor keeps every healthy target at minWeight', () => {
+  it("exploration floor: the route's minWeight is shared by the targets that do not lead and are not dominated", () => {
     const { beliefs, step } = setup({ minWeight: 0.05, maxStep: 1, minSamples: 0 })
-    beliefs.update([ev('a', 300, 0.95), ev('b', 300, 0.2), ev('c', 300, 0.2)])
+    const cheap = { costMeanUsd: 0.0001 }
+    beliefs.update([ev('a', 300, 0.95), ev('b', 300, 0.2, cheap), ev('c', 300, 0.2, cheap)])
     const s = step({ a: 0.34, b: 0.33, c: 0.33 })
-    expect(s.newWeights.b).toBeCloseTo(0.05, 6)
-    expect(s.newWeights.c).toBeCloseTo(0.05, 6)
-    expect(s.newWeights.a).toBeCloseTo(0.9, 6)
+    expect(s.newWeights.b).toBeCloseTo(0.025, 6)
+    expect(s.newWeights.c).toBeCloseTo(0.025, 6)
+    expect(s.newWeights.a).toBeCloseTo(0.95, 6)
   })
 
   it('max step limits the change of any weight per cycle and keeps the sum', () => {

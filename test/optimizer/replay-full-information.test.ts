@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import type { RouteTargetStats } from '../../collector/api/types.ts'
+import type { RouteTargetStats } from '../../collector/client.ts'
 import { objectiveSchema } from '../../optimizer/config.ts'
 import { seededRng } from '../../optimizer/random.ts'
 import { parseDataset, type Outcome } from '../../optimizer/replay/dataset.ts'

@@ -1,0 +1,144 @@
+/**
+ * The validation suite's report (docs/replay.md › "Validation suite"): per dataset of a split, the
+ * optimizer beside its baselines — regret at λ = 50 (100% and 10% scored), cost saving at 95% and
+ * 98% of the strongest target's quality (crossings found by bisection), steady-state shares, and the
+ * injected scenarios — then the mean per family.
+ */
+import { parseArgs } from 'node:util'
+import { quantileOf } from './metrics.ts'
+import {
+  crossing,
+  lambdaZero,
+  regret,
+  scenarios,
+  steadyShares,
+  type ExperimentSetup,
+  type PolicyName,
+  type SweepPoint,
+} from './experiments.ts'
+import { FAMILIES, suite, type Family, type Split } from './suite.ts'
+
+const LAMBDA = 50
+const BASELINES: PolicyName[] = ['plain-thompson', 'epsilon-greedy']
+const PARTS = ['regret', 'saving', 'shares', 'scenarios'] as const
+
+export const SUITE_USAGE = `node bin/run-ts.mjs bench/optimizer-suite.ts [--split tune|heldout] [--families ${FAMILIES.join(',')}]
+    [--seeds 3] [--parts ${PARTS.join(',')}] [--set '{"learner":{...}}']
+The validation suite (docs/replay.md): generated datasets, tune and held-out splits. Report on --split heldout only.`
+
+type Row = Record<string, string>
+
+export async function runSuiteCli(
+  args: string[],
+  print: (line: string) => void = (l) => process.stdout.write(`${l}\n`),
+): Promise<void> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      split: { type: 'string' },
+      families: { type: 'string' },
+      seeds: { type: 'string' },
+      parts: { type: 'string' },
+      set: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  })
+  if (values.help) return print(SUITE_USAGE)
+  const split = (values.split ?? 'tune') as Split
+  if (split !== 'tune' && split !== 'heldout') throw new Error(`--split: "tune" or "heldout", not "${split}"`)
+  const families = (values.families?.split(',') ?? FAMILIES) as Family[]
+  for (const f of families)
+    if (!FAMILIES.includes(f)) throw new Error(`unknown family "${f}" (known: ${FAMILIES.join(', ')})`)
+  const seeds = Array.from({ length: Number(values.seeds ?? 3) }, (_, i) => i + 1)
+  const parts = values.parts?.split(',') ?? [...PARTS]
+  const overrides = JSON.parse(values.set ?? '{}') as Record<string, unknown>
+  print(
+    `# Validation suite — ${split} split; replay seeds ${seeds.join(', ')}; 100 requests per cycle; λ = ${LAMBDA}; overrides ${JSON.stringify(overrides)}`,
+  )
+  const byFamily = new Map<Family, Row[]>()
+  for (const ds of suite(split, families)) {
+    const setup: ExperimentSetup = {
+      data: ds.data,
+      seeds,
+      overrides,
+      base: { requestsPerSecond: 10, cycleSeconds: 10, regretCostWeight: LAMBDA },
+    }
+    print(
+      `\n## ${ds.label}: ${ds.data.requests.length} requests, ${ds.data.routes.length} routes, ${ds.data.targets.length} targets`,
+    )
+    const row: Row = {}
+    if (parts.includes('regret')) {
+      for (const frac of [1, 0.1]) {
+        for (const p of ['optimizer', ...BASELINES, 'full-information'] as PolicyName[]) {
+          const r = await regret(setup, p, LAMBDA, frac)
+          const cell = `${r.perRequest.toFixed(4)} (${r.firstHalf.toFixed(4)} → ${r.secondHalf.toFixed(4)}, ${(r.secondHalf / r.firstHalf).toFixed(2)})`
+          row[`regret ${frac * 100}% ${p}`] = cell
+          print(
+            `regret/request, ${frac * 100}% scored, ${p}: ${cell}${r.events ? `; alarms ${r.events.pooledChanges.toFixed(1)} / ${r.events.routeChanges.toFixed(1)}, rollbacks ${r.events.rollbacks.toFixed(1)}` : ''}`,
+          )
+        }
+      }
+    }
+    if (parts.includes('saving')) {
+      const l0 = lambdaZero(ds.data)
+      const savingSetup = { ...setup, seeds: seeds.slice(0, 2) }
+      for (const p of ['optimizer', 'plain-thompson', 'full-information'] as PolicyName[]) {
+        const cache = new Map<number, SweepPoint>()
+        for (const level of [0.95, 0.98]) {
+          const c = await crossing(savingSetup, p, level, l0, cache, 5)
+          const cell = c.at
+            ? `${pct(1 - c.at.relCost)} (λ≈${c.at.param.toPrecision(3)})`
+            : `not reached (λ = 0: ${pct(c.best.relQuality)} of the strongest's quality)`
+          row[`saving ${level * 100}% ${p}`] = c.at ? pct(1 - c.at.relCost) : 'not reached'
+          print(`cost saving at ${level * 100}% of the strongest's quality, ${p}: ${cell}`)
+        }
+      }
+    }
+    if (parts.includes('shares')) {
+      for (const p of ['optimizer', 'plain-thompson'] as PolicyName[]) {
+        const zero = await steadyShares(setup, p, 0)
+        const fifty = await steadyShares(setup, p, LAMBDA)
+        row[`λ=0 best share ${p}`] = `${pct(zero.bestQuality)} (quality ${pct(zero.relQuality)} of the best's)`
+        row[`dominated share ${p}`] = pct(fifty.dominated)
+        print(
+          `second half, ${p}: λ = 0 share of each route's best-quality target ${pct(zero.bestQuality)}, quality ${pct(zero.relQuality)} of theirs; λ = ${LAMBDA} share of dominated targets ${pct(fifty.dominated)}`,
+        )
+      }
+    }
+    if (parts.includes('scenarios')) {
+      const length = Math.max(ds.data.requests.length, 18_000)
+      const s = await scenarios(setup, 'optimizer', LAMBDA, length, 2_000, { subject: 'leader' })
+      const sparse = await scenarios(setup, 'optimizer', LAMBDA, length, 2_000, {
+        subject: 'leader',
+        scoredFraction: 0.1,
+        only: ['drift'],
+      })
+      const drift = (d: typeof s.drift) =>
+        d.routeRequests.length
+          ? `${quantileOf(d.routeRequests, 0.5)} / ${quantileOf(d.routeRequests, 0.95)} (${d.censored} of ${d.routeRequests.length + d.censored} never)`
+          : `n/a (${d.censored} never, ${d.indistinct} indistinct)`
+      row['outage cycles'] = med(s.outage.cyclesToDrain)
+      row['readmit'] = med(s.outage.requestsToReadmit)
+      row['drift 100%'] = drift(s.drift)
+      row['drift 10%'] = drift(sparse.drift)
+      row['price'] = `${med(s.price.cyclesToEstimate)} / ${med(s.price.cyclesToShare)}`
+      print(
+        `optimizer scenarios (subject: the λ = ${LAMBDA} leader): outage ${row['outage cycles']} cycles, re-admitted after ${row['readmit']} requests; drift route requests to share < 5% median / p95: 100% scored ${row['drift 100%']}, 10% scored ${row['drift 10%']}; price × 0.3 on the strongest: cycles to estimate / +5 pt share ${row['price']}`,
+      )
+    }
+    byFamily.set(ds.family, [...(byFamily.get(ds.family) ?? []), row])
+  }
+  print(`\n## Per family (${split}; instances listed above)`)
+  for (const [family, rows] of byFamily) {
+    print(`### ${family}`)
+    for (const key of Object.keys(rows[0] ?? {})) print(`- ${key}: ${rows.map((r) => r[key]).join(' | ')}`)
+  }
+}
+
+const pct = (x: number) => `${(x * 100).toFixed(1)}%`
+const med = (xs: (number | null)[]) => {
+  const ok = xs.filter((x): x is number => x !== null)
+  return ok.length
+    ? `${quantileOf(ok, 0.5)}${ok.length < xs.length ? ` (${xs.length - ok.length}/${xs.length} never)` : ''}`
+    : 'never'
+}

@@ -1,0 +1,57 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { seededRng } from '../../optimizer/random.ts'
+import { runReplayCli } from '../../optimizer/replay/cli.ts'
+import { parseDataset } from '../../optimizer/replay/dataset.ts'
+import { crossing, lambdaZero, type ExperimentSetup } from '../../optimizer/replay/experiments.ts'
+
+/**
+ * One route; `strong` scores 0.9, `cheap` 0.8 at a fifth of the price, `weak` 0.3 at nearly the
+ * strong target's price — so λ₀ (strongest vs weakest) is far above where 95% is crossed.
+ */
+function csv(rows: number, seed: number): string {
+  const rng = seededRng(seed)
+  const b = (p: number) => (rng.next() < p ? 1 : 0)
+  const lines = ['route,strong|score,strong|cost_usd,cheap|score,cheap|cost_usd,weak|score,weak|cost_usd']
+  for (let i = 0; i < rows; i++) lines.push(`chat,${b(0.9)},0.01,${b(0.8)},0.002,${b(0.3)},0.0099`)
+  return lines.join('\n') + '\n'
+}
+
+describe('loopgate replay', () => {
+  it('prints its options for --help, and the usage with an unknown option', async () => {
+    const out: string[] = []
+    await runReplayCli(['--help'], (l) => out.push(l))
+    expect(out.join('\n')).toContain('--data FILE.csv')
+    expect(out.join('\n')).toContain('--sections')
+    await expect(runReplayCli(['--bogus'], () => {})).rejects.toThrow(/Unknown option '--bogus'[\s\S]*Usage: loopgate replay/)
+  })
+
+  it('runs on any CSV given with --data', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'replay-'))
+    try {
+      const file = join(dir, 'data.csv')
+      writeFileSync(file, csv(600, 2))
+      const out: string[] = []
+      await runReplayCli(['--data', file, '--seeds', '1', '--sections', '2', '--policies', 'optimizer'], (l) => out.push(l))
+      expect(out.join('\n')).toContain('600 requests, 1 routes')
+      expect(out.find((l) => l.startsWith('optimizer'))).toMatch(/100\.0%\s+\|\s+\d\.\d{4}/)
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+
+  it('finds the 95% crossing by bisection where a grid spaced from λ₀ lands past it', async () => {
+    const data = parseDataset(csv(3000, 3))
+    const setup: ExperimentSetup = { data, seeds: [1], overrides: {}, base: { requestsPerSecond: 10, cycleSeconds: 10, regretCostWeight: 50 } }
+    const l0 = lambdaZero(data)
+    expect(l0).toBeGreaterThan(1000) // 0.6 quality for $0.0001
+    const c = await crossing(setup, 'optimizer', 0.95, l0, new Map(), 6)
+    expect(c.at).not.toBeNull()
+    // Between cheap's ratio (0.8 / 0.9 = 89%) and strong's: λ where 0.1 quality is worth $0.008, about 12.5.
+    expect(c.at!.param).toBeGreaterThan(2)
+    expect(c.at!.param).toBeLessThan(l0 / 8)
+    expect(1 - c.at!.relCost).toBeGreaterThan(0.1)
+  })
+})
