@@ -4,7 +4,7 @@ import reactHooks from 'eslint-plugin-react-hooks'
 import tseslint from 'typescript-eslint'
 
 export default tseslint.config(
-  { ignores: ['dist/', 'data/', 'test-artifacts/', 'node_modules/'] },
+  { ignores: ['**/dist/', '**/data/', 'test-artifacts/', '**/node_modules/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -48,7 +48,7 @@ const logger = pino({ level: 'silent' })
 try {
   await run(new MemoryLimitStore()) // warm-up
   const plain = await run(new MemoryLimitStore())
-  let journal: SpendJournal | undefined
+  let journal: SpendJournal | undefined // eslint-disable-line prefer-const -- assigned in the closure below
   const store = new MemoryLimitStore({ record: (s, d, m, u) => journal!.record(s, d, m, u), close: () => journal!.close() })
   journal = new SpendJournal(dir, { flushMs: 200, compactEvery: 100_000, snapshot: () => store.snapshot() }, logger)
   journal.load('x', 'x')

@@ -10,7 +10,7 @@
  */
 import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer'
 import { resourceFromAttributes } from '@opentelemetry/resources'
-import { BatchSpanProcessor, BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace-base'
+import { BatchSpanProcessor, BasicTracerProvider, InMemorySpanExporter, type SpanProcessor } from '@opentelemetry/sdk-trace-base'
 import { parseArgs } from 'node:util'
 import { createTelemetry } from '../gateway/telemetry/tracer.ts'
 import { EncodingBatchSpanProcessor } from '../gateway/telemetry/encoding-span-processor.ts'

@@ -52,7 +52,7 @@ async function fetchTrace(client: HandlerDeps['client'], data: EvaluationJob): P
   try {
     return await client.getTrace(data.trace_id, { tenant: data.tenant_id })
   } catch (err) {
-    if (err instanceof CollectorApiError && err.status === 404) throw new Error(`trace ${data.trace_id} is not stored yet`)
+    if (err instanceof CollectorApiError && err.status === 404) throw new Error(`trace ${data.trace_id} is not stored yet`, { cause: err })
     throw err
   }
 }

@@ -26,6 +26,7 @@ export const MAX_N = 128
 export const MAX_TOP_LOGPROBS = 20
 
 /** What an id may look like besides its length: no C0 control characters (newlines, tabs, NUL…). */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 export const ID_ALLOWED = /^[^\u0000-\u001f]*$/
 
 /** Why `value` is not acceptable as the id `field`, or undefined when it is. Never quotes the value (it may be huge). */

@@ -64,7 +64,7 @@ export class GatewayRoutingPusher implements RoutingTablePusher {
         body: body ? JSON.stringify(body) : undefined,
       })
     } catch (err) {
-      throw new Error(`gateway unreachable at ${url}: ${(err as Error).message}`)
+      throw new Error(`gateway unreachable at ${url}: ${(err as Error).message}`, { cause: err })
     }
     const text = await res.text()
     if (res.status === 409) throw new PushConflictError(`routing table changed meanwhile: ${text}`)

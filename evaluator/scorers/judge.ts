@@ -80,7 +80,7 @@ Reply with only a JSON object: {"score": <${min}-${max}>, "reason": "<one or two
       if (typeof content !== 'string') throw new Error('the judge answered without a message content (malformed response)')
       return content
     } catch (err) {
-      if (timeout.aborted) throw new Error(`the judge did not answer within ${settings.timeoutMs} ms`)
+      if (timeout.aborted) throw new Error(`the judge did not answer within ${settings.timeoutMs} ms`, { cause: err })
       if (signal.aborted) throw new RetryableError('the evaluation was interrupted by shutdown')
       if (err instanceof TypeError) throw new RetryableError(`the judge route is unreachable: ${(err.cause as Error | undefined)?.message ?? err.message}`)
       throw err

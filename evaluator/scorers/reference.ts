@@ -96,7 +96,7 @@ function toRegExp(pattern: string): RegExp {
   try {
     return literal ? new RegExp(literal[1]!, literal[2]!.replace('g', '')) : new RegExp(pattern, 'u')
   } catch (err) {
-    throw new Error(`the expected answer is not a valid regular expression: ${(err as Error).message}`)
+    throw new Error(`the expected answer is not a valid regular expression: ${(err as Error).message}`, { cause: err })
   }
 }
 

@@ -115,7 +115,7 @@ export async function runAttempts(deps: RunDeps, input: RunInput): Promise<RunRe
   let retries = 0
   while (attempt < policy.maxAttempts) {
     let target: Target | undefined
-    let waitMs = 0
+    let waitMs: number
     let body: string
     const rateLimited = last?.kind === 'http_error' && last.status === 429
     const next = rateLimited && !policy.fallbackOn.includes('429') ? undefined : nextCandidate(pending, deps.cooldowns, maxWait)

@@ -34,7 +34,7 @@ export class TableFiles {
       return JSON.parse(await readFile(this.tablePath, 'utf8')) as StoredTable
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined
-      throw new Error(`cannot read ${this.tablePath}: ${(err as Error).message}; fix or delete the file`)
+      throw new Error(`cannot read ${this.tablePath}: ${(err as Error).message}; fix or delete the file`, { cause: err })
     }
   }
 

@@ -44,7 +44,7 @@ export async function runReplayCli(
         },
       })
     } catch (err) {
-      throw new Error(`${(err as Error).message}\n\n${REPLAY_USAGE}`)
+      throw new Error(`${(err as Error).message}\n\n${REPLAY_USAGE}`, { cause: err })
     }
   })()
   const { values } = parsed

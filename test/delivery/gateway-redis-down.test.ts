@@ -31,7 +31,9 @@ afterAll(async () => {
   for (const r of servers) {
     try {
       process.kill(r.pid, 'SIGCONT')
-    } catch {}
+    } catch {
+      // already gone
+    }
     await r.stop()
   }
   await sim?.close()

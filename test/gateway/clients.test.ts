@@ -7,7 +7,7 @@ let h: Harness
 let openai: OpenAI
 let anthropic: Anthropic
 beforeAll(async () => {
-  h = await startHarness({ gateway: (sim) => ({
+  h = await startHarness({ gateway: () => ({
     routes: [
       { name: 'chat', targets: [{ provider: 'sim', model: 'sim-small', price: { input: '0.15', output: '0.6' } }] },
       { name: 'claude', targets: [{ provider: 'simant', model: 'sim-claude', price: { input: '3', output: '15' } }] },

@@ -36,7 +36,7 @@ describe('tenancy', () => {
 
   it('settles a budget exactly, then refuses with 402 when what is left cannot hold the next worst case', async () => {
     h = await startHarness({
-      gateway: (sim) => ({
+      gateway: () => ({
         routes: [{ name: 'chat', targets: [{ provider: 'sim', model: 'm', price: PRICE }] }],
         tenants: [{ id: 'acme', budgets: { usdPerDay: '0.12' }, keys: [{ key: KEY }] }],
       }),

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { usdToUnits, unitsToUsd } from '../../lib/money.ts'
 import { KEY, OTHER_KEY, jsonHeaders, startHarness, type Harness } from '../gateway/harness.ts'
 import { startRedis, type RedisServer } from '../helpers/redis.ts'
-import { PRICE, admin, spentToday, sum } from './budget-helpers.ts'
+import { PRICE, spentToday, sum } from './budget-helpers.ts'
 
 /*
  * redis-server killed (SIGKILL, by PID) in the middle of a load: every answer comes back within

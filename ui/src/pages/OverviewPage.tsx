@@ -93,13 +93,17 @@ function Trends({ report, range, tenant }: { report: Chargeback; range: Resolved
   const windowX = useMemo(() => windows.map((w) => Date.parse(w.from) / 1000), [windows])
   const xRange = useXRange(range)
   const windowRange = useXRange(traffic)
+  // `series` is a new array on every render; what it holds changes only when one of its queries' data does.
+  const seriesVersion = series.map((q) => q.dataUpdatedAt).join()
   const latency = useMemo(
     () => [{ label: 'worst p95 latency (ms)', values: series.map((q) => (q.data ? (worstP95(q.data.stats)?.p95 ?? null) : null)) }],
-    [series.map((q) => q.dataUpdatedAt).join()],
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- keyed by seriesVersion (above)
+    [seriesVersion],
   )
   const quality = useMemo(
     () => [{ label: 'mean quality', values: series.map((q) => (q.data ? pooledQuality(q.data.stats) : null)) }],
-    [series.map((q) => q.dataUpdatedAt).join()],
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- keyed by seriesVersion (above)
+    [seriesVersion],
   )
   return (
     <div className="charts">
