@@ -39,23 +39,25 @@ const cpu = () => {
 }
 
 /**
- * Runs decode → normalize → encode over `payloads` for about `seconds`, each stage timed on its
- * own (CPU time of this process, so other processes on the machine count less than in wall time).
+ * Runs decode → normalize → encode over `payload(0)`, `payload(1)`, … for about `seconds`, each
+ * stage timed on its own (CPU time of this process, so other processes on the machine count less
+ * than in wall time). Each payload should carry new ids, as the collector's traffic does.
  */
-export async function measureStages(root: string, payloads: readonly Buffer[], seconds: number): Promise<StageSplit> {
+export async function measureStages(root: string, payload: (i: number) => Buffer, seconds: number): Promise<StageSplit> {
   const m = await load(root)
   const normalizer = new m.Normalizer()
   const ctx = { tenantId: 'default', trustTenantAttribute: true }
-  for (let i = 0; i < 20; i++) m.encodeNativeBlock(m.spanColumns, normalizer.normalize(m.decodeProtobuf(payloads[i % payloads.length]!), ctx).rows)
+  for (let i = 0; i < 20; i++) m.encodeNativeBlock(m.spanColumns, normalizer.normalize(m.decodeProtobuf(payload(i)), ctx).rows)
   let decode = 0
   let normalize = 0
   let encode = 0
   let spans = 0
   let requests = 0
   const deadline = performance.now() + seconds * 1000
-  for (let i = 0; performance.now() < deadline; i++) {
+  for (let i = 20; performance.now() < deadline; i++) {
+    const body = payload(i)
     const t0 = cpu()
-    const request = m.decodeProtobuf(payloads[i % payloads.length]!)
+    const request = m.decodeProtobuf(body)
     const t1 = cpu()
     const { rows } = normalizer.normalize(request, ctx)
     const t2 = cpu()

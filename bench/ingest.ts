@@ -141,8 +141,8 @@ for (let round = 0; round < rounds; round++) {
   offRuns.push(await throughCollector(`plain-${round}`, '  dedup:\n    maxIds: 0\n'))
   if (baseline) baseRuns.push(await throughCollector(`base-${round}`, '', baseline))
   onRuns.push(await throughCollector(`dedup-${round}`, ''))
-  if (baseline) baseStageRuns.push(await measureStages(baseline, payloads, Math.min(seconds, 5)))
-  stageRuns.push(await measureStages(here, payloads, Math.min(seconds, 5)))
+  if (baseline) baseStageRuns.push(await measureStages(baseline, (i) => batches.batch(2_000_000 + round * 1_000_000 + i), Math.min(seconds, 5)))
+  stageRuns.push(await measureStages(here, (i) => batches.batch(2_000_000 + round * 1_000_000 + i), Math.min(seconds, 5)))
   directRuns.push(await directInsert(round))
 }
 const best = (rs: CollectorRun[]) => rs.reduce((a, b) => (b.cpuPerSpan < a.cpuPerSpan ? b : a))

@@ -5,7 +5,7 @@ import { anyValueToString } from './any-value.ts'
 import { rowIdProblem } from './id-limits.ts'
 import { SPAN_ID_LENGTH, TRACE_ID_LENGTH, isHexId } from '../../lib/ids.ts'
 import { USD_SCALE, formatScaled, parseScaled, rescale } from '../../lib/money.ts'
-import { FIRST_SEGMENT_SOURCES, INPUT_EXCLUDES_CACHE, MILLISECOND_SOURCES, TIMESTAMP_SOURCES } from './precedence.ts'
+import { FIRST_SEGMENT_SOURCES, INPUT_EXCLUDES_CACHE, MILLISECOND_SOURCES, TIMESTAMP_SOURCES, type Column } from './precedence.ts'
 import { resolve } from './resolve.ts'
 import { MAX_ATTRIBUTES, emptyScan, scanAttributes, type Scan } from './scan.ts'
 import { CONVENTION_NAMES, EVENT_SLOTS, LOOPGATE_SPAN_SLOT, ROUTE_FAILED_SLOT, SERVICE_NAME_SLOT } from './sources.ts'
@@ -38,6 +38,10 @@ const MAX_COST_UNITS = 10n ** 18n
 const MAX_INT64_DIGITS = String(MAX_INT64)
 const storableTime = (ns: string) => ns.length < 19 || (ns.length === 19 && ns <= MAX_INT64_DIGITS)
 
+/** The provided cost `believableCost` accepted last (the hot path allocates no closure per span for it). */
+let providedCost: bigint | null = null
+const believableCost = (v: string) => ((providedCost = parseScaled(v, USD_SCALE)) ?? MAX_COST_UNITS) < MAX_COST_UNITS
+
 /** Either the row, or why the span is refused. */
 export type SpanOutcome = { row: SpanRow; tenantFromAttribute: boolean } | { error: string }
 
@@ -54,7 +58,7 @@ export function normalizeSpan(input: SpanInput): SpanOutcome {
   const scan = emptyScan()
   scanAttributes(span.attributes, scan)
   const events = eventColumns(span, scan)
-  const has = (column: Parameters<typeof resolve>[0]) => resolve(column, scan, resource)
+  const has = (column: Column) => resolve(column, scan, resource)
 
   const kind = spanKind(scan, span.name)
   const provider = has('provider')
@@ -78,10 +82,8 @@ export function normalizeSpan(input: SpanInput): SpanOutcome {
   let costUsd = '0'
   let costSource = 'none'
   if (isLlm) {
-    let provided: bigint | null = null
-    const believable = (v: string) => ((provided = parseScaled(v, USD_SCALE)) ?? MAX_COST_UNITS) < MAX_COST_UNITS
-    if (resolve('cost_usd', scan, resource, believable)) {
-      costUsd = formatScaled(provided!, USD_SCALE)
+    if (resolve('cost_usd', scan, resource, believableCost)) {
+      costUsd = formatScaled(providedCost!, USD_SCALE)
       costSource = 'provided'
     } else if (usage.input + usage.output > 0) {
       const model = responseModel || requestModel
@@ -252,13 +254,17 @@ function count(r: { value: string } | null): number {
   return r ? Math.floor(Number(r.value)) : 0
 }
 
+/** The span start and the nanoseconds `storableTtft` read last (no closure per span). */
+let ttftStart = ''
+let ttftNs: bigint | null = null
+const storableTtft = (v: string, source: string) => {
+  ttftNs = TIMESTAMP_SOURCES.has(source) ? sinceStart(v, ttftStart) : parseScaled(v, MILLISECOND_SOURCES.has(source) ? 6 : 0)
+  return ttftNs !== null && ttftNs <= MAX_INT64
+}
+
 function ttftNanos(scan: Scan, resource: Scan, startNanos: string): string {
-  let nanos: bigint | null = null
-  const storable = (v: string, source: string) => {
-    nanos = TIMESTAMP_SOURCES.has(source) ? sinceStart(v, startNanos) : parseScaled(v, MILLISECOND_SOURCES.has(source) ? 6 : 0)
-    return nanos !== null && nanos <= MAX_INT64
-  }
-  return resolve('ttft_ns', scan, resource, storable) ? String(nanos) : '0'
+  ttftStart = startNanos
+  return resolve('ttft_ns', scan, resource, storableTtft) ? String(ttftNs) : '0'
 }
 
 /** Nanoseconds from the span's start to an ISO 8601 time (JSON-quoted or not); null when unreadable or before the start. */
