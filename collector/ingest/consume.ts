@@ -109,8 +109,10 @@ export class Ingest {
   /** Refuses (as partial success, with a reason) spans that retention would delete on arrival. */
   private withinRetention(result: NormalizeResult): NormalizeResult {
     const days = this.deps.retentionDays
-    const cutoff = BigInt(Date.now() - days * 86_400_000) * 1_000_000n
-    const kept = result.rows.filter((r) => BigInt(r.Timestamp) >= cutoff)
+    // Whole milliseconds compare exactly (the cutoff is one): a span starts at or after it iff its
+    // nanoseconds without their last six digits do, and those fit a double, so no BigInt per row.
+    const cutoffMs = Date.now() - days * 86_400_000
+    const kept = result.rows.filter((r) => (r.Timestamp.length > 6 ? Number(r.Timestamp.slice(0, -6)) : 0) >= cutoffMs)
     const expired = result.rows.length - kept.length
     if (expired === 0) return result
     const reason = `${expired} span(s) start before the ${days}-day retention window`
