@@ -116,14 +116,17 @@ interface DirectRun {
   perSecond: number
   cpuPerRow: number
 }
-async function directInsert(round: number): Promise<DirectRun> {
-  const direct = await openStore(storageConfigSchema.parse({ path: `${dir}/direct-${round}` }))
+/** The most rows the collector can put in one INSERT here: every request in flight at once. */
+const inFlightRows = concurrency * spansPerPayload
+const smallBatch = encodeNativeBlock(spanColumns, rows.slice(0, inFlightRows))
+async function directInsert(name: string, block: Buffer, blockRows: number): Promise<DirectRun> {
+  const direct = await openStore(storageConfigSchema.parse({ path: `${dir}/${name}` }))
   let directRows = 0
   const directCpuStart = cpuMicros(process.pid)
   const directStart = performance.now()
   while (performance.now() - directStart < Math.min(seconds, 10) * 1000) {
-    await direct.insertNative(direct.table('spans'), columnNames, batch)
-    directRows += rows.length
+    await direct.insertNative(direct.table('spans'), columnNames, block)
+    directRows += blockRows
   }
   const run = { perSecond: directRows / ((performance.now() - directStart) / 1000), cpuPerRow: (cpuMicros(process.pid) - directCpuStart) / directRows }
   await direct.close()
@@ -137,13 +140,15 @@ const baseRuns: CollectorRun[] = []
 const stageRuns: StageSplit[] = []
 const baseStageRuns: StageSplit[] = []
 const directRuns: DirectRun[] = []
+const smallDirectRuns: DirectRun[] = []
 for (let round = 0; round < rounds; round++) {
   offRuns.push(await throughCollector(`plain-${round}`, '  dedup:\n    maxIds: 0\n'))
   if (baseline) baseRuns.push(await throughCollector(`base-${round}`, '', baseline))
   onRuns.push(await throughCollector(`dedup-${round}`, ''))
   if (baseline) baseStageRuns.push(await measureStages(baseline, (i) => batches.batch(2_000_000 + round * 1_000_000 + i), Math.min(seconds, 5)))
   stageRuns.push(await measureStages(here, (i) => batches.batch(2_000_000 + round * 1_000_000 + i), Math.min(seconds, 5)))
-  directRuns.push(await directInsert(round))
+  directRuns.push(await directInsert(`direct-${round}`, batch, rows.length))
+  smallDirectRuns.push(await directInsert(`direct-small-${round}`, smallBatch, Math.min(inFlightRows, rows.length)))
 }
 const best = (rs: CollectorRun[]) => rs.reduce((a, b) => (b.cpuPerSpan < a.cpuPerSpan ? b : a))
 const dedupOn = best(onRuns)
@@ -151,6 +156,7 @@ const dedupOff = best(offRuns)
 const bestDirect = directRuns.reduce((a, b) => (b.perSecond > a.perSecond ? b : a))
 const directPerSecond = bestDirect.perSecond
 const directCpuPerRow = bestDirect.cpuPerRow
+const bestSmall = smallDirectRuns.reduce((a, b) => (b.perSecond > a.perSecond ? b : a))
 const spread = (values: number[], digits = 0) => (values.length > 1 ? `${Math.min(...values).toFixed(digits)}–${Math.max(...values).toFixed(digits)}` : values[0]!.toFixed(digits))
 
 // 3. The deduplicator alone: claim + commit of new spans, then of the same spans again (re-sends).
@@ -183,6 +189,7 @@ ${line('without dedup  ', dedupOff)}${baseOn ? `\n${line('baseline, dedup', base
   dedup ratio       : ${(dedupOn.viaHttp / dedupOff.viaHttp).toFixed(2)} of the throughput without it, CPU per span ${(dedupOn.cpuPerSpan / dedupOff.cpuPerSpan).toFixed(2)}×
   deduplicator alone: ${claimRounds.fresh.toFixed(2)} µs/span for new spans, ${claimRounds.again.toFixed(2)} µs/span for re-sent ones; ${(dedup.bytes / 2 ** 20).toFixed(0)} MiB for 1,000,000 ids
   direct insert     : ${directPerSecond.toFixed(0)} rows/s, ${directCpuPerRow.toFixed(1)} CPU µs/row (pre-encoded Native, ${rows.length} rows per INSERT; rounds ${spread(directRuns.map((d) => d.perSecond))} rows/s)
+  direct, in-flight : ${bestSmall.perSecond.toFixed(0)} rows/s, ${bestSmall.cpuPerRow.toFixed(1)} CPU µs/row (${Math.min(inFlightRows, rows.length)} rows per INSERT: all that ${concurrency} requests in flight can give one INSERT; rounds ${spread(smallDirectRuns.map((d) => d.perSecond))} rows/s); ratio with dedup ${(dedupOn.viaHttp / bestSmall.perSecond).toFixed(2)}${baseOn ? `, baseline ${(baseOn.viaHttp / bestSmall.perSecond).toFixed(2)}` : ''}
   ratio             : ${(dedupOn.viaHttp / directPerSecond).toFixed(2)} of a direct insert (CPU per span ${(dedupOn.cpuPerSpan / directCpuPerRow).toFixed(2)}×); rounds with dedup ${spread(onRuns.map((r) => r.viaHttp))} spans/s${baseOn ? `, baseline ${(baseOn.viaHttp / directPerSecond).toFixed(2)} (rounds ${spread(baseRuns.map((r) => r.viaHttp))} spans/s)` : ''}
 
   split per span, CPU µs (min–max over rounds; stages on one thread in this process, insert = the direct insert's process CPU per row)
