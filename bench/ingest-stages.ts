@@ -17,7 +17,9 @@ export interface StageSplit {
 
 interface Modules {
   decodeProtobuf(body: Uint8Array): unknown
-  Normalizer: new () => { normalize(request: unknown, ctx: { tenantId: string; trustTenantAttribute: boolean }): { rows: unknown[] } }
+  Normalizer: new () => {
+    normalize(request: unknown, ctx: { tenantId: string; trustTenantAttribute: boolean }): { rows: unknown[] }
+  }
   encodeNativeBlock(columns: unknown, rows: unknown[]): Buffer
   spanColumns: unknown
 }
@@ -30,7 +32,12 @@ async function load(root: string): Promise<Modules> {
     at('collector/storage/native-block.ts'),
     at('collector/storage/span-columns.ts'),
   ])
-  return { decodeProtobuf: decode.decodeProtobuf, Normalizer: normalize.Normalizer, encodeNativeBlock: native.encodeNativeBlock, spanColumns: columns.spanColumns }
+  return {
+    decodeProtobuf: decode.decodeProtobuf,
+    Normalizer: normalize.Normalizer,
+    encodeNativeBlock: native.encodeNativeBlock,
+    spanColumns: columns.spanColumns,
+  }
 }
 
 const cpu = () => {
@@ -43,11 +50,16 @@ const cpu = () => {
  * stage timed on its own (CPU time of this process, so other processes on the machine count less
  * than in wall time). Each payload should carry new ids, as the collector's traffic does.
  */
-export async function measureStages(root: string, payload: (i: number) => Buffer, seconds: number): Promise<StageSplit> {
+export async function measureStages(
+  root: string,
+  payload: (i: number) => Buffer,
+  seconds: number,
+): Promise<StageSplit> {
   const m = await load(root)
   const normalizer = new m.Normalizer()
   const ctx = { tenantId: 'default', trustTenantAttribute: true }
-  for (let i = 0; i < 20; i++) m.encodeNativeBlock(m.spanColumns, normalizer.normalize(m.decodeProtobuf(payload(i)), ctx).rows)
+  for (let i = 0; i < 20; i++)
+    m.encodeNativeBlock(m.spanColumns, normalizer.normalize(m.decodeProtobuf(payload(i)), ctx).rows)
   let decode = 0
   let normalize = 0
   let encode = 0

@@ -27,7 +27,18 @@ import { numberedBatches } from './overload-payloads.ts'
 import { measureStages, type StageSplit } from './ingest-stages.ts'
 import { cpuMicros } from './proc.ts'
 
-const { values: args } = parseArgs({ options: { seconds: { type: 'string', default: '10' }, rounds: { type: 'string', default: '2' }, concurrency: { type: 'string', default: '8' }, spans: { type: 'string', default: '512' }, linger: { type: 'string' }, 'cpu-prof': { type: 'string' }, 'node-args': { type: 'string', default: '--max-semi-space-size=64' }, baseline: { type: 'string' } } })
+const { values: args } = parseArgs({
+  options: {
+    seconds: { type: 'string', default: '10' },
+    rounds: { type: 'string', default: '2' },
+    concurrency: { type: 'string', default: '8' },
+    spans: { type: 'string', default: '512' },
+    linger: { type: 'string' },
+    'cpu-prof': { type: 'string' },
+    'node-args': { type: 'string', default: '--max-semi-space-size=64' },
+    baseline: { type: 'string' },
+  },
+})
 const here = join(import.meta.dirname, '..')
 const baseline = args.baseline === undefined ? undefined : resolve(args.baseline)
 const seconds = Number(args.seconds)
@@ -45,7 +56,9 @@ console.log(`building payloads of ${spansPerPayload} spans…`)
 const batches = await numberedBatches(4, spansPerPayload)
 let nextBatch = 0
 const payloads = Array.from({ length: 64 }, (_, i) => batches.batch(1_000_000 + i))
-console.log(`payload size ≈ ${(payloads[0]!.length / 1024).toFixed(0)} KiB (${(payloads[0]!.length / spansPerPayload).toFixed(0)} B/span)`)
+console.log(
+  `payload size ≈ ${(payloads[0]!.length / 1024).toFixed(0)} KiB (${(payloads[0]!.length / spansPerPayload).toFixed(0)} B/span)`,
+)
 
 interface CollectorRun {
   viaHttp: number
@@ -61,13 +74,33 @@ interface CollectorRun {
 /** 1. Through the collector (its own process, as in production), with or without deduplication. */
 async function throughCollector(name: string, dedupYaml: string, root = here): Promise<CollectorRun> {
   const runDir = join(dir, name)
-  writeFileSync(join(dir, `${name}.yaml`), `logLevel: warn\nclickhouse:\n  path: ${runDir}/clickhouse\ncollector:\n  port: ${port}\n${writer}${dedupYaml}`)
+  writeFileSync(
+    join(dir, `${name}.yaml`),
+    `logLevel: warn\nclickhouse:\n  path: ${runDir}/clickhouse\ncollector:\n  port: ${port}\n${writer}${dedupYaml}`,
+  )
   // Run as README's Scaling section recommends for a collector.
-  const child = spawn(process.execPath, [...args['node-args'].split(' ').filter(Boolean), ...(args['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${args['cpu-prof']}`] : []), join(root, 'bin/loopgate.mjs'), 'collector', '--config', join(dir, `${name}.yaml`)], { stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, LOOPGATE_METRICS_TOKEN: METRICS_TOKEN } })
+  const child = spawn(
+    process.execPath,
+    [
+      ...args['node-args'].split(' ').filter(Boolean),
+      ...(args['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${args['cpu-prof']}`] : []),
+      join(root, 'bin/loopgate.mjs'),
+      'collector',
+      '--config',
+      join(dir, `${name}.yaml`),
+    ],
+    { stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, LOOPGATE_METRICS_TOKEN: METRICS_TOKEN } },
+  )
   const url = `http://127.0.0.1:${port}`
   for (let i = 0; ; i++) {
     if (i > 300) throw new Error('collector did not start')
-    if (await fetch(`${url}/healthz`).then((r) => r.ok, () => false)) break
+    if (
+      await fetch(`${url}/healthz`).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      break
     await new Promise((r) => setTimeout(r, 100))
   }
   const agent = new Agent({ connections: concurrency, pipelining: 1 })
@@ -82,7 +115,12 @@ async function throughCollector(name: string, dedupYaml: string, root = here): P
     Array.from({ length: concurrency }, async (_, worker) => {
       for (let i = worker; performance.now() < deadline; i += concurrency) {
         const t = performance.now()
-        const res = await request(`${url}/v1/traces`, { method: 'POST', dispatcher: agent, headers: { 'content-type': 'application/x-protobuf' }, body: batches.batch(++nextBatch) })
+        const res = await request(`${url}/v1/traces`, {
+          method: 'POST',
+          dispatcher: agent,
+          headers: { 'content-type': 'application/x-protobuf' },
+          body: batches.batch(++nextBatch),
+        })
         await res.body.arrayBuffer()
         requests++
         latencies.push(performance.now() - t)
@@ -94,14 +132,22 @@ async function throughCollector(name: string, dedupYaml: string, root = here): P
   const httpSeconds = (performance.now() - started) / 1000
   const cpuPerSpan = (cpuMicros(child.pid!) - cpuStart) / acked
   await agent.close()
-  const metrics = await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } }).then((r) => r.text())
+  const metrics = await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } }).then((r) =>
+    r.text(),
+  )
   const metric = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(metrics)?.[1] ?? NaN)
   const inserts = metric('loopgate_collector_insert_rows_count')
   const insertSummary = `${inserts} INSERTs, ${(metric('loopgate_collector_insert_rows_sum') / inserts).toFixed(0)} rows and ${((metric('loopgate_collector_insert_seconds_sum') / inserts) * 1000).toFixed(0)} ms each`
   child.kill('SIGTERM')
   await new Promise((r) => child.once('exit', r))
   const reader = await createStorageClient(storageConfigSchema.parse({ path: `${runDir}/clickhouse` }))
-  const stored = Number((await (await reader.query({ query: 'SELECT count() AS n FROM loopgate.spans', format: 'JSONEachRow' })).json<{ n: string }>())[0]!.n)
+  const stored = Number(
+    (
+      await (
+        await reader.query({ query: 'SELECT count() AS n FROM loopgate.spans', format: 'JSONEachRow' })
+      ).json<{ n: string }>()
+    )[0]!.n,
+  )
   await reader.close()
   latencies.sort((a, b) => a - b)
   return { viaHttp: acked / httpSeconds, cpuPerSpan, acked, refused, requests, stored, insertSummary, latencies }
@@ -109,7 +155,9 @@ async function throughCollector(name: string, dedupYaml: string, root = here): P
 
 // 2. The same rows straight into a store (decode + normalize done beforehand, not timed).
 const normalizer = new Normalizer()
-const rows = payloads.flatMap((p) => normalizer.normalize(decodeProtobuf(p), { tenantId: 'default', trustTenantAttribute: true }).rows)
+const rows = payloads.flatMap(
+  (p) => normalizer.normalize(decodeProtobuf(p), { tenantId: 'default', trustTenantAttribute: true }).rows,
+)
 const batch = encodeNativeBlock(spanColumns, rows)
 const columnNames = spanColumns.map((c) => c.name)
 interface DirectRun {
@@ -128,7 +176,10 @@ async function directInsert(name: string, block: Buffer, blockRows: number): Pro
     await direct.insertNative(direct.table('spans'), columnNames, block)
     directRows += blockRows
   }
-  const run = { perSecond: directRows / ((performance.now() - directStart) / 1000), cpuPerRow: (cpuMicros(process.pid) - directCpuStart) / directRows }
+  const run = {
+    perSecond: directRows / ((performance.now() - directStart) / 1000),
+    cpuPerRow: (cpuMicros(process.pid) - directCpuStart) / directRows,
+  }
   await direct.close()
   return run
 }
@@ -145,8 +196,13 @@ for (let round = 0; round < rounds; round++) {
   offRuns.push(await throughCollector(`plain-${round}`, '  dedup:\n    maxIds: 0\n'))
   if (baseline) baseRuns.push(await throughCollector(`base-${round}`, '', baseline))
   onRuns.push(await throughCollector(`dedup-${round}`, ''))
-  if (baseline) baseStageRuns.push(await measureStages(baseline, (i) => batches.batch(2_000_000 + round * 1_000_000 + i), Math.min(seconds, 5)))
-  stageRuns.push(await measureStages(here, (i) => batches.batch(2_000_000 + round * 1_000_000 + i), Math.min(seconds, 5)))
+  if (baseline)
+    baseStageRuns.push(
+      await measureStages(baseline, (i) => batches.batch(2_000_000 + round * 1_000_000 + i), Math.min(seconds, 5)),
+    )
+  stageRuns.push(
+    await measureStages(here, (i) => batches.batch(2_000_000 + round * 1_000_000 + i), Math.min(seconds, 5)),
+  )
   directRuns.push(await directInsert(`direct-${round}`, batch, rows.length))
   smallDirectRuns.push(await directInsert(`direct-small-${round}`, smallBatch, Math.min(inFlightRows, rows.length)))
 }
@@ -157,7 +213,10 @@ const bestDirect = directRuns.reduce((a, b) => (b.perSecond > a.perSecond ? b : 
 const directPerSecond = bestDirect.perSecond
 const directCpuPerRow = bestDirect.cpuPerRow
 const bestSmall = smallDirectRuns.reduce((a, b) => (b.perSecond > a.perSecond ? b : a))
-const spread = (values: number[], digits = 0) => (values.length > 1 ? `${Math.min(...values).toFixed(digits)}–${Math.max(...values).toFixed(digits)}` : values[0]!.toFixed(digits))
+const spread = (values: number[], digits = 0) =>
+  values.length > 1
+    ? `${Math.min(...values).toFixed(digits)}–${Math.max(...values).toFixed(digits)}`
+    : values[0]!.toFixed(digits)
 
 // 3. The deduplicator alone: claim + commit of new spans, then of the same spans again (re-sends).
 const dedup = new SpanDeduplicator({ maxIds: 1_000_000, windowSeconds: 900 })
@@ -166,7 +225,8 @@ const claimRounds = (() => {
   for (let i = 0; i < rows.length; i += spansPerPayload) dedup.claim(rows.slice(i, i + spansPerPayload)).commit()
   const t1 = performance.now()
   let duplicates = 0
-  for (let i = 0; i < rows.length; i += spansPerPayload) duplicates += dedup.claim(rows.slice(i, i + spansPerPayload)).duplicates
+  for (let i = 0; i < rows.length; i += spansPerPayload)
+    duplicates += dedup.claim(rows.slice(i, i + spansPerPayload)).duplicates
   const t2 = performance.now()
   return { fresh: ((t1 - t0) * 1000) / rows.length, again: ((t2 - t1) * 1000) / rows.length, duplicates }
 })()
@@ -178,9 +238,22 @@ const line = (label: string, r: CollectorRun) => {
 }
 const stageLine = (label: string, runs: StageSplit[]) => {
   const total = runs.map((s) => s.decode + s.normalize + s.encode)
-  return `  ${label.padEnd(16)} ${spread(runs.map((s) => s.decode), 1).padStart(10)} ${spread(runs.map((s) => s.normalize), 1).padStart(10)} ${spread(runs.map((s) => s.encode), 1).padStart(10)} ${spread(total, 1).padStart(10)} ${spread(directRuns.map((d) => d.cpuPerRow), 1).padStart(10)}`
+  return `  ${label.padEnd(16)} ${spread(
+    runs.map((s) => s.decode),
+    1,
+  ).padStart(10)} ${spread(
+    runs.map((s) => s.normalize),
+    1,
+  ).padStart(10)} ${spread(
+    runs.map((s) => s.encode),
+    1,
+  ).padStart(10)} ${spread(total, 1).padStart(10)} ${spread(
+    directRuns.map((d) => d.cpuPerRow),
+    1,
+  ).padStart(10)}`
 }
-const ok = [...onRuns, ...offRuns, ...baseRuns].every((r) => r.stored === r.acked) && claimRounds.duplicates === rows.length
+const ok =
+  [...onRuns, ...offRuns, ...baseRuns].every((r) => r.stored === r.acked) && claimRounds.duplicates === rows.length
 const baseOn = baseline ? best(baseRuns) : undefined
 console.log(`
 ingest benchmark (${rounds} rounds of ${seconds}s each way, concurrency ${concurrency}, ${spansPerPayload} spans/request)

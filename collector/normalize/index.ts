@@ -73,7 +73,12 @@ export class Normalizer {
         const scope = { name: ss.scope.name, version: ss.scope.version }
         for (const span of ss.spans) {
           const outcome = normalizeSpan({
-            span, resource, scope, tenantId: ctx.tenantId, trustTenantAttribute: ctx.trustTenantAttribute, price: this.price,
+            span,
+            resource,
+            scope,
+            tenantId: ctx.tenantId,
+            trustTenantAttribute: ctx.trustTenantAttribute,
+            price: this.price,
           })
           if ('error' in outcome) {
             rejected++

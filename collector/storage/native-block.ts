@@ -31,7 +31,7 @@ const DECIMAL18_LIMIT = 10n ** 18n
  */
 let scratch = Buffer.allocUnsafe(64 * 1024)
 /** The scratch buffer is kept up to this size; a larger block's buffer is let go after it. */
-const MAX_KEPT_SCRATCH = 16 * 1024 * 1024
+const MAX_KEPT_SCRATCH = 4 * 1024 * 1024
 
 class ByteWriter {
   buf = scratch
@@ -173,14 +173,19 @@ function smallUnsigned(value: unknown, max: number, column: string): number {
 /** A decimal string with at most 12 fractional digits, as an Int64 count of 10^-12. */
 function decimal12(value: unknown, column: string): bigint {
   const m = typeof value === 'string' ? /^(-?)(\d+)(?:\.(\d{1,12}))?$/.exec(value) : null
-  if (!m) throw new NativeEncodeError(`column ${column}: ${JSON.stringify(value)} is not a decimal with ≤ 12 fractional digits`)
+  if (!m)
+    throw new NativeEncodeError(
+      `column ${column}: ${JSON.stringify(value)} is not a decimal with ≤ 12 fractional digits`,
+    )
   const units = BigInt(m[2]! + (m[3] ?? '').padEnd(12, '0'))
-  if (units >= DECIMAL18_LIMIT) throw new NativeEncodeError(`column ${column}: ${value} is out of range for Decimal(18, 12)`)
+  if (units >= DECIMAL18_LIMIT)
+    throw new NativeEncodeError(`column ${column}: ${value} is out of range for Decimal(18, 12)`)
   return m[1] ? -units : units
 }
 
 function stringValue(value: unknown, column: string): string {
-  if (typeof value !== 'string') throw new NativeEncodeError(`column ${column}: ${JSON.stringify(value)} is not a string`)
+  if (typeof value !== 'string')
+    throw new NativeEncodeError(`column ${column}: ${JSON.stringify(value)} is not a string`)
   return value
 }
 
