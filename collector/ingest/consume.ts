@@ -82,26 +82,46 @@ export class Ingest {
       await p.claim.others
     } catch (err) {
       // Spans of this request were in another request's write, which failed: the client re-sends.
-      throw new IngestError('unavailable', `storage is unavailable: ${(err as Error).message}; retry after the given delay`, 1, { cause: err })
+      throw new IngestError(
+        'unavailable',
+        `storage is unavailable: ${(err as Error).message}; retry after the given delay`,
+        1,
+        { cause: err },
+      )
     }
     if (p.duplicates > 0) metrics.spansDuplicate.inc(p.duplicates)
     for (const [tenant, n] of p.perTenant) metrics.spansAccepted.inc({ tenant }, n)
     if (p.late.length > 0) {
-      await creditLateSessions(this.deps.store, p.late).catch((err) => this.deps.logger.error({ err }, 'crediting late sessions failed'))
+      await creditLateSessions(this.deps.store, p.late).catch((err) =>
+        this.deps.logger.error({ err }, 'crediting late sessions failed'),
+      )
     }
     if (p.forHook) this.notifyStored(p.forHook)
-    return { rejected: p.rejected, errors: p.errors, stored: p.stored, duplicates: p.duplicates, tenants: [...p.perTenant.keys()] }
+    return {
+      rejected: p.rejected,
+      errors: p.errors,
+      stored: p.stored,
+      duplicates: p.duplicates,
+      tenants: [...p.perTenant.keys()],
+    }
   }
 
   private refusal(err: unknown, rows: number): unknown {
     const { metrics } = this.deps
     if (err instanceof WriterBusyError) {
       metrics.spansRefused.inc({ reason: 'backpressure' }, rows)
-      return new IngestError('backpressure', 'ingest buffer is full; retry after the given delay', err.retryAfterSeconds, { cause: err })
+      return new IngestError(
+        'backpressure',
+        'ingest buffer is full; retry after the given delay',
+        err.retryAfterSeconds,
+        { cause: err },
+      )
     }
     if (err instanceof WriterUnavailableError) {
       metrics.spansRefused.inc({ reason: 'unavailable' }, rows)
-      return new IngestError('unavailable', `${err.message}; retry after the given delay`, err.retryAfterSeconds, { cause: err })
+      return new IngestError('unavailable', `${err.message}; retry after the given delay`, err.retryAfterSeconds, {
+        cause: err,
+      })
     }
     return err
   }
@@ -109,8 +129,10 @@ export class Ingest {
   /** Refuses (as partial success, with a reason) spans that retention would delete on arrival. */
   private withinRetention(result: NormalizeResult): NormalizeResult {
     const days = this.deps.retentionDays
-    const cutoff = BigInt(Date.now() - days * 86_400_000) * 1_000_000n
-    const kept = result.rows.filter((r) => BigInt(r.Timestamp) >= cutoff)
+    // Whole milliseconds compare exactly (the cutoff is one): a span starts at or after it iff its
+    // nanoseconds without their last six digits do, and those fit a double, so no BigInt per row.
+    const cutoffMs = Date.now() - days * 86_400_000
+    const kept = result.rows.filter((r) => (r.Timestamp.length > 6 ? Number(r.Timestamp.slice(0, -6)) : 0) >= cutoffMs)
     const expired = result.rows.length - kept.length
     if (expired === 0) return result
     const reason = `${expired} span(s) start before the ${days}-day retention window`

@@ -73,7 +73,12 @@ export class Normalizer {
         const scope = { name: ss.scope.name, version: ss.scope.version }
         for (const span of ss.spans) {
           const outcome = normalizeSpan({
-            span, resource, scope, tenantId: ctx.tenantId, trustTenantAttribute: ctx.trustTenantAttribute, price: this.price,
+            span,
+            resource,
+            scope,
+            tenantId: ctx.tenantId,
+            trustTenantAttribute: ctx.trustTenantAttribute,
+            price: this.price,
           })
           if ('error' in outcome) {
             rejected++
@@ -97,10 +102,13 @@ export class Normalizer {
     if (ctx.trustTenantAttribute) this.trustedTenants.resolve(rows, tenantRows)
     const late: LateSession[] = []
     const byTrace = new Map<string, TraceContext & { tenantId: string; traceId: string }>()
-    for (const row of rows) {
+    const ofRow: (TraceContext & { tenantId: string; traceId: string })[] = new Array(rows.length)
+    for (let i = 0; i < rows.length; i++) {
+      const row = rows[i]!
       const key = traceKey(row.tenant_id, row.TraceId)
       let t = byTrace.get(key)
       if (!t) byTrace.set(key, (t = { session: '', user: '', tenantId: row.tenant_id, traceId: row.TraceId }))
+      ofRow[i] = t
       if (!t.session) t.session = row.session_id
       if (!t.user) t.user = row.user_id
     }
@@ -114,10 +122,11 @@ export class Normalizer {
         t.user ||= known.user
       }
       // Remember traces stored without a session too, so a session that arrives later can be credited with them.
-      this.traces.merge(key, { session: t.session, user: t.user, orphans: !t.session })
+      this.traces.merge(key, { session: t.session, user: t.user, orphans: !t.session }, known)
     }
-    for (const row of rows) {
-      const t = byTrace.get(traceKey(row.tenant_id, row.TraceId))!
+    for (let i = 0; i < rows.length; i++) {
+      const row = rows[i]!
+      const t = ofRow[i]!
       if (!row.session_id) row.session_id = t.session
       if (!row.user_id) row.user_id = t.user
     }

@@ -5,7 +5,13 @@ import { anyValueToString } from './any-value.ts'
 import { rowIdProblem } from './id-limits.ts'
 import { SPAN_ID_LENGTH, TRACE_ID_LENGTH, isHexId } from '../../lib/ids.ts'
 import { USD_SCALE, formatScaled, parseScaled, rescale } from '../../lib/money.ts'
-import { FIRST_SEGMENT_SOURCES, INPUT_EXCLUDES_CACHE, MILLISECOND_SOURCES, TIMESTAMP_SOURCES } from './precedence.ts'
+import {
+  FIRST_SEGMENT_SOURCES,
+  INPUT_EXCLUDES_CACHE,
+  MILLISECOND_SOURCES,
+  TIMESTAMP_SOURCES,
+  type Column,
+} from './precedence.ts'
 import { resolve } from './resolve.ts'
 import { MAX_ATTRIBUTES, emptyScan, scanAttributes, type Scan } from './scan.ts'
 import { CONVENTION_NAMES, EVENT_SLOTS, LOOPGATE_SPAN_SLOT, ROUTE_FAILED_SLOT, SERVICE_NAME_SLOT } from './sources.ts'
@@ -38,6 +44,10 @@ const MAX_COST_UNITS = 10n ** 18n
 const MAX_INT64_DIGITS = String(MAX_INT64)
 const storableTime = (ns: string) => ns.length < 19 || (ns.length === 19 && ns <= MAX_INT64_DIGITS)
 
+/** The provided cost `believableCost` accepted last (the hot path allocates no closure per span for it). */
+let providedCost: bigint | null = null
+const believableCost = (v: string) => ((providedCost = parseScaled(v, USD_SCALE)) ?? MAX_COST_UNITS) < MAX_COST_UNITS
+
 /** Either the row, or why the span is refused. */
 export type SpanOutcome = { row: SpanRow; tenantFromAttribute: boolean } | { error: string }
 
@@ -48,13 +58,16 @@ export function normalizeSpan(input: SpanInput): SpanOutcome {
   if (span.attributes.length > MAX_ATTRIBUTES) {
     return { error: `span ${span.spanId}: ${span.attributes.length} attributes exceed the limit of ${MAX_ATTRIBUTES}` }
   }
-  const lateTime = storableTime(span.startTimeUnixNano) ? span.events.find((e) => !storableTime(e.timeUnixNano))?.timeUnixNano : span.startTimeUnixNano
-  if (lateTime !== undefined) return { error: `span ${span.spanId}: time ${lateTime} ns is after 2262-04-11, the last time ClickHouse stores` }
+  const lateTime = storableTime(span.startTimeUnixNano)
+    ? span.events.find((e) => !storableTime(e.timeUnixNano))?.timeUnixNano
+    : span.startTimeUnixNano
+  if (lateTime !== undefined)
+    return { error: `span ${span.spanId}: time ${lateTime} ns is after 2262-04-11, the last time ClickHouse stores` }
 
   const scan = emptyScan()
   scanAttributes(span.attributes, scan)
   const events = eventColumns(span, scan)
-  const has = (column: Parameters<typeof resolve>[0]) => resolve(column, scan, resource)
+  const has = (column: Column) => resolve(column, scan, resource)
 
   const kind = spanKind(scan, span.name)
   const provider = has('provider')
@@ -65,7 +78,8 @@ export function normalizeSpan(input: SpanInput): SpanOutcome {
   // A model call that names no provider (Langfuse, bare model spans): the price table knows whose model it is.
   const providerName = providerValue(provider) || (isLlm ? providerOfModel(responseModel || requestModel) : '')
   const attemptRaw = has('attempt')?.value
-  const attemptChild = attemptRaw !== undefined && scan.slots[LOOPGATE_SPAN_SLOT] === 'attempt' && span.parentSpanId !== ''
+  const attemptChild =
+    attemptRaw !== undefined && scan.slots[LOOPGATE_SPAN_SLOT] === 'attempt' && span.parentSpanId !== ''
   const inputText = has('input_text')?.value ?? ''
   const outputText = has('output_text')?.value ?? ''
   let usageSource = usage.reported ? 'measured' : ''
@@ -80,10 +94,8 @@ export function normalizeSpan(input: SpanInput): SpanOutcome {
   let costUsd = '0'
   let costSource = 'none'
   if (isLlm) {
-    let provided: bigint | null = null
-    const believable = (v: string) => ((provided = parseScaled(v, USD_SCALE)) ?? MAX_COST_UNITS) < MAX_COST_UNITS
-    if (resolve('cost_usd', scan, resource, believable)) {
-      costUsd = formatScaled(provided!, USD_SCALE)
+    if (resolve('cost_usd', scan, resource, believableCost)) {
+      costUsd = formatScaled(providedCost!, USD_SCALE)
       costSource = 'provided'
     } else if (usage.input + usage.output > 0) {
       const model = responseModel || requestModel
@@ -164,8 +176,10 @@ export function normalizeSpan(input: SpanInput): SpanOutcome {
 
 function checkIds(span: Span): string | null {
   const id = span.spanId
-  if (!isHexId(span.traceId, TRACE_ID_LENGTH)) return `span ${printable(id)}: trace id ${describeId(span.traceId)} must be 16 bytes (32 hex digits), not all zero`
-  if (!isHexId(id, SPAN_ID_LENGTH)) return `span in trace ${span.traceId}: span id ${describeId(id)} must be 8 bytes (16 hex digits), not all zero`
+  if (!isHexId(span.traceId, TRACE_ID_LENGTH))
+    return `span ${printable(id)}: trace id ${describeId(span.traceId)} must be 16 bytes (32 hex digits), not all zero`
+  if (!isHexId(id, SPAN_ID_LENGTH))
+    return `span in trace ${span.traceId}: span id ${describeId(id)} must be 8 bytes (16 hex digits), not all zero`
   if (span.parentSpanId !== '' && !isHexId(span.parentSpanId, SPAN_ID_LENGTH)) {
     return `span ${id}: parent span id ${describeId(span.parentSpanId)} must be 8 bytes (16 hex digits) or empty`
   }
@@ -199,7 +213,9 @@ function eventColumns(span: Span, scan: Scan) {
     const flat = flatten(ev.attributes)
     attributes[i] = flat
     const slots = EVENT_SLOTS.get(ev.name)
-    if (slots) for (const [key, slot] of slots) if (scan.slots[slot] === undefined && flat[key] !== undefined) scan.slots[slot] = flat[key]
+    if (slots)
+      for (const [key, slot] of slots)
+        if (scan.slots[slot] === undefined && flat[key] !== undefined) scan.slots[slot] = flat[key]
   }
   return { timestamps, names, attributes }
 }
@@ -214,8 +230,10 @@ function spanKind(scan: Scan, name: string): { spanType: string; operation: stri
     if (vercel) {
       spanType = vercel.type
       operation ||= vercel.operation
-    } else if ((resolve('request_model', scan, null) || resolve('response_model', scan, null)) &&
-        (resolve('input_tokens', scan, null) || resolve('output_tokens', scan, null))) {
+    } else if (
+      (resolve('request_model', scan, null) || resolve('response_model', scan, null)) &&
+      (resolve('input_tokens', scan, null) || resolve('output_tokens', scan, null))
+    ) {
       // A model and token usage without any kind attribute (older GenAI semconv): a model call.
       spanType = 'llm'
     } else spanType = 'span'
@@ -243,7 +261,8 @@ function tokenUsage(scan: Scan, resource: Scan) {
   let inputTokens = count(input)
   // Sources in INPUT_EXCLUDES_CACHE report disjoint buckets; and a count smaller than its own
   // cached part cannot include it (Anthropic-style raw usage): add the cached tokens then.
-  if (input && (INPUT_EXCLUDES_CACHE.has(input.source) || inputTokens < cacheRead + cacheWrite)) inputTokens += cacheRead + cacheWrite
+  if (input && (INPUT_EXCLUDES_CACHE.has(input.source) || inputTokens < cacheRead + cacheWrite))
+    inputTokens += cacheRead + cacheWrite
   else if (!input) inputTokens = cacheRead + cacheWrite
   const output = resolve('output_tokens', scan, resource, isCount)
   const reported = input !== null || output !== null || cacheRead + cacheWrite > 0
@@ -254,13 +273,19 @@ function count(r: { value: string } | null): number {
   return r ? Math.floor(Number(r.value)) : 0
 }
 
+/** The span start and the nanoseconds `storableTtft` read last (no closure per span). */
+let ttftStart = ''
+let ttftNs: bigint | null = null
+const storableTtft = (v: string, source: string) => {
+  ttftNs = TIMESTAMP_SOURCES.has(source)
+    ? sinceStart(v, ttftStart)
+    : parseScaled(v, MILLISECOND_SOURCES.has(source) ? 6 : 0)
+  return ttftNs !== null && ttftNs <= MAX_INT64
+}
+
 function ttftNanos(scan: Scan, resource: Scan, startNanos: string): string {
-  let nanos: bigint | null = null
-  const storable = (v: string, source: string) => {
-    nanos = TIMESTAMP_SOURCES.has(source) ? sinceStart(v, startNanos) : parseScaled(v, MILLISECOND_SOURCES.has(source) ? 6 : 0)
-    return nanos !== null && nanos <= MAX_INT64
-  }
-  return resolve('ttft_ns', scan, resource, storable) ? String(nanos) : '0'
+  ttftStart = startNanos
+  return resolve('ttft_ns', scan, resource, storableTtft) ? String(ttftNs) : '0'
 }
 
 /** Nanoseconds from the span's start to an ISO 8601 time (JSON-quoted or not); null when unreadable or before the start. */

@@ -55,9 +55,11 @@ export class TraceContextCache {
     return this.lru.get(key)
   }
 
-  /** Fills the fields still empty in the cached entry (first value seen wins). */
-  merge(key: string, ctx: TraceContext): void {
-    const existing = this.lru.get(key)
+  /**
+   * Fills the fields still empty in the cached entry (first value seen wins). `existing` is what
+   * `get(key)` just returned, when the caller has it: a second look-up would move the entry twice.
+   */
+  merge(key: string, ctx: TraceContext, existing: TraceContext | undefined = this.lru.get(key)): void {
     if (!existing) return this.lru.set(key, { ...ctx })
     if (!existing.session) existing.session = ctx.session
     if (!existing.user) existing.user = ctx.user

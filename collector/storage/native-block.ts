@@ -24,9 +24,17 @@ const UINT64_MAX = 2n ** 64n - 1n
 const INT64_MAX = 2n ** 63n - 1n
 const DECIMAL18_LIMIT = 10n ** 18n
 
-/** An append-only byte buffer that grows by doubling. */
+/**
+ * An append-only byte buffer that grows by doubling. Blocks are written into one scratch buffer
+ * kept between calls (encoding is synchronous), so a block costs one right-sized copy at the end
+ * instead of a fresh buffer and its doublings every time.
+ */
+let scratch = Buffer.allocUnsafe(64 * 1024)
+/** The scratch buffer is kept up to this size; a larger block's buffer is let go after it. */
+const MAX_KEPT_SCRATCH = 4 * 1024 * 1024
+
 class ByteWriter {
-  buf = Buffer.allocUnsafe(64 * 1024)
+  buf = scratch
   pos = 0
 
   private reserve(n: number): void {
@@ -100,9 +108,48 @@ class ByteWriter {
     this.pos += this.buf.write(s, this.pos, n)
   }
 
+  /** A copy of what was written; the scratch buffer (grown, if it had to) is kept for the next block. */
   bytes(): Buffer {
-    return this.buf.subarray(0, this.pos)
+    const out = Buffer.allocUnsafeSlow(this.pos)
+    this.buf.copy(out, 0, 0, this.pos)
+    if (this.buf.length <= MAX_KEPT_SCRATCH) scratch = this.buf
+    return out
   }
+
+  /** DateTime64(9) from unsigned decimal nanoseconds of at most 19 digits, without a BigInt; false when `s` is not such a number. */
+  nanos(s: string): boolean {
+    const len = s.length
+    if (len === 0 || len > 19) return false
+    for (let i = 0; i < len; i++) {
+      const c = s.charCodeAt(i)
+      if (c < 48 || c > 57) return false
+    }
+    // s = hi × 10⁹ + lo, hi < 2³⁴ split in 16-bit halves so that every product below stays exact in a double.
+    const hi = len > 9 ? Number(s.slice(0, len - 9)) : 0
+    const lo = len > 9 ? Number(s.slice(len - 9)) : Number(s)
+    const hiTop = Math.floor(hi / 0x10000)
+    const low = (hi % 0x10000) * 1e9 + lo // < 2⁴⁷
+    const top = hiTop * 1e9 // < 2⁴⁸
+    const sum = (top % 0x10000) * 0x10000 + low // < 2⁴⁹
+    const high32 = Math.floor(top / 0x10000) + Math.floor(sum / 0x1_0000_0000)
+    if (high32 >= 0x8000_0000) return false // beyond Int64: the BigInt path reports it
+    this.reserve(8)
+    this.buf.writeUInt32LE(sum % 0x1_0000_0000, this.pos)
+    this.buf.writeUInt32LE(high32, this.pos + 4)
+    this.pos += 8
+    return true
+  }
+}
+
+/** 1–15 decimal digits: a whole number that a double holds exactly. */
+function isSafeDigits(s: string): boolean {
+  const len = s.length
+  if (len === 0 || len > 15) return false
+  for (let i = 0; i < len; i++) {
+    const c = s.charCodeAt(i)
+    if (c < 48 || c > 57) return false
+  }
+  return true
 }
 
 function unsigned(value: unknown, max: bigint, column: string): bigint {
@@ -126,14 +173,19 @@ function smallUnsigned(value: unknown, max: number, column: string): number {
 /** A decimal string with at most 12 fractional digits, as an Int64 count of 10^-12. */
 function decimal12(value: unknown, column: string): bigint {
   const m = typeof value === 'string' ? /^(-?)(\d+)(?:\.(\d{1,12}))?$/.exec(value) : null
-  if (!m) throw new NativeEncodeError(`column ${column}: ${JSON.stringify(value)} is not a decimal with ≤ 12 fractional digits`)
+  if (!m)
+    throw new NativeEncodeError(
+      `column ${column}: ${JSON.stringify(value)} is not a decimal with ≤ 12 fractional digits`,
+    )
   const units = BigInt(m[2]! + (m[3] ?? '').padEnd(12, '0'))
-  if (units >= DECIMAL18_LIMIT) throw new NativeEncodeError(`column ${column}: ${value} is out of range for Decimal(18, 12)`)
+  if (units >= DECIMAL18_LIMIT)
+    throw new NativeEncodeError(`column ${column}: ${value} is out of range for Decimal(18, 12)`)
   return m[1] ? -units : units
 }
 
 function stringValue(value: unknown, column: string): string {
-  if (typeof value !== 'string') throw new NativeEncodeError(`column ${column}: ${JSON.stringify(value)} is not a string`)
+  if (typeof value !== 'string')
+    throw new NativeEncodeError(`column ${column}: ${JSON.stringify(value)} is not a string`)
   return value
 }
 
@@ -180,11 +232,12 @@ function writeColumn(w: ByteWriter, type: NativeType, values: unknown[], column:
     case 'UInt64':
       for (const v of values) {
         if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) w.count64(v)
+        else if (typeof v === 'string' && isSafeDigits(v)) w.count64(Number(v))
         else w.u64(unsigned(v, UINT64_MAX, column))
       }
       return
     case 'DateTime64(9)':
-      for (const v of values) w.i64(unsigned(v, INT64_MAX, column))
+      for (const v of values) if (typeof v !== 'string' || !w.nanos(v)) w.i64(unsigned(v, INT64_MAX, column))
       return
     case 'Decimal(18, 12)':
       for (const v of values) w.i64(decimal12(v, column))
@@ -205,6 +258,8 @@ function writeColumn(w: ByteWriter, type: NativeType, values: unknown[], column:
 export interface NativeColumn<Row> {
   name: keyof Row & string
   type: NativeType
+  /** Reads the column's value from a row (`row[name]` when absent); a function per column keeps each read site monomorphic. */
+  get?: (row: Row) => unknown
 }
 
 /** Encodes rows as one Native block; throws NativeEncodeError naming the first bad value. */
@@ -215,7 +270,7 @@ export function encodeNativeBlock<Row>(columns: readonly NativeColumn<Row>[], ro
   for (const c of columns) {
     w.string(c.name)
     w.string(c.type)
-    writeColumn(w, c.type, rows.map((r) => r[c.name]), c.name)
+    writeColumn(w, c.type, rows.map(c.get ?? ((r) => r[c.name])), c.name)
   }
   return w.bytes()
 }

@@ -80,6 +80,39 @@ describe('Native blocks for the spans table', () => {
     expect(stored['Events.Timestamp']).toEqual(['2026-11-22 01:40:55.175000124', '2026-11-22 01:40:55.175000125'])
   })
 
+  it('writes nanosecond times and 64-bit counts given as decimal text exactly as their 64-bit integers', () => {
+    const times = [
+      '0',
+      '1',
+      '999999999',
+      '1000000000',
+      '1795311655175000123',
+      '4294967295999999999',
+      '4294967296000000000',
+      '9223372036854775807',
+      '0001795311655175000123'.slice(3),
+    ]
+    const counts = ['0', '7', '999999999999999', '1000000000000000', '18446744073709551615', '']
+    const timeBlock = encodeNativeBlock(
+      [{ name: 't', type: 'DateTime64(9)' }],
+      times.map((t) => ({ t })),
+    )
+    const countBlock = encodeNativeBlock(
+      [{ name: 'n', type: 'UInt64' }],
+      counts.map((n) => ({ n })),
+    )
+    const int64s = (block: Buffer, n: number) =>
+      Array.from({ length: n }, (_, i) => block.readBigUInt64LE(block.length - 8 * (n - i)))
+    expect(int64s(timeBlock, times.length)).toEqual(times.map((t) => BigInt(t)))
+    expect(int64s(countBlock, counts.length)).toEqual(counts.map((n) => BigInt(n)))
+    expect(() => encodeNativeBlock([{ name: 't', type: 'DateTime64(9)' }], [{ t: '9223372036854775808' }])).toThrow(
+      NativeEncodeError,
+    )
+    expect(() => encodeNativeBlock([{ name: 't', type: 'DateTime64(9)' }], [{ t: '99999999999999999999' }])).toThrow(
+      NativeEncodeError,
+    )
+  })
+
   it('refuses values a column cannot hold, naming the column', () => {
     const bad: [Partial<SpanRow>, string][] = [
       [{ Timestamp: 'yesterday' }, 'Timestamp'],
