@@ -88,22 +88,24 @@ async function serveRole(role: string): Promise<void> {
   } else if (role === 'raw') {
     // The floor: request and answer bytes piped through untouched, no parsing at all.
     const { createServer } = await import('node:http')
-    const { pipeline } = await import('node:stream/promises')
     const { Pool } = await import('undici')
     const pool = new Pool(values.upstream!, { connections: 128, keepAliveTimeout: 30_000 })
-    createServer(async (req, res) => {
-      try {
-        const up = await pool.request({
-          path: req.url!,
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: req,
-        })
-        res.writeHead(up.statusCode, { 'content-type': String(up.headers['content-type']) })
-        await pipeline(up.body, res)
-      } catch {
-        res.destroy()
-      }
+    createServer((req, res) => {
+      const parts: Buffer[] = []
+      req.on('data', (c: Buffer) => parts.push(c))
+      req.on('end', () => {
+        const body = parts.length === 1 ? parts[0]! : Buffer.concat(parts)
+        // undici's stream(): the answer's chunks are written to `res` as they arrive, nothing in between.
+        pool
+          .stream(
+            { path: req.url!, method: 'POST', headers: { 'content-type': 'application/json' }, body },
+            ({ statusCode, headers }) => {
+              res.writeHead(statusCode, { 'content-type': String(headers['content-type']) })
+              return res
+            },
+          )
+          .catch(() => res.destroy())
+      })
     }).listen(port, '127.0.0.1', () => process.send?.({ ready: true }))
   }
 }

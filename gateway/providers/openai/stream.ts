@@ -1,11 +1,18 @@
 import type { SseFrame } from '../../sse.ts'
 import { emptyFacts, type RelayOptions, type StreamRelay } from '../types.ts'
+import { OpenAiChunkScanner } from './chunk-scan.ts'
 import { openAiUsage } from './response.ts'
 
 type Chunk = {
   model?: string
   usage?: Parameters<typeof openAiUsage>[0]
-  choices?: { finish_reason?: string | null; delta?: { content?: string | null; tool_calls?: { index?: number; function?: { name?: string; arguments?: string } }[] } }[]
+  choices?: {
+    finish_reason?: string | null
+    delta?: {
+      content?: string | null
+      tool_calls?: { index?: number; function?: { name?: string; arguments?: string } }[]
+    }
+  }[]
 }
 
 /**
@@ -16,10 +23,28 @@ export class OpenAiPassthroughRelay implements StreamRelay {
   readonly facts = emptyFacts()
   firstTokenAt: number | undefined
 
-  constructor(private readonly options: RelayOptions) {}
+  /** Without capture only counts and the usage chunk matter: the chunks are scanned, not parsed. */
+  private readonly scanner: OpenAiChunkScanner | undefined
+
+  constructor(private readonly options: RelayOptions) {
+    if (!options.capture) this.scanner = new OpenAiChunkScanner()
+  }
 
   frame(frame: SseFrame): string {
     if (frame.data === '[DONE]') return frame.raw
+    const scanner = this.scanner
+    if (scanner?.scan(frame.data, !this.facts.model)) {
+      const facts = this.facts
+      if (scanner.model && !facts.model) facts.model = scanner.model
+      const usage = scanner.usageStart >= 0
+      if (usage) facts.usage = openAiUsage(JSON.parse(frame.data.slice(scanner.usageStart, scanner.usageEnd)))
+      if (scanner.deltas) {
+        this.firstTokenAt ??= performance.now()
+        facts.deltas += scanner.deltas
+      }
+      for (const reason of scanner.finishReasons) facts.finishReasons.push(reason)
+      return usage && scanner.choicesEmpty && !this.options.clientWantsUsage ? '' : frame.raw
+    }
     let chunk: Chunk
     try {
       chunk = JSON.parse(frame.data) as Chunk
