@@ -1,6 +1,6 @@
 import type { SseFrame } from '../../sse.ts'
 import { emptyFacts, type RelayOptions, type StreamRelay } from '../types.ts'
-import { OpenAiChunkScanner } from './chunk-scan.ts'
+import { COMMON_CHUNK } from './chunk-shape.ts'
 import { openAiUsage } from './response.ts'
 
 type Chunk = {
@@ -23,27 +23,15 @@ export class OpenAiPassthroughRelay implements StreamRelay {
   readonly facts = emptyFacts()
   firstTokenAt: number | undefined
 
-  /** Without capture only counts and the usage chunk matter: the chunks are scanned, not parsed. */
-  private readonly scanner: OpenAiChunkScanner | undefined
-
-  constructor(private readonly options: RelayOptions) {
-    if (!options.capture) this.scanner = new OpenAiChunkScanner()
-  }
+  constructor(private readonly options: RelayOptions) {}
 
   frame(frame: SseFrame): string {
     if (frame.data === '[DONE]') return frame.raw
-    const scanner = this.scanner
-    if (scanner?.scan(frame.data, !this.facts.model)) {
-      const facts = this.facts
-      if (scanner.model && !facts.model) facts.model = scanner.model
-      const usage = scanner.usageStart >= 0
-      if (usage) facts.usage = openAiUsage(JSON.parse(frame.data.slice(scanner.usageStart, scanner.usageEnd)))
-      if (scanner.deltas) {
-        this.firstTokenAt ??= performance.now()
-        facts.deltas += scanner.deltas
-      }
-      for (const reason of scanner.finishReasons) facts.finishReasons.push(reason)
-      return usage && scanner.choicesEmpty && !this.options.clientWantsUsage ? '' : frame.raw
+    // The common text chunk: its facts read from one match, no object tree built.
+    const m = COMMON_CHUNK.exec(frame.data)
+    if (m) {
+      observeCommonChunk(this, m, this.options.capture)
+      return frame.raw
     }
     let chunk: Chunk
     try {
@@ -59,6 +47,20 @@ export class OpenAiPassthroughRelay implements StreamRelay {
   finish(): string {
     return ''
   }
+}
+
+/** What `observeOpenAiChunk` records of a chunk matched by `COMMON_CHUNK` (one choice, text only). */
+function observeCommonChunk(relay: StreamRelay, m: RegExpExecArray, capture: boolean): void {
+  const facts = relay.facts
+  const model = m[1]
+  if (model && !facts.model) facts.model = model
+  const content = m[2]
+  if (content) {
+    relay.firstTokenAt ??= performance.now()
+    facts.deltas++
+    if (capture) facts.outputText += content.includes('\\') ? (JSON.parse(`"${content}"`) as string) : content
+  }
+  if (m[3]) facts.finishReasons.push(m[3])
 }
 
 /** Shared by the pass-through and the OpenAI → Anthropic translation. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { OpenAiChunkScanner } from '../../gateway/providers/openai/chunk-scan.ts'
+import { COMMON_CHUNK } from '../../gateway/providers/openai/chunk-shape.ts'
 import { OpenAiPassthroughRelay, observeOpenAiChunk } from '../../gateway/providers/openai/stream.ts'
 import { emptyFacts, type StreamRelay } from '../../gateway/providers/types.ts'
 import type { SseFrame } from '../../gateway/sse.ts'
@@ -8,7 +8,10 @@ import type { SseFrame } from '../../gateway/sse.ts'
 class ParsingRelay implements StreamRelay {
   readonly facts = emptyFacts()
   firstTokenAt: number | undefined
-  constructor(private readonly clientWantsUsage: boolean) {}
+  constructor(
+    private readonly clientWantsUsage: boolean,
+    private readonly capture: boolean,
+  ) {}
   frame(frame: SseFrame): string {
     if (frame.data === '[DONE]') return frame.raw
     let chunk: Parameters<typeof observeOpenAiChunk>[1]
@@ -17,7 +20,7 @@ class ParsingRelay implements StreamRelay {
     } catch {
       return frame.raw
     }
-    observeOpenAiChunk(this, chunk, false)
+    observeOpenAiChunk(this, chunk, this.capture)
     if (chunk.usage && chunk.choices?.length === 0 && !this.clientWantsUsage) return ''
     return frame.raw
   }
@@ -45,7 +48,27 @@ function run(relay: StreamRelay, datas: string[]) {
 const usage = '{"prompt_tokens":12,"completion_tokens":3,"total_tokens":15,"prompt_tokens_details":{"cached_tokens":4}}'
 const chunk = (choices: string, extra = '') =>
   `{"id":"c1","object":"chat.completion.chunk","created":1,"model":"gpt-x","choices":${choices}${extra}}`
+const common = (delta: string, finish = 'null', head = '', tail = ',"usage":null') =>
+  `{"id":"chatcmpl-1","object":"chat.completion.chunk","created":1765000000,"model":"gpt-x",${head}"system_fingerprint":"fp_1","choices":[{"index":0,"delta":${delta},"logprobs":null,"finish_reason":${finish}}]${tail}}`
 const CASES: string[] = [
+  common('{"role":"assistant","content":""}'),
+  common('{"role":"assistant","content":"","refusal":null}', 'null', '"service_tier":"default",', ''),
+  common('{"content":"Hello"}', 'null', '', ',"obfuscation":"abc"'),
+  common('{"content":"a \\"quoted\\" \\u00e9 \\n line"}'),
+  common('{"content":"é ✓ 𝄞"}'),
+  common('{}', '"stop"'),
+  common('{}', '"length"', '', ''),
+  common('{"role":"assistant"}'),
+  common('{"role":"assistant",}'),
+  common('{"role":"assistant""content":"x"}'),
+  common('{"content":"bad \\x escape"}'),
+  common('{"content":"tab\there"}'),
+  common('{"content":null}'),
+  common('{"content":"x"}', '"Stop"'),
+  common('{"content":"x"}', '"stop"', '"model":"again",'),
+  common('{"content":"x"}').replace('"created":1765000000', '"created":01'),
+  common('{"content":"x"}').replace('"model":"gpt-x"', '"model":""'),
+  common('{"content":"x"}').replace('"model":"gpt-x"', '"model":"g\\u0031"'),
   chunk(
     '[{"index":0,"delta":{"role":"assistant","content":""},"logprobs":null,"finish_reason":null}]',
     ',"usage":null',
@@ -107,30 +130,34 @@ function variants(): string[] {
   return out
 }
 
-describe('the OpenAI pass-through relay without capture scans chunks instead of parsing them', () => {
-  for (const wantsUsage of [false, true]) {
-    it(`answers exactly as JSON.parse would, one chunk at a time (client wants usage: ${wantsUsage})`, () => {
+describe('the OpenAI pass-through relay reads common chunks with one regular expression instead of JSON.parse', () => {
+  for (const [wantsUsage, capture] of <[boolean, boolean][]>[
+    [false, false],
+    [true, false],
+    [false, true],
+  ]) {
+    it(`answers exactly as JSON.parse would, one chunk at a time (client wants usage: ${wantsUsage}, capture: ${capture})`, () => {
       for (const data of [...CASES, ...variants()]) {
-        const scanned = run(new OpenAiPassthroughRelay({ clientWantsUsage: wantsUsage, capture: false }), [data])
-        const parsed = run(new ParsingRelay(wantsUsage), [data])
+        const scanned = run(new OpenAiPassthroughRelay({ clientWantsUsage: wantsUsage, capture }), [data])
+        const parsed = run(new ParsingRelay(wantsUsage, capture), [data])
         expect(scanned, data).toEqual(parsed)
       }
     })
   }
 
-  it('takes the scanning path for well-formed chunks, and gives up on the rest', () => {
-    const scanner = new OpenAiChunkScanner()
-    for (const data of CASES.slice(0, 10)) expect(scanner.scan(data, true), data).toBe(true)
-    for (const data of ['[1,2]', 'not json', '{"choices":[]', '{"model":"a","model":"b","choices":[]}'])
-      expect(scanner.scan(data, true), data).toBe(false)
+  it('reads the common text chunks from one match and parses the rest', () => {
+    for (const data of CASES.slice(0, 8)) expect(COMMON_CHUNK.test(data), data).toBe(true)
+    for (const data of [...CASES.slice(8, 16), CASES[17]!]) expect(COMMON_CHUNK.test(data), data).toBe(false)
+    expect(COMMON_CHUNK.test(CASES[16]!)).toBe(true) // an empty model: valid, and not taken as the model
   })
 
   it('answers exactly as JSON.parse would over a whole stream (first model kept, usage chunk dropped)', () => {
-    const scanned = run(new OpenAiPassthroughRelay({ clientWantsUsage: false, capture: false }), [...CASES, '[DONE]'])
-    const parsed = run(new ParsingRelay(false), [...CASES, '[DONE]'])
+    const scanned = run(new OpenAiPassthroughRelay({ clientWantsUsage: false, capture: true }), [...CASES, '[DONE]'])
+    const parsed = run(new ParsingRelay(false, true), [...CASES, '[DONE]'])
     expect(scanned).toEqual(parsed)
     expect(scanned.facts.usage).toEqual({ input: 12, output: 3, cacheRead: 4, cacheWrite: 0 })
     expect(scanned.facts.model).toBe('gpt-x')
+    expect(scanned.facts.outputText).toContain('a "quoted" é \n line')
     expect(scanned.out).toContain('')
   })
 })
