@@ -11,8 +11,16 @@ export interface SseFrame {
 export class SseParser {
   private readonly decoder = new StringDecoder('utf8')
   private buffer = ''
+  /**
+   * The last chunk pushed was exactly its frames, each returned (no partial frame before or after
+   * it, no comment-only frame skipped): a relay that passes every frame unchanged may write the
+   * chunk's own bytes.
+   */
+  whole = false
 
   push(chunk: Buffer): SseFrame[] {
+    const carried = this.buffer !== ''
+    let skipped = false
     const buffer = this.buffer + this.decoder.write(chunk)
     const frames: SseFrame[] = []
     // Without a CR in the text only '\n\n' can end a frame: no second search per frame.
@@ -33,8 +41,10 @@ export class SseParser {
       pos = end + sepLen
       const frame = parseFrame(raw)
       if (frame) frames.push(frame)
+      else skipped = true
     }
     this.buffer = pos === 0 ? buffer : buffer.slice(pos)
+    this.whole = !carried && !skipped && this.buffer === ''
     return frames
   }
 

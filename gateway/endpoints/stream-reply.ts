@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer'
 import type { ServerResponse } from 'node:http'
 import type { Readable } from 'node:stream'
 import type { Protocol, StreamRelay } from '../providers/types.ts'
@@ -19,7 +20,8 @@ function drain(res: ServerResponse): Promise<void> {
 
 /** An in-band error once the 200 and some frames are gone: the only honest signal left. */
 function errorFrame(protocol: Protocol, message: string): string {
-  if (protocol === 'responses') return sseFrame({ type: 'error', code: 'upstream_stream_error', message, param: null, sequence_number: 0 }, 'error')
+  if (protocol === 'responses')
+    return sseFrame({ type: 'error', code: 'upstream_stream_error', message, param: null, sequence_number: 0 }, 'error')
   if (protocol === 'anthropic') return sseFrame({ type: 'error', error: { type: 'api_error', message } }, 'error')
   return sseFrame({ error: { message, type: 'server_error', param: null, code: 'upstream_stream_error' } })
 }
@@ -40,15 +42,31 @@ function maskErrorEvent(frame: SseFrame, mask: (text: string) => string): SseFra
  * upstream's error events and failure messages of secrets; `tap` sees every text written before the
  * final error frame of a failed stream (the response cache records a stream with it).
  */
-export async function relayStream(res: ServerResponse, upstream: Readable, relay: StreamRelay, protocol: Protocol, trailers: () => Record<string, string>, mask: (text: string) => string, tap?: (text: string) => void): Promise<StreamEnd> {
+export async function relayStream(
+  res: ServerResponse,
+  upstream: Readable,
+  relay: StreamRelay,
+  protocol: Protocol,
+  trailers: () => Record<string, string>,
+  mask: (text: string) => string,
+  tap?: (text: string) => void,
+): Promise<StreamEnd> {
   const parser = new SseParser()
   let end: StreamEnd = { kind: 'completed' }
   try {
     for await (const chunk of upstream) {
       let out = ''
-      for (const frame of parser.push(chunk as Buffer)) out += relay.frame(maskErrorEvent(frame, mask))
+      let unchanged = true
+      for (const frame of parser.push(chunk as Buffer)) {
+        const text = relay.frame(maskErrorEvent(frame, mask))
+        if (text !== frame.raw) unchanged = false
+        out += text
+      }
       if (out) tap?.(out)
-      if (out && !res.write(out)) await drain(res)
+      // Every frame of the chunk left as it came: its bytes go out as they are (no re-encoding);
+      // bytes that are not UTF-8 go out as decoded (with replacement characters), as before.
+      const bytes = unchanged && parser.whole && isUtf8(chunk as Buffer)
+      if (out && !res.write(bytes ? (chunk as Buffer) : out)) await drain(res)
       if (res.destroyed) return { kind: 'client_gone' }
     }
     let out = ''
