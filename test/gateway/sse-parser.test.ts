@@ -82,4 +82,18 @@ describe('SseParser', () => {
       }
     }
   })
+
+  it('says when a chunk was exactly its frames (its bytes may pass through unchanged)', () => {
+    const p = new SseParser()
+    p.push(Buffer.from('data: a\n\ndata: b\n\n'))
+    expect(p.whole).toBe(true)
+    p.push(Buffer.from('data: c\n\ndata: d'))
+    expect(p.whole).toBe(false) // a partial frame stays behind
+    p.push(Buffer.from('\n\n'))
+    expect(p.whole).toBe(false) // it ends a frame begun in the last chunk
+    p.push(Buffer.from(': keep-alive\n\ndata: e\n\n'))
+    expect(p.whole).toBe(false) // a comment is not relayed
+    p.push(Buffer.from('event: x\r\ndata: f\r\n\r\n'))
+    expect(p.whole).toBe(true)
+  })
 })
