@@ -11,24 +11,40 @@ export interface SseFrame {
 export class SseParser {
   private readonly decoder = new StringDecoder('utf8')
   private buffer = ''
+  /**
+   * The last chunk pushed was exactly its frames, each returned (no partial frame before or after
+   * it, no comment-only frame skipped): a relay that passes every frame unchanged may write the
+   * chunk's own bytes.
+   */
+  whole = false
 
   push(chunk: Buffer): SseFrame[] {
-    this.buffer += this.decoder.write(chunk)
+    const carried = this.buffer !== ''
+    let skipped = false
+    const buffer = this.buffer + this.decoder.write(chunk)
     const frames: SseFrame[] = []
+    // Without a CR in the text only '\n\n' can end a frame: no second search per frame.
+    const crlfPossible = buffer.includes('\r')
+    let pos = 0
     for (;;) {
-      let end = this.buffer.indexOf('\n\n')
+      let end = buffer.indexOf('\n\n', pos)
       let sepLen = 2
-      const crlf = this.buffer.indexOf('\r\n\r\n')
-      if (crlf !== -1 && (end === -1 || crlf < end)) {
-        end = crlf
-        sepLen = 4
+      if (crlfPossible) {
+        const crlf = buffer.indexOf('\r\n\r\n', pos)
+        if (crlf !== -1 && (end === -1 || crlf < end)) {
+          end = crlf
+          sepLen = 4
+        }
       }
       if (end === -1) break
-      const raw = this.buffer.slice(0, end + sepLen)
-      this.buffer = this.buffer.slice(end + sepLen)
+      const raw = buffer.slice(pos, end + sepLen)
+      pos = end + sepLen
       const frame = parseFrame(raw)
       if (frame) frames.push(frame)
+      else skipped = true
     }
+    this.buffer = pos === 0 ? buffer : buffer.slice(pos)
+    this.whole = !carried && !skipped && this.buffer === ''
     return frames
   }
 
@@ -43,6 +59,11 @@ export class SseParser {
 }
 
 function parseFrame(raw: string): SseFrame | undefined {
+  // The common frame, one `data:` line: no split, no regular expression.
+  const nl = raw.indexOf('\n')
+  if (nl === raw.length - 2 && raw.startsWith('data:') && raw.charCodeAt(nl - 1) !== 13) {
+    return { event: undefined, data: raw.slice(raw.charCodeAt(5) === 32 ? 6 : 5, nl), raw }
+  }
   let event: string | undefined
   const data: string[] = []
   for (const line of raw.split(/\r?\n/)) {
@@ -53,4 +74,5 @@ function parseFrame(raw: string): SseFrame | undefined {
   return { event, data: data.join('\n'), raw }
 }
 
-export const sseFrame = (data: unknown, event?: string) => `${event ? `event: ${event}\n` : ''}data: ${typeof data === 'string' ? data : JSON.stringify(data)}\n\n`
+export const sseFrame = (data: unknown, event?: string) =>
+  `${event ? `event: ${event}\n` : ''}data: ${typeof data === 'string' ? data : JSON.stringify(data)}\n\n`

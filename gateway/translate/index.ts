@@ -28,7 +28,8 @@ function translateRequest(client: Protocol, target: Protocol, body: Json): Json 
 /** The body for a target: translated when the target speaks another protocol, then prepared by its adapter. */
 export function upstreamBody(client: Protocol, op: Operation, body: Json, target: Target, stream: boolean): Json {
   const adapter = adapterFor(target.provider, client)
-  if (op === 'embeddings' && adapter.protocol !== 'openai') throw badRequest(`target "${target.id}" speaks the Anthropic protocol, which has no embeddings`)
+  if (op === 'embeddings' && adapter.protocol !== 'openai')
+    throw badRequest(`target "${target.id}" speaks the Anthropic protocol, which has no embeddings`)
   const b = client === adapter.protocol ? body : translateRequest(client, adapter.protocol, body)
   return adapter.prepare(b, target.model, stream)
 }
@@ -37,16 +38,39 @@ export function upstreamBody(client: Protocol, op: Operation, body: Json, target
  * The upstream body as text. A same-protocol whole answer only needs the target's model, so the
  * client's text is forwarded with that one value replaced (`raw` is '' when the gateway changed the body).
  */
-export function upstreamText(client: Protocol, op: Operation, body: Json, raw: string, target: Target, stream: boolean): string {
-  if (!stream && raw && client === adapterFor(target.provider, client).protocol) {
+export function upstreamText(
+  client: Protocol,
+  op: Operation,
+  body: Json,
+  raw: string,
+  target: Target,
+  stream: boolean,
+): string {
+  if (raw && client === adapterFor(target.provider, client).protocol && (!stream || asksForUsage(client, body))) {
     const text = withModel(raw, target.model)
     if (text !== undefined) return text
   }
   return JSON.stringify(upstreamBody(client, op, body, target, stream))
 }
 
+/**
+ * An OpenAI stream whose client already asked for usage: preparing it (`prepareOpenAi`) changes only
+ * the model, so the client's text with the model replaced is the same request.
+ */
+function asksForUsage(client: Protocol, body: Json): boolean {
+  const options = body.stream_options
+  return (
+    client === 'openai' && typeof options === 'object' && options !== null && (options as Json).include_usage === true
+  )
+}
+
 /** `request`: the client's; translations to Anthropic estimate `message_start`'s input from it, to Responses echo its settings. */
-export function streamRelay(client: Protocol, target: Protocol, options: RelayOptions, request: { body: Json; bytes: number }): StreamRelay {
+export function streamRelay(
+  client: Protocol,
+  target: Protocol,
+  options: RelayOptions,
+  request: { body: Json; bytes: number },
+): StreamRelay {
   if (client === target) return adapters[target].relay(options)
   if (client === 'responses') {
     if (target === 'openai') return new ChatToResponsesRelay(options, request.body)
@@ -60,6 +84,7 @@ export function streamRelay(client: Protocol, target: Protocol, options: RelayOp
 /** A complete answer in the client's protocol (undefined: same protocol, send the upstream bytes). */
 export function clientResponse(client: Protocol, target: Protocol, json: unknown, request: Json): unknown {
   if (client === target) return undefined
-  if (client === 'responses') return fromChatCompletion(target === 'anthropic' ? fromAnthropicResponse(json as never) : (json as never), request)
+  if (client === 'responses')
+    return fromChatCompletion(target === 'anthropic' ? fromAnthropicResponse(json as never) : (json as never), request)
   return client === 'openai' ? fromAnthropicResponse(json as never) : fromOpenAiResponse(json as never)
 }

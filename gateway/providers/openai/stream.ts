@@ -1,11 +1,18 @@
 import type { SseFrame } from '../../sse.ts'
 import { emptyFacts, type RelayOptions, type StreamRelay } from '../types.ts'
+import { COMMON_CHUNK } from './chunk-shape.ts'
 import { openAiUsage } from './response.ts'
 
 type Chunk = {
   model?: string
   usage?: Parameters<typeof openAiUsage>[0]
-  choices?: { finish_reason?: string | null; delta?: { content?: string | null; tool_calls?: { index?: number; function?: { name?: string; arguments?: string } }[] } }[]
+  choices?: {
+    finish_reason?: string | null
+    delta?: {
+      content?: string | null
+      tool_calls?: { index?: number; function?: { name?: string; arguments?: string } }[]
+    }
+  }[]
 }
 
 /**
@@ -20,6 +27,12 @@ export class OpenAiPassthroughRelay implements StreamRelay {
 
   frame(frame: SseFrame): string {
     if (frame.data === '[DONE]') return frame.raw
+    // The common text chunk: its facts read from one match, no object tree built.
+    const m = COMMON_CHUNK.exec(frame.data)
+    if (m) {
+      observeCommonChunk(this, m, this.options.capture)
+      return frame.raw
+    }
     let chunk: Chunk
     try {
       chunk = JSON.parse(frame.data) as Chunk
@@ -34,6 +47,20 @@ export class OpenAiPassthroughRelay implements StreamRelay {
   finish(): string {
     return ''
   }
+}
+
+/** What `observeOpenAiChunk` records of a chunk matched by `COMMON_CHUNK` (one choice, text only). */
+function observeCommonChunk(relay: StreamRelay, m: RegExpExecArray, capture: boolean): void {
+  const facts = relay.facts
+  const model = m[1]
+  if (model && !facts.model) facts.model = model
+  const content = m[2]
+  if (content) {
+    relay.firstTokenAt ??= performance.now()
+    facts.deltas++
+    if (capture) facts.outputText += content.includes('\\') ? (JSON.parse(`"${content}"`) as string) : content
+  }
+  if (m[3]) facts.finishReasons.push(m[3])
 }
 
 /** Shared by the pass-through and the OpenAI → Anthropic translation. */
