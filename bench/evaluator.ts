@@ -24,31 +24,79 @@ import { start } from '../evaluator/start.ts'
 const TOKEN = 'bench-collector-token-0001'
 /** cost + heuristics (error, empty, refusal, truncated, latency_slo) + reference */
 const SCORES_PER_SPAN = 7
-const { values: args } = parseArgs({ options: { rate: { type: 'string', default: '500' }, seconds: { type: 'string', default: '10' }, worker: { type: 'boolean', default: false } } })
+const { values: args } = parseArgs({
+  options: {
+    rate: { type: 'string', default: '500' },
+    seconds: { type: 'string', default: '10' },
+    worker: { type: 'boolean', default: false },
+  },
+})
 
 const settingsFor = (collectorUrl: string, queueName: string) =>
   evaluatorConfigSchema.parse({
-    collectorUrl, collectorToken: TOKEN,
+    collectorUrl,
+    collectorToken: TOKEN,
     queue: { name: queueName, concurrency: 32, attempts: 3, backoffMs: 200 },
     defaults: { delayMs: 0, scorers: ['cost', 'heuristics', 'reference'], sloMs: 2_000 },
   })
 
 const bullQueue = (redisUrl: string, name: string) =>
-  new BullQueue<EvaluationJob>({ redisUrl, name, attempts: 3, backoffMs: 200, keepCompleted: 100_000, shutdownTimeoutMs: 5_000 })
-
+  new BullQueue<EvaluationJob>({
+    redisUrl,
+    name,
+    attempts: 3,
+    backoffMs: 200,
+    keepCompleted: 100_000,
+    shutdownTimeoutMs: 5_000,
+  })
 
 function spanFor(i: number): Span {
   const start = BigInt(Date.now()) * 1_000_000n
   const expected = String(i % 97)
   return {
-    trace_id: randomBytes(16).toString('hex'), span_id: randomBytes(8).toString('hex'), parent_span_id: '', name: 'chat', kind: 'Client',
-    service_name: 'bench', scope_name: 'bench', start_ns: start.toString(), end_ns: (start + 500_000_000n).toString(), duration_ms: 500,
-    status_code: 'Ok', status_message: '', tenant_id: `tenant-${i % 5}`, session_id: `s-${i % 50}`, user_id: '', operation: 'chat', span_type: 'llm',
-    convention: 'loopgate', provider: 'openai', request_model: 'gpt-4o-mini', response_model: 'gpt-4o-mini', route: 'bench', target: 'openai/gpt-4o-mini',
-    routing_version: '1', attempt: 0, input_tokens: 800 + (i % 400), output_tokens: 120 + (i % 80), cache_read_tokens: 0, cache_write_tokens: 0,
-    cost_usd: '0', cost_source: 'none', usage_source: 'measured', ttft_ms: 80, is_error: false, billable: true, finish_reason: 'stop',
-    input_text: `Question ${i}: what is ${expected} plus zero?`, output_text: `Let me think step by step. ${'words '.repeat(40)}The answer is ${i % 7 === 0 ? Number(expected) + 1 : expected}.`,
-    attributes: { 'loopgate.expected_answer': expected }, resource_attributes: {}, events: [], links: [], children: [],
+    trace_id: randomBytes(16).toString('hex'),
+    span_id: randomBytes(8).toString('hex'),
+    parent_span_id: '',
+    name: 'chat',
+    kind: 'Client',
+    service_name: 'bench',
+    scope_name: 'bench',
+    start_ns: start.toString(),
+    end_ns: (start + 500_000_000n).toString(),
+    duration_ms: 500,
+    status_code: 'Ok',
+    status_message: '',
+    tenant_id: `tenant-${i % 5}`,
+    session_id: `s-${i % 50}`,
+    user_id: '',
+    operation: 'chat',
+    span_type: 'llm',
+    convention: 'loopgate',
+    provider: 'openai',
+    request_model: 'gpt-4o-mini',
+    response_model: 'gpt-4o-mini',
+    route: 'bench',
+    target: 'openai/gpt-4o-mini',
+    routing_version: '1',
+    attempt: 0,
+    input_tokens: 800 + (i % 400),
+    output_tokens: 120 + (i % 80),
+    cache_read_tokens: 0,
+    cache_write_tokens: 0,
+    cost_usd: '0',
+    cost_source: 'none',
+    usage_source: 'measured',
+    ttft_ms: 80,
+    is_error: false,
+    billable: true,
+    finish_reason: 'stop',
+    input_text: `Question ${i}: what is ${expected} plus zero?`,
+    output_text: `Let me think step by step. ${'words '.repeat(40)}The answer is ${i % 7 === 0 ? Number(expected) + 1 : expected}.`,
+    attributes: { 'loopgate.expected_answer': expected },
+    resource_attributes: {},
+    events: [],
+    links: [],
+    children: [],
   }
 }
 
@@ -74,7 +122,9 @@ async function startSink(): Promise<Sink> {
         res.writeHead(t ? 200 : 404, { 'content-type': 'application/json' })
         return res.end(JSON.stringify(t ?? { error: { message: 'not found' } }))
       }
-      const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { scores: { score_id: string; span_id: string }[] }
+      const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
+        scores: { score_id: string; span_id: string }[]
+      }
       const now = Date.now()
       for (const s of body.scores) {
         if (seen.has(s.score_id)) continue
@@ -90,23 +140,44 @@ async function startSink(): Promise<Sink> {
   server.keepAliveTimeout = 60_000
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
   sink.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
-  sink.close = () => new Promise((r) => { server.closeAllConnections(); server.close(() => r()) })
+  sink.close = () =>
+    new Promise((r) => {
+      server.closeAllConnections()
+      server.close(() => r())
+    })
   return sink
 }
 
 async function startRedisServer(): Promise<{ url: string; stop(): Promise<void> }> {
   const dir = mkdtempSync(join(tmpdir(), 'loopgate-bench-redis-'))
   const port = 20_000 + Math.floor(Math.random() * 20_000)
-  const child = spawn('/usr/bin/redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no'], { stdio: 'ignore' })
+  const child = spawn(
+    '/usr/bin/redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no'],
+    { stdio: 'ignore' },
+  )
   const url = `redis://127.0.0.1:${port}`
   await new Promise((r) => setTimeout(r, 300))
-  return { url, stop: async () => { const exited = new Promise((r) => child.once('exit', r)); child.kill('SIGTERM'); await exited; rmSync(dir, { recursive: true, force: true }) } }
+  return {
+    url,
+    stop: async () => {
+      const exited = new Promise((r) => child.once('exit', r))
+      child.kill('SIGTERM')
+      await exited
+      rmSync(dir, { recursive: true, force: true })
+    },
+  }
 }
 
 async function spawnWorker(env: Record<string, string>): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['bin/run-ts.mjs', 'bench/evaluator.ts', '--worker'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] })
+  const child = spawn(process.execPath, ['bin/run-ts.mjs', 'bench/evaluator.ts', '--worker'], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
   await new Promise<void>((resolve, reject) => {
-    child.stdout!.on('data', (d: Buffer) => { if (d.toString().includes('ready')) resolve() })
+    child.stdout!.on('data', (d: Buffer) => {
+      if (d.toString().includes('ready')) resolve()
+    })
     child.once('exit', (code) => reject(new Error(`worker exited with ${code}`)))
   })
   return child
@@ -117,15 +188,50 @@ const pct = (xs: number[], p: number) => {
   return s.length ? s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]! : NaN
 }
 
-async function scenario(label: string, rate: number, seconds: number, setup: (sink: Sink, queueName: string) => Promise<{ queue: JobQueue<EvaluationJob>; stop(): Promise<void> }>) {
+async function scenario(
+  label: string,
+  rate: number,
+  seconds: number,
+  setup: (sink: Sink, queueName: string) => Promise<{ queue: JobQueue<EvaluationJob>; stop(): Promise<void> }>,
+) {
   const sink = await startSink()
   const queueName = `bench-${randomBytes(3).toString('hex')}`
   const { queue, stop } = await setup(sink, queueName)
   const enqueue = createEvaluationEnqueuer(settingsFor(sink.url, queueName), queue)
   const total = rate * seconds
   const spans = Array.from({ length: total }, (_, i) => spanFor(i))
-  for (const s of spans) sink.traces.set(s.trace_id, { trace_id: s.trace_id, tenant_id: s.tenant_id, session_ids: [s.session_id], start_ns: s.start_ns, end_ns: s.end_ns, totals: { spans: 1, llm_calls: 1, errors: 0, duration_ms: 500, input_tokens: 0, output_tokens: 0, cache_read_tokens: 0, cache_write_tokens: 0, cost_usd: '0' }, roots: [s], scores: [] })
-  const row = (s: Span): StoredSpanSummary => ({ tenant_id: s.tenant_id, TraceId: s.trace_id, SpanId: s.span_id, session_id: s.session_id, route: s.route, target: s.target, span_type: 'llm', billable: 1, Timestamp: s.start_ns })
+  for (const s of spans)
+    sink.traces.set(s.trace_id, {
+      trace_id: s.trace_id,
+      tenant_id: s.tenant_id,
+      session_ids: [s.session_id],
+      start_ns: s.start_ns,
+      end_ns: s.end_ns,
+      totals: {
+        spans: 1,
+        llm_calls: 1,
+        errors: 0,
+        duration_ms: 500,
+        input_tokens: 0,
+        output_tokens: 0,
+        cache_read_tokens: 0,
+        cache_write_tokens: 0,
+        cost_usd: '0',
+      },
+      roots: [s],
+      scores: [],
+    })
+  const row = (s: Span): StoredSpanSummary => ({
+    tenant_id: s.tenant_id,
+    TraceId: s.trace_id,
+    SpanId: s.span_id,
+    session_id: s.session_id,
+    route: s.route,
+    target: s.target,
+    span_type: 'llm',
+    billable: 1,
+    Timestamp: s.start_ns,
+  })
   const batch = Math.max(1, Math.round(rate / 50)) // one "stored batch" every 20 ms, like the collector's group commits
   const t0 = Date.now()
   for (let i = 0; i < total; i += batch) {
@@ -143,7 +249,9 @@ async function scenario(label: string, rate: number, seconds: number, setup: (si
   await stop()
   await sink.close()
   const done = sink.scores >= expectedScores ? '' : ` (INCOMPLETE: ${sink.scores}/${expectedScores} in time)`
-  console.log(`${label.padEnd(34)} ${String(total).padStart(6)} spans @ ${rate}/s → ${String(sink.scores).padStart(6)} scores in ${elapsed.toFixed(1)} s = ${(sink.scores / elapsed).toFixed(0).padStart(6)} scores/s; lag p50 ${pct(sink.lags, 50)} ms, p95 ${pct(sink.lags, 95)} ms${done}`)
+  console.log(
+    `${label.padEnd(34)} ${String(total).padStart(6)} spans @ ${rate}/s → ${String(sink.scores).padStart(6)} scores in ${elapsed.toFixed(1)} s = ${(sink.scores / elapsed).toFixed(0).padStart(6)} scores/s; lag p50 ${pct(sink.lags, 50)} ms, p95 ${pct(sink.lags, 95)} ms${done}`,
+  )
 }
 
 /** Drain capacity: every span enqueued at once, then time until all scores are stored. */
@@ -154,25 +262,52 @@ async function capacity(label: string, total: number, setup: Parameters<typeof s
 async function main() {
   const rate = Number(args.rate)
   const seconds = Number(args.seconds)
-  console.log(`evaluator benchmark: scorers cost + heuristics + reference (${SCORES_PER_SPAN} scores per span), local stand-in collector API, ${process.platform} ${process.arch}`)
+  console.log(
+    `evaluator benchmark: scorers cost + heuristics + reference (${SCORES_PER_SPAN} scores per span), local stand-in collector API, ${process.platform} ${process.arch}`,
+  )
   const memory: Parameters<typeof scenario>[3] = async (sink, name) => {
-    const queue = new MemoryQueue<EvaluationJob>({ attempts: 3, backoffMs: 200, keepCompleted: 100_000, shutdownTimeoutMs: 5_000 })
+    const queue = new MemoryQueue<EvaluationJob>({
+      attempts: 3,
+      backoffMs: 200,
+      keepCompleted: 100_000,
+      shutdownTimeoutMs: 5_000,
+    })
     const running = await start({ settings: settingsFor(sink.url, name), queue })
-    return { queue, stop: async () => { await running.close(); await queue.close() } }
-  }
-  const redis = await startRedisServer()
-  const bull = (workers: number): Parameters<typeof scenario>[3] => async (sink, name) => {
-    const queue = bullQueue(redis.url, name)
-    const children = await Promise.all(Array.from({ length: workers }, () => spawnWorker({ REDIS_URL: redis.url, QUEUE_NAME: name, COLLECTOR_URL: sink.url })))
     return {
       queue,
       stop: async () => {
-        await Promise.all(children.map((c) => new Promise((r) => { c.once('exit', r); c.kill('SIGTERM') })))
-        await queue.obliterate()
+        await running.close()
         await queue.close()
       },
     }
   }
+  const redis = await startRedisServer()
+  const bull =
+    (workers: number): Parameters<typeof scenario>[3] =>
+    async (sink, name) => {
+      const queue = bullQueue(redis.url, name)
+      const children = await Promise.all(
+        Array.from({ length: workers }, () =>
+          spawnWorker({ REDIS_URL: redis.url, QUEUE_NAME: name, COLLECTOR_URL: sink.url }),
+        ),
+      )
+      return {
+        queue,
+        stop: async () => {
+          await Promise.all(
+            children.map(
+              (c) =>
+                new Promise((r) => {
+                  c.once('exit', r)
+                  c.kill('SIGTERM')
+                }),
+            ),
+          )
+          await queue.obliterate()
+          await queue.close()
+        },
+      }
+    }
   try {
     await scenario('in-process queue', rate, seconds, memory)
     await scenario('BullMQ, 1 worker process', rate, seconds, bull(1))
@@ -189,7 +324,14 @@ if (args.worker) {
   const queue = bullQueue(process.env.REDIS_URL!, process.env.QUEUE_NAME!)
   const running = await start({ settings: settingsFor(process.env.COLLECTOR_URL!, process.env.QUEUE_NAME!), queue })
   process.stdout.write('ready\n')
-  process.on('SIGTERM', () => void running.close().then(() => queue.close()).then(() => process.exit(0)))
+  process.on(
+    'SIGTERM',
+    () =>
+      void running
+        .close()
+        .then(() => queue.close())
+        .then(() => process.exit(0)),
+  )
 } else {
   await main()
 }

@@ -23,7 +23,12 @@ export interface ExportOutcome {
 const MAX_RETRIES = 5
 const retryable = (s: number) => s === 429 || s === 502 || s === 503 || s === 504
 
-export async function exportOnce(url: string, agent: Agent, body: Buffer, timeoutMillis = 10_000): Promise<ExportOutcome> {
+export async function exportOnce(
+  url: string,
+  agent: Agent,
+  body: Buffer,
+  timeoutMillis = 10_000,
+): Promise<ExportOutcome> {
   const deadline = Date.now() + timeoutMillis
   const attempts: Attempt[] = []
   let backoff = 1000
@@ -36,7 +41,8 @@ export async function exportOnce(url: string, agent: Agent, body: Buffer, timeou
     const fallback = Math.max(Math.min(backoff * (1 + (Math.random() * 0.4 - 0.2)), 5000), 0)
     backoff *= 1.5
     const wait = retryAfterMs(attempt.retryAfter) ?? fallback
-    if (wait > deadline - Date.now()) return { ok: false, attempts, failure: attempt.status === 'timeout' ? 'timeout' : 'deadline' }
+    if (wait > deadline - Date.now())
+      return { ok: false, attempts, failure: attempt.status === 'timeout' ? 'timeout' : 'deadline' }
     await new Promise((r) => setTimeout(r, wait))
   }
 }
@@ -53,11 +59,15 @@ function post(url: string, agent: Agent, body: Buffer, idleMs: number): Promise<
   const started = performance.now()
   return new Promise((resolve) => {
     const done = (a: Omit<Attempt, 'ms'>) => resolve({ ...a, ms: performance.now() - started })
-    const req = request(url, { method: 'POST', agent, headers: { 'content-type': 'application/x-protobuf' } }, (res) => {
-      res.resume()
-      res.on('end', () => done({ status: res.statusCode ?? 0, retryAfter: res.headers['retry-after'] }))
-      res.on('error', () => done({ status: 'error' }))
-    })
+    const req = request(
+      url,
+      { method: 'POST', agent, headers: { 'content-type': 'application/x-protobuf' } },
+      (res) => {
+        res.resume()
+        res.on('end', () => done({ status: res.statusCode ?? 0, retryAfter: res.headers['retry-after'] }))
+        res.on('error', () => done({ status: 'error' }))
+      },
+    )
     req.setTimeout(idleMs, () => {
       req.destroy()
       done({ status: 'timeout' })

@@ -43,30 +43,62 @@ const dupShare = Number(args.dup)
 const port = 15318 + Math.floor(Math.random() * 1000)
 const dir = mkdtempSync(join(tmpdir(), 'loopgate-bench-overload-'))
 const metricsToken = 'bench-metrics-token-0123456789'
-writeFileSync(join(dir, 'loopgate.yaml'), `logLevel: warn\nclickhouse:\n  path: ${dir}/clickhouse\ncollector:\n  port: ${port}\n  metricsToken: ${metricsToken}\n${args['config-extra']}`)
-const scrape = () => fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${metricsToken}` } }).then((r) => (r.ok ? r.text() : ''), () => '')
+writeFileSync(
+  join(dir, 'loopgate.yaml'),
+  `logLevel: warn\nclickhouse:\n  path: ${dir}/clickhouse\ncollector:\n  port: ${port}\n  metricsToken: ${metricsToken}\n${args['config-extra']}`,
+)
+const scrape = () =>
+  fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${metricsToken}` } }).then(
+    (r) => (r.ok ? r.text() : ''),
+    () => '',
+  )
 
 console.log(`building templates of ${spans} spans…`)
 const batches = await numberedBatches(4, spans)
-console.log(`batch ≈ ${(batches.batch(1).length / 1024).toFixed(0)} KiB; ${exporters} exporters × ${batchesPerExporter} batches × ${spans} spans = ${exporters * batchesPerExporter * spans} unique spans`)
+console.log(
+  `batch ≈ ${(batches.batch(1).length / 1024).toFixed(0)} KiB; ${exporters} exporters × ${batchesPerExporter} batches × ${spans} spans = ${exporters * batchesPerExporter * spans} unique spans`,
+)
 
-const child = spawn(process.execPath, [`--max-semi-space-size=${Number(args['semi-space'])}`, ...args['node-args'].split(' ').filter(Boolean), join(import.meta.dirname, '../bin/loopgate.mjs'), 'collector', '--config', join(dir, 'loopgate.yaml')], { stdio: ['ignore', 'inherit', 'inherit'] })
+const child = spawn(
+  process.execPath,
+  [
+    `--max-semi-space-size=${Number(args['semi-space'])}`,
+    ...args['node-args'].split(' ').filter(Boolean),
+    join(import.meta.dirname, '../bin/loopgate.mjs'),
+    'collector',
+    '--config',
+    join(dir, 'loopgate.yaml'),
+  ],
+  { stdio: ['ignore', 'inherit', 'inherit'] },
+)
 // After --max-seconds no export starts (the ones under way finish: each within its 10 s deadline and re-sends).
 let stopped = false
-const stop = setTimeout(() => {
-  console.log(`stopping new exports after ${args['max-seconds']} s`)
-  stopped = true
-}, Number(args['max-seconds']) * 1000)
-const abort = setTimeout(() => {
-  console.error('aborting: exports still running 120 s after the stop')
-  child.kill('SIGKILL')
-  rmSync(dir, { recursive: true, force: true })
-  process.exit(2)
-}, (Number(args['max-seconds']) + 120) * 1000)
+const stop = setTimeout(
+  () => {
+    console.log(`stopping new exports after ${args['max-seconds']} s`)
+    stopped = true
+  },
+  Number(args['max-seconds']) * 1000,
+)
+const abort = setTimeout(
+  () => {
+    console.error('aborting: exports still running 120 s after the stop')
+    child.kill('SIGKILL')
+    rmSync(dir, { recursive: true, force: true })
+    process.exit(2)
+  },
+  (Number(args['max-seconds']) + 120) * 1000,
+)
 const url = `http://127.0.0.1:${port}`
 for (let i = 0; ; i++) {
   if (i > 600) throw new Error('collector did not start')
-  if (await fetch(`${url}/healthz`).then((r) => r.ok, () => false)) break
+  if (
+    await fetch(`${url}/healthz`).then(
+      (r) => r.ok,
+      () => false,
+    )
+  )
+    break
   await new Promise((r) => setTimeout(r, 100))
 }
 const idle = rssParts(child.pid!)
@@ -81,7 +113,7 @@ let peakExternal = 0
 const heapPoll = setInterval(async () => {
   const text = await scrape()
   peakHeap = Math.max(peakHeap, metric(text, 'nodejs_heap_size_total_bytes') || 0)
-  peakExternal = Math.max(peakExternal, (metric(text, 'nodejs_external_memory_bytes') || 0))
+  peakExternal = Math.max(peakExternal, metric(text, 'nodejs_external_memory_bytes') || 0)
 }, 1000)
 
 const agent = new Agent({ keepAlive: true })
@@ -130,10 +162,12 @@ clearTimeout(abort)
 clearTimeout(stop)
 
 const db = await createStorageClient(storageConfigSchema.parse({ path: `${dir}/clickhouse` }))
-const perBatch = await (await db.query({
-  query: `SELECT substring(TraceId, 1, 8) AS batch, count() AS rows, uniqExact(SpanId) AS spans FROM loopgate.spans GROUP BY batch`,
-  format: 'JSONEachRow',
-})).json<{ batch: string; rows: string; spans: string }>()
+const perBatch = await (
+  await db.query({
+    query: `SELECT substring(TraceId, 1, 8) AS batch, count() AS rows, uniqExact(SpanId) AS spans FROM loopgate.spans GROUP BY batch`,
+    format: 'JSONEachRow',
+  })
+).json<{ batch: string; rows: string; spans: string }>()
 await db.close()
 const stored = new Map(perBatch.map((r) => [r.batch, { rows: Number(r.rows), spans: Number(r.spans) }]))
 let rows = 0
@@ -145,9 +179,16 @@ for (const r of stored.values()) {
 const offered = acked.size + unacked.size
 const lostAcked = [...acked].filter((k) => (stored.get(batches.batchPrefix(k))?.spans ?? 0) < spans).length
 
-const okMs = attempts.filter((a) => a.status === 200).map((a) => a.ms).sort((a, b) => a - b)
-const anyMs = attempts.filter((a) => a.status !== 'timeout').map((a) => a.ms).sort((a, b) => a - b)
-const q = (xs: number[], p: number) => (xs.length ? xs[Math.min(xs.length - 1, Math.floor(p * xs.length))]!.toFixed(0) : '-')
+const okMs = attempts
+  .filter((a) => a.status === 200)
+  .map((a) => a.ms)
+  .sort((a, b) => a - b)
+const anyMs = attempts
+  .filter((a) => a.status !== 'timeout')
+  .map((a) => a.ms)
+  .sort((a, b) => a - b)
+const q = (xs: number[], p: number) =>
+  xs.length ? xs[Math.min(xs.length - 1, Math.floor(p * xs.length))]!.toFixed(0) : '-'
 const byStatus = new Map<string, number>()
 for (const a of attempts) byStatus.set(String(a.status), (byStatus.get(String(a.status)) ?? 0) + 1)
 const retryAfters = attempts.flatMap((a) => (a.retryAfter ? [Number(a.retryAfter)] : []))

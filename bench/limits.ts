@@ -25,8 +25,15 @@ const specs: LimitSpec[] = [
   { scope: 't:bench', label: 'tenant "bench"', rpm: 1e12, usdPerMonth: usdToUnits('1000000000') },
   { scope: 'k:bench:k1', label: 'key "k1"', usdPerDay: usdToUnits('1000000000') },
 ]
-const targets = [{ price: configuredQuote({ input: '0.15', output: '0.6' }) }, { price: configuredQuote({ input: '3', output: '15' }) }] as Target[]
-const body = { model: 'chat', messages: [{ role: 'user', content: 'hello there, how are you today?' }], max_tokens: 256 }
+const targets = [
+  { price: configuredQuote({ input: '0.15', output: '0.6' }) },
+  { price: configuredQuote({ input: '3', output: '15' }) },
+] as Target[]
+const body = {
+  model: 'chat',
+  messages: [{ role: 'user', content: 'hello there, how are you today?' }],
+  max_tokens: 256,
+}
 const raw = JSON.stringify(body)
 
 async function run(store: MemoryLimitStore): Promise<number> {
@@ -34,7 +41,11 @@ async function run(store: MemoryLimitStore): Promise<number> {
   for (let i = 0; i < N; i++) {
     // Let the journal's flush timer run, as it does between requests in the gateway.
     if (i % 5000 === 0) await new Promise((r) => setImmediate(r))
-    const ask = worstCase(targets, inputTokenBound(Buffer.byteLength(raw)), outputTokenBound('chat', body, undefined, 4096))
+    const ask = worstCase(
+      targets,
+      inputTokenBound(Buffer.byteLength(raw)),
+      outputTokenBound('chat', body, undefined, 4096),
+    )
     const hold = store.admit(specs, ask, Date.now())
     if ('limit' in hold) throw new Error('refused')
     store.settle(hold, 40, 1_234_567n)
@@ -49,13 +60,18 @@ try {
   await run(new MemoryLimitStore()) // warm-up
   const plain = await run(new MemoryLimitStore())
   let journal: SpendJournal | undefined // eslint-disable-line prefer-const -- assigned in the closure below
-  const store = new MemoryLimitStore({ record: (s, d, m, u) => journal!.record(s, d, m, u), close: () => journal!.close() })
+  const store = new MemoryLimitStore({
+    record: (s, d, m, u) => journal!.record(s, d, m, u),
+    close: () => journal!.close(),
+  })
   journal = new SpendJournal(dir, { flushMs: 200, compactEvery: 100_000, snapshot: () => store.snapshot() }, logger)
   journal.load('x', 'x')
   await journal.open()
   const journaled = await run(store)
   await store.close()
-  console.log(`${N} requests: reserve + settle ${plain.toFixed(0)} ns/request in memory, ${journaled.toFixed(0)} ns/request with the journal (journal now ${statSync(join(dir, 'spend-journal.jsonl')).size} bytes)`)
+  console.log(
+    `${N} requests: reserve + settle ${plain.toFixed(0)} ns/request in memory, ${journaled.toFixed(0)} ns/request with the journal (journal now ${statSync(join(dir, 'spend-journal.jsonl')).size} bytes)`,
+  )
 } finally {
   rmSync(dir, { recursive: true, force: true })
 }

@@ -1,14 +1,23 @@
 import { SpanKind, context, trace } from '@opentelemetry/api'
 import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer'
 import { resourceFromAttributes } from '@opentelemetry/resources'
-import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type IdGenerator } from '@opentelemetry/sdk-trace-base'
+import {
+  BasicTracerProvider,
+  InMemorySpanExporter,
+  SimpleSpanProcessor,
+  type IdGenerator,
+} from '@opentelemetry/sdk-trace-base'
 
 /**
  * OTLP protobuf bodies of gateway-like spans (a request span with GenAI + loopgate.*
  * attributes and one attempt child each), made by the real SDK and serializer. `idGenerator`
  * chooses the ids; payload p's sessions are named after `firstPayload + p`.
  */
-export async function gatewaySpanPayloads(count: number, spansPerPayload: number, options: { idGenerator?: IdGenerator; firstPayload?: number } = {}): Promise<Uint8Array[]> {
+export async function gatewaySpanPayloads(
+  count: number,
+  spansPerPayload: number,
+  options: { idGenerator?: IdGenerator; firstPayload?: number } = {},
+): Promise<Uint8Array[]> {
   const exporter = new InMemorySpanExporter()
   const provider = new BasicTracerProvider({
     resource: resourceFromAttributes({ 'service.name': 'loopgate-gateway', 'service.version': '0.1.0' }),
@@ -39,8 +48,15 @@ export async function gatewaySpanPayloads(count: number, spansPerPayload: number
         'http.request.method': 'POST',
         'server.address': 'api.openai.com',
       }
-      const request = tracer.startSpan('chat support-chat', { kind: SpanKind.SERVER, attributes: { ...attributes, 'loopgate.span': 'request' } })
-      const attempt = tracer.startSpan('attempt openai/gpt-4o-mini', { kind: SpanKind.CLIENT, attributes: { ...attributes, 'loopgate.span': 'attempt', 'loopgate.attempt': 1 } }, trace.setSpan(context.active(), request))
+      const request = tracer.startSpan('chat support-chat', {
+        kind: SpanKind.SERVER,
+        attributes: { ...attributes, 'loopgate.span': 'request' },
+      })
+      const attempt = tracer.startSpan(
+        'attempt openai/gpt-4o-mini',
+        { kind: SpanKind.CLIENT, attributes: { ...attributes, 'loopgate.span': 'attempt', 'loopgate.attempt': 1 } },
+        trace.setSpan(context.active(), request),
+      )
       attempt.end()
       request.end()
     }

@@ -7,7 +7,8 @@ export function cpuMicros(pid: number): number {
 }
 
 /** Resident memory of a process in MB. */
-export const rssMb = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024
+export const rssMb = (pid: number) =>
+  Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024
 
 /** Resident memory of a process in MB: total, anonymous (heaps, buffers) and file-backed (mapped code such as libchdb.so). */
 export function rssParts(pid: number): { total: number; anon: number; file: number } {

@@ -16,7 +16,13 @@ import { start } from '../collector/index.ts'
 import { openStore } from '../collector/storage/store.ts'
 import { generateScores, generateSpans } from './query-data.ts'
 
-const { values: args } = parseArgs({ options: { spans: { type: 'string', default: '10000000' }, rounds: { type: 'string', default: '7' }, dir: { type: 'string' } } })
+const { values: args } = parseArgs({
+  options: {
+    spans: { type: 'string', default: '10000000' },
+    rounds: { type: 'string', default: '7' },
+    dir: { type: 'string' },
+  },
+})
 const spans = Number(args.spans)
 const rounds = Number(args.rounds)
 const dir = args.dir ?? mkdtempSync(join(tmpdir(), 'loopgate-bench-query-'))
@@ -32,7 +38,14 @@ const collector = await start({
 const store = await openStore(storageConfigSchema.parse({ path: dir })) // same engine, for generation and raw SQL
 const api = new CollectorClient({ baseUrl: collector.url, token: adminToken })
 
-const count = async (table: string) => Number(((await (await store.client.query({ query: `SELECT count() AS n FROM ${store.table(table)}`, format: 'JSONEachRow' })).json()) as { n: string }[])[0]!.n)
+const count = async (table: string) =>
+  Number(
+    (
+      (await (
+        await store.client.query({ query: `SELECT count() AS n FROM ${store.table(table)}`, format: 'JSONEachRow' })
+      ).json()) as { n: string }[]
+    )[0]!.n,
+  )
 const countSpans = () => count('spans')
 if ((await countSpans()) === 0) {
   const t = performance.now()
@@ -44,7 +57,9 @@ if ((await count('scores')) === 0) await generateScores(store, { spans, tenants:
 
 const raw = async (query: string, query_params: Record<string, unknown> = {}) =>
   (await store.client.query({ query, query_params, format: 'JSONEachRow' })).json()
-const picked = (await raw(`SELECT TraceId FROM ${store.table('spans')} WHERE tenant_id = 'tenant-7' LIMIT 1 OFFSET 100`)) as { TraceId: string }[]
+const picked = (await raw(
+  `SELECT TraceId FROM ${store.table('spans')} WHERE tenant_id = 'tenant-7' LIMIT 1 OFFSET 100`,
+)) as { TraceId: string }[]
 const traceId = picked[0]!.TraceId
 const nowIso = new Date().toISOString()
 const monthAgo = new Date(Date.now() - 30 * 86_400_000).toISOString()
@@ -54,14 +69,16 @@ const cases: { name: string; api: () => Promise<unknown>; sql: () => Promise<unk
     name: 'chargeback (all tenants, 30 days, by day × model)',
     api: () => api.chargeback({ from: monthAgo, to: nowIso, period: 'day', group: 'model' }),
     // Rows, each tenant's total and the grand total.
-    sql: () => raw(`SELECT tenant_id, day AS p, model AS k, sum(requests), sum(errors), sum(input_tokens), sum(output_tokens),
+    sql: () =>
+      raw(`SELECT tenant_id, day AS p, model AS k, sum(requests), sum(errors), sum(input_tokens), sum(output_tokens),
         sum(cache_read_tokens), sum(cache_write_tokens), toString(sum(cost_usd))
       FROM ${store.table('usage_daily')} WHERE day >= today() - 30 GROUP BY GROUPING SETS ((tenant_id, p, k), (tenant_id), ()) ORDER BY tenant_id, p, k`),
   },
   {
     name: 'trace by id (span tree)',
     api: () => api.getTrace(traceId),
-    sql: () => raw(`SELECT * FROM ${store.table('spans')} WHERE TraceId = {id:String} ORDER BY Timestamp`, { id: traceId }),
+    sql: () =>
+      raw(`SELECT * FROM ${store.table('spans')} WHERE TraceId = {id:String} ORDER BY Timestamp`, { id: traceId }),
   },
   {
     // The same answer as the API: the newest 50 sessions in the range with every total, then the
@@ -91,7 +108,9 @@ const timed = async (f: () => Promise<unknown>) => {
   await f()
   return performance.now() - s
 }
-console.log(`\nquery benchmark over ${(await countSpans()).toLocaleString()} spans (median of ${rounds}, API and raw SQL interleaved)`)
+console.log(
+  `\nquery benchmark over ${(await countSpans()).toLocaleString()} spans (median of ${rounds}, API and raw SQL interleaved)`,
+)
 for (const c of cases) {
   await c.api() // warm
   await c.sql()
@@ -103,7 +122,9 @@ for (const c of cases) {
   }
   const a = median(apiMs)
   const s = median(sqlMs)
-  console.log(`  ${c.name.padEnd(52)} API ${a.toFixed(1).padStart(7)} ms   raw SQL ${s.toFixed(1).padStart(7)} ms   ratio ${(a / s).toFixed(2)}`)
+  console.log(
+    `  ${c.name.padEnd(52)} API ${a.toFixed(1).padStart(7)} ms   raw SQL ${s.toFixed(1).padStart(7)} ms   ratio ${(a / s).toFixed(2)}`,
+  )
 }
 await collector.close()
 await store.close()

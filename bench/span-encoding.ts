@@ -10,7 +10,12 @@
  */
 import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer'
 import { resourceFromAttributes } from '@opentelemetry/resources'
-import { BatchSpanProcessor, BasicTracerProvider, InMemorySpanExporter, type SpanProcessor } from '@opentelemetry/sdk-trace-base'
+import {
+  BatchSpanProcessor,
+  BasicTracerProvider,
+  InMemorySpanExporter,
+  type SpanProcessor,
+} from '@opentelemetry/sdk-trace-base'
 import { parseArgs } from 'node:util'
 import { createTelemetry } from '../gateway/telemetry/tracer.ts'
 import { EncodingBatchSpanProcessor } from '../gateway/telemetry/encoding-span-processor.ts'
@@ -18,20 +23,46 @@ import { encodeSpans } from '../gateway/telemetry/otlp-span-encoder.ts'
 import { parentContext, recordOutcome, startAttemptSpan, startRequestSpan } from '../gateway/telemetry/spans.ts'
 import { gatewayConfigSchema } from '../gateway/index.ts'
 
-const { values } = parseArgs({ options: { rounds: { type: 'string', default: '2000' }, requests: { type: 'string', default: '200000' } } })
+const { values } = parseArgs({
+  options: { rounds: { type: 'string', default: '2000' }, requests: { type: 'string', default: '200000' } },
+})
 const rounds = Number(values.rounds)
 
 const memory = new InMemorySpanExporter()
 const settings = gatewayConfigSchema.parse({}).telemetry
 const telemetry = createTelemetry({ ...settings, enabled: false }, { exporters: [memory], env: {} })
-const target = { provider: { name: 'sim' }, model: 'sim-a', id: 'sim/sim-a', priceSource: 'config' } as Parameters<typeof startAttemptSpan>[4]
-const info = { op: 'chat' as const, route: 'bench', tenantId: 'tenant-0042', routingVersion: 17, sessionId: 'session-7f3a', userId: undefined }
+const target = { provider: { name: 'sim' }, model: 'sim-a', id: 'sim/sim-a', priceSource: 'config' } as Parameters<
+  typeof startAttemptSpan
+>[4]
+const info = {
+  op: 'chat' as const,
+  route: 'bench',
+  tenantId: 'tenant-0042',
+  routingVersion: 17,
+  sessionId: 'session-7f3a',
+  userId: undefined,
+}
 /** The spans of one gateway request. */
 function traceRequest(tracer: typeof telemetry.tracer, i: number): void {
   const parent = parentContext({})
   const request = startRequestSpan(tracer, parent, info, { 'loopgate.capture': 'off' })
   const attempt = startAttemptSpan(tracer, parent, request, info, target, 1)
-  recordOutcome(request, attempt, target, 1, { usage: { input: 120 + (i & 255), output: 16, cacheRead: 0, cacheWrite: 0 }, model: 'sim-a', finishReasons: ['stop'], outputText: '', toolCalls: [], deltas: 0 }, '0.000027600', 41.5)
+  recordOutcome(
+    request,
+    attempt,
+    target,
+    1,
+    {
+      usage: { input: 120 + (i & 255), output: 16, cacheRead: 0, cacheWrite: 0 },
+      model: 'sim-a',
+      finishReasons: ['stop'],
+      outputText: '',
+      toolCalls: [],
+      deltas: 0,
+    },
+    '0.000027600',
+    41.5,
+  )
   attempt.end()
   request.end()
 }
@@ -45,7 +76,7 @@ if (!Buffer.from(sdk()).equals(Buffer.from(ours()))) throw new Error('the encode
 const time = (encode: () => Uint8Array, n: number) => {
   const t0 = performance.now()
   for (let i = 0; i < n; i++) encode()
-  return (performance.now() - t0) * 1000 / n / spans.length
+  return ((performance.now() - t0) * 1000) / n / spans.length
 }
 time(sdk, 100)
 time(ours, 100)
@@ -64,14 +95,55 @@ console.log(`ours            ${o.toFixed(2)} µs/span  (${(o / s).toFixed(2)} of
 let bytesOut = 0
 const drain = { shutdown: async () => {} }
 const pipelines: Record<string, () => SpanProcessor> = {
-  'SDK batch + SDK serializer': () => new BatchSpanProcessor({ ...drain, export: (s, done) => { bytesOut += ProtobufTraceSerializer.serializeRequest(s)!.length; done({ code: 0 }) } }, { maxQueueSize: 8192, maxExportBatchSize: 512 }),
-  'SDK batch + our encoder': () => new BatchSpanProcessor({ ...drain, export: (s, done) => { bytesOut += encodeSpans(s).length; done({ code: 0 }) } }, { maxQueueSize: 8192, maxExportBatchSize: 512 }),
-  'encoding batch processor': () => new EncodingBatchSpanProcessor({ ...drain, export: (b, done) => { bytesOut += b.body.length; done({ code: 0 }) } }, { maxQueueSize: 8192, maxExportBatchSize: 512, maxExportBatchBytes: 4 << 20, scheduledDelayMillis: 1000, maxConcurrentExports: 17 }),
+  'SDK batch + SDK serializer': () =>
+    new BatchSpanProcessor(
+      {
+        ...drain,
+        export: (s, done) => {
+          bytesOut += ProtobufTraceSerializer.serializeRequest(s)!.length
+          done({ code: 0 })
+        },
+      },
+      { maxQueueSize: 8192, maxExportBatchSize: 512 },
+    ),
+  'SDK batch + our encoder': () =>
+    new BatchSpanProcessor(
+      {
+        ...drain,
+        export: (s, done) => {
+          bytesOut += encodeSpans(s).length
+          done({ code: 0 })
+        },
+      },
+      { maxQueueSize: 8192, maxExportBatchSize: 512 },
+    ),
+  'encoding batch processor': () =>
+    new EncodingBatchSpanProcessor(
+      {
+        ...drain,
+        export: (b, done) => {
+          bytesOut += b.body.length
+          done({ code: 0 })
+        },
+      },
+      {
+        maxQueueSize: 8192,
+        maxExportBatchSize: 512,
+        maxExportBatchBytes: 4 << 20,
+        scheduledDelayMillis: 1000,
+        maxConcurrentExports: 17,
+      },
+    ),
 }
-const tracers = Object.fromEntries(Object.entries(pipelines).map(([name, make]) => {
-  const provider = new BasicTracerProvider({ resource: resourceFromAttributes({ 'service.name': 'loopgate-gateway' }), spanProcessors: [make()] })
-  return [name, { provider, tracer: provider.getTracer('loopgate-gateway') }]
-}))
+const tracers = Object.fromEntries(
+  Object.entries(pipelines).map(([name, make]) => {
+    const provider = new BasicTracerProvider({
+      resource: resourceFromAttributes({ 'service.name': 'loopgate-gateway' }),
+      spanProcessors: [make()],
+    })
+    return [name, { provider, tracer: provider.getTracer('loopgate-gateway') }]
+  }),
+)
 const perRequest = async (name: string, n: number) => {
   const { provider, tracer } = tracers[name]!
   const turns = new Float64Array(n)
@@ -90,7 +162,9 @@ const perRequest = async (name: string, n: number) => {
 }
 const requests = Number(values.requests)
 for (const name of Object.keys(pipelines)) await perRequest(name, 5000)
-const runs: Record<string, { us: number[]; turnP997: number[] }> = Object.fromEntries(Object.keys(pipelines).map((k) => [k, { us: [], turnP997: [] }]))
+const runs: Record<string, { us: number[]; turnP997: number[] }> = Object.fromEntries(
+  Object.keys(pipelines).map((k) => [k, { us: [], turnP997: [] }]),
+)
 for (let r = 0; r < 5; r++) {
   for (const name of Object.keys(pipelines)) {
     const { us, turnP997 } = await perRequest(name, requests / 5)
@@ -98,10 +172,14 @@ for (let r = 0; r < 5; r++) {
     runs[name]!.turnP997.push(turnP997)
   }
 }
-console.log(`\nper request (2 spans), from startSpan to export-ready bytes, median of 5 interleaved runs of ${requests / 5}:`)
+console.log(
+  `\nper request (2 spans), from startSpan to export-ready bytes, median of 5 interleaved runs of ${requests / 5}:`,
+)
 const base = median(runs['SDK batch + SDK serializer']!.us)
 for (const [name, r] of Object.entries(runs)) {
   const us = median(r.us)
-  console.log(`${name.padEnd(28)} ${us.toFixed(2).padStart(6)} µs/request CPU (${(us / base).toFixed(2)} of the first)  event-loop turn p99.7 ${median(r.turnP997).toFixed(3)} ms`)
+  console.log(
+    `${name.padEnd(28)} ${us.toFixed(2).padStart(6)} µs/request CPU (${(us / base).toFixed(2)} of the first)  event-loop turn p99.7 ${median(r.turnP997).toFixed(3)} ms`,
+  )
 }
 if (bytesOut === 0) throw new Error('nothing was encoded')

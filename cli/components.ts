@@ -74,7 +74,9 @@ export const components: Record<string, Starter> = {
       return { name: 'evaluator', close: async () => {} }
     }
     if (standalone && !config.redisUrl) {
-      logger.warn('evaluator alone without REDIS_URL: its in-process queue is fed by no collector; set REDIS_URL (the collectors\' too) to score their spans')
+      logger.warn(
+        "evaluator alone without REDIS_URL: its in-process queue is fed by no collector; set REDIS_URL (the collectors' too) to score their spans",
+      )
     }
     const { start } = await import('../evaluator/index.ts')
     const running = await start({
@@ -82,7 +84,10 @@ export const components: Record<string, Starter> = {
         ...config.evaluator,
         prices: [...configuredPrices(config), ...config.evaluator.prices],
         collectorUrl: urls.collector ?? config.evaluator.collectorUrl,
-        judge: { ...config.evaluator.judge, baseUrl: config.evaluator.judge.baseUrl ?? (urls.gateway ? `${urls.gateway}/v1` : undefined) },
+        judge: {
+          ...config.evaluator.judge,
+          baseUrl: config.evaluator.judge.baseUrl ?? (urls.gateway ? `${urls.gateway}/v1` : undefined),
+        },
       },
       redisUrl: config.redisUrl,
       adminToken,
@@ -101,8 +106,13 @@ export const components: Record<string, Starter> = {
     const running = await start({
       gateway: {
         ...config.gateway,
-        tenants: config.tenants.map(({ ingestKeys: _i, readKeys: _r, readOnlyKeys: _ro, ...gatewayPart }) => gatewayPart),
-        telemetry: { ...config.gateway.telemetry, collectorUrl: urls.collector ?? config.gateway.telemetry.collectorUrl },
+        tenants: config.tenants.map(
+          ({ ingestKeys: _i, readKeys: _r, readOnlyKeys: _ro, ...gatewayPart }) => gatewayPart,
+        ),
+        telemetry: {
+          ...config.gateway.telemetry,
+          collectorUrl: urls.collector ?? config.gateway.telemetry.collectorUrl,
+        },
       },
       adminToken,
       redisUrl: config.redisUrl,
@@ -142,7 +152,11 @@ export const commands: Record<string, (args: string[]) => Promise<void>> = {
 export async function startDemo({ logger, urls }: StartContext): Promise<Running> {
   const { startDemoTraffic } = await import('./demo/traffic.ts')
   if (!urls.gateway || !urls.collector) throw new Error('the demo needs the gateway and the collector in this process')
-  const traffic = startDemoTraffic({ gatewayUrl: urls.gateway, collectorUrl: urls.collector, logger: logger.child({ component: 'demo' }) })
+  const traffic = startDemoTraffic({
+    gatewayUrl: urls.gateway,
+    collectorUrl: urls.collector,
+    logger: logger.child({ component: 'demo' }),
+  })
   return { name: 'demo', close: traffic.close }
 }
 
@@ -151,7 +165,10 @@ export const startOrder = ['collector', 'gateway', 'evaluator', 'optimizer'].fil
 
 /** The prices the gateway charges for its targets, so the cost scorer checks costs against them (one config file). */
 function configuredPrices(config: LoopgateConfig) {
-  const seen = new Map<string, { target: string; input: string; output: string; cacheRead?: string; cacheWrite?: string }>()
+  const seen = new Map<
+    string,
+    { target: string; input: string; output: string; cacheRead?: string; cacheWrite?: string }
+  >()
   for (const route of config.gateway.routes) {
     for (const t of route.targets) {
       const target = t.id ?? `${t.provider}/${t.model}`

@@ -9,7 +9,11 @@ import { optimizerConfigSchema } from '../optimizer/config.ts'
 const keyList = z.array(z.string().min(8, 'keys must be at least 8 characters')).default([])
 
 /** One entry per tenant: its gateway virtual keys, budgets and limits, and its collector keys. */
-export const tenantSchema = gatewayTenantSchema.extend({ ingestKeys: keyList, readKeys: keyList, readOnlyKeys: keyList })
+export const tenantSchema = gatewayTenantSchema.extend({
+  ingestKeys: keyList,
+  readKeys: keyList,
+  readOnlyKeys: keyList,
+})
 
 export const configSchema = z
   .object({
@@ -72,7 +76,9 @@ function readFile(path: string): Record<string, unknown> {
   try {
     data = path.endsWith('.json') ? JSON.parse(text) : parseYaml(text)
   } catch (err) {
-    throw new ConfigError(`config file ${path} is not valid ${path.endsWith('.json') ? 'JSON' : 'YAML'}: ${(err as Error).message}`)
+    throw new ConfigError(
+      `config file ${path} is not valid ${path.endsWith('.json') ? 'JSON' : 'YAML'}: ${(err as Error).message}`,
+    )
   }
   if (data == null) return {}
   if (!isPlainObject(data)) throw new ConfigError(`config file ${path} must contain a mapping at the top level`)
@@ -83,7 +89,9 @@ function readFile(path: string): Record<string, unknown> {
  * Loads the one config: the file (`--config`, else ./loopgate.yaml when present), then the
  * environment, then `overrides` from the command line. Every problem names the field and the fix.
  */
-export function loadConfig(options: { file?: string; env?: NodeJS.ProcessEnv; overrides?: Record<string, unknown> } = {}): LoopgateConfig {
+export function loadConfig(
+  options: { file?: string; env?: NodeJS.ProcessEnv; overrides?: Record<string, unknown> } = {},
+): LoopgateConfig {
   const env = options.env ?? process.env
   const file = options.file ?? (existsSync('loopgate.yaml') ? 'loopgate.yaml' : undefined)
   const raw = merge(merge(file ? readFile(file) : {}, fromEnvironment(env)), options.overrides ?? {})
@@ -93,15 +101,20 @@ export function loadConfig(options: { file?: string; env?: NodeJS.ProcessEnv; ov
       const field = issue.path.length ? issue.path.join('.') : '(top level)'
       return `  - ${field}: ${issue.message}`
     })
-    throw new ConfigError(`invalid configuration${file ? ` in ${file}` : ''}:\n${lines.join('\n')}\nFix these fields (see README › Configuration) and start again.`)
+    throw new ConfigError(
+      `invalid configuration${file ? ` in ${file}` : ''}:\n${lines.join('\n')}\nFix these fields (see README › Configuration) and start again.`,
+    )
   }
   const config = parsed.data
   if (config.gateway.tenants.length > 0) {
-    throw new ConfigError('invalid configuration: gateway.tenants: list each tenant once, under the top-level `tenants` (with its keys, budgets and rateLimits).')
+    throw new ConfigError(
+      'invalid configuration: gateway.tenants: list each tenant once, under the top-level `tenants` (with its keys, budgets and rateLimits).',
+    )
   }
   const ids = new Set<string>()
   for (const t of config.tenants) {
-    if (ids.has(t.id)) throw new ConfigError(`invalid configuration: tenants: "${t.id}" is listed twice; give each tenant one entry.`)
+    if (ids.has(t.id))
+      throw new ConfigError(`invalid configuration: tenants: "${t.id}" is listed twice; give each tenant one entry.`)
     ids.add(t.id)
   }
   return config

@@ -6,6 +6,9 @@ export function createLogger(level: string): Logger {
   return pino({
     level,
     // Secrets never reach a log line, even when a request object is logged whole.
-    redact: { paths: ['req.headers.authorization', 'req.headers["x-api-key"]', '*.apiKey', '*.adminToken'], censor: '[redacted]' },
+    redact: {
+      paths: ['req.headers.authorization', 'req.headers["x-api-key"]', '*.apiKey', '*.adminToken'],
+      censor: '[redacted]',
+    },
   })
 }

@@ -81,7 +81,10 @@ async function main(argv: string[]): Promise<number> {
   if (!standalone && !adminToken) {
     const local = localAdminToken(process.env.LOOPGATE_DATA_DIR ?? './data')
     adminToken = local.token
-    logger.info({ tokenFile: local.path }, 'no admin token configured: using the local one (dashboard login) from this file')
+    logger.info(
+      { tokenFile: local.path },
+      'no admin token configured: using the local one (dashboard login) from this file',
+    )
   }
   const ctx = { config, logger, adminToken, standalone, urls: {} as Record<string, string> }
   // Listening from here on: a SIGTERM while components are still starting stops them cleanly too.
@@ -123,7 +126,10 @@ async function main(argv: string[]): Promise<number> {
   process.once('SIGTERM', now)
   const deadline = new Promise<'late'>((resolve) => setTimeout(resolve, SHUTDOWN_DEADLINE_MS, 'late').unref())
   if ((await Promise.race([stop().then(() => 'done' as const), deadline])) === 'late') {
-    logger.error({ closing, deadlineMs: SHUTDOWN_DEADLINE_MS }, `${closing ?? 'a component'} did not close in time; exiting anyway`)
+    logger.error(
+      { closing, deadlineMs: SHUTDOWN_DEADLINE_MS },
+      `${closing ?? 'a component'} did not close in time; exiting anyway`,
+    )
     process.exit(1)
   }
   return 0

@@ -50,7 +50,9 @@ export class KeyRing {
     if (this.isAdmin(token)) return ADMIN
     const hash = sha256(token)
     const tenantId = this.ingest.get(hash)
-    return tenantId ? { kind: 'tenant', tenantId, keyId: keyIdOf(tenantId, hash), readOnly: false } : { kind: 'anonymous' }
+    return tenantId
+      ? { kind: 'tenant', tenantId, keyId: keyIdOf(tenantId, hash), readOnly: false }
+      : { kind: 'anonymous' }
   }
 
   /** For the query API: the admin token or a tenant's read key (or read-only key). Ingest keys only write spans (docs/api.md › Keys). */
@@ -61,7 +63,9 @@ export class KeyRing {
     const tenantId = this.read.get(hash)
     if (tenantId) return { kind: 'tenant', tenantId, keyId: keyIdOf(tenantId, hash), readOnly: false }
     const viewer = this.readOnly.get(hash)
-    return viewer ? { kind: 'tenant', tenantId: viewer, keyId: keyIdOf(viewer, hash), readOnly: true } : { kind: 'anonymous' }
+    return viewer
+      ? { kind: 'tenant', tenantId: viewer, keyId: keyIdOf(viewer, hash), readOnly: true }
+      : { kind: 'anonymous' }
   }
 }
 

@@ -47,7 +47,11 @@ export type * from '../lib/admin-api.ts'
 
 /** A non-2xx answer: `status` is the HTTP status, `message` the API's explanation, `field` the bad field if any. */
 export class CollectorApiError extends Error {
-  constructor(readonly status: number, message: string, readonly field?: string) {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly field?: string,
+  ) {
     super(message)
     this.name = 'CollectorApiError'
   }
@@ -160,12 +164,26 @@ export class CollectorClient {
     return this.json('POST', `/api/admin/tenants/${encodeURIComponent(tenant)}/keys`, {}, request)
   }
 
-  revokeKey(tenant: string, keyId: string, meta: { reason?: string; author?: string } = {}): Promise<{ key: AdminKey }> {
-    return this.json('POST', `/api/admin/tenants/${encodeURIComponent(tenant)}/keys/${encodeURIComponent(keyId)}/revoke`, {}, meta)
+  revokeKey(
+    tenant: string,
+    keyId: string,
+    meta: { reason?: string; author?: string } = {},
+  ): Promise<{ key: AdminKey }> {
+    return this.json(
+      'POST',
+      `/api/admin/tenants/${encodeURIComponent(tenant)}/keys/${encodeURIComponent(keyId)}/revoke`,
+      {},
+      meta,
+    )
   }
 
   setKeyLimits(tenant: string, keyId: string, request: LimitsRequest): Promise<{ key: AdminKey }> {
-    return this.json('PUT', `/api/admin/tenants/${encodeURIComponent(tenant)}/keys/${encodeURIComponent(keyId)}/limits`, {}, request)
+    return this.json(
+      'PUT',
+      `/api/admin/tenants/${encodeURIComponent(tenant)}/keys/${encodeURIComponent(keyId)}/limits`,
+      {},
+      request,
+    )
   }
 
   setTenantLimits(tenant: string, request: LimitsRequest): Promise<{ tenant: AdminTenant }> {
@@ -177,7 +195,12 @@ export class CollectorClient {
   }
 
   /** A new table version (only weights of configured targets may change); 409 when `expectedVersion` is stale. */
-  putRoutingTable(request: { routes: RoutingRoute[]; expectedVersion?: number; reason: string; author?: string }): Promise<{ version: number; previousVersion: number }> {
+  putRoutingTable(request: {
+    routes: RoutingRoute[]
+    expectedVersion?: number
+    reason: string
+    author?: string
+  }): Promise<{ version: number; previousVersion: number }> {
     return this.json('PUT', '/api/admin/routing', {}, request)
   }
 

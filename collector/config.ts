@@ -7,11 +7,17 @@ export const forwardDestinationSchema = z.object({
   /** Extra request headers (e.g. an API key). */
   headers: z.record(z.string(), z.string()).default({}),
   /** Headers whose value is read from an environment variable at start: { header: ENV_NAME }; a missing variable fails the start. */
-  headersFromEnv: z.record(z.string(), z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name')).default({}),
+  headersFromEnv: z
+    .record(z.string(), z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name'))
+    .default({}),
   /** Only requests whose stored spans all belong to these tenants are forwarded; absent → all tenants. */
   tenants: z.array(z.string().min(1)).min(1).optional(),
   /** Request bytes waiting for this destination at most; beyond this a request is dropped (queue_full). */
-  maxQueueBytes: z.number().int().positive().default(16 * 1024 * 1024),
+  maxQueueBytes: z
+    .number()
+    .int()
+    .positive()
+    .default(16 * 1024 * 1024),
   /** Attempts per request (first send included) before it is dropped (retries_exhausted). */
   maxAttempts: z.number().int().min(1).max(100).default(8),
   /** One attempt's time limit. */
@@ -28,9 +34,17 @@ export const collectorConfigSchema = z
     host: z.string().default('127.0.0.1'),
     port: z.number().int().min(0).max(65535).default(4318),
     /** Largest request body accepted on the wire (compressed size), in bytes. */
-    maxBodyBytes: z.number().int().positive().default(16 * 1024 * 1024),
+    maxBodyBytes: z
+      .number()
+      .int()
+      .positive()
+      .default(16 * 1024 * 1024),
     /** Largest body after gzip inflation; protects against gzip bombs. */
-    maxInflatedBytes: z.number().int().positive().default(64 * 1024 * 1024),
+    maxInflatedBytes: z
+      .number()
+      .int()
+      .positive()
+      .default(64 * 1024 * 1024),
     /** Accept OTLP without an ingest key from 127.0.0.1/::1 (as the `default` tenant). */
     allowLoopbackWithoutKey: z.boolean().default(true),
     /**
@@ -39,7 +53,10 @@ export const collectorConfigSchema = z
      */
     tenantFeedbackRoutes: z.array(z.string().min(1)).default([]),
     /** A token that may scrape /metrics besides the admin token. Env: LOOPGATE_METRICS_TOKEN. */
-    metricsToken: z.string().min(16, 'use at least 16 characters (generate one with `openssl rand -hex 24`)').optional(),
+    metricsToken: z
+      .string()
+      .min(16, 'use at least 16 characters (generate one with `openssl rand -hex 24`)')
+      .optional(),
     /**
      * The gateway whose admin API the dashboard's admin page reaches through `/api/admin/*` (with the
      * admin token); `loopgate start` sets it to its own gateway. Without it those endpoints answer 503.
@@ -72,7 +89,11 @@ export const collectorConfigSchema = z
         /** A request is admitted only if the work ahead of it should finish within this many seconds. */
         maxQueueSeconds: z.number().positive().max(60).default(2),
         /** Request bytes in flight at most (the bound on what ingest holds in memory). */
-        maxInFlightBytes: z.number().int().positive().default(8 * 1024 * 1024),
+        maxInFlightBytes: z
+          .number()
+          .int()
+          .positive()
+          .default(8 * 1024 * 1024),
       })
       .prefault({}),
     /** OTLP/HTTP destinations that receive a copy of what was stored (docs/forwarding.md). */
@@ -89,11 +110,17 @@ export const storageConfigSchema = z
     url: z.string().url({ message: 'must be an http(s) URL such as http://localhost:8123' }).optional(),
     username: z.string().optional(),
     password: z.string().optional(),
-    database: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a plain identifier').default('loopgate'),
+    database: z
+      .string()
+      .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a plain identifier')
+      .default('loopgate'),
     /** Embedded data directory (chDB). */
     path: z.string().default('./data/clickhouse'),
     /** Cluster name: DDL is emitted ON CLUSTER with Replicated/Distributed tables. */
-    cluster: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a plain identifier').optional(),
+    cluster: z
+      .string()
+      .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a plain identifier')
+      .optional(),
     /** Spans, scores and rollups older than this are dropped by TTL. */
     retentionDays: z.number().int().min(1).default(30),
     /** ClickHouse's own system log tables keep this many days. */

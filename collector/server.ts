@@ -38,13 +38,18 @@ export interface RunningCollector {
 export async function start(options: CollectorOptions): Promise<RunningCollector> {
   const { logger } = options
   const metrics = createCollectorMetrics()
-  const store = await openStore(options.storage, { observeQuery: (tag, seconds) => metrics.querySeconds.observe({ query: tag }, seconds) })
+  const store = await openStore(options.storage, {
+    observeQuery: (tag, seconds) => metrics.querySeconds.observe({ query: tag }, seconds),
+  })
   const writer = new SpanWriter(store, options.collector.writer, metrics, logger)
   const dedup = new SpanDeduplicator(options.collector.dedup)
   let forwarder: Forwarder | undefined
   try {
     // Configuration first (a missing header variable fails at once), then the start-up read.
-    forwarder = options.collector.forward.length > 0 ? new Forwarder(options.collector.forward, metrics.registry, logger) : undefined
+    forwarder =
+      options.collector.forward.length > 0
+        ? new Forwarder(options.collector.forward, metrics.registry, logger)
+        : undefined
     const loaded = await loadRecentSpanIds(store, dedup)
     if (loaded > 0) logger.info({ ids: loaded }, 'remembered recently stored span ids for deduplication')
   } catch (err) {
@@ -55,7 +60,15 @@ export async function start(options: CollectorOptions): Promise<RunningCollector
   const deps: CollectorDeps = {
     settings: options.collector,
     store,
-    ingest: new Ingest({ store, writer, dedup, metrics, logger, retentionDays: options.storage.retentionDays, onStored: options.onStored }),
+    ingest: new Ingest({
+      store,
+      writer,
+      dedup,
+      metrics,
+      logger,
+      retentionDays: options.storage.retentionDays,
+      onStored: options.onStored,
+    }),
     admission,
     forwarder,
     keys: new KeyRing(options.tenants, options.adminToken, options.collector.metricsToken),
@@ -78,7 +91,11 @@ export async function start(options: CollectorOptions): Promise<RunningCollector
     // Per-tenant counters name the tenants, so scraping needs a token.
     if (!deps.keys.mayScrapeMetrics(bearerToken(req.headers.authorization))) {
       metrics.unauthorized.inc({ endpoint: 'metrics' })
-      return reply.code(401).send({ error: { message: 'send "Authorization: Bearer <admin token or collector.metricsToken>" to read /metrics' } })
+      return reply
+        .code(401)
+        .send({
+          error: { message: 'send "Authorization: Bearer <admin token or collector.metricsToken>" to read /metrics' },
+        })
     }
     metrics.dedupIds.set(dedup.remembered)
     metrics.inFlightBytes.set(admission.inFlight.bytes)

@@ -32,7 +32,10 @@ export async function registerUi(app: FastifyInstance, options: { distDir: strin
     wildcard: false,
     index: false,
     setHeaders: (res, path) => {
-      res.header('cache-control', path.includes(`${join(root, 'assets')}`) ? 'public, max-age=31536000, immutable' : 'no-cache')
+      res.header(
+        'cache-control',
+        path.includes(`${join(root, 'assets')}`) ? 'public, max-age=31536000, immutable' : 'no-cache',
+      )
     },
   })
   const sendIndex = async (req: FastifyRequest, reply: FastifyReply) => {

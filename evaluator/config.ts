@@ -58,7 +58,10 @@ const judgeSchema = z
     rubric: z
       .object({
         /** Bump when the instructions or the scale change: it is the judge scorer's version. */
-        version: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/, 'use 1–32 letters, digits, "_" or "-"').default('helpfulness-v1'),
+        version: z
+          .string()
+          .regex(/^[A-Za-z0-9_-]{1,32}$/, 'use 1–32 letters, digits, "_" or "-"')
+          .default('helpfulness-v1'),
         instructions: z.string().min(1).optional(),
         min: z.number().int().default(1),
         max: z.number().int().default(5),
@@ -79,7 +82,10 @@ export const evaluatorConfigSchema = z
     systemTenant: z.string().default('system'),
     queue: z
       .object({
-        name: z.string().regex(/^[A-Za-z0-9_-]+$/, 'use letters, digits, "_" or "-"').default('loopgate-evaluations'),
+        name: z
+          .string()
+          .regex(/^[A-Za-z0-9_-]+$/, 'use letters, digits, "_" or "-"')
+          .default('loopgate-evaluations'),
         /** Jobs processed at once per worker process. */
         concurrency: z.number().int().positive().default(16),
         /** Attempts before a job goes to the dead-letter list. */
@@ -109,7 +115,10 @@ export type EvaluatorSettings = z.infer<typeof evaluatorConfigSchema>
 export type JudgeSettings = EvaluatorSettings['judge']
 
 /** The effective evaluation of a route: built-in defaults ← `defaults` ← `routes[route]`. */
-export function routeEvaluation(settings: Pick<EvaluatorSettings, 'defaults' | 'routes'>, route: string): RouteEvaluation {
+export function routeEvaluation(
+  settings: Pick<EvaluatorSettings, 'defaults' | 'routes'>,
+  route: string,
+): RouteEvaluation {
   const own = Object.hasOwn(settings.routes, route) ? settings.routes[route] : undefined
   return { ...defaultRoute, ...stripUndefined(settings.defaults), ...stripUndefined(own ?? {}) }
 }

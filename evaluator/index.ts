@@ -4,7 +4,13 @@
  */
 export { start, evaluationQueue, type EvaluatorOptions, type RunningEvaluator } from './start.ts'
 export { createEvaluationEnqueuer, scorerVersions, type EvaluationEnqueuer } from './enqueue.ts'
-export { evaluatorConfigSchema, evaluatorEnvironment, routeEvaluation, type EvaluatorSettings, type RouteEvaluation } from './config.ts'
+export {
+  evaluatorConfigSchema,
+  evaluatorEnvironment,
+  routeEvaluation,
+  type EvaluatorSettings,
+  type RouteEvaluation,
+} from './config.ts'
 export { createQueue } from './queue/index.ts'
 export type { JobQueue, DeadLetter, QueueCounts, NewJob, QueueJob } from './queue/types.ts'
 export type { EvaluationJob, StoredSpanSummary, ScorerRef } from './jobs.ts'

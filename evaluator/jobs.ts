@@ -47,4 +47,5 @@ export const jobIdOf = (spanId: string, scorers: ScorerRef[]): string =>
   `${spanId}.${scorers.map((s) => `${s.name}-${s.version}`).join('.')}`
 
 /** The score's idempotency key sent to the collector: span id + score name + scorer version. */
-export const scoreIdOf = (spanId: string, scoreName: string, version: string): string => `${spanId}.${scoreName}.${version}`
+export const scoreIdOf = (spanId: string, scoreName: string, version: string): string =>
+  `${spanId}.${scoreName}.${version}`

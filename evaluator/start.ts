@@ -50,7 +50,10 @@ export function evaluationQueue(settings: EvaluatorSettings, redisUrl?: string):
 export async function start(options: EvaluatorOptions): Promise<RunningEvaluator> {
   const { settings, logger } = options
   const token = settings.collectorToken ?? options.adminToken
-  if (!token) throw new Error('evaluator: no token for the collector API; set adminToken (env LOOPGATE_ADMIN_TOKEN) or evaluator.collectorToken')
+  if (!token)
+    throw new Error(
+      'evaluator: no token for the collector API; set adminToken (env LOOPGATE_ADMIN_TOKEN) or evaluator.collectorToken',
+    )
   const queue = options.queue ?? evaluationQueue(settings, options.redisUrl)
   const client = new CollectorClient({ baseUrl: settings.collectorUrl, token, fetch: options.fetch })
   const handler = createEvaluationHandler({
@@ -63,12 +66,18 @@ export async function start(options: EvaluatorOptions): Promise<RunningEvaluator
     try {
       await handler(job)
     } catch (err) {
-      logger?.[job.lastAttempt ? 'error' : 'warn']({ err, job: job.id, attempt: job.attempt }, job.lastAttempt ? 'evaluation failed; dead-lettered' : 'evaluation failed; will retry')
+      logger?.[job.lastAttempt ? 'error' : 'warn'](
+        { err, job: job.id, attempt: job.attempt },
+        job.lastAttempt ? 'evaluation failed; dead-lettered' : 'evaluation failed; will retry',
+      )
       throw err
     }
   }
   const consumer = queue.consume(logged, { concurrency: settings.queue.concurrency })
-  logger?.info({ queue: queue.kind, collector: settings.collectorUrl, concurrency: settings.queue.concurrency }, 'evaluator started')
+  logger?.info(
+    { queue: queue.kind, collector: settings.collectorUrl, concurrency: settings.queue.concurrency },
+    'evaluator started',
+  )
   return {
     queue,
     async close() {

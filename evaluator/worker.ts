@@ -39,7 +39,15 @@ export function createEvaluationHandler(deps: HandlerDeps): JobHandler<Evaluatio
         drafts = await scorer.score(span, ctx)
       } catch (err) {
         if (err instanceof RetryableError || job.signal.aborted) throw err
-        drafts = [{ name: scorer.name, data_type: 'numeric', value: 0, reason: `the ${scorer.name} scorer crashed: ${(err as Error).message}`, status: 'failed' }]
+        drafts = [
+          {
+            name: scorer.name,
+            data_type: 'numeric',
+            value: 0,
+            reason: `the ${scorer.name} scorer crashed: ${(err as Error).message}`,
+            status: 'failed',
+          },
+        ]
       }
       for (const d of drafts) inputs.push(toInput(data, span, d, scorer.version))
     }
@@ -52,7 +60,8 @@ async function fetchTrace(client: HandlerDeps['client'], data: EvaluationJob): P
   try {
     return await client.getTrace(data.trace_id, { tenant: data.tenant_id })
   } catch (err) {
-    if (err instanceof CollectorApiError && err.status === 404) throw new Error(`trace ${data.trace_id} is not stored yet`, { cause: err })
+    if (err instanceof CollectorApiError && err.status === 404)
+      throw new Error(`trace ${data.trace_id} is not stored yet`, { cause: err })
     throw err
   }
 }

@@ -23,14 +23,25 @@ export const providerSchema = z
     /** OpenAI protocol: up to and including /v1 (e.g. https://api.openai.com/v1). Anthropic: without /v1. */
     baseUrl: z.string().url('must be a URL such as https://api.openai.com/v1'),
     /** Name of the environment variable holding the provider key (never the key itself). */
-    apiKeyEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name').optional(),
+    apiKeyEnv: z
+      .string()
+      .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name')
+      .optional(),
     /** How the key is sent; default: `bearer` for openai, `x-api-key` for anthropic; `api-key` for Azure. */
     authHeader: z.enum(['bearer', 'x-api-key', 'api-key']).optional(),
     headers: z.record(z.string(), z.string()).default({}),
     /** Appended to every upstream URL, e.g. `api-version=2024-10-21` for Azure. */
     query: z.string().optional(),
     /** Path overrides (relative to baseUrl), e.g. Azure's `/deployments/gpt-4o/chat/completions`. */
-    paths: z.object({ chat: z.string().optional(), embeddings: z.string().optional(), messages: z.string().optional(), responses: z.string().optional() }).strict().default({}),
+    paths: z
+      .object({
+        chat: z.string().optional(),
+        embeddings: z.string().optional(),
+        messages: z.string().optional(),
+        responses: z.string().optional(),
+      })
+      .strict()
+      .default({}),
     /** OpenAI protocol: the provider also serves the Responses API (`/responses`), so /v1/responses requests pass through instead of being translated. */
     responses: z.boolean().default(false),
     /** Provider id in the @pydantic/genai-prices table; default: the protocol name. */
@@ -39,7 +50,11 @@ export const providerSchema = z
     connections: z.number().int().positive().default(256),
   })
   .strict()
-  .refine((p) => !p.responses || p.protocol === 'openai', { message: '`responses: true` applies to OpenAI-protocol providers only (Anthropic targets get the Responses API translated)', path: ['responses'] })
+  .refine((p) => !p.responses || p.protocol === 'openai', {
+    message:
+      '`responses: true` applies to OpenAI-protocol providers only (Anthropic targets get the Responses API translated)',
+    path: ['responses'],
+  })
 
 export const targetSchema = z
   .object({
@@ -53,7 +68,10 @@ export const targetSchema = z
   })
   .strict()
   // The id goes on every span: the collector refuses spans with ids over the shared limit.
-  .refine((t) => !idProblem('id', targetId(t)), { message: `the target id (\`id\`, else provider/model) must be at most ${MAX_ID_LENGTH} characters without control characters`, path: ['id'] })
+  .refine((t) => !idProblem('id', targetId(t)), {
+    message: `the target id (\`id\`, else provider/model) must be at most ${MAX_ID_LENGTH} characters without control characters`,
+    path: ['id'],
+  })
 
 export const policySchema = z
   .object({
@@ -82,7 +100,9 @@ export const policySchema = z
       .strict()
       .prefault({}),
     /** What moves on to the next target. */
-    fallbackOn: z.array(z.enum(['5xx', 'timeout', 'connection', '429'])).default(['5xx', 'timeout', 'connection', '429']),
+    fallbackOn: z
+      .array(z.enum(['5xx', 'timeout', 'connection', '429']))
+      .default(['5xx', 'timeout', 'connection', '429']),
     /** After a 429 the target leaves rotation for its Retry-After, or `defaultMs` without one (capped at `maxMs`). */
     rateLimitCooldown: z
       .object({
@@ -121,7 +141,9 @@ export const ruleSchema = z
 export const routeCacheSchema = z
   .object({
     ttlSeconds: z
-      .number({ error: 'cache.ttlSeconds is required: how long (seconds) an answer is served from the cache, e.g. 300' })
+      .number({
+        error: 'cache.ttlSeconds is required: how long (seconds) an answer is served from the cache, e.g. 300',
+      })
       .int('cache.ttlSeconds must be a whole number of seconds')
       .min(1, 'cache.ttlSeconds must be at least 1')
       .max(MAX_CACHE_TTL_SECONDS, `cache.ttlSeconds must be at most ${MAX_CACHE_TTL_SECONDS} (7 days)`),
@@ -139,7 +161,11 @@ export const routeCacheSchema = z
 export const responseCacheSchema = z
   .object({
     /** Memory bound of the in-process cache (least recently used answers leave first). */
-    maxBytes: z.number().int().min(0).default(64 * 1024 * 1024),
+    maxBytes: z
+      .number()
+      .int()
+      .min(0)
+      .default(64 * 1024 * 1024),
     /** A Redis read or write that takes longer counts as a miss (Redis is never waited on beyond this). */
     redisTimeoutMs: z.number().int().min(5).max(5_000).default(50),
   })
@@ -149,7 +175,13 @@ export const responseCacheSchema = z
 export const routeSchema = z
   .object({
     /** The virtual model name clients send as `model`. */
-    name: z.string().min(1).refine((n) => !idProblem('name', n), `route names are ids: at most ${MAX_ID_LENGTH} characters, no control characters`),
+    name: z
+      .string()
+      .min(1)
+      .refine(
+        (n) => !idProblem('name', n),
+        `route names are ids: at most ${MAX_ID_LENGTH} characters, no control characters`,
+      ),
     targets: z.array(targetSchema).min(1, 'a route needs at least one target'),
     rules: z.array(ruleSchema).default([]),
     policy: policySchema.prefault({}),
@@ -192,14 +224,19 @@ export const limitStoreSchema = z
   .strict()
   .prefault({})
 
-const limitsSchema = z.object({ rpm: z.number().int().positive().optional(), tpm: z.number().int().positive().optional() }).strict()
+const limitsSchema = z
+  .object({ rpm: z.number().int().positive().optional(), tpm: z.number().int().positive().optional() })
+  .strict()
 const budgetsSchema = z.object({ usdPerDay: usd.optional(), usdPerMonth: usd.optional() }).strict()
 
 export const virtualKeySchema = z
   .object({
     /** The key clients send, raw or as `sha256:<hex>` (preferred: the raw key never sits in the file). */
     key: z.string().min(8, 'virtual keys must be at least 8 characters'),
-    name: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'use letters, digits, "_", "." or "-"').optional(),
+    name: z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'use letters, digits, "_", "." or "-"')
+      .optional(),
     /** Routes this key may use; absent → all. */
     routes: z.array(z.string()).optional(),
     budgets: budgetsSchema.optional(),
@@ -218,11 +255,20 @@ export const gatewayTenantSchema = z
 
 const profileSchema = z
   .object({
-    ttftMs: z.number().min(0), ttftJitter: z.number().min(0).max(1), tokensPerSecond: z.number().min(0), outputTokens: z.number().int().min(1).max(MAX_OUTPUT_TOKENS),
-    errorRate: z.number().min(0).max(1), errorStatus: z.number().int().min(400).max(599), rateLimitRate: z.number().min(0).max(1),
-    burstLength: z.number().int().min(1), retryAfterSeconds: z.number().min(0), hangRate: z.number().min(0).max(1),
-    resetRate: z.number().min(0).max(1), cutRate: z.number().min(0).max(1),
-    quality: z.number().min(0).max(1), embeddingDimensions: z.number().int().min(1).max(MAX_EMBEDDING_DIMENSIONS),
+    ttftMs: z.number().min(0),
+    ttftJitter: z.number().min(0).max(1),
+    tokensPerSecond: z.number().min(0),
+    outputTokens: z.number().int().min(1).max(MAX_OUTPUT_TOKENS),
+    errorRate: z.number().min(0).max(1),
+    errorStatus: z.number().int().min(400).max(599),
+    rateLimitRate: z.number().min(0).max(1),
+    burstLength: z.number().int().min(1),
+    retryAfterSeconds: z.number().min(0),
+    hangRate: z.number().min(0).max(1),
+    resetRate: z.number().min(0).max(1),
+    cutRate: z.number().min(0).max(1),
+    quality: z.number().min(0).max(1),
+    embeddingDimensions: z.number().int().min(1).max(MAX_EMBEDDING_DIMENSIONS),
   })
   .partial()
   .strict()
@@ -244,7 +290,11 @@ export const gatewayConfigSchema = z
     port: z.number().int().min(0).max(65535).default(8080),
     /** Routing table and its audit trail live here. Env: LOOPGATE_DATA_DIR (→ <dir>/gateway). */
     dataDir: z.string().default('./data/gateway'),
-    maxBodyBytes: z.number().int().positive().default(4 * 1024 * 1024),
+    maxBodyBytes: z
+      .number()
+      .int()
+      .positive()
+      .default(4 * 1024 * 1024),
     /** Largest `n` (choices per request) accepted; at most MAX_N (lib/limits.ts). */
     maxN: z.number().int().min(1).max(MAX_N).default(8),
     sessionHeader: z.string().default('x-loopgate-session-id'),
@@ -260,7 +310,9 @@ export const gatewayConfigSchema = z
         /** The collector's OTLP/HTTP base; spans go to `<url>/v1/traces`. */
         collectorUrl: z.string().url().default('http://127.0.0.1:4318'),
         /** More OTLP/HTTP trace endpoints (full URL incl. /v1/traces); header values may be `env:NAME`. */
-        extraEndpoints: z.array(z.object({ url: z.string().url(), headers: z.record(z.string(), z.string()).default({}) }).strict()).default([]),
+        extraEndpoints: z
+          .array(z.object({ url: z.string().url(), headers: z.record(z.string(), z.string()).default({}) }).strict())
+          .default([]),
         serviceName: z.string().default('loopgate-gateway'),
         maxQueueSize: z.number().int().positive().default(8192),
         scheduledDelayMs: z.number().int().positive().default(1000),
@@ -270,7 +322,11 @@ export const gatewayConfigSchema = z
         spool: z
           .object({
             /** Disk bound per endpoint; when full, further batches are lost and counted. 0 turns the spool off. */
-            maxBytes: z.number().int().min(0).default(512 * 1024 * 1024),
+            maxBytes: z
+              .number()
+              .int()
+              .min(0)
+              .default(512 * 1024 * 1024),
             /** fsync each batch file (and the directory) before counting it spooled: survives a power loss, not only a crash. */
             fsync: z.boolean().default(true),
             /** Longest wait between tries while the endpoint is away (the first is 500 ms, doubling, ±20% jitter; a Retry-After wins). */
@@ -288,7 +344,11 @@ export const gatewayConfigSchema = z
         /** Per tenant, in this process's memory; 0 keeps nothing (previous_response_id then always answers 400). */
         storeTtlSeconds: z.number().int().min(0).default(3600),
         /** Memory bound of all kept responses; the oldest go first. */
-        storeMaxBytes: z.number().int().min(0).default(64 * 1024 * 1024),
+        storeMaxBytes: z
+          .number()
+          .int()
+          .min(0)
+          .default(64 * 1024 * 1024),
       })
       .strict()
       .prefault({}),

@@ -42,7 +42,10 @@ const REDIS_SOCKET_TIMEOUT_MS = 3_000
 async function connectWithin(redis: Redis, ms: number): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined
   const timeout = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms)))
-  const connected = redis.connect().then(() => true, () => false)
+  const connected = redis.connect().then(
+    () => true,
+    () => false,
+  )
   const ok = await Promise.race([connected, timeout])
   clearTimeout(timer)
   return ok
@@ -85,7 +88,12 @@ export async function start(options: GatewayOptions): Promise<RunningGateway> {
     // ioredis costs ~14 MB of memory: loaded only when Redis is configured.
     const { Redis } = await import('ioredis')
     // socketTimeout: a hung Redis (connected but silent) is dropped and retried instead of awaited forever.
-    redis = new Redis(options.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 2, enableAutoPipelining: true, socketTimeout: REDIS_SOCKET_TIMEOUT_MS })
+    redis = new Redis(options.redisUrl, {
+      lazyConnect: true,
+      maxRetriesPerRequest: 2,
+      enableAutoPipelining: true,
+      socketTimeout: REDIS_SOCKET_TIMEOUT_MS,
+    })
     redis.on('error', () => {}) // until the start's outcome is known (ioredis prints unhandled errors)
     redisAtStart = await connectWithin(redis, REDIS_START_WAIT_MS)
     // One warning per outage, not one per reconnect attempt (limits report their own episode). After
@@ -105,27 +113,59 @@ export async function start(options: GatewayOptions): Promise<RunningGateway> {
       logger.warn(
         { failureMode: settings.limits.failureMode },
         `redis: unreachable at start; serving the configured routes with the weights of ${settings.dataDir}/routing.json, ` +
-          (settings.limits.failureMode === 'deny' ? 'refusing requests of keys with limits (503, failureMode "deny")' : 'enforcing limits on this process\'s own counters (failureMode "local")') +
+          (settings.limits.failureMode === 'deny'
+            ? 'refusing requests of keys with limits (503, failureMode "deny")'
+            : 'enforcing limits on this process\'s own counters (failureMode "local")') +
           ', and answering PUT /admin/routing with 503, until Redis answers; it is retried in the background',
       )
     }
   }
-  const routing = new RoutingTable(providers, new TableFiles(settings.dataDir), redis ? new RedisTableSync(redis) : undefined, logger)
-  const telemetry = createTelemetry(settings.telemetry, { exportToken: options.exportToken, exporters: options.spanExporters, env, dataDir: settings.dataDir, logger })
-  const rawVirtualKeys = settings.tenants.flatMap((t) => t.keys.map((k) => k.key)).filter((k) => !k.startsWith('sha256:'))
+  const routing = new RoutingTable(
+    providers,
+    new TableFiles(settings.dataDir),
+    redis ? new RedisTableSync(redis) : undefined,
+    logger,
+  )
+  const telemetry = createTelemetry(settings.telemetry, {
+    exportToken: options.exportToken,
+    exporters: options.spanExporters,
+    env,
+    dataDir: settings.dataDir,
+    logger,
+  })
+  const rawVirtualKeys = settings.tenants
+    .flatMap((t) => t.keys.map((k) => k.key))
+    .filter((k) => !k.startsWith('sha256:'))
   const masker = new SecretMasker({
-    exact: [...clearSecrets([...providers.values()].map((p) => p.headers), [options.adminToken, options.exportToken]), ...rawVirtualKeys],
+    exact: [
+      ...clearSecrets(
+        [...providers.values()].map((p) => p.headers),
+        [options.adminToken, options.exportToken],
+      ),
+      ...rawVirtualKeys,
+    ],
     hashes: virtualKeyHashes(settings.tenants),
   })
   const upstreams = new Upstreams(masker)
   const metrics = createGatewayMetrics()
-  const limits = await createLimitStore(settings.limits, settings.dataDir, redis && { connection: redis, reachable: redisAtStart }, logger, (reason) => count({ metrics }, reason))
+  const limits = await createLimitStore(
+    settings.limits,
+    settings.dataDir,
+    redis && { connection: redis, reachable: redisAtStart },
+    logger,
+    (reason) => count({ metrics }, reason),
+  )
   const keys = new VirtualKeys(buildCatalog(settings.tenants, emptyKeyState()))
-  const keyState = new KeyStateStore(new KeyStateFiles(settings.dataDir), redis ? new RedisKeyStateSync(redis) : undefined, logger, (state) => {
-    const catalog = buildCatalog(settings.tenants, state)
-    keys.rebuild(catalog)
-    masker.addHashes(catalog.keys.map((k) => k.hash))
-  })
+  const keyState = new KeyStateStore(
+    new KeyStateFiles(settings.dataDir),
+    redis ? new RedisKeyStateSync(redis) : undefined,
+    logger,
+    (state) => {
+      const catalog = buildCatalog(settings.tenants, state)
+      keys.rebuild(catalog)
+      masker.addHashes(catalog.keys.map((k) => k.hash))
+    },
+  )
   const ctx: GatewayContext = {
     settings,
     keys,
@@ -138,7 +178,11 @@ export async function start(options: GatewayOptions): Promise<RunningGateway> {
     upstreams,
     responses: new ResponseStore(settings.responses.storeTtlSeconds * 1000, settings.responses.storeMaxBytes),
     // With Redis every replica shares one cache; without it, this process's memory.
-    responseCache: new ResponseCache(redis ? new RedisCacheStore(redis, settings.responseCache.redisTimeoutMs) : new MemoryCacheStore(settings.responseCache.maxBytes)),
+    responseCache: new ResponseCache(
+      redis
+        ? new RedisCacheStore(redis, settings.responseCache.redisTimeoutMs)
+        : new MemoryCacheStore(settings.responseCache.maxBytes),
+    ),
     tracer: telemetry.tracer,
     logger,
     metrics,
@@ -158,7 +202,10 @@ export async function start(options: GatewayOptions): Promise<RunningGateway> {
     await telemetry.shutdown()
     throw err
   }
-  logger.info({ url, routes: routing.current.byName.size, version: routing.current.version, keys: ctx.keys.size }, 'gateway listening')
+  logger.info(
+    { url, routes: routing.current.byName.size, version: routing.current.version, keys: ctx.keys.size },
+    'gateway listening',
+  )
   return {
     url,
     routingVersion: () => routing.current.version,

@@ -10,7 +10,11 @@ export type PriceSource = Quote['source'] | 'unknown'
  * to another provider's model of the same name: an OpenAI-compatible upstream serving "llama-3"
  * is not priced as someone else's). Resolved once when the routing table is compiled.
  */
-export function targetQuote(price: PriceSettings | undefined, priceProviderId: string, model: string): Quote | undefined {
+export function targetQuote(
+  price: PriceSettings | undefined,
+  priceProviderId: string,
+  model: string,
+): Quote | undefined {
   if (price) return configuredQuote(price, priceProviderId, model)
   return tableQuote(priceProviderId, model, { anyProvider: false }) ?? undefined
 }

@@ -29,7 +29,15 @@ export class Scoreboard {
   record(targetId: string, ok: boolean, latencyMs: number, error?: string): void {
     let s = this.stats.get(targetId)
     if (!s) {
-      s = { attempts: 0, failures: 0, recentOk: new Uint8Array(WINDOW), recentMs: new Float64Array(WINDOW), next: 0, filled: 0, lastError: undefined }
+      s = {
+        attempts: 0,
+        failures: 0,
+        recentOk: new Uint8Array(WINDOW),
+        recentMs: new Float64Array(WINDOW),
+        next: 0,
+        filled: 0,
+        lastError: undefined,
+      }
       this.stats.set(targetId, s)
     }
     s.attempts++
@@ -44,7 +52,10 @@ export class Scoreboard {
   }
 
   report(snapshot: RoutingSnapshot, breakers: Breakers, cooldowns: Cooldowns) {
-    const seen = new Map<string, { provider: string; model: string; routes: string[]; price: unknown; priceSource: string }>()
+    const seen = new Map<
+      string,
+      { provider: string; model: string; routes: string[]; price: unknown; priceSource: string }
+    >()
     for (const route of snapshot.byName.values()) {
       for (const t of [...route.targets, ...route.rules.flatMap((r) => r.targets)]) {
         const entry = seen.get(t.id) ?? {
@@ -69,7 +80,13 @@ export class Scoreboard {
         ...info,
         breaker: breakers.state(id),
         /** Out of rotation after a 429 until `until` (ISO); null when not cooling. */
-        cooldown: cooling ? { until: new Date(cooling.until).toISOString(), remainingMs: cooling.until - Date.now(), reason: cooling.reason } : null,
+        cooldown: cooling
+          ? {
+              until: new Date(cooling.until).toISOString(),
+              remainingMs: cooling.until - Date.now(),
+              reason: cooling.reason,
+            }
+          : null,
         attempts: s?.attempts ?? 0,
         failures: s?.failures ?? 0,
         window: n,
@@ -85,5 +102,10 @@ export class Scoreboard {
 /** Base rates in USD per million tokens (tiers apply above a total input; cache tokens without a rate are charged as input). */
 function perMTok(p: Prices) {
   const usd = (r: Rate | undefined) => (r ? unitsToUsd(perMtokUsd(r)) : undefined)
-  return { inputPerMTok: usd(p.input), outputPerMTok: usd(p.output), cacheReadPerMTok: usd(p.cacheRead ?? p.input), cacheWritePerMTok: usd(p.cacheWrite ?? p.input) }
+  return {
+    inputPerMTok: usd(p.input),
+    outputPerMTok: usd(p.output),
+    cacheReadPerMTok: usd(p.cacheRead ?? p.input),
+    cacheWritePerMTok: usd(p.cacheWrite ?? p.input),
+  }
 }

@@ -36,7 +36,8 @@ const SCHEME = /\b(bearer|basic)(\s+)([^\s"',;]{4,})/gi
 const secretLike = (v: string) => v.length >= 20 || (v.length >= 8 && /\d/.test(v))
 
 /** `api_key: xyz`, `"x-api-key":"xyz"`, `token=xyz`, `password xyz`… → the name stays, the value goes. */
-const NAMED = /\b((?:x-)?api[-_]?key|(?:access[-_]?|auth[-_]?|refresh[-_]?|session[-_]?)?token|secret|password|passwd|authorization|key)(["']?\s*[:=]\s*["']?|\s+)([^\s"',;&)}\]]{6,})/gi
+const NAMED =
+  /\b((?:x-)?api[-_]?key|(?:access[-_]?|auth[-_]?|refresh[-_]?|session[-_]?)?token|secret|password|passwd|authorization|key)(["']?\s*[:=]\s*["']?|\s+)([^\s"',;&)}\]]{6,})/gi
 
 /** Words that may be a virtual key: long runs without spaces or quotes. */
 const WORD = /[A-Za-z0-9_\-.~+/=:]{8,}/g
@@ -73,8 +74,13 @@ export class SecretMasker {
     if (this.hashes.size > 0) t = t.replace(WORD, (w) => (this.isVirtualKey(w) ? MASK : w))
     for (const re of SHAPES) t = t.replace(re, MASK)
     t = t.replace(SCHEME, (m, scheme: string, space: string, value: string) =>
-      value.startsWith(MASK) || (scheme.toLowerCase() === 'basic' && !secretLike(value)) ? m : `${scheme}${space}${MASK}`)
-    t = t.replace(NAMED, (m, name: string, sep: string, value: string) => (value.startsWith(MASK) || !secretLike(value) ? m : `${name}${sep}${MASK}`))
+      value.startsWith(MASK) || (scheme.toLowerCase() === 'basic' && !secretLike(value))
+        ? m
+        : `${scheme}${space}${MASK}`,
+    )
+    t = t.replace(NAMED, (m, name: string, sep: string, value: string) =>
+      value.startsWith(MASK) || !secretLike(value) ? m : `${name}${sep}${MASK}`,
+    )
     return t
   }
 
@@ -90,7 +96,10 @@ export class SecretMasker {
 const AUTH_HEADER = /^(authorization|proxy-authorization|x-api-key|api-key|x-goog-api-key)$|token|secret|key/i
 
 /** The secrets a gateway holds in clear, from its providers' headers and its own tokens. */
-export function clearSecrets(providerHeaders: Iterable<Record<string, string>>, tokens: (string | undefined)[]): string[] {
+export function clearSecrets(
+  providerHeaders: Iterable<Record<string, string>>,
+  tokens: (string | undefined)[],
+): string[] {
   const out: string[] = []
   for (const headers of providerHeaders) {
     for (const [name, value] of Object.entries(headers)) {
@@ -105,5 +114,7 @@ export function clearSecrets(providerHeaders: Iterable<Record<string, string>>, 
 
 /** SHA-256 of every configured virtual key (config holds the raw key or `sha256:<hex>`). */
 export function virtualKeyHashes(tenants: { keys: { key: string }[] }[]): string[] {
-  return tenants.flatMap((t) => t.keys.map((k) => (k.key.startsWith('sha256:') ? k.key.slice(7).toLowerCase() : sha256(k.key))))
+  return tenants.flatMap((t) =>
+    t.keys.map((k) => (k.key.startsWith('sha256:') ? k.key.slice(7).toLowerCase() : sha256(k.key))),
+  )
 }

@@ -17,7 +17,12 @@ const protocolOf = (url: string) => (url.startsWith('/v1/messages') ? 'anthropic
 
 /** The HTTP face: OpenAI- and Anthropic-compatible endpoints, admin API, health and metrics. */
 export function buildServer(ctx: GatewayContext, adminToken: string | undefined): FastifyInstance {
-  const app = Fastify({ logger: false, bodyLimit: ctx.settings.maxBodyBytes, keepAliveTimeout: 65_000, return503OnClosing: true })
+  const app = Fastify({
+    logger: false,
+    bodyLimit: ctx.settings.maxBodyBytes,
+    keepAliveTimeout: 65_000,
+    return503OnClosing: true,
+  })
 
   // Fastify's own JSON parser (prototype poisoning refused), keeping the text: forwarded as-is when it can be.
   const parseJson = app.getDefaultJsonParser('error', 'error')
@@ -60,17 +65,22 @@ export function buildServer(ctx: GatewayContext, adminToken: string | undefined)
   })
 
   app.get('/healthz', async () => ({ ok: true, routingVersion: ctx.routing.current.version }))
-  app.get('/metrics', async (_req, reply) => reply.type(ctx.metrics.registry.contentType).send(await ctx.metrics.registry.metrics()))
+  app.get('/metrics', async (_req, reply) =>
+    reply.type(ctx.metrics.registry.contentType).send(await ctx.metrics.registry.metrics()),
+  )
   registerAdmin(app, ctx, adminToken)
 
   // Fastify's own refusals (bad JSON, body too large, wrong content type) in the caller's protocol.
   app.setErrorHandler((err: FastifyError, req, reply) => {
     const status = err.statusCode && err.statusCode >= 400 ? err.statusCode : 500
     const message =
-      err.code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? `request body larger than ${ctx.settings.maxBodyBytes} bytes`
-      : err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' ? 'send the body as JSON with "Content-Type: application/json"'
-      : status === 400 ? `the request body is not valid JSON: ${err.message}`
-      : err.message
+      err.code === 'FST_ERR_CTP_BODY_TOO_LARGE'
+        ? `request body larger than ${ctx.settings.maxBodyBytes} bytes`
+        : err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE'
+          ? 'send the body as JSON with "Content-Type: application/json"'
+          : status === 400
+            ? `the request body is not valid JSON: ${err.message}`
+            : err.message
     if (status >= 500) ctx.logger.error({ err }, 'unhandled gateway error')
     const code = fastifyErrorCode(status)
     count(ctx, ERROR_CODES[code].reason)
@@ -78,7 +88,9 @@ export function buildServer(ctx: GatewayContext, adminToken: string | undefined)
   })
   app.setNotFoundHandler((req, reply) => {
     count(ctx, 'not_found')
-    reply.code(404).send(errorBody(protocolOf(req.url), 404, `no endpoint ${req.method} ${req.url.split('?')[0]}`, 'not_found'))
+    reply
+      .code(404)
+      .send(errorBody(protocolOf(req.url), 404, `no endpoint ${req.method} ${req.url.split('?')[0]}`, 'not_found'))
   })
   return app
 }

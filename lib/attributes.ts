@@ -89,4 +89,9 @@ export const CACHE_SAVED_USD = 'loopgate.cache.saved_usd'
  * `ai.telemetry.metadata.tags`, Traceloop's `traceloop.association.properties.tags`. A value is a
  * JSON array of strings (how OTLP array attributes are stored) or comma-separated text.
  */
-export const TAG_ATTRIBUTES = ['tag.tags', 'langfuse.trace.tags', 'ai.telemetry.metadata.tags', 'traceloop.association.properties.tags'] as const
+export const TAG_ATTRIBUTES = [
+  'tag.tags',
+  'langfuse.trace.tags',
+  'ai.telemetry.metadata.tags',
+  'traceloop.association.properties.tags',
+] as const

@@ -24,4 +24,5 @@ export function isHexId(s: string, length: number): boolean {
 export const hexIdPattern = (length: number): RegExp => new RegExp(`^[0-9a-fA-F]{${length}}$`)
 
 /** A routing target's name in spans, scores and weights: its `id`, else `provider/model`. */
-export const targetId = (t: { id?: string | undefined; provider: string; model: string }): string => t.id ?? `${t.provider}/${t.model}`
+export const targetId = (t: { id?: string | undefined; provider: string; model: string }): string =>
+  t.id ?? `${t.provider}/${t.model}`

@@ -70,7 +70,14 @@ export const isDecimal = (s: string): boolean => CONFIG_USD.test(s.trim())
 
 /** A configured USD amount ("0.15" or 0.15) → 10^-12 USD units. Throws unless a non-negative decimal with at most 12 decimals. */
 export function usdToUnits(value: string | number): bigint {
-  const units = typeof value === 'number' ? (value >= 0 ? parseScaled(value, USD_SCALE) : null) : isDecimal(value) ? parseScaled(value, USD_SCALE) : null
+  const units =
+    typeof value === 'number'
+      ? value >= 0
+        ? parseScaled(value, USD_SCALE)
+        : null
+      : isDecimal(value)
+        ? parseScaled(value, USD_SCALE)
+        : null
   if (units === null) throw new Error(`not a non-negative decimal with at most 12 decimals: ${value}`)
   return units
 }

@@ -21,7 +21,11 @@ const quotes = new Map<string, Quote | null>()
  * a cached one is a Map read). With `anyProvider`, an unknown provider name (e.g. an OpenAI-compatible
  * gateway) does not hide a known model: the model is looked up across providers. Null when not in the table.
  */
-export function tableQuote(provider: string, model: string, options: { anyProvider?: boolean; atMs?: number } = {}): Quote | null {
+export function tableQuote(
+  provider: string,
+  model: string,
+  options: { anyProvider?: boolean; atMs?: number } = {},
+): Quote | null {
   if (!model) return null
   const anyProvider = options.anyProvider ?? true
   const key = `${provider}\u0000${model}\u0000${anyProvider ? 1 : 0}`
@@ -34,7 +38,8 @@ export function tableQuote(provider: string, model: string, options: { anyProvid
   return q
 }
 
-const timestamp = (ms: number | undefined): Date => new Date(ms !== undefined && Number.isFinite(ms) && ms > 0 ? ms : Date.now())
+const timestamp = (ms: number | undefined): Date =>
+  new Date(ms !== undefined && Number.isFinite(ms) && ms > 0 ? ms : Date.now())
 
 function resolve(providerId: string | undefined, model: string, anyProvider: boolean, at: Date): Quote | null {
   const { calcPrice } = table()
@@ -78,14 +83,17 @@ function pricesOf(mp: ModelPrice): Prices {
   if (cacheRead) prices.cacheRead = cacheRead
   if (cacheWrite) prices.cacheWrite = cacheWrite
   // requests_kcount is USD per 1,000 requests: one request is kcount × 10^24 / 10^3 units.
-  if (typeof mp.requests_kcount === 'number') prices.perRequest = (parseScaled(mp.requests_kcount, COST_SCALE - 3) ?? 0n)
+  if (typeof mp.requests_kcount === 'number') prices.perRequest = parseScaled(mp.requests_kcount, COST_SCALE - 3) ?? 0n
   return prices
 }
 
 function rateOf(p: ModelPrice[string]): Rate | undefined {
   if (p === undefined) return undefined
   if (typeof p === 'number') return { base: perToken(p), tiers: [] }
-  return { base: perToken(p.base), tiers: [...p.tiers].sort((a, b) => a.start - b.start).map((t) => ({ start: t.start, rate: perToken(t.price) })) }
+  return {
+    base: perToken(p.base),
+    tiers: [...p.tiers].sort((a, b) => a.start - b.start).map((t) => ({ start: t.start, rate: perToken(t.price) })),
+  }
 }
 
 /** Rates are a few hundred distinct numbers; parsing each once keeps pricing off the profile. */

@@ -52,10 +52,20 @@ export interface PriceSettings {
 
 /** Producer provider names (OTel `gen_ai.provider.name` / `gen_ai.system`, Vercel AI SDK ids) → genai-prices provider ids. */
 export const PROVIDER_IDS: Readonly<Record<string, string>> = {
-  'gcp.gemini': 'google', 'gcp.vertex_ai': 'google', 'gcp.gen_ai': 'google', google: 'google', vertex: 'google',
-  'aws.bedrock': 'aws', 'amazon-bedrock': 'aws',
-  'azure.ai.openai': 'azure', 'azure.ai.inference': 'azure', 'azure-openai': 'azure',
-  mistral_ai: 'mistral', x_ai: 'x-ai', xai: 'x-ai', 'ibm.watsonx.ai': 'ibm',
+  'gcp.gemini': 'google',
+  'gcp.vertex_ai': 'google',
+  'gcp.gen_ai': 'google',
+  google: 'google',
+  vertex: 'google',
+  'aws.bedrock': 'aws',
+  'amazon-bedrock': 'aws',
+  'azure.ai.openai': 'azure',
+  'azure.ai.inference': 'azure',
+  'azure-openai': 'azure',
+  mistral_ai: 'mistral',
+  x_ai: 'x-ai',
+  xai: 'x-ai',
+  'ibm.watsonx.ai': 'ibm',
 }
 
 export const priceProviderId = (provider: string): string => PROVIDER_IDS[provider] ?? provider
@@ -107,7 +117,12 @@ const flat = (usdPerMtok: string): Rate => {
 
 /** A quote for configured prices; absent cache rates are charged as input. */
 export function configuredQuote(p: PriceSettings, provider = '', model = ''): Quote {
-  const prices: Prices = { input: flat(p.input), output: flat(p.output), ...(p.cacheRead !== undefined ? { cacheRead: flat(p.cacheRead) } : {}), ...(p.cacheWrite !== undefined ? { cacheWrite: flat(p.cacheWrite) } : {}) }
+  const prices: Prices = {
+    input: flat(p.input),
+    output: flat(p.output),
+    ...(p.cacheRead !== undefined ? { cacheRead: flat(p.cacheRead) } : {}),
+    ...(p.cacheWrite !== undefined ? { cacheWrite: flat(p.cacheWrite) } : {}),
+  }
   return { source: 'config', provider, model, at: () => prices }
 }
 

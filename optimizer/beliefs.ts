@@ -5,7 +5,6 @@ import type { RouteTraffic, TargetBelief } from './types.ts'
 import { FALLBACK_PRIOR_STRENGTH, fitHierarchy, priorWorth, type Hierarchy } from './hierarchy.ts'
 import { POOLED_WINDOW_FACTOR, PooledChangeDetector } from './pooled-change.ts'
 
-
 /** A detected change of a target's quality: its old evidence was replaced by the recent window. */
 export interface QualityChange {
   route: string | null
@@ -14,7 +13,22 @@ export interface QualityChange {
   to: number
 }
 
-const emptyBelief = (): TargetBelief => ({ qCount: 0, qSum: 0, qSumSq: 0, qBoolean: true, scoredTotal: 0, requests: 0, scored: 0, costSlowSum: 0, costSlowN: 0, costActual: 0, costPredicted: 0, latencyP95Ms: null, recent: { qCount: 0, qSum: 0, qSumSq: 0 }, drop: emptyCusum() })
+const emptyBelief = (): TargetBelief => ({
+  qCount: 0,
+  qSum: 0,
+  qSumSq: 0,
+  qBoolean: true,
+  scoredTotal: 0,
+  requests: 0,
+  scored: 0,
+  costSlowSum: 0,
+  costSlowN: 0,
+  costActual: 0,
+  costPredicted: 0,
+  latencyP95Ms: null,
+  recent: { qCount: 0, qSum: 0, qSumSq: 0 },
+  drop: emptyCusum(),
+})
 
 /**
  * Cost of a target on a route: the route's own (slow, low-noise) mean cost scaled by the target's
@@ -71,7 +85,8 @@ export class Beliefs {
    */
   prior(route: string, target: string): { mean: number | null; strength: number } {
     const mu = this.hierarchy.targetMean.get(target)
-    const mean = mu === undefined ? null : Math.min(0.99, Math.max(0.01, mu + (this.hierarchy.routeOffset.get(route) ?? 0)))
+    const mean =
+      mu === undefined ? null : Math.min(0.99, Math.max(0.01, mu + (this.hierarchy.routeOffset.get(route) ?? 0)))
     const key = `${route}\u0000${target}`
     const until = this.priorSuspended.get(key)
     if (until !== undefined) {
@@ -79,7 +94,10 @@ export class Beliefs {
       this.priorSuspended.delete(key)
     }
     const s = this.settings.priorStrength
-    const estimated = s === 'auto' && mean !== null ? priorWorth(this.hierarchy, target, mean, this.pooledFor(target).qBoolean) : undefined
+    const estimated =
+      s === 'auto' && mean !== null
+        ? priorWorth(this.hierarchy, target, mean, this.pooledFor(target).qBoolean)
+        : undefined
     const strength = s === 'auto' ? (estimated ?? FALLBACK_PRIOR_STRENGTH) : s
     return { mean, strength: Math.min(this.settings.maxEvidence, strength) }
   }
@@ -89,7 +107,8 @@ export class Beliefs {
     const age = this.age.get(route) ?? 0
     let requests = 0
     let scored = 0
-    for (const b of this.byRoute.get(route)?.values() ?? []) [requests, scored] = [requests + b.requests, scored + b.scored]
+    for (const b of this.byRoute.get(route)?.values() ?? [])
+      [requests, scored] = [requests + b.requests, scored + b.scored]
     return { perCycle: age > 0 ? requests / age : 0, scoredFraction: requests > 0 ? scored / requests : 0 }
   }
 
@@ -112,12 +131,14 @@ export class Beliefs {
       addPriceEvidence(p, b, ev)
       this.pooledChange.observe(ev)
       // The drop CUSUM compares the window with the long run before it (once that long run is worth a change window).
-      if (ev.qualityCount > 0 && b.qCount >= this.settings.changeWindow) addToCusum(b.drop, b, b.qBoolean && ev.qualityBoolean, ev.qualityCount, ev.qualitySum, ev.qualitySumSq)
+      if (ev.qualityCount > 0 && b.qCount >= this.settings.changeWindow)
+        addToCusum(b.drop, b, b.qBoolean && ev.qualityBoolean, ev.qualityCount, ev.qualitySum, ev.qualitySumSq)
       this.add(b, ev, this.settings.maxEvidence)
       this.add(p, ev, Infinity, Infinity)
     }
     // The pooled recent window (what a target restarts from) is capped once per cycle, so routes within one window weigh alike.
-    for (const p of this.pooled.values()) addCapped(p.recent, 0, 0, 0, this.settings.changeWindow * POOLED_WINDOW_FACTOR)
+    for (const p of this.pooled.values())
+      addCapped(p.recent, 0, 0, 0, this.settings.changeWindow * POOLED_WINDOW_FACTOR)
     this.pooledChange.endCycle()
     const changes = this.detectChanges(window)
     this.hierarchy = fitHierarchy(this.byRoute)
@@ -168,7 +189,8 @@ export class Beliefs {
         changes.push({ route: ev.route, target: ev.target, from, to: b.qSum / b.qCount })
         continue
       }
-      if (b.recent.qCount < changeWindow * 0.5 || Math.abs(changeScore(b.recent, b, b.qBoolean)) < changeThreshold) continue
+      if (b.recent.qCount < changeWindow * 0.5 || Math.abs(changeScore(b.recent, b, b.qBoolean)) < changeThreshold)
+        continue
       b.drop = emptyCusum()
       const [from, to] = restart(b)
       this.priorSuspended.set(`${ev.route}\u0000${ev.target}`, b.scoredTotal + changeWindow)
@@ -182,7 +204,8 @@ export class Beliefs {
     if (served > 0) {
       b.costSlowSum += ev.costMeanUsd * ev.requests
       b.costSlowN += served
-      if (ev.latencyP95Ms !== null) b.latencyP95Ms = blend(b.latencyP95Ms, ev.latencyP95Ms, 1 - this.settings.costDiscount)
+      if (ev.latencyP95Ms !== null)
+        b.latencyP95Ms = blend(b.latencyP95Ms, ev.latencyP95Ms, 1 - this.settings.costDiscount)
     }
     b.requests += ev.requests
     if (ev.qualityCount > 0) {

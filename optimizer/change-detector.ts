@@ -57,7 +57,14 @@ const MIN_CUSUM_VARIANCE = 0.02
 export const emptyCusum = (): DropCusum => ({ c: 0, since: { qCount: 0, qSum: 0, qSumSq: 0 } })
 
 /** Adds one window's scores (count, sum, sum of squares) measured against the long run `long`. */
-export function addToCusum(cusum: DropCusum, long: QualityStats, boolean: boolean, count: number, sum: number, sumSq: number): void {
+export function addToCusum(
+  cusum: DropCusum,
+  long: QualityStats,
+  boolean: boolean,
+  count: number,
+  sum: number,
+  sumSq: number,
+): void {
   const sd = Math.sqrt(longVariance(long, boolean))
   // Against the long run's lower bound (2 standard errors), not its mean: the long run is itself an
   // estimate, and one that looks high is where the learner keeps sending traffic.

@@ -16,11 +16,17 @@ export const objectiveSchema = z
     qualityFloor: z
       .object({ absolute: fraction.optional(), relative: fraction.optional() })
       .strict()
-      .refine((f) => f.absolute !== undefined || f.relative !== undefined, 'set qualityFloor.absolute or qualityFloor.relative')
+      .refine(
+        (f) => f.absolute !== undefined || f.relative !== undefined,
+        'set qualityFloor.absolute or qualityFloor.relative',
+      )
       .optional(),
   })
   .strict()
-  .refine((o) => o.kind !== 'floor' || o.qualityFloor !== undefined, { message: 'objective.kind "floor" needs qualityFloor.absolute or qualityFloor.relative', path: ['qualityFloor'] })
+  .refine((o) => o.kind !== 'floor' || o.qualityFloor !== undefined, {
+    message: 'objective.kind "floor" needs qualityFloor.absolute or qualityFloor.relative',
+    path: ['qualityFloor'],
+  })
 
 export const learnerSchema = z
   .object({

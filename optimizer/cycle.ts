@@ -44,7 +44,10 @@ export class OptimizerCycle {
   private cycle = 0
   private lastMs: number
 
-  constructor(private readonly settings: OptimizerSettings, private readonly deps: CycleDeps) {
+  constructor(
+    private readonly settings: OptimizerSettings,
+    private readonly deps: CycleDeps,
+  ) {
     this.beliefs = new Beliefs(settings.learner)
     this.health = new TargetHealth(settings.guardrails.drain)
     this.rollback = new RollbackGuard(settings.guardrails.rollback)
@@ -63,7 +66,9 @@ export class OptimizerCycle {
     const health = this.health.update(evidence, this.cycle)
 
     const table = await this.deps.table.read()
-    const wanted = this.settings.routes.length ? this.settings.routes.filter((r) => table.routes[r]) : Object.keys(table.routes)
+    const wanted = this.settings.routes.length
+      ? this.settings.routes.filter((r) => table.routes[r])
+      : Object.keys(table.routes)
     const steps: RouteStep[] = []
     const notable = new Set<string>()
     for (const route of wanted) {
@@ -79,7 +84,9 @@ export class OptimizerCycle {
         health: this.health,
         verdict,
         inCooldown: this.rollback.inCooldown(route, this.cycle),
-        changedTargets: new Set(qualityChanges.filter((c) => (c.route === null || c.route === route) && c.to < c.from).map((c) => c.target)),
+        changedTargets: new Set(
+          qualityChanges.filter((c) => (c.route === null || c.route === route) && c.to < c.from).map((c) => c.target),
+        ),
         objective: this.settings.routeObjectives[route] ?? this.settings.objective,
         learner: this.settings.learner,
         guardrails: this.settings.guardrails,
@@ -88,7 +95,9 @@ export class OptimizerCycle {
       if (verdict.kind === 'passed') step.constraints.push(verdict.reason)
       for (const c of qualityChanges) {
         if ((c.route !== null && c.route !== route) || oldWeights[c.target] === undefined) continue
-        step.constraints.push(`quality change detected for ${c.target}${c.route ? '' : ' on every route'}: ${c.from.toFixed(3)} → ${c.to.toFixed(3)}; older evidence dropped`)
+        step.constraints.push(
+          `quality change detected for ${c.target}${c.route ? '' : ' on every route'}: ${c.from.toFixed(3)} → ${c.to.toFixed(3)}; older evidence dropped`,
+        )
         notable.add(route)
       }
       step.newWeights = step.changed ? rounded(step.newWeights) : step.oldWeights
@@ -97,7 +106,9 @@ export class OptimizerCycle {
       // they disagree: it is not judged as a regression, and the change it replaces no longer can be.
       if (step.changed && step.constraints.includes(EXPLORATION)) this.rollback.cancel(route)
       else if (step.changed && verdict.kind !== 'rollback') {
-        const predicted = Object.fromEntries(step.posteriors.map((p) => [p.target, { mean: p.qualityMean, sd: p.qualitySd }]))
+        const predicted = Object.fromEntries(
+          step.posteriors.map((p) => [p.target, { mean: p.qualityMean, sd: p.qualitySd }]),
+        )
         this.rollback.watch(route, this.cycle, step.oldWeights, step.newWeights, predicted)
       }
       steps.push(step)
@@ -107,7 +118,10 @@ export class OptimizerCycle {
     let pushedVersion: string | undefined
     if (changed.length && !this.settings.dryRun) {
       const weights: Record<string, Weights> = Object.fromEntries(changed.map((s) => [s.route, s.newWeights]))
-      const reason = changed.length === 1 ? `${changed[0]!.route}: ${changed[0]!.reason}` : `optimizer cycle ${this.cycle}: ${changed.length} routes reweighted`
+      const reason =
+        changed.length === 1
+          ? `${changed[0]!.route}: ${changed[0]!.reason}`
+          : `optimizer cycle ${this.cycle}: ${changed.length} routes reweighted`
       pushedVersion = (await this.deps.table.push(weights, { expectedVersion: table.version, reason })).version
     }
     const decisions = steps
@@ -117,9 +131,18 @@ export class OptimizerCycle {
     return { cycle: this.cycle, window, steps, health, qualityChanges, pushedVersion, decisions }
   }
 
-  private decision(s: RouteStep, fromVersion: string, pushed: string | undefined, window: { fromMs: number; toMs: number }, evidence: WindowEvidence[], health: HealthChange[]): RoutingDecisionInput {
+  private decision(
+    s: RouteStep,
+    fromVersion: string,
+    pushed: string | undefined,
+    window: { fromMs: number; toMs: number },
+    evidence: WindowEvidence[],
+    health: HealthChange[],
+  ): RoutingDecisionInput {
     const applied = s.changed && pushed !== undefined
-    const events = health.filter((h) => s.oldWeights[h.target] !== undefined).map((h) => `${h.target} ${h.event} (${h.reason})`)
+    const events = health
+      .filter((h) => s.oldWeights[h.target] !== undefined)
+      .map((h) => `${h.target} ${h.event} (${h.reason})`)
     const prefix = this.settings.dryRun ? 'dry run — ' : s.changed ? '' : 'no change — '
     return {
       created_at_ns: msToNs(this.deps.clock()),

@@ -2,7 +2,6 @@ import type { ObjectiveSettings } from './config.ts'
 import type { PosteriorSummary, RouteTraffic } from './types.ts'
 import { bestIndex, latencyPenalty, type Candidate } from './objective.ts'
 
-
 export interface ExplorationSettings {
   /** Largest weight exploration gives a target in one cycle. */
   maxWeight: number
@@ -36,7 +35,8 @@ export function expectedPositive(m: number, s: number): number {
  */
 function margin(i: Candidate, l: Candidate, o: ObjectiveSettings): { margin: number; slope: number } {
   if (o.kind === 'utility') {
-    const u = (c: Candidate) => c.quality - o.costWeight * c.costUsd - o.latencyWeight * latencyPenalty(c.latencyP95Ms, o.latencySloMs)
+    const u = (c: Candidate) =>
+      c.quality - o.costWeight * c.costUsd - o.latencyWeight * latencyPenalty(c.latencyP95Ms, o.latencySloMs)
     return { margin: u(i) - u(l), slope: 1 }
   }
   const rel = o.qualityFloor?.relative
@@ -63,10 +63,20 @@ function margin(i: Candidate, l: Candidate, o: ObjectiveSettings): { margin: num
  * Exploration thus goes where the decision is uncertain, the route is large and the target has few
  * observations of its own, and stops as evidence grows.
  */
-export function explorationWeights(posteriors: readonly PosteriorSummary[], objective: ObjectiveSettings, traffic: RouteTraffic, settings: ExplorationSettings): Map<string, number> {
+export function explorationWeights(
+  posteriors: readonly PosteriorSummary[],
+  objective: ObjectiveSettings,
+  traffic: RouteTraffic,
+  settings: ExplorationSettings,
+): Map<string, number> {
   const out = new Map<string, number>()
-  if (posteriors.length < 2 || traffic.perCycle <= 0 || traffic.scoredFraction <= 0 || settings.maxWeight <= 0) return out
-  const cands: Candidate[] = posteriors.map((p) => ({ quality: p.qualityMean, costUsd: p.costUsd ?? 0, latencyP95Ms: p.latencyP95Ms }))
+  if (posteriors.length < 2 || traffic.perCycle <= 0 || traffic.scoredFraction <= 0 || settings.maxWeight <= 0)
+    return out
+  const cands: Candidate[] = posteriors.map((p) => ({
+    quality: p.qualityMean,
+    costUsd: p.costUsd ?? 0,
+    latencyP95Ms: p.latencyP95Ms,
+  }))
   const lead = bestIndex(cands, objective)
   const f = traffic.scoredFraction
   const H = traffic.perCycle * settings.horizonCycles

@@ -37,18 +37,27 @@ export class GatewayRoutingPusher implements RoutingTablePusher {
     const table = (await this.call('GET')) as GatewayTable
     this.last = table
     const routes: Record<string, Weights> = {}
-    for (const r of table.routes) routes[r.name] = Object.fromEntries(r.targets.map((t) => [gatewayTargetId(t), t.weight ?? 1]))
+    for (const r of table.routes)
+      routes[r.name] = Object.fromEntries(r.targets.map((t) => [gatewayTargetId(t), t.weight ?? 1]))
     return { version: String(table.version), routes }
   }
 
   async push(weights: Record<string, Weights>, meta: { expectedVersion: string; reason: string }): Promise<PushResult> {
-    const base = this.last && String(this.last.version) === meta.expectedVersion ? this.last : ((await this.call('GET')) as GatewayTable)
+    const base =
+      this.last && String(this.last.version) === meta.expectedVersion
+        ? this.last
+        : ((await this.call('GET')) as GatewayTable)
     const routes = base.routes.map((r) => {
       const w = weights[r.name]
       if (!w) return r
       return { ...r, targets: r.targets.map((t) => ({ ...t, weight: w[gatewayTargetId(t)] ?? t.weight ?? 0 })) }
     })
-    const body = { routes, expectedVersion: Number(meta.expectedVersion), reason: meta.reason.slice(0, 2000), author: 'optimizer' }
+    const body = {
+      routes,
+      expectedVersion: Number(meta.expectedVersion),
+      reason: meta.reason.slice(0, 2000),
+      author: 'optimizer',
+    }
     const res = (await this.call('PUT', body)) as { version: number }
     return { version: String(res.version) }
   }
@@ -60,7 +69,10 @@ export class GatewayRoutingPusher implements RoutingTablePusher {
     try {
       res = await fetchImpl(url, {
         method,
-        headers: { authorization: `Bearer ${this.options.adminToken}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+        headers: {
+          authorization: `Bearer ${this.options.adminToken}`,
+          ...(body ? { 'content-type': 'application/json' } : {}),
+        },
         body: body ? JSON.stringify(body) : undefined,
       })
     } catch (err) {

@@ -54,7 +54,12 @@ export class TargetHealth {
       const state = this.drained.get(target)
       if (breach) {
         if (!state) changes.push({ target, event: 'drained', reason: breach })
-        this.drained.set(target, { sinceCycle: state?.sinceCycle ?? cycle, reason: breach, probeRequests: 0, probeErrors: 0 })
+        this.drained.set(target, {
+          sinceCycle: state?.sinceCycle ?? cycle,
+          reason: breach,
+          probeRequests: 0,
+          probeErrors: 0,
+        })
         continue
       }
       if (!state) continue
@@ -64,7 +69,11 @@ export class TargetHealth {
       if (state.probeRequests < this.settings.recoveryRequests) continue
       if (rate < this.settings.maxErrorRate / 2) {
         this.drained.delete(target)
-        changes.push({ target, event: 'readmitted', reason: `${state.probeRequests} probe requests since the breach, error rate ${(rate * 100).toFixed(1)}%` })
+        changes.push({
+          target,
+          event: 'readmitted',
+          reason: `${state.probeRequests} probe requests since the breach, error rate ${(rate * 100).toFixed(1)}%`,
+        })
       } else {
         // A failed batch of probes: judge the next batch on its own, so recovery is not diluted by old failures.
         state.probeRequests = 0
@@ -78,7 +87,8 @@ export class TargetHealth {
     const s = this.settings
     if (w.requests < s.minRequests) return undefined
     const rate = w.errors / w.requests
-    if (rate >= s.maxErrorRate) return `error rate ${(rate * 100).toFixed(1)}% over ${w.requests} requests (limit ${(s.maxErrorRate * 100).toFixed(0)}%)`
+    if (rate >= s.maxErrorRate)
+      return `error rate ${(rate * 100).toFixed(1)}% over ${w.requests} requests (limit ${(s.maxErrorRate * 100).toFixed(0)}%)`
     if (s.maxLatencyP95Ms !== undefined && w.latencyP95Ms !== null && w.latencyP95Ms > s.maxLatencyP95Ms) {
       return `p95 latency ${Math.round(w.latencyP95Ms)} ms (limit ${s.maxLatencyP95Ms} ms)`
     }

@@ -75,7 +75,9 @@ export function priorWorth(h: Hierarchy, target: string, mean: number, boolean: 
  * target to), then each target's interaction variance (empirical Bayes, `interactionVariance`).
  */
 export function fitHierarchy(routes: RouteBeliefs): Hierarchy {
-  const cells = [...routes].flatMap(([route, ts]) => [...ts].filter(([, b]) => b.qCount > 0).map(([target, b]) => ({ route, target, n: b.qCount, m: mean(b), b })))
+  const cells = [...routes].flatMap(([route, ts]) =>
+    [...ts].filter(([, b]) => b.qCount > 0).map(([target, b]) => ({ route, target, n: b.qCount, m: mean(b), b })),
+  )
   const targetMean = new Map<string, number>()
   const routeOffset = new Map<string, number>()
   for (let round = 0; round < FIT_ROUNDS; round++) {
@@ -110,7 +112,12 @@ export function fitHierarchy(routes: RouteBeliefs): Hierarchy {
  * MIN_ROUTES usable routes. Homogeneous routes share a strong prior, so a sparse route needs
  * little exploration; routes that differ learn on their own.
  */
-function interactionVariance(routes: RouteBeliefs, t: string, targetMean: ReadonlyMap<string, number>, sigma2: (target: string) => number): number | null {
+function interactionVariance(
+  routes: RouteBeliefs,
+  t: string,
+  targetMean: ReadonlyMap<string, number>,
+  sigma2: (target: string) => number,
+): number | null {
   const obs: { r2: number; a: number; v: number }[] = []
   for (const r of routes.values()) {
     const b = r.get(t)

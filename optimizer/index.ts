@@ -41,11 +41,15 @@ export async function start(options: OptimizerOptions): Promise<RunningOptimizer
   const settings: OptimizerSettings = optimizerConfigSchema.parse(options.settings ?? {})
   const logger = options.logger ?? pino({ level: 'info' })
   const needsToken = !options.stats || !options.table || !options.recorder
-  if (needsToken && !options.adminToken) throw new Error('optimizer: adminToken is required (env LOOPGATE_ADMIN_TOKEN) to read route stats, record decisions and push routing tables')
+  if (needsToken && !options.adminToken)
+    throw new Error(
+      'optimizer: adminToken is required (env LOOPGATE_ADMIN_TOKEN) to read route stats, record decisions and push routing tables',
+    )
   const client = new CollectorClient({ baseUrl: settings.collectorUrl, token: options.adminToken ?? '' })
   const cycle = new OptimizerCycle(settings, {
     stats: options.stats ?? new CollectorStatsSource(client),
-    table: options.table ?? new GatewayRoutingPusher({ baseUrl: settings.gatewayUrl, adminToken: options.adminToken ?? '' }),
+    table:
+      options.table ?? new GatewayRoutingPusher({ baseUrl: settings.gatewayUrl, adminToken: options.adminToken ?? '' }),
     recorder: options.recorder ?? new CollectorDecisionRecorder(client),
     clock: () => Date.now(),
     rng: mathRandom,
@@ -56,18 +60,36 @@ export async function start(options: OptimizerOptions): Promise<RunningOptimizer
   const runOnce = async (): Promise<CycleResult> => {
     const result = await cycle.run()
     const changed = result.steps.filter((s) => s.changed).length
-    logger.info({ cycle: result.cycle, routes: result.steps.length, changed, pushedVersion: result.pushedVersion, dryRun: settings.dryRun }, 'optimizer cycle')
+    logger.info(
+      {
+        cycle: result.cycle,
+        routes: result.steps.length,
+        changed,
+        pushedVersion: result.pushedVersion,
+        dryRun: settings.dryRun,
+      },
+      'optimizer cycle',
+    )
     options.onCycle?.(result)
     return result
   }
   const tick = () => {
     if (closed) return
     // Cycles never overlap: a slow collector delays the next one instead of stacking them.
-    running = running.then(runOnce).catch((err: unknown) => logger.error({ err }, 'optimizer cycle failed; retrying next interval'))
+    running = running
+      .then(runOnce)
+      .catch((err: unknown) => logger.error({ err }, 'optimizer cycle failed; retrying next interval'))
   }
   const timer = setInterval(tick, settings.intervalSeconds * 1000)
   timer.unref()
-  logger.info({ intervalSeconds: settings.intervalSeconds, dryRun: settings.dryRun, routes: settings.routes.length ? settings.routes : 'all' }, 'optimizer started')
+  logger.info(
+    {
+      intervalSeconds: settings.intervalSeconds,
+      dryRun: settings.dryRun,
+      routes: settings.routes.length ? settings.routes : 'all',
+    },
+    'optimizer started',
+  )
   return {
     runOnce: () => {
       const next = running.then(runOnce)

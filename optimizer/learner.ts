@@ -5,7 +5,6 @@ import { bestIndex, type Candidate } from './objective.ts'
 import { sampleBeta, sampleNormal, type Rng } from './random.ts'
 import type { PosteriorSummary, QualityPrior, TargetBelief } from './types.ts'
 
-
 /** Quality posterior of one route × target: Beta for boolean scores, Normal for numeric ones. */
 interface QualityPosterior {
   mean: number
@@ -15,7 +14,6 @@ interface QualityPosterior {
 
 const UNINFORMED_MEAN = 0.5
 const MIN_VARIANCE = 1e-4
-
 
 export function qualityPosterior(own: TargetBelief, pooled: TargetBelief, prior: QualityPrior): QualityPosterior {
   // Sparse routes borrow strength from the other routes through the prior.
@@ -51,7 +49,12 @@ export interface AllocationInput {
  * Thompson allocation: the weight of a target is the posterior probability that it is the best
  * under the route's objective, estimated with `draws` joint Monte-Carlo draws.
  */
-export function allocate(input: AllocationInput, objective: ObjectiveSettings, settings: LearnerSettings, rng: Rng): PosteriorSummary[] {
+export function allocate(
+  input: AllocationInput,
+  objective: ObjectiveSettings,
+  settings: LearnerSettings,
+  rng: Rng,
+): PosteriorSummary[] {
   const k = input.targets.length
   const offset = routeOffset(input.own, input.pooled)
   const strength = settings.priorStrength === 'auto' ? FALLBACK_PRIOR_STRENGTH : settings.priorStrength
@@ -64,7 +67,11 @@ export function allocate(input: AllocationInput, objective: ObjectiveSettings, s
   const costs = input.targets.map((_, i) => costEstimate(input.own[i]!, input.pooled[i]!))
   const latencies = input.targets.map((_, i) => input.own[i]!.latencyP95Ms ?? input.pooled[i]!.latencyP95Ms)
   const wins = new Array<number>(k).fill(0)
-  const cands: Candidate[] = input.targets.map((_, i) => ({ quality: 0, costUsd: costs[i] ?? 0, latencyP95Ms: latencies[i]! }))
+  const cands: Candidate[] = input.targets.map((_, i) => ({
+    quality: 0,
+    costUsd: costs[i] ?? 0,
+    latencyP95Ms: latencies[i]!,
+  }))
   for (let d = 0; d < settings.draws; d++) {
     for (let i = 0; i < k; i++) cands[i]!.quality = posteriors[i]!.sample(rng)
     wins[bestIndex(cands, objective)]! += 1

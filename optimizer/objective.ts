@@ -39,7 +39,10 @@ export function bestIndex(cands: readonly Candidate[], o: ObjectiveSettings): nu
   let topQ = -Infinity
   let top = pool[0]!
   for (const i of pool) if (cands[i]!.quality > topQ) [top, topQ] = [i, cands[i]!.quality]
-  const floor = Math.max(o.qualityFloor?.absolute ?? -Infinity, o.qualityFloor?.relative !== undefined ? o.qualityFloor.relative * topQ : -Infinity)
+  const floor = Math.max(
+    o.qualityFloor?.absolute ?? -Infinity,
+    o.qualityFloor?.relative !== undefined ? o.qualityFloor.relative * topQ : -Infinity,
+  )
   let cheapest = -1
   for (const i of pool) {
     if (cands[i]!.quality < floor) continue
@@ -52,13 +55,18 @@ export function bestIndex(cands: readonly Candidate[], o: ObjectiveSettings): nu
 export function constraintsHit(names: readonly string[], cands: readonly Candidate[], o: ObjectiveSettings): string[] {
   const hits: string[] = []
   cands.forEach((c, i) => {
-    if (latencyPenalty(c.latencyP95Ms, o.latencySloMs) > 0) hits.push(`${names[i]}: p95 ${Math.round(c.latencyP95Ms!)} ms over the ${o.latencySloMs} ms SLO`)
+    if (latencyPenalty(c.latencyP95Ms, o.latencySloMs) > 0)
+      hits.push(`${names[i]}: p95 ${Math.round(c.latencyP95Ms!)} ms over the ${o.latencySloMs} ms SLO`)
   })
   if (o.kind === 'floor' && o.qualityFloor) {
     const topQ = Math.max(...cands.map((c) => c.quality))
-    const floor = Math.max(o.qualityFloor.absolute ?? -Infinity, o.qualityFloor.relative !== undefined ? o.qualityFloor.relative * topQ : -Infinity)
+    const floor = Math.max(
+      o.qualityFloor.absolute ?? -Infinity,
+      o.qualityFloor.relative !== undefined ? o.qualityFloor.relative * topQ : -Infinity,
+    )
     cands.forEach((c, i) => {
-      if (c.quality < floor) hits.push(`${names[i]}: quality ${c.quality.toFixed(3)} under the floor ${floor.toFixed(3)}`)
+      if (c.quality < floor)
+        hits.push(`${names[i]}: quality ${c.quality.toFixed(3)} under the floor ${floor.toFixed(3)}`)
     })
   }
   return hits

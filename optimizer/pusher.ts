@@ -35,7 +35,8 @@ export class MemoryRoutingTable implements RoutingTablePusher {
   }
 
   async push(weights: Record<string, Weights>, meta: { expectedVersion: string }): Promise<PushResult> {
-    if (meta.expectedVersion !== String(this.version)) throw new PushConflictError(`expected version ${meta.expectedVersion}, table is at ${this.version}`)
+    if (meta.expectedVersion !== String(this.version))
+      throw new PushConflictError(`expected version ${meta.expectedVersion}, table is at ${this.version}`)
     this.routes = { ...this.routes, ...weights }
     this.version += 1
     return { version: String(this.version) }

@@ -17,9 +17,7 @@ interface PendingCheck {
 }
 
 export type RollbackVerdict =
-  | { kind: 'none' }
-  | { kind: 'passed'; reason: string }
-  | { kind: 'rollback'; weights: Weights; reason: string }
+  { kind: 'none' } | { kind: 'passed'; reason: string } | { kind: 'rollback'; weights: Weights; reason: string }
 
 const MIN_TARGET_SAMPLES = 3
 const MIN_VARIANCE = 1e-4
@@ -48,7 +46,13 @@ export class RollbackGuard {
   }
 
   /** Starts watching an applied change (if large enough and none is being watched). */
-  watch(route: string, cycle: number, oldWeights: Weights, newWeights: Weights, predicted: Record<string, Prediction>): void {
+  watch(
+    route: string,
+    cycle: number,
+    oldWeights: Weights,
+    newWeights: Weights,
+    predicted: Record<string, Prediction>,
+  ): void {
     if (!this.settings.enabled || this.pending.has(route)) return
     const keys = new Set([...Object.keys(oldWeights), ...Object.keys(newWeights)])
     let change = 0
@@ -101,7 +105,11 @@ export class RollbackGuard {
     const words = `the change predicted ${fmt(predicted)} quality, measured ${fmt(realized)} over ${total} scored requests`
     if (shortfall > this.settings.tolerance && shortfall > 3 * se) {
       this.cooldownUntil.set(route, cycle + this.settings.cooldownCycles)
-      return { kind: 'rollback', weights: p.oldWeights, reason: `rolled back: ${words} (shortfall ${shortfall.toFixed(3)} > tolerance ${this.settings.tolerance})` }
+      return {
+        kind: 'rollback',
+        weights: p.oldWeights,
+        reason: `rolled back: ${words} (shortfall ${shortfall.toFixed(3)} > tolerance ${this.settings.tolerance})`,
+      }
     }
     return { kind: 'passed', reason: `change confirmed: ${words}` }
   }

@@ -52,7 +52,12 @@ export function stepRoute(input: RouteStepInput): RouteStep {
   const posteriorsOf = (list: readonly string[]) =>
     list.length
       ? allocate(
-          { targets: list, own: list.map((t) => input.beliefs.get(route, t)), pooled: list.map((t) => input.beliefs.pooledFor(t)), prior: list.map((t) => input.beliefs.prior(route, t)) },
+          {
+            targets: list,
+            own: list.map((t) => input.beliefs.get(route, t)),
+            pooled: list.map((t) => input.beliefs.pooledFor(t)),
+            prior: list.map((t) => input.beliefs.prior(route, t)),
+          },
           input.objective,
           input.learner,
           input.rng,
@@ -64,7 +69,13 @@ export function stepRoute(input: RouteStepInput): RouteStep {
   const dominated = dominatedTargets(competing)
   // Neither dominated nor ruled out by cost: the targets that need samples and may be explored.
   const excluded = new Set([...dominated, ...ruledOutByCost(competing, input.objective)])
-  constraints.push(...constraintsHit(targets, posteriors.map((p) => ({ quality: p.qualityMean, costUsd: p.costUsd ?? 0, latencyP95Ms: p.latencyP95Ms })), input.objective))
+  constraints.push(
+    ...constraintsHit(
+      targets,
+      posteriors.map((p) => ({ quality: p.qualityMean, costUsd: p.costUsd ?? 0, latencyP95Ms: p.latencyP95Ms })),
+      input.objective,
+    ),
+  )
   const done = (newWeights: Weights, reason: string): RouteStep => ({
     route,
     oldWeights,
@@ -105,7 +116,17 @@ export function stepRoute(input: RouteStepInput): RouteStep {
       proposal = normalize(Object.fromEntries(healthy.map((t) => [t, pBest[t]! ** input.learner.sharpness])), healthy)
       const leader = healthy.reduce((a, b) => (pBest[b]! > pBest[a]! ? b : a))
       why = `${leader} is best with probability ${pBest[leader]!.toFixed(2)} under ${describeObjective(input.objective)}`
-      const explore = explorationWeights(posteriors.filter((p) => healthy.includes(p.target)), input.objective, input.beliefs.traffic(route), { maxWeight: input.learner.exploreMaxWeight, horizonCycles: input.learner.exploreHorizon, maxEvidence: input.learner.maxEvidence, skip: excluded })
+      const explore = explorationWeights(
+        posteriors.filter((p) => healthy.includes(p.target)),
+        input.objective,
+        input.beliefs.traffic(route),
+        {
+          maxWeight: input.learner.exploreMaxWeight,
+          horizonCycles: input.learner.exploreHorizon,
+          maxEvidence: input.learner.maxEvidence,
+          skip: excluded,
+        },
+      )
       const raised = [...explore].filter(([t, w]) => w > proposal[t]!)
       if (raised.length) {
         proposal = raiseTo(proposal, new Map(raised), healthy)
@@ -127,12 +148,15 @@ export function stepRoute(input: RouteStepInput): RouteStep {
   const floored = healthy.filter((t) => t !== leader && !dominated.has(t))
   const floorOf = (t: string) => (t === leader ? 0 : dominated.has(t) ? 0 : g.minWeight / Math.max(1, floored.length))
   const target = applyFloor(scaled(proposal), healthy, floorOf, mass)
-  if (healthy.some((t) => (scaled(proposal)[t] ?? 0) < floorOf(t) * mass - 1e-12)) constraints.push(`exploration floor ${g.minWeight}`)
+  if (healthy.some((t) => (scaled(proposal)[t] ?? 0) < floorOf(t) * mass - 1e-12))
+    constraints.push(`exploration floor ${g.minWeight}`)
   if (dominated.size) constraints.push(`dominated (no floor, no exploration): ${[...dominated].join(', ')}`)
   const from = scaled(oldWeights)
   let next = target
   // A detected quality change is acted on at once, like a drain: the weight leaves a target that got worse without max step.
-  const leaving = [...(input.changedTargets ?? [])].filter((t) => healthy.includes(t) && (target[t] ?? 0) < (from[t] ?? 0))
+  const leaving = [...(input.changedTargets ?? [])].filter(
+    (t) => healthy.includes(t) && (target[t] ?? 0) < (from[t] ?? 0),
+  )
   if (stepLimited && leaving.length) {
     stepLimited = false
     constraints.push(`max step lifted: quality change of ${leaving.join(', ')}`)

@@ -21,7 +21,11 @@ export class CollectorStatsSource implements RouteStatsSource {
   constructor(private readonly client: CollectorClient) {}
 
   async read(window: StatsWindow, options: { score?: string }): Promise<RouteTargetStats[]> {
-    const res = await this.client.routeStats({ from: msToNs(window.fromMs), to: msToNs(window.toMs), score: options.score })
+    const res = await this.client.routeStats({
+      from: msToNs(window.fromMs),
+      to: msToNs(window.toMs),
+      score: options.score,
+    })
     return res.stats
   }
 }

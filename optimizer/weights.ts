@@ -15,7 +15,12 @@ export const uniform = (keys: readonly string[]): Weights => Object.fromEntries(
  * Raises every key to at least its floor (`floor` × `mass`, or per key), taking the difference
  * proportionally from the keys above it (water-filling), so the result still sums to `mass`.
  */
-export function applyFloor(w: Weights, keys: readonly string[], floor: number | ((key: string) => number), mass = 1): Weights {
+export function applyFloor(
+  w: Weights,
+  keys: readonly string[],
+  floor: number | ((key: string) => number),
+  mass = 1,
+): Weights {
   const floorOf = (k: string) => Math.min(typeof floor === 'number' ? floor : floor(k), 1 / keys.length) * mass
   const out: Weights = { ...w }
   const fixed = new Set<string>()
@@ -56,7 +61,12 @@ export function raiseTo(w: Weights, minimum: ReadonlyMap<string, number>, keys: 
  * Moves from `from` towards `to` (same keys, same total) with no key changing by more than
  * `maxStep`: the whole move is scaled, so the total is kept.
  */
-export function limitStep(from: Weights, to: Weights, keys: readonly string[], maxStep: number): { weights: Weights; limited: boolean } {
+export function limitStep(
+  from: Weights,
+  to: Weights,
+  keys: readonly string[],
+  maxStep: number,
+): { weights: Weights; limited: boolean } {
   let largest = 0
   for (const k of keys) largest = Math.max(largest, Math.abs((to[k] ?? 0) - (from[k] ?? 0)))
   if (largest <= maxStep) return { weights: { ...to }, limited: false }

@@ -1,6 +1,11 @@
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Context, type Tracer } from '@opentelemetry/api'
 import { W3CTraceContextPropagator } from '@opentelemetry/core'
-import { ATTR_GEN_AI_AGENT_NAME, ATTR_GEN_AI_DATA_SOURCE_ID, ATTR_GEN_AI_OPERATION_NAME, ATTR_GEN_AI_TOOL_NAME } from '../../lib/attributes.ts'
+import {
+  ATTR_GEN_AI_AGENT_NAME,
+  ATTR_GEN_AI_DATA_SOURCE_ID,
+  ATTR_GEN_AI_OPERATION_NAME,
+  ATTR_GEN_AI_TOOL_NAME,
+} from '../../lib/attributes.ts'
 
 const propagator = new W3CTraceContextPropagator()
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
@@ -43,7 +48,12 @@ export async function runAgentTurn(tracer: Tracer, turn: AgentTurn): Promise<voi
   const b = 2 + Math.floor(turn.random() * 40)
   const root = tracer.startSpan('invoke_agent support-agent', {
     kind: SpanKind.INTERNAL,
-    attributes: { [ATTR_GEN_AI_OPERATION_NAME]: 'invoke_agent', [ATTR_GEN_AI_AGENT_NAME]: 'support-agent', 'session.id': turn.sessionId, 'user.id': turn.userId },
+    attributes: {
+      [ATTR_GEN_AI_OPERATION_NAME]: 'invoke_agent',
+      [ATTR_GEN_AI_AGENT_NAME]: 'support-agent',
+      'session.id': turn.sessionId,
+      'user.id': turn.userId,
+    },
   })
   const rootCtx = trace.setSpan(ROOT_CONTEXT, root)
   const step = async (name: string, attributes: Record<string, string>, work: (ctx: Context) => Promise<unknown>) => {
@@ -58,10 +68,22 @@ export async function runAgentTurn(tracer: Tracer, turn: AgentTurn): Promise<voi
     }
   }
   try {
-    await step('plan', { [ATTR_GEN_AI_OPERATION_NAME]: 'plan' }, (ctx) => callGateway(turn, ctx, `Plan how to answer: what is ${a} times ${b}?`))
-    await step('execute_tool calculator', { [ATTR_GEN_AI_OPERATION_NAME]: 'execute_tool', [ATTR_GEN_AI_TOOL_NAME]: 'calculator' }, () => sleep(20 + turn.random() * 60))
-    await step('retrieve knowledge-base', { [ATTR_GEN_AI_OPERATION_NAME]: 'retrieval', [ATTR_GEN_AI_DATA_SOURCE_ID]: 'kb-main' }, () => sleep(30 + turn.random() * 90))
-    await step('answer', { [ATTR_GEN_AI_OPERATION_NAME]: 'answer' }, (ctx) => callGateway(turn, ctx, `What is ${a} times ${b}? Answer with the number.`, String(a * b)))
+    await step('plan', { [ATTR_GEN_AI_OPERATION_NAME]: 'plan' }, (ctx) =>
+      callGateway(turn, ctx, `Plan how to answer: what is ${a} times ${b}?`),
+    )
+    await step(
+      'execute_tool calculator',
+      { [ATTR_GEN_AI_OPERATION_NAME]: 'execute_tool', [ATTR_GEN_AI_TOOL_NAME]: 'calculator' },
+      () => sleep(20 + turn.random() * 60),
+    )
+    await step(
+      'retrieve knowledge-base',
+      { [ATTR_GEN_AI_OPERATION_NAME]: 'retrieval', [ATTR_GEN_AI_DATA_SOURCE_ID]: 'kb-main' },
+      () => sleep(30 + turn.random() * 90),
+    )
+    await step('answer', { [ATTR_GEN_AI_OPERATION_NAME]: 'answer' }, (ctx) =>
+      callGateway(turn, ctx, `What is ${a} times ${b}? Answer with the number.`, String(a * b)),
+    )
   } catch (err) {
     root.setStatus({ code: SpanStatusCode.ERROR, message: (err as Error).message })
   } finally {

@@ -12,7 +12,8 @@ export const DEMO_ROUTE = 'assistant'
 
 /** True when the demo overlay is in force (and so its tenants and route exist for the demo traffic). */
 export const isDemoConfig = (config: LoopgateConfig) =>
-  config.gateway.routes.some((r) => r.name === DEMO_ROUTE) && demoTenants.every((t) => config.tenants.some((c) => c.id === t.id))
+  config.gateway.routes.some((r) => r.name === DEMO_ROUTE) &&
+  demoTenants.every((t) => config.tenants.some((c) => c.id === t.id))
 
 /**
  * What `--demo` adds when the config names no routes of its own: simulated providers with
@@ -55,8 +56,22 @@ export function withDemo(config: LoopgateConfig): LoopgateConfig {
         ...config.gateway.simulator,
         models: {
           'sim-large': { ttftMs: 350, ttftJitter: 0.3, tokensPerSecond: 80, outputTokens: 60, quality: 0.93 },
-          'sim-small': { ttftMs: 90, ttftJitter: 0.3, tokensPerSecond: 200, outputTokens: 40, quality: 0.62, errorRate: 0.02 },
-          'sim-claude': { ttftMs: 200, ttftJitter: 0.3, tokensPerSecond: 120, outputTokens: 50, quality: 0.86, rateLimitRate: 0.01 },
+          'sim-small': {
+            ttftMs: 90,
+            ttftJitter: 0.3,
+            tokensPerSecond: 200,
+            outputTokens: 40,
+            quality: 0.62,
+            errorRate: 0.02,
+          },
+          'sim-claude': {
+            ttftMs: 200,
+            ttftJitter: 0.3,
+            tokensPerSecond: 120,
+            outputTokens: 50,
+            quality: 0.86,
+            rateLimitRate: 0.01,
+          },
           ...config.gateway.simulator.models,
         },
       },

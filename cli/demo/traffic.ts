@@ -14,11 +14,24 @@ export interface DemoTraffic {
  * Synthetic agent sessions from every demo tenant: each session is a few turns by one user, each
  * turn an instrumented agent run whose LLM calls go through the gateway. About one turn a second.
  */
-export function startDemoTraffic(options: { gatewayUrl: string; collectorUrl: string; logger: Logger; turnIntervalMs?: number }): DemoTraffic {
+export function startDemoTraffic(options: {
+  gatewayUrl: string
+  collectorUrl: string
+  logger: Logger
+  turnIntervalMs?: number
+}): DemoTraffic {
   const agents = demoTenants.map((tenant) => {
     const provider = new BasicTracerProvider({
       resource: resourceFromAttributes({ 'service.name': `${tenant.id}-support-agent` }),
-      spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter({ url: `${options.collectorUrl}/v1/traces`, headers: { Authorization: `Bearer ${tenant.ingestKey}` } }), { scheduledDelayMillis: 1000 })],
+      spanProcessors: [
+        new BatchSpanProcessor(
+          new OTLPTraceExporter({
+            url: `${options.collectorUrl}/v1/traces`,
+            headers: { Authorization: `Bearer ${tenant.ingestKey}` },
+          }),
+          { scheduledDelayMillis: 1000 },
+        ),
+      ],
     })
     return { tenant, provider, tracer: provider.getTracer('demo-agent', '1.0.0'), session: newSession(tenant.id) }
   })
@@ -50,5 +63,9 @@ export function startDemoTraffic(options: { gatewayUrl: string; collectorUrl: st
 }
 
 function newSession(tenant: string) {
-  return { id: `${tenant}-${randomBytes(6).toString('hex')}`, user: `${tenant}-user-${Math.floor(Math.random() * 12)}`, turnsLeft: 2 + Math.floor(Math.random() * 3) }
+  return {
+    id: `${tenant}-${randomBytes(6).toString('hex')}`,
+    user: `${tenant}-user-${Math.floor(Math.random() * 12)}`,
+    turnsLeft: 2 + Math.floor(Math.random() * 3),
+  }
 }

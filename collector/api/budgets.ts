@@ -41,17 +41,25 @@ function status(tenant: string, period: BudgetPeriod, limit: string, spentUsd: s
 
 export async function budgets(deps: CollectorDeps, scope: TenantScope, now = new Date()): Promise<BudgetList> {
   const tenants = deps.tenants.filter(
-    (t) => (scope.tenant === null || t.id === scope.tenant) && (t.budgets?.usdPerDay !== undefined || t.budgets?.usdPerMonth !== undefined),
+    (t) =>
+      (scope.tenant === null || t.id === scope.tenant) &&
+      (t.budgets?.usdPerDay !== undefined || t.budgets?.usdPerMonth !== undefined),
   )
   if (tenants.length === 0) return { budgets: [] }
   const p = budgetPeriods(now)
-  const rows = await tenantSpend(deps.store, tenants.map((t) => t.id), p.day, p.month)
+  const rows = await tenantSpend(
+    deps.store,
+    tenants.map((t) => t.id),
+    p.day,
+    p.month,
+  )
   const spent = new Map(rows.map((r) => [r.tenant_id, r]))
   const out: BudgetStatus[] = []
   for (const t of [...tenants].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))) {
     const s = spent.get(t.id)
     if (t.budgets?.usdPerDay !== undefined) out.push(status(t.id, 'day', t.budgets.usdPerDay, s?.day ?? '0', p.day.end))
-    if (t.budgets?.usdPerMonth !== undefined) out.push(status(t.id, 'month', t.budgets.usdPerMonth, s?.month ?? '0', p.month.end))
+    if (t.budgets?.usdPerMonth !== undefined)
+      out.push(status(t.id, 'month', t.budgets.usdPerMonth, s?.month ?? '0', p.month.end))
   }
   return { budgets: out }
 }
@@ -61,7 +69,8 @@ export function registerBudgets(app: FastifyInstance, deps: CollectorDeps): void
     '/budgets',
     {
       schema: {
-        summary: 'Each configured tenant budget (UTC day / month): limit, exact spend so far, remaining, share used and reset time',
+        summary:
+          'Each configured tenant budget (UTC day / month): limit, exact spend so far, remaining, share used and reset time',
         tags: ['budgets'],
         querystring: jsonSchema(query),
       },

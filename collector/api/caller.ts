@@ -25,8 +25,12 @@ export function installAuth(app: FastifyInstance, keys: KeyRing, metrics: Collec
       return
     }
     metrics.unauthorized.inc({ endpoint: 'api' })
-    if (!token) throw new ApiError(401, 'missing credentials: send "Authorization: Bearer <admin token or tenant read key>"')
-    throw new ApiError(401, 'unknown token: use the admin token or a key listed under tenants[].readKeys (ingest keys only send spans)')
+    if (!token)
+      throw new ApiError(401, 'missing credentials: send "Authorization: Bearer <admin token or tenant read key>"')
+    throw new ApiError(
+      401,
+      'unknown token: use the admin token or a key listed under tenants[].readKeys (ingest keys only send spans)',
+    )
   })
 }
 

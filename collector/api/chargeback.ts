@@ -10,7 +10,11 @@ import type { Chargeback } from './types.ts'
 import { jsonSchema, name, parse, time } from './validate.ts'
 
 const query = z.object({
-  from: time.optional().describe('inclusive, rounded down to the hour (to the UTC day for day and month periods); default: 30 days before `to`'),
+  from: time
+    .optional()
+    .describe(
+      'inclusive, rounded down to the hour (to the UTC day for day and month periods); default: 30 days before `to`',
+    ),
   to: time.optional().describe('exclusive (rounded up to the UTC day for day and month periods); default: now'),
   period: z.enum(['hour', 'day', 'month']).default('day'),
   group: z.enum(['route', 'model', 'provider', 'target']).default('route'),
@@ -19,11 +23,30 @@ const query = z.object({
 })
 
 /** The report's JSON body; a 400 when it would exceed MAX_CHARGEBACK_ROWS. */
-export async function chargebackBody(deps: CollectorDeps, scope: TenantScope, q: z.output<typeof query>): Promise<Buffer> {
+export async function chargebackBody(
+  deps: CollectorDeps,
+  scope: TenantScope,
+  q: z.output<typeof query>,
+): Promise<Buffer> {
   const source = chargebackRollup(q.period, timeRange(q, 30n * DAY_NS))
-  const head: Omit<Chargeback, 'rows' | 'totals' | 'tenant_totals'> = { from: nsToIso(source.fromNs), to: nsToIso(source.toNs), period: q.period, group: q.group }
-  const body = await chargebackJson(deps.store, scope, { period: q.period, group: q.group, head: JSON.stringify(head).slice(0, -1) }, source)
-  if (!body) throw new ApiError(400, `more than ${MAX_CHARGEBACK_ROWS} rows: narrow the time range or use a coarser period`, 'from')
+  const head: Omit<Chargeback, 'rows' | 'totals' | 'tenant_totals'> = {
+    from: nsToIso(source.fromNs),
+    to: nsToIso(source.toNs),
+    period: q.period,
+    group: q.group,
+  }
+  const body = await chargebackJson(
+    deps.store,
+    scope,
+    { period: q.period, group: q.group, head: JSON.stringify(head).slice(0, -1) },
+    source,
+  )
+  if (!body)
+    throw new ApiError(
+      400,
+      `more than ${MAX_CHARGEBACK_ROWS} rows: narrow the time range or use a coarser period`,
+      'from',
+    )
   return body
 }
 
@@ -32,7 +55,8 @@ export function registerChargeback(app: FastifyInstance, deps: CollectorDeps): v
     '/chargeback',
     {
       schema: {
-        summary: 'Requests, tokens, exact cost, and response-cache hits with the cost they saved, per tenant × period × route/model/provider/target (JSON or CSV)',
+        summary:
+          'Requests, tokens, exact cost, and response-cache hits with the cost they saved, per tenant × period × route/model/provider/target (JSON or CSV)',
         tags: ['chargeback'],
         querystring: jsonSchema(query),
       },

@@ -15,8 +15,14 @@ const weights = z.record(z.string().min(1).max(MAX_ID_LENGTH), z.number().finite
 const MAX_INPUTS_BYTES = 1024 * 1024
 
 const body = z.object({
-  decision_id: z.string().regex(/^[A-Za-z0-9._:-]{1,128}$/, 'expected 1–128 characters of [A-Za-z0-9._:-]').optional(),
-  created_at_ns: z.string().regex(/^\d{1,19}$/, 'expected nanoseconds since the epoch').optional(),
+  decision_id: z
+    .string()
+    .regex(/^[A-Za-z0-9._:-]{1,128}$/, 'expected 1–128 characters of [A-Za-z0-9._:-]')
+    .optional(),
+  created_at_ns: z
+    .string()
+    .regex(/^\d{1,19}$/, 'expected nanoseconds since the epoch')
+    .optional(),
   route: name(),
   from_version: z.string().max(128).optional(),
   to_version: z.string().max(128).optional(),
@@ -51,12 +57,20 @@ export function registerDecisions(app: FastifyInstance, deps: CollectorDeps): vo
   const { store } = deps
   app.post(
     '/routing-decisions',
-    { bodyLimit: 2 * MAX_INPUTS_BYTES, schema: { summary: 'Record a routing weight change (optimizer; admin only)', tags: ['routes'], body: jsonSchema(body) } },
+    {
+      bodyLimit: 2 * MAX_INPUTS_BYTES,
+      schema: {
+        summary: 'Record a routing weight change (optimizer; admin only)',
+        tags: ['routes'],
+        body: jsonSchema(body),
+      },
+    },
     async (req, reply) => {
       requireAdmin(req, 'recording a routing decision')
       const d = parse(body, req.body, 'body')
       const inputs = JSON.stringify(d.inputs ?? null)
-      if (inputs.length > MAX_INPUTS_BYTES) throw new ApiError(413, `"inputs" is larger than ${MAX_INPUTS_BYTES} bytes`, 'inputs')
+      if (inputs.length > MAX_INPUTS_BYTES)
+        throw new ApiError(413, `"inputs" is larger than ${MAX_INPUTS_BYTES} bytes`, 'inputs')
       const decision: RoutingDecision = {
         decision_id: d.decision_id ?? randomUUID().replace(/-/g, ''),
         created_at_ns: d.created_at_ns ?? nowNs().toString(),
@@ -71,13 +85,25 @@ export function registerDecisions(app: FastifyInstance, deps: CollectorDeps): vo
         inputs: d.inputs ?? null,
       }
       const { created_at_ns, applied, dry_run, ...rest } = decision
-      await insertDecision(store, { ...rest, created_at: created_at_ns, applied: applied ? 1 : 0, dry_run: dry_run ? 1 : 0, inputs })
+      await insertDecision(store, {
+        ...rest,
+        created_at: created_at_ns,
+        applied: applied ? 1 : 0,
+        dry_run: dry_run ? 1 : 0,
+        inputs,
+      })
       return reply.code(201).send(decision)
     },
   )
   app.get(
     '/routing-decisions',
-    { schema: { summary: 'Routing decision history, newest first (admin only)', tags: ['routes'], querystring: jsonSchema(listQuery) } },
+    {
+      schema: {
+        summary: 'Routing decision history, newest first (admin only)',
+        tags: ['routes'],
+        querystring: jsonSchema(listQuery),
+      },
+    },
     async (req) => {
       requireAdmin(req, 'reading routing decisions')
       const q = parse(listQuery, req.query, 'query')

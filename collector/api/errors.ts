@@ -25,12 +25,18 @@ export const API_ERRORS = {
 export type ApiErrorCode = keyof typeof API_ERRORS
 export type ApiStatus = (typeof API_ERRORS)[ApiErrorCode]['status']
 
-const CODE_OF = new Map<number, ApiErrorCode>(Object.entries(API_ERRORS).map(([code, spec]) => [spec.status, code as ApiErrorCode]))
+const CODE_OF = new Map<number, ApiErrorCode>(
+  Object.entries(API_ERRORS).map(([code, spec]) => [spec.status, code as ApiErrorCode]),
+)
 
 /** A refusal with an HTTP status (one code each) and a message meant for the caller. */
 export class ApiError extends Error {
   readonly code: ApiErrorCode
-  constructor(readonly status: ApiStatus, message: string, readonly field?: string) {
+  constructor(
+    readonly status: ApiStatus,
+    message: string,
+    readonly field?: string,
+  ) {
     super(message)
     this.code = CODE_OF.get(status) ?? 'internal'
   }
@@ -45,7 +51,11 @@ export const ambiguousTenant = (what: string, tenants: string[]) =>
 /** `limit: Too big: expected number to be <=1000` → ApiError(400) naming the first bad field. */
 export function fromZodError(err: ZodError, part: 'query' | 'body' | 'params'): ApiError {
   const issue = err.issues[0]
-  const path = issue?.path.map((p) => (typeof p === 'number' ? `[${p}]` : String(p))).join('.').replace(/\.\[/g, '[') ?? ''
+  const path =
+    issue?.path
+      .map((p) => (typeof p === 'number' ? `[${p}]` : String(p)))
+      .join('.')
+      .replace(/\.\[/g, '[') ?? ''
   const field = path || undefined
   const where = field ? `${part} field "${field}"` : part
   return new ApiError(400, `invalid ${where}: ${issue?.message ?? 'invalid value'}`, field)
@@ -56,20 +66,29 @@ export function errorBody(message: string, field?: string): ApiErrorBody {
 }
 
 /** Every error under /api becomes `{ error: { message, field? } }`, counted by code; 5xx details stay in the log. */
-export function installErrorHandler(app: FastifyInstance, logger: Logger, metrics: Pick<CollectorMetrics, 'apiErrors'>): void {
+export function installErrorHandler(
+  app: FastifyInstance,
+  logger: Logger,
+  metrics: Pick<CollectorMetrics, 'apiErrors'>,
+): void {
   const send = (reply: FastifyReply, e: ApiError) => {
     metrics.apiErrors.inc({ code: e.code })
     return reply.code(e.status).send(errorBody(e.message, e.field))
   }
-  app.setErrorHandler((err: FastifyError | ApiError, _req, reply) => send(reply, err instanceof ApiError ? err : fromFastify(err, logger)))
-  app.setNotFoundHandler((req, reply) => send(reply, new ApiError(404, `no such endpoint: ${req.method} ${req.url.split('?')[0]}`)))
+  app.setErrorHandler((err: FastifyError | ApiError, _req, reply) =>
+    send(reply, err instanceof ApiError ? err : fromFastify(err, logger)),
+  )
+  app.setNotFoundHandler((req, reply) =>
+    send(reply, new ApiError(404, `no such endpoint: ${req.method} ${req.url.split('?')[0]}`)),
+  )
 }
 
 /** Fastify's own refusals (its codes never reach a caller); another 4xx is a bad request, anything else an internal error. */
 function fromFastify(fe: FastifyError, logger: Logger): ApiError {
   if (fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return new ApiError(413, 'request body is too large')
   if (fe.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return new ApiError(415, 'send the body as application/json')
-  if (fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500) return new ApiError(CODE_OF.has(fe.statusCode) ? (fe.statusCode as ApiStatus) : 400, fe.message)
+  if (fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500)
+    return new ApiError(CODE_OF.has(fe.statusCode) ? (fe.statusCode as ApiStatus) : 400, fe.message)
   logger.error({ err: fe }, 'query API request failed')
   return new ApiError(500, 'internal error; see the collector log')
 }

@@ -9,9 +9,12 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
       info: {
         title: 'Loopgate collector query API',
         version: '1',
-        description: 'Sessions, traces, chargeback, scores, route statistics and routing decisions. Times are UTC nanoseconds as strings; money is an exact decimal string in USD.',
+        description:
+          'Sessions, traces, chargeback, scores, route statistics and routing decisions. Times are UTC nanoseconds as strings; money is an exact decimal string in USD.',
       },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'admin token or tenant read key' } } },
+      components: {
+        securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'admin token or tenant read key' } },
+      },
       security: [{ bearer: [] }],
     },
   })

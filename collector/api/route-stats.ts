@@ -10,12 +10,18 @@ import type { QualityAggregate, RouteStats, RouteTargetStats } from './types.ts'
 import { jsonSchema, name, parse, time } from './validate.ts'
 
 const query = z.object({
-  window: z.string().max(16).default('5m').describe('30s, 5m, 1h, 7d… ending at `to` (default now); ignored when `from` is given'),
+  window: z
+    .string()
+    .max(16)
+    .default('5m')
+    .describe('30s, 5m, 1h, 7d… ending at `to` (default now); ignored when `from` is given'),
   from: time.optional(),
   to: time.optional(),
   route: name().optional(),
   tenant: name().optional(),
-  score: name(128).optional().describe('score name for quality_mean/quality_count; default: all numeric and boolean scores'),
+  score: name(128)
+    .optional()
+    .describe('score name for quality_mean/quality_count; default: all numeric and boolean scores'),
 })
 
 function rangeOf(q: z.output<typeof query>): TimeRange {
@@ -34,7 +40,11 @@ const quantiles = (q: number[], n: number) => (n > 0 && q.length === 2 ? { p50: 
  * ingest, and quality counts admin-posted scores (plus tenant feedback on opted-in routes).
  * Quantiles are exact (linear interpolation between order statistics).
  */
-export async function routeStats(deps: CollectorDeps, scope: TenantScope, q: z.output<typeof query>): Promise<RouteStats> {
+export async function routeStats(
+  deps: CollectorDeps,
+  scope: TenantScope,
+  q: z.output<typeof query>,
+): Promise<RouteStats> {
   const range = rangeOf(q)
   const window = { ...range, route: q.route }
   const [traffic, quality] = await Promise.all([
@@ -46,7 +56,20 @@ export async function routeStats(deps: CollectorDeps, scope: TenantScope, q: z.o
     const k = `${route}\u0000${target}`
     let e = byKey.get(k)
     if (!e) {
-      e = { route, target, requests: 0, errors: 0, error_rate: 0, latency_ms: null, ttft_ms: null, cost_mean_usd: '0', cost_total_usd: '0', quality_mean: null, quality_count: 0, quality: {} }
+      e = {
+        route,
+        target,
+        requests: 0,
+        errors: 0,
+        error_rate: 0,
+        latency_ms: null,
+        ttft_ms: null,
+        cost_mean_usd: '0',
+        cost_total_usd: '0',
+        quality_mean: null,
+        quality_count: 0,
+        quality: {},
+      }
       byKey.set(k, e)
     }
     return e
@@ -90,7 +113,9 @@ export async function routeStats(deps: CollectorDeps, scope: TenantScope, q: z.o
     e.quality_count = p.n
     e.quality_mean = p.n > 0 ? p.sum / p.n : null
   }
-  const stats = [...byKey.values()].sort((a, b) => (a.route === b.route ? (a.target < b.target ? -1 : 1) : a.route < b.route ? -1 : 1))
+  const stats = [...byKey.values()].sort((a, b) =>
+    a.route === b.route ? (a.target < b.target ? -1 : 1) : a.route < b.route ? -1 : 1,
+  )
   return { from_ns: range.fromNs.toString(), to_ns: range.toNs.toString(), score: q.score ?? null, stats }
 }
 
@@ -99,7 +124,16 @@ function mergeAggregates(a: QualityAggregate, b: QualityAggregate): QualityAggre
   const sum = a.sum + b.sum
   const sum_sq = a.sum_sq + b.sum_sq
   const mean = sum / count
-  return { data_type: 'numeric', count, sum, sum_sq, mean, variance: Math.max(0, sum_sq / count - mean * mean), successes: a.successes + b.successes, trials: a.trials + b.trials }
+  return {
+    data_type: 'numeric',
+    count,
+    sum,
+    sum_sq,
+    mean,
+    variance: Math.max(0, sum_sq / count - mean * mean),
+    successes: a.successes + b.successes,
+    trials: a.trials + b.trials,
+  }
 }
 
 export function registerRouteStats(app: FastifyInstance, deps: CollectorDeps): void {

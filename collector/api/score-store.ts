@@ -35,7 +35,9 @@ export async function findScores(store: Store, scope: TenantScope, f: ScoreFilte
 const QUALITY_TYPES = new Set(['numeric', 'boolean'])
 
 /** count, failed and per-name mean (numeric/boolean, status ok) of a set of scores. */
-export function summarizeScores(scores: Iterable<Pick<Score, 'name' | 'data_type' | 'status' | 'value'>>): ScoreSummary {
+export function summarizeScores(
+  scores: Iterable<Pick<Score, 'name' | 'data_type' | 'status' | 'value'>>,
+): ScoreSummary {
   const summary: ScoreSummary = { count: 0, failed: 0, by_name: {} }
   const sums = new Map<string, { n: number; sum: number }>()
   for (const s of scores) {
@@ -55,15 +57,27 @@ export function summarizeScores(scores: Iterable<Pick<Score, 'name' | 'data_type
 }
 
 /** Score summaries for many sessions at once: key `${tenant}\u0000${session}`. */
-export async function sessionScoreSummaries(store: Store, scope: TenantScope, sessionIds: string[]): Promise<Map<string, ScoreSummary>> {
+export async function sessionScoreSummaries(
+  store: Store,
+  scope: TenantScope,
+  sessionIds: string[],
+): Promise<Map<string, ScoreSummary>> {
   const out = new Map<string, ScoreSummary>()
   if (sessionIds.length === 0) return out
   const rows = await sessionScoreRows(store, scope, sessionIds)
-  const grouped = new Map<string, Array<{ name: string; data_type: Score['data_type']; status: Score['status']; value: number }>>()
+  const grouped = new Map<
+    string,
+    Array<{ name: string; data_type: Score['data_type']; status: Score['status']; value: number }>
+  >()
   for (const r of rows) {
     const key = `${r.tenant_id}\u0000${r.session_id}`
     const list = grouped.get(key) ?? []
-    list.push({ name: r.name, data_type: r.data_type as Score['data_type'], status: r.status as Score['status'], value: num(r.value) })
+    list.push({
+      name: r.name,
+      data_type: r.data_type as Score['data_type'],
+      status: r.status as Score['status'],
+      value: num(r.value),
+    })
     grouped.set(key, list)
   }
   for (const [key, list] of grouped) out.set(key, summarizeScores(list))

@@ -30,16 +30,27 @@ export async function bindScoreTargets(store: Store, scores: ScoreRef[], claims:
     const windows = await scoredTraceWindows(store, tenants, traceIds)
     const known = new Set(windows.map((w) => key(w.tenant_id, w.TraceId)))
     const missing = withTrace.find((s) => !known.has(key(s.tenant_id, s.trace_id)))
-    if (missing) throw new ApiError(404, `trace ${missing.trace_id} not found for tenant ${missing.tenant_id}`, 'trace_id')
-    const from = windows.reduce((m, w) => (BigInt(w.start_ns) < m ? BigInt(w.start_ns) : m), BigInt(windows[0]!.start_ns))
+    if (missing)
+      throw new ApiError(404, `trace ${missing.trace_id} not found for tenant ${missing.tenant_id}`, 'trace_id')
+    const from = windows.reduce(
+      (m, w) => (BigInt(w.start_ns) < m ? BigInt(w.start_ns) : m),
+      BigInt(windows[0]!.start_ns),
+    )
     const to = windows.reduce((m, w) => (BigInt(w.end_ns) > m ? BigInt(w.end_ns) : m), BigInt(windows[0]!.end_ns))
     const spanIds = [...new Set(withTrace.map((s) => s.span_id).filter(Boolean))]
     const rows = await scoredSpans(store, { tenants, traceIds, spanIds, fromNs: from.toString(), toNs: to.toString() })
     const spans = new Map(rows.map((r) => [key(r.tenant_id, r.TraceId, r.SpanId), r]))
-    const traceSession = new Map(rows.filter((r) => r.session_id).map((r) => [key(r.tenant_id, r.TraceId), r.session_id]))
+    const traceSession = new Map(
+      rows.filter((r) => r.session_id).map((r) => [key(r.tenant_id, r.TraceId), r.session_id]),
+    )
     for (const s of withTrace) {
       const span = s.span_id ? spans.get(key(s.tenant_id, s.trace_id, s.span_id)) : undefined
-      if (s.span_id && !span) throw new ApiError(404, `span ${s.span_id} of trace ${s.trace_id} not found for tenant ${s.tenant_id}`, 'span_id')
+      if (s.span_id && !span)
+        throw new ApiError(
+          404,
+          `span ${s.span_id} of trace ${s.trace_id} not found for tenant ${s.tenant_id}`,
+          'span_id',
+        )
       s.session_id ||= span?.session_id || traceSession.get(key(s.tenant_id, s.trace_id)) || ''
       s.route = span?.route ?? ''
       s.target = span?.target ?? ''
@@ -52,7 +63,11 @@ export async function bindScoreTargets(store: Store, scores: ScoreRef[], claims:
       const said = claim[field]
       if (said && said !== s[field]) {
         const actual = s[field] ? `'${s[field]}'` : 'none'
-        throw new ApiError(400, `invalid body field "${claim.field}${field}": a score's ${field} is the scored span's (${actual}); omit it`, `${claim.field}${field}`)
+        throw new ApiError(
+          400,
+          `invalid body field "${claim.field}${field}": a score's ${field} is the scored span's (${actual}); omit it`,
+          `${claim.field}${field}`,
+        )
       }
     }
   })
@@ -62,6 +77,7 @@ export async function bindScoreTargets(store: Store, scores: ScoreRef[], claims:
     const rows = await knownSessions(store, tenants, [...new Set(sessionOnly.map((s) => s.session_id))])
     const known = new Set(rows.map((r) => key(r.tenant_id, r.session_id)))
     const missing = sessionOnly.find((s) => !known.has(key(s.tenant_id, s.session_id)))
-    if (missing) throw new ApiError(404, `session ${missing.session_id} not found for tenant ${missing.tenant_id}`, 'session_id')
+    if (missing)
+      throw new ApiError(404, `session ${missing.session_id} not found for tenant ${missing.tenant_id}`, 'session_id')
   }
 }

@@ -3,7 +3,12 @@ import { z } from 'zod'
 import type { CollectorDeps } from '../deps.ts'
 import { num } from '../queries/run.ts'
 import {
-  sessionBounds, sessionPage, sessionPagePruned, sessionTraceIds, type SessionPageFilter, type SessionRowOut,
+  sessionBounds,
+  sessionPage,
+  sessionPagePruned,
+  sessionTraceIds,
+  type SessionPageFilter,
+  type SessionRowOut,
 } from '../queries/sessions.ts'
 import { spansOfTraces, traceWindows } from '../queries/spans.ts'
 import { TenantScope } from './caller.ts'
@@ -38,7 +43,13 @@ const encodeCursor = (c: Cursor) => Buffer.from(JSON.stringify([c.startNs, c.ten
 function decodeCursor(value: string): Cursor {
   try {
     const [start, tenant, session] = JSON.parse(Buffer.from(value, 'base64url').toString('utf8')) as unknown[]
-    if (typeof start === 'string' && /^\d{1,19}$/.test(start) && typeof tenant === 'string' && typeof session === 'string') return { startNs: start, tenant, session }
+    if (
+      typeof start === 'string' &&
+      /^\d{1,19}$/.test(start) &&
+      typeof tenant === 'string' &&
+      typeof session === 'string'
+    )
+      return { startNs: start, tenant, session }
   } catch {
     // fall through to the 400
   }
@@ -55,7 +66,13 @@ function decodeCursor(value: string): Cursor {
  * of its rows does, and a session whose newer rows all fail it started before its passing row.
  * Otherwise (many unmerged partial rows, a sparse range) undefined: aggregate the whole scope.
  */
-async function newestSessions(deps: CollectorDeps, scope: TenantScope, filter: SessionPageFilter, bound: bigint, limit: number): Promise<SessionRowOut[] | undefined> {
+async function newestSessions(
+  deps: CollectorDeps,
+  scope: TenantScope,
+  filter: SessionPageFilter,
+  bound: bigint,
+  limit: number,
+): Promise<SessionRowOut[] | undefined> {
   const rows = await sessionPagePruned(deps.store, scope, filter, bound, 4 * (limit + 1))
   const first = rows[0]
   if (!first) return undefined
@@ -65,7 +82,11 @@ async function newestSessions(deps: CollectorDeps, scope: TenantScope, filter: S
 }
 
 /** Reads the `sessions` rollup, which may hold several partial rows per session until merged. */
-async function listSessions(deps: CollectorDeps, scope: TenantScope, q: z.output<typeof listQuery>): Promise<SessionList> {
+async function listSessions(
+  deps: CollectorDeps,
+  scope: TenantScope,
+  q: z.output<typeof listQuery>,
+): Promise<SessionList> {
   const { store } = deps
   const range = timeRange(q, 7n * DAY_NS)
   const after = q.cursor === undefined ? undefined : decodeCursor(q.cursor)
@@ -73,7 +94,9 @@ async function listSessions(deps: CollectorDeps, scope: TenantScope, q: z.output
   const newestStart = after !== undefined && BigInt(after.startNs) < range.toNs ? BigInt(after.startNs) : range.toNs
   // A tenant's sessions are few enough to aggregate; all tenants' are not.
   const prune = scope.tenant === null
-  const rows = (prune && (await newestSessions(deps, scope, filter, newestStart, q.limit))) || (await sessionPage(store, scope, filter))
+  const rows =
+    (prune && (await newestSessions(deps, scope, filter, newestStart, q.limit))) ||
+    (await sessionPage(store, scope, filter))
   const page = rows.slice(0, q.limit)
   const summaries = await sessionScoreSummaries(store, scope, [...new Set(page.map((r) => r.session_id))])
   const sessions: SessionSummary[] = page.map((r) => ({
@@ -95,7 +118,10 @@ async function listSessions(deps: CollectorDeps, scope: TenantScope, q: z.output
   const last = page[page.length - 1]
   return {
     sessions,
-    next_cursor: rows.length > q.limit && last ? encodeCursor({ startNs: last.start_ns, tenant: last.tenant_id, session: last.session_id }) : null,
+    next_cursor:
+      rows.length > q.limit && last
+        ? encodeCursor({ startNs: last.start_ns, tenant: last.tenant_id, session: last.session_id })
+        : null,
   }
 }
 
@@ -103,12 +129,20 @@ async function listSessions(deps: CollectorDeps, scope: TenantScope, q: z.output
  * A session's traces in order, each with all its spans — also the spans that do not carry the
  * session id themselves (the session is propagated at read time: session → trace ids → spans).
  */
-async function loadSession(deps: CollectorDeps, scope: TenantScope, sessionId: string): Promise<SessionDetail | undefined> {
+async function loadSession(
+  deps: CollectorDeps,
+  scope: TenantScope,
+  sessionId: string,
+): Promise<SessionDetail | undefined> {
   const { store } = deps
   const bounds = await sessionBounds(store, scope, sessionId)
   if (!bounds || num(bounds.n) === 0) return undefined
   if (bounds.tenants.length > 1) throw ambiguousTenant(`session ${sessionId}`, bounds.tenants)
-  const traceRows = await sessionTraceIds(store, scope, sessionId, { fromNs: bounds.start_ns, toNs: bounds.end_ns, max: MAX_TRACES })
+  const traceRows = await sessionTraceIds(store, scope, sessionId, {
+    fromNs: bounds.start_ns,
+    toNs: bounds.end_ns,
+    max: MAX_TRACES,
+  })
   if (traceRows.length === 0) return undefined
   const traceIds = [...new Set(traceRows.map((r) => r.TraceId))]
   const tenantOfTrace = new Map(traceRows.map((r) => [`${r.tenant_id}\u0000${r.TraceId}`, true]))
@@ -131,7 +165,9 @@ async function loadSession(deps: CollectorDeps, scope: TenantScope, sessionId: s
     const root = spans.find((s) => !s.parent_span_id || !ids.has(s.parent_span_id))
     return { trace_id: id, ...spanRange(spans), name: root?.name ?? '', totals: totalsOf(spans), spans }
   })
-  traces.sort((a, b) => (BigInt(a.start_ns) < BigInt(b.start_ns) ? -1 : BigInt(a.start_ns) > BigInt(b.start_ns) ? 1 : 0))
+  traces.sort((a, b) =>
+    BigInt(a.start_ns) < BigInt(b.start_ns) ? -1 : BigInt(a.start_ns) > BigInt(b.start_ns) ? 1 : 0,
+  )
   const all = traces.flatMap((t) => t.spans)
   return {
     session_id: sessionId,
@@ -147,7 +183,13 @@ async function loadSession(deps: CollectorDeps, scope: TenantScope, sessionId: s
 export function registerSessions(app: FastifyInstance, deps: CollectorDeps): void {
   app.get(
     '/sessions',
-    { schema: { summary: 'Sessions, newest first, with cursor pagination', tags: ['sessions'], querystring: jsonSchema(listQuery) } },
+    {
+      schema: {
+        summary: 'Sessions, newest first, with cursor pagination',
+        tags: ['sessions'],
+        querystring: jsonSchema(listQuery),
+      },
+    },
     async (req) => {
       const q = parse(listQuery, req.query, 'query')
       return listSessions(deps, TenantScope.of(req, q.tenant), q)

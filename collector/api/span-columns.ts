@@ -56,7 +56,11 @@ export function toSpan(r: SpanRowOut): Span {
     attributes: r.SpanAttributes ?? {},
     resource_attributes: r.ResourceAttributes ?? {},
     events: times.map((t, i) => ({ time_ns: t, name: r.ev_name?.[i] ?? '', attributes: r.ev_attrs?.[i] ?? {} })),
-    links: (r.link_trace ?? []).map((t, i) => ({ trace_id: t, span_id: r.link_span?.[i] ?? '', attributes: r.link_attrs?.[i] ?? {} })),
+    links: (r.link_trace ?? []).map((t, i) => ({
+      trace_id: t,
+      span_id: r.link_span?.[i] ?? '',
+      attributes: r.link_attrs?.[i] ?? {},
+    })),
     children: [],
   }
 }

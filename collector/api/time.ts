@@ -14,7 +14,11 @@ export function parseTime(value: string, field: string): bigint {
   const iso = /^\d{4}-\d{2}-\d{2}T[\d:.]+$/.test(v) ? `${v}Z` : v
   const ms = /^\d{4}-\d{2}-\d{2}/.test(iso) ? Date.parse(iso) : NaN
   if (!Number.isFinite(ms)) {
-    throw new ApiError(400, `invalid query field "${field}": expected an ISO 8601 time or nanoseconds since the epoch, got "${value.slice(0, 64)}"`, field)
+    throw new ApiError(
+      400,
+      `invalid query field "${field}": expected an ISO 8601 time or nanoseconds since the epoch, got "${value.slice(0, 64)}"`,
+      field,
+    )
   }
   // Keep sub-millisecond digits that Date.parse drops.
   const frac = /\.(\d{4,9})/.exec(iso)?.[1]
@@ -22,12 +26,18 @@ export function parseTime(value: string, field: string): bigint {
   return BigInt(ms) * NS_PER_MS + extra
 }
 
-const UNIT_NS: Record<string, bigint> = { s: 1_000_000_000n, m: 60_000_000_000n, h: 3_600_000_000_000n, d: 86_400_000_000_000n }
+const UNIT_NS: Record<string, bigint> = {
+  s: 1_000_000_000n,
+  m: 60_000_000_000n,
+  h: 3_600_000_000_000n,
+  d: 86_400_000_000_000n,
+}
 
 /** `30s`, `5m`, `2h`, `7d` → nanoseconds. */
 export function parseWindow(value: string, field = 'window'): bigint {
   const m = /^(\d{1,6})(s|m|h|d)$/.exec(value.trim())
-  if (!m) throw new ApiError(400, `invalid query field "${field}": expected a duration such as 30s, 5m, 1h or 7d`, field)
+  if (!m)
+    throw new ApiError(400, `invalid query field "${field}": expected a duration such as 30s, 5m, 1h or 7d`, field)
   const ns = BigInt(m[1]!) * UNIT_NS[m[2]!]!
   if (ns <= 0n) throw new ApiError(400, `invalid query field "${field}": must be positive`, field)
   if (ns > 400n * UNIT_NS.d!) throw new ApiError(400, `invalid query field "${field}": at most 400d`, field)

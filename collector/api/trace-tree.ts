@@ -35,7 +35,17 @@ export function totalsOf(spans: SpanBrief[]): TraceTotals {
   let cost = 0n
   let minStart: bigint | undefined
   let maxEnd: bigint | undefined
-  const t: TraceTotals = { spans: 0, llm_calls: 0, errors: 0, duration_ms: 0, input_tokens: 0, output_tokens: 0, cache_read_tokens: 0, cache_write_tokens: 0, cost_usd: '0' }
+  const t: TraceTotals = {
+    spans: 0,
+    llm_calls: 0,
+    errors: 0,
+    duration_ms: 0,
+    input_tokens: 0,
+    output_tokens: 0,
+    cache_read_tokens: 0,
+    cache_write_tokens: 0,
+    cost_usd: '0',
+  }
   for (const s of spans) {
     t.spans++
     if (s.billable) t.llm_calls++ // one billable row per LLM call (docs/normalization.md)
@@ -75,7 +85,10 @@ export function spanRange(spans: SpanBrief[]): { start_ns: string; end_ns: strin
  * earliest span that carries one; spans are sorted by start), else `fallback` (the session's, for
  * a session's timeline). Mutates and returns `spans` (one trace, one tenant).
  */
-export function withTraceSessionUser<T extends SpanBrief>(spans: T[], fallback: { session_id?: string; user_id?: string } = {}): T[] {
+export function withTraceSessionUser<T extends SpanBrief>(
+  spans: T[],
+  fallback: { session_id?: string; user_id?: string } = {},
+): T[] {
   const session = spans.find((s) => s.session_id)?.session_id || fallback.session_id || ''
   const user = spans.find((s) => s.user_id)?.user_id || fallback.user_id || ''
   for (const s of spans) {

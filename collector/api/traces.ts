@@ -31,13 +31,24 @@ export async function loadTrace(deps: CollectorDeps, scope: TenantScope, id: str
   const { store } = deps
   const windows = await traceWindows(store, scope, [id])
   if (windows.length === 0) return undefined
-  if (windows.length > 1) throw ambiguousTenant(`trace ${id}`, windows.map((w) => w.tenant_id))
+  if (windows.length > 1)
+    throw ambiguousTenant(
+      `trace ${id}`,
+      windows.map((w) => w.tenant_id),
+    )
   const [rows, scores] = await Promise.all([
-    traceSpans(store, scope, id, windows.map((w) => w.tenant_id), { ...windowOf(windows), max: MAX_SPANS }),
+    traceSpans(
+      store,
+      scope,
+      id,
+      windows.map((w) => w.tenant_id),
+      { ...windowOf(windows), max: MAX_SPANS },
+    ),
     findScores(store, scope, { trace_id: id, limit: 10_000 }),
   ])
   if (rows.length === 0) return undefined
-  if (rows.length === MAX_SPANS) deps.logger.warn({ traceId: id }, `trace has more than ${MAX_SPANS} spans; returning the first ones`)
+  if (rows.length === MAX_SPANS)
+    deps.logger.warn({ traceId: id }, `trace has more than ${MAX_SPANS} spans; returning the first ones`)
   const spans = withTraceSessionUser(uniqueSpans(rows.map(toSpan)))
   const range = spanRange(spans)
   return {

@@ -153,7 +153,10 @@ export interface ListSessionsQuery {
 }
 
 /** A span without its payload (attributes, events, text): enough for a timeline. */
-export type SpanBrief = Omit<Span, 'attributes' | 'resource_attributes' | 'events' | 'links' | 'children' | 'input_text' | 'output_text'>
+export type SpanBrief = Omit<
+  Span,
+  'attributes' | 'resource_attributes' | 'events' | 'links' | 'children' | 'input_text' | 'output_text'
+>
 
 export interface SessionTrace {
   trace_id: string

@@ -9,7 +9,10 @@ import type { ForwardItem } from './destination.ts'
 
 export type WireFormat = 'protobuf' | 'json'
 
-export const CONTENT_TYPES: Record<WireFormat, string> = { protobuf: 'application/x-protobuf', json: 'application/json' }
+export const CONTENT_TYPES: Record<WireFormat, string> = {
+  protobuf: 'application/x-protobuf',
+  json: 'application/json',
+}
 
 const requestType = messageType('ExportTraceServiceRequest')
 const ID_FIELDS = new Set(['traceId', 'spanId', 'parentSpanId'])
@@ -25,7 +28,11 @@ export function convertItem(item: ForwardItem, to: WireFormat): ForwardItem {
   const raw = gzip ? gunzipSync(item.body) : item.body
   const request = item.contentType === CONTENT_TYPES.json ? decodeJson(raw.toString('utf8')) : decodeProtobuf(raw)
   const encoded = to === 'json' ? Buffer.from(encodeJson(request), 'utf8') : encodeProtobuf(request)
-  return { body: gzip ? gzipSync(encoded) : encoded, contentType: CONTENT_TYPES[to], contentEncoding: item.contentEncoding }
+  return {
+    body: gzip ? gzipSync(encoded) : encoded,
+    contentType: CONTENT_TYPES[to],
+    contentEncoding: item.contentEncoding,
+  }
 }
 
 /** OTLP/JSON: the decoded model is already canonical except for protobuf bytes and non-finite doubles. */

@@ -36,14 +36,19 @@ export class Destination {
   private idle?: () => void
   private readonly headers: Record<string, string>
 
-  constructor(private readonly config: ForwardDestination, private readonly metrics: ForwardMetrics, private readonly logger: Logger) {
+  constructor(
+    private readonly config: ForwardDestination,
+    private readonly metrics: ForwardMetrics,
+    private readonly logger: Logger,
+  ) {
     const url = new URL(config.url)
     this.label = `${url.host}${url.pathname}`
     this.protocol = config.protocol
     this.headers = { ...config.headers }
     for (const [header, env] of Object.entries(config.headersFromEnv)) {
       const value = process.env[env]
-      if (value === undefined) throw new Error(`collector.forward: header "${header}" of ${this.label} names ${env}, which is not set`)
+      if (value === undefined)
+        throw new Error(`collector.forward: header "${header}" of ${this.label} names ${env}, which is not set`)
       this.headers[header] = value
     }
   }
@@ -105,7 +110,8 @@ export class Destination {
     let retryAfter: string | null = null
     try {
       const headers: Record<string, string> = { ...this.headers, 'content-type': item.contentType }
-      if (item.contentEncoding && item.contentEncoding !== 'identity') headers['content-encoding'] = item.contentEncoding
+      if (item.contentEncoding && item.contentEncoding !== 'identity')
+        headers['content-encoding'] = item.contentEncoding
       const res = await fetch(this.config.url, {
         method: 'POST',
         body: item.body,
@@ -130,12 +136,17 @@ export class Destination {
       return undefined
     }
     if (item.attempts >= this.config.maxAttempts) {
-      this.logger.warn({ destination: this.label, status, attempts: item.attempts }, 'forwarding gave up on a request; dropped')
+      this.logger.warn(
+        { destination: this.label, status, attempts: item.attempts },
+        'forwarding gave up on a request; dropped',
+      )
       this.shift(item, 'retries_exhausted')
       return undefined
     }
     this.metrics.retried.inc({ destination: this.label })
-    return retryAfterMs(retryAfter) ?? Math.random() * Math.min(MAX_BACKOFF_MS, BASE_BACKOFF_MS * 2 ** (item.attempts - 1))
+    return (
+      retryAfterMs(retryAfter) ?? Math.random() * Math.min(MAX_BACKOFF_MS, BASE_BACKOFF_MS * 2 ** (item.attempts - 1))
+    )
   }
 
   private shift(item: Queued, dropReason?: string): void {

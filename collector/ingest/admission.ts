@@ -37,7 +37,10 @@ export class AdmissionControl {
   private lastAdjust = -Infinity
   private averageBody = 1024 * 1024
 
-  constructor(private readonly settings: AdmissionSettings, private readonly now = () => performance.now()) {
+  constructor(
+    private readonly settings: AdmissionSettings,
+    private readonly now = () => performance.now(),
+  ) {
     this.limitBytes = settings.maxInFlightBytes / 2
   }
 
@@ -81,7 +84,8 @@ export class AdmissionControl {
     for (const readAt of this.started.values()) if (readAt !== undefined && readAt < oldestRead) oldestRead = readAt
     const oldest = (now - oldestRead) / 1000
     let why: string | undefined
-    if (this.inFlightBytes + bytes > this.limitBytes) why = `${Math.round(this.inFlightBytes / 1024)} KiB of requests are in flight, the limit is ${Math.round(this.limitBytes / 1024)} KiB`
+    if (this.inFlightBytes + bytes > this.limitBytes)
+      why = `${Math.round(this.inFlightBytes / 1024)} KiB of requests are in flight, the limit is ${Math.round(this.limitBytes / 1024)} KiB`
     else if (oldest > target) why = `a request has waited ${oldest.toFixed(1)} s`
     if (!why) return
     // Short and spread: a retry must still fit in the exporter's deadline (10 s in the JS SDK, which
@@ -101,7 +105,10 @@ export class AdmissionControl {
       this.limitBytes = Math.max(this.averageBody, this.limitBytes * 0.8)
     } else if (usedBefore + this.averageBody > this.limitBytes * 0.8) {
       // About one request more per round of answers (each answer adds its share).
-      this.limitBytes = Math.min(this.settings.maxInFlightBytes, this.limitBytes + (this.averageBody * this.averageBody) / this.limitBytes)
+      this.limitBytes = Math.min(
+        this.settings.maxInFlightBytes,
+        this.limitBytes + (this.averageBody * this.averageBody) / this.limitBytes,
+      )
     }
   }
 }

@@ -27,4 +27,7 @@ export class IngestError extends Error {
 }
 
 const clampRetryAfter = (seconds: number) =>
-  Math.min(MAX_RETRY_AFTER_SECONDS, Math.max(1, Math.ceil(Number.isFinite(seconds) ? seconds : MAX_RETRY_AFTER_SECONDS)))
+  Math.min(
+    MAX_RETRY_AFTER_SECONDS,
+    Math.max(1, Math.ceil(Number.isFinite(seconds) ? seconds : MAX_RETRY_AFTER_SECONDS)),
+  )

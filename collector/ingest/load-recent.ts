@@ -22,7 +22,7 @@ export async function loadRecentSpanIds(store: Store, dedup: SpanDeduplicator): 
   })
   const text = await rs.text()
   let loaded = 0
-  for (let at = 0; at < text.length; ) {
+  for (let at = 0; at < text.length;) {
     const end = text.indexOf('\n', at)
     const line = text.slice(at, end < 0 ? text.length : end)
     at = end < 0 ? text.length : end + 1

@@ -12,7 +12,10 @@ export class RecentIds {
   private head = 0
   private count = 0
 
-  constructor(readonly capacity: number, private readonly windowMs: number) {
+  constructor(
+    readonly capacity: number,
+    private readonly windowMs: number,
+  ) {
     let slots = 2
     while (slots < capacity * 2) slots *= 2
     this.table = new Uint32Array(slots * 2)

@@ -22,7 +22,8 @@ export function anyValueToString(v: unknown): string {
 /** The AnyValue as JSON text (strings quoted); what arrays and kvlists are stored as. */
 export function jsonText(v: unknown, depth: number): string {
   if (depth > MAX_ANY_VALUE_DEPTH) return JSON.stringify(TRUNCATED_VALUE)
-  if (v === null || v === undefined || typeof v !== 'object') return v === undefined ? 'null' : JSON.stringify(v) ?? 'null'
+  if (v === null || v === undefined || typeof v !== 'object')
+    return v === undefined ? 'null' : (JSON.stringify(v) ?? 'null')
   const a = v as AnyValue & Record<string, unknown>
   if (a.stringValue !== undefined) return JSON.stringify(String(a.stringValue))
   if (a.intValue !== undefined) return intJson(a.intValue)
@@ -70,8 +71,13 @@ function bytesText(v: unknown): string {
 }
 
 const SNAKE: Record<string, keyof AnyValue> = {
-  string_value: 'stringValue', bool_value: 'boolValue', int_value: 'intValue', double_value: 'doubleValue',
-  array_value: 'arrayValue', kvlist_value: 'kvlistValue', bytes_value: 'bytesValue',
+  string_value: 'stringValue',
+  bool_value: 'boolValue',
+  int_value: 'intValue',
+  double_value: 'doubleValue',
+  array_value: 'arrayValue',
+  kvlist_value: 'kvlistValue',
+  bytes_value: 'bytesValue',
 }
 
 function fromSnake(a: Record<string, unknown>): AnyValue | null {

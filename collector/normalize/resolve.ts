@@ -10,12 +10,21 @@ export interface Resolved {
 }
 
 /** First source (span first, then resource) with a non-empty value that `accept` takes. */
-export function resolve(column: Column, span: Scan, resource: Scan | null, accept?: (value: string, source: string) => boolean): Resolved | null {
+export function resolve(
+  column: Column,
+  span: Scan,
+  resource: Scan | null,
+  accept?: (value: string, source: string) => boolean,
+): Resolved | null {
   const sources = COLUMNS[column]
   return pick(sources, span, accept) ?? (resource ? pick(sources, resource, accept) : null)
 }
 
-function pick(sources: readonly CompiledSource[], scan: Scan, accept?: (value: string, source: string) => boolean): Resolved | null {
+function pick(
+  sources: readonly CompiledSource[],
+  scan: Scan,
+  accept?: (value: string, source: string) => boolean,
+): Resolved | null {
   for (let i = 0; i < sources.length; i++) {
     const s = sources[i]!
     let value: string | undefined

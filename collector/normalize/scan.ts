@@ -21,7 +21,12 @@ export interface Scan {
 
 export function emptyScan(): Scan {
   // A null-prototype object starts in dictionary mode: no hidden-class transition per new key set.
-  return { attributes: Object.create(null) as Record<string, string>, slots: new Array(ALL_SLOTS), messagePairs: null, conventionRank: Number.MAX_SAFE_INTEGER }
+  return {
+    attributes: Object.create(null) as Record<string, string>,
+    slots: new Array(ALL_SLOTS),
+    messagePairs: null,
+    conventionRank: Number.MAX_SAFE_INTEGER,
+  }
 }
 
 /** Fills `scan` from the list. Values over MAX_VALUE_BYTES are cut and listed under TRUNCATED_ATTRIBUTE. */
@@ -60,7 +65,11 @@ function keyInfo(key: string): KeyInfo {
   let info = KEY_INFO.get(key)
   if (info !== undefined) return info
   const marker = MARKERS.find((m) => key.startsWith(m.prefix)) // ordered by rank: the first match wins
-  info = { slot: SLOT_OF.get(key), conventionRank: marker?.rank ?? Number.MAX_SAFE_INTEGER, message: MESSAGE_PREFIXES.some((p) => key.startsWith(p)) }
+  info = {
+    slot: SLOT_OF.get(key),
+    conventionRank: marker?.rank ?? Number.MAX_SAFE_INTEGER,
+    message: MESSAGE_PREFIXES.some((p) => key.startsWith(p)),
+  }
   if (KEY_INFO.size < MAX_CACHED_KEYS) KEY_INFO.set(key, info)
   return info
 }

@@ -31,7 +31,11 @@ export const COLUMNS = Object.fromEntries(
 
 /** Attribute key prefixes collected for the `{i}` message sources. */
 export const MESSAGE_PREFIXES: readonly string[] = [
-  ...new Set(Object.values(COLUMNS).flat().flatMap((s) => (s.kind === 'messages' ? [s.pattern.prefix] : []))),
+  ...new Set(
+    Object.values(COLUMNS)
+      .flat()
+      .flatMap((s) => (s.kind === 'messages' ? [s.pattern.prefix] : [])),
+  ),
 ]
 
 /** Event name → slots its attributes may fill. */

@@ -3,26 +3,55 @@
 import { ATTR_GEN_AI_OPERATION_NAME } from '../../lib/attributes.ts'
 
 const OPENINFERENCE_TYPE: Record<string, string> = {
-  llm: 'llm', embedding: 'llm', chain: 'chain', tool: 'tool', retriever: 'retrieval', reranker: 'reranker',
-  agent: 'agent', guardrail: 'guardrail', evaluator: 'evaluator', prompt: 'prompt',
+  llm: 'llm',
+  embedding: 'llm',
+  chain: 'chain',
+  tool: 'tool',
+  retriever: 'retrieval',
+  reranker: 'reranker',
+  agent: 'agent',
+  guardrail: 'guardrail',
+  evaluator: 'evaluator',
+  prompt: 'prompt',
 }
 const LANGFUSE_TYPE: Record<string, string> = {
-  generation: 'llm', embedding: 'llm', span: 'span', event: 'event', agent: 'agent', tool: 'tool',
-  chain: 'chain', retriever: 'retrieval', evaluator: 'evaluator', guardrail: 'guardrail',
+  generation: 'llm',
+  embedding: 'llm',
+  span: 'span',
+  event: 'event',
+  agent: 'agent',
+  tool: 'tool',
+  chain: 'chain',
+  retriever: 'retrieval',
+  evaluator: 'evaluator',
+  guardrail: 'guardrail',
 }
 const TRACELOOP_TYPE: Record<string, string> = { workflow: 'chain', task: 'chain', agent: 'agent', tool: 'tool' }
 const GENAI_OPERATION_TYPE: Record<string, string> = {
-  chat: 'llm', text_completion: 'llm', completion: 'llm', embeddings: 'llm', generate_content: 'llm',
-  execute_tool: 'tool', invoke_agent: 'agent', create_agent: 'agent',
+  chat: 'llm',
+  text_completion: 'llm',
+  completion: 'llm',
+  embeddings: 'llm',
+  generate_content: 'llm',
+  execute_tool: 'tool',
+  invoke_agent: 'agent',
+  create_agent: 'agent',
 }
 const TRACELOOP_REQUEST_OPERATION: Record<string, string> = {
-  chat: 'chat', completion: 'text_completion', embedding: 'embeddings', rerank: 'rerank',
+  chat: 'chat',
+  completion: 'text_completion',
+  embedding: 'embeddings',
+  rerank: 'rerank',
 }
 const OPENINFERENCE_OPERATION: Record<string, string> = {
-  llm: 'chat', embedding: 'embeddings', retriever: 'retrieval',
+  llm: 'chat',
+  embedding: 'embeddings',
+  retriever: 'retrieval',
 }
 const LANGFUSE_OPERATION: Record<string, string> = {
-  generation: 'chat', embedding: 'embeddings', retriever: 'retrieval',
+  generation: 'chat',
+  embedding: 'embeddings',
+  retriever: 'retrieval',
 }
 
 /** Vercel AI SDK operation ids: `ai.generateText.doGenerate` is the model call, `ai.generateText` its wrapper. */
@@ -38,26 +67,40 @@ function vercelKind(id: string): { type: string; operation: string } | null {
 export function spanTypeFrom(source: string, raw: string): string {
   const v = raw.toLowerCase()
   switch (source) {
-    case 'openinference.span.kind': return OPENINFERENCE_TYPE[v] ?? v
-    case 'langfuse.observation.type': return LANGFUSE_TYPE[v] ?? v
-    case 'traceloop.span.kind': return TRACELOOP_TYPE[v] ?? v
-    case 'ai.operationId': return vercelKind(raw)?.type ?? ''
-    case ATTR_GEN_AI_OPERATION_NAME: return GENAI_OPERATION_TYPE[v] ?? ''
-    case 'llm.request.type': return TRACELOOP_REQUEST_OPERATION[v] ? 'llm' : ''
-    default: return ''
+    case 'openinference.span.kind':
+      return OPENINFERENCE_TYPE[v] ?? v
+    case 'langfuse.observation.type':
+      return LANGFUSE_TYPE[v] ?? v
+    case 'traceloop.span.kind':
+      return TRACELOOP_TYPE[v] ?? v
+    case 'ai.operationId':
+      return vercelKind(raw)?.type ?? ''
+    case ATTR_GEN_AI_OPERATION_NAME:
+      return GENAI_OPERATION_TYPE[v] ?? ''
+    case 'llm.request.type':
+      return TRACELOOP_REQUEST_OPERATION[v] ? 'llm' : ''
+    default:
+      return ''
   }
 }
 
 export function operationFrom(source: string, raw: string): string {
   const v = raw.toLowerCase()
   switch (source) {
-    case ATTR_GEN_AI_OPERATION_NAME: return v
-    case 'llm.request.type': return TRACELOOP_REQUEST_OPERATION[v] ?? v
-    case 'ai.operationId': return vercelKind(raw)?.operation ?? ''
-    case 'openinference.span.kind': return OPENINFERENCE_OPERATION[v] ?? v
-    case 'traceloop.span.kind': return v
-    case 'langfuse.observation.type': return LANGFUSE_OPERATION[v] ?? v
-    default: return v
+    case ATTR_GEN_AI_OPERATION_NAME:
+      return v
+    case 'llm.request.type':
+      return TRACELOOP_REQUEST_OPERATION[v] ?? v
+    case 'ai.operationId':
+      return vercelKind(raw)?.operation ?? ''
+    case 'openinference.span.kind':
+      return OPENINFERENCE_OPERATION[v] ?? v
+    case 'traceloop.span.kind':
+      return v
+    case 'langfuse.observation.type':
+      return LANGFUSE_OPERATION[v] ?? v
+    default:
+      return v
   }
 }
 

@@ -29,7 +29,10 @@ function framed(count: (s: string) => number): Tokenizer {
   return {
     text: count,
     chat: (messages) =>
-      messages.reduce((n, m) => n + PER_MESSAGE + count(m.role) + count(m.content) + (m.name ? PER_NAME + count(m.name) : 0), REPLY_PRIMING),
+      messages.reduce(
+        (n, m) => n + PER_MESSAGE + count(m.role) + count(m.content) + (m.name ? PER_NAME + count(m.name) : 0),
+        REPLY_PRIMING,
+      ),
   }
 }
 
@@ -42,8 +45,13 @@ function claudeFramed(count: (s: string) => number): Tokenizer {
   return {
     text: count,
     chat: (messages) => {
-      const system = messages.filter((m) => m.role === 'system').map((m) => m.content).join('\n')
-      const turns = messages.filter((m) => m.role !== 'system').map((m) => `\n\n${m.role === 'assistant' ? 'Assistant' : 'Human'}: ${m.content}`)
+      const system = messages
+        .filter((m) => m.role === 'system')
+        .map((m) => m.content)
+        .join('\n')
+      const turns = messages
+        .filter((m) => m.role !== 'system')
+        .map((m) => `\n\n${m.role === 'assistant' ? 'Assistant' : 'Human'}: ${m.content}`)
       return count(`${system}${turns.join('')}\n\nAssistant:`)
     },
   }
@@ -91,7 +99,13 @@ function messagesOf(text: string): ChatMessage[] | null {
   } catch {
     return null
   }
-  const list = Array.isArray(parsed) ? parsed : isObject(parsed) && Array.isArray(parsed.messages) ? parsed.messages : isObject(parsed) && 'role' in parsed ? [parsed] : null
+  const list = Array.isArray(parsed)
+    ? parsed
+    : isObject(parsed) && Array.isArray(parsed.messages)
+      ? parsed.messages
+      : isObject(parsed) && 'role' in parsed
+        ? [parsed]
+        : null
   if (!list) return null
   const out: ChatMessage[] = []
   for (const m of list) {
@@ -99,7 +113,11 @@ function messagesOf(text: string): ChatMessage[] | null {
     const role = typeof m.role === 'string' ? m.role : ''
     const content = contentText(m.content ?? m.text ?? '')
     const extra = m.tool_calls ?? m.toolCalls ?? m.function_call
-    out.push({ role, content: extra ? `${content}${JSON.stringify(extra)}` : content, ...(typeof m.name === 'string' ? { name: m.name } : {}) })
+    out.push({
+      role,
+      content: extra ? `${content}${JSON.stringify(extra)}` : content,
+      ...(typeof m.name === 'string' ? { name: m.name } : {}),
+    })
   }
   return out
 }
@@ -107,7 +125,9 @@ function messagesOf(text: string): ChatMessage[] | null {
 function contentText(content: unknown): string {
   if (typeof content === 'string') return content
   if (Array.isArray(content)) {
-    return content.map((p) => (isObject(p) && typeof p.text === 'string' ? p.text : typeof p === 'string' ? p : JSON.stringify(p))).join('')
+    return content
+      .map((p) => (isObject(p) && typeof p.text === 'string' ? p.text : typeof p === 'string' ? p : JSON.stringify(p)))
+      .join('')
   }
   return content === null || content === undefined ? '' : JSON.stringify(content)
 }

@@ -2,13 +2,26 @@
 // or numbers, enums as integers or names, camelCase fields (snake_case accepted), unknown
 // fields ignored. Attribute values are passed through untouched (see model.ts).
 import { OtlpDecodeError } from './errors.ts'
-import type { ExportRequest, KeyValue, ResourceSpans, ScopeSpans, Span, SpanEvent, SpanLink, SpanStatus } from './model.ts'
+import type {
+  ExportRequest,
+  KeyValue,
+  ResourceSpans,
+  ScopeSpans,
+  Span,
+  SpanEvent,
+  SpanLink,
+  SpanStatus,
+} from './model.ts'
 
 type Obj = Record<string, unknown>
 
 const SPAN_KINDS: Record<string, number> = {
-  SPAN_KIND_UNSPECIFIED: 0, SPAN_KIND_INTERNAL: 1, SPAN_KIND_SERVER: 2,
-  SPAN_KIND_CLIENT: 3, SPAN_KIND_PRODUCER: 4, SPAN_KIND_CONSUMER: 5,
+  SPAN_KIND_UNSPECIFIED: 0,
+  SPAN_KIND_INTERNAL: 1,
+  SPAN_KIND_SERVER: 2,
+  SPAN_KIND_CLIENT: 3,
+  SPAN_KIND_PRODUCER: 4,
+  SPAN_KIND_CONSUMER: 5,
 }
 const STATUS_CODES: Record<string, number> = { STATUS_CODE_UNSET: 0, STATUS_CODE_OK: 1, STATUS_CODE_ERROR: 2 }
 
@@ -19,7 +32,8 @@ export function decodeJson(body: string): ExportRequest {
   } catch (err) {
     throw new OtlpDecodeError(`invalid JSON: ${err instanceof Error ? err.message : String(err)}`)
   }
-  if (!isObj(parsed)) throw new OtlpDecodeError('invalid OTLP/JSON: the body must be a JSON object with a "resourceSpans" array')
+  if (!isObj(parsed))
+    throw new OtlpDecodeError('invalid OTLP/JSON: the body must be a JSON object with a "resourceSpans" array')
   const list = arrayField(parsed, 'resourceSpans', 'resource_spans', 'resourceSpans')
   const resourceSpans: ResourceSpans[] = new Array(list.length)
   for (let i = 0; i < list.length; i++) resourceSpans[i] = toResourceSpans(list[i], `resourceSpans[${i}]`)
@@ -121,7 +135,8 @@ function pick(o: Obj, camel: string, snake: string): unknown {
 function arrayField(o: Obj, camel: string, snake: string, path: string): unknown[] {
   const v = pick(o, camel, snake)
   if (v == null) return []
-  if (!Array.isArray(v)) throw new OtlpDecodeError(`invalid OTLP/JSON: ${path}.${camel} must be an array, got ${describe(v)}`)
+  if (!Array.isArray(v))
+    throw new OtlpDecodeError(`invalid OTLP/JSON: ${path}.${camel} must be an array, got ${describe(v)}`)
   return v
 }
 
@@ -137,7 +152,9 @@ function attributesAt(o: Obj, path: string): KeyValue[] {
   for (let i = 0; i < list.length; i++) {
     const kv = list[i]
     if (!isObj(kv) || typeof kv.key !== 'string') {
-      throw new OtlpDecodeError(`invalid OTLP/JSON: ${path}.attributes[${i}] must be an object {"key": string, "value": AnyValue}, got ${describe(kv)}`)
+      throw new OtlpDecodeError(
+        `invalid OTLP/JSON: ${path}.attributes[${i}] must be an object {"key": string, "value": AnyValue}, got ${describe(kv)}`,
+      )
     }
   }
   return list as KeyValue[]
@@ -146,7 +163,8 @@ function attributesAt(o: Obj, path: string): KeyValue[] {
 function stringField(o: Obj, camel: string, snake: string, path: string): string {
   const v = pick(o, camel, snake)
   if (v == null) return ''
-  if (typeof v !== 'string') throw new OtlpDecodeError(`invalid OTLP/JSON: ${path}.${camel} must be a string, got ${describe(v)}`)
+  if (typeof v !== 'string')
+    throw new OtlpDecodeError(`invalid OTLP/JSON: ${path}.${camel} must be a string, got ${describe(v)}`)
   return v
 }
 
@@ -160,7 +178,14 @@ function uintField(o: Obj, camel: string, snake: string, path: string): number {
   return n
 }
 
-function enumField(o: Obj, camel: string, snake: string, names: Record<string, number>, prefix: string, path: string): number {
+function enumField(
+  o: Obj,
+  camel: string,
+  snake: string,
+  names: Record<string, number>,
+  prefix: string,
+  path: string,
+): number {
   const v = pick(o, camel, snake)
   if (v == null) return 0
   if (typeof v === 'number' && Number.isInteger(v)) return v
@@ -170,7 +195,9 @@ function enumField(o: Obj, camel: string, snake: string, names: Record<string, n
     if (n !== undefined) return n
     if (/^\d+$/.test(v)) return Number(v)
   }
-  throw new OtlpDecodeError(`invalid OTLP/JSON: ${path}.${camel} must be an enum integer or one of ${Object.keys(names).join(', ')}, got ${describe(v)}`)
+  throw new OtlpDecodeError(
+    `invalid OTLP/JSON: ${path}.${camel} must be an enum integer or one of ${Object.keys(names).join(', ')}, got ${describe(v)}`,
+  )
 }
 
 /** Unsigned 64-bit nanoseconds as an exact decimal string. */
@@ -186,13 +213,16 @@ function nanosField(o: Obj, camel: string, snake: string, path: string): string 
     // Numbers above 2^53 were already rounded by JSON.parse; nothing more can be recovered.
     return Number.isSafeInteger(v) ? String(v) : BigInt(v).toString()
   }
-  throw new OtlpDecodeError(`invalid OTLP/JSON: ${path}.${camel} must be unsigned 64-bit nanoseconds (a decimal string or integer), got ${describe(v)}`)
+  throw new OtlpDecodeError(
+    `invalid OTLP/JSON: ${path}.${camel} must be unsigned 64-bit nanoseconds (a decimal string or integer), got ${describe(v)}`,
+  )
 }
 
 function idField(o: Obj, camel: string, snake: string, path: string): string {
   const v = pick(o, camel, snake)
   if (v == null) return ''
-  if (typeof v !== 'string') throw new OtlpDecodeError(`invalid OTLP/JSON: ${path}.${camel} must be a hex string, got ${describe(v)}`)
+  if (typeof v !== 'string')
+    throw new OtlpDecodeError(`invalid OTLP/JSON: ${path}.${camel} must be a hex string, got ${describe(v)}`)
   return jsonId(v)
 }
 

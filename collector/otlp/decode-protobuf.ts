@@ -28,14 +28,31 @@ const F = {
   scopeSpans: fieldNumbers('ScopeSpans', ['scope', 'spans', 'schemaUrl']),
   scope: fieldNumbers('InstrumentationScope', ['name', 'version', 'attributes']),
   span: fieldNumbers('Span', [
-    'traceId', 'spanId', 'traceState', 'parentSpanId', 'flags', 'name', 'kind',
-    'startTimeUnixNano', 'endTimeUnixNano', 'attributes', 'events', 'links', 'status',
+    'traceId',
+    'spanId',
+    'traceState',
+    'parentSpanId',
+    'flags',
+    'name',
+    'kind',
+    'startTimeUnixNano',
+    'endTimeUnixNano',
+    'attributes',
+    'events',
+    'links',
+    'status',
   ]),
   event: fieldNumbers('Span.Event', ['timeUnixNano', 'name', 'attributes']),
   link: fieldNumbers('Span.Link', ['traceId', 'spanId', 'traceState', 'attributes', 'flags']),
   status: fieldNumbers('Status', ['message', 'code']),
   anyValue: fieldNumbers('AnyValue', [
-    'stringValue', 'boolValue', 'intValue', 'doubleValue', 'arrayValue', 'kvlistValue', 'bytesValue',
+    'stringValue',
+    'boolValue',
+    'intValue',
+    'doubleValue',
+    'arrayValue',
+    'kvlistValue',
+    'bytesValue',
   ]),
   arrayValue: fieldNumbers('ArrayValue', ['values']),
   keyValueList: fieldNumbers('KeyValueList', ['values']),
@@ -69,13 +86,19 @@ export function decodeProtobuf(body: Uint8Array): ExportRequest {
 function subEnd(r: Reader): number {
   const len = r.uint32()
   const end = r.pos + len
-  if (end > r.len) throw new OtlpDecodeError(`invalid protobuf: length ${len} at offset ${r.pos} runs past the end of the body (${r.len} bytes)`)
+  if (end > r.len)
+    throw new OtlpDecodeError(
+      `invalid protobuf: length ${len} at offset ${r.pos} runs past the end of the body (${r.len} bytes)`,
+    )
   return end
 }
 
 /** A nested message must end exactly where its length said; otherwise the body is corrupt. */
 function done(r: Reader, end: number): void {
-  if (r.pos !== end) throw new OtlpDecodeError(`invalid protobuf: nested message overruns its length (ends at ${r.pos}, expected ${end})`)
+  if (r.pos !== end)
+    throw new OtlpDecodeError(
+      `invalid protobuf: nested message overruns its length (ends at ${r.pos}, expected ${end})`,
+    )
 }
 
 function skip(r: Reader, tag: number): void {
@@ -121,7 +144,8 @@ function readKey(r: Reader, buf: Buffer): string {
 }
 
 // Buffer's own decoder without toString's argument checks (protobufjs reads strings the same way).
-const utf8 = (buf: Buffer, start: number, end: number): string => (buf as Buffer & { utf8Slice(start: number, end: number): string }).utf8Slice(start, end)
+const utf8 = (buf: Buffer, start: number, end: number): string =>
+  (buf as Buffer & { utf8Slice(start: number, end: number): string }).utf8Slice(start, end)
 
 function readHex(r: Reader, buf: Buffer): string {
   const end = subEnd(r)
@@ -149,7 +173,8 @@ function readResourceSpans(r: Reader, buf: Buffer, end: number): ResourceSpans {
       const rend = subEnd(r)
       while (r.pos < rend) {
         const t = r.uint32()
-        if (t >>> 3 === F.resource.attributes && (t & 7) === LEN) out.resource.attributes.push(readKeyValue(r, buf, subEnd(r), 0))
+        if (t >>> 3 === F.resource.attributes && (t & 7) === LEN)
+          out.resource.attributes.push(readKeyValue(r, buf, subEnd(r), 0))
         else skip(r, t)
       }
       done(r, rend)
@@ -188,8 +213,18 @@ function readScopeSpans(r: Reader, buf: Buffer, end: number): ScopeSpans {
 
 function readSpan(r: Reader, buf: Buffer, end: number): Span {
   const span: Span = {
-    traceId: '', spanId: '', parentSpanId: '', traceState: '', flags: 0, name: '', kind: 0,
-    startTimeUnixNano: '0', endTimeUnixNano: '0', attributes: [], events: [], links: [],
+    traceId: '',
+    spanId: '',
+    parentSpanId: '',
+    traceState: '',
+    flags: 0,
+    name: '',
+    kind: 0,
+    startTimeUnixNano: '0',
+    endTimeUnixNano: '0',
+    attributes: [],
+    events: [],
+    links: [],
     status: { code: 0, message: '' },
   }
   const S = F.span

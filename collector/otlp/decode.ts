@@ -4,7 +4,16 @@ import { messageType } from './schema.ts'
 
 export { OtlpDecodeError } from './errors.ts'
 export type {
-  AnyValue, ExportRequest, InstrumentationScope, KeyValue, ResourceSpans, ScopeSpans, Span, SpanEvent, SpanLink, SpanStatus,
+  AnyValue,
+  ExportRequest,
+  InstrumentationScope,
+  KeyValue,
+  ResourceSpans,
+  ScopeSpans,
+  Span,
+  SpanEvent,
+  SpanLink,
+  SpanStatus,
 } from './model.ts'
 export { decodeProtobuf } from './decode-protobuf.ts'
 export { decodeJson } from './decode-json.ts'
@@ -14,5 +23,7 @@ const responseType = messageType('ExportTraceServiceResponse')
 /** ExportTraceServiceResponse as protobuf bytes; partialSuccess only when some spans were rejected. */
 export function encodeResponseProtobuf(partial?: { rejectedSpans: number; errorMessage: string }): Uint8Array {
   if (!partial || (partial.rejectedSpans === 0 && partial.errorMessage === '')) return new Uint8Array(0)
-  return responseType.encode({ partialSuccess: { rejectedSpans: partial.rejectedSpans, errorMessage: partial.errorMessage } }).finish()
+  return responseType
+    .encode({ partialSuccess: { rejectedSpans: partial.rejectedSpans, errorMessage: partial.errorMessage } })
+    .finish()
 }

@@ -17,7 +17,11 @@ const JSON_TYPE = 'application/json'
 /** An OTLP-shaped refusal: a closed reason (its status in REFUSALS), a message that says what is wrong, optional Retry-After. */
 class Refusal extends Error {
   readonly status: number
-  constructor(readonly reason: RefusalReason, message: string, readonly retryAfterSeconds?: number) {
+  constructor(
+    readonly reason: RefusalReason,
+    message: string,
+    readonly retryAfterSeconds?: number,
+  ) {
     super(message)
     this.status = REFUSALS[reason].status
   }
@@ -54,15 +58,28 @@ export async function registerOtlpReceiver(app: FastifyInstance, deps: Collector
 
   // This scope reads raw bytes; other content types are refused in the handler with a clear 415.
   app.removeAllContentTypeParsers()
-  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: settings.maxBodyBytes }, (_req, body, done) => done(null, body))
+  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: settings.maxBodyBytes }, (_req, body, done) =>
+    done(null, body),
+  )
 
   app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, req, reply) => {
     if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-      return refuse(req, reply, new Refusal('too_large', `request body exceeds the limit of ${settings.maxBodyBytes} bytes; send smaller batches`))
+      return refuse(
+        req,
+        reply,
+        new Refusal(
+          'too_large',
+          `request body exceeds the limit of ${settings.maxBodyBytes} bytes; send smaller batches`,
+        ),
+      )
     }
     const clientError = err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500
     if (!clientError) deps.logger.error({ err }, 'OTLP request failed')
-    return refuse(req, reply, clientError ? new Refusal('bad_request', err.message) : new Refusal('internal', 'internal error'))
+    return refuse(
+      req,
+      reply,
+      clientError ? new Refusal('bad_request', err.message) : new Refusal('internal', 'internal error'),
+    )
   })
 
   function tenantContext(req: FastifyRequest): NormalizeContext {
@@ -71,23 +88,35 @@ export async function registerOtlpReceiver(app: FastifyInstance, deps: Collector
       const caller = keys.ingestCaller(token)
       if (caller.kind === 'admin') return { tenantId: 'default', trustTenantAttribute: true }
       if (caller.kind === 'tenant') return { tenantId: caller.tenantId, trustTenantAttribute: false }
-      throw new Refusal('unauthorized', 'unknown ingest key: send "Authorization: Bearer <ingest key>" with a key configured under tenants[].ingestKeys')
+      throw new Refusal(
+        'unauthorized',
+        'unknown ingest key: send "Authorization: Bearer <ingest key>" with a key configured under tenants[].ingestKeys',
+      )
     }
-    if (settings.allowLoopbackWithoutKey && isLoopback(req.socket.remoteAddress)) return { tenantId: 'default', trustTenantAttribute: false }
-    throw new Refusal('unauthorized', 'missing ingest key: send "Authorization: Bearer <ingest key>" (unauthenticated ingest is accepted only from loopback)')
+    if (settings.allowLoopbackWithoutKey && isLoopback(req.socket.remoteAddress))
+      return { tenantId: 'default', trustTenantAttribute: false }
+    throw new Refusal(
+      'unauthorized',
+      'missing ingest key: send "Authorization: Bearer <ingest key>" (unauthenticated ingest is accepted only from loopback)',
+    )
   }
 
   async function readBody(req: FastifyRequest): Promise<Buffer> {
     const body = req.body as Buffer | undefined
-    if (!body || body.length === 0) throw new Refusal('empty', 'empty request body: expected an ExportTraceServiceRequest')
+    if (!body || body.length === 0)
+      throw new Refusal('empty', 'empty request body: expected an ExportTraceServiceRequest')
     const encoding = encodingOf(req)
     if (encoding === 'identity') return body
-    if (encoding !== 'gzip') throw new Refusal('encoding', `unsupported Content-Encoding "${encoding}": use gzip or none`)
+    if (encoding !== 'gzip')
+      throw new Refusal('encoding', `unsupported Content-Encoding "${encoding}": use gzip or none`)
     try {
       return await inflate(body, { maxOutputLength: settings.maxInflatedBytes })
     } catch (err) {
       if ((err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') {
-        throw new Refusal('too_large', `decompressed body exceeds the limit of ${settings.maxInflatedBytes} bytes; send smaller batches`)
+        throw new Refusal(
+          'too_large',
+          `decompressed body exceeds the limit of ${settings.maxInflatedBytes} bytes; send smaller batches`,
+        )
       }
       throw new Refusal('bad_gzip', `invalid gzip body: ${(err as Error).message}`)
     }
@@ -98,7 +127,10 @@ export async function registerOtlpReceiver(app: FastifyInstance, deps: Collector
     const ticket = tickets.get(req.raw)
     try {
       if (type !== PROTOBUF && type !== JSON_TYPE) {
-        throw new Refusal('content_type', `unsupported Content-Type "${type || '(none)'}": use ${PROTOBUF} or ${JSON_TYPE}`)
+        throw new Refusal(
+          'content_type',
+          `unsupported Content-Type "${type || '(none)'}": use ${PROTOBUF} or ${JSON_TYPE}`,
+        )
       }
       const ctx = tenantContext(req)
       ticket?.resize((req.body as Buffer | undefined)?.length ?? 0)
@@ -108,10 +140,19 @@ export async function registerOtlpReceiver(app: FastifyInstance, deps: Collector
       const result = await consumeBody(type, body, ctx)
       const { rejected, errors } = result
       ticket?.done(true)
-      if (wire) afterAnswer(reply, () => deps.forwarder!.offer({ body: wire, contentType: type, contentEncoding: encodingOf(req) }, result))
+      if (wire)
+        afterAnswer(reply, () =>
+          deps.forwarder!.offer({ body: wire, contentType: type, contentEncoding: encodingOf(req) }, result),
+        )
       const partial = rejected > 0 ? { rejectedSpans: rejected, errorMessage: errors.join('; ') } : undefined
       if (type === PROTOBUF) return reply.type(PROTOBUF).send(Buffer.from(encodeResponseProtobuf(partial)))
-      return reply.type(JSON_TYPE).send(partial ? { partialSuccess: { rejectedSpans: String(partial.rejectedSpans), errorMessage: partial.errorMessage } } : {})
+      return reply
+        .type(JSON_TYPE)
+        .send(
+          partial
+            ? { partialSuccess: { rejectedSpans: String(partial.rejectedSpans), errorMessage: partial.errorMessage } }
+            : {},
+        )
     } catch (err) {
       if (err instanceof Refusal) return refuse(req, reply, err)
       if (err instanceof IngestError) return refuse(req, reply, refusalOf(err))
@@ -157,5 +198,8 @@ function encodingOf(req: FastifyRequest): string {
 }
 
 function mediaType(req: FastifyRequest): string {
-  return String(req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase()
+  return String(req.headers['content-type'] ?? '')
+    .split(';')[0]!
+    .trim()
+    .toLowerCase()
 }

@@ -46,8 +46,10 @@ export async function createStorageClient(settings: StorageSettings): Promise<Cl
 function openFailure(path: string, err: Error): string {
   const owner = directoryOwner(path)
   if (owner) {
-    return `cannot open the chDB data directory ${path}: another process (PID ${owner.pid}${owner.startedAt ? `, started ${owner.startedAt}` : ''}) owns this data directory, and embedded ClickHouse allows one process per directory. ` +
+    return (
+      `cannot open the chDB data directory ${path}: another process (PID ${owner.pid}${owner.startedAt ? `, started ${owner.startedAt}` : ''}) owns this data directory, and embedded ClickHouse allows one process per directory. ` +
       'Stop that process or give this collector its own directory (LOOPGATE_DATA_DIR or clickhouse.path); to run several collectors, point them all at a ClickHouse server (CLICKHOUSE_URL).'
+    )
   }
   return `cannot open the chDB data directory ${path}: ${err.message}. If another process uses this directory, stop it or give this collector its own (LOOPGATE_DATA_DIR or clickhouse.path); several collectors need a ClickHouse server (CLICKHOUSE_URL).`
 }

@@ -37,7 +37,8 @@ export function createTable(spec: TableSpec, o: DdlOptions): string[] {
   return statements
 }
 
-const viewSelect = (spec: ViewSpec, o: DdlOptions) => spec.select.replace('{from}', `${o.database}.${local(spec.from, o)}`)
+const viewSelect = (spec: ViewSpec, o: DdlOptions) =>
+  spec.select.replace('{from}', `${o.database}.${local(spec.from, o)}`)
 
 /** In cluster mode a view reads each shard's local table and writes its local target. */
 export function createView(spec: ViewSpec, o: DdlOptions): string {

@@ -1,6 +1,14 @@
 import type { ClickHouseClient } from '@clickhouse/client'
 import { createTable, createView, local, modifyView, onCluster, schemaStatements, type DdlOptions } from './ddl.ts'
-import { CACHE_ROLLUP_COLUMNS, scoresTable, sessionsView, spansTable, usageDailyTable, usageDailyView, usageHourlyView } from './tables.ts'
+import {
+  CACHE_ROLLUP_COLUMNS,
+  scoresTable,
+  sessionsView,
+  spansTable,
+  usageDailyTable,
+  usageDailyView,
+  usageHourlyView,
+} from './tables.ts'
 
 export interface Migration {
   version: number
@@ -39,7 +47,8 @@ function scoresAnnotation(o: DdlOptions): string[] {
 
 function addScoreColumns(o: DdlOptions, names: string[]): string[] {
   const columns = names.map((n) => scoresTable.columns.find((c) => c.startsWith(`${n} `))!)
-  const alter = (table: string) => columns.map((c) => `ALTER TABLE ${o.database}.${table}${onCluster(o)} ADD COLUMN IF NOT EXISTS ${c}`)
+  const alter = (table: string) =>
+    columns.map((c) => `ALTER TABLE ${o.database}.${table}${onCluster(o)} ADD COLUMN IF NOT EXISTS ${c}`)
   return o.cluster ? [...alter('scores_local'), ...alter('scores')] : alter('scores')
 }
 
@@ -63,7 +72,8 @@ function llmCallsAreBillableRows(o: DdlOptions): string[] {
 
 /** `ADD COLUMN IF NOT EXISTS` on a table (in cluster mode: its local tables and the Distributed one over them). */
 function addColumns(table: string, columns: string[], o: DdlOptions): string[] {
-  const alter = (name: string) => `ALTER TABLE ${o.database}.${name}${onCluster(o)} ${columns.map((c) => `ADD COLUMN IF NOT EXISTS ${c}`).join(', ')}`
+  const alter = (name: string) =>
+    `ALTER TABLE ${o.database}.${name}${onCluster(o)} ${columns.map((c) => `ADD COLUMN IF NOT EXISTS ${c}`).join(', ')}`
   return o.cluster ? [alter(`${table}_local`), alter(table)] : [alter(table)]
 }
 
@@ -74,7 +84,10 @@ function addColumns(table: string, columns: string[], o: DdlOptions): string[] {
  * at start, before ingest (as every migration is).
  */
 function cacheRollups(o: DdlOptions): string[] {
-  const replaceView = (view: typeof usageHourlyView) => [`DROP VIEW IF EXISTS ${o.database}.${view.name}${onCluster(o)}`, createView(view, o)]
+  const replaceView = (view: typeof usageHourlyView) => [
+    `DROP VIEW IF EXISTS ${o.database}.${view.name}${onCluster(o)}`,
+    createView(view, o),
+  ]
   return [
     ...addColumns('usage_hourly', CACHE_ROLLUP_COLUMNS, o),
     ...addColumns('usage_daily', CACHE_ROLLUP_COLUMNS, o),
@@ -102,8 +115,18 @@ export const migrations: Migration[] = [
 ]
 
 const SYSTEM_LOGS = [
-  'query_log', 'query_thread_log', 'query_views_log', 'part_log', 'trace_log', 'text_log', 'metric_log',
-  'asynchronous_metric_log', 'processors_profile_log', 'opentelemetry_span_log', 'session_log', 'error_log',
+  'query_log',
+  'query_thread_log',
+  'query_views_log',
+  'part_log',
+  'trace_log',
+  'text_log',
+  'metric_log',
+  'asynchronous_metric_log',
+  'processors_profile_log',
+  'opentelemetry_span_log',
+  'session_log',
+  'error_log',
 ]
 
 function migrationsTable(o: DdlOptions): string {
@@ -116,16 +139,26 @@ function migrationsTable(o: DdlOptions): string {
 }
 
 /** Applies every migration newer than the newest recorded one; returns the versions applied. */
-export async function migrate(client: ClickHouseClient, o: DdlOptions & { systemLogRetentionDays?: number }): Promise<number[]> {
+export async function migrate(
+  client: ClickHouseClient,
+  o: DdlOptions & { systemLogRetentionDays?: number },
+): Promise<number[]> {
   await client.command({ query: `CREATE DATABASE IF NOT EXISTS ${o.database}${onCluster(o)}` })
   await client.command({ query: migrationsTable(o) })
-  const rs = await client.query({ query: `SELECT max(version) AS v FROM ${o.database}.schema_migrations`, format: 'JSONEachRow' })
+  const rs = await client.query({
+    query: `SELECT max(version) AS v FROM ${o.database}.schema_migrations`,
+    format: 'JSONEachRow',
+  })
   const [row] = await rs.json<{ v: number }>()
   const current = Number(row?.v ?? 0)
   const applied: number[] = []
   for (const m of migrations.filter((m) => m.version > current).sort((a, b) => a.version - b.version)) {
     for (const statement of m.statements(o)) await client.command({ query: statement })
-    await client.insert({ table: `${o.database}.schema_migrations`, values: [{ version: m.version, name: m.name }], format: 'JSONEachRow' })
+    await client.insert({
+      table: `${o.database}.schema_migrations`,
+      values: [{ version: m.version, name: m.name }],
+      format: 'JSONEachRow',
+    })
     applied.push(m.version)
   }
   await limitSystemLogs(client, o)
@@ -136,7 +169,10 @@ export async function migrate(client: ClickHouseClient, o: DdlOptions & { system
  * ClickHouse's own log tables grow without bound unless given a TTL. A server's config.xml is the
  * durable place for it (see docs/schema.md); this keeps existing tables bounded meanwhile.
  */
-async function limitSystemLogs(client: ClickHouseClient, o: DdlOptions & { systemLogRetentionDays?: number }): Promise<void> {
+async function limitSystemLogs(
+  client: ClickHouseClient,
+  o: DdlOptions & { systemLogRetentionDays?: number },
+): Promise<void> {
   const rs = await client.query({
     query: `SELECT name FROM system.tables WHERE database = 'system' AND name IN {names:Array(String)}`,
     query_params: { names: SYSTEM_LOGS },

@@ -35,7 +35,10 @@ const columnList = (columns: readonly string[]) => columns.map((c) => `\`${c}\``
 function nativeInserter(client: ClickHouseClient, settings: StorageSettings): Store['insertNative'] {
   if (settings.url) {
     return async (table, columns, data) => {
-      const result = await client.exec({ query: `INSERT INTO ${table} (${columnList(columns)}) FORMAT Native`, values: Readable.from([data]) })
+      const result = await client.exec({
+        query: `INSERT INTO ${table} (${columnList(columns)}) FORMAT Native`,
+        values: Readable.from([data]),
+      })
       result.stream.resume()
       await new Promise<void>((resolve, reject) => result.stream.once('end', resolve).once('error', reject))
     }

@@ -164,7 +164,10 @@ export const sessionsView: ViewSpec = {
 /** A gateway request answered from its route's response cache: CACHE_HIT on a span of the gateway's trusted ingest (only those have a route). */
 const CACHE_HIT_SQL = `route != '' AND SpanAttributes['${CACHE_HIT}'] = 'true'`
 
-export const CACHE_ROLLUP_COLUMNS = ['cache_hits SimpleAggregateFunction(sum, UInt64)', 'saved_usd SimpleAggregateFunction(sum, Decimal(38, 12))']
+export const CACHE_ROLLUP_COLUMNS = [
+  'cache_hits SimpleAggregateFunction(sum, UInt64)',
+  'saved_usd SimpleAggregateFunction(sum, Decimal(38, 12))',
+]
 
 /** Hourly rollup for chargeback and route statistics: tenant × hour × route × target × model. */
 export const usageHourlyTable: TableSpec = {
@@ -305,5 +308,13 @@ export const routingDecisionsTable: TableSpec = {
   shardBy: 'cityHash64(route)',
 }
 
-export const tables: TableSpec[] = [spansTable, traceIndexTable, sessionsTable, usageHourlyTable, usageDailyTable, scoresTable, routingDecisionsTable]
+export const tables: TableSpec[] = [
+  spansTable,
+  traceIndexTable,
+  sessionsTable,
+  usageHourlyTable,
+  usageDailyTable,
+  scoresTable,
+  routingDecisionsTable,
+]
 export const views: ViewSpec[] = [traceIndexView, sessionsView, usageHourlyView, usageDailyView]

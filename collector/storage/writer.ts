@@ -17,7 +17,10 @@ export class WriterBusyError extends Error {
 
 /** ClickHouse refused or failed the insert: the caller should answer 503; nothing was stored for this request. */
 export class WriterUnavailableError extends Error {
-  constructor(readonly retryAfterSeconds: number, cause: unknown) {
+  constructor(
+    readonly retryAfterSeconds: number,
+    cause: unknown,
+  ) {
     super(`storage is unavailable: ${(cause as Error)?.message ?? String(cause)}`, { cause })
   }
 }

@@ -1,5 +1,14 @@
 import { Queue, WaitingError, Worker, type Job } from 'bullmq'
-import type { ConsumeOptions, Consumer, DeadLetter, JobHandler, JobQueue, NewJob, QueueCounts, QueueOptions } from './types.ts'
+import type {
+  ConsumeOptions,
+  Consumer,
+  DeadLetter,
+  JobHandler,
+  JobQueue,
+  NewJob,
+  QueueCounts,
+  QueueOptions,
+} from './types.ts'
 
 export interface BullQueueOptions extends QueueOptions {
   redisUrl: string
@@ -26,7 +35,11 @@ export class BullQueue<T> implements JobQueue<T> {
 
   constructor(private readonly options: BullQueueOptions) {
     // maxRetriesPerRequest null: commands wait across a Redis restart instead of failing.
-    this.connection = { url: options.redisUrl, maxRetriesPerRequest: null, retryStrategy: (n: number) => Math.min(100 * n, 2_000) }
+    this.connection = {
+      url: options.redisUrl,
+      maxRetriesPerRequest: null,
+      retryStrategy: (n: number) => Math.min(100 * n, 2_000),
+    }
     this.queue = new Queue(options.name, {
       connection: this.connection,
       prefix: options.prefix,
@@ -42,7 +55,9 @@ export class BullQueue<T> implements JobQueue<T> {
 
   async add(jobs: NewJob<T>[]): Promise<void> {
     if (jobs.length === 0) return
-    await this.queue.addBulk(jobs.map((j) => ({ name: 'evaluate', data: j.data, opts: { jobId: j.id, delay: j.delayMs ?? 0 } })))
+    await this.queue.addBulk(
+      jobs.map((j) => ({ name: 'evaluate', data: j.data, opts: { jobId: j.id, delay: j.delayMs ?? 0 } })),
+    )
   }
 
   consume(handler: JobHandler<T>, options: ConsumeOptions = {}): Consumer {
@@ -54,8 +69,16 @@ export class BullQueue<T> implements JobQueue<T> {
         inFlight.add(abort)
         const attempt = job.attemptsMade + 1
         try {
-          const aborted = new Promise<'aborted'>((resolve) => abort.signal.addEventListener('abort', () => resolve('aborted')))
-          const run = handler({ id: job.id ?? '', data: job.data as T, attempt, lastAttempt: attempt >= this.options.attempts, signal: abort.signal })
+          const aborted = new Promise<'aborted'>((resolve) =>
+            abort.signal.addEventListener('abort', () => resolve('aborted')),
+          )
+          const run = handler({
+            id: job.id ?? '',
+            data: job.data as T,
+            attempt,
+            lastAttempt: attempt >= this.options.attempts,
+            signal: abort.signal,
+          })
           run.catch(() => {}) // after an abort its outcome no longer matters
           if ((await Promise.race([run, aborted])) === 'aborted') {
             // Shutdown gave up on this job: back to waiting, this attempt not counted.
@@ -138,7 +161,9 @@ export class BullQueue<T> implements JobQueue<T> {
       for (const abort of inFlight) abort.abort(new Error('worker shutting down'))
     }, this.options.shutdownTimeoutMs)
     try {
-      await closeWithin(worker.close(), (inFlight.size ? this.options.shutdownTimeoutMs : 0) + QUIT_GRACE_MS, () => worker.disconnect())
+      await closeWithin(worker.close(), (inFlight.size ? this.options.shutdownTimeoutMs : 0) + QUIT_GRACE_MS, () =>
+        worker.disconnect(),
+      )
     } finally {
       clearTimeout(timer)
     }

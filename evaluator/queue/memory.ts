@@ -1,4 +1,13 @@
-import type { ConsumeOptions, Consumer, DeadLetter, JobHandler, JobQueue, NewJob, QueueCounts, QueueOptions } from './types.ts'
+import type {
+  ConsumeOptions,
+  Consumer,
+  DeadLetter,
+  JobHandler,
+  JobQueue,
+  NewJob,
+  QueueCounts,
+  QueueOptions,
+} from './types.ts'
 import { retryDelayMs } from './types.ts'
 
 interface Entry<T> {
@@ -46,7 +55,12 @@ export class MemoryQueue<T> implements JobQueue<T> {
     const consumer = new MemoryConsumer<T>(this, handler, options.concurrency ?? 1, this.options.shutdownTimeoutMs)
     this.consumers.add(consumer)
     consumer.pump()
-    return { close: async () => { await consumer.close(); this.consumers.delete(consumer) } }
+    return {
+      close: async () => {
+        await consumer.close()
+        this.consumers.delete(consumer)
+      },
+    }
   }
 
   async deadLetters(limit = 100): Promise<DeadLetter<T>[]> {
@@ -67,7 +81,13 @@ export class MemoryQueue<T> implements JobQueue<T> {
   }
 
   async counts(): Promise<QueueCounts> {
-    return { waiting: this.waiting.length, delayed: this.timers.size, active: this.active.size, completed: this.completed.size, dead: this.dead.size }
+    return {
+      waiting: this.waiting.length,
+      delayed: this.timers.size,
+      active: this.active.size,
+      completed: this.completed.size,
+      dead: this.dead.size,
+    }
   }
 
   async close(): Promise<void> {
@@ -98,7 +118,14 @@ export class MemoryQueue<T> implements JobQueue<T> {
   failed(entry: Entry<T>, err: unknown): void {
     this.active.delete(entry.id)
     if (entry.attempts < this.options.attempts) this.later(entry, retryDelayMs(this.options.backoffMs, entry.attempts))
-    else this.dead.set(entry.id, { id: entry.id, data: entry.data, error: messageOf(err), attempts: entry.attempts, failedAtMs: Date.now() })
+    else
+      this.dead.set(entry.id, {
+        id: entry.id,
+        data: entry.data,
+        error: messageOf(err),
+        attempts: entry.attempts,
+        failedAtMs: Date.now(),
+      })
     this.wake()
   }
 
@@ -115,7 +142,13 @@ export class MemoryQueue<T> implements JobQueue<T> {
   }
 
   private knows(id: string): boolean {
-    return this.active.has(id) || this.timers.has(id) || this.completed.has(id) || this.dead.has(id) || this.waiting.some((e) => e.id === id)
+    return (
+      this.active.has(id) ||
+      this.timers.has(id) ||
+      this.completed.has(id) ||
+      this.dead.has(id) ||
+      this.waiting.some((e) => e.id === id)
+    )
   }
 
   private later(entry: Entry<T>, ms: number): void {
@@ -155,12 +188,22 @@ class MemoryConsumer<T> {
   private run(entry: Entry<T>): void {
     entry.attempts++
     const abort = new AbortController()
-    const job = { id: entry.id, data: entry.data, attempt: entry.attempts, lastAttempt: entry.attempts >= this.queue.maxAttempts, signal: abort.signal }
+    const job = {
+      id: entry.id,
+      data: entry.data,
+      attempt: entry.attempts,
+      lastAttempt: entry.attempts >= this.queue.maxAttempts,
+      signal: abort.signal,
+    }
     const done = Promise.resolve()
       .then(() => this.handler(job))
       .then(
-        () => { if (!abort.signal.aborted) this.queue.succeeded(entry) },
-        (err: unknown) => { if (!abort.signal.aborted) this.queue.failed(entry, err) },
+        () => {
+          if (!abort.signal.aborted) this.queue.succeeded(entry)
+        },
+        (err: unknown) => {
+          if (!abort.signal.aborted) this.queue.failed(entry, err)
+        },
       )
       .finally(() => {
         this.running.delete(entry.id)

@@ -66,20 +66,35 @@ export function tableCost(span: Span): { units: bigint; provider: string; model:
   return quote && units !== null ? { units, provider: quote.provider, model: quote.model } : null
 }
 
-export function costDraft(span: Span, tolerance: number, prices: ReadonlyMap<string, ConfiguredPrice> = new Map()): ScoreDraft {
+export function costDraft(
+  span: Span,
+  tolerance: number,
+  prices: ReadonlyMap<string, ConfiguredPrice> = new Map(),
+): ScoreDraft {
   const usage = usageOf(span)
   const model = span.response_model || span.request_model
   const table = expectedCost(span, prices)
   const tokens = `${usage.input} in / ${usage.output} out`
-  const provided = span.cost_source === 'none' || span.cost_source === '' ? null : parseScaled(span.cost_usd || '', COST_SCALE)
+  const provided =
+    span.cost_source === 'none' || span.cost_source === '' ? null : parseScaled(span.cost_usd || '', COST_SCALE)
 
   if (provided === null) {
-    if (!table) return draft('unpriced', undefined, `no cost on the span and no price for ${describe(span.provider, model)} in the table`)
+    if (!table)
+      return draft(
+        'unpriced',
+        undefined,
+        `no cost on the span and no price for ${describe(span.provider, model)} in the table`,
+      )
     const cost = formatUnits(table.units)
     return draft('computed', cost, `${table.source} cost ${cost} USD for ${table.provider}/${table.model} (${tokens})`)
   }
   const given = formatUnits(provided)
-  if (!table) return draft('unverified', given, `${span.cost_source} cost ${given} USD; no price configured for target ${span.target || '(none)'} and none for ${describe(span.provider, model)} in the table`)
+  if (!table)
+    return draft(
+      'unverified',
+      given,
+      `${span.cost_source} cost ${given} USD; no price configured for target ${span.target || '(none)'} and none for ${describe(span.provider, model)} in the table`,
+    )
   const expected = formatUnits(table.units)
   const diff = provided > table.units ? provided - table.units : table.units - provided
   const tol = parseScaled(tolerance, PERCENT_SCALE) ?? 0n
@@ -96,7 +111,14 @@ export function costDraft(span: Span, tolerance: number, prices: ReadonlyMap<str
 }
 
 function draft(label: string, cost: string | undefined, reason: string): ScoreDraft {
-  return { name: NAME, data_type: 'categorical', label, ...(cost !== undefined ? { value: Number(cost) } : {}), reason, status: 'ok' }
+  return {
+    name: NAME,
+    data_type: 'categorical',
+    label,
+    ...(cost !== undefined ? { value: Number(cost) } : {}),
+    reason,
+    status: 'ok',
+  }
 }
 
 const usageOf = (span: Span): TokenUsage => ({
@@ -106,4 +128,5 @@ const usageOf = (span: Span): TokenUsage => ({
   cacheWrite: whole(span.cache_write_tokens),
 })
 const whole = (n: number): number => (Number.isFinite(n) && n > 0 ? Math.trunc(n) : 0)
-const describe = (provider: string, model: string): string => (model ? `${provider || '?'}/${model}` : 'a span without a model')
+const describe = (provider: string, model: string): string =>
+  model ? `${provider || '?'}/${model}` : 'a span without a model'

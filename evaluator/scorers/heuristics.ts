@@ -38,12 +38,26 @@ export function heuristicDrafts(span: Span, evaluation: RouteEvaluation): ScoreD
 
   if (!span.is_error && !uncapturedAnswer(span.attributes)) {
     const empty = text.trim() === '' && !toolCall
-    pass('empty', !empty, empty ? 'the answer is empty' : toolCall && text.trim() === '' ? 'a tool call (no text expected)' : `${text.length} characters`)
+    pass(
+      'empty',
+      !empty,
+      empty
+        ? 'the answer is empty'
+        : toolCall && text.trim() === ''
+          ? 'a tool call (no text expected)'
+          : `${text.length} characters`,
+    )
     const head = text.trimStart().slice(0, REFUSAL_WINDOW)
     const hit = REFUSAL.find((r) => r.test(head))
     pass('refusal', !hit, hit ? `the answer is a refusal: ${quote(head, 100)}` : 'no refusal')
     const truncated = LENGTH_FINISH.has(span.finish_reason)
-    pass('truncated', !truncated, truncated ? `finish_reason "${span.finish_reason}": the answer was cut at the token limit` : `finish_reason "${span.finish_reason || 'unknown'}"`)
+    pass(
+      'truncated',
+      !truncated,
+      truncated
+        ? `finish_reason "${span.finish_reason}": the answer was cut at the token limit`
+        : `finish_reason "${span.finish_reason || 'unknown'}"`,
+    )
     jsonDrafts(span, text, toolCall, out)
   }
 
@@ -68,18 +82,39 @@ function jsonDrafts(span: Span, text: string, toolCall: boolean, out: ScoreDraft
     name: 'heuristics.json_valid',
     data_type: 'boolean',
     value: parseError === null,
-    reason: parseError === null ? `JSON requested (${request.source}) and returned` : `JSON requested (${request.source}) but the answer is not JSON: ${parseError}`,
+    reason:
+      parseError === null
+        ? `JSON requested (${request.source}) and returned`
+        : `JSON requested (${request.source}) but the answer is not JSON: ${parseError}`,
     status: 'ok',
   })
   if (!request.schema) return
   if (parseError !== null) {
-    out.push({ name: 'heuristics.json_schema', data_type: 'boolean', value: false, reason: 'the answer is not JSON, so it cannot match the schema', status: 'ok' })
+    out.push({
+      name: 'heuristics.json_schema',
+      data_type: 'boolean',
+      value: false,
+      reason: 'the answer is not JSON, so it cannot match the schema',
+      status: 'ok',
+    })
     return
   }
   try {
     const problem = schemaProblem(request.schema, value)
-    out.push({ name: 'heuristics.json_schema', data_type: 'boolean', value: problem === null, reason: problem === null ? 'matches the requested schema' : `does not match the requested schema: ${problem}`, status: 'ok' })
+    out.push({
+      name: 'heuristics.json_schema',
+      data_type: 'boolean',
+      value: problem === null,
+      reason: problem === null ? 'matches the requested schema' : `does not match the requested schema: ${problem}`,
+      status: 'ok',
+    })
   } catch (err) {
-    out.push({ name: 'heuristics.json_schema', data_type: 'boolean', value: false, reason: (err as Error).message.slice(0, 500), status: 'failed' })
+    out.push({
+      name: 'heuristics.json_schema',
+      data_type: 'boolean',
+      value: false,
+      reason: (err as Error).message.slice(0, 500),
+      status: 'failed',
+    })
   }
 }

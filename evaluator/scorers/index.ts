@@ -11,7 +11,10 @@ export { RetryableError } from './types.ts'
 export type ScorerSet = Record<ScorerName, Scorer>
 
 /** Every scorer, configured; the worker picks the ones a job names. */
-export function createScorers(settings: Pick<EvaluatorSettings, 'judge'> & Partial<Pick<EvaluatorSettings, 'prices'>>, fetchImpl?: typeof fetch): ScorerSet {
+export function createScorers(
+  settings: Pick<EvaluatorSettings, 'judge'> & Partial<Pick<EvaluatorSettings, 'prices'>>,
+  fetchImpl?: typeof fetch,
+): ScorerSet {
   return {
     cost: createCostScorer(undefined, settings.prices),
     heuristics: createHeuristicsScorer(),

@@ -1,4 +1,8 @@
-import { ATTR_GEN_AI_OPENAI_REQUEST_RESPONSE_FORMAT, ATTR_GEN_AI_OUTPUT_TYPE, RESPONSE_FORMAT } from '../../lib/attributes.ts'
+import {
+  ATTR_GEN_AI_OPENAI_REQUEST_RESPONSE_FORMAT,
+  ATTR_GEN_AI_OUTPUT_TYPE,
+  RESPONSE_FORMAT,
+} from '../../lib/attributes.ts'
 
 /**
  * Did the request ask for JSON, and with which schema? Read from the span's attributes, in this
@@ -23,7 +27,8 @@ export function jsonRequestOf(attributes: Record<string, string>): JsonRequest |
   }
   if (attributes[ATTR_GEN_AI_OUTPUT_TYPE] === 'json') return { source: ATTR_GEN_AI_OUTPUT_TYPE }
   const openai = attributes[ATTR_GEN_AI_OPENAI_REQUEST_RESPONSE_FORMAT]
-  if (openai === 'json_object' || openai === 'json_schema') return { source: ATTR_GEN_AI_OPENAI_REQUEST_RESPONSE_FORMAT }
+  if (openai === 'json_object' || openai === 'json_schema')
+    return { source: ATTR_GEN_AI_OPENAI_REQUEST_RESPONSE_FORMAT }
   return null
 }
 

@@ -15,7 +15,10 @@ Judge helpfulness, correctness and completeness. Ignore style unless it hurts cl
  * version is the scorer version. Value: the rubric score mapped onto 0–1; label: the raw score.
  * Timeouts, malformed or out-of-range verdicts become a `failed` score with the reason.
  */
-export function createJudgeScorer(settings: JudgeSettings, fetchImpl: typeof fetch = (i, o) => globalThis.fetch(i, o)): Scorer {
+export function createJudgeScorer(
+  settings: JudgeSettings,
+  fetchImpl: typeof fetch = (i, o) => globalThis.fetch(i, o),
+): Scorer {
   const { min, max } = settings.rubric
   const system = `${settings.rubric.instructions ?? DEFAULT_RUBRIC}
 Score on an integer scale from ${min} (worst) to ${max} (best).
@@ -25,7 +28,8 @@ Reply with only a JSON object: {"score": <${min}-${max}>, "reason": "<one or two
     name: NAME,
     version: settings.rubric.version,
     async score(span, ctx) {
-      if (!settings.baseUrl) return [failed('the judge is not configured: set evaluator.judge.baseUrl (env LOOPGATE_JUDGE_URL)')]
+      if (!settings.baseUrl)
+        return [failed('the judge is not configured: set evaluator.judge.baseUrl (env LOOPGATE_JUDGE_URL)')]
       if (span.is_error) return [failed('the call failed, there is no response to judge')]
       const uncaptured = uncapturedAnswer(span.attributes)
       if (uncaptured) return [failed(uncaptured)]
@@ -38,14 +42,16 @@ Reply with only a JSON object: {"score": <${min}-${max}>, "reason": "<one or two
       }
       const verdict = parseVerdict(content, min, max)
       if (!verdict.ok) return [failed(verdict.reason)]
-      return [{
-        name: NAME,
-        data_type: 'numeric',
-        value: normalizeScore(verdict.score, min, max),
-        label: `${verdict.score}/${max}`,
-        reason: clip(verdict.reason, 2000),
-        status: 'ok',
-      }]
+      return [
+        {
+          name: NAME,
+          data_type: 'numeric',
+          value: normalizeScore(verdict.score, min, max),
+          label: `${verdict.score}/${max}`,
+          reason: clip(verdict.reason, 2000),
+          status: 'ok',
+        },
+      ]
     },
   }
 
@@ -73,19 +79,31 @@ Reply with only a JSON object: {"score": <${min}-${max}>, "reason": "<one or two
         }),
         signal: AbortSignal.any([signal, timeout]),
       })
-      if (res.status === 429 || res.status >= 500) throw new RetryableError(`the judge route answered HTTP ${res.status}: ${clip(await res.text(), 300)}`)
-      if (!res.ok) throw new Error(`the judge route refused the request: HTTP ${res.status} ${clip(await res.text(), 300)}`)
+      if (res.status === 429 || res.status >= 500)
+        throw new RetryableError(`the judge route answered HTTP ${res.status}: ${clip(await res.text(), 300)}`)
+      if (!res.ok)
+        throw new Error(`the judge route refused the request: HTTP ${res.status} ${clip(await res.text(), 300)}`)
       const body = (await res.json().catch(() => null)) as { choices?: { message?: { content?: unknown } }[] } | null
       const content = body?.choices?.[0]?.message?.content
-      if (typeof content !== 'string') throw new Error('the judge answered without a message content (malformed response)')
+      if (typeof content !== 'string')
+        throw new Error('the judge answered without a message content (malformed response)')
       return content
     } catch (err) {
       if (timeout.aborted) throw new Error(`the judge did not answer within ${settings.timeoutMs} ms`, { cause: err })
       if (signal.aborted) throw new RetryableError('the evaluation was interrupted by shutdown')
-      if (err instanceof TypeError) throw new RetryableError(`the judge route is unreachable: ${(err.cause as Error | undefined)?.message ?? err.message}`)
+      if (err instanceof TypeError)
+        throw new RetryableError(
+          `the judge route is unreachable: ${(err.cause as Error | undefined)?.message ?? err.message}`,
+        )
       throw err
     }
   }
 }
 
-const failed = (reason: string): ScoreDraft => ({ name: NAME, data_type: 'numeric', value: 0, reason, status: 'failed' })
+const failed = (reason: string): ScoreDraft => ({
+  name: NAME,
+  data_type: 'numeric',
+  value: 0,
+  reason,
+  status: 'failed',
+})

@@ -4,7 +4,6 @@ import { MATCH_MODES, type MatchMode, type RouteEvaluation } from '../config.ts'
 import { normalizeText, quote, uncapturedAnswer } from './text.ts'
 import type { ScoreDraft, Scorer } from './types.ts'
 
-
 const NAME = 'reference'
 const MAX_SCAN = 200_000
 
@@ -29,13 +28,21 @@ export function referenceDrafts(span: Span, evaluation: RouteEvaluation): ScoreD
   const output = (span.output_text ?? '').slice(0, MAX_SCAN)
   try {
     const result = compare(mode, expected, output, tolerance)
-    return [{ name: NAME, data_type: 'boolean', value: result.ok, reason: `${result.mode}: ${result.detail}`, status: 'ok' }]
+    return [
+      { name: NAME, data_type: 'boolean', value: result.ok, reason: `${result.mode}: ${result.detail}`, status: 'ok' },
+    ]
   } catch (err) {
     return [failed((err as Error).message)]
   }
 }
 
-const failed = (reason: string): ScoreDraft => ({ name: NAME, data_type: 'boolean', value: false, reason, status: 'failed' })
+const failed = (reason: string): ScoreDraft => ({
+  name: NAME,
+  data_type: 'boolean',
+  value: false,
+  reason,
+  status: 'failed',
+})
 
 interface Comparison {
   ok: boolean

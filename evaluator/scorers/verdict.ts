@@ -13,7 +13,8 @@ export function parseVerdict(text: string, min: number, max: number): Verdict {
   const fromJson = jsonVerdict(text)
   const candidate = fromJson ?? proseVerdict(text)
   if (!candidate) return { ok: false, reason: `no score found in the judge's answer: ${preview(text)}` }
-  if (!Number.isFinite(candidate.score)) return { ok: false, reason: `the judge's score is not a number: ${preview(text)}` }
+  if (!Number.isFinite(candidate.score))
+    return { ok: false, reason: `the judge's score is not a number: ${preview(text)}` }
   if (candidate.score < min || candidate.score > max) {
     return { ok: false, reason: `the judge's score ${candidate.score} is outside the rubric's range ${min}–${max}` }
   }
@@ -21,14 +22,16 @@ export function parseVerdict(text: string, min: number, max: number): Verdict {
 }
 
 /** Maps a rubric score onto 0–1. */
-export const normalizeScore = (score: number, min: number, max: number): number => (max === min ? 1 : (score - min) / (max - min))
+export const normalizeScore = (score: number, min: number, max: number): number =>
+  max === min ? 1 : (score - min) / (max - min)
 
 function jsonVerdict(text: string): { score: number; reason: string } | null {
   for (const obj of jsonObjects(text)) {
     const key = Object.keys(obj).find((k) => SCORE_KEYS.includes(k.toLowerCase()))
     if (key === undefined) continue
     const raw = obj[key]
-    const score = typeof raw === 'number' ? raw : typeof raw === 'string' && /^\s*-?\d+(\.\d+)?\s*$/.test(raw) ? Number(raw) : NaN
+    const score =
+      typeof raw === 'number' ? raw : typeof raw === 'string' && /^\s*-?\d+(\.\d+)?\s*$/.test(raw) ? Number(raw) : NaN
     const reasonKey = Object.keys(obj).find((k) => REASON_KEYS.includes(k.toLowerCase()))
     const reason = reasonKey !== undefined && typeof obj[reasonKey] === 'string' ? (obj[reasonKey] as string) : ''
     return { score, reason }
@@ -40,7 +43,11 @@ function jsonVerdict(text: string): { score: number; reason: string } | null {
 function* jsonObjects(text: string): Generator<Record<string, unknown>> {
   const limit = Math.min(text.length, 20_000)
   let tries = 0
-  for (let start = text.indexOf('{'); start >= 0 && start < limit && tries++ < 50; start = text.indexOf('{', start + 1)) {
+  for (
+    let start = text.indexOf('{');
+    start >= 0 && start < limit && tries++ < 50;
+    start = text.indexOf('{', start + 1)
+  ) {
     let depth = 0
     let inString = false
     for (let i = start; i < limit; i++) {
@@ -64,7 +71,8 @@ function* jsonObjects(text: string): Generator<Record<string, unknown>> {
 }
 
 function proseVerdict(text: string): { score: number; reason: string } | null {
-  const labelled = /\b(?:score|rating|grade)\s*(?:is|of|[:=])?\s*\**\s*(-?\d+(?:\.\d+)?)(?:\s*(?:\/|out of)\s*\d+)?/i.exec(text)
+  const labelled =
+    /\b(?:score|rating|grade)\s*(?:is|of|[:=])?\s*\**\s*(-?\d+(?:\.\d+)?)(?:\s*(?:\/|out of)\s*\d+)?/i.exec(text)
   const outOf = labelled ?? /(-?\d+(?:\.\d+)?)\s*(?:\/|out of)\s*\d+/i.exec(text)
   if (!outOf) return null
   const rest = text.slice(outOf.index + outOf[0].length).replace(/^[\s.,:;*-]+/, '')

@@ -19,8 +19,14 @@ function checked(field: string, value: string | undefined): string | undefined {
  * The ids a client chooses (session, user), refused at the edge with 400 when the collector would
  * refuse the spans that carry them (lib/limits.ts): what the gateway accepts is always stored and scored.
  */
-export function clientIds(req: FastifyRequest, body: Record<string, unknown>, settings: Pick<GatewaySettings, 'sessionHeader' | 'userHeader'>): { sessionId: string | undefined; userId: string | undefined } {
+export function clientIds(
+  req: FastifyRequest,
+  body: Record<string, unknown>,
+  settings: Pick<GatewaySettings, 'sessionHeader' | 'userHeader'>,
+): { sessionId: string | undefined; userId: string | undefined } {
   const sessionId = checked(settings.sessionHeader, header(req, settings.sessionHeader))
-  const userId = checked(settings.userHeader, header(req, settings.userHeader)) ?? checked('user', typeof body.user === 'string' ? body.user : undefined)
+  const userId =
+    checked(settings.userHeader, header(req, settings.userHeader)) ??
+    checked('user', typeof body.user === 'string' ? body.user : undefined)
   return { sessionId, userId }
 }

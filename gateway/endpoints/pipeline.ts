@@ -15,7 +15,17 @@ import { isRefusal, refusalStatus, type Hold, type Refusal } from '../tenancy/li
 import { inputTokenBound, outputTokenBound, worstCase } from '../tenancy/reserve.ts'
 import type { KeyRecord } from '../tenancy/keys.ts'
 import { inputMessages, outputMessages } from '../telemetry/capture.ts'
-import { failRequestSpan, markRouteFailed, markStreamCut, parentContext, recordOutcome, startAttemptSpan, startRequestSpan, traceIdOf, type RequestSpanInfo } from '../telemetry/spans.ts'
+import {
+  failRequestSpan,
+  markRouteFailed,
+  markStreamCut,
+  parentContext,
+  recordOutcome,
+  startAttemptSpan,
+  startRequestSpan,
+  traceIdOf,
+  type RequestSpanInfo,
+} from '../telemetry/spans.ts'
 import { clientResponse, streamRelay, upstreamText } from '../translate/index.ts'
 import { clientIds, header } from './client-ids.ts'
 import { relayStream } from './stream-reply.ts'
@@ -35,31 +45,58 @@ function apiKeyOf(req: FastifyRequest): string | undefined {
   return typeof x === 'string' && x ? x : undefined
 }
 
-
 /** The route named `model` when this key may use it; else 404 `model_not_found`. */
-export function routeFor(ctx: GatewayContext, key: KeyRecord, model: unknown, snapshot = ctx.routing.current): CompiledRoute {
+export function routeFor(
+  ctx: GatewayContext,
+  key: KeyRecord,
+  model: unknown,
+  snapshot = ctx.routing.current,
+): CompiledRoute {
   const route = snapshot.byName.get(model as string)
   if (!route || (key.routes && !key.routes.has(route.name))) {
-    throw new GatewayError(404, `unknown model "${String(model)}": it is not a route this key may use (GET /v1/models lists them)`, 'model_not_found', {}, 'model')
+    throw new GatewayError(
+      404,
+      `unknown model "${String(model)}": it is not a route this key may use (GET /v1/models lists them)`,
+      'model_not_found',
+      {},
+      'model',
+    )
   }
   return route
 }
 
 export function authenticate(ctx: GatewayContext, req: FastifyRequest): KeyRecord {
   const key = apiKeyOf(req)
-  if (!key) throw new GatewayError(401, 'missing API key: send your Loopgate virtual key as "Authorization: Bearer <key>" (or x-api-key)', 'missing_api_key')
+  if (!key)
+    throw new GatewayError(
+      401,
+      'missing API key: send your Loopgate virtual key as "Authorization: Bearer <key>" (or x-api-key)',
+      'missing_api_key',
+    )
   const rec = ctx.keys.lookup(key)
-  if (!rec) throw new GatewayError(401, 'invalid API key: this virtual key is not known to the gateway', 'invalid_api_key')
-  if (rec.revokedAt) throw new GatewayError(401, `invalid API key: this virtual key was revoked at ${rec.revokedAt}`, 'invalid_api_key')
+  if (!rec)
+    throw new GatewayError(401, 'invalid API key: this virtual key is not known to the gateway', 'invalid_api_key')
+  if (rec.revokedAt)
+    throw new GatewayError(401, `invalid API key: this virtual key was revoked at ${rec.revokedAt}`, 'invalid_api_key')
   return rec
 }
 
 export function refusalError(r: Refusal): GatewayError {
   const seconds = Math.max(1, Math.ceil((r.resetsAt.getTime() - Date.now()) / 1000))
   if (r.limit === 'unavailable') {
-    return new GatewayError(503, `the budget and rate-limit store (Redis) is unreachable and the gateway runs with limits.failureMode "deny": requests of ${r.label} are refused until it answers again`, 'limits_unavailable', { 'retry-after': '1' })
+    return new GatewayError(
+      503,
+      `the budget and rate-limit store (Redis) is unreachable and the gateway runs with limits.failureMode "deny": requests of ${r.label} are refused until it answers again`,
+      'limits_unavailable',
+      { 'retry-after': '1' },
+    )
   }
-  const headers: Record<string, string> = { 'retry-after': String(seconds), 'x-loopgate-limit': r.limit, 'x-loopgate-limit-value': r.value, 'x-loopgate-limit-reset': r.resetsAt.toISOString() }
+  const headers: Record<string, string> = {
+    'retry-after': String(seconds),
+    'x-loopgate-limit': r.limit,
+    'x-loopgate-limit-value': r.value,
+    'x-loopgate-limit-reset': r.resetsAt.toISOString(),
+  }
   let message = `${r.label} reached its ${r.limit} limit of ${r.value}; it resets at ${r.resetsAt.toISOString()}`
   if (r.remaining !== undefined && r.needed !== undefined) {
     headers['x-loopgate-budget-remaining-usd'] = unitsToUsd(r.remaining)
@@ -68,13 +105,23 @@ export function refusalError(r: Refusal): GatewayError {
       message = `${r.label} has $${unitsToUsd(r.remaining)} left of its ${r.limit} limit of ${r.value}; this request may cost up to $${unitsToUsd(r.needed)} (reserved before the upstream call: its input and max_tokens at the dearest target's price; lower max_tokens to fit); it resets at ${r.resetsAt.toISOString()}`
     }
   }
-  return new GatewayError(refusalStatus(r), message, refusalStatus(r) === 429 ? 'rate_limit_exceeded' : 'budget_exceeded', headers)
+  return new GatewayError(
+    refusalStatus(r),
+    message,
+    refusalStatus(r) === 429 ? 'rate_limit_exceeded' : 'budget_exceeded',
+    headers,
+  )
 }
 
 /** Holds the request's worst case against every limit of its key, before any upstream call (rule 9). */
 async function reserve(ctx: GatewayContext, x: Exchange): Promise<void> {
   const input = inputTokenBound(x.bodyBytes)
-  const output = outputTokenBound(x.op, x.body, x.route.settings.maxOutputTokens, ctx.settings.limits.defaultMaxOutputTokens)
+  const output = outputTokenBound(
+    x.op,
+    x.body,
+    x.route.settings.maxOutputTokens,
+    ctx.settings.limits.defaultMaxOutputTokens,
+  )
   const ask = worstCase(x.order, input, output)
   let r = ctx.limits.admit(x.key.limits, ask, Date.now())
   if (r instanceof Promise) r = await r
@@ -113,11 +160,20 @@ async function settleHold(ctx: GatewayContext, x: Exchange, tokens: number, cost
 
 function sendError(reply: FastifyReply, protocol: Protocol, err: GatewayError, headers: Record<string, string>): void {
   if (reply.sent || reply.raw.headersSent) return
-  reply.code(err.status).headers({ ...headers, ...err.headers }).send(errorBody(protocol, err.status, err.message, err.code, err.param))
+  reply
+    .code(err.status)
+    .headers({ ...headers, ...err.headers })
+    .send(errorBody(protocol, err.status, err.message, err.code, err.param))
 }
 
 /** One request, end to end: key → body → route → limits → attempts → answer → settlement and spans. */
-export async function handle(ctx: GatewayContext, req: FastifyRequest, reply: FastifyReply, protocol: Protocol, op: Operation): Promise<void> {
+export async function handle(
+  ctx: GatewayContext,
+  req: FastifyRequest,
+  reply: FastifyReply,
+  protocol: Protocol,
+  op: Operation,
+): Promise<void> {
   const headers: Record<string, string> = {}
   let span: Span | undefined
   try {
@@ -134,8 +190,12 @@ export async function handle(ctx: GatewayContext, req: FastifyRequest, reply: Fa
     headers['x-loopgate-route'] = route.name
     headers['x-loopgate-routing-version'] = String(snapshot.version)
     const info: RequestSpanInfo = {
-      op, route: route.name, tenantId: key.tenantId, routingVersion: snapshot.version,
-      sessionId: ids.sessionId, userId: ids.userId,
+      op,
+      route: route.name,
+      tenantId: key.tenantId,
+      routingVersion: snapshot.version,
+      sessionId: ids.sessionId,
+      userId: ids.userId,
     }
     const parent = parentContext(req.headers)
     const task = header(req, 'x-loopgate-task')
@@ -146,14 +206,36 @@ export async function handle(ctx: GatewayContext, req: FastifyRequest, reply: Fa
     const traceId = traceIdOf(span)
     if (traceId) headers['x-loopgate-trace-id'] = traceId
 
-    const cache = ctx.responseCache.request(req, route.settings, { tenantId: key.tenantId, route: route.name, protocol, op, body })
+    const cache = ctx.responseCache.request(req, route.settings, {
+      tenantId: key.tenantId,
+      route: route.name,
+      protocol,
+      op,
+      body,
+    })
     const cached = cache && (await cache.lookup(span, headers))
     if (cached) {
       await admitHit(ctx, key)
       return serveHit(reply, span, headers, cached, capture)
     }
 
-    const x = new Exchange({ ctx, req, reply, protocol, op, body, rawBody: resolved?.changed ? undefined : req.rawBody, resolved, route, key, info, parent, span, headers, task })
+    const x = new Exchange({
+      ctx,
+      req,
+      reply,
+      protocol,
+      op,
+      body,
+      rawBody: resolved?.changed ? undefined : req.rawBody,
+      resolved,
+      route,
+      key,
+      info,
+      parent,
+      span,
+      headers,
+      task,
+    })
     x.cache = cache
     if (key.limits.length) await reserve(ctx, x)
     try {
@@ -163,7 +245,10 @@ export async function handle(ctx: GatewayContext, req: FastifyRequest, reply: Fa
       if (x.hold) await settleHold(ctx, x, 0, 0n)
     }
   } catch (err) {
-    const e = err instanceof GatewayError ? err : new GatewayError(500, `gateway error: ${(err as Error).message}`, 'internal_error')
+    const e =
+      err instanceof GatewayError
+        ? err
+        : new GatewayError(500, `gateway error: ${(err as Error).message}`, 'internal_error')
     if (!(err instanceof GatewayError)) ctx.logger.error({ err }, 'request failed inside the gateway')
     // Limit refusals and failed routes are counted where they are decided.
     countError(ctx, e)
@@ -274,10 +359,20 @@ class Exchange implements RunInput {
 const NO_TAGS: string[] = []
 
 /** The route's candidate targets in the order this request tries them (a sticky session keeps its first draw). */
-export function targetOrder(ctx: GatewayContext, req: FastifyRequest, route: CompiledRoute, body: Record<string, unknown>, sessionId: string | undefined): Target[] {
-  const tags = header(req, 'x-loopgate-tags')?.split(',').map((t) => t.trim()) ?? NO_TAGS
+export function targetOrder(
+  ctx: GatewayContext,
+  req: FastifyRequest,
+  route: CompiledRoute,
+  body: Record<string, unknown>,
+  sessionId: string | undefined,
+): Target[] {
+  const tags =
+    header(req, 'x-loopgate-tags')
+      ?.split(',')
+      .map((t) => t.trim()) ?? NO_TAGS
   const candidates = candidateTargets(route, { tags, body, sessionId })
-  const firstDraw = route.settings.sticky && sessionId ? stableUniform(`${route.name}\u0000${sessionId}`) : Math.random()
+  const firstDraw =
+    route.settings.sticky && sessionId ? stableUniform(`${route.name}\u0000${sessionId}`) : Math.random()
   return orderTargets(candidates, ctx.breakers, firstDraw)
 }
 
@@ -319,7 +414,11 @@ async function serve(ctx: GatewayContext, req: FastifyRequest, reply: FastifyRep
       json = JSON.parse(data.toString())
     } catch {
       result.span.end()
-      throw new GatewayError(502, `target "${target.id}" answered with a body that is not JSON`, 'upstream_invalid_response')
+      throw new GatewayError(
+        502,
+        `target "${target.id}" answered with a body that is not JSON`,
+        'upstream_invalid_response',
+      )
     }
     const facts = adapter.readResponse(json, capture !== 'off')
     const cost = target.price ? costUnits(facts.usage, target.price) : 0n
@@ -334,12 +433,23 @@ async function serve(ctx: GatewayContext, req: FastifyRequest, reply: FastifyRep
     return
   }
 
-  const relay = streamRelay(protocol, targetProtocol, {
-    clientWantsUsage: (body.stream_options as { include_usage?: boolean } | undefined)?.include_usage === true,
-    capture: capture !== 'off',
-  }, { body, bytes: x.bodyBytes })
+  const relay = streamRelay(
+    protocol,
+    targetProtocol,
+    {
+      clientWantsUsage: (body.stream_options as { include_usage?: boolean } | undefined)?.include_usage === true,
+      capture: capture !== 'off',
+    },
+    { body, bytes: x.bodyBytes },
+  )
   reply.hijack()
-  reply.raw.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive', trailer: 'x-loopgate-cost-usd', ...x.headers })
+  reply.raw.writeHead(200, {
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-cache',
+    connection: 'keep-alive',
+    trailer: 'x-loopgate-cost-usd',
+    ...x.headers,
+  })
   // Settled once the stream ends: in the trailer of a completed stream, or after a cut one.
   let cost: bigint | undefined
   const settle = (): bigint => {
@@ -350,14 +460,27 @@ async function serve(ctx: GatewayContext, req: FastifyRequest, reply: FastifyRep
     return cost
   }
   const recorder = x.cache?.recorder()
-  const end = await relayStream(reply.raw, result.outcome.stream!, relay, protocol, () => ({ 'x-loopgate-cost-usd': unitsToUsd(settle()) }), (text) => ctx.upstreams.mask(text), recorder?.tap)
+  const end = await relayStream(
+    reply.raw,
+    result.outcome.stream!,
+    relay,
+    protocol,
+    () => ({ 'x-loopgate-cost-usd': unitsToUsd(settle()) }),
+    (text) => ctx.upstreams.mask(text),
+    recorder?.tap,
+  )
   result.done()
   if (end.kind === 'completed') {
     result.verdict(true)
     const final = relay.finalResponse?.()
     if (x.resolved && final) keepResponse(ctx, x.key.tenantId, x.resolved, final)
     // Only a stream that ended with its finish reason is an answer to keep (an in-band error ends without one).
-    if (recorder && relay.facts.finishReasons.length) recorder.keep(unitsToUsd(settle()), target.id, capture !== 'off' ? outputMessages(relay.facts, capture) : undefined)
+    if (recorder && relay.facts.finishReasons.length)
+      recorder.keep(
+        unitsToUsd(settle()),
+        target.id,
+        capture !== 'off' ? outputMessages(relay.facts, capture) : undefined,
+      )
   } else {
     result.outcome.stream!.destroy()
     count(ctx, end.kind)
@@ -377,9 +500,20 @@ function settledUsage(facts: ResponseFacts, body: Record<string, unknown>): Resp
   return { input, output: facts.deltas, cacheRead: 0, cacheWrite: 0 }
 }
 
-async function finish(ctx: GatewayContext, x: Exchange, target: Target, attempt: number, attemptSpan: Span, facts: ResponseFacts, cost: bigint, costUsd: string, ttftMs: number | undefined): Promise<void> {
+async function finish(
+  ctx: GatewayContext,
+  x: Exchange,
+  target: Target,
+  attempt: number,
+  attemptSpan: Span,
+  facts: ResponseFacts,
+  cost: bigint,
+  costUsd: string,
+  ttftMs: number | undefined,
+): Promise<void> {
   recordOutcome(x.span, attemptSpan, target, attempt, facts, costUsd, ttftMs)
-  if (x.route.settings.capture !== 'off') x.span.setAttribute(ATTR_GEN_AI_OUTPUT_MESSAGES, outputMessages(facts, x.route.settings.capture))
+  if (x.route.settings.capture !== 'off')
+    x.span.setAttribute(ATTR_GEN_AI_OUTPUT_MESSAGES, outputMessages(facts, x.route.settings.capture))
   attemptSpan.end()
   try {
     await settleHold(ctx, x, facts.usage.input + facts.usage.output, cost)

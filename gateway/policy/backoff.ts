@@ -12,7 +12,12 @@ export function retryAfterMs(header: string | string[] | undefined, now = Date.n
  * Delay before retry number `retry` (0-based): the server's Retry-After when given, else exponential
  * from baseDelayMs; ± jitter either way. Undefined when the wait would exceed maxDelayMs.
  */
-export function retryDelay(retry: number, retryAfter: number | undefined, p: { baseDelayMs: number; maxDelayMs: number; jitter: number }, random = Math.random): number | undefined {
+export function retryDelay(
+  retry: number,
+  retryAfter: number | undefined,
+  p: { baseDelayMs: number; maxDelayMs: number; jitter: number },
+  random = Math.random,
+): number | undefined {
   const base = retryAfter ?? p.baseDelayMs * 2 ** retry
   if (base > p.maxDelayMs) return undefined
   const jittered = base * (1 + p.jitter * (random() * 2 - 1))

@@ -31,7 +31,14 @@ export interface RunInput {
 
 export type RunResult =
   | {
-      kind: 'ok'; target: Target; attempt: number; outcome: Extract<AttemptOutcome, { kind: 'ok' }>; signal: Abort; done(): void; span: Span; startedAt: number
+      kind: 'ok'
+      target: Target
+      attempt: number
+      outcome: Extract<AttemptOutcome, { kind: 'ok' }>
+      signal: Abort
+      done(): void
+      span: Span
+      startedAt: number
       /** For a stream, call once it ended: a cut stream is a failed attempt (breaker and scoreboard). No-op otherwise. */
       verdict(ok: boolean, error?: string): void
       /** The stream ended without a verdict on the target (the client left). */
@@ -66,26 +73,51 @@ function failSpan(span: Span, o: AttemptOutcome): void {
 
 function finalError(o: AttemptOutcome | undefined, route: string, coolingMs: number): GatewayError {
   if (!o && coolingMs > 0) {
-    return new GatewayError(429, `every target of route "${route}" is rate limited; retry later`, 'rate_limit_exceeded', { 'retry-after': String(Math.ceil(coolingMs / 1000)) })
+    return new GatewayError(
+      429,
+      `every target of route "${route}" is rate limited; retry later`,
+      'rate_limit_exceeded',
+      { 'retry-after': String(Math.ceil(coolingMs / 1000)) },
+    )
   }
-  if (!o) return new GatewayError(503, `every target of route "${route}" is unavailable (circuit open); retry later`, 'targets_unavailable', { 'retry-after': '5' })
+  if (!o)
+    return new GatewayError(
+      503,
+      `every target of route "${route}" is unavailable (circuit open); retry later`,
+      'targets_unavailable',
+      { 'retry-after': '5' },
+    )
   if (o.kind === 'http_error') {
-    const headers: Record<string, string> = o.retryAfterMs !== undefined ? { 'retry-after': String(Math.ceil(o.retryAfterMs / 1000)) } : {}
+    const headers: Record<string, string> =
+      o.retryAfterMs !== undefined ? { 'retry-after': String(Math.ceil(o.retryAfterMs / 1000)) } : {}
     return new GatewayError(o.status, o.message, o.status === 429 ? 'rate_limit_exceeded' : 'upstream_error', headers)
   }
   if (o.kind === 'timeout') return new GatewayError(504, `upstream timed out: ${o.message}`, 'upstream_timeout')
-  return new GatewayError(502, `upstream unreachable: ${o.kind === 'connection' ? o.message : 'aborted'}`, 'upstream_unreachable')
+  return new GatewayError(
+    502,
+    `upstream unreachable: ${o.kind === 'connection' ? o.message : 'aborted'}`,
+    'upstream_unreachable',
+  )
 }
 
 /** The route failed: every candidate failed or none could be tried. */
-const routeFailed = (error: GatewayError, attempts: number): RunResult => ({ kind: 'failed', error, attempts, routeFailed: true })
+const routeFailed = (error: GatewayError, attempts: number): RunResult => ({
+  kind: 'failed',
+  error,
+  attempts,
+  routeFailed: true,
+})
 
 /**
  * The next untried candidate: the first one in order that is not cooling down after a 429; when
  * all that are left are cooling, the one back soonest (if within the longest wait). Breaker-open
  * targets were left out of the order; the caller claims a half-open one's trial.
  */
-function nextCandidate(pending: Target[], cooldowns: Cooldowns, maxWaitMs: number): { target: Target; waitMs: number } | undefined {
+function nextCandidate(
+  pending: Target[],
+  cooldowns: Cooldowns,
+  maxWaitMs: number,
+): { target: Target; waitMs: number } | undefined {
   let best = -1
   let bestWait = Infinity
   for (let i = 0; i < pending.length && bestWait > 0; i++) {
@@ -118,7 +150,8 @@ export async function runAttempts(deps: RunDeps, input: RunInput): Promise<RunRe
     let waitMs: number
     let body: string
     const rateLimited = last?.kind === 'http_error' && last.status === 429
-    const next = rateLimited && !policy.fallbackOn.includes('429') ? undefined : nextCandidate(pending, deps.cooldowns, maxWait)
+    const next =
+      rateLimited && !policy.fallbackOn.includes('429') ? undefined : nextCandidate(pending, deps.cooldowns, maxWait)
     if (next) {
       target = next.target
       waitMs = next.waitMs
@@ -146,7 +179,16 @@ export async function runAttempts(deps: RunDeps, input: RunInput): Promise<RunRe
     attempt++
     const span = input.startAttemptSpan(target, attempt)
     const startedAt = performance.now()
-    const r = await callUpstream({ upstreams: deps.upstreams, provider: target.provider, path: input.pathFor(target), body, stream: input.stream, timeouts: policy.timeouts, clientSignal: input.clientSignal, extraHeaders: input.extraHeaders })
+    const r = await callUpstream({
+      upstreams: deps.upstreams,
+      provider: target.provider,
+      path: input.pathFor(target),
+      body,
+      stream: input.stream,
+      timeouts: policy.timeouts,
+      clientSignal: input.clientSignal,
+      extraHeaders: input.extraHeaders,
+    })
     const o = r.outcome
     const ms = performance.now() - startedAt
     if (o.kind === 'ok') {
@@ -158,7 +200,18 @@ export async function runAttempts(deps: RunDeps, input: RunInput): Promise<RunRe
         deps.scoreboard.record(id, ok, ms, error)
       }
       if (!input.stream) verdict(true)
-      return { kind: 'ok', target, attempt, outcome: o, signal: r.signal, done: r.done, span, startedAt, verdict: input.stream ? verdict : noVerdict, release: () => deps.breakers.release(id) }
+      return {
+        kind: 'ok',
+        target,
+        attempt,
+        outcome: o,
+        signal: r.signal,
+        done: r.done,
+        span,
+        startedAt,
+        verdict: input.stream ? verdict : noVerdict,
+        release: () => deps.breakers.release(id),
+      }
     }
     r.done()
     last = o
@@ -187,10 +240,11 @@ export async function runAttempts(deps: RunDeps, input: RunInput): Promise<RunRe
   }
   // Nothing tried because every candidate cools down longer than we wait: say when to come back.
   let coolingMs = 0
-  if (!last) for (const t of pending) {
-    const w = deps.cooldowns.remainingMs(t.id)
-    if (w > 0 && (coolingMs === 0 || w < coolingMs)) coolingMs = w
-  }
+  if (!last)
+    for (const t of pending) {
+      const w = deps.cooldowns.remainingMs(t.id)
+      if (w > 0 && (coolingMs === 0 || w < coolingMs)) coolingMs = w
+    }
   return routeFailed(finalError(last, input.route.name, coolingMs), attempt)
 }
 

@@ -34,7 +34,12 @@ export class Upstreams {
     const key = `${connectMs} ${provider.origin}`
     let p = this.pools.get(key)
     if (!p) {
-      p = new Pool(provider.origin, { connections: provider.settings.connections, keepAliveTimeout: 30_000, keepAliveMaxTimeout: 600_000, connect: { timeout: connectMs } })
+      p = new Pool(provider.origin, {
+        connections: provider.settings.connections,
+        keepAliveTimeout: 30_000,
+        keepAliveMaxTimeout: 600_000,
+        connect: { timeout: connectMs },
+      })
       this.pools.set(key, p)
     }
     return p
@@ -55,7 +60,8 @@ const TIMEOUT_CODES = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEO
 
 export function classify(err: unknown, signal: Abort, clientSignal: Abort): AttemptOutcome {
   if (clientSignal.aborted) return { kind: 'aborted' }
-  if (signal.aborted && signal.reason instanceof TotalTimeout) return { kind: 'timeout', message: signal.reason.message }
+  if (signal.aborted && signal.reason instanceof TotalTimeout)
+    return { kind: 'timeout', message: signal.reason.message }
   const e = err as { code?: string; message?: string; cause?: { code?: string } }
   const code = e.code ?? e.cause?.code
   if (code && TIMEOUT_CODES.has(code)) return { kind: 'timeout', message: `${code}: ${e.message}` }
@@ -103,7 +109,8 @@ function onTotalTimeout(control: AttemptControl, ms: number): void {
 /** A header of undici's raw `[name, value, …]` list, by lower-case name. */
 function rawHeader(raw: Buffer[], name: string): string | undefined {
   for (let i = 0; i < raw.length; i += 2) {
-    if (raw[i]!.length === name.length && raw[i]!.toString('latin1').toLowerCase() === name) return raw[i + 1]!.toString('latin1')
+    if (raw[i]!.length === name.length && raw[i]!.toString('latin1').toLowerCase() === name)
+      return raw[i + 1]!.toString('latin1')
   }
   return undefined
 }
@@ -143,9 +150,15 @@ class BufferingHandler implements Dispatcher.DispatchHandler {
   onComplete(): void {
     const data = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks)
     this.control.cancel = undefined
-    this.control.outcome = this.status >= 400
-      ? { kind: 'http_error', status: this.status, message: this.upstreams.errorMessage(data.toString()), retryAfterMs: retryAfterMs(this.retryAfter) }
-      : { kind: 'ok', status: this.status, stream: undefined, data }
+    this.control.outcome =
+      this.status >= 400
+        ? {
+            kind: 'http_error',
+            status: this.status,
+            message: this.upstreams.errorMessage(data.toString()),
+            retryAfterMs: retryAfterMs(this.retryAfter),
+          }
+        : { kind: 'ok', status: this.status, stream: undefined, data }
     this.resolve(this.control)
   }
 
@@ -187,12 +200,20 @@ export async function callUpstream(c: UpstreamCall): Promise<{ outcome: AttemptO
     bodyTimeout: c.timeouts.firstByteMs,
   }
   const pool = c.upstreams.pool(c.provider, c.timeouts.connectMs)
-  if (!c.stream) return new Promise((resolve) => pool.dispatch(options, new BufferingHandler(control, c.clientSignal, resolve, c.upstreams)))
+  if (!c.stream)
+    return new Promise((resolve) =>
+      pool.dispatch(options, new BufferingHandler(control, c.clientSignal, resolve, c.upstreams)),
+    )
   try {
     const res = await pool.request({ ...options, signal: control })
     if (res.statusCode >= 400) {
       const text = await res.body.text().catch(() => '')
-      control.outcome = { kind: 'http_error', status: res.statusCode, message: c.upstreams.errorMessage(text), retryAfterMs: retryAfterMs(res.headers['retry-after']) }
+      control.outcome = {
+        kind: 'http_error',
+        status: res.statusCode,
+        message: c.upstreams.errorMessage(text),
+        retryAfterMs: retryAfterMs(res.headers['retry-after']),
+      }
     } else {
       control.outcome = { kind: 'ok', status: res.statusCode, stream: res.body, data: undefined }
     }

@@ -13,13 +13,19 @@ export interface Provider {
   headers: Record<string, string>
 }
 
-export function buildProviders(settings: Record<string, ProviderSettings>, env: NodeJS.ProcessEnv): Map<string, Provider> {
+export function buildProviders(
+  settings: Record<string, ProviderSettings>,
+  env: NodeJS.ProcessEnv,
+): Map<string, Provider> {
   const out = new Map<string, Provider>()
   for (const [name, s] of Object.entries(settings)) {
     const url = new URL(s.baseUrl)
     const adapter = adapters[s.protocol]
     const apiKey = s.apiKeyEnv ? env[s.apiKeyEnv] : undefined
-    if (s.apiKeyEnv && !apiKey) throw new Error(`gateway.providers.${name}.apiKeyEnv: environment variable ${s.apiKeyEnv} is not set; export it or remove apiKeyEnv`)
+    if (s.apiKeyEnv && !apiKey)
+      throw new Error(
+        `gateway.providers.${name}.apiKeyEnv: environment variable ${s.apiKeyEnv} is not set; export it or remove apiKeyEnv`,
+      )
     out.set(name, {
       name,
       settings: s,

@@ -27,7 +27,14 @@ export interface ResponseFacts {
   deltas: number
 }
 
-export const emptyFacts = (): ResponseFacts => ({ model: undefined, usage: noUsage(), finishReasons: [], outputText: '', toolCalls: [], deltas: 0 })
+export const emptyFacts = (): ResponseFacts => ({
+  model: undefined,
+  usage: noUsage(),
+  finishReasons: [],
+  outputText: '',
+  toolCalls: [],
+  deltas: 0,
+})
 
 /**
  * Carries an upstream SSE stream to the client frame by frame (same protocol or translated),

@@ -47,7 +47,8 @@ export class RoutingTable {
    */
   async init(configRoutes: RouteSettings[]): Promise<void> {
     const valid = validateRoutingTable({ routes: configRoutes }, this.providerSettings)
-    if (!valid.ok) throw new Error(`gateway.routes: invalid routing table in the config file: ${valid.errors.join('; ')}`)
+    if (!valid.ok)
+      throw new Error(`gateway.routes: invalid routing table in the config file: ${valid.errors.join('; ')}`)
     this.configRoutes = valid.routes
     if (!this.redis || this.redis.available) {
       await this.load(this.redis)
@@ -78,9 +79,15 @@ export class RoutingTable {
       await this.redis!.subscribe((v) => void this.onAnnounced(v))
       if (this.closed) return void (await this.redis!.close())
       this.synced = true
-      this.logger.info({ version: this.current.version }, 'redis: reachable; routing table synced with Redis and announcements subscribed; limits are shared again once the spend counted meanwhile is added')
+      this.logger.info(
+        { version: this.current.version },
+        'redis: reachable; routing table synced with Redis and announcements subscribed; limits are shared again once the spend counted meanwhile is added',
+      )
     } catch (err) {
-      this.logger.warn({ err: (err as Error).message }, 'redis: answered, but the routing table could not be synced yet; trying again when it reconnects')
+      this.logger.warn(
+        { err: (err as Error).message },
+        'redis: answered, but the routing table could not be synced yet; trying again when it reconnects',
+      )
     } finally {
       this.syncing = false
     }
@@ -98,15 +105,26 @@ export class RoutingTable {
       const stored = fromRedis ?? fromFile
       const source = fromRedis ? 'redis' : 'file'
       if (!stored) {
-        const seed: StoredTable = { version: 1, updatedAt: new Date().toISOString(), routes: this.configRoutes, droppedRoutes: [] }
+        const seed: StoredTable = {
+          version: 1,
+          updatedAt: new Date().toISOString(),
+          routes: this.configRoutes,
+          droppedRoutes: [],
+        }
         if (redis && !(await this.seedRedis(redis, seed)) && !lastTry) continue
         this.apply(seed, 'config', true)
         await this.files.save(seed)
         break
       }
       const droppedRoutes = stringList(stored.droppedRoutes)
-      const merged = reconcile(this.configRoutes, Array.isArray(stored.routes) ? stored.routes : [], (c) => (droppedRoutes.includes(c.name) ? undefined : c))
-      if (merged.leftOut.length) this.logger.warn({ routes: merged.leftOut }, `configured routes ${merged.leftOut.join(', ')} stay out of the routing table: an admin dropped them (a PUT /admin/routing that lists them brings them back)`)
+      const merged = reconcile(this.configRoutes, Array.isArray(stored.routes) ? stored.routes : [], (c) =>
+        droppedRoutes.includes(c.name) ? undefined : c,
+      )
+      if (merged.leftOut.length)
+        this.logger.warn(
+          { routes: merged.leftOut },
+          `configured routes ${merged.leftOut.join(', ')} stay out of the routing table: an admin dropped them (a PUT /admin/routing that lists them brings them back)`,
+        )
       if (!isMismatch(merged)) {
         const table = { ...stored, routes: merged.routes, droppedRoutes }
         if (fromFile && redis && !(await this.seedRedis(redis, table)) && !lastTry) continue
@@ -114,16 +132,38 @@ export class RoutingTable {
         break
       }
       const previous = Number.isInteger(stored.version) ? stored.version : 0
-      const table: StoredTable = { version: previous + 1, updatedAt: new Date().toISOString(), routes: merged.routes, droppedRoutes }
-      this.logger.warn({ source, storedVersion: previous, version: table.version, ...summary(merged) }, describe(merged, `the stored routing table (${source}, version ${previous}) does not match the configuration`))
+      const table: StoredTable = {
+        version: previous + 1,
+        updatedAt: new Date().toISOString(),
+        routes: merged.routes,
+        droppedRoutes,
+      }
+      this.logger.warn(
+        { source, storedVersion: previous, version: table.version, ...summary(merged) },
+        describe(merged, `the stored routing table (${source}, version ${previous}) does not match the configuration`),
+      )
       const reason = describe(merged, 'reconciled with the configuration at start')
       if (redis) {
         // Compare-and-swap on the version read: when another replica got there first, start over from its table.
-        const r = await redis.replace(JSON.stringify(table.routes), { expectedVersion: fromRedis ? previous : 0, author: 'startup', reason, at: table.updatedAt, forceVersion: fromRedis ? undefined : table.version, droppedRoutes })
+        const r = await redis.replace(JSON.stringify(table.routes), {
+          expectedVersion: fromRedis ? previous : 0,
+          author: 'startup',
+          reason,
+          at: table.updatedAt,
+          forceVersion: fromRedis ? undefined : table.version,
+          droppedRoutes,
+        })
         if ('conflict' in r && !lastTry) continue
         if (!('conflict' in r)) table.version = r.version
       } else {
-        await this.files.appendAudit({ version: table.version, previousVersion: previous, at: table.updatedAt, author: 'startup', reason, routes: table.routes })
+        await this.files.appendAudit({
+          version: table.version,
+          previousVersion: previous,
+          at: table.updatedAt,
+          author: 'startup',
+          reason,
+          routes: table.routes,
+        })
       }
       this.apply(table, 'config', true)
       await this.files.save(table)
@@ -133,7 +173,14 @@ export class RoutingTable {
 
   /** Puts `table` into empty Redis; false when another replica stored one first (then start over from it). */
   private async seedRedis(redis: RedisTableSync, table: StoredTable): Promise<boolean> {
-    const r = await redis.replace(JSON.stringify(table.routes), { expectedVersion: 0, author: 'startup', reason: 'seeded from local table', at: table.updatedAt, forceVersion: table.version, droppedRoutes: table.droppedRoutes })
+    const r = await redis.replace(JSON.stringify(table.routes), {
+      expectedVersion: 0,
+      author: 'startup',
+      reason: 'seeded from local table',
+      at: table.updatedAt,
+      forceVersion: table.version,
+      droppedRoutes: table.droppedRoutes,
+    })
     return !('conflict' in r)
   }
 
@@ -142,7 +189,10 @@ export class RoutingTable {
     if (!force && table.version <= this.current.version) return
     this.current = compileSnapshot(table.version, table.updatedAt, table.routes, this.providers)
     this.dropped = stringList(table.droppedRoutes)
-    this.logger.info({ source, version: table.version, routes: table.routes.map((r) => r.name) }, 'routing table applied')
+    this.logger.info(
+      { source, version: table.version, routes: table.routes.map((r) => r.name) },
+      'routing table applied',
+    )
   }
 
   /**
@@ -159,10 +209,21 @@ export class RoutingTable {
       if (!table || table.version <= this.current.version) return
       const droppedRoutes = stringList(table.droppedRoutes)
       const serving = (name: string) => this.current.byName.get(name)?.settings
-      const merged = reconcile(this.configRoutes, Array.isArray(table.routes) ? table.routes : [], (c) => (droppedRoutes.includes(c.name) ? undefined : (serving(c.name) ?? c)), serving)
+      const merged = reconcile(
+        this.configRoutes,
+        Array.isArray(table.routes) ? table.routes : [],
+        (c) => (droppedRoutes.includes(c.name) ? undefined : (serving(c.name) ?? c)),
+        serving,
+      )
       const mismatch = JSON.stringify({ dropped: merged.dropped, reset: merged.reset })
       if ((merged.dropped.length || merged.reset.length) && mismatch !== this.lastAnnouncedMismatch) {
-        this.logger.warn({ version: table.version, ...summary(merged) }, describe(merged, `the announced routing table (version ${table.version}) does not match this gateway's configuration`))
+        this.logger.warn(
+          { version: table.version, ...summary(merged) },
+          describe(
+            merged,
+            `the announced routing table (version ${table.version}) does not match this gateway's configuration`,
+          ),
+        )
       }
       this.lastAnnouncedMismatch = mismatch
       const applied = { version: table.version, updatedAt: table.updatedAt, routes: merged.routes, droppedRoutes }
@@ -179,7 +240,10 @@ export class RoutingTable {
    * names them. A dropped route stays out, across restarts and on every replica, until a table
    * lists it again.
    */
-  async replace(input: unknown, meta: { expectedVersion?: number; author?: string; reason?: string; dropRoutes?: string[] }): Promise<ReplaceResult> {
+  async replace(
+    input: unknown,
+    meta: { expectedVersion?: number; author?: string; reason?: string; dropRoutes?: string[] },
+  ): Promise<ReplaceResult> {
     const v = validateRoutingTable(input, this.providerSettings)
     if (!v.ok) return { ok: false, status: 400, errors: v.errors, currentVersion: this.current.version }
     const dropRoutes = meta.dropRoutes ?? []
@@ -194,8 +258,20 @@ export class RoutingTable {
     const reason = `${meta.reason ?? ''}${newlyDropped.length ? `${meta.reason ? ' ' : ''}(routes dropped: ${newlyDropped.join(', ')})` : ''}`
     if (this.redis) {
       if (!this.synced || !this.redis.available) return this.unavailable('Redis is unreachable')
-      const r = await withinMs(this.redis.replace(JSON.stringify(routes), { expectedVersion: meta.expectedVersion, author, reason, at, droppedRoutes }), REDIS_ADMIN_WAIT_MS)
-      if (r === undefined) return this.unavailable(`Redis did not answer within ${REDIS_ADMIN_WAIT_MS} ms (the table may still be stored when it answers: GET /admin/routing before retrying with expectedVersion)`)
+      const r = await withinMs(
+        this.redis.replace(JSON.stringify(routes), {
+          expectedVersion: meta.expectedVersion,
+          author,
+          reason,
+          at,
+          droppedRoutes,
+        }),
+        REDIS_ADMIN_WAIT_MS,
+      )
+      if (r === undefined)
+        return this.unavailable(
+          `Redis did not answer within ${REDIS_ADMIN_WAIT_MS} ms (the table may still be stored when it answers: GET /admin/routing before retrying with expectedVersion)`,
+        )
       if ('conflict' in r) return this.conflict(r.conflict)
       const table = { version: r.version, updatedAt: at, routes, droppedRoutes }
       this.apply(table, 'admin')
@@ -203,7 +279,8 @@ export class RoutingTable {
       return { ok: true, ...r, droppedRoutes: this.droppedRoutes() }
     }
     const previousVersion = this.current.version
-    if (meta.expectedVersion !== undefined && meta.expectedVersion !== previousVersion) return this.conflict(previousVersion)
+    if (meta.expectedVersion !== undefined && meta.expectedVersion !== previousVersion)
+      return this.conflict(previousVersion)
     const table = { version: previousVersion + 1, updatedAt: at, routes, droppedRoutes }
     this.apply(table, 'admin')
     await this.files.save(table)
@@ -218,11 +295,21 @@ export class RoutingTable {
 
   /** Redis holds the shared table: without it no replica may write one (each would fork the versions). */
   private unavailable(why: string): ReplaceResult {
-    return { ok: false, status: 503, errors: [`${why}: the routing table is shared through Redis and cannot change until it answers; retry later`], currentVersion: this.current.version }
+    return {
+      ok: false,
+      status: 503,
+      errors: [`${why}: the routing table is shared through Redis and cannot change until it answers; retry later`],
+      currentVersion: this.current.version,
+    }
   }
 
   private conflict(current: number): ReplaceResult {
-    return { ok: false, status: 409, errors: [`expectedVersion is stale: the current version is ${current}; GET /admin/routing and retry`], currentVersion: current }
+    return {
+      ok: false,
+      status: 409,
+      errors: [`expectedVersion is stale: the current version is ${current}; GET /admin/routing and retry`],
+      currentVersion: current,
+    }
   }
 
   /** From Redis when it answers; otherwise the local trail (changes made here without Redis). */
@@ -253,7 +340,8 @@ async function withinMs<T>(promise: Promise<T>, ms: number): Promise<T | undefin
   }
 }
 
-const stringList = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [])
+const stringList = (v: unknown): string[] =>
+  Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []
 
 /** One line naming what was kept, dropped, added and reset. */
 function describe(r: Reconciled, what: string): string {

@@ -34,7 +34,9 @@ export class TableFiles {
       return JSON.parse(await readFile(this.tablePath, 'utf8')) as StoredTable
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined
-      throw new Error(`cannot read ${this.tablePath}: ${(err as Error).message}; fix or delete the file`, { cause: err })
+      throw new Error(`cannot read ${this.tablePath}: ${(err as Error).message}; fix or delete the file`, {
+        cause: err,
+      })
     }
   }
 
@@ -58,6 +60,11 @@ export class TableFiles {
     } catch {
       return []
     }
-    return text.split('\n').filter(Boolean).slice(-limit).reverse().map((l) => JSON.parse(l) as AuditEntry)
+    return text
+      .split('\n')
+      .filter(Boolean)
+      .slice(-limit)
+      .reverse()
+      .map((l) => JSON.parse(l) as AuditEntry)
   }
 }

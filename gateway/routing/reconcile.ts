@@ -52,7 +52,9 @@ export function reconcile(
     const live = serving?.(c.name)
     const targets = mergeWeights(c.name, c.targets, s.targets, out, live?.targets)
     const rules = c.rules.map((rule, i) => {
-      const match = (Array.isArray(s.rules) ? s.rules : []).find((sr) => isRecord(sr) && JSON.stringify(sr.when) === JSON.stringify(rule.when))
+      const match = (Array.isArray(s.rules) ? s.rules : []).find(
+        (sr) => isRecord(sr) && JSON.stringify(sr.when) === JSON.stringify(rule.when),
+      )
       const storedTargets = match && isRecord(match) && Array.isArray(match.targets) ? match.targets : []
       const liveRule = live?.rules.find((r) => JSON.stringify(r.when) === JSON.stringify(rule.when))
       return { ...rule, targets: mergeWeights(`${c.name}#${i}`, rule.targets, storedTargets, out, liveRule?.targets) }
@@ -72,11 +74,20 @@ interface StoredRoute {
   rules?: unknown
 }
 
-function mergeWeights(where: string, configured: TargetSettings[], stored: unknown[], out: Reconciled, live: TargetSettings[] = []): TargetSettings[] {
+function mergeWeights(
+  where: string,
+  configured: TargetSettings[],
+  stored: unknown[],
+  out: Reconciled,
+  live: TargetSettings[] = [],
+): TargetSettings[] {
   const weights = new Map<string, number>()
   for (const t of stored) {
     if (isRecord(t) && typeof t.provider === 'string' && typeof t.model === 'string' && isWeight(t.weight)) {
-      weights.set(targetId({ provider: t.provider, model: t.model, id: typeof t.id === 'string' ? t.id : undefined }), t.weight)
+      weights.set(
+        targetId({ provider: t.provider, model: t.model, id: typeof t.id === 'string' ? t.id : undefined }),
+        t.weight,
+      )
     }
   }
   const ids = new Set(configured.map(targetId))
@@ -105,20 +116,28 @@ function withoutWeights(route: unknown): unknown {
     (Array.isArray(targets) ? targets : [])
       .map((t) => (isRecord(t) ? { ...t, weight: undefined } : t))
       .sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)))
-  const rules = Array.isArray(route.rules) ? route.rules.map((r) => (isRecord(r) ? { ...r, targets: strip(r.targets) } : r)) : route.rules
+  const rules = Array.isArray(route.rules)
+    ? route.rules.map((r) => (isRecord(r) ? { ...r, targets: strip(r.targets) } : r))
+    : route.rules
   return { ...route, targets: strip(route.targets), rules }
 }
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
 const isWeight = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v >= 0
-const isStoredRoute = (r: unknown): r is StoredRoute => isRecord(r) && typeof r.name === 'string' && Array.isArray(r.targets)
+const isStoredRoute = (r: unknown): r is StoredRoute =>
+  isRecord(r) && typeof r.name === 'string' && Array.isArray(r.targets)
 
 /**
  * Why a table sent to `PUT /admin/routing` does not fit the configuration: every route and target
  * must be configured, every configured target of a listed route present, only weights may differ,
  * and routes of the current table may be left out only when `dropRoutes` names them.
  */
-export function configProblems(routes: RouteSettings[], config: RouteSettings[], current: string[], dropRoutes: string[]): string[] {
+export function configProblems(
+  routes: RouteSettings[],
+  config: RouteSettings[],
+  current: string[],
+  dropRoutes: string[],
+): string[] {
   const problems: string[] = []
   const configured = new Map(config.map((c) => [c.name, c]))
   const listed = new Set(routes.map((r) => r.name))
@@ -126,19 +145,28 @@ export function configProblems(routes: RouteSettings[], config: RouteSettings[],
     const where = `routes[${i}] (${r.name})`
     const c = configured.get(r.name)
     if (!c) {
-      problems.push(`${where}: route "${r.name}" is not in the configuration (configured: ${[...configured.keys()].join(', ') || 'none'}); add it to gateway.routes in loopgate.yaml and restart`)
+      problems.push(
+        `${where}: route "${r.name}" is not in the configuration (configured: ${[...configured.keys()].join(', ') || 'none'}); add it to gateway.routes in loopgate.yaml and restart`,
+      )
       return
     }
     targetProblems(where, r.targets, c.targets, problems)
-    if (r.rules.length !== c.rules.length || r.rules.some((rule, j) => JSON.stringify(rule.when) !== JSON.stringify(c.rules[j]!.when))) {
-      problems.push(`${where}.rules: differ from the configuration; only weights change at runtime (edit gateway.routes in loopgate.yaml and restart)`)
+    if (
+      r.rules.length !== c.rules.length ||
+      r.rules.some((rule, j) => JSON.stringify(rule.when) !== JSON.stringify(c.rules[j]!.when))
+    ) {
+      problems.push(
+        `${where}.rules: differ from the configuration; only weights change at runtime (edit gateway.routes in loopgate.yaml and restart)`,
+      )
     } else {
       r.rules.forEach((rule, j) => targetProblems(`${where}.rules[${j}]`, rule.targets, c.rules[j]!.targets, problems))
     }
     for (const field of Object.keys(c) as (keyof RouteSettings)[]) {
       if (field === 'targets' || field === 'rules' || field === 'name') continue
       if (JSON.stringify(r[field]) !== JSON.stringify(c[field])) {
-        problems.push(`${where}.${field}: differs from the configuration; only weights change at runtime (edit gateway.routes in loopgate.yaml and restart)`)
+        problems.push(
+          `${where}.${field}: differs from the configuration; only weights change at runtime (edit gateway.routes in loopgate.yaml and restart)`,
+        )
       }
     }
   })
@@ -148,12 +176,19 @@ export function configProblems(routes: RouteSettings[], config: RouteSettings[],
   }
   const left = current.filter((name) => !listed.has(name) && !dropRoutes.includes(name))
   if (left.length) {
-    problems.push(`routes: the table leaves out ${left.map((n) => `"${n}"`).join(', ')} of the current table; send every route, or name the ones to take out in "dropRoutes": [${left.map((n) => `"${n}"`).join(', ')}]`)
+    problems.push(
+      `routes: the table leaves out ${left.map((n) => `"${n}"`).join(', ')} of the current table; send every route, or name the ones to take out in "dropRoutes": [${left.map((n) => `"${n}"`).join(', ')}]`,
+    )
   }
   return problems
 }
 
-function targetProblems(where: string, given: TargetSettings[], configured: TargetSettings[], problems: string[]): void {
+function targetProblems(
+  where: string,
+  given: TargetSettings[],
+  configured: TargetSettings[],
+  problems: string[],
+): void {
   const byId = new Map(configured.map((t) => [targetId(t), t]))
   const seen = new Set<string>()
   given.forEach((t, j) => {
@@ -161,14 +196,21 @@ function targetProblems(where: string, given: TargetSettings[], configured: Targ
     seen.add(id)
     const c = byId.get(id)
     if (!c) {
-      problems.push(`${where}.targets[${j}]: target "${id}" is not configured for this route (configured: ${[...byId.keys()].join(', ')}); add it to loopgate.yaml and restart`)
+      problems.push(
+        `${where}.targets[${j}]: target "${id}" is not configured for this route (configured: ${[...byId.keys()].join(', ')}); add it to loopgate.yaml and restart`,
+      )
       return
     }
     if (JSON.stringify({ ...t, weight: undefined }) !== JSON.stringify({ ...c, weight: undefined })) {
-      problems.push(`${where}.targets[${j}] (${id}): differs from the configuration in more than its weight; only weights change at runtime`)
+      problems.push(
+        `${where}.targets[${j}] (${id}): differs from the configuration in more than its weight; only weights change at runtime`,
+      )
     }
   })
   for (const id of byId.keys()) {
-    if (!seen.has(id)) problems.push(`${where}: configured target "${id}" is missing; keep it with weight 0 to take it out of the weighted draw`)
+    if (!seen.has(id))
+      problems.push(
+        `${where}: configured target "${id}" is missing; keep it with weight 0 to take it out of the weighted draw`,
+      )
   }
 }

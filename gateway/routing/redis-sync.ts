@@ -1,7 +1,11 @@
 import type { Redis } from 'ioredis'
 import type { AuditEntry, StoredTable } from './persistence.ts'
 
-const KEYS = { current: 'loopgate:routing:current', version: 'loopgate:routing:version', audit: 'loopgate:routing:audit' }
+const KEYS = {
+  current: 'loopgate:routing:current',
+  version: 'loopgate:routing:version',
+  audit: 'loopgate:routing:audit',
+}
 export const ROUTING_CHANNEL = 'loopgate:routing'
 
 /* Compare-and-swap on the version, store, audit and announce in one atomic step. */
@@ -46,10 +50,28 @@ export class RedisTableSync {
   }
 
   /** Returns the new version, or `conflict` with the current one when expectedVersion is stale. */
-  async replace(routesJson: string, meta: { expectedVersion?: number; author: string; reason: string; at: string; forceVersion?: number; droppedRoutes?: string[] }): Promise<{ version: number; previousVersion: number } | { conflict: number }> {
+  async replace(
+    routesJson: string,
+    meta: {
+      expectedVersion?: number
+      author: string
+      reason: string
+      at: string
+      forceVersion?: number
+      droppedRoutes?: string[]
+    },
+  ): Promise<{ version: number; previousVersion: number } | { conflict: number }> {
     const [v, current] = await this.redis.loopgateRoutingReplace(
-      KEYS.current, KEYS.version, KEYS.audit,
-      meta.expectedVersion?.toString() ?? '', routesJson, meta.at, meta.author, meta.reason, meta.forceVersion?.toString() ?? '', ROUTING_CHANNEL,
+      KEYS.current,
+      KEYS.version,
+      KEYS.audit,
+      meta.expectedVersion?.toString() ?? '',
+      routesJson,
+      meta.at,
+      meta.author,
+      meta.reason,
+      meta.forceVersion?.toString() ?? '',
+      ROUTING_CHANNEL,
       JSON.stringify(meta.droppedRoutes ?? []),
     )
     return v === -1 ? { conflict: current } : { version: v, previousVersion: current }
@@ -70,7 +92,10 @@ export class RedisTableSync {
     // Announcements published while this connection was down are lost: after a reconnect, catch up
     // on the version stored meanwhile.
     this.subscriber.on('ready', () => {
-      this.redis.get(KEYS.version).then((v) => v && onVersion(Number(v)), () => {})
+      this.redis.get(KEYS.version).then(
+        (v) => v && onVersion(Number(v)),
+        () => {},
+      )
     })
   }
 

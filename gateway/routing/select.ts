@@ -20,7 +20,8 @@ function fieldAt(body: Record<string, unknown>, path: string): unknown {
 export function candidateTargets(route: CompiledRoute, facts: RequestFacts): Target[] {
   for (const rule of route.rules) {
     const tagsOk = !rule.when.tags || rule.when.tags.every((t) => facts.tags.includes(t))
-    const fieldsOk = !rule.when.fields || Object.entries(rule.when.fields).every(([path, want]) => fieldAt(facts.body, path) === want)
+    const fieldsOk =
+      !rule.when.fields || Object.entries(rule.when.fields).every(([path, want]) => fieldAt(facts.body, path) === want)
     if (tagsOk && fieldsOk) return rule.targets
   }
   return route.targets
@@ -52,7 +53,12 @@ function pick(pool: Target[], u: number): number {
  * is stable per session when the route is sticky), then zero-weight targets as last-resort
  * fallbacks. Targets whose breaker is open are left out.
  */
-export function orderTargets(targets: Target[], breakers: Breakers, firstDraw: number, random: () => number = Math.random): Target[] {
+export function orderTargets(
+  targets: Target[],
+  breakers: Breakers,
+  firstDraw: number,
+  random: () => number = Math.random,
+): Target[] {
   const weighted: Target[] = []
   const spare: Target[] = []
   for (const t of targets) {

@@ -43,14 +43,22 @@ function compileTarget(t: TargetSettings, providers: Map<string, Provider>): Tar
 }
 
 /** Routes must already be validated against the same providers. */
-export function compileSnapshot(version: number, updatedAt: string, routes: RouteSettings[], providers: Map<string, Provider>): RoutingSnapshot {
+export function compileSnapshot(
+  version: number,
+  updatedAt: string,
+  routes: RouteSettings[],
+  providers: Map<string, Provider>,
+): RoutingSnapshot {
   const byName = new Map<string, CompiledRoute>()
   for (const r of routes) {
     byName.set(r.name, {
       name: r.name,
       settings: r,
       targets: r.targets.map((t) => compileTarget(t, providers)),
-      rules: r.rules.map((rule) => ({ when: rule.when, targets: rule.targets.map((t) => compileTarget(t, providers)) })),
+      rules: r.rules.map((rule) => ({
+        when: rule.when,
+        targets: rule.targets.map((t) => compileTarget(t, providers)),
+      })),
     })
   }
   return { version, updatedAt, routes, byName }

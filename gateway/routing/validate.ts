@@ -4,11 +4,19 @@ import { targetId } from '../../lib/ids.ts'
 
 export type Validation = { ok: true; routes: RouteSettings[] } | { ok: false; errors: string[] }
 
-function checkTargets(where: string, targets: TargetSettings[], providers: Record<string, ProviderSettings>, errors: string[]): void {
+function checkTargets(
+  where: string,
+  targets: TargetSettings[],
+  providers: Record<string, ProviderSettings>,
+  errors: string[],
+): void {
   if (!targets.some((t) => t.weight > 0)) errors.push(`${where}: at least one target needs a positive weight`)
   const ids = new Set<string>()
   targets.forEach((t, i) => {
-    if (!providers[t.provider]) errors.push(`${where}.targets[${i}].provider: unknown provider "${t.provider}" (known: ${Object.keys(providers).join(', ') || 'none'})`)
+    if (!providers[t.provider])
+      errors.push(
+        `${where}.targets[${i}].provider: unknown provider "${t.provider}" (known: ${Object.keys(providers).join(', ') || 'none'})`,
+      )
     const id = targetId(t)
     if (ids.has(id)) errors.push(`${where}.targets[${i}]: target "${id}" is listed twice; give one an explicit id`)
     ids.add(id)

@@ -24,7 +24,8 @@ export interface AnswerRequest {
   outputTokens: number
 }
 
-const WORDS = 'the quick simulated model answers every question with calm and measured words while tokens flow steadily'.split(' ')
+const WORDS =
+  'the quick simulated model answers every question with calm and measured words while tokens flow steadily'.split(' ')
 
 /** ~4 characters per token, like the tokenizers of the real models, never zero. */
 export const countTokens = (text: string) => Math.max(1, Math.ceil(text.length / 4))
@@ -33,9 +34,15 @@ export function planAnswer(r: AnswerRequest, random: () => number = Math.random)
   const wantsTool = r.tools.length > 0 && r.toolChoice !== 'none' && !r.afterToolResult
   if (wantsTool) {
     const choice = r.toolChoice
-    const tool = typeof choice === 'object' ? r.tools.find((t) => t.name === choice.name) ?? r.tools[0]! : r.tools[0]!
+    const tool = typeof choice === 'object' ? (r.tools.find((t) => t.name === choice.name) ?? r.tools[0]!) : r.tools[0]!
     const args = JSON.stringify(exampleFor(tool.schema))
-    return { kind: 'tool', id: `call_${hex(r.promptText + tool.name).slice(0, 24)}`, name: tool.name, arguments: args, pieces: chunkString(args, 8) }
+    return {
+      kind: 'tool',
+      id: `call_${hex(r.promptText + tool.name).slice(0, 24)}`,
+      name: tool.name,
+      arguments: args,
+      pieces: chunkString(args, 8),
+    }
   }
   let text: string
   if (r.expectedAnswer !== undefined) {
@@ -62,11 +69,17 @@ export function exampleFor(schema: unknown): unknown {
   const s = (schema ?? {}) as Record<string, unknown>
   if (Array.isArray(s.enum) && s.enum.length) return s.enum[0]
   switch (s.type) {
-    case 'string': return 'example'
-    case 'number': case 'integer': return 1
-    case 'boolean': return true
-    case 'array': return [exampleFor(s.items)]
-    case 'object': default: {
+    case 'string':
+      return 'example'
+    case 'number':
+    case 'integer':
+      return 1
+    case 'boolean':
+      return true
+    case 'array':
+      return [exampleFor(s.items)]
+    case 'object':
+    default: {
       const props = (s.properties ?? {}) as Record<string, unknown>
       return Object.fromEntries(Object.entries(props).map(([k, v]) => [k, exampleFor(v)]))
     }
@@ -86,7 +99,8 @@ export function embed(text: string, dimensions: number): number[] {
   const out: number[] = []
   let seed = hex(text)
   while (out.length < dimensions) {
-    for (let i = 0; i + 4 <= seed.length && out.length < dimensions; i += 4) out.push(parseInt(seed.slice(i, i + 4), 16) / 65535 - 0.5)
+    for (let i = 0; i + 4 <= seed.length && out.length < dimensions; i += 4)
+      out.push(parseInt(seed.slice(i, i + 4), 16) / 65535 - 0.5)
     seed = hex(seed)
   }
   const norm = Math.sqrt(out.reduce((a, v) => a + v * v, 0)) || 1

@@ -92,14 +92,27 @@ export class OutcomePlanner {
     const scripted = this.scripts.get(model)?.shift() ?? this.scripts.get('*')?.shift()
     if (scripted) {
       switch (scripted.kind) {
-        case 'ok': return { kind: 'ok', delayMs, ending: 'complete' }
-        case 'delay': return { kind: 'ok', delayMs: scripted.ms, ending: 'complete' }
-        case 'stall': return { kind: 'ok', delayMs, ending: 'stall' }
-        case 'cut': return { kind: 'ok', delayMs, ending: 'cut' }
-        case 'reset': return { kind: 'reset' }
-        case 'hang': return { kind: 'hang' }
-        case 'rate_limit': return { kind: 'rate_limit', retryAfterSeconds: scripted.retryAfterSeconds ?? p.retryAfterSeconds }
-        case 'error': return { kind: 'error', status: scripted.status, message: scripted.message ?? `simulated ${scripted.status}`, echoAuth: scripted.echoAuth }
+        case 'ok':
+          return { kind: 'ok', delayMs, ending: 'complete' }
+        case 'delay':
+          return { kind: 'ok', delayMs: scripted.ms, ending: 'complete' }
+        case 'stall':
+          return { kind: 'ok', delayMs, ending: 'stall' }
+        case 'cut':
+          return { kind: 'ok', delayMs, ending: 'cut' }
+        case 'reset':
+          return { kind: 'reset' }
+        case 'hang':
+          return { kind: 'hang' }
+        case 'rate_limit':
+          return { kind: 'rate_limit', retryAfterSeconds: scripted.retryAfterSeconds ?? p.retryAfterSeconds }
+        case 'error':
+          return {
+            kind: 'error',
+            status: scripted.status,
+            message: scripted.message ?? `simulated ${scripted.status}`,
+            echoAuth: scripted.echoAuth,
+          }
       }
     }
     const burstLeft = this.bursts.get(model) ?? 0
@@ -113,7 +126,8 @@ export class OutcomePlanner {
     }
     if (p.hangRate > 0 && this.random() < p.hangRate) return { kind: 'hang' }
     if (p.resetRate > 0 && this.random() < p.resetRate) return { kind: 'reset' }
-    if (p.errorRate > 0 && this.random() < p.errorRate) return { kind: 'error', status: p.errorStatus, message: `simulated ${p.errorStatus}` }
+    if (p.errorRate > 0 && this.random() < p.errorRate)
+      return { kind: 'error', status: p.errorStatus, message: `simulated ${p.errorStatus}` }
     if (p.cutRate > 0 && this.random() < p.cutRate) return { kind: 'ok', delayMs, ending: 'cut' }
     return { kind: 'ok', delayMs, ending: 'complete' }
   }

@@ -54,13 +54,21 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const requests: RecordedRequest[] = []
   const keys = options.apiKeys ? new Set(options.apiKeys) : undefined
   let inFlight = 0
-  const profileOf = (model: string): ModelProfile => ({ ...defaultProfile, ...profiles.get('*'), ...profiles.get(model) })
+  const profileOf = (model: string): ModelProfile => ({
+    ...defaultProfile,
+    ...profiles.get('*'),
+    ...profiles.get(model),
+  })
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const path = (req.url ?? '/').split('?')[0]!
     const anthropic = path.endsWith('/messages') || path.endsWith('/messages/count_tokens')
     const fail = anthropic ? anthropicError : openAiError
-    if (req.method === 'GET' && path.endsWith('/models')) return openAiModels(res, [...profiles.keys()].filter((m) => m !== '*'))
+    if (req.method === 'GET' && path.endsWith('/models'))
+      return openAiModels(
+        res,
+        [...profiles.keys()].filter((m) => m !== '*'),
+      )
     if (req.method !== 'POST') return fail(res, 404, `no route for ${req.method} ${path}`)
     if (keys) {
       const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1]
@@ -75,9 +83,18 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     } catch {
       return fail(res, 400, 'body is not valid JSON')
     }
-    if (typeof body !== 'object' || body === null || typeof body.model !== 'string') return fail(res, 400, "'model' is required")
+    if (typeof body !== 'object' || body === null || typeof body.model !== 'string')
+      return fail(res, 400, "'model' is required")
     const model = body.model
-    const record: RecordedRequest = { protocol: anthropic ? 'anthropic' : 'openai', path, model, stream: body.stream === true, aborted: false, headers: req.headers, body }
+    const record: RecordedRequest = {
+      protocol: anthropic ? 'anthropic' : 'openai',
+      path,
+      model,
+      stream: body.stream === true,
+      aborted: false,
+      headers: req.headers,
+      body,
+    }
     if (requests.length >= MAX_RECORDED) requests.shift()
     requests.push(record)
     res.on('close', () => {
@@ -100,7 +117,11 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     }
     if (outcome.kind === 'error') {
       const auth = req.headers.authorization ?? req.headers['x-api-key']
-      return fail(res, outcome.status, outcome.echoAuth ? `${outcome.message} (request credential: ${String(auth)})` : outcome.message)
+      return fail(
+        res,
+        outcome.status,
+        outcome.echoAuth ? `${outcome.message} (request credential: ${String(auth)})` : outcome.message,
+      )
     }
     if (outcome.delayMs > 0) await sleep(outcome.delayMs)
     if (res.destroyed) return

@@ -3,7 +3,12 @@ import type { StreamEnding } from './profiles.ts'
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
 
-export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   const text = JSON.stringify(body)
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers })
   res.end(text)
@@ -18,7 +23,14 @@ export function startSse(res: ServerResponse): void {
  * `stall` stops half-way without ending the response (the client must time out); `cut` stops
  * half-way and closes the connection.
  */
-export async function writeFrames(res: ServerResponse, head: string[], body: string[], tail: string[], tokensPerSecond: number, ending: StreamEnding): Promise<void> {
+export async function writeFrames(
+  res: ServerResponse,
+  head: string[],
+  body: string[],
+  tail: string[],
+  tokensPerSecond: number,
+  ending: StreamEnding,
+): Promise<void> {
   if (tokensPerSecond <= 0 && ending === 'complete') {
     res.end(head.join('') + body.join('') + tail.join(''))
     return

@@ -11,8 +11,10 @@ function partsOf(content: unknown, mode: CaptureMode): Part[] {
   if (!Array.isArray(content)) return []
   return content.map((p: Record<string, unknown>) => {
     if (p.type === 'text') return { type: 'text', content: text(p.text) }
-    if (p.type === 'tool_result') return { type: 'tool_call_response', id: p.tool_use_id, response: mode === 'redacted' ? REDACTED : p.content }
-    if (p.type === 'tool_use') return { type: 'tool_call', id: p.id, name: p.name, arguments: mode === 'redacted' ? REDACTED : p.input }
+    if (p.type === 'tool_result')
+      return { type: 'tool_call_response', id: p.tool_use_id, response: mode === 'redacted' ? REDACTED : p.content }
+    if (p.type === 'tool_use')
+      return { type: 'tool_call', id: p.id, name: p.name, arguments: mode === 'redacted' ? REDACTED : p.input }
     return { type: String(p.type ?? 'unknown') }
   })
 }
@@ -25,12 +27,27 @@ export function inputMessages(body: Record<string, unknown>, mode: CaptureMode):
   for (const m of (body.messages ?? []) as Record<string, unknown>[]) {
     const parts = partsOf(m.content, mode)
     for (const t of (m.tool_calls ?? []) as { id?: string; function?: { name?: string; arguments?: string } }[]) {
-      parts.push({ type: 'tool_call', id: t.id, name: t.function?.name, arguments: mode === 'redacted' ? REDACTED : t.function?.arguments })
+      parts.push({
+        type: 'tool_call',
+        id: t.id,
+        name: t.function?.name,
+        arguments: mode === 'redacted' ? REDACTED : t.function?.arguments,
+      })
     }
-    if (m.role === 'tool') out.push({ role: 'tool', parts: [{ type: 'tool_call_response', id: m.tool_call_id, response: mode === 'redacted' ? REDACTED : m.content }] })
+    if (m.role === 'tool')
+      out.push({
+        role: 'tool',
+        parts: [
+          { type: 'tool_call_response', id: m.tool_call_id, response: mode === 'redacted' ? REDACTED : m.content },
+        ],
+      })
     else out.push({ role: String(m.role), parts })
   }
-  if (body.input !== undefined) out.push({ role: 'user', parts: [{ type: 'text', content: mode === 'redacted' ? REDACTED : JSON.stringify(body.input) }] })
+  if (body.input !== undefined)
+    out.push({
+      role: 'user',
+      parts: [{ type: 'text', content: mode === 'redacted' ? REDACTED : JSON.stringify(body.input) }],
+    })
   return JSON.stringify(out)
 }
 
@@ -38,6 +55,7 @@ export function inputMessages(body: Record<string, unknown>, mode: CaptureMode):
 export function outputMessages(facts: ResponseFacts, mode: CaptureMode): string {
   const parts: Part[] = []
   if (facts.outputText) parts.push({ type: 'text', content: mode === 'redacted' ? REDACTED : facts.outputText })
-  for (const t of facts.toolCalls) parts.push({ type: 'tool_call', name: t.name, arguments: mode === 'redacted' ? REDACTED : t.arguments })
+  for (const t of facts.toolCalls)
+    parts.push({ type: 'tool_call', name: t.name, arguments: mode === 'redacted' ? REDACTED : t.arguments })
   return JSON.stringify([{ role: 'assistant', parts, finish_reason: facts.finishReasons[0] ?? null }])
 }

@@ -10,7 +10,8 @@ import type { SpanSpool } from './span-spool.ts'
  * - `queue_full`: more spans waited in memory than `maxQueueSize`;
  * - `spool_write_failed` / `spool_unreadable`: the disk failed.
  */
-export type LossReason = 'spool_full' | 'not_acknowledged' | 'refused' | 'rejected' | 'queue_full' | 'spool_write_failed' | 'spool_unreadable'
+export type LossReason =
+  'spool_full' | 'not_acknowledged' | 'refused' | 'rejected' | 'queue_full' | 'spool_write_failed' | 'spool_unreadable'
 
 /** Delivery counters of one OTLP endpoint, for /metrics. */
 export class DeliveryStats {

@@ -45,7 +45,10 @@ export class EncodingBatchSpanProcessor implements SpanProcessor {
   private timer: NodeJS.Timeout | undefined
   private closed: Promise<void> | undefined
 
-  constructor(private readonly transport: BatchTransport, private readonly options: EncodingBatchOptions) {}
+  constructor(
+    private readonly transport: BatchTransport,
+    private readonly options: EncodingBatchOptions,
+  ) {}
 
   onStart(): void {}
 
@@ -68,8 +71,10 @@ export class EncodingBatchSpanProcessor implements SpanProcessor {
       return
     }
     this.queued++
-    if (this.open.spans >= this.options.maxExportBatchSize || this.open.bytes >= this.options.maxExportBatchBytes) this.seal()
-    else if (this.timer === undefined) this.timer = setTimeout(() => this.seal(), this.options.scheduledDelayMillis).unref()
+    if (this.open.spans >= this.options.maxExportBatchSize || this.open.bytes >= this.options.maxExportBatchBytes)
+      this.seal()
+    else if (this.timer === undefined)
+      this.timer = setTimeout(() => this.seal(), this.options.scheduledDelayMillis).unref()
   }
 
   async forceFlush(): Promise<void> {
@@ -103,11 +108,15 @@ export class EncodingBatchSpanProcessor implements SpanProcessor {
   }
 
   private async send(batch: OpenBatch): Promise<void> {
-    const pending = [...batch.resources()].filter((r) => r.asyncAttributesPending).map((r) => r.waitForAsyncAttributes?.())
+    const pending = [...batch.resources()]
+      .filter((r) => r.asyncAttributesPending)
+      .map((r) => r.waitForAsyncAttributes?.())
     if (pending.length > 0) await Promise.all(pending)
     const result = await new Promise<ExportResult>((resolve) => {
       // The export's own HTTP request must not become a span.
-      context.with(suppressTracing(context.active()), () => this.transport.export({ body: batch.encode(), spans: batch.spans }, resolve))
+      context.with(suppressTracing(context.active()), () =>
+        this.transport.export({ body: batch.encode(), spans: batch.spans }, resolve),
+      )
     })
     if (result.code !== ExportResultCode.SUCCESS) globalErrorHandler(result.error ?? new Error('span export failed'))
   }
@@ -145,7 +154,10 @@ class OpenBatch {
   encode(): Uint8Array {
     const groups = new Map<Resource, Map<Scope, SpansWriter>>()
     for (const [resource, scopes] of this.writers) {
-      groups.set(resource, new Map([...scopes].map(([scope, w]) => [scope, (out: ProtobufWriter) => out.raw(w.finish())])))
+      groups.set(
+        resource,
+        new Map([...scopes].map(([scope, w]) => [scope, (out: ProtobufWriter) => out.raw(w.finish())])),
+      )
     }
     const body = encodeRequest(groups)
     for (const scopes of this.writers.values()) {

@@ -31,7 +31,11 @@ export class OtlpHttpSender {
   private readonly headers: Record<string, string>
   private readonly open = new Set<AbortController>()
 
-  constructor(readonly url: string, headers: Record<string, string>, connections: number) {
+  constructor(
+    readonly url: string,
+    headers: Record<string, string>,
+    connections: number,
+  ) {
     const u = new URL(url)
     this.pool = new Pool(u.origin, { connections, keepAliveTimeout: 30_000 })
     this.path = `${u.pathname}${u.search}`
@@ -47,7 +51,13 @@ export class OtlpHttpSender {
     else stop?.addEventListener('abort', onStop, { once: true })
     this.open.add(control)
     try {
-      const res = await this.pool.request({ path: this.path, method: 'POST', headers: this.headers, body, signal: control.signal })
+      const res = await this.pool.request({
+        path: this.path,
+        method: 'POST',
+        headers: this.headers,
+        body,
+        signal: control.signal,
+      })
       const answer = new Uint8Array(await res.body.arrayBuffer())
       if (res.statusCode >= 200 && res.statusCode < 300) return stored(answer, res.headers['content-type'])
       const reason = `${this.url} answered ${res.statusCode}: ${Buffer.from(answer).toString('utf8', 0, MAX_REASON)}`
@@ -55,7 +65,11 @@ export class OtlpHttpSender {
       return { kind: 'retry', retryAfterMs: retryAfterMs(res.headers['retry-after']), reason }
     } catch (err) {
       const e = (control.signal.aborted ? control.signal.reason : err) as { code?: string; message?: string }
-      return { kind: 'retry', retryAfterMs: undefined, reason: `${this.url}: ${e.code ? `${e.code} ` : ''}${e.message ?? String(e)}` }
+      return {
+        kind: 'retry',
+        retryAfterMs: undefined,
+        reason: `${this.url}: ${e.code ? `${e.code} ` : ''}${e.message ?? String(e)}`,
+      }
     } finally {
       clearTimeout(timer)
       stop?.removeEventListener('abort', onStop)
@@ -79,7 +93,11 @@ function stored(answer: Uint8Array, contentType: string | string[] | undefined):
   try {
     const type = String(contentType ?? '')
     const partial = type.includes('json')
-      ? (JSON.parse(Buffer.from(answer).toString('utf8')) as { partialSuccess?: { rejectedSpans?: string | number; errorMessage?: string } }).partialSuccess
+      ? (
+          JSON.parse(Buffer.from(answer).toString('utf8')) as {
+            partialSuccess?: { rejectedSpans?: string | number; errorMessage?: string }
+          }
+        ).partialSuccess
       : ProtobufTraceSerializer.deserializeResponse(answer).partialSuccess
     return { kind: 'stored', rejectedSpans: Number(partial?.rejectedSpans ?? 0), message: partial?.errorMessage ?? '' }
   } catch {

@@ -16,7 +16,17 @@ let lastSize = 1 << 16
 export function encodeSpans(spans: ReadableSpan[]): Uint8Array {
   const groups = new Map<Resource, Map<Scope, SpansWriter>>()
   for (const [resource, scopes] of groupByResourceAndScope(spans)) {
-    groups.set(resource, new Map([...scopes].map(([scope, list]) => [scope, (w: ProtobufWriter) => { for (const span of list) writeSpanEntry(w, span) }])))
+    groups.set(
+      resource,
+      new Map(
+        [...scopes].map(([scope, list]) => [
+          scope,
+          (w: ProtobufWriter) => {
+            for (const span of list) writeSpanEntry(w, span)
+          },
+        ]),
+      ),
+    )
   }
   return encodeRequest(groups)
 }
@@ -82,7 +92,10 @@ function writeScopeSpans(w: ProtobufWriter, scope: Scope, writeSpans: SpansWrite
     w.tag(2, 2)
     w.string(scope.version)
   }
-  const { attributes, droppedAttributesCount } = scope as Scope & { attributes?: Record<string, unknown>; droppedAttributesCount?: number }
+  const { attributes, droppedAttributesCount } = scope as Scope & {
+    attributes?: Record<string, unknown>
+    droppedAttributesCount?: number
+  }
   if (attributes) writeAttributes(w, attributes, 3)
   if (droppedAttributesCount) {
     w.tag(4, 0)

@@ -31,7 +31,10 @@ export class SpanSpool {
   private nextSeq = 0
   private writes: Promise<unknown> = Promise.resolve()
 
-  private constructor(readonly dir: string, private readonly options: SpoolOptions) {}
+  private constructor(
+    readonly dir: string,
+    private readonly options: SpoolOptions,
+  ) {}
 
   /** Opens (or creates) the directory and indexes the batches a previous run left there. */
   static open(dir: string, options: SpoolOptions): SpanSpool {
@@ -72,16 +75,18 @@ export class SpanSpool {
     this.reserved += body.length
     const seq = this.nextSeq++
     const file = join(this.dir, `${String(seq).padStart(16, '0')}-${spans}.otlp`)
-    const written = this.writes.then(() => this.write(file, body)).then(
-      () => {
-        this.entries.push({ seq, spans, bytes: body.length, file })
-        return 'spooled' as const
-      },
-      (err: unknown) => {
-        this.reserved -= body.length
-        throw err
-      },
-    )
+    const written = this.writes
+      .then(() => this.write(file, body))
+      .then(
+        () => {
+          this.entries.push({ seq, spans, bytes: body.length, file })
+          return 'spooled' as const
+        },
+        (err: unknown) => {
+          this.reserved -= body.length
+          throw err
+        },
+      )
     this.writes = written.catch(() => undefined)
     return written
   }
@@ -173,7 +178,9 @@ function takeLock(dir: string): void {
   }
   const owner = Number(readFileSync(lock, 'utf8'))
   if (owner !== process.pid && isAlive(owner)) {
-    throw new Error(`the span spool ${dir} belongs to process ${owner}, which is running: give each gateway replica its own gateway.dataDir (LOOPGATE_DATA_DIR)`)
+    throw new Error(
+      `the span spool ${dir} belongs to process ${owner}, which is running: give each gateway replica its own gateway.dataDir (LOOPGATE_DATA_DIR)`,
+    )
   }
   writeFileSync(lock, String(process.pid))
 }

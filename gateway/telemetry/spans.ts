@@ -4,11 +4,28 @@ import type { IncomingHttpHeaders } from 'node:http'
 import type { Operation, ResponseFacts } from '../providers/types.ts'
 import type { Target } from '../routing/table.ts'
 import {
-  ATTEMPT, ATTR_ERROR_TYPE, ATTR_GEN_AI_OPERATION_NAME, ATTR_GEN_AI_PROVIDER_NAME, ATTR_GEN_AI_REQUEST_MODEL,
-  ATTR_GEN_AI_RESPONSE_FINISH_REASONS, ATTR_GEN_AI_RESPONSE_MODEL, ATTR_GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS,
-  ATTR_GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS, ATTR_GEN_AI_USAGE_INPUT_TOKENS, ATTR_GEN_AI_USAGE_OUTPUT_TOKENS,
-  ATTR_HTTP_RESPONSE_STATUS_CODE, COST_SOURCE, COST_USD, ROUTE, ROUTE_FAILED, ROUTING_VERSION, SPAN_ROLE, TARGET, TENANT_ID,
-  TTFT_MS, USAGE_CUT,
+  ATTEMPT,
+  ATTR_ERROR_TYPE,
+  ATTR_GEN_AI_OPERATION_NAME,
+  ATTR_GEN_AI_PROVIDER_NAME,
+  ATTR_GEN_AI_REQUEST_MODEL,
+  ATTR_GEN_AI_RESPONSE_FINISH_REASONS,
+  ATTR_GEN_AI_RESPONSE_MODEL,
+  ATTR_GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS,
+  ATTR_GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS,
+  ATTR_GEN_AI_USAGE_INPUT_TOKENS,
+  ATTR_GEN_AI_USAGE_OUTPUT_TOKENS,
+  ATTR_HTTP_RESPONSE_STATUS_CODE,
+  COST_SOURCE,
+  COST_USD,
+  ROUTE,
+  ROUTE_FAILED,
+  ROUTING_VERSION,
+  SPAN_ROLE,
+  TARGET,
+  TENANT_ID,
+  TTFT_MS,
+  USAGE_CUT,
 } from '../../lib/attributes.ts'
 import { INVALID_TRACE_ID } from '../../lib/ids.ts'
 
@@ -35,7 +52,12 @@ export interface RequestSpanInfo {
  * Attributes are set once, after the span starts: given to `startSpan`, the SDK copies and checks
  * them twice more (for the sampler) before setting them one by one anyway.
  */
-export function startRequestSpan(tracer: Tracer, parent: Context, i: RequestSpanInfo, extra: Record<string, string>): Span {
+export function startRequestSpan(
+  tracer: Tracer,
+  parent: Context,
+  i: RequestSpanInfo,
+  extra: Record<string, string>,
+): Span {
   const attributes: Record<string, string | number> = {
     [ATTR_GEN_AI_OPERATION_NAME]: i.op,
     [ATTR_GEN_AI_REQUEST_MODEL]: i.route,
@@ -50,7 +72,14 @@ export function startRequestSpan(tracer: Tracer, parent: Context, i: RequestSpan
   return tracer.startSpan(`${i.op} ${i.route}`, SERVER, parent).setAttributes(attributes)
 }
 
-export function startAttemptSpan(tracer: Tracer, parent: Context, request: Span, i: RequestSpanInfo, target: Target, attempt: number): Span {
+export function startAttemptSpan(
+  tracer: Tracer,
+  parent: Context,
+  request: Span,
+  i: RequestSpanInfo,
+  target: Target,
+  attempt: number,
+): Span {
   const attributes: Record<string, string | number> = {
     [ATTR_GEN_AI_OPERATION_NAME]: i.op,
     [ATTR_GEN_AI_PROVIDER_NAME]: target.provider.name,
@@ -71,7 +100,15 @@ const SERVER = { kind: SpanKind.SERVER }
 const CLIENT = { kind: SpanKind.CLIENT }
 
 /** Usage, cost and TTFT, on the request span and on the attempt that served it. */
-export function recordOutcome(request: Span, attempt: Span, target: Target, n: number, facts: ResponseFacts, costUsd: string, ttftMs: number | undefined): void {
+export function recordOutcome(
+  request: Span,
+  attempt: Span,
+  target: Target,
+  n: number,
+  facts: ResponseFacts,
+  costUsd: string,
+  ttftMs: number | undefined,
+): void {
   const u = facts.usage
   const attrs: Record<string, string | number | string[]> = {
     [ATTR_GEN_AI_PROVIDER_NAME]: target.provider.name,
@@ -96,7 +133,10 @@ export function recordOutcome(request: Span, attempt: Span, target: Target, n: n
  * status on both spans); unset: the client left. Either way the usage settled next is marked cut.
  */
 export function markStreamCut(request: Span, attempt: Span, message: string | undefined): void {
-  const attrs = { [ATTR_ERROR_TYPE]: message === undefined ? 'client_disconnected' : 'upstream_stream_failed', [USAGE_CUT]: true }
+  const attrs = {
+    [ATTR_ERROR_TYPE]: message === undefined ? 'client_disconnected' : 'upstream_stream_failed',
+    [USAGE_CUT]: true,
+  }
   request.setAttributes(attrs)
   attempt.setAttributes(attrs)
   if (message === undefined) return

@@ -22,7 +22,10 @@ const MAX_RETRY_AFTER_MS = 5 * 60_000
 
 const OK: ExportResult = { code: ExportResultCode.SUCCESS }
 /** Already counted and logged here: the processor need not report it again. */
-const LOST: ExportResult = { code: ExportResultCode.FAILED, error: new Error('spans lost (see loopgate_gateway_spans_lost_total)') }
+const LOST: ExportResult = {
+  code: ExportResultCode.FAILED,
+  error: new Error('spans lost (see loopgate_gateway_spans_lost_total)'),
+}
 
 /**
  * Delivery to one OTLP endpoint, after the OpenTelemetry Collector's persistent sending queue, but
@@ -61,14 +64,18 @@ export class SpoolingTransport implements BatchTransport {
   ) {
     stats.spool = spool
     if (spool && spool.batches > 0) {
-      log.info({ endpoint: stats.endpoint, batches: spool.batches, spans: spool.spans, bytes: spool.bytes }, 'replaying span batches spooled by an earlier run')
+      log.info(
+        { endpoint: stats.endpoint, batches: spool.batches, spans: spool.spans, bytes: spool.bytes },
+        'replaying span batches spooled by an earlier run',
+      )
       this.kick()
     }
   }
 
   export(batch: EncodedBatch, done: (result: ExportResult) => void): void {
     if (this.spool && (this.away || this.closing === 'now')) void this.keep(batch).then(done)
-    else if (this.closing === 'now') done(this.lose('not_acknowledged', batch.spans, 'the gateway closed before the endpoint acknowledged the batch'))
+    else if (this.closing === 'now')
+      done(this.lose('not_acknowledged', batch.spans, 'the gateway closed before the endpoint acknowledged the batch'))
     else void this.sendNow(batch).then(done)
   }
 
@@ -165,7 +172,10 @@ export class SpoolingTransport implements BatchTransport {
         continue
       }
       // Encoded ExportTraceServiceRequests concatenate into one: protobuf appends repeated fields.
-      const group = entry.seq <= this.singleUntil ? [entry] : spool.oldestGroup(this.options.replayMaxBytes, this.options.replayMaxSpans)
+      const group =
+        entry.seq <= this.singleUntil
+          ? [entry]
+          : spool.oldestGroup(this.options.replayMaxBytes, this.options.replayMaxSpans)
       const bodies: Uint8Array[] = []
       try {
         for (const e of group) bodies.push(await spool.read(e))
@@ -175,7 +185,11 @@ export class SpoolingTransport implements BatchTransport {
         this.lose('spool_unreadable', bad.spans, (err as Error).message)
         continue
       }
-      const outcome = await this.sender.send(bodies.length === 1 ? bodies[0]! : Buffer.concat(bodies), this.options.timeoutMs, this.stopReplay.signal)
+      const outcome = await this.sender.send(
+        bodies.length === 1 ? bodies[0]! : Buffer.concat(bodies),
+        this.options.timeoutMs,
+        this.stopReplay.signal,
+      )
       if (outcome.kind === 'retry') {
         if (this.closing !== 'no') return // the files stay for the next start
         this.wentAway(outcome)
@@ -187,7 +201,14 @@ export class SpoolingTransport implements BatchTransport {
       }
       const spans = group.reduce((n, e) => n + e.spans, 0)
       for (const e of group) {
-        await spool.remove(e).catch((err: Error) => this.log.error({ endpoint: this.stats.endpoint, err: err.message }, 'could not delete a delivered span batch from the spool; it will be sent again after a restart'))
+        await spool
+          .remove(e)
+          .catch((err: Error) =>
+            this.log.error(
+              { endpoint: this.stats.endpoint, err: err.message },
+              'could not delete a delivered span batch from the spool; it will be sent again after a restart',
+            ),
+          )
       }
       if (outcome.kind === 'stored') {
         this.stats.replayed += spans
@@ -219,11 +240,20 @@ export class SpoolingTransport implements BatchTransport {
     this.away = false
     // Ends here, not at the next batch that fits: while the endpoint is away the spool only fills.
     this.endEpisode('spool_full', 'span endpoint answers again: the span spool drains')
-    this.log.info({ endpoint: this.stats.endpoint, awaySeconds: Math.round((Date.now() - this.awaySince) / 1000), spooledBatches: this.spool?.batches ?? 0 }, 'span endpoint answers again: sending new batches to it, replaying the spool behind them')
+    this.log.info(
+      {
+        endpoint: this.stats.endpoint,
+        awaySeconds: Math.round((Date.now() - this.awaySince) / 1000),
+        spooledBatches: this.spool?.batches ?? 0,
+      },
+      'span endpoint answers again: sending new batches to it, replaying the spool behind them',
+    )
   }
 
   private wentAway(outcome: Extract<SendOutcome, { kind: 'retry' }>): void {
-    const backoff = Math.min(this.options.maxBackoffMs, FIRST_BACKOFF_MS * 2 ** this.failures) * (1 + JITTER * (Math.random() * 2 - 1))
+    const backoff =
+      Math.min(this.options.maxBackoffMs, FIRST_BACKOFF_MS * 2 ** this.failures) *
+      (1 + JITTER * (Math.random() * 2 - 1))
     this.failures = Math.min(this.failures + 1, 30)
     // `Retry-After: 0` would make a tight loop: the backoff applies then.
     this.nextTryAt = Date.now() + (outcome.retryAfterMs ? Math.min(outcome.retryAfterMs, MAX_RETRY_AFTER_MS) : backoff)
@@ -233,7 +263,10 @@ export class SpoolingTransport implements BatchTransport {
     }
     this.away = true
     this.awaySince = Date.now()
-    this.log.warn({ endpoint: this.stats.endpoint, reason: outcome.reason }, 'span endpoint did not acknowledge a batch: spooling span batches to disk until it answers')
+    this.log.warn(
+      { endpoint: this.stats.endpoint, reason: outcome.reason },
+      'span endpoint did not acknowledge a batch: spooling span batches to disk until it answers',
+    )
   }
 
   /** Counts the loss; the first of an episode is logged, the episode's end says how many were lost. */
@@ -253,16 +286,31 @@ export class SpoolingTransport implements BatchTransport {
     const episode = this.episodes.get(reason)
     if (!episode) return
     this.episodes.delete(reason)
-    this.log.info({ endpoint: this.stats.endpoint, reason, lostSpans: episode.spans, seconds: Math.round((Date.now() - episode.since) / 1000) }, message)
+    this.log.info(
+      {
+        endpoint: this.stats.endpoint,
+        reason,
+        lostSpans: episode.spans,
+        seconds: Math.round((Date.now() - episode.since) / 1000),
+      },
+      message,
+    )
   }
 }
 
 const messages: Record<LossReason, string> = {
-  spool_full: 'span spool full: span batches are lost (counted in loopgate_gateway_spans_lost_total) until it has room again',
-  not_acknowledged: 'span endpoint did not acknowledge a batch and the spool is off: spans are lost (counted in loopgate_gateway_spans_lost_total)',
-  refused: 'span endpoint refused a batch as invalid; it is not sent again (counted in loopgate_gateway_spans_lost_total)',
-  rejected: 'span endpoint rejected spans of a batch (OTLP partial success; counted in loopgate_gateway_spans_lost_total)',
-  queue_full: 'more spans waited in memory than telemetry.maxQueueSize: spans are lost (counted in loopgate_gateway_spans_lost_total)',
-  spool_write_failed: 'could not write a span batch to the spool: spans are lost (counted in loopgate_gateway_spans_lost_total)',
-  spool_unreadable: 'could not read a spooled span batch: its spans are lost (counted in loopgate_gateway_spans_lost_total)',
+  spool_full:
+    'span spool full: span batches are lost (counted in loopgate_gateway_spans_lost_total) until it has room again',
+  not_acknowledged:
+    'span endpoint did not acknowledge a batch and the spool is off: spans are lost (counted in loopgate_gateway_spans_lost_total)',
+  refused:
+    'span endpoint refused a batch as invalid; it is not sent again (counted in loopgate_gateway_spans_lost_total)',
+  rejected:
+    'span endpoint rejected spans of a batch (OTLP partial success; counted in loopgate_gateway_spans_lost_total)',
+  queue_full:
+    'more spans waited in memory than telemetry.maxQueueSize: spans are lost (counted in loopgate_gateway_spans_lost_total)',
+  spool_write_failed:
+    'could not write a span batch to the spool: spans are lost (counted in loopgate_gateway_spans_lost_total)',
+  spool_unreadable:
+    'could not read a spooled span batch: its spans are lost (counted in loopgate_gateway_spans_lost_total)',
 }

@@ -27,7 +27,9 @@ export const CLOSE_GRACE_MS = 1_000
 
 /** `env:NAME` header values are read from the environment, so secrets stay out of the config file. */
 function resolveHeaders(headers: Record<string, string>, env: NodeJS.ProcessEnv): Record<string, string> {
-  return Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, v.startsWith('env:') ? env[v.slice(4)] ?? '' : v]))
+  return Object.fromEntries(
+    Object.entries(headers).map(([k, v]) => [k, v.startsWith('env:') ? (env[v.slice(4)] ?? '') : v]),
+  )
 }
 
 const EXPORT_BATCH = 2048
@@ -40,35 +42,69 @@ const EXPORT_BATCH_BYTES = 4 * 1024 * 1024
  */
 export function createTelemetry(
   settings: GatewaySettings['telemetry'],
-  options: { exportToken?: string; exporters?: SpanExporter[]; env: NodeJS.ProcessEnv; /** Spools live under `<dataDir>/span-spool/`; none without it. */ dataDir?: string; logger?: Logger },
+  options: {
+    exportToken?: string
+    exporters?: SpanExporter[]
+    env: NodeJS.ProcessEnv
+    /** Spools live under `<dataDir>/span-spool/`; none without it. */ dataDir?: string
+    logger?: Logger
+  },
 ): Telemetry {
   if (!settings.enabled && !options.exporters?.length) {
-    return { tracer: trace.getTracerProvider().getTracer('noop'), flush: async () => {}, shutdown: async () => {}, delivery: [] }
+    return {
+      tracer: trace.getTracerProvider().getTracer('noop'),
+      flush: async () => {},
+      shutdown: async () => {},
+      delivery: [],
+    }
   }
   const logger = options.logger ?? pino({ level: 'silent' })
   const batch = (exporter: SpanExporter): SpanProcessor =>
-    new BatchSpanProcessor(exporter, { maxQueueSize: settings.maxQueueSize, scheduledDelayMillis: settings.scheduledDelayMs, maxExportBatchSize: EXPORT_BATCH })
+    new BatchSpanProcessor(exporter, {
+      maxQueueSize: settings.maxQueueSize,
+      scheduledDelayMillis: settings.scheduledDelayMs,
+      maxExportBatchSize: EXPORT_BATCH,
+    })
   const concurrentExports = Math.ceil(settings.maxQueueSize / EXPORT_BATCH) + 1
   const transports: SpoolingTransport[] = []
   const stats: DeliveryStats[] = []
   const otlp = (endpoint: string, url: string, headers: Record<string, string>): SpanProcessor => {
-    const spool = options.dataDir && settings.spool.maxBytes > 0
-      ? SpanSpool.open(join(options.dataDir, 'span-spool', endpoint), { maxBytes: settings.spool.maxBytes, fsync: settings.spool.fsync })
-      : undefined
+    const spool =
+      options.dataDir && settings.spool.maxBytes > 0
+        ? SpanSpool.open(join(options.dataDir, 'span-spool', endpoint), {
+            maxBytes: settings.spool.maxBytes,
+            fsync: settings.spool.fsync,
+          })
+        : undefined
     const delivery = new DeliveryStats(endpoint)
-    const transport = new SpoolingTransport(new OtlpHttpSender(url, headers, concurrentExports), spool, delivery, logger, {
-      timeoutMs: settings.exportTimeoutMs, maxBackoffMs: settings.spool.maxBackoffMs, replayMaxBytes: EXPORT_BATCH_BYTES, replayMaxSpans: EXPORT_BATCH,
-    })
+    const transport = new SpoolingTransport(
+      new OtlpHttpSender(url, headers, concurrentExports),
+      spool,
+      delivery,
+      logger,
+      {
+        timeoutMs: settings.exportTimeoutMs,
+        maxBackoffMs: settings.spool.maxBackoffMs,
+        replayMaxBytes: EXPORT_BATCH_BYTES,
+        replayMaxSpans: EXPORT_BATCH,
+      },
+    )
     transports.push(transport)
     stats.push(delivery)
     return new EncodingBatchSpanProcessor(transport, {
-      maxQueueSize: settings.maxQueueSize, maxExportBatchSize: EXPORT_BATCH, maxExportBatchBytes: EXPORT_BATCH_BYTES, scheduledDelayMillis: settings.scheduledDelayMs, maxConcurrentExports: concurrentExports,
+      maxQueueSize: settings.maxQueueSize,
+      maxExportBatchSize: EXPORT_BATCH,
+      maxExportBatchBytes: EXPORT_BATCH_BYTES,
+      scheduledDelayMillis: settings.scheduledDelayMs,
+      maxConcurrentExports: concurrentExports,
     })
   }
   const processors: SpanProcessor[] = []
   if (options.exporters?.length) processors.push(...options.exporters.map(batch))
   if (settings.enabled) {
-    const headers: Record<string, string> = options.exportToken ? { authorization: `Bearer ${options.exportToken}` } : {}
+    const headers: Record<string, string> = options.exportToken
+      ? { authorization: `Bearer ${options.exportToken}` }
+      : {}
     processors.push(otlp('collector', `${settings.collectorUrl.replace(/\/+$/, '')}/v1/traces`, headers))
     for (const extra of settings.extraEndpoints) {
       // Named by URL, so a spool stays with its endpoint when the list changes.

@@ -3,7 +3,8 @@ import { refusal, type Ask, type Hold, type LimitSpec, type LimitStore, type Ref
 import type { MemoryLimitStore } from './memory-store.ts'
 import { DAY_TTL_MS, MONTH_TTL_MS, type RedisLimitStore } from './redis-store.ts'
 
-const hasLimit = (s: LimitSpec) => s.rpm !== undefined || s.tpm !== undefined || s.usdPerDay !== undefined || s.usdPerMonth !== undefined
+const hasLimit = (s: LimitSpec) =>
+  s.rpm !== undefined || s.tpm !== undefined || s.usdPerDay !== undefined || s.usdPerMonth !== undefined
 
 export type FailureMode = 'local' | 'deny'
 
@@ -44,7 +45,9 @@ export class FailoverLimitStore implements LimitStore {
     return this.redis.grant(specs, ask, now).then(
       (r) => {
         if ('hold' in r) {
-          specs.forEach((s, i) => this.local.raise(s.scope, r.hold.day, r.settled[i]![0], r.hold.month, r.settled[i]![1], now))
+          specs.forEach((s, i) =>
+            this.local.raise(s.scope, r.hold.day, r.settled[i]![0], r.hold.month, r.settled[i]![1], now),
+          )
           this.local.track(specs, ask, now, false)
           return r.hold
         }
@@ -124,7 +127,7 @@ export class FailoverLimitStore implements LimitStore {
       { err: err.message, failureMode: this.mode },
       this.mode === 'deny'
         ? 'limits: Redis unreachable; failureMode "deny" refuses requests of tenants with limits (503) until it answers again'
-        : 'limits: Redis unreachable; enforcing budgets and rate limits on this process\'s own counters until it answers again',
+        : "limits: Redis unreachable; enforcing budgets and rate limits on this process's own counters until it answers again",
     )
   }
 
@@ -145,7 +148,11 @@ export class FailoverLimitStore implements LimitStore {
         }
       }
       if (this.pending.size) return
-      if (!this.quiet) this.logger.info({ downMs: Date.now() - this.degradedSince!, servedLocally: this.servedLocally }, 'limits: Redis answers again; budgets and rate limits are shared again')
+      if (!this.quiet)
+        this.logger.info(
+          { downMs: Date.now() - this.degradedSince!, servedLocally: this.servedLocally },
+          'limits: Redis answers again; budgets and rate limits are shared again',
+        )
       clearInterval(this.probe)
       this.probe = undefined
       this.degradedSince = undefined

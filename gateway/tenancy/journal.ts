@@ -1,4 +1,14 @@
-import { closeSync, existsSync, fdatasyncSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs'
+import {
+  closeSync,
+  existsSync,
+  fdatasyncSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  writeSync,
+} from 'node:fs'
 import { open, type FileHandle } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Logger } from 'pino'
@@ -65,7 +75,11 @@ export class SpendJournal implements SpendSink {
           if (line.m === month) t.monthUnits += BigInt(line.mu ?? line.u ?? '0')
         }
       }
-      if (bad) this.logger.warn({ file: this.path, lines: bad }, 'spend journal: unreadable lines skipped (a write cut by a crash)')
+      if (bad)
+        this.logger.warn(
+          { file: this.path, lines: bad },
+          'spend journal: unreadable lines skipped (a write cut by a crash)',
+        )
     }
     const recovered = [...totals.values()].filter((t) => t.dayUnits > 0n || t.monthUnits > 0n)
     this.rewrite(recovered)
@@ -89,7 +103,8 @@ export class SpendJournal implements SpendSink {
   }
 
   flush(): Promise<void> {
-    if (this.flushing || !this.file || (!this.buffer.length && this.linesSinceCompaction < this.options.compactEvery)) return this.flushing ?? Promise.resolve()
+    if (this.flushing || !this.file || (!this.buffer.length && this.linesSinceCompaction < this.options.compactEvery))
+      return this.flushing ?? Promise.resolve()
     this.flushing = this.write().finally(() => (this.flushing = undefined))
     return this.flushing
   }
@@ -113,7 +128,10 @@ export class SpendJournal implements SpendSink {
       await this.file!.datasync()
       this.linesSinceCompaction += lines
     } catch (err) {
-      this.logger.error({ err, file: this.path }, 'spend journal: write failed; spend since the last write is kept in memory only')
+      this.logger.error(
+        { err, file: this.path },
+        'spend journal: write failed; spend since the last write is kept in memory only',
+      )
     }
   }
 
@@ -121,7 +139,12 @@ export class SpendJournal implements SpendSink {
     const tmp = `${this.path}.tmp`
     const fd = openSync(tmp, 'w')
     try {
-      const text = totals.map((t) => `{"s":${JSON.stringify([t.scope])},"d":"${t.day}","m":"${t.month}","du":"${t.dayUnits}","mu":"${t.monthUnits}"}\n`).join('')
+      const text = totals
+        .map(
+          (t) =>
+            `{"s":${JSON.stringify([t.scope])},"d":"${t.day}","m":"${t.month}","du":"${t.dayUnits}","mu":"${t.monthUnits}"}\n`,
+        )
+        .join('')
       if (text) writeSync(fd, text)
       fsyncSync(fd)
     } finally {

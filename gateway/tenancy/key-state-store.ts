@@ -83,7 +83,9 @@ export class KeyStateStore {
     if (!force && state.version <= this.current.version) return Promise.resolve()
     this.current = state
     this.onApplied(state)
-    const saved = this.files.save(state).catch((err) => this.logger.error({ err }, 'cannot save the runtime keys to disk'))
+    const saved = this.files
+      .save(state)
+      .catch((err) => this.logger.error({ err }, 'cannot save the runtime keys to disk'))
     this.saving.add(saved)
     void saved.finally(() => this.saving.delete(saved))
     return saved

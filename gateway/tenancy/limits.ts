@@ -80,13 +80,22 @@ export function resetOf(limit: LimitName, now: number): Date {
   return new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1))
 }
 
-export function refusal(limit: LimitName, spec: LimitSpec, now: number, budget?: { remaining: bigint; needed: bigint }): Refusal {
+export function refusal(
+  limit: LimitName,
+  spec: LimitSpec,
+  now: number,
+  budget?: { remaining: bigint; needed: bigint },
+): Refusal {
   const value =
-    limit === 'rpm' ? `${spec.rpm} requests/minute`
-    : limit === 'tpm' ? `${spec.tpm} tokens/minute`
-    : limit === 'usd_per_day' ? `$${unitsToUsd(spec.usdPerDay ?? 0n)}/day`
-    : limit === 'usd_per_month' ? `$${unitsToUsd(spec.usdPerMonth ?? 0n)}/month`
-    : 'Redis unreachable'
+    limit === 'rpm'
+      ? `${spec.rpm} requests/minute`
+      : limit === 'tpm'
+        ? `${spec.tpm} tokens/minute`
+        : limit === 'usd_per_day'
+          ? `$${unitsToUsd(spec.usdPerDay ?? 0n)}/day`
+          : limit === 'usd_per_month'
+            ? `$${unitsToUsd(spec.usdPerMonth ?? 0n)}/month`
+            : 'Redis unreachable'
   const r: Refusal = { limit, label: spec.label, value, resetsAt: resetOf(limit, now) }
   if (budget) {
     r.remaining = budget.remaining > 0n ? budget.remaining : 0n
@@ -96,7 +105,13 @@ export function refusal(limit: LimitName, spec: LimitSpec, now: number, budget?:
 }
 
 /** A budget refusal: `used` is settled spend plus the holds of requests in flight. */
-export function budgetRefusal(limit: 'usd_per_day' | 'usd_per_month', spec: LimitSpec, used: bigint, needed: bigint, now: number): Refusal {
+export function budgetRefusal(
+  limit: 'usd_per_day' | 'usd_per_month',
+  spec: LimitSpec,
+  used: bigint,
+  needed: bigint,
+  now: number,
+): Refusal {
   const cap = (limit === 'usd_per_day' ? spec.usdPerDay : spec.usdPerMonth) ?? 0n
   return refusal(limit, spec, now, { remaining: cap - used, needed })
 }
@@ -105,4 +120,5 @@ export function budgetRefusal(limit: 'usd_per_day' | 'usd_per_month', spec: Limi
 export const fits = (used: bigint, needed: bigint, cap: bigint) => (needed === 0n ? used < cap : used + needed <= cap)
 
 /** Budgets answer 402 (retrying will not help before the reset); rate limits 429; an unreachable store 503. */
-export const refusalStatus = (r: Refusal) => (r.limit === 'rpm' || r.limit === 'tpm' ? 429 : r.limit === 'unavailable' ? 503 : 402)
+export const refusalStatus = (r: Refusal) =>
+  r.limit === 'rpm' || r.limit === 'tpm' ? 429 : r.limit === 'unavailable' ? 503 : 402

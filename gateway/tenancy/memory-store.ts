@@ -1,4 +1,16 @@
-import { budgetRefusal, dayOf, fits, minuteOf, monthOf, refusal, type Ask, type Hold, type LimitSpec, type LimitStore, type Refusal } from './limits.ts'
+import {
+  budgetRefusal,
+  dayOf,
+  fits,
+  minuteOf,
+  monthOf,
+  refusal,
+  type Ask,
+  type Hold,
+  type LimitSpec,
+  type LimitStore,
+  type Refusal,
+} from './limits.ts'
 
 interface Counters {
   minute: number
@@ -34,7 +46,17 @@ export class MemoryLimitStore implements LimitStore {
     const minute = minuteOf(now)
     let c = this.counters.get(scope)
     if (!c) {
-      c = { minute, requests: 0, tokens: 0, day: dayOf(now), dayUnits: 0n, dayHeld: 0n, month: monthOf(now), monthUnits: 0n, monthHeld: 0n }
+      c = {
+        minute,
+        requests: 0,
+        tokens: 0,
+        day: dayOf(now),
+        dayUnits: 0n,
+        dayHeld: 0n,
+        month: monthOf(now),
+        monthUnits: 0n,
+        monthHeld: 0n,
+      }
       this.counters.set(scope, c)
     } else if (c.minute !== minute) {
       // Days and months begin on a minute: within the same minute they cannot have changed.
@@ -62,8 +84,10 @@ export class MemoryLimitStore implements LimitStore {
       const c = this.get(s.scope, now)
       if (s.rpm !== undefined && c.requests >= s.rpm) return refusal('rpm', s, now)
       if (s.tpm !== undefined && c.tokens >= s.tpm) return refusal('tpm', s, now)
-      if (s.usdPerDay !== undefined && !fits(c.dayUnits + c.dayHeld, ask.units, s.usdPerDay)) return budgetRefusal('usd_per_day', s, c.dayUnits + c.dayHeld, ask.units, now)
-      if (s.usdPerMonth !== undefined && !fits(c.monthUnits + c.monthHeld, ask.units, s.usdPerMonth)) return budgetRefusal('usd_per_month', s, c.monthUnits + c.monthHeld, ask.units, now)
+      if (s.usdPerDay !== undefined && !fits(c.dayUnits + c.dayHeld, ask.units, s.usdPerDay))
+        return budgetRefusal('usd_per_day', s, c.dayUnits + c.dayHeld, ask.units, now)
+      if (s.usdPerMonth !== undefined && !fits(c.monthUnits + c.monthHeld, ask.units, s.usdPerMonth))
+        return budgetRefusal('usd_per_month', s, c.monthUnits + c.monthHeld, ask.units, now)
     }
     return this.track(specs, ask, now, true)
   }
@@ -77,7 +101,15 @@ export class MemoryLimitStore implements LimitStore {
       c.dayHeld += ask.units
       c.monthHeld += ask.units
     }
-    return { specs, units: ask.units, tokens: ask.tokens, minute: minuteOf(now), day: dayOf(now), month: monthOf(now), local }
+    return {
+      specs,
+      units: ask.units,
+      tokens: ask.tokens,
+      minute: minuteOf(now),
+      day: dayOf(now),
+      month: monthOf(now),
+      local,
+    }
   }
 
   /** The hold is replaced by the real figures, in the windows it was taken in (a window gone by is left alone). */
@@ -107,7 +139,13 @@ export class MemoryLimitStore implements LimitStore {
 
   /** Settled spend of every scope in its current periods (the journal's compaction). */
   snapshot(): { scope: string; day: string; dayUnits: bigint; month: string; monthUnits: bigint }[] {
-    return [...this.counters].map(([scope, c]) => ({ scope, day: c.day, dayUnits: c.dayUnits, month: c.month, monthUnits: c.monthUnits }))
+    return [...this.counters].map(([scope, c]) => ({
+      scope,
+      day: c.day,
+      dayUnits: c.dayUnits,
+      month: c.month,
+      monthUnits: c.monthUnits,
+    }))
   }
 
   async spent(scope: string, now: number): Promise<{ day: bigint; month: bigint }> {

@@ -1,5 +1,17 @@
 import type { Redis } from 'ioredis'
-import { budgetRefusal, dayOf, minuteOf, monthOf, refusal, type Ask, type Hold, type LimitName, type LimitSpec, type LimitStore, type Refusal } from './limits.ts'
+import {
+  budgetRefusal,
+  dayOf,
+  minuteOf,
+  monthOf,
+  refusal,
+  type Ask,
+  type Hold,
+  type LimitName,
+  type LimitSpec,
+  type LimitStore,
+  type Refusal,
+} from './limits.ts'
 
 /*
  * Money is summed as decimal strings: Lua numbers are doubles, exact only to 2^53 1e-12 USD ($9007).
@@ -135,7 +147,11 @@ export class RedisLimitStore implements LimitStore {
   private readonly redis: WithScripts
 
   /** `owned`: the connection is this store's own and is closed with it. */
-  constructor(redis: Redis, private readonly owned = false, private readonly prefix = 'loopgate:limits') {
+  constructor(
+    redis: Redis,
+    private readonly owned = false,
+    private readonly prefix = 'loopgate:limits',
+  ) {
     redis.defineCommand('loopgateAdmit', { lua: ADMIT })
     redis.defineCommand('loopgateSettle', { lua: SETTLE })
     redis.defineCommand('loopgateHeal', { lua: HEAL })
@@ -145,9 +161,12 @@ export class RedisLimitStore implements LimitStore {
   keys(scope: string, minute: number, day: string, month: string) {
     const base = `${this.prefix}:{${scope}}`
     return {
-      req: `${base}:req:${minute}`, tok: `${base}:tok:${minute}`,
-      day: `${base}:usd:${day}`, month: `${base}:usd:${month}`,
-      dayHeld: `${base}:held:${day}`, monthHeld: `${base}:held:${month}`,
+      req: `${base}:req:${minute}`,
+      tok: `${base}:tok:${minute}`,
+      day: `${base}:usd:${day}`,
+      month: `${base}:usd:${month}`,
+      dayHeld: `${base}:held:${day}`,
+      monthHeld: `${base}:held:${month}`,
     }
   }
 
@@ -165,13 +184,20 @@ export class RedisLimitStore implements LimitStore {
     for (const s of specs) {
       const k = this.keys(s.scope, minute, day, month)
       keys.push(k.req, k.tok, k.day, k.month, k.dayHeld, k.monthHeld)
-      args.push(s.rpm?.toString() ?? '', s.tpm?.toString() ?? '', s.usdPerDay?.toString() ?? '', s.usdPerMonth?.toString() ?? '')
+      args.push(
+        s.rpm?.toString() ?? '',
+        s.tpm?.toString() ?? '',
+        s.usdPerDay?.toString() ?? '',
+        s.usdPerMonth?.toString() ?? '',
+      )
     }
     const reply = await this.redis.loopgateAdmit(keys.length, ...keys, ...args)
     if (reply[0] !== -1) {
       const spec = specs[Number(reply[0])]!
       const limit = LIMITS[Number(reply[1]) - 1]!
-      return limit === 'usd_per_day' || limit === 'usd_per_month' ? budgetRefusal(limit, spec, BigInt(reply[2]!), ask.units, now) : refusal(limit, spec, now)
+      return limit === 'usd_per_day' || limit === 'usd_per_month'
+        ? budgetRefusal(limit, spec, BigInt(reply[2]!), ask.units, now)
+        : refusal(limit, spec, now)
     }
     const settled: [bigint, bigint][] = specs.map((_, i) => [BigInt(reply[1 + i * 2]!), BigInt(reply[2 + i * 2]!)])
     return { hold: { specs, units: ask.units, tokens: ask.tokens, minute, day, month, local: false }, settled }
@@ -182,7 +208,13 @@ export class RedisLimitStore implements LimitStore {
       const k = this.keys(s.scope, hold.minute, hold.day, hold.month)
       return [k.tok, k.day, k.month, k.dayHeld, k.monthHeld]
     })
-    await this.redis.loopgateSettle(keys.length, ...keys, String(tokens - hold.tokens), costUnits.toString(), (-hold.units).toString())
+    await this.redis.loopgateSettle(
+      keys.length,
+      ...keys,
+      String(tokens - hold.tokens),
+      costUnits.toString(),
+      (-hold.units).toString(),
+    )
   }
 
   /** Applies deltas and floors per key (see HEAL). */

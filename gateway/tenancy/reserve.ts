@@ -12,12 +12,23 @@ import type { Ask } from './limits.ts'
  */
 export const inputTokenBound = (bodyBytes: number) => Math.ceil(bodyBytes / 3)
 
-const positiveInt = (v: unknown): number | undefined => (typeof v === 'number' && Number.isSafeInteger(v) && v > 0 ? v : undefined)
+const positiveInt = (v: unknown): number | undefined =>
+  typeof v === 'number' && Number.isSafeInteger(v) && v > 0 ? v : undefined
 
 /** The output the upstream may produce: the request's own cap, else the route's, else the gateway default; times `n`. */
-export function outputTokenBound(op: Operation, body: Record<string, unknown>, routeCap: number | undefined, defaultCap: number): number {
+export function outputTokenBound(
+  op: Operation,
+  body: Record<string, unknown>,
+  routeCap: number | undefined,
+  defaultCap: number,
+): number {
   if (op === 'embeddings') return 0
-  const cap = positiveInt(body.max_completion_tokens) ?? positiveInt(body.max_tokens) ?? positiveInt(body.max_output_tokens) ?? routeCap ?? defaultCap
+  const cap =
+    positiveInt(body.max_completion_tokens) ??
+    positiveInt(body.max_tokens) ??
+    positiveInt(body.max_output_tokens) ??
+    routeCap ??
+    defaultCap
   return cap * (positiveInt(body.n) ?? 1)
 }
 
@@ -26,7 +37,12 @@ export function outputTokenBound(op: Operation, body: Record<string, unknown>, r
  * serve it (any of them can, after fallbacks), input at the dearest of its input, cache and tier rates.
  * Rounded up, so the hold never falls short of the settled cost by rounding.
  */
-export function worstCase(targets: readonly Target[], inputTokens: number, outputTokens: number, atMs = Date.now()): Ask {
+export function worstCase(
+  targets: readonly Target[],
+  inputTokens: number,
+  outputTokens: number,
+  atMs = Date.now(),
+): Ask {
   let input = 0n
   let output = 0n
   let perRequest = 0n

@@ -13,16 +13,31 @@ import { RedisLimitStore } from './redis-store.ts'
  * duplicate that never queues or retries a command, so a Redis outage cannot hold a request.
  * `reachable`: whether the gateway's connection answered at start.
  */
-export async function createLimitStore(settings: LimitStoreSettings, dataDir: string, redis: { connection: Redis; reachable: boolean } | undefined, logger: Logger, count: (reason: 'limits_unavailable' | 'limits_local_fallback') => void): Promise<LimitStore> {
+export async function createLimitStore(
+  settings: LimitStoreSettings,
+  dataDir: string,
+  redis: { connection: Redis; reachable: boolean } | undefined,
+  logger: Logger,
+  count: (reason: 'limits_unavailable' | 'limits_local_fallback') => void,
+): Promise<LimitStore> {
   let journal: SpendJournal | undefined
   const local: MemoryLimitStore = new MemoryLimitStore({
     record: (specs, day, month, units) => journal?.record(specs, day, month, units),
     close: async () => journal?.close(),
   })
   if (settings.journal.enabled) {
-    journal = new SpendJournal(dataDir, { flushMs: settings.journal.flushMs, compactEvery: settings.journal.compactEvery, snapshot: () => local.snapshot() }, logger)
+    journal = new SpendJournal(
+      dataDir,
+      {
+        flushMs: settings.journal.flushMs,
+        compactEvery: settings.journal.compactEvery,
+        snapshot: () => local.snapshot(),
+      },
+      logger,
+    )
     const now = Date.now()
-    for (const r of journal.load(dayOf(now), monthOf(now))) local.raise(r.scope, r.day, r.dayUnits, r.month, r.monthUnits, now)
+    for (const r of journal.load(dayOf(now), monthOf(now)))
+      local.raise(r.scope, r.day, r.dayUnits, r.month, r.monthUnits, now)
     await journal.open()
   }
   if (!redis) return local
@@ -35,7 +50,14 @@ export async function createLimitStore(settings: LimitStoreSettings, dataDir: st
     lazyConnect: true,
   })
   connection.on('error', () => {}) // reported once per episode by the store, not per reconnect attempt
-  const store = new FailoverLimitStore(new RedisLimitStore(connection, true), local, settings.failureMode, settings.probeMs, logger, count)
+  const store = new FailoverLimitStore(
+    new RedisLimitStore(connection, true),
+    local,
+    settings.failureMode,
+    settings.probeMs,
+    logger,
+    count,
+  )
   if (redis.reachable) {
     await connection.connect().catch(() => {})
   } else {

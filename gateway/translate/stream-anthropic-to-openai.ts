@@ -18,7 +18,13 @@ export class AnthropicToOpenAiRelay implements StreamRelay {
   constructor(private readonly options: RelayOptions) {}
 
   private chunk(delta: Record<string, unknown>, finish: string | null = null): string {
-    return sseFrame({ id: this.id, object: 'chat.completion.chunk', created: this.created, model: this.facts.model, choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }] })
+    return sseFrame({
+      id: this.id,
+      object: 'chat.completion.chunk',
+      created: this.created,
+      model: this.facts.model,
+      choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }],
+    })
   }
 
   frame(frame: SseFrame): string {
@@ -39,23 +45,40 @@ export class AnthropicToOpenAiRelay implements StreamRelay {
         if (b?.type !== 'tool_use') return ''
         const index = this.toolIndex.size
         this.toolIndex.set(ev.index ?? 0, index)
-        return this.chunk({ tool_calls: [{ index, id: b.id, type: 'function', function: { name: b.name, arguments: '' } }] })
+        return this.chunk({
+          tool_calls: [{ index, id: b.id, type: 'function', function: { name: b.name, arguments: '' } }],
+        })
       }
       case 'content_block_delta': {
         const d = ev.delta
         if (d?.type === 'text_delta') return this.chunk({ content: d.text ?? '' })
-        if (d?.type === 'input_json_delta') return this.chunk({ tool_calls: [{ index: this.toolIndex.get(ev.index ?? 0) ?? 0, function: { arguments: d.partial_json ?? '' } }] })
+        if (d?.type === 'input_json_delta')
+          return this.chunk({
+            tool_calls: [
+              { index: this.toolIndex.get(ev.index ?? 0) ?? 0, function: { arguments: d.partial_json ?? '' } },
+            ],
+          })
         return ''
       }
       case 'message_delta':
         this.finishReason = openAiFinishReason(ev.delta?.stop_reason) ?? this.finishReason
-        this.rawUsage = { ...this.rawUsage, ...Object.fromEntries(Object.entries(ev.usage ?? {}).filter(([, v]) => v !== null && v !== undefined)) }
+        this.rawUsage = {
+          ...this.rawUsage,
+          ...Object.fromEntries(Object.entries(ev.usage ?? {}).filter(([, v]) => v !== null && v !== undefined)),
+        }
         return ''
       case 'message_stop':
         return this.close()
       case 'error':
         this.done = true
-        return sseFrame({ error: { message: ev.error?.message ?? 'upstream stream error', type: ev.error?.type ?? 'server_error', param: null, code: null } })
+        return sseFrame({
+          error: {
+            message: ev.error?.message ?? 'upstream stream error',
+            type: ev.error?.type ?? 'server_error',
+            param: null,
+            code: null,
+          },
+        })
       default:
         return ''
     }
@@ -66,7 +89,14 @@ export class AnthropicToOpenAiRelay implements StreamRelay {
     this.done = true
     let out = this.chunk({}, this.finishReason ?? 'stop')
     if (this.options.clientWantsUsage) {
-      out += sseFrame({ id: this.id, object: 'chat.completion.chunk', created: this.created, model: this.facts.model, choices: [], usage: openAiUsageFromAnthropic(this.rawUsage as never) })
+      out += sseFrame({
+        id: this.id,
+        object: 'chat.completion.chunk',
+        created: this.created,
+        model: this.facts.model,
+        choices: [],
+        usage: openAiUsageFromAnthropic(this.rawUsage as never),
+      })
     }
     return `${out}data: [DONE]\n\n`
   }

@@ -5,8 +5,18 @@ import { anthropicStopReason, anthropicUsageFromOpenAi } from './anthropic-clien
 
 type Chunk = Parameters<typeof observeOpenAiChunk>[1] & {
   id?: string
-  usage?: { prompt_tokens?: number; completion_tokens?: number; prompt_tokens_details?: { cached_tokens?: number } | null } | null
-  choices?: { finish_reason?: string | null; delta?: { content?: string | null; tool_calls?: { index?: number; id?: string; function?: { name?: string; arguments?: string } }[] } }[]
+  usage?: {
+    prompt_tokens?: number
+    completion_tokens?: number
+    prompt_tokens_details?: { cached_tokens?: number } | null
+  } | null
+  choices?: {
+    finish_reason?: string | null
+    delta?: {
+      content?: string | null
+      tool_calls?: { index?: number; id?: string; function?: { name?: string; arguments?: string } }[]
+    }
+  }[]
   error?: { message?: string; type?: string }
 }
 
@@ -26,12 +36,24 @@ export class OpenAiToAnthropicRelay implements StreamRelay {
    * `inputTokens`: the request's input estimated with gpt-tokenizer (OpenAI streams report usage only
    * at the end, after `message_start`); 0 when unknown. The final `message_delta` keeps the provider's usage.
    */
-  constructor(private readonly options: RelayOptions, private readonly inputTokens = 0) {}
+  constructor(
+    private readonly options: RelayOptions,
+    private readonly inputTokens = 0,
+  ) {}
 
   private start(chunk: Chunk): string {
     if (this.started) return ''
     this.started = true
-    const message = { id: `msg_${chunk.id ?? 'loopgate'}`, type: 'message', role: 'assistant', model: chunk.model, content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: this.inputTokens, output_tokens: 0 } }
+    const message = {
+      id: `msg_${chunk.id ?? 'loopgate'}`,
+      type: 'message',
+      role: 'assistant',
+      model: chunk.model,
+      content: [],
+      stop_reason: null,
+      stop_sequence: null,
+      usage: { input_tokens: this.inputTokens, output_tokens: 0 },
+    }
     return sseFrame({ type: 'message_start', message }, 'message_start')
   }
 
@@ -45,7 +67,10 @@ export class OpenAiToAnthropicRelay implements StreamRelay {
     const out = this.closeBlock()
     this.blockIndex++
     this.open = kind
-    return out + sseFrame({ type: 'content_block_start', index: this.blockIndex, content_block: block }, 'content_block_start')
+    return (
+      out +
+      sseFrame({ type: 'content_block_start', index: this.blockIndex, content_block: block }, 'content_block_start')
+    )
   }
 
   frame(frame: SseFrame): string {
@@ -59,7 +84,10 @@ export class OpenAiToAnthropicRelay implements StreamRelay {
     if (chunk.error) {
       // The upstream gave up mid-stream: Anthropic's in-band error event ends the stream.
       this.done = true
-      return sseFrame({ type: 'error', error: { type: 'api_error', message: chunk.error.message ?? 'upstream stream error' } }, 'error')
+      return sseFrame(
+        { type: 'error', error: { type: 'api_error', message: chunk.error.message ?? 'upstream stream error' } },
+        'error',
+      )
     }
     observeOpenAiChunk(this, chunk, this.options.capture)
     let out = this.start(chunk)
@@ -68,12 +96,29 @@ export class OpenAiToAnthropicRelay implements StreamRelay {
       const d = c.delta
       if (d?.content) {
         if (this.open !== 'text') out += this.openBlock('text', { type: 'text', text: '' })
-        out += sseFrame({ type: 'content_block_delta', index: this.blockIndex, delta: { type: 'text_delta', text: d.content } }, 'content_block_delta')
+        out += sseFrame(
+          { type: 'content_block_delta', index: this.blockIndex, delta: { type: 'text_delta', text: d.content } },
+          'content_block_delta',
+        )
       }
       for (const t of d?.tool_calls ?? []) {
         const i = t.index ?? 0
-        if (this.open !== i) out += this.openBlock(i, { type: 'tool_use', id: t.id ?? `toolu_${i}`, name: t.function?.name ?? '', input: {} })
-        if (t.function?.arguments) out += sseFrame({ type: 'content_block_delta', index: this.blockIndex, delta: { type: 'input_json_delta', partial_json: t.function.arguments } }, 'content_block_delta')
+        if (this.open !== i)
+          out += this.openBlock(i, {
+            type: 'tool_use',
+            id: t.id ?? `toolu_${i}`,
+            name: t.function?.name ?? '',
+            input: {},
+          })
+        if (t.function?.arguments)
+          out += sseFrame(
+            {
+              type: 'content_block_delta',
+              index: this.blockIndex,
+              delta: { type: 'input_json_delta', partial_json: t.function.arguments },
+            },
+            'content_block_delta',
+          )
       }
       if (c.finish_reason) this.finishReason = c.finish_reason
     }
@@ -84,7 +129,14 @@ export class OpenAiToAnthropicRelay implements StreamRelay {
     if (this.done) return ''
     this.done = true
     let out = this.start({}) + this.closeBlock()
-    out += sseFrame({ type: 'message_delta', delta: { stop_reason: anthropicStopReason(this.finishReason), stop_sequence: null }, usage: anthropicUsageFromOpenAi(this.usage ?? undefined) }, 'message_delta')
+    out += sseFrame(
+      {
+        type: 'message_delta',
+        delta: { stop_reason: anthropicStopReason(this.finishReason), stop_sequence: null },
+        usage: anthropicUsageFromOpenAi(this.usage ?? undefined),
+      },
+      'message_delta',
+    )
     return out + sseFrame({ type: 'message_stop' }, 'message_stop')
   }
 }

@@ -8,7 +8,9 @@ function contentText(m: Json): string {
   const parts: string[] = []
   const c = m.content
   if (typeof c === 'string') parts.push(c)
-  else if (Array.isArray(c)) for (const p of c as Json[]) parts.push(p.type === 'text' && typeof p.text === 'string' ? p.text : JSON.stringify(p))
+  else if (Array.isArray(c))
+    for (const p of c as Json[])
+      parts.push(p.type === 'text' && typeof p.text === 'string' ? p.text : JSON.stringify(p))
   if (m.tool_calls) parts.push(JSON.stringify(m.tool_calls))
   return parts.join('\n')
 }
@@ -20,7 +22,10 @@ function contentText(m: Json): string {
  */
 export function estimateAnthropicInputTokens(body: Json): number {
   const openai = toOpenAiRequest(body)
-  const chat: Parameters<typeof encodeChat>[0] = (openai.messages as Json[]).map((m) => ({ role: String(m.role), content: contentText(m) }))
+  const chat: Parameters<typeof encodeChat>[0] = (openai.messages as Json[]).map((m) => ({
+    role: String(m.role),
+    content: contentText(m),
+  }))
   const tools = openai.tools ? countTokens(JSON.stringify(openai.tools)) : 0
   return encodeChat(chat, 'gpt-4o').length + tools
 }

@@ -32,7 +32,10 @@ const LATENCY = 'latency_ms'
 export function parseDataset(text: string, source = 'dataset'): Dataset {
   const records = parseCsv(text)
   const header = records[0]
-  if (!header) throw new ReplayDataError(`${source}: empty file; expected a header line with "route" and TARGET|score, TARGET|cost_usd columns`)
+  if (!header)
+    throw new ReplayDataError(
+      `${source}: empty file; expected a header line with "route" and TARGET|score, TARGET|cost_usd columns`,
+    )
   const names = header.cells.map((c) => c.trim())
   const routeCol = names.indexOf('route')
   if (routeCol < 0) throw new ReplayDataError(`${source}: line 1: missing column "route"`)
@@ -43,7 +46,10 @@ export function parseDataset(text: string, source = 'dataset'): Dataset {
     const target = n.slice(0, bar)
     if (!targets.includes(target)) targets.push(target)
   }
-  if (targets.length < 2) throw new ReplayDataError(`${source}: line 1: need at least two targets (columns TARGET|score and TARGET|cost_usd); found ${targets.length}`)
+  if (targets.length < 2)
+    throw new ReplayDataError(
+      `${source}: line 1: need at least two targets (columns TARGET|score and TARGET|cost_usd); found ${targets.length}`,
+    )
   const cols = targets.map((t) => {
     const score = names.indexOf(`${t}|${SCORE}`)
     const cost = names.indexOf(`${t}|${COST}`)
@@ -54,14 +60,19 @@ export function parseDataset(text: string, source = 'dataset'): Dataset {
   const requests: ReplayRequest[] = []
   const routes = new Set<string>()
   for (const rec of records.slice(1)) {
-    if (rec.cells.length !== names.length) throw new ReplayDataError(`${source}: line ${rec.line}: expected ${names.length} columns, found ${rec.cells.length}`)
+    if (rec.cells.length !== names.length)
+      throw new ReplayDataError(
+        `${source}: line ${rec.line}: expected ${names.length} columns, found ${rec.cells.length}`,
+      )
     const route = rec.cells[routeCol]!.trim()
     if (!route) throw new ReplayDataError(`${source}: line ${rec.line}, column "route": empty route`)
     const num = (col: number, min: number, max: number): number => {
       const raw = rec.cells[col]!.trim()
       const v = Number(raw)
       if (raw === '' || !Number.isFinite(v) || v < min || v > max) {
-        throw new ReplayDataError(`${source}: line ${rec.line}, column "${names[col]}": "${raw}" is not a number in [${min}, ${max === Infinity ? '∞' : max}]`)
+        throw new ReplayDataError(
+          `${source}: line ${rec.line}, column "${names[col]}": "${raw}" is not a number in [${min}, ${max === Infinity ? '∞' : max}]`,
+        )
       }
       return v
     }

@@ -1,8 +1,26 @@
 import { objectiveSchema, type ObjectiveSettings } from '../config.ts'
 import { seededRng } from '../random.ts'
 import type { Dataset } from './dataset.ts'
-import { firstCycleAfter, hindsightRegret, routeFrequencies, routeRequests, summarizePass, trafficShare, type PassSummary, type Regret } from './metrics.ts'
-import { EpsilonGreedyPolicy, FullInformationPolicy, OptimizerPolicy, PlainThompsonPolicy, UniformPolicy, type PolicyContext, type PolicyEvents, type ReplayPolicy } from './policies.ts'
+import {
+  firstCycleAfter,
+  hindsightRegret,
+  routeFrequencies,
+  routeRequests,
+  summarizePass,
+  trafficShare,
+  type PassSummary,
+  type Regret,
+} from './metrics.ts'
+import {
+  EpsilonGreedyPolicy,
+  FullInformationPolicy,
+  OptimizerPolicy,
+  PlainThompsonPolicy,
+  UniformPolicy,
+  type PolicyContext,
+  type PolicyEvents,
+  type ReplayPolicy,
+} from './policies.ts'
 import { outage, priceChange, qualityDrift, rankTargets, type Scenario } from './scenarios.ts'
 import { replay, streamOrder, type ReplayOptions, type ReplayTrace } from './simulate.ts'
 
@@ -21,7 +39,12 @@ export interface ExperimentSetup {
 /** A route objective for the replay: a cost weight λ (utility = quality − λ·cost), or an objective as configured. */
 export type ReplayObjective = number | ObjectiveSettings
 
-export function makePolicy(name: PolicyName, setup: ExperimentSetup, objective: ReplayObjective, seed: number): ReplayPolicy {
+export function makePolicy(
+  name: PolicyName,
+  setup: ExperimentSetup,
+  objective: ReplayObjective,
+  seed: number,
+): ReplayPolicy {
   const ctx: PolicyContext = {
     targets: setup.data.targets,
     routes: setup.data.routes,
@@ -38,8 +61,19 @@ export function makePolicy(name: PolicyName, setup: ExperimentSetup, objective: 
 
 const isBoolean = (d: Dataset) => d.requests.every((r) => r.outcomes.every((o) => o.score === 0 || o.score === 1))
 
-async function run(setup: ExperimentSetup, name: PolicyName, objective: ReplayObjective, seed: number, extra: Partial<ReplayOptions> = {}): Promise<ReplayTrace> {
-  return replay(setup.data, makePolicy(name, setup, objective, seed), { ...setup.base, seed, scoredFraction: 1, ...extra })
+async function run(
+  setup: ExperimentSetup,
+  name: PolicyName,
+  objective: ReplayObjective,
+  seed: number,
+  extra: Partial<ReplayOptions> = {},
+): Promise<ReplayTrace> {
+  return replay(setup.data, makePolicy(name, setup, objective, seed), {
+    ...setup.base,
+    seed,
+    scoredFraction: 1,
+    ...extra,
+  })
 }
 
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length
@@ -59,7 +93,12 @@ export interface SweepPoint {
  * (same rows and routes, e.g. `flattenCosts(setup.data)`) is what the policy sees; quality and
  * cost are always measured on `setup.data`.
  */
-export async function sweep(setup: ExperimentSetup, name: PolicyName, objectives: { param: number; objective: ReplayObjective }[], replayData: Dataset = setup.data): Promise<SweepPoint[]> {
+export async function sweep(
+  setup: ExperimentSetup,
+  name: PolicyName,
+  objectives: { param: number; objective: ReplayObjective }[],
+  replayData: Dataset = setup.data,
+): Promise<SweepPoint[]> {
   const strongest = rankTargets(setup.data).strongest
   const points: SweepPoint[] = []
   for (const { param, objective } of objectives) {
@@ -82,26 +121,42 @@ export async function sweep(setup: ExperimentSetup, name: PolicyName, objectives
 function summarizeAgainstStrongest(t: ReplayTrace, data: Dataset, strongest: number, seed: number): PassSummary {
   // The stream order is a pure function of the seed and the data; recompute what strongest-always would score.
   const order = streamOrder(data.requests.length, t.route.length, seededRng(seed))
-  return summarizePass(t, strongest, (i, k) => data.requests[order[i]!]!.outcomes[k]!.score, (i, k) => data.requests[order[i]!]!.outcomes[k]!.costUsd)
+  return summarizePass(
+    t,
+    strongest,
+    (i, k) => data.requests[order[i]!]!.outcomes[k]!.score,
+    (i, k) => data.requests[order[i]!]!.outcomes[k]!.costUsd,
+  )
 }
 
-
 /** Where the averaged cost/quality curve crosses `level` of the strongest target's quality (linear interpolation). */
-export function atQuality(points: SweepPoint[], level: number): { relCost: number; strongestShare: number; param: number } | null {
+export function atQuality(
+  points: SweepPoint[],
+  level: number,
+): { relCost: number; strongestShare: number; param: number } | null {
   const sorted = [...points].sort((a, b) => b.relQuality - a.relQuality)
   for (let i = 0; i + 1 < sorted.length; i++) {
     const a = sorted[i]!
     const b = sorted[i + 1]!
     if (a.relQuality >= level && b.relQuality <= level) {
       const f = a.relQuality === b.relQuality ? 0 : (a.relQuality - level) / (a.relQuality - b.relQuality)
-      return { relCost: a.relCost + f * (b.relCost - a.relCost), strongestShare: a.strongestShare + f * (b.strongestShare - a.strongestShare), param: a.param + f * (b.param - a.param) }
+      return {
+        relCost: a.relCost + f * (b.relCost - a.relCost),
+        strongestShare: a.strongestShare + f * (b.strongestShare - a.strongestShare),
+        param: a.param + f * (b.param - a.param),
+      }
     }
   }
   return null
 }
 
 /** Regret averaged over seeds, with the policy's events per pass (the data's stream has no injected change). */
-export async function regret(setup: ExperimentSetup, name: PolicyName, costWeight: number, scoredFraction: number): Promise<Regret & { events?: PolicyEvents }> {
+export async function regret(
+  setup: ExperimentSetup,
+  name: PolicyName,
+  costWeight: number,
+  scoredFraction: number,
+): Promise<Regret & { events?: PolicyEvents }> {
   const rs: Regret[] = []
   const events: PolicyEvents[] = []
   for (const seed of setup.seeds) {
@@ -114,13 +169,25 @@ export async function regret(setup: ExperimentSetup, name: PolicyName, costWeigh
     perRequest: mean(rs.map((r) => r.perRequest)),
     firstHalf: mean(rs.map((r) => r.firstHalf)),
     secondHalf: mean(rs.map((r) => r.secondHalf)),
-    events: events.length ? { pooledChanges: perPass('pooledChanges'), routeChanges: perPass('routeChanges'), rollbacks: perPass('rollbacks') } : undefined,
+    events: events.length
+      ? {
+          pooledChanges: perPass('pooledChanges'),
+          routeChanges: perPass('routeChanges'),
+          rollbacks: perPass('rollbacks'),
+        }
+      : undefined,
   }
 }
 
 export interface ScenarioResult {
   outage: { cyclesToDrain: (number | null)[]; requestsToDrain: (number | null)[]; requestsToReadmit: (number | null)[] }
-  drift: { routeRequests: number[]; censored: number; censoredRemaining: number[]; indistinct: number; globalRequests: (number | null)[] }
+  drift: {
+    routeRequests: number[]
+    censored: number
+    censoredRemaining: number[]
+    indistinct: number
+    globalRequests: (number | null)[]
+  }
   price: { cyclesToEstimate: (number | null)[]; cyclesToShare: (number | null)[] }
 }
 
@@ -182,58 +249,81 @@ export function leaderTarget(data: Dataset, costWeight: number): number {
 }
 
 /** The three injected scenarios, each mid-stream (see `changePoint`), per seed. */
-export async function scenarios(setup: ExperimentSetup, name: PolicyName, costWeight: number, length: number, outageLength: number, options: ScenarioOptions = {}): Promise<ScenarioResult> {
+export async function scenarios(
+  setup: ExperimentSetup,
+  name: PolicyName,
+  costWeight: number,
+  length: number,
+  outageLength: number,
+  options: ScenarioOptions = {},
+): Promise<ScenarioResult> {
   const rank = rankTargets(setup.data)
   const s = options.subject === 'leader' ? leaderTarget(setup.data, costWeight) : rank.strongest
   const weakest = rank.weakest === s ? rank.strongest : rank.weakest
   const only = options.only ?? ['outage', 'drift', 'price']
   const at = changePoint(setup, length)
-  const res: ScenarioResult = { outage: { cyclesToDrain: [], requestsToDrain: [], requestsToReadmit: [] }, drift: { routeRequests: [], censored: 0, censoredRemaining: [], indistinct: 0, globalRequests: [] }, price: { cyclesToEstimate: [], cyclesToShare: [] } }
-  const go = (seed: number, scenario: Scenario) => run(setup, name, costWeight, seed, { length, scenario, scoredFraction: options.scoredFraction ?? 1 })
+  const res: ScenarioResult = {
+    outage: { cyclesToDrain: [], requestsToDrain: [], requestsToReadmit: [] },
+    drift: { routeRequests: [], censored: 0, censoredRemaining: [], indistinct: 0, globalRequests: [] },
+    price: { cyclesToEstimate: [], cyclesToShare: [] },
+  }
+  const go = (seed: number, scenario: Scenario) =>
+    run(setup, name, costWeight, seed, { length, scenario, scoredFraction: options.scoredFraction ?? 1 })
   for (const seed of setup.seeds) {
     let t: ReplayTrace
     let freq: number[]
     if (only.includes('outage')) {
-    t = await go(seed, outage(s, at, outageLength))
-    freq = routeFrequencies(t)
-    const before = lastCycleBefore(t, at)
-    const pre = trafficShare(t, before, s, freq)
-    const drained = firstCycleAfter(t, at, (c) => trafficShare(t, c, s, freq) < SHARE_LIMIT)
-    res.outage.cyclesToDrain.push(drained?.cycles ?? null)
-    res.outage.requestsToDrain.push(drained?.requests ?? null)
-    // Re-admitted: back to three quarters of its pre-outage share (above any probe weight).
-    const readmitLevel = 0.75 * pre
-    res.outage.requestsToReadmit.push(firstCycleAfter(t, at + outageLength, (c) => trafficShare(t, c, s, freq) >= readmitLevel)?.requests ?? null)
+      t = await go(seed, outage(s, at, outageLength))
+      freq = routeFrequencies(t)
+      const before = lastCycleBefore(t, at)
+      const pre = trafficShare(t, before, s, freq)
+      const drained = firstCycleAfter(t, at, (c) => trafficShare(t, c, s, freq) < SHARE_LIMIT)
+      res.outage.cyclesToDrain.push(drained?.cycles ?? null)
+      res.outage.requestsToDrain.push(drained?.requests ?? null)
+      // Re-admitted: back to three quarters of its pre-outage share (above any probe weight).
+      const readmitLevel = 0.75 * pre
+      res.outage.requestsToReadmit.push(
+        firstCycleAfter(t, at + outageLength, (c) => trafficShare(t, c, s, freq) >= readmitLevel)?.requests ?? null,
+      )
     }
 
     if (only.includes('drift')) {
-    t = await go(seed, qualityDrift(s, weakest, at))
-    freq = routeFrequencies(t)
-    const k = t.targets.length
-    const beforeDrift = lastCycleBefore(t, at)
-    const gap = postChangeGap(t, at, s)
-    t.routes.forEach((_, r) => {
-      if (t.cycles[beforeDrift]!.weights[r * k + s]! < SHARE_LIMIT) return
-      if (gap[r]! < MIN_DRIFT_GAP) return void (res.drift.indistinct += 1)
-      const hit = firstCycleAfter(t, at, (c) => t.cycles[c]!.weights[r * k + s]! < SHARE_LIMIT)
-      if (hit) res.drift.routeRequests.push(routeRequests(t, r, at, at + hit.requests))
-      else {
-        res.drift.censored += 1
-        res.drift.censoredRemaining.push(routeRequests(t, r, at, t.route.length))
-      }
-    })
-    res.drift.globalRequests.push(firstCycleAfter(t, at, (c) => trafficShare(t, c, s, freq) < SHARE_LIMIT)?.requests ?? null)
+      t = await go(seed, qualityDrift(s, weakest, at))
+      freq = routeFrequencies(t)
+      const k = t.targets.length
+      const beforeDrift = lastCycleBefore(t, at)
+      const gap = postChangeGap(t, at, s)
+      t.routes.forEach((_, r) => {
+        if (t.cycles[beforeDrift]!.weights[r * k + s]! < SHARE_LIMIT) return
+        if (gap[r]! < MIN_DRIFT_GAP) return void (res.drift.indistinct += 1)
+        const hit = firstCycleAfter(t, at, (c) => t.cycles[c]!.weights[r * k + s]! < SHARE_LIMIT)
+        if (hit) res.drift.routeRequests.push(routeRequests(t, r, at, at + hit.requests))
+        else {
+          res.drift.censored += 1
+          res.drift.censoredRemaining.push(routeRequests(t, r, at, t.route.length))
+        }
+      })
+      res.drift.globalRequests.push(
+        firstCycleAfter(t, at, (c) => trafficShare(t, c, s, freq) < SHARE_LIMIT)?.requests ?? null,
+      )
     }
 
     if (only.includes('price')) {
-    const p = rank.strongest
-    t = await go(seed, priceChange(p, 0.3, at))
-    freq = routeFrequencies(t)
-    const bp = lastCycleBefore(t, at)
-    const oldEst = t.cycles[bp]!.costEstimates[p]
-    res.price.cyclesToEstimate.push(oldEst == null ? null : firstCycleAfter(t, at, (c) => (t.cycles[c]!.costEstimates[p] ?? Infinity) <= oldEst * 0.65)?.cycles ?? null)
-    const share0 = trafficShare(t, bp, p, freq)
-    res.price.cyclesToShare.push(firstCycleAfter(t, at, (c) => trafficShare(t, c, p, freq) >= share0 + 0.05)?.cycles ?? null)
+      const p = rank.strongest
+      t = await go(seed, priceChange(p, 0.3, at))
+      freq = routeFrequencies(t)
+      const bp = lastCycleBefore(t, at)
+      const oldEst = t.cycles[bp]!.costEstimates[p]
+      res.price.cyclesToEstimate.push(
+        oldEst == null
+          ? null
+          : (firstCycleAfter(t, at, (c) => (t.cycles[c]!.costEstimates[p] ?? Infinity) <= oldEst * 0.65)?.cycles ??
+              null),
+      )
+      const share0 = trafficShare(t, bp, p, freq)
+      res.price.cyclesToShare.push(
+        firstCycleAfter(t, at, (c) => trafficShare(t, c, p, freq) >= share0 + 0.05)?.cycles ?? null,
+      )
     }
   }
   return res
@@ -244,7 +334,6 @@ function lastCycleBefore(t: ReplayTrace, at: number): number {
   while (c + 1 < t.cycles.length && t.cycles[c + 1]!.at <= at) c += 1
   return c
 }
-
 
 export interface Crossing {
   /** Cost saving and strongest-call reduction are 1 − these, at the crossing. */
@@ -262,7 +351,15 @@ export interface Crossing {
  * when the weakest target is nearly as expensive as the strongest). `cache` shares passes between
  * levels. Null with `best` when even λ = 0 stays below the level.
  */
-export async function crossing(setup: ExperimentSetup, name: PolicyName, level: number, lambda0: number, cache = new Map<number, SweepPoint>(), iterations = 8, replayData: Dataset = setup.data): Promise<{ at: Crossing | null; best: SweepPoint }> {
+export async function crossing(
+  setup: ExperimentSetup,
+  name: PolicyName,
+  level: number,
+  lambda0: number,
+  cache = new Map<number, SweepPoint>(),
+  iterations = 8,
+  replayData: Dataset = setup.data,
+): Promise<{ at: Crossing | null; best: SweepPoint }> {
   const at = async (l: number): Promise<SweepPoint> => {
     let p = cache.get(l)
     if (!p) cache.set(l, (p = (await sweep(setup, name, [{ param: l, objective: l }], replayData))[0]!))
@@ -289,7 +386,14 @@ export async function crossing(setup: ExperimentSetup, name: PolicyName, level: 
   // Never under the level (up to 2¹⁶ λ₀, or a noisy point past the bracket): the saving where it stays.
   if (!hi) return { at: { relCost: lo.relCost, strongestShare: lo.strongestShare, param: lo.param }, best: zero }
   const f = lo.relQuality === hi.relQuality ? 0 : (lo.relQuality - level) / (lo.relQuality - hi.relQuality)
-  return { at: { relCost: lo.relCost + f * (hi.relCost - lo.relCost), strongestShare: lo.strongestShare + f * (hi.strongestShare - lo.strongestShare), param: lo.param + f * (hi.param - lo.param) }, best: zero }
+  return {
+    at: {
+      relCost: lo.relCost + f * (hi.relCost - lo.relCost),
+      strongestShare: lo.strongestShare + f * (hi.strongestShare - lo.strongestShare),
+      param: lo.param + f * (hi.param - lo.param),
+    },
+    best: zero,
+  }
 }
 
 /** λ₀: the data's own exchange rate, mean quality gap / mean cost gap of the strongest and the weakest target. */
@@ -307,7 +411,11 @@ export function lambdaZero(data: Dataset): number {
  * least DOMINANCE_MARGIN at no more than its mean cost).
  */
 const DOMINANCE_MARGIN = 0.02
-export async function steadyShares(setup: ExperimentSetup, name: PolicyName, costWeight: number): Promise<{ bestQuality: number; dominated: number; relQuality: number }> {
+export async function steadyShares(
+  setup: ExperimentSetup,
+  name: PolicyName,
+  costWeight: number,
+): Promise<{ bestQuality: number; dominated: number; relQuality: number }> {
   const k = setup.data.targets.length
   const routeIndex = new Map(setup.data.routes.map((r, i) => [r, i]))
   const q = new Float64Array(setup.data.routes.length * k)
@@ -315,7 +423,12 @@ export async function steadyShares(setup: ExperimentSetup, name: PolicyName, cos
   const n = new Float64Array(setup.data.routes.length)
   for (const r of setup.data.requests) {
     n[routeIndex.get(r.route)!]! += 1
-    r.outcomes.forEach((o, j) => ((q[routeIndex.get(r.route)! * k + j]! += o.score), (c[routeIndex.get(r.route)! * k + j]! += o.costUsd)))
+    r.outcomes.forEach(
+      (o, j) => (
+        (q[routeIndex.get(r.route)! * k + j]! += o.score),
+        (c[routeIndex.get(r.route)! * k + j]! += o.costUsd)
+      ),
+    )
   }
   const best = setup.data.routes.map((_, r) => {
     let b = 0
@@ -323,7 +436,13 @@ export async function steadyShares(setup: ExperimentSetup, name: PolicyName, cos
     return b
   })
   const dominated = setup.data.routes.map((_, r) =>
-    Array.from({ length: k }, (_, j) => Array.from({ length: k }, (_, i) => i !== j && q[r * k + i]! >= q[r * k + j]! + DOMINANCE_MARGIN * n[r]! && c[r * k + i]! <= c[r * k + j]!).some(Boolean)),
+    Array.from({ length: k }, (_, j) =>
+      Array.from(
+        { length: k },
+        (_, i) =>
+          i !== j && q[r * k + i]! >= q[r * k + j]! + DOMINANCE_MARGIN * n[r]! && c[r * k + i]! <= c[r * k + j]!,
+      ).some(Boolean),
+    ),
   )
   const shares = { bestQuality: 0, dominated: 0, relQuality: 0 }
   for (const seed of setup.seeds) {

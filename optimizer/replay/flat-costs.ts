@@ -7,7 +7,13 @@ import type { Dataset } from './dataset.ts'
  */
 export function flattenCosts(data: Dataset): Dataset {
   const mean = meanCosts(data)
-  return { ...data, requests: data.requests.map((r) => ({ route: r.route, outcomes: r.outcomes.map((o, i) => ({ ...o, costUsd: mean[i]! })) })) }
+  return {
+    ...data,
+    requests: data.requests.map((r) => ({
+      route: r.route,
+      outcomes: r.outcomes.map((o, i) => ({ ...o, costUsd: mean[i]! })),
+    })),
+  }
 }
 
 /** Each target's mean cost per request over the dataset (the flat cost of `flattenCosts`). */

@@ -22,11 +22,12 @@ export function hindsightCallsCurve(data: Dataset, strongest: number): SweepPoin
   }
   const lambdas = new Set<number>()
   data.routes.forEach((_, r) => {
-    for (let j = 0; j < k; j++) for (let l = 0; l < k; l++) {
-      const dc = n[r]! * (flatCost[j]! - flatCost[l]!)
-      const dq = q[r * k + j]! - q[r * k + l]!
-      if (dc > 0 && dq > 0) lambdas.add(dq / dc)
-    }
+    for (let j = 0; j < k; j++)
+      for (let l = 0; l < k; l++) {
+        const dc = n[r]! * (flatCost[j]! - flatCost[l]!)
+        const dq = q[r * k + j]! - q[r * k + l]!
+        if (dc > 0 && dq > 0) lambdas.add(dq / dc)
+      }
   })
   const breaks = [...lambdas].sort((a, b) => a - b)
   const probes = [0, ...breaks.slice(1).map((b, i) => (breaks[i]! + b) / 2), (breaks.at(-1) ?? 0) * 2 + 1]
@@ -46,6 +47,12 @@ export function hindsightCallsCurve(data: Dataset, strongest: number): SweepPoin
       cost += c[r * k + best]!
       if (best === strongest) share += n[r]!
     })
-    return { param: lambda, quality: quality / total, relQuality: quality / strongestQ, relCost: cost / strongestC, strongestShare: share / total }
+    return {
+      param: lambda,
+      quality: quality / total,
+      relQuality: quality / strongestQ,
+      relCost: cost / strongestC,
+      strongestShare: share / total,
+    }
   })
 }

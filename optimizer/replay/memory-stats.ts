@@ -22,11 +22,27 @@ function quantile(sorted: number[], q: number): number {
  */
 export class MemoryStatsSource implements RouteStatsSource {
   private buckets = new Map<string, Bucket>()
-  private pending: { atMs: number; route: string; target: string; error: boolean; latencyMs: number; costUsd: number; score: number | null }[] = []
+  private pending: {
+    atMs: number
+    route: string
+    target: string
+    error: boolean
+    latencyMs: number
+    costUsd: number
+    score: number | null
+  }[] = []
 
   constructor(private readonly scoreKind: 'boolean' | 'numeric') {}
 
-  record(r: { atMs: number; route: string; target: string; error: boolean; latencyMs: number; costUsd: number; score: number | null }): void {
+  record(r: {
+    atMs: number
+    route: string
+    target: string
+    error: boolean
+    latencyMs: number
+    costUsd: number
+    score: number | null
+  }): void {
     this.pending.push(r)
   }
 
@@ -41,7 +57,17 @@ export class MemoryStatsSource implements RouteStatsSource {
       if (r.atMs < window.fromMs) continue
       const key = `${r.route}\u0000${r.target}`
       let b = this.buckets.get(key)
-      if (!b) this.buckets.set(key, (b = { requests: 0, errors: 0, latencies: [], costTotal: 0, scores: { count: 0, sum: 0, sumSq: 0, successes: 0 } }))
+      if (!b)
+        this.buckets.set(
+          key,
+          (b = {
+            requests: 0,
+            errors: 0,
+            latencies: [],
+            costTotal: 0,
+            scores: { count: 0, sum: 0, sumSq: 0, successes: 0 },
+          }),
+        )
       b.requests += 1
       if (r.error) b.errors += 1
       b.latencies.push(r.latencyMs)
@@ -64,7 +90,16 @@ export class MemoryStatsSource implements RouteStatsSource {
     const quality: Record<string, QualityAggregate> = {}
     if (s.count > 0) {
       const mean = s.sum / s.count
-      quality.quality = { data_type: this.scoreKind, count: s.count, sum: s.sum, sum_sq: s.sumSq, mean, variance: Math.max(0, s.sumSq / s.count - mean * mean), successes: s.successes, trials: s.count }
+      quality.quality = {
+        data_type: this.scoreKind,
+        count: s.count,
+        sum: s.sum,
+        sum_sq: s.sumSq,
+        mean,
+        variance: Math.max(0, s.sumSq / s.count - mean * mean),
+        successes: s.successes,
+        trials: s.count,
+      }
     }
     return {
       route,

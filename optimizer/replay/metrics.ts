@@ -15,7 +15,12 @@ export interface PassSummary {
  * Costs come from `costOf` (not the trace), so a run replayed on transformed costs is still charged
  * what its calls cost in the data.
  */
-export function summarizePass(t: ReplayTrace, strongest: number, scoreOf: (i: number, target: number) => number, costOf: (i: number, target: number) => number): PassSummary {
+export function summarizePass(
+  t: ReplayTrace,
+  strongest: number,
+  scoreOf: (i: number, target: number) => number,
+  costOf: (i: number, target: number) => number,
+): PassSummary {
   const n = t.route.length
   let q = 0
   let c = 0
@@ -29,7 +34,13 @@ export function summarizePass(t: ReplayTrace, strongest: number, scoreOf: (i: nu
     sq += scoreOf(i, strongest)
     sc += costOf(i, strongest)
   }
-  return { quality: q / n, costUsd: c / n, strongestShare: share / n, strongestQuality: sq / n, strongestCostUsd: sc / n }
+  return {
+    quality: q / n,
+    costUsd: c / n,
+    strongestShare: share / n,
+    strongestQuality: sq / n,
+    strongestCostUsd: sc / n,
+  }
 }
 
 export interface Regret {
@@ -80,7 +91,11 @@ export function routeFrequencies(t: ReplayTrace): number[] {
 }
 
 /** First cycle at or after request `from` where `test(cycle)` holds, as requests and cycles after `from`. */
-export function firstCycleAfter(t: ReplayTrace, from: number, test: (cycleIndex: number) => boolean): { requests: number; cycles: number } | null {
+export function firstCycleAfter(
+  t: ReplayTrace,
+  from: number,
+  test: (cycleIndex: number) => boolean,
+): { requests: number; cycles: number } | null {
   let cycles = 0
   for (let c = 0; c < t.cycles.length; c++) {
     if (t.cycles[c]!.at <= from) continue

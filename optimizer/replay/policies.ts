@@ -1,6 +1,11 @@
 import type { RouteTargetStats } from '../../collector/client.ts'
 import { Beliefs, costEstimate } from '../beliefs.ts'
-import { optimizerConfigSchema, type LearnerSettings, type ObjectiveSettings, type OptimizerSettings } from '../config.ts'
+import {
+  optimizerConfigSchema,
+  type LearnerSettings,
+  type ObjectiveSettings,
+  type OptimizerSettings,
+} from '../config.ts'
 import { OptimizerCycle } from '../cycle.ts'
 import { toEvidence } from '../evidence.ts'
 import { allocate, qualityPosterior } from '../learner.ts'
@@ -60,9 +65,19 @@ export class OptimizerPolicy implements ReplayPolicy {
   constructor(ctx: PolicyContext, overrides: Record<string, unknown> = {}, startMs = 0) {
     this.stats = new MemoryStatsSource(ctx.scoreKind)
     this.table = new MemoryRoutingTable(Object.fromEntries(ctx.routes.map((r) => [r, uniform(ctx.targets)])))
-    const settings: OptimizerSettings = optimizerConfigSchema.parse({ ingestLagSeconds: 0, ...overrides, objective: ctx.objective })
+    const settings: OptimizerSettings = optimizerConfigSchema.parse({
+      ingestLagSeconds: 0,
+      ...overrides,
+      objective: ctx.objective,
+    })
     this.now = startMs
-    this.cycleRunner = new OptimizerCycle(settings, { stats: this.stats, table: this.table, recorder: this.recorder, clock: () => this.now, rng: ctx.rng })
+    this.cycleRunner = new OptimizerCycle(settings, {
+      stats: this.stats,
+      table: this.table,
+      recorder: this.recorder,
+      clock: () => this.now,
+      rng: ctx.rng,
+    })
   }
 
   async cycle(nowMs: number): Promise<void> {
@@ -129,7 +144,18 @@ export class UniformPolicy extends CumulativePolicy {
 /** Undiscounted Thompson allocation over the same posteriors, no guardrails. */
 export class PlainThompsonPolicy extends CumulativePolicy {
   readonly name = 'plain Thompson'
-  private readonly settings: LearnerSettings = { discount: 1, maxEvidence: Infinity, priorStrength: 0, draws: 400, costDiscount: 1, sharpness: 1, exploreMaxWeight: 0, exploreHorizon: 1, changeWindow: 40, changeThreshold: 0 }
+  private readonly settings: LearnerSettings = {
+    discount: 1,
+    maxEvidence: Infinity,
+    priorStrength: 0,
+    draws: 400,
+    costDiscount: 1,
+    sharpness: 1,
+    exploreMaxWeight: 0,
+    exploreHorizon: 1,
+    changeWindow: 40,
+    changeThreshold: 0,
+  }
   private readonly beliefs = new Beliefs(this.settings)
 
   protected learn(window: RouteTargetStats[]): void {
@@ -138,7 +164,12 @@ export class PlainThompsonPolicy extends CumulativePolicy {
 
   protected decide(route: string): Weights {
     const t = this.ctx.targets
-    const ps = allocate({ targets: t, own: t.map((x) => this.beliefs.get(route, x)), pooled: t.map((x) => this.beliefs.pooledFor(x)) }, this.ctx.objective, this.settings, this.ctx.rng)
+    const ps = allocate(
+      { targets: t, own: t.map((x) => this.beliefs.get(route, x)), pooled: t.map((x) => this.beliefs.pooledFor(x)) },
+      this.ctx.objective,
+      this.settings,
+      this.ctx.rng,
+    )
     return normalize(Object.fromEntries(ps.map((p) => [p.target, p.pBest])), t)
   }
 }
@@ -148,7 +179,10 @@ export class EpsilonGreedyPolicy extends CumulativePolicy {
   readonly name: string
   private readonly sums = new Map<string, { q: number; n: number; cost: number; requests: number }>()
 
-  constructor(ctx: PolicyContext, private readonly epsilon = 0.1) {
+  constructor(
+    ctx: PolicyContext,
+    private readonly epsilon = 0.1,
+  ) {
     super(ctx)
     this.name = `ε-greedy (ε=${epsilon})`
   }
@@ -170,7 +204,17 @@ export class EpsilonGreedyPolicy extends CumulativePolicy {
     const t = this.ctx.targets
     const stats = t.map((x) => this.sums.get(`${route}|${x}`))
     const unseen = t.findIndex((_, i) => !stats[i] || stats[i]!.n === 0)
-    const best = unseen >= 0 ? unseen : bestIndex(stats.map((a) => ({ quality: a!.q / a!.n, costUsd: a!.cost / Math.max(1, a!.requests), latencyP95Ms: null })), this.ctx.objective)
+    const best =
+      unseen >= 0
+        ? unseen
+        : bestIndex(
+            stats.map((a) => ({
+              quality: a!.q / a!.n,
+              costUsd: a!.cost / Math.max(1, a!.requests),
+              latencyP95Ms: null,
+            })),
+            this.ctx.objective,
+          )
     return Object.fromEntries(t.map((x, i) => [x, (i === best ? 1 - this.epsilon : 0) + this.epsilon / t.length]))
   }
 }
@@ -185,7 +229,18 @@ export class EpsilonGreedyPolicy extends CumulativePolicy {
 export class FullInformationPolicy extends CumulativePolicy {
   readonly name = 'full information (bound)'
   readonly observesAllTargets: boolean = true
-  private readonly beliefs = new Beliefs({ discount: 1, maxEvidence: Infinity, priorStrength: 'auto', draws: 50, costDiscount: 1, sharpness: 1, exploreMaxWeight: 0, exploreHorizon: 1, changeWindow: 40, changeThreshold: 0 })
+  private readonly beliefs = new Beliefs({
+    discount: 1,
+    maxEvidence: Infinity,
+    priorStrength: 'auto',
+    draws: 50,
+    costDiscount: 1,
+    sharpness: 1,
+    exploreMaxWeight: 0,
+    exploreHorizon: 1,
+    changeWindow: 40,
+    changeThreshold: 0,
+  })
 
   protected learn(window: RouteTargetStats[]): void {
     this.beliefs.update(window.map((s) => toEvidence(s, undefined)))
@@ -196,7 +251,11 @@ export class FullInformationPolicy extends CumulativePolicy {
     const means = t.map((x) => {
       const own = this.beliefs.get(route, x)
       const pooled = this.beliefs.pooledFor(x)
-      return { quality: qualityPosterior(own, pooled, this.beliefs.prior(route, x)).mean, costUsd: costEstimate(own, pooled) ?? 0, latencyP95Ms: own.latencyP95Ms ?? pooled.latencyP95Ms }
+      return {
+        quality: qualityPosterior(own, pooled, this.beliefs.prior(route, x)).mean,
+        costUsd: costEstimate(own, pooled) ?? 0,
+        latencyP95Ms: own.latencyP95Ms ?? pooled.latencyP95Ms,
+      }
     })
     const best = bestIndex(means, this.ctx.objective)
     return Object.fromEntries(t.map((x, i) => [x, i === best ? 1 : 0]))

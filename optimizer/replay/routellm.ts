@@ -35,7 +35,8 @@ function table(text: string, source: string): Record<string, string>[] {
 
 function need(row: Record<string, string>, col: string, source: string): number {
   const v = Number(row[col])
-  if (row[col] === undefined || row[col] === '' || !Number.isFinite(v)) throw new ReplayDataError(`${source}: column "${col}" missing or not a number`)
+  if (row[col] === undefined || row[col] === '' || !Number.isFinite(v))
+    throw new ReplayDataError(`${source}: column "${col}" missing or not a number`)
   return v
 }
 
@@ -45,7 +46,15 @@ export function convertMmlu(text: string): string {
   for (const r of table(text, 'mmlu')) {
     if (r.contaminated === '1') continue
     const chars = need(r, 'prompt_chars', 'mmlu')
-    lines.push([r.subject, need(r, 'gpt4_correct', 'mmlu'), fmt(cost(GPT4, chars, MMLU_ANSWER_CHARS)), need(r, 'mixtral_correct', 'mmlu'), fmt(cost(MIXTRAL, chars, MMLU_ANSWER_CHARS))].join(','))
+    lines.push(
+      [
+        r.subject,
+        need(r, 'gpt4_correct', 'mmlu'),
+        fmt(cost(GPT4, chars, MMLU_ANSWER_CHARS)),
+        need(r, 'mixtral_correct', 'mmlu'),
+        fmt(cost(MIXTRAL, chars, MMLU_ANSWER_CHARS)),
+      ].join(','),
+    )
   }
   return lines.join('\n') + '\n'
 }
@@ -56,7 +65,15 @@ export function convertGsm8k(text: string): string {
   for (const r of table(text, 'gsm8k')) {
     if (r.contaminated === '1') continue
     const chars = need(r, 'prompt_chars', 'gsm8k')
-    lines.push(['gsm8k', need(r, 'gpt4_correct', 'gsm8k'), fmt(cost(GPT4, chars, need(r, 'gpt4_response_chars', 'gsm8k'))), need(r, 'mixtral_correct', 'gsm8k'), fmt(cost(MIXTRAL, chars, need(r, 'mixtral_response_chars', 'gsm8k')))].join(','))
+    lines.push(
+      [
+        'gsm8k',
+        need(r, 'gpt4_correct', 'gsm8k'),
+        fmt(cost(GPT4, chars, need(r, 'gpt4_response_chars', 'gsm8k'))),
+        need(r, 'mixtral_correct', 'gsm8k'),
+        fmt(cost(MIXTRAL, chars, need(r, 'mixtral_response_chars', 'gsm8k'))),
+      ].join(','),
+    )
   }
   return lines.join('\n') + '\n'
 }
@@ -76,7 +93,15 @@ export function convertMtBench(text: string): string {
   for (const p of pairs.values()) {
     if (p.gpt4 === undefined || p.mixtral === undefined) continue
     const prompt = p.turn === 2 ? MTBENCH_PROMPT_CHARS[2] : MTBENCH_PROMPT_CHARS[1]
-    lines.push([p.category, p.gpt4, fmt(cost(GPT4, prompt, MTBENCH_ANSWER_CHARS)), p.mixtral, fmt(cost(MIXTRAL, prompt, MTBENCH_ANSWER_CHARS))].join(','))
+    lines.push(
+      [
+        p.category,
+        p.gpt4,
+        fmt(cost(GPT4, prompt, MTBENCH_ANSWER_CHARS)),
+        p.mixtral,
+        fmt(cost(MIXTRAL, prompt, MTBENCH_ANSWER_CHARS)),
+      ].join(','),
+    )
   }
   return lines.join('\n') + '\n'
 }

@@ -102,15 +102,27 @@ export async function replay(data: Dataset, policy: ReplayPolicy, options: Repla
     }
     const row = data.requests[order[i]!]!
     const ri = routeIndex.get(row.route)!
-    const { outcomes, errors } = options.scenario ? options.scenario.apply(i, row.outcomes) : { outcomes: row.outcomes, errors: new Array<boolean>(k).fill(false) }
+    const { outcomes, errors } = options.scenario
+      ? options.scenario.apply(i, row.outcomes)
+      : { outcomes: row.outcomes, errors: new Array<boolean>(k).fill(false) }
     const cw = trace.cycles[trace.cycles.length - 1]!.weights
     const ti = drawIndex(rng, Array.from(cw.subarray(ri * k, ri * k + k)))
     const o = outcomes[ti]!
     const failed = errors[ti]!
-    const latencyOf = (j: number, r: Rng) => outcomes[j]!.latencyMs ?? latency[j]!.medianMs * Math.exp(latency[j]!.sigma * sampleNormal(r))
+    const latencyOf = (j: number, r: Rng) =>
+      outcomes[j]!.latencyMs ?? latency[j]!.medianMs * Math.exp(latency[j]!.sigma * sampleNormal(r))
     const latencyMs = latencyOf(ti, rng)
     const scored = rng.next() < options.scoredFraction
-    const observe = (j: number, ms: number) => policy.stats.record({ atMs: nowMs, route: row.route, target: data.targets[j]!, error: errors[j]!, latencyMs: errors[j] ? ms / 10 : ms, costUsd: errors[j] ? 0 : outcomes[j]!.costUsd, score: scored && !errors[j] ? outcomes[j]!.score : null })
+    const observe = (j: number, ms: number) =>
+      policy.stats.record({
+        atMs: nowMs,
+        route: row.route,
+        target: data.targets[j]!,
+        error: errors[j]!,
+        latencyMs: errors[j] ? ms / 10 : ms,
+        costUsd: errors[j] ? 0 : outcomes[j]!.costUsd,
+        score: scored && !errors[j] ? outcomes[j]!.score : null,
+      })
     observe(ti, latencyMs)
     // A bound's extra view: the same request as every other target would have served it (its own RNG, so the draws above are the same for every policy).
     if (policy.observesAllTargets) {
@@ -121,7 +133,9 @@ export async function replay(data: Dataset, policy: ReplayPolicy, options: Repla
     trace.error[i] = failed ? 1 : 0
     trace.score[i] = failed ? 0 : o.score
     trace.cost[i] = failed ? 0 : o.costUsd
-    outcomes.forEach((x, j) => (trace.utilities[i * k + j] = errors[j] ? 0 : x.score - options.regretCostWeight * x.costUsd))
+    outcomes.forEach(
+      (x, j) => (trace.utilities[i * k + j] = errors[j] ? 0 : x.score - options.regretCostWeight * x.costUsd),
+    )
   }
   if (policy.events) trace.events = { ...policy.events }
   return trace

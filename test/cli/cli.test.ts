@@ -10,7 +10,9 @@ const bin = join(import.meta.dirname, '../../bin/loopgate.mjs')
 
 async function loopgate(args: string[]) {
   try {
-    const { stdout, stderr } = await run(process.execPath, [bin, ...args], { env: { ...process.env, LOOPGATE_ADMIN_TOKEN: '' } })
+    const { stdout, stderr } = await run(process.execPath, [bin, ...args], {
+      env: { ...process.env, LOOPGATE_ADMIN_TOKEN: '' },
+    })
     return { code: 0, stdout, stderr }
   } catch (err) {
     const e = err as { code: number; stdout: string; stderr: string }

@@ -22,7 +22,10 @@ describe('config', () => {
 
   it('reads YAML and lets the environment win for URLs and secrets', () => {
     const path = file('a.yaml', 'clickhouse:\n  url: http://file:8123\ncollector:\n  port: 5000\n')
-    const config = loadConfig({ file: path, env: { CLICKHOUSE_URL: 'http://env:8123', LOOPGATE_ADMIN_TOKEN: 'x'.repeat(20) } })
+    const config = loadConfig({
+      file: path,
+      env: { CLICKHOUSE_URL: 'http://env:8123', LOOPGATE_ADMIN_TOKEN: 'x'.repeat(20) },
+    })
     expect(config.clickhouse.url).toBe('http://env:8123')
     expect(config.collector.port).toBe(5000)
     expect(config.adminToken).toBe('x'.repeat(20))
@@ -49,6 +52,8 @@ describe('config', () => {
     expect(() => loadConfig({ file: file('d.yaml', 'tenants: [{id: a}, {id: a}]\n'), env: {} })).toThrow(/listed twice/)
     expect(() => loadConfig({ file: file('e.yaml', 'collector: [\n'), env: {} })).toThrow(/not valid YAML/)
     expect(() => loadConfig({ file: join(dir, 'missing.yaml'), env: {} })).toThrow(/cannot read config file/)
-    expect(() => loadConfig({ file: file('f.yaml', 'gateway: { tenants: [{ id: a }] }\n'), env: {} })).toThrow(/top-level `tenants`/)
+    expect(() => loadConfig({ file: file('f.yaml', 'gateway: { tenants: [{ id: a }] }\n'), env: {} })).toThrow(
+      /top-level `tenants`/,
+    )
   })
 })

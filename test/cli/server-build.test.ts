@@ -15,10 +15,38 @@ const write = (path: string, text: string) => {
   writeFileSync(join(root, path), text)
 }
 write('package.json', '{ "type": "module" }')
-write('tsconfig.json', JSON.stringify({ compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', allowImportingTsExtensions: true, noEmit: true, types: [] } }))
-write('tsconfig.build.json', JSON.stringify({ extends: './tsconfig.json', compilerOptions: { noEmit: false, noCheck: true, rewriteRelativeImportExtensions: true, rootDir: '.', outDir: 'dist' }, include: ['cli', 'collector'] }))
+write(
+  'tsconfig.json',
+  JSON.stringify({
+    compilerOptions: {
+      target: 'ES2022',
+      module: 'NodeNext',
+      moduleResolution: 'NodeNext',
+      allowImportingTsExtensions: true,
+      noEmit: true,
+      types: [],
+    },
+  }),
+)
+write(
+  'tsconfig.build.json',
+  JSON.stringify({
+    extends: './tsconfig.json',
+    compilerOptions: {
+      noEmit: false,
+      noCheck: true,
+      rewriteRelativeImportExtensions: true,
+      rootDir: '.',
+      outDir: 'dist',
+    },
+    include: ['cli', 'collector'],
+  }),
+)
 write('cli/main.ts', "import { greeting } from '../collector/greeting.ts'\nexport const message: string = greeting()\n")
-write('collector/greeting.ts', "import { readFileSync } from 'node:fs'\nexport const greeting = (): string => readFileSync(new URL('./greeting.txt', import.meta.url), 'utf8').trim()\n")
+write(
+  'collector/greeting.ts',
+  "import { readFileSync } from 'node:fs'\nexport const greeting = (): string => readFileSync(new URL('./greeting.txt', import.meta.url), 'utf8').trim()\n",
+)
 write('collector/greeting.txt', 'compiled hello\n')
 
 describe('the compiled server (bin/server-build.mjs)', () => {

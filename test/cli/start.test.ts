@@ -10,15 +10,15 @@ import { eventually, freePort } from '../helpers/net.ts'
 const ADMIN = 'cli-admin-token-0123456789'
 const KEY = 'lg-acme-cli-key-000001'
 
-
-
 let child: ChildProcess
 let ports: { collector: number; gateway: number; simulator: number }
 
 beforeAll(async () => {
   const dir = mkdtempSync(join(tmpdir(), 'loopgate-start-'))
   ports = { collector: await freePort(), gateway: await freePort(), simulator: await freePort() }
-  writeFileSync(join(dir, 'loopgate.yaml'), `
+  writeFileSync(
+    join(dir, 'loopgate.yaml'),
+    `
 logLevel: warn
 collector: { port: ${ports.collector} }
 gateway:
@@ -28,12 +28,19 @@ gateway:
   simulator: { port: ${ports.simulator} }
 tenants: [{ id: acme, keys: [{ key: ${KEY} }] }]
 evaluator: { defaults: { delayMs: 0 } }
-`)
-  child = spawn(process.execPath, [join(import.meta.dirname, '../../bin/loopgate.mjs'), 'start', '--demo', '--config', join(dir, 'loopgate.yaml')], {
-    env: { ...process.env, LOOPGATE_ADMIN_TOKEN: ADMIN, LOOPGATE_DATA_DIR: dir, SIM_KEY: 'sim-key' },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  })
-  await eventually('the gateway', async () => ((await fetch(`http://127.0.0.1:${ports.gateway}/healthz`)).ok ? true : undefined))
+`,
+  )
+  child = spawn(
+    process.execPath,
+    [join(import.meta.dirname, '../../bin/loopgate.mjs'), 'start', '--demo', '--config', join(dir, 'loopgate.yaml')],
+    {
+      env: { ...process.env, LOOPGATE_ADMIN_TOKEN: ADMIN, LOOPGATE_DATA_DIR: dir, SIM_KEY: 'sim-key' },
+      stdio: ['ignore', 'inherit', 'inherit'],
+    },
+  )
+  await eventually('the gateway', async () =>
+    (await fetch(`http://127.0.0.1:${ports.gateway}/healthz`)).ok ? true : undefined,
+  )
 })
 
 afterAll(async () => {
@@ -54,7 +61,7 @@ describe('loopgate start --demo (one process, embedded defaults)', () => {
     expect(traceId).toMatch(/^[0-9a-f]{32}$/)
 
     const api = new CollectorClient({ baseUrl: `http://127.0.0.1:${ports.collector}`, token: ADMIN })
-    const trace = await eventually('the span', async () => (await api.getTrace(traceId).catch(() => undefined)))
+    const trace = await eventually('the span', async () => await api.getTrace(traceId).catch(() => undefined))
     const root = trace.roots[0]!
     expect(root).toMatchObject({ tenant_id: 'acme', route: 'chat' })
     const scores = await eventually('evaluator scores', async () => {
@@ -63,17 +70,26 @@ describe('loopgate start --demo (one process, embedded defaults)', () => {
     })
     expect(scores.some((s) => s.name.startsWith('heuristics.'))).toBe(true)
     // The route's configured price is what the gateway charged: the cost scorer checks against it (no "unverified").
-    const cost = await eventually('the cost score', async () => (await api.listScores({ trace_id: traceId, name: 'cost' })).scores[0])
+    const cost = await eventually(
+      'the cost score',
+      async () => (await api.listScores({ trace_id: traceId, name: 'cost' })).scores[0],
+    )
     expect(cost).toMatchObject({ label: 'agrees' })
     expect(cost.reason).toContain('vs configured price')
   })
 
-  it('relays the dashboard\'s admin calls to its own gateway (the collector starts first)', async () => {
+  it("relays the dashboard's admin calls to its own gateway (the collector starts first)", async () => {
     const api = new CollectorClient({ baseUrl: `http://127.0.0.1:${ports.collector}`, token: ADMIN })
     expect((await api.adminKeys()).keys.map((k) => `${k.source}:${k.tenant}`)).toContain('config:acme')
     const created = await api.createKey('acme', { name: 'from-cli-test', reason: 'relay check' })
-    const openai = new OpenAI({ baseURL: `http://127.0.0.1:${ports.gateway}/v1`, apiKey: created.secret, maxRetries: 0 })
-    expect((await openai.chat.completions.create({ model: 'chat', messages: [{ role: 'user', content: 'hi' }] })).choices).toHaveLength(1)
+    const openai = new OpenAI({
+      baseURL: `http://127.0.0.1:${ports.gateway}/v1`,
+      apiKey: created.secret,
+      maxRetries: 0,
+    })
+    expect(
+      (await openai.chat.completions.create({ model: 'chat', messages: [{ role: 'user', content: 'hi' }] })).choices,
+    ).toHaveLength(1)
   })
 
   it('stops cleanly on SIGTERM', async () => {

@@ -24,7 +24,14 @@ const ENDPOINTS: Array<[string, string]> = [
 beforeAll(async () => {
   h = await startApiHarness()
   await h.insertSpans([
-    spanRow({ tenant_id: 'acme', TraceId: T, session_id: 's1', route: 'r', target: 't', Timestamp: nsAgo(1000).toString() }),
+    spanRow({
+      tenant_id: 'acme',
+      TraceId: T,
+      session_id: 's1',
+      route: 'r',
+      target: 't',
+      Timestamp: nsAgo(1000).toString(),
+    }),
     spanRow({ tenant_id: 'globex', session_id: 's2', route: 'r', target: 't', Timestamp: nsAgo(1000).toString() }),
     spanRow({ tenant_id: 'initech', Timestamp: nsAgo(1000).toString() }),
   ])
@@ -35,9 +42,18 @@ afterAll(async () => h?.close())
 describe('authentication', () => {
   it('answers 401 with a clear message on every endpoint without or with a wrong token', async () => {
     for (const [method, path] of ENDPOINTS) {
-      const variants: Array<Record<string, string>> = [{}, { authorization: 'Bearer wrong' }, { authorization: 'Basic abc' }, { authorization: 'Bearer acme-ingest-nope' }]
+      const variants: Array<Record<string, string>> = [
+        {},
+        { authorization: 'Bearer wrong' },
+        { authorization: 'Basic abc' },
+        { authorization: 'Bearer acme-ingest-nope' },
+      ]
       for (const headers of variants) {
-        const res = await h.raw(path, { method, headers: { ...headers, 'content-type': 'application/json' }, body: method === 'POST' ? '{}' : undefined })
+        const res = await h.raw(path, {
+          method,
+          headers: { ...headers, 'content-type': 'application/json' },
+          body: method === 'POST' ? '{}' : undefined,
+        })
         expect(res.status, `${method} ${path} ${JSON.stringify(headers)}`).toBe(401)
         const body = await json(res)
         expect(body.error.message).toMatch(/credentials|token/)
@@ -67,7 +83,15 @@ describe('tenant isolation', () => {
     expect(new Set((await g.chargeback()).rows.map((r) => r.tenant_id))).toEqual(new Set(['globex']))
     expect((await g.routeStats({ window: '1h' })).stats.map((s) => s.requests)).toEqual([1])
     expect((await h.admin.routeStats({ window: '1h' })).stats.map((s) => s.requests)).toEqual([2])
-    for (const path of ['/api/sessions?tenant=acme', '/api/chargeback?tenant=acme', '/api/scores?tenant=acme', '/api/route-stats?tenant=acme', `/api/traces/${T}?tenant=acme`, '/api/sessions/s1?tenant=acme', '/api/budgets?tenant=acme']) {
+    for (const path of [
+      '/api/sessions?tenant=acme',
+      '/api/chargeback?tenant=acme',
+      '/api/scores?tenant=acme',
+      '/api/route-stats?tenant=acme',
+      `/api/traces/${T}?tenant=acme`,
+      '/api/sessions/s1?tenant=acme',
+      '/api/budgets?tenant=acme',
+    ]) {
       const res = await h.raw(path, { token: 'globex-read' })
       expect(res.status, path).toBe(403)
       expect((await json(res)).error.field).toBe('tenant')
@@ -96,7 +120,12 @@ describe('hostile input', () => {
     }
     const adminArray = await h.raw('/api/sessions?tenant=a&tenant=b', { token: 'admin-token-0123456789abcdef' })
     expect(adminArray.status).toBe(400)
-    const wrongType = await h.raw('/api/scores', { method: 'POST', token: 'acme-read', headers: { 'content-type': 'text/plain' }, body: 'hello' })
+    const wrongType = await h.raw('/api/scores', {
+      method: 'POST',
+      token: 'acme-read',
+      headers: { 'content-type': 'text/plain' },
+      body: 'hello',
+    })
     expect(wrongType.status).toBe(415)
     expect((await h.raw('/healthz')).status).toBe(200)
     expect((await h.admin.getTrace(T)).totals.spans).toBe(1)
@@ -110,7 +139,18 @@ describe('OpenAPI', () => {
     const doc = await json(res)
     expect(doc.openapi).toMatch(/^3\./)
     const paths = Object.keys(doc.paths)
-    for (const p of ['/api/traces/{traceId}', '/api/sessions', '/api/sessions/{sessionId}', '/api/chargeback', '/api/scores', '/api/route-stats', '/api/routing-decisions', '/api/tenants', '/api/budgets']) expect(paths).toContain(p)
+    for (const p of [
+      '/api/traces/{traceId}',
+      '/api/sessions',
+      '/api/sessions/{sessionId}',
+      '/api/chargeback',
+      '/api/scores',
+      '/api/route-stats',
+      '/api/routing-decisions',
+      '/api/tenants',
+      '/api/budgets',
+    ])
+      expect(paths).toContain(p)
     const params = doc.paths['/api/chargeback'].get.parameters.map((p: { name: string }) => p.name)
     expect(params).toEqual(expect.arrayContaining(['from', 'to', 'period', 'group', 'tenant', 'format']))
     expect((await h.raw('/api/docs/')).status).toBe(200)

@@ -8,7 +8,12 @@ import { spanRow } from '../helpers/span-row.ts'
 import { format, scaled } from '../helpers/decimal.ts'
 
 const TENANTS: TenantAccess[] = [
-  { id: 'acme', ingestKeys: ['acme-ingest'], readKeys: ['acme-read'], budgets: { usdPerDay: '0.25', usdPerMonth: '1000.5' } },
+  {
+    id: 'acme',
+    ingestKeys: ['acme-ingest'],
+    readKeys: ['acme-read'],
+    budgets: { usdPerDay: '0.25', usdPerMonth: '1000.5' },
+  },
   { id: 'globex', ingestKeys: ['globex-ingest'], readKeys: ['globex-read'], budgets: { usdPerMonth: '7' } },
   { id: 'umbrella', ingestKeys: ['umbrella-ingest'], readKeys: ['umbrella-read'] },
 ]
@@ -17,7 +22,6 @@ const SPENDERS = ['acme', 'globex', 'umbrella', 'initech']
 const COSTS = ['0.123456789012', '0.000000000001', '3', '0.000000000009', '0.5']
 const HOUR = 3_600_000
 const DAY = 24 * HOUR
-
 
 let h: ApiHarness
 const rows: SpanRow[] = []
@@ -28,7 +32,12 @@ beforeAll(async () => {
   const dayStart = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate())
   const monthStart = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1)
   // Today, earlier this month (within retention), yesterday, last month.
-  const times = [dayStart + Math.floor((now.getTime() - dayStart) / 2), Math.max(monthStart, now.getTime() - 10 * DAY), dayStart - HOUR, monthStart - HOUR]
+  const times = [
+    dayStart + Math.floor((now.getTime() - dayStart) / 2),
+    Math.max(monthStart, now.getTime() - 10 * DAY),
+    dayStart - HOUR,
+    monthStart - HOUR,
+  ]
   for (let i = 0; i < 240; i++) {
     rows.push(
       spanRow({
@@ -103,7 +112,9 @@ describe('GET /api/budgets', () => {
     const globexText = await globex.text()
     expect(JSON.parse(globexText).budgets).toEqual(all.filter((b) => b.tenant_id === 'globex'))
     expect(globexText).not.toContain('acme')
-    expect(await new CollectorClient({ baseUrl: h.collector.url, token: 'umbrella-read' }).budgets()).toEqual({ budgets: [] })
+    expect(await new CollectorClient({ baseUrl: h.collector.url, token: 'umbrella-read' }).budgets()).toEqual({
+      budgets: [],
+    })
 
     const other = await h.raw('/api/budgets?tenant=acme', { token: 'globex-read' })
     expect(other.status).toBe(403)

@@ -42,7 +42,11 @@ const expectedCost = (rs: SpanRow[]) => format(rs.reduce((a, r) => a + scaled(r.
 describe('GET /api/chargeback', () => {
   it('totals equal the sum of the rows and of the stored billable spans, exactly', async () => {
     for (const period of ['hour', 'day', 'month'] as const) {
-      const c = await h.admin.chargeback({ period, group: 'route', from: new Date(Date.now() - 4 * 86_400_000).toISOString() })
+      const c = await h.admin.chargeback({
+        period,
+        group: 'route',
+        from: new Date(Date.now() - 4 * 86_400_000).toISOString(),
+      })
       const sumRows = format(c.rows.reduce((a, r) => a + scaled(r.cost_usd), 0n))
       expect(c.totals.cost_usd).toBe(sumRows)
       expect(c.totals.cost_usd).toBe(expectedCost(billable()))
@@ -51,14 +55,20 @@ describe('GET /api/chargeback', () => {
       expect(c.totals.errors).toBe(billable().filter((r) => r.is_error).length)
       expect(c.tenant_totals.acme!.cost_usd).toBe(expectedCost(billable('acme')))
       expect(c.tenant_totals.globex!.cost_usd).toBe(expectedCost(billable('globex')))
-      for (const r of c.rows) expect(r.period_start).toMatch(period === 'month' ? /^\d{4}-\d{2}-01T00:00:00Z$/ : period === 'day' ? /T00:00:00Z$/ : /:00:00Z$/)
+      for (const r of c.rows)
+        expect(r.period_start).toMatch(
+          period === 'month' ? /^\d{4}-\d{2}-01T00:00:00Z$/ : period === 'day' ? /T00:00:00Z$/ : /:00:00Z$/,
+        )
     }
   })
 
   it('day rows (from the daily rollup) equal the hour rows summed per day, over whole UTC days', async () => {
     const day = 86_400_000
     const midday = Math.floor(Date.now() / day) * day - 2.5 * day
-    const [days, hoursFrom] = [await h.admin.chargeback({ period: 'day', group: 'target', from: new Date(midday).toISOString() }), Math.floor(midday / day) * day]
+    const [days, hoursFrom] = [
+      await h.admin.chargeback({ period: 'day', group: 'target', from: new Date(midday).toISOString() }),
+      Math.floor(midday / day) * day,
+    ]
     expect(Date.parse(days.from)).toBe(hoursFrom)
     expect(Date.parse(days.to) % day).toBe(0)
     const hours = await h.admin.chargeback({ period: 'hour', group: 'target', from: days.from, to: days.to })
@@ -81,17 +91,31 @@ describe('GET /api/chargeback', () => {
   })
 
   it('groups by tenant × period × key', async () => {
-    const c = await h.admin.chargeback({ period: 'month', group: 'provider', from: new Date(Date.now() - 4 * 86_400_000).toISOString() })
+    const c = await h.admin.chargeback({
+      period: 'month',
+      group: 'provider',
+      from: new Date(Date.now() - 4 * 86_400_000).toISOString(),
+    })
     const months = new Set(c.rows.map((r) => r.period_start))
     expect(c.rows).toHaveLength(2 * 2 * months.size)
     const acmeAnthropic = c.rows.filter((r) => r.tenant_id === 'acme' && r.key === 'anthropic')
-    expect(acmeAnthropic.reduce((a, r) => a + r.requests, 0)).toBe(billable('acme').filter((r) => r.provider === 'anthropic').length)
-    const models = await h.admin.chargeback({ period: 'month', group: 'model', from: new Date(Date.now() - 4 * 86_400_000).toISOString() })
+    expect(acmeAnthropic.reduce((a, r) => a + r.requests, 0)).toBe(
+      billable('acme').filter((r) => r.provider === 'anthropic').length,
+    )
+    const models = await h.admin.chargeback({
+      period: 'month',
+      group: 'model',
+      from: new Date(Date.now() - 4 * 86_400_000).toISOString(),
+    })
     expect(new Set(models.rows.map((r) => r.key))).toEqual(new Set(['gpt', 'claude']))
   })
 
   it('orders rows by tenant, period and key, and answers an empty range with zero totals', async () => {
-    const c = await h.admin.chargeback({ period: 'hour', group: 'route', from: new Date(Date.now() - 4 * 86_400_000).toISOString() })
+    const c = await h.admin.chargeback({
+      period: 'hour',
+      group: 'route',
+      from: new Date(Date.now() - 4 * 86_400_000).toISOString(),
+    })
     const keys = c.rows.map((r) => [r.tenant_id, r.period_start, r.key].join('\u0000'))
     expect(keys).toEqual([...keys].sort())
     expect(new Set(keys).size).toBe(keys.length)
@@ -103,21 +127,35 @@ describe('GET /api/chargeback', () => {
       period: 'day',
       group: 'route',
       rows: [],
-      totals: { requests: 0, errors: 0, input_tokens: 0, output_tokens: 0, cache_read_tokens: 0, cache_write_tokens: 0, cost_usd: '0', cache_hits: 0, saved_usd: '0' },
+      totals: {
+        requests: 0,
+        errors: 0,
+        input_tokens: 0,
+        output_tokens: 0,
+        cache_read_tokens: 0,
+        cache_write_tokens: 0,
+        cost_usd: '0',
+        cache_hits: 0,
+        saved_usd: '0',
+      },
       tenant_totals: {},
     })
   })
 
   it('keeps hostile keys exact in the JSON that ClickHouse builds', async () => {
     const route = 'a\\b"c\u0000d\n\u2028😀</script>'
-    await h.insertSpans([spanRow({ tenant_id: 'hostile', route, cost_usd: '0.5', billable: 1, Timestamp: nsAgo(60_000).toString() })])
+    await h.insertSpans([
+      spanRow({ tenant_id: 'hostile', route, cost_usd: '0.5', billable: 1, Timestamp: nsAgo(60_000).toString() }),
+    ])
     const c = await h.admin.chargeback({ tenant: 'hostile', period: 'day', group: 'route' })
     expect(c.rows.map((r) => r.key)).toEqual([route])
     expect(c.tenant_totals).toEqual({ hostile: expect.objectContaining({ requests: 1, cost_usd: '0.5' }) })
   })
 
   it('a tenant key sees only its own rows', async () => {
-    const c = await h.tenant('globex').chargeback({ period: 'day', from: new Date(Date.now() - 4 * 86_400_000).toISOString() })
+    const c = await h
+      .tenant('globex')
+      .chargeback({ period: 'day', from: new Date(Date.now() - 4 * 86_400_000).toISOString() })
     expect(new Set(c.rows.map((r) => r.tenant_id))).toEqual(new Set(['globex']))
     expect(c.totals.cost_usd).toBe(expectedCost(billable('globex')))
     const res = await h.raw('/api/chargeback?tenant=acme', { token: 'globex-read' })
@@ -125,11 +163,17 @@ describe('GET /api/chargeback', () => {
   })
 
   it('serves CSV with a header, one line per row and an exact TOTAL line', async () => {
-    const q = { period: 'day' as const, group: 'route' as const, from: new Date(Date.now() - 4 * 86_400_000).toISOString() }
+    const q = {
+      period: 'day' as const,
+      group: 'route' as const,
+      from: new Date(Date.now() - 4 * 86_400_000).toISOString(),
+    }
     const c = await h.tenant('acme').chargeback(q)
     const csv = await h.tenant('acme').chargebackCsv(q)
     const lines = csv.trimEnd().split('\r\n')
-    expect(lines[0]).toBe('tenant,period,period_start,route,requests,errors,input_tokens,output_tokens,cache_read_tokens,cache_write_tokens,cost_usd,cache_hits,saved_usd')
+    expect(lines[0]).toBe(
+      'tenant,period,period_start,route,requests,errors,input_tokens,output_tokens,cache_read_tokens,cache_write_tokens,cost_usd,cache_hits,saved_usd',
+    )
     expect(lines).toHaveLength(c.rows.length + 2)
     const total = lines.at(-1)!.split(',')
     expect(total[0]).toBe('TOTAL')
@@ -144,7 +188,12 @@ describe('GET /api/chargeback', () => {
   })
 
   it('refuses bad parameters', async () => {
-    for (const [qs, field] of [['period=week', 'period'], ['group=user', 'group'], ['format=xml', 'format'], ['from=2030-01-01&to=2020-01-01', 'from']]) {
+    for (const [qs, field] of [
+      ['period=week', 'period'],
+      ['group=user', 'group'],
+      ['format=xml', 'format'],
+      ['from=2030-01-01&to=2020-01-01', 'from'],
+    ]) {
       const res = await h.raw(`/api/chargeback?${qs}`, { token: 'acme-read' })
       expect(res.status, qs).toBe(400)
       expect((await json(res)).error.field).toBe(field)

@@ -14,8 +14,24 @@ const G = hex(16)
 beforeAll(async () => {
   h = await startApiHarness()
   await h.insertSpans([
-    spanRow({ tenant_id: 'acme', TraceId: T, SpanId: ROOT, session_id: 'sess-a', span_type: 'agent', billable: 0, Timestamp: nsAgo(5000).toString() }),
-    spanRow({ tenant_id: 'acme', TraceId: T, SpanId: LLM, ParentSpanId: ROOT, route: 'chat', target: 'openai/gpt', Timestamp: nsAgo(4000).toString() }),
+    spanRow({
+      tenant_id: 'acme',
+      TraceId: T,
+      SpanId: ROOT,
+      session_id: 'sess-a',
+      span_type: 'agent',
+      billable: 0,
+      Timestamp: nsAgo(5000).toString(),
+    }),
+    spanRow({
+      tenant_id: 'acme',
+      TraceId: T,
+      SpanId: LLM,
+      ParentSpanId: ROOT,
+      route: 'chat',
+      target: 'openai/gpt',
+      Timestamp: nsAgo(4000).toString(),
+    }),
     spanRow({ tenant_id: 'globex', TraceId: G, session_id: 'sess-g', Timestamp: nsAgo(4000).toString() }),
   ])
 }, 120_000)
@@ -24,10 +40,25 @@ afterAll(async () => h?.close())
 
 describe('POST /api/scores', () => {
   it('takes human feedback from a tenant key, forced to its tenant and enriched from the span', async () => {
-    const res = await h.tenant('acme').postScores({ trace_id: T, span_id: LLM, name: 'thumbs', value: true, source: 'human', comment: 'great' })
+    const res = await h
+      .tenant('acme')
+      .postScores({ trace_id: T, span_id: LLM, name: 'thumbs', value: true, source: 'human', comment: 'great' })
     expect(res.accepted).toBe(1)
-    expect(res.scores[0]).toMatchObject({ tenant_id: 'acme', data_type: 'boolean', value: 1, session_id: 'sess-a', route: 'chat', target: 'openai/gpt', comment: 'great', reason: '', status: 'ok', author: `acme/sha256:${sha256('acme-read').slice(0, 12)}` })
-    const stars = await h.tenant('acme').postScores({ trace_id: T, name: 'stars', data_type: 'numeric', value: 4, source: 'human' })
+    expect(res.scores[0]).toMatchObject({
+      tenant_id: 'acme',
+      data_type: 'boolean',
+      value: 1,
+      session_id: 'sess-a',
+      route: 'chat',
+      target: 'openai/gpt',
+      comment: 'great',
+      reason: '',
+      status: 'ok',
+      author: `acme/sha256:${sha256('acme-read').slice(0, 12)}`,
+    })
+    const stars = await h
+      .tenant('acme')
+      .postScores({ trace_id: T, name: 'stars', data_type: 'numeric', value: 4, source: 'human' })
     expect(stars.scores[0]).toMatchObject({ session_id: 'sess-a', route: '', value: 4 })
     const cat = await h.tenant('acme').postScores({ session_id: 'sess-a', name: 'topic', label: 'billing' })
     expect(cat.scores[0]).toMatchObject({ data_type: 'categorical', label: 'billing', trace_id: '' })
@@ -36,20 +67,55 @@ describe('POST /api/scores', () => {
   })
 
   it('refuses to score another tenant’s trace, span or session with a tenant key', async () => {
-    await expect(h.tenant('acme').postScores({ trace_id: G, name: 'thumbs', value: false })).rejects.toMatchObject({ status: 404 })
-    await expect(h.tenant('acme').postScores({ trace_id: T, span_id: hex(8), name: 'thumbs', value: false })).rejects.toMatchObject({ status: 404, field: 'span_id' })
-    await expect(h.tenant('acme').postScores({ session_id: 'sess-g', name: 'thumbs', value: false })).rejects.toMatchObject({ status: 404, field: 'session_id' })
-    await expect(h.tenant('acme').postScores({ tenant_id: 'globex', trace_id: G, name: 'thumbs', value: false })).rejects.toMatchObject({ status: 403 })
+    await expect(h.tenant('acme').postScores({ trace_id: G, name: 'thumbs', value: false })).rejects.toMatchObject({
+      status: 404,
+    })
+    await expect(
+      h.tenant('acme').postScores({ trace_id: T, span_id: hex(8), name: 'thumbs', value: false }),
+    ).rejects.toMatchObject({ status: 404, field: 'span_id' })
+    await expect(
+      h.tenant('acme').postScores({ session_id: 'sess-g', name: 'thumbs', value: false }),
+    ).rejects.toMatchObject({ status: 404, field: 'session_id' })
+    await expect(
+      h.tenant('acme').postScores({ tenant_id: 'globex', trace_id: G, name: 'thumbs', value: false }),
+    ).rejects.toMatchObject({ status: 403 })
     // A refused batch stores nothing.
-    await expect(h.tenant('acme').postScores([{ trace_id: T, name: 'x', value: 1 }, { trace_id: G, name: 'x', value: 1 }])).rejects.toMatchObject({ status: 404 })
+    await expect(
+      h.tenant('acme').postScores([
+        { trace_id: T, name: 'x', value: 1 },
+        { trace_id: G, name: 'x', value: 1 },
+      ]),
+    ).rejects.toMatchObject({ status: 404 })
     expect((await h.admin.listScores({ name: 'x' })).scores).toEqual([])
     expect((await h.tenant('globex').listScores()).scores).toEqual([])
   })
 
   it('is idempotent by score_id: newest version wins at read time', async () => {
-    await h.admin.postScores({ score_id: 'fixed-1', tenant_id: 'acme', trace_id: T, name: 'judge', value: 0.2, source: 'evaluator' })
-    await h.admin.postScores({ score_id: 'fixed-1', tenant_id: 'acme', trace_id: T, name: 'judge', value: 0.9, source: 'evaluator' })
-    const evalScore = { tenant_id: 'acme', trace_id: T, span_id: LLM, name: 'ref', version: '3', value: 1, source: 'evaluator' as const }
+    await h.admin.postScores({
+      score_id: 'fixed-1',
+      tenant_id: 'acme',
+      trace_id: T,
+      name: 'judge',
+      value: 0.2,
+      source: 'evaluator',
+    })
+    await h.admin.postScores({
+      score_id: 'fixed-1',
+      tenant_id: 'acme',
+      trace_id: T,
+      name: 'judge',
+      value: 0.9,
+      source: 'evaluator',
+    })
+    const evalScore = {
+      tenant_id: 'acme',
+      trace_id: T,
+      span_id: LLM,
+      name: 'ref',
+      version: '3',
+      value: 1,
+      source: 'evaluator' as const,
+    }
     const a = await h.admin.postScores(evalScore)
     const b = await h.admin.postScores(evalScore)
     expect(a.scores[0]!.score_id).toBe(b.scores[0]!.score_id)
@@ -66,9 +132,20 @@ describe('POST /api/scores', () => {
   })
 
   it('accepts batches and filters reads', async () => {
-    const batch = Array.from({ length: 50 }, (_, i) => ({ tenant_id: 'globex', trace_id: G, name: `n${i % 5}`, value: i / 50, source: 'api' as const }))
+    const batch = Array.from({ length: 50 }, (_, i) => ({
+      tenant_id: 'globex',
+      trace_id: G,
+      name: `n${i % 5}`,
+      value: i / 50,
+      source: 'api' as const,
+    }))
     expect((await h.admin.postScores(batch)).accepted).toBe(50)
-    const raw = await h.raw('/api/scores', { method: 'POST', token: 'globex-read', headers: { 'content-type': 'application/json' }, body: JSON.stringify([{ trace_id: G, name: 'arr', value: false }]) })
+    const raw = await h.raw('/api/scores', {
+      method: 'POST',
+      token: 'globex-read',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify([{ trace_id: G, name: 'arr', value: false }]),
+    })
     expect(raw.status).toBe(201)
     expect((await h.tenant('globex').listScores({ name: 'n1' })).scores).toHaveLength(10)
     expect((await h.tenant('globex').listScores({ limit: 7 })).scores).toHaveLength(7)
@@ -90,20 +167,49 @@ describe('POST /api/scores', () => {
       [{ tenant_id: 'acme', trace_id: T, name: 'x', data_type: 'categorical' }, 'label', 400],
       [{ tenant_id: 'acme', trace_id: T, name: 'x', value: 'high' }, 'value', 400],
       [{ tenant_id: 'acme', trace_id: T, name: '' }, 'name', 400],
-      [{ scores: [{ tenant_id: 'acme', trace_id: T, name: 'ok', value: 1 }, { tenant_id: 'acme', trace_id: T, name: 'x', status: 'meh', value: 1 }] }, 'scores[1].status', 400],
+      [
+        {
+          scores: [
+            { tenant_id: 'acme', trace_id: T, name: 'ok', value: 1 },
+            { tenant_id: 'acme', trace_id: T, name: 'x', status: 'meh', value: 1 },
+          ],
+        },
+        'scores[1].status',
+        400,
+      ],
       [[{ tenant_id: 'acme', trace_id: T, name: 'x' }], '[0].value', 400],
     ]
     for (const [body, field, status] of cases) {
-      const res = await h.raw('/api/scores', { method: 'POST', token: 'admin-token-0123456789abcdef', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
+      const res = await h.raw('/api/scores', {
+        method: 'POST',
+        token: 'admin-token-0123456789abcdef',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      })
       expect(res.status, JSON.stringify(body)).toBe(status)
       expect((await json(res)).error.field, JSON.stringify(body)).toBe(field)
     }
-    const notJson = await h.raw('/api/scores', { method: 'POST', token: 'acme-read', headers: { 'content-type': 'application/json' }, body: '{"name":' })
+    const notJson = await h.raw('/api/scores', {
+      method: 'POST',
+      token: 'acme-read',
+      headers: { 'content-type': 'application/json' },
+      body: '{"name":',
+    })
     expect(notJson.status).toBe(400)
     expect((await json(notJson)).error.message).toBeTruthy()
-    const huge = await h.raw('/api/scores', { method: 'POST', token: 'acme-read', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'x', reason: 'y'.repeat(9 * 1024 * 1024) }) })
+    const huge = await h.raw('/api/scores', {
+      method: 'POST',
+      token: 'acme-read',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'x', reason: 'y'.repeat(9 * 1024 * 1024) }),
+    })
     expect(huge.status).toBe(413)
-    const tooMany = await h.raw('/api/scores', { method: 'POST', token: 'acme-read', headers: { 'content-type': 'application/json' }, body: JSON.stringify(Array.from({ length: 5001 }, () => ({ trace_id: T, name: 'x', value: 1 }))) })
+    const tooMany = await h.raw('/api/scores', {
+      method: 'POST',
+      token: 'acme-read',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(Array.from({ length: 5001 }, () => ({ trace_id: T, name: 'x', value: 1 }))),
+    })
     expect(tooMany.status).toBe(400)
   })
 })

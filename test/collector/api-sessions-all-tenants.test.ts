@@ -26,23 +26,38 @@ beforeAll(async () => {
   h = await startApiHarness()
   await h.db.command({ query: 'SYSTEM STOP MERGES loopgate.sessions' }) // keep partial rows apart, as under load
   // 30 one-row sessions, alternating tenants, a second apart.
-  await h.insertSpans(Array.from({ length: 30 }, (_, i) => session(i % 2 ? 'acme' : 'globex', `n-${String(i).padStart(2, '0')}`, i % 3 ? 'bob' : 'ann', 100 + i)).flat())
+  await h.insertSpans(
+    Array.from({ length: 30 }, (_, i) =>
+      session(i % 2 ? 'acme' : 'globex', `n-${String(i).padStart(2, '0')}`, i % 3 ? 'bob' : 'ann', 100 + i),
+    ).flat(),
+  )
   // Sessions whose newest rows are the newest of all but whose first rows came in earlier INSERTs:
   // their rollup rows stay in separate parts, and their true starts are old. Their users are known
   // only from the newest rows.
   for (let i = 0; i < 14; i++) await h.insertSpans(session('acme', `late-${i}`, '', 10 + i))
-  await h.insertSpans(Array.from({ length: 14 }, (_, i) => session('acme', `late-${i}`, i % 2 ? 'bob' : 'ann', 1000 + i)).flat())
+  await h.insertSpans(
+    Array.from({ length: 14 }, (_, i) => session('acme', `late-${i}`, i % 2 ? 'bob' : 'ann', 1000 + i)).flat(),
+  )
 }, 120_000)
 
 afterAll(async () => h?.close())
 
 const expected = () => [...starts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? 1 : -1)).map(([k]) => k)
 
-async function listAll(client: CollectorClient, limit: number, filter: { user?: string; q?: string } = {}): Promise<string[]> {
+async function listAll(
+  client: CollectorClient,
+  limit: number,
+  filter: { user?: string; q?: string } = {},
+): Promise<string[]> {
   const out: string[] = []
   let cursor: string | undefined
   for (let page = 0; page < 100; page++) {
-    const res = await client.listSessions({ from: new Date(Number(base / 1_000_000n) - 60_000).toISOString(), limit, cursor, ...filter })
+    const res = await client.listSessions({
+      from: new Date(Number(base / 1_000_000n) - 60_000).toISOString(),
+      limit,
+      cursor,
+      ...filter,
+    })
     expect(res.sessions.length).toBeLessThanOrEqual(limit)
     out.push(...res.sessions.map((s) => `${s.tenant_id}/${s.session_id}`))
     for (const s of res.sessions) expect(s.start_ns).toBe(at(starts.get(`${s.tenant_id}/${s.session_id}`)!))

@@ -16,7 +16,9 @@ describe('CollectorClient', () => {
     expect(err).toBeInstanceOf(CollectorApiError)
     expect(err).toMatchObject({ status: 400, field: 'limit' })
     expect((err as Error).message).toMatch(/limit/)
-    const unauth = await new CollectorClient({ baseUrl: h.collector.url, token: 'nope' }).tenants().catch((e: unknown) => e)
+    const unauth = await new CollectorClient({ baseUrl: h.collector.url, token: 'nope' })
+      .tenants()
+      .catch((e: unknown) => e)
     expect(unauth).toMatchObject({ status: 401 })
   })
 

@@ -27,8 +27,13 @@ function decode(body: Buffer, contentType: string): ExportRequest {
 
 function sdkSpans() {
   const rec = sdkRecorder({ 'service.name': 'forwarded', 'deployment.environment': 'test' })
-  const parent = rec.tracer.startSpan('parent', { attributes: { big: 2 ** 53 + 1, ratio: 0.25, list: ['a', 'b'], flag: true } })
-  const child = rec.tracer.startSpan('child', { kind: 3, links: [{ context: parent.spanContext(), attributes: { why: 'retry' } }] })
+  const parent = rec.tracer.startSpan('parent', {
+    attributes: { big: 2 ** 53 + 1, ratio: 0.25, list: ['a', 'b'], flag: true },
+  })
+  const child = rec.tracer.startSpan('child', {
+    kind: 3,
+    links: [{ context: parent.spanContext(), attributes: { why: 'retry' } }],
+  })
   child.addEvent('first token', { n: 1 })
   child.setStatus({ code: 2, message: 'upstream 503' })
   child.end()
@@ -57,26 +62,42 @@ describe('forwarding conversion between OTLP protobuf and OTLP/JSON', () => {
 
   it('reads what OTLP/JSON producers send loosely (snake_case, enum names, base64 bytes, NaN) into valid protobuf', () => {
     const loose = {
-      resource_spans: [{
-        resource: { attributes: [{ key: 'service.name', value: { stringValue: 'loose' } }] },
-        scope_spans: [{
-          scope: { name: 's' },
-          spans: [{
-            trace_id: '0af7651916cd43dd8448eb211c80319c', span_id: 'b7ad6b7169203331', name: 'loose span',
-            kind: 'SPAN_KIND_CLIENT', start_time_unix_nano: '1733560000123456789', end_time_unix_nano: 1733560000223456789n.toString(),
-            attributes: [
-              { key: 'blob', value: { bytesValue: Buffer.from([0, 1, 254, 255]).toString('base64') } },
-              { key: 'nan', value: { doubleValue: 'NaN' } },
-              { key: 'huge', value: { intValue: '9007199254740993' } },
-            ],
-            status: { code: 'STATUS_CODE_ERROR', message: 'boom' },
-          }],
-        }],
-      }],
+      resource_spans: [
+        {
+          resource: { attributes: [{ key: 'service.name', value: { stringValue: 'loose' } }] },
+          scope_spans: [
+            {
+              scope: { name: 's' },
+              spans: [
+                {
+                  trace_id: '0af7651916cd43dd8448eb211c80319c',
+                  span_id: 'b7ad6b7169203331',
+                  name: 'loose span',
+                  kind: 'SPAN_KIND_CLIENT',
+                  start_time_unix_nano: '1733560000123456789',
+                  end_time_unix_nano: 1733560000223456789n.toString(),
+                  attributes: [
+                    { key: 'blob', value: { bytesValue: Buffer.from([0, 1, 254, 255]).toString('base64') } },
+                    { key: 'nan', value: { doubleValue: 'NaN' } },
+                    { key: 'huge', value: { intValue: '9007199254740993' } },
+                  ],
+                  status: { code: 'STATUS_CODE_ERROR', message: 'boom' },
+                },
+              ],
+            },
+          ],
+        },
+      ],
     }
     const converted = convertItem({ body: Buffer.from(JSON.stringify(loose)), contentType: JSON_TYPE }, 'protobuf')
     const span = decodeProtobuf(converted.body).resourceSpans[0]!.scopeSpans[0]!.spans[0]!
-    expect(span).toMatchObject({ traceId: '0af7651916cd43dd8448eb211c80319c', spanId: 'b7ad6b7169203331', kind: 3, startTimeUnixNano: '1733560000123456789', status: { code: 2, message: 'boom' } })
+    expect(span).toMatchObject({
+      traceId: '0af7651916cd43dd8448eb211c80319c',
+      spanId: 'b7ad6b7169203331',
+      kind: 3,
+      startTimeUnixNano: '1733560000123456789',
+      status: { code: 2, message: 'boom' },
+    })
     const attr = Object.fromEntries(span.attributes.map((a) => [a.key, a.value]))
     expect(Buffer.from(attr.blob!.bytesValue as Uint8Array)).toEqual(Buffer.from([0, 1, 254, 255]))
     expect(Number.isNaN(attr.nan!.doubleValue)).toBe(true)

@@ -34,7 +34,11 @@ describe('collector SIGTERM with a hanging forward destination', () => {
     for (let i = 0; i < 5; i++) {
       rec.reset()
       rec.tracer.startSpan(`op-${i}`).end()
-      const res = await fetch(`http://127.0.0.1:${port}/v1/traces`, { method: 'POST', body: toProtobuf(rec.spans()), headers: { 'content-type': 'application/x-protobuf' } })
+      const res = await fetch(`http://127.0.0.1:${port}/v1/traces`, {
+        method: 'POST',
+        body: toProtobuf(rec.spans()),
+        headers: { 'content-type': 'application/x-protobuf' },
+      })
       expect(res.status).toBe(200)
     }
     const deadline = Date.now() + 10_000

@@ -31,7 +31,12 @@ async function startRecorder() {
     req.on('data', (c: Buffer) => chunks.push(c))
     req.on('end', () => {
       const path = req.url ?? ''
-      received.push({ path, body: Buffer.concat(chunks), contentType: String(req.headers['content-type']), contentEncoding: req.headers['content-encoding'] })
+      received.push({
+        path,
+        body: Buffer.concat(chunks),
+        contentType: String(req.headers['content-type']),
+        contentEncoding: req.headers['content-encoding'],
+      })
       if (path === '/hang') return void hanging.push(res)
       if (path === '/refuse') return void res.writeHead(400).end('{"code":3,"message":"no"}')
       if (path === '/flaky' && ++flakyCalls <= 2) {
@@ -119,8 +124,16 @@ describe('collector.forward', () => {
     const gz = gzipSync(toProtobuf(spans(4)))
     expect((await post(gz, 'application/x-protobuf', 'acme-ingest-key-1', 'gzip')).status).toBe(200)
 
-    const ok = await eventually('3 requests at /ok', async () => (recorder.at('/ok').length === 3 ? recorder.at('/ok') : undefined), 20_000)
-    expect(ok.map((r) => r.contentType)).toEqual(['application/x-protobuf', 'application/json', 'application/x-protobuf'])
+    const ok = await eventually(
+      '3 requests at /ok',
+      async () => (recorder.at('/ok').length === 3 ? recorder.at('/ok') : undefined),
+      20_000,
+    )
+    expect(ok.map((r) => r.contentType)).toEqual([
+      'application/x-protobuf',
+      'application/json',
+      'application/x-protobuf',
+    ])
     expect(ok[1]!.body.toString('utf8')).toBe(json)
     expect(ok[2]!.contentEncoding).toBe('gzip')
     expect(ok[2]!.body.equals(gz)).toBe(true)
@@ -130,29 +143,57 @@ describe('collector.forward', () => {
 
   it('re-encodes for destinations that ask for the other wire format, keeping gzip', async () => {
     // The three acme requests of the first test.
-    const asJson = await eventually('3 requests at /as-json', async () => (recorder.at('/as-json').length === 3 ? recorder.at('/as-json') : undefined), 20_000)
-    const asProtobuf = await eventually('3 requests at /as-protobuf', async () => (recorder.at('/as-protobuf').length === 3 ? recorder.at('/as-protobuf') : undefined), 20_000)
+    const asJson = await eventually(
+      '3 requests at /as-json',
+      async () => (recorder.at('/as-json').length === 3 ? recorder.at('/as-json') : undefined),
+      20_000,
+    )
+    const asProtobuf = await eventually(
+      '3 requests at /as-protobuf',
+      async () => (recorder.at('/as-protobuf').length === 3 ? recorder.at('/as-protobuf') : undefined),
+      20_000,
+    )
     expect(asJson.map((r) => r.contentType)).toEqual(['application/json', 'application/json', 'application/json'])
-    expect(asProtobuf.map((r) => r.contentType)).toEqual(['application/x-protobuf', 'application/x-protobuf', 'application/x-protobuf'])
+    expect(asProtobuf.map((r) => r.contentType)).toEqual([
+      'application/x-protobuf',
+      'application/x-protobuf',
+      'application/x-protobuf',
+    ])
     expect(asJson.map((r) => r.contentEncoding)).toEqual([undefined, undefined, 'gzip'])
     expect(asJson.map(spanCount)).toEqual([3, 2, 4])
     expect(asProtobuf.map(spanCount)).toEqual([3, 2, 4])
     expect(asJson[1]!.body.toString('utf8')).toBe(recorder.at('/ok')[1]!.body.toString('utf8')) // already JSON: the same bytes
     expect(asProtobuf[0]!.body.equals(recorder.at('/ok')[0]!.body)).toBe(true)
-
   })
 
   it('retries a destination answering 503 (backoff, then Retry-After) until it recovers', async () => {
-    await eventually('the flaky destination to accept after two 503s', async () =>
-      recorder.at('/flaky').length >= 3 && (await metric(primary.url, 'loopgate_collector_forward_sent_total', dest('/flaky'))) >= 1 ? true : undefined, 20_000)
+    await eventually(
+      'the flaky destination to accept after two 503s',
+      async () =>
+        recorder.at('/flaky').length >= 3 &&
+        (await metric(primary.url, 'loopgate_collector_forward_sent_total', dest('/flaky'))) >= 1
+          ? true
+          : undefined,
+      20_000,
+    )
     expect(recorder.flakyCalls()).toBeGreaterThanOrEqual(3)
     expect(recorder.at('/flaky')[2]!.body.equals(recorder.at('/ok')[0]!.body)).toBe(true) // the same request, re-sent
     expect(await metric(primary.url, 'loopgate_collector_forward_retried_total', dest('/flaky'))).toBe(2)
   })
 
   it('drops a request a destination refuses with 400 after one attempt, and counts it', async () => {
-    await eventually('3 refusals counted', async () =>
-      (await metric(primary.url, 'loopgate_collector_forward_dropped_total', `${dest('/refuse')},reason="refused"`)) === 3 ? true : undefined, 20_000)
+    await eventually(
+      '3 refusals counted',
+      async () =>
+        (await metric(
+          primary.url,
+          'loopgate_collector_forward_dropped_total',
+          `${dest('/refuse')},reason="refused"`,
+        )) === 3
+          ? true
+          : undefined,
+      20_000,
+    )
     expect(recorder.at('/refuse')).toHaveLength(3)
     expect(await metric(primary.url, 'loopgate_collector_forward_retried_total', dest('/refuse'))).toBe(0)
   })
@@ -166,30 +207,54 @@ describe('collector.forward', () => {
     }
     latencies.sort((a, b) => a - b)
     const p99 = latencies[Math.ceil(latencies.length * 0.99) - 1]!
-    console.log(`primary ack latency with a hanging destination: p50 ${latencies[20]!.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms`)
+    console.log(
+      `primary ack latency with a hanging destination: p50 ${latencies[20]!.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms`,
+    )
     // Measured: p99 ≈ 155 ms both with this hanging destination and with no forwarding at all (the
     // INSERT dominates); an ack that waited for the destination would take its 60 s timeout.
     expect(p99).toBeLessThan(1000)
     expect(recorder.at('/hang')).toHaveLength(1) // one request in flight, never answered
-    expect(await metric(primary.url, 'loopgate_collector_forward_dropped_total', `${dest('/hang')},reason="queue_full"`)).toBeGreaterThan(0)
+    expect(
+      await metric(primary.url, 'loopgate_collector_forward_dropped_total', `${dest('/hang')},reason="queue_full"`),
+    ).toBeGreaterThan(0)
     const queued = await metric(primary.url, 'loopgate_collector_forward_queue_bytes', dest('/hang'))
     expect(queued).toBeGreaterThan(0)
     expect(queued).toBeLessThanOrEqual(16 * 1024)
   })
 
   it('forwards to a tenant-filtered destination only the requests of its tenants', async () => {
-    const onlyAcme = await eventually('the acme requests at /acme-only', async () => (recorder.at('/acme-only').length >= 3 ? recorder.at('/acme-only') : undefined), 20_000)
+    const onlyAcme = await eventually(
+      'the acme requests at /acme-only',
+      async () => (recorder.at('/acme-only').length >= 3 ? recorder.at('/acme-only') : undefined),
+      20_000,
+    )
     expect(onlyAcme).toHaveLength(3) // the 3 acme requests, none of the 40 globex ones
     expect(onlyAcme.map((r) => r.body.equals(recorder.at('/ok')[0]!.body))).toEqual([true, false, false])
 
     // Trusted (admin) ingest naming several tenants: a filtered destination gets it only if all are allowed.
     const before = recorder.at('/acme-only').length
-    expect((await post(toJson(spans(2, { 'loopgate.tenant.id': 'acme' })), 'application/json', ADMIN_TOKEN)).status).toBe(200)
+    expect(
+      (await post(toJson(spans(2, { 'loopgate.tenant.id': 'acme' })), 'application/json', ADMIN_TOKEN)).status,
+    ).toBe(200)
     const mixed = [...spans(1, { 'loopgate.tenant.id': 'acme' }), ...spans(1, { 'loopgate.tenant.id': 'globex' })]
     expect((await post(toJson(mixed), 'application/json', ADMIN_TOKEN)).status).toBe(200)
-    await eventually('the mixed request counted', async () =>
-      (await metric(primary.url, 'loopgate_collector_forward_dropped_total', `${dest('/acme-only')},reason="mixed_tenants"`)) === 1 ? true : undefined, 20_000)
-    await eventually('the all-acme admin request at /acme-only', async () => (recorder.at('/acme-only').length === before + 1 ? true : undefined), 20_000)
+    await eventually(
+      'the mixed request counted',
+      async () =>
+        (await metric(
+          primary.url,
+          'loopgate_collector_forward_dropped_total',
+          `${dest('/acme-only')},reason="mixed_tenants"`,
+        )) === 1
+          ? true
+          : undefined,
+      20_000,
+    )
+    await eventually(
+      'the all-acme admin request at /acme-only',
+      async () => (recorder.at('/acme-only').length === before + 1 ? true : undefined),
+      20_000,
+    )
     expect(recorder.at('/acme-only').at(-1)!.body.toString('utf8')).toContain('"acme"')
   })
 
@@ -201,26 +266,61 @@ describe('collector.forward', () => {
     rec.reset()
     rec.tracer.startSpan('fresh').end()
     rec.tracer.startSpan('ancient', { startTime: Date.now() - 90 * 86_400_000 }).end(Date.now() - 90 * 86_400_000 + 5)
-    const res = await fetch(`${primary.url}/v1/traces`, { method: 'POST', body: toJson(rec.spans()), headers: { 'content-type': 'application/json', authorization: 'Bearer acme-ingest-key-1' } })
+    const res = await fetch(`${primary.url}/v1/traces`, {
+      method: 'POST',
+      body: toJson(rec.spans()),
+      headers: { 'content-type': 'application/json', authorization: 'Bearer acme-ingest-key-1' },
+    })
     expect(res.status).toBe(200)
     expect(JSON.stringify(await res.json())).toMatch(/rejectedSpans/)
-    await eventually('the partial request counted', async () =>
-      (await metric(primary.url, 'loopgate_collector_forward_dropped_total', `${dest('/ok')},reason="partially_rejected"`)) === 1 ? true : undefined, 20_000)
+    await eventually(
+      'the partial request counted',
+      async () =>
+        (await metric(
+          primary.url,
+          'loopgate_collector_forward_dropped_total',
+          `${dest('/ok')},reason="partially_rejected"`,
+        )) === 1
+          ? true
+          : undefined,
+      20_000,
+    )
     // A marker request behind them (same destination, in order) shows the queue moved past them.
     expect((await post(toProtobuf(spans(1)), 'application/x-protobuf', 'acme-ingest-key-1')).status).toBe(200)
-    await eventually('the marker at /ok', async () => (recorder.at('/ok').length >= okBefore + 2 ? true : undefined), 20_000)
+    await eventually(
+      'the marker at /ok',
+      async () => (recorder.at('/ok').length >= okBefore + 2 ? true : undefined),
+      20_000,
+    )
     expect(recorder.at('/ok')).toHaveLength(okBefore + 2) // the first send and the marker only
   })
 
   it('counts a stored request that cannot be re-encoded, and still sends it where no conversion is needed', async () => {
     // A JSON attribute value the receiver stores as given but protobuf cannot carry.
     const odd = JSON.parse(toJson(spans(1)))
-    odd.resourceSpans[0].scopeSpans[0].spans[0].attributes.push({ key: 'odd', value: { arrayValue: { values: 'not a list' } } })
+    odd.resourceSpans[0].scopeSpans[0].spans[0].attributes.push({
+      key: 'odd',
+      value: { arrayValue: { values: 'not a list' } },
+    })
     const jsonBefore = recorder.at('/as-json').length
     expect((await post(JSON.stringify(odd), 'application/json', 'acme-ingest-key-1')).status).toBe(200)
-    await eventually('the conversion failure counted', async () =>
-      (await metric(primary.url, 'loopgate_collector_forward_dropped_total', `${dest('/as-protobuf')},reason="conversion_failed"`)) === 1 ? true : undefined, 20_000)
-    await eventually('the same request sent as JSON', async () => (recorder.at('/as-json').length === jsonBefore + 1 ? true : undefined), 20_000)
+    await eventually(
+      'the conversion failure counted',
+      async () =>
+        (await metric(
+          primary.url,
+          'loopgate_collector_forward_dropped_total',
+          `${dest('/as-protobuf')},reason="conversion_failed"`,
+        )) === 1
+          ? true
+          : undefined,
+      20_000,
+    )
+    await eventually(
+      'the same request sent as JSON',
+      async () => (recorder.at('/as-json').length === jsonBefore + 1 ? true : undefined),
+      20_000,
+    )
   })
 })
 
@@ -230,7 +330,8 @@ describe('Forwarder.close', () => {
     const hang = forwardDestinationSchema.parse({ url: `${recorder.base}/hang`, timeoutMs: 60_000 })
     const forwarder = new Forwarder([hang], registry, pino({ level: 'silent' }))
     const result = { rejected: 0, errors: [], stored: 1, duplicates: 0, tenants: ['acme'] }
-    for (let i = 0; i < 3; i++) forwarder.offer({ body: Buffer.from(toProtobuf(spans(1))), contentType: 'application/x-protobuf' }, result)
+    for (let i = 0; i < 3; i++)
+      forwarder.offer({ body: Buffer.from(toProtobuf(spans(1))), contentType: 'application/x-protobuf' }, result)
     await eventually('the request in flight', async () => (recorder.at('/hang').length >= 2 ? true : undefined), 10_000)
     const t0 = performance.now()
     await forwarder.close()

@@ -28,7 +28,9 @@ describe('admission control', () => {
     const err = refusal(() => admission.admit(MiB))
     expect(REFUSALS[err.reason]).toEqual({ status: 429, retryable: true })
     expect(err.reason).toBe('overloaded')
-    expect(Number.isInteger(err.retryAfterSeconds) && err.retryAfterSeconds >= 1 && err.retryAfterSeconds <= 5).toBe(true)
+    expect(Number.isInteger(err.retryAfterSeconds) && err.retryAfterSeconds >= 1 && err.retryAfterSeconds <= 5).toBe(
+      true,
+    )
     huge.done(false)
     expect(() => admission.admit(MiB).done(false)).not.toThrow()
     expect(admission.inFlight).toMatchObject({ requests: 0, bytes: 0 })

@@ -5,7 +5,9 @@ import { ADMIN_TOKEN, startTestCollector } from '../helpers/collector.ts'
 import { json } from '../helpers/http.ts'
 
 // A tiny buffer and a long linger: the second request finds the buffer full.
-const collector = await startTestCollector({ collector: { writer: { maxPendingRows: 3, maxBatchRows: 3, lingerMs: 1000 } } })
+const collector = await startTestCollector({
+  collector: { writer: { maxPendingRows: 3, maxBatchRows: 3, lingerMs: 1000 } },
+})
 const store = await openStore(storageConfigSchema.parse({ path: collector.dataDir }))
 afterAll(async () => {
   await collector.close()
@@ -16,25 +18,39 @@ const now = () => BigInt(Date.now()) * 1_000_000n
 function body(traceByte: string, spans: number) {
   const start = now()
   return JSON.stringify({
-    resourceSpans: [{
-      scopeSpans: [{
-        spans: Array.from({ length: spans }, (_, i) => ({
-          traceId: traceByte.repeat(16), spanId: (i + 1).toString(16).padStart(16, '0'), name: `s${i}`,
-          startTimeUnixNano: String(start), endTimeUnixNano: String(start + 1000n),
-        })),
-      }],
-    }],
+    resourceSpans: [
+      {
+        scopeSpans: [
+          {
+            spans: Array.from({ length: spans }, (_, i) => ({
+              traceId: traceByte.repeat(16),
+              spanId: (i + 1).toString(16).padStart(16, '0'),
+              name: `s${i}`,
+              startTimeUnixNano: String(start),
+              endTimeUnixNano: String(start + 1000n),
+            })),
+          },
+        ],
+      },
+    ],
   })
 }
-const post = (b: string) => fetch(`${collector.url}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: b })
+const post = (b: string) =>
+  fetch(`${collector.url}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: b })
 const stored = async (traceByte: string) => {
-  const rs = await store.client.query({ query: 'SELECT count() AS n FROM loopgate.spans WHERE TraceId = {t:String}', query_params: { t: traceByte.repeat(16) }, format: 'JSONEachRow' })
+  const rs = await store.client.query({
+    query: 'SELECT count() AS n FROM loopgate.spans WHERE TraceId = {t:String}',
+    query_params: { t: traceByte.repeat(16) },
+    format: 'JSONEachRow',
+  })
   return Number((await rs.json<{ n: string }>())[0]!.n)
 }
 
 async function bufferHolds(rows: number): Promise<void> {
   for (let i = 0; i < 200; i++) {
-    const metrics = await (await fetch(`${collector.url}/metrics`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).text()
+    const metrics = await (
+      await fetch(`${collector.url}/metrics`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })
+    ).text()
     if (new RegExp(`^loopgate_collector_buffer_rows ${rows}$`, 'm').test(metrics)) return
     await new Promise((r) => setTimeout(r, 5))
   }

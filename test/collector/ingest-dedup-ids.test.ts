@@ -7,25 +7,37 @@ import { RecentIds } from '../../collector/ingest/recent-ids.ts'
 import { spanKey, spanKeySql } from '../../collector/ingest/span-key.ts'
 import { createStorageClient } from '../../collector/storage/client.ts'
 
-const db = await createStorageClient(storageConfigSchema.parse({ path: mkdtempSync(join(tmpdir(), 'loopgate-dedup-ids-')) }))
+const db = await createStorageClient(
+  storageConfigSchema.parse({ path: mkdtempSync(join(tmpdir(), 'loopgate-dedup-ids-')) }),
+)
 afterAll(() => db.close())
 
 describe('span fingerprints', () => {
   it('are the same in TypeScript and in ClickHouse (so ids load from storage), for ASCII and UTF-8 tenants of every length', async () => {
     const spans = ['acme', 'a', '', 'tenant-ü-東京', 'x'.repeat(37)].flatMap((tenant_id, i) =>
-      ['0af7651916cd43dd8448eb211c80319c', 'ab'.repeat(16)].map((TraceId, j) => ({ tenant_id, TraceId, SpanId: `${i}${j}`.padStart(16, '0') })),
+      ['0af7651916cd43dd8448eb211c80319c', 'ab'.repeat(16)].map((TraceId, j) => ({
+        tenant_id,
+        TraceId,
+        SpanId: `${i}${j}`.padStart(16, '0'),
+      })),
     )
     const rs = await db.query({
       query: `SELECT ${spanKeySql.hi} AS hi, ${spanKeySql.lo} AS lo FROM (
                 SELECT arrayJoin(arrayEnumerate({t:Array(String)})) AS i, {t:Array(String)}[i] AS tenant_id,
                   {tr:Array(String)}[i] AS TraceId, {sp:Array(String)}[i] AS SpanId) ORDER BY i`,
-      query_params: { t: spans.map((s) => s.tenant_id), tr: spans.map((s) => s.TraceId), sp: spans.map((s) => s.SpanId) },
+      query_params: {
+        t: spans.map((s) => s.tenant_id),
+        tr: spans.map((s) => s.TraceId),
+        sp: spans.map((s) => s.SpanId),
+      },
       format: 'JSONEachRow',
     })
     const fromSql = await rs.json<{ hi: number; lo: number }>()
     expect(fromSql.map((r) => [Number(r.hi), Number(r.lo)])).toEqual(spans.map((s) => [spanKey(s).hi, spanKey(s).lo]))
     // Tenant and ids are separated: moving characters between them gives another fingerprint.
-    expect(spanKey({ tenant_id: 'ab', TraceId: 'c', SpanId: 'd' }).hi).not.toBe(spanKey({ tenant_id: 'a', TraceId: 'bc', SpanId: 'd' }).hi)
+    expect(spanKey({ tenant_id: 'ab', TraceId: 'c', SpanId: 'd' }).hi).not.toBe(
+      spanKey({ tenant_id: 'a', TraceId: 'bc', SpanId: 'd' }).hi,
+    )
   })
 })
 

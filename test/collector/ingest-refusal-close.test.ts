@@ -4,7 +4,9 @@ import { startTestCollector } from '../helpers/collector.ts'
 
 // A 1 MiB in-flight limit starts at half (512 KiB): one request declaring 600 KiB whose body is
 // still arriving fills it, so the next request is refused by admission before its body is read.
-const collector = await startTestCollector({ collector: { admission: { maxInFlightBytes: 1024 * 1024, maxQueueSeconds: 2 } } })
+const collector = await startTestCollector({
+  collector: { admission: { maxInFlightBytes: 1024 * 1024, maxQueueSeconds: 2 } },
+})
 afterAll(() => collector.close())
 const { hostname, port } = new URL(collector.url)
 

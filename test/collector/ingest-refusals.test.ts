@@ -46,7 +46,10 @@ describe('OTLP receiver refusals', () => {
   it('answers 400 for an empty body and for broken gzip, as google.rpc.Status in protobuf', async () => {
     const empty = await post(new Uint8Array(), { 'content-type': 'application/json' })
     expect(empty.status).toBe(400)
-    const broken = await post(Buffer.from('not gzip at all'), { 'content-type': 'application/x-protobuf', 'content-encoding': 'gzip' })
+    const broken = await post(Buffer.from('not gzip at all'), {
+      'content-type': 'application/x-protobuf',
+      'content-encoding': 'gzip',
+    })
     expect(broken.status).toBe(400)
     expect(broken.headers.get('content-type')).toMatch(/application\/x-protobuf/)
     expect(Buffer.from(await broken.arrayBuffer()).toString('latin1')).toMatch(/invalid gzip body/)
@@ -54,7 +57,9 @@ describe('OTLP receiver refusals', () => {
 
   it('stays up and serves health and metrics with refusals counted by reason', async () => {
     expect((await fetch(`${collector.url}/healthz`)).status).toBe(200)
-    const metrics = await (await fetch(`${collector.url}/metrics`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).text()
+    const metrics = await (
+      await fetch(`${collector.url}/metrics`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })
+    ).text()
     expect(metrics).toMatch(/loopgate_collector_requests_refused_total\{reason="content_type"\} 1/)
     expect(metrics).toMatch(/loopgate_collector_requests_refused_total\{reason="too_large"\} 2/)
   })

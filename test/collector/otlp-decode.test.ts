@@ -2,8 +2,13 @@ import { describe, expect, it } from 'vitest'
 import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer'
 import { SpanKind, SpanStatusCode, type Link } from '@opentelemetry/api'
 import {
-  OtlpDecodeError, decodeJson, decodeProtobuf, encodeResponseProtobuf,
-  type AnyValue, type ExportRequest, type Span,
+  OtlpDecodeError,
+  decodeJson,
+  decodeProtobuf,
+  encodeResponseProtobuf,
+  type AnyValue,
+  type ExportRequest,
+  type Span,
 } from '../../collector/otlp/decode.ts'
 import { messageType } from '../../collector/otlp/schema.ts'
 import { MAX_ANY_VALUE_DEPTH, TRUNCATED_VALUE } from '../../collector/otlp/model.ts'
@@ -23,7 +28,10 @@ function plain(v: AnyValue | null | undefined): unknown {
   if (v.intValue !== undefined) return String(v.intValue)
   if (v.doubleValue !== undefined) return Number(v.doubleValue)
   if (v.arrayValue) return (v.arrayValue.values as AnyValue[]).map(plain)
-  if (v.bytesValue !== undefined) return v.bytesValue instanceof Uint8Array ? Buffer.from(v.bytesValue).toString('hex') : Buffer.from(String(v.bytesValue), 'base64').toString('hex')
+  if (v.bytesValue !== undefined)
+    return v.bytesValue instanceof Uint8Array
+      ? Buffer.from(v.bytesValue).toString('hex')
+      : Buffer.from(String(v.bytesValue), 'base64').toString('hex')
   return null
 }
 
@@ -36,15 +44,24 @@ function makeSdkSpans() {
   const t0: [number, number] = [1_700_000_000, 123_456_789]
   const parent = rec.tracer.startSpan('parent', { kind: SpanKind.SERVER, startTime: t0 })
   const link: Link = { context: parent.spanContext(), attributes: { 'link.reason': 'follows' } }
-  const child = rec.tracer.startSpan('child', {
-    kind: SpanKind.CLIENT,
-    startTime: [1_700_000_000, 223_456_789],
-    links: [link],
-    attributes: {
-      str: 'héllo', int: 42, big: 9_007_199_254_740_000, dbl: 0.25, yes: true,
-      strs: ['a', 'b'], ints: [1, 2, 3],
+  const child = rec.tracer.startSpan(
+    'child',
+    {
+      kind: SpanKind.CLIENT,
+      startTime: [1_700_000_000, 223_456_789],
+      links: [link],
+      attributes: {
+        str: 'héllo',
+        int: 42,
+        big: 9_007_199_254_740_000,
+        dbl: 0.25,
+        yes: true,
+        strs: ['a', 'b'],
+        ints: [1, 2, 3],
+      },
     },
-  }, undefined)
+    undefined,
+  )
   child.addEvent('gen_ai.content.prompt', { 'gen_ai.prompt': '[{"role":"user"}]' }, [1_700_000_000, 300_000_001])
   child.setStatus({ code: SpanStatusCode.ERROR, message: 'upstream 500' })
   child.end([1_700_000_001, 999_999_999])
@@ -63,7 +80,10 @@ describe('round trip with the real OpenTelemetry SDK', () => {
       const req = decode()
       expect(req.resourceSpans).toHaveLength(1)
       const rs = req.resourceSpans[0]!
-      expect(attrs(rs.resource.attributes)).toMatchObject({ 'service.name': 'round-trip', 'deployment.environment': 'test' })
+      expect(attrs(rs.resource.attributes)).toMatchObject({
+        'service.name': 'round-trip',
+        'deployment.environment': 'test',
+      })
       expect(rs.scopeSpans[0]!.scope).toMatchObject({ name: 'test-scope', version: '1.2.3' })
       const decoded = allSpans(req)
       expect(decoded).toHaveLength(2)
@@ -89,19 +109,43 @@ describe('round trip with the real OpenTelemetry SDK', () => {
       expect(child.startTimeUnixNano).toBe('1700000000223456789')
       expect(child.endTimeUnixNano).toBe('1700000001999999999')
       expect(attrs(child.attributes)).toEqual({
-        str: 'héllo', int: '42', big: '9007199254740000', dbl: 0.25, yes: true, strs: ['a', 'b'], ints: ['1', '2', '3'],
+        str: 'héllo',
+        int: '42',
+        big: '9007199254740000',
+        dbl: 0.25,
+        yes: true,
+        strs: ['a', 'b'],
+        ints: ['1', '2', '3'],
       })
     })
   }
 
   it('keeps int64 attributes beyond 2^53 exact', () => {
-    const body = requestType.encode({
-      resourceSpans: [{ scopeSpans: [{ spans: [{
-        traceId: Buffer.alloc(16, 1), spanId: Buffer.alloc(8, 2), name: 's',
-        startTimeUnixNano: '18446744073709551615', endTimeUnixNano: '18446744073709551615',
-        attributes: [{ key: 'n', value: { intValue: '-9223372036854775808' } }, { key: 'm', value: { intValue: '9007199254740993' } }],
-      }] }] }],
-    }).finish()
+    const body = requestType
+      .encode({
+        resourceSpans: [
+          {
+            scopeSpans: [
+              {
+                spans: [
+                  {
+                    traceId: Buffer.alloc(16, 1),
+                    spanId: Buffer.alloc(8, 2),
+                    name: 's',
+                    startTimeUnixNano: '18446744073709551615',
+                    endTimeUnixNano: '18446744073709551615',
+                    attributes: [
+                      { key: 'n', value: { intValue: '-9223372036854775808' } },
+                      { key: 'm', value: { intValue: '9007199254740993' } },
+                    ],
+                  },
+                ],
+              },
+            ],
+          },
+        ],
+      })
+      .finish()
     const span = allSpans(decodeProtobuf(body))[0]!
     expect(span.startTimeUnixNano).toBe('18446744073709551615')
     expect(span.attributes.map((kv) => kv.value?.intValue)).toEqual(['-9223372036854775808', '9007199254740993'])
@@ -109,16 +153,37 @@ describe('round trip with the real OpenTelemetry SDK', () => {
 })
 
 describe('OTLP/JSON quirks', () => {
-  const base = (span: Record<string, unknown>) => JSON.stringify({ resourceSpans: [{ scopeSpans: [{ spans: [span] }] }] })
+  const base = (span: Record<string, unknown>) =>
+    JSON.stringify({ resourceSpans: [{ scopeSpans: [{ spans: [span] }] }] })
   it('accepts intValue as string or number, enum names, snake_case fields, base64 ids and ignores unknown fields', () => {
-    const req = decodeJson(JSON.stringify({
-      resource_spans: [{ scope_spans: [{ spans: [{
-        trace_id: 'AQEBAQEBAQEBAQEBAQEBAQ==', spanId: 'ABCDEF0123456789', kind: 'SPAN_KIND_CLIENT', name: 'x',
-        startTimeUnixNano: 1700000000000000000, end_time_unix_nano: '1700000000000000001', whatever: { nested: true },
-        status: { code: 'STATUS_CODE_ERROR' },
-        attributes: [{ key: 'a', value: { intValue: '12' } }, { key: 'b', value: { intValue: 13 } }],
-      }] }] }],
-    }))
+    const req = decodeJson(
+      JSON.stringify({
+        resource_spans: [
+          {
+            scope_spans: [
+              {
+                spans: [
+                  {
+                    trace_id: 'AQEBAQEBAQEBAQEBAQEBAQ==',
+                    spanId: 'ABCDEF0123456789',
+                    kind: 'SPAN_KIND_CLIENT',
+                    name: 'x',
+                    startTimeUnixNano: 1700000000000000000,
+                    end_time_unix_nano: '1700000000000000001',
+                    whatever: { nested: true },
+                    status: { code: 'STATUS_CODE_ERROR' },
+                    attributes: [
+                      { key: 'a', value: { intValue: '12' } },
+                      { key: 'b', value: { intValue: 13 } },
+                    ],
+                  },
+                ],
+              },
+            ],
+          },
+        ],
+      }),
+    )
     const span = allSpans(req)[0]!
     expect(span.traceId).toBe('01010101010101010101010101010101')
     expect(span.spanId).toBe('abcdef0123456789')
@@ -179,8 +244,11 @@ describe('hostile protobuf', () => {
       const kv = Buffer.concat([Buffer.from(kvType.encode({ key: 'k' }).finish()), lenField(2, value)])
       value = lenField(6, lenField(1, kv))
     }
-    const span = Buffer.concat([lenField(1, Buffer.alloc(16, 1)), lenField(2, Buffer.alloc(8, 2)),
-      lenField(9, Buffer.concat([lenField(1, Buffer.from('deep')), lenField(2, value)]))])
+    const span = Buffer.concat([
+      lenField(1, Buffer.alloc(16, 1)),
+      lenField(2, Buffer.alloc(8, 2)),
+      lenField(9, Buffer.concat([lenField(1, Buffer.from('deep')), lenField(2, value)])),
+    ])
     const bytes = lenField(1, lenField(2, lenField(2, span)))
     const decoded = allSpans(decodeProtobuf(bytes))[0]!
     let v = decoded.attributes[0]!.value!
@@ -194,10 +262,26 @@ describe('hostile protobuf', () => {
   })
 
   it('keeps invalid UTF-8 as replacement characters', () => {
-    const bytes = requestType.encode({ resourceSpans: [{ scopeSpans: [{ spans: [{
-      traceId: Buffer.alloc(16, 1), spanId: Buffer.alloc(8, 2), name: 'ok',
-      attributes: [{ key: 'k', value: { stringValue: 'PLACEHOLDER' } }],
-    }] }] }] }).finish()
+    const bytes = requestType
+      .encode({
+        resourceSpans: [
+          {
+            scopeSpans: [
+              {
+                spans: [
+                  {
+                    traceId: Buffer.alloc(16, 1),
+                    spanId: Buffer.alloc(8, 2),
+                    name: 'ok',
+                    attributes: [{ key: 'k', value: { stringValue: 'PLACEHOLDER' } }],
+                  },
+                ],
+              },
+            ],
+          },
+        ],
+      })
+      .finish()
     const at = Buffer.from(bytes).indexOf('PLACEHOLDER')
     const mutated = Buffer.from(bytes)
     mutated[at] = 0xff
@@ -208,15 +292,40 @@ describe('hostile protobuf', () => {
 
   it('decodes 100k attributes on one span', () => {
     const attributes = Array.from({ length: 100_000 }, (_, i) => ({ key: `a${i}`, value: { intValue: i } }))
-    const bytes = requestType.encode({ resourceSpans: [{ scopeSpans: [{ spans: [{ traceId: Buffer.alloc(16, 1), spanId: Buffer.alloc(8, 2), attributes }] }] }] }).finish()
+    const bytes = requestType
+      .encode({
+        resourceSpans: [
+          { scopeSpans: [{ spans: [{ traceId: Buffer.alloc(16, 1), spanId: Buffer.alloc(8, 2), attributes }] }] },
+        ],
+      })
+      .finish()
     expect(allSpans(decodeProtobuf(bytes))[0]!.attributes).toHaveLength(100_000)
   })
 
   it('decodes every key exactly though recently seen keys are reused (many share a cache slot)', () => {
-    const keys = Array.from({ length: 20_000 }, (_, i) => (i % 7 === 0 ? `ключ.${i}` : `k${i}`)).concat('x'.repeat(65), 'x'.repeat(64))
-    const bytes = requestType.encode({ resourceSpans: [{ scopeSpans: [{ spans: [{
-      traceId: Buffer.alloc(16, 1), spanId: Buffer.alloc(8, 2), attributes: keys.map((key) => ({ key, value: { stringValue: key } })),
-    }] }] }] }).finish()
+    const keys = Array.from({ length: 20_000 }, (_, i) => (i % 7 === 0 ? `ключ.${i}` : `k${i}`)).concat(
+      'x'.repeat(65),
+      'x'.repeat(64),
+    )
+    const bytes = requestType
+      .encode({
+        resourceSpans: [
+          {
+            scopeSpans: [
+              {
+                spans: [
+                  {
+                    traceId: Buffer.alloc(16, 1),
+                    spanId: Buffer.alloc(8, 2),
+                    attributes: keys.map((key) => ({ key, value: { stringValue: key } })),
+                  },
+                ],
+              },
+            ],
+          },
+        ],
+      })
+      .finish()
     for (let pass = 0; pass < 2; pass++) {
       const decoded = allSpans(decodeProtobuf(bytes))[0]!.attributes
       expect(decoded.map((kv) => kv.key)).toEqual(keys)

@@ -33,10 +33,16 @@ describe('store on a ClickHouse server', () => {
     expect(seen.some((r) => r.query.startsWith('CREATE TABLE IF NOT EXISTS loopgate.spans'))).toBe(true)
     const block = encodeNativeBlock(spanColumns, [spanRow(), spanRow()])
     seen.length = 0
-    await store.insertNative('loopgate.spans', spanColumns.map((c) => c.name), block)
+    await store.insertNative(
+      'loopgate.spans',
+      spanColumns.map((c) => c.name),
+      block,
+    )
     expect(seen).toHaveLength(1)
     const [insert] = seen
-    expect(insert!.query).toMatch(/^INSERT INTO loopgate\.spans \(`Timestamp`, `TraceId`, .*`output_text`\) FORMAT Native/)
+    expect(insert!.query).toMatch(
+      /^INSERT INTO loopgate\.spans \(`Timestamp`, `TraceId`, .*`output_text`\) FORMAT Native/,
+    )
     expect(insert!.body.equals(block)).toBe(true)
     expect(insert!.auth).toBe(`Basic ${Buffer.from('ingest:secret').toString('base64')}`)
     await store.close()

@@ -16,7 +16,10 @@ const storePath = mkdtempSync(join(tmpdir(), 'loopgate-writer-'))
 const store = await openStore(storageConfigSchema.parse({ path: storePath }))
 afterAll(() => store.close())
 const logger = pino({ level: 'silent' })
-const writerOptions = (o: Partial<ReturnType<typeof collectorConfigSchema.parse>['writer']> = {}) => ({ ...collectorConfigSchema.parse({}).writer, ...o })
+const writerOptions = (o: Partial<ReturnType<typeof collectorConfigSchema.parse>['writer']> = {}) => ({
+  ...collectorConfigSchema.parse({}).writer,
+  ...o,
+})
 
 async function count(traceIdPrefix: string): Promise<number> {
   const rs = await store.client.query({
@@ -67,7 +70,12 @@ describe('SpanWriter (group commit)', () => {
   })
 
   it('refuses with a retry delay when the buffer is full, and stores what it accepted', async () => {
-    const writer = new SpanWriter(store, writerOptions({ maxPendingRows: 100, maxBatchRows: 100, lingerMs: 50 }), createCollectorMetrics(), logger)
+    const writer = new SpanWriter(
+      store,
+      writerOptions({ maxPendingRows: 100, maxBatchRows: 100, lingerMs: 50 }),
+      createCollectorMetrics(),
+      logger,
+    )
     const first = writer.write(rows('b1', 80))
     const refused = writer.write(rows('b2', 40))
     await expect(refused).rejects.toBeInstanceOf(WriterBusyError)
@@ -83,10 +91,16 @@ describe('SpanWriter (group commit)', () => {
     const refusing: Store = {
       ...store,
       insertNative: (table, columns, data) =>
-        data.includes(marker) ? Promise.reject(new Error('simulated refusal')) : store.insertNative(table, columns, data),
+        data.includes(marker)
+          ? Promise.reject(new Error('simulated refusal'))
+          : store.insertNative(table, columns, data),
     }
     const writer = new SpanWriter(refusing, writerOptions({ lingerMs: 30 }), createCollectorMetrics(), logger)
-    const results = await Promise.allSettled([writer.write(rows('c1', 10)), writer.write(rows('c2', 1)), writer.write(rows('c3', 10))])
+    const results = await Promise.allSettled([
+      writer.write(rows('c1', 10)),
+      writer.write(rows('c2', 1)),
+      writer.write(rows('c3', 10)),
+    ])
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled'])
     expect((results[1] as PromiseRejectedResult).reason).toBeInstanceOf(WriterUnavailableError)
     expect(await count('c1')).toBe(10)
@@ -97,7 +111,11 @@ describe('SpanWriter (group commit)', () => {
   it('refuses a request with a value its column cannot hold, naming the column, and stores the others', async () => {
     const writer = new SpanWriter(store, writerOptions({ lingerMs: 30 }), createCollectorMetrics(), logger)
     const bad = spanRow({ TraceId: 'e2'.padEnd(32, '0'), Timestamp: 'not a time' })
-    const results = await Promise.allSettled([writer.write(rows('e1', 10)), writer.write([bad]), writer.write(rows('e3', 10))])
+    const results = await Promise.allSettled([
+      writer.write(rows('e1', 10)),
+      writer.write([bad]),
+      writer.write(rows('e3', 10)),
+    ])
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled'])
     expect((results[1] as PromiseRejectedResult).reason).toBeInstanceOf(NativeEncodeError)
     expect(String((results[1] as PromiseRejectedResult).reason.message)).toContain('Timestamp')

@@ -33,16 +33,26 @@ describe('a second collector on an owned chDB directory', () => {
   it('exits non-zero promptly and names the owner problem and CLICKHOUSE_URL (REDIS_URL set)', async () => {
     const port = await freePort()
     const t0 = Date.now()
-    second = runCli(['collector'], { dir, yaml: `logLevel: info\ncollector: { port: ${port}, serveUi: false }\n`, env: { REDIS_URL: redis.url } })
+    second = runCli(['collector'], {
+      dir,
+      yaml: `logLevel: info\ncollector: { port: ${port}, serveUi: false }\n`,
+      env: { REDIS_URL: redis.url },
+    })
     const timeout = new Promise<'timeout'>((r) => setTimeout(r, EXIT_WITHIN_MS, 'timeout'))
     const result = await Promise.race([second.exited, timeout])
     const ms = Date.now() - t0
-    console.log(`second collector: ${result === 'timeout' ? `still running after ${ms} ms` : `exit ${result.code ?? result.signal} after ${ms} ms`}`)
+    console.log(
+      `second collector: ${result === 'timeout' ? `still running after ${ms} ms` : `exit ${result.code ?? result.signal} after ${ms} ms`}`,
+    )
     expect(result, `no exit within ${EXIT_WITHIN_MS} ms:\n${second.output().slice(-2000)}`).not.toBe('timeout')
     if (result === 'timeout') return
     expect(result.code).not.toBe(0)
     expect(result.code).not.toBeNull()
-    const fatal = second.output().split('\n').find((l) => l.includes('"level":60')) ?? ''
+    const fatal =
+      second
+        .output()
+        .split('\n')
+        .find((l) => l.includes('"level":60')) ?? ''
     expect(fatal).toMatch(/another process \(PID \d+/)
     expect(fatal).toContain(`PID ${owner.child.pid}`)
     expect(fatal).toMatch(/owns this data directory/)

@@ -31,13 +31,25 @@ export function tempDir(prefix: string): string {
 }
 
 /** Writes `yaml` to `<dir>/loopgate.yaml` and runs `loopgate <args> --config <that file>` with the data under `dir`. */
-export function runCli(args: string[], options: { dir: string; yaml: string; env?: Record<string, string | undefined> }): CliProcess {
+export function runCli(
+  args: string[],
+  options: { dir: string; yaml: string; env?: Record<string, string | undefined> },
+): CliProcess {
   const config = join(options.dir, 'loopgate.yaml')
   writeFileSync(config, options.yaml)
-  const env: NodeJS.ProcessEnv = { ...process.env, LOOPGATE_ADMIN_TOKEN: ADMIN, LOOPGATE_DATA_DIR: options.dir, ...options.env }
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    LOOPGATE_ADMIN_TOKEN: ADMIN,
+    LOOPGATE_DATA_DIR: options.dir,
+    ...options.env,
+  }
   delete env.REDIS_URL
   if (options.env?.REDIS_URL) env.REDIS_URL = options.env.REDIS_URL
-  const child = spawn(process.execPath, [CLI, ...args, '--config', config], { env, cwd: options.dir, stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, [CLI, ...args, '--config', config], {
+    env,
+    cwd: options.dir,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
   let text = ''
   const listeners = new Set<() => void>()
   const onData = (chunk: Buffer) => {
@@ -46,10 +58,12 @@ export function runCli(args: string[], options: { dir: string; yaml: string; env
   }
   child.stdout!.on('data', onData)
   child.stderr!.on('data', onData)
-  const exited = new Promise<Exit>((resolve) => child.once('exit', (code, signal) => {
-    for (const l of listeners) l()
-    resolve({ code, signal })
-  }))
+  const exited = new Promise<Exit>((resolve) =>
+    child.once('exit', (code, signal) => {
+      for (const l of listeners) l()
+      resolve({ code, signal })
+    }),
+  )
   const alive = () => child.exitCode === null && child.signalCode === null
   return {
     child,
@@ -61,9 +75,26 @@ export function runCli(args: string[], options: { dir: string; yaml: string; env
       return new Promise((resolve, reject) => {
         const check = () => {
           if (pattern.test(text)) return done(() => resolve())
-          if (!alive()) return done(() => reject(new Error(`loopgate ${args.join(' ')} exited (${child.exitCode ?? child.signalCode}) before printing ${pattern}:\n${text.slice(-3000)}`)))
+          if (!alive())
+            return done(() =>
+              reject(
+                new Error(
+                  `loopgate ${args.join(' ')} exited (${child.exitCode ?? child.signalCode}) before printing ${pattern}:\n${text.slice(-3000)}`,
+                ),
+              ),
+            )
         }
-        const timer = setTimeout(() => done(() => reject(new Error(`no ${pattern} from loopgate ${args.join(' ')} within ${timeoutMs} ms:\n${text.slice(-3000)}`))), timeoutMs)
+        const timer = setTimeout(
+          () =>
+            done(() =>
+              reject(
+                new Error(
+                  `no ${pattern} from loopgate ${args.join(' ')} within ${timeoutMs} ms:\n${text.slice(-3000)}`,
+                ),
+              ),
+            ),
+          timeoutMs,
+        )
         const done = (f: () => void) => {
           clearTimeout(timer)
           listeners.delete(check)

@@ -15,7 +15,9 @@ let h: Harness
 beforeAll(async () => {
   const closed = await freePort() // nothing listens there: connections are refused
   h = await startHarness({
-    sim: { models: { limited: { rateLimitRate: 1, retryAfterSeconds: 1 }, broken: { errorRate: 1 }, hung: { hangRate: 1 } } },
+    sim: {
+      models: { limited: { rateLimitRate: 1, retryAfterSeconds: 1 }, broken: { errorRate: 1 }, hung: { hangRate: 1 } },
+    },
     gateway: (sim) => ({
       providers: {
         sim: { protocol: 'openai', baseUrl: sim.openaiBaseUrl, apiKeyEnv: 'SIM_KEY' },
@@ -39,7 +41,10 @@ type Board = { targets: { id: string; breaker: string; cooldown: { until: string
 const board = async () => (await (await fetch(`${h.url}/admin/targets`, { headers: admin })).json()) as Board
 
 /** N requests with bounded concurrency; returns the statuses. */
-async function load(model: string, during?: () => Promise<void>): Promise<{ ok: number; statuses: Record<number, number>; seconds: number }> {
+async function load(
+  model: string,
+  during?: () => Promise<void>,
+): Promise<{ ok: number; statuses: Record<number, number>; seconds: number }> {
   const statuses: Record<number, number> = {}
   let next = 0
   let finished = false
@@ -62,7 +67,9 @@ async function load(model: string, during?: () => Promise<void>): Promise<{ ok: 
   await watcher
   const seconds = (Date.now() - started) / 1000
   const ok = statuses[200] ?? 0
-  console.log(`${model}: ${ok}/${N} succeeded (${((ok / N) * 100).toFixed(1)}%) in ${seconds.toFixed(1)} s, statuses ${JSON.stringify(statuses)}`)
+  console.log(
+    `${model}: ${ok}/${N} succeeded (${((ok / N) * 100).toFixed(1)}%) in ${seconds.toFixed(1)} s, statuses ${JSON.stringify(statuses)}`,
+  )
   return { ok, statuses, seconds }
 }
 
@@ -106,7 +113,13 @@ describe('failover with one healthy target', () => {
     expect(h.sim.requests.slice(before).map((x) => x.model)).toEqual(['solo', 'solo', 'solo'])
 
     // Every attempt answered 429: the cap (maxAttempts 3) holds and the client gets the 429.
-    h.sim.script('solo', { kind: 'rate_limit', retryAfterSeconds: 1 }, { kind: 'rate_limit', retryAfterSeconds: 1 }, { kind: 'rate_limit', retryAfterSeconds: 1 }, { kind: 'rate_limit', retryAfterSeconds: 1 })
+    h.sim.script(
+      'solo',
+      { kind: 'rate_limit', retryAfterSeconds: 1 },
+      { kind: 'rate_limit', retryAfterSeconds: 1 },
+      { kind: 'rate_limit', retryAfterSeconds: 1 },
+      { kind: 'rate_limit', retryAfterSeconds: 1 },
+    )
     const before2 = h.sim.requests.length
     started = Date.now()
     const r2 = await post(`${h.url}/v1/chat/completions`, chat('single'))

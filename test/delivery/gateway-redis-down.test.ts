@@ -41,7 +41,12 @@ afterAll(async () => {
 
 const ROUTES = `[{ name: chat, targets: [{ provider: sim, model: alpha, weight: 1 }, { provider: sim, model: beta, weight: 1 }] }]`
 
-function launch(redisUrl: string, failureMode: 'local' | 'deny', port: number, dir = tempDir('redis-down')): CliProcess {
+function launch(
+  redisUrl: string,
+  failureMode: 'local' | 'deny',
+  port: number,
+  dir = tempDir('redis-down'),
+): CliProcess {
   const yaml = `
 logLevel: info
 tenants:
@@ -67,9 +72,23 @@ gateway:
 function localTable(dir: string): void {
   mkdirSync(join(dir, 'gateway'), { recursive: true })
   const now = new Date().toISOString()
-  writeFileSync(join(dir, 'gateway', 'spend-journal.jsonl'), `${JSON.stringify({ s: ['t:spent'], d: now.slice(0, 10), m: now.slice(0, 7), u: String(10n ** 12n) })}\n`)
-  const routes = [{ name: 'chat', targets: [{ provider: 'sim', model: 'alpha', weight: 9 }, { provider: 'sim', model: 'beta', weight: 1 }] }]
-  writeFileSync(join(dir, 'gateway', 'routing.json'), JSON.stringify({ version: 4, updatedAt: new Date().toISOString(), routes, droppedRoutes: [] }))
+  writeFileSync(
+    join(dir, 'gateway', 'spend-journal.jsonl'),
+    `${JSON.stringify({ s: ['t:spent'], d: now.slice(0, 10), m: now.slice(0, 7), u: String(10n ** 12n) })}\n`,
+  )
+  const routes = [
+    {
+      name: 'chat',
+      targets: [
+        { provider: 'sim', model: 'alpha', weight: 9 },
+        { provider: 'sim', model: 'beta', weight: 1 },
+      ],
+    },
+  ]
+  writeFileSync(
+    join(dir, 'gateway', 'routing.json'),
+    JSON.stringify({ version: 4, updatedAt: new Date().toISOString(), routes, droppedRoutes: [] }),
+  )
 }
 
 const chat = async (url: string, key: string) => {
@@ -85,7 +104,8 @@ const chat = async (url: string, key: string) => {
 }
 
 type Table = { version: number; routes: { name: string; targets: { model: string; weight: number }[] }[] }
-const getTable = async (url: string): Promise<Table> => (await (await fetch(`${url}/admin/routing`, { headers: admin, signal: AbortSignal.timeout(10_000) })).json()) as Table
+const getTable = async (url: string): Promise<Table> =>
+  (await (await fetch(`${url}/admin/routing`, { headers: admin, signal: AbortSignal.timeout(10_000) })).json()) as Table
 const weights = (t: Table) => Object.fromEntries(t.routes[0]!.targets.map((x) => [x.model, x.weight]))
 
 /** Polls /healthz until it answers; returns how long it took, or fails naming the output. */
@@ -141,7 +161,10 @@ describe('gateway started while Redis refuses connections', () => {
     await a.waitFor(/redis: reachable/, 20_000)
     expect(a.output().match(/"level":30.*"msg":"(redis|limits)\b.*/g), a.output()).toHaveLength(1) // one info line
     // The limits store heals by its probe: no longer degraded.
-    const degraded = async () => (await (await fetch(`${url}/metrics`, { headers: admin })).text()).match(/loopgate_gateway_limits_store_degraded (\d)/)?.[1]
+    const degraded = async () =>
+      (await (await fetch(`${url}/metrics`, { headers: admin })).text()).match(
+        /loopgate_gateway_limits_store_degraded (\d)/,
+      )?.[1]
     const healDeadline = Date.now() + 10_000
     while ((await degraded()) !== '0' && Date.now() < healDeadline) await new Promise((r) => setTimeout(r, 100))
     expect(await degraded()).toBe('0')
@@ -151,11 +174,26 @@ describe('gateway started while Redis refuses connections', () => {
     await servesWithin(b, bUrl, SERVES_WITHIN_MS)
     const seeded = await getTable(bUrl)
     expect(weights(seeded)).toEqual({ alpha: 9, beta: 1 })
-    const put = await fetch(`${bUrl}/admin/routing`, { method: 'PUT', headers: admin, body: JSON.stringify({ routes: [{ name: 'chat', targets: [{ provider: 'sim', model: 'alpha', weight: 1 }, { provider: 'sim', model: 'beta', weight: 7 }] }] }) })
+    const put = await fetch(`${bUrl}/admin/routing`, {
+      method: 'PUT',
+      headers: admin,
+      body: JSON.stringify({
+        routes: [
+          {
+            name: 'chat',
+            targets: [
+              { provider: 'sim', model: 'alpha', weight: 1 },
+              { provider: 'sim', model: 'beta', weight: 7 },
+            ],
+          },
+        ],
+      }),
+    })
     expect(put.status, await put.clone().text()).toBe(200)
     const pushed = ((await put.json()) as { version: number }).version
     const deadline = Date.now() + 10_000
-    while ((await getTable(url)).version !== pushed && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100))
+    while ((await getTable(url)).version !== pushed && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 100))
     expect(weights(await getTable(url))).toEqual({ alpha: 1, beta: 7 })
     await sigterm(b, 'Redis up')
     await sigterm(a, 'Redis up')
@@ -173,7 +211,22 @@ describe('gateway started with failureMode deny while Redis refuses connections'
     expect([limited.status, free.status]).toEqual([503, 200])
     expect(Math.max(limited.ms, free.ms)).toBeLessThan(FAST_MS)
     const t0 = Date.now()
-    const put = await fetch(`${url}/admin/routing`, { method: 'PUT', headers: admin, body: JSON.stringify({ routes: [{ name: 'chat', targets: [{ provider: 'sim', model: 'alpha', weight: 2 }, { provider: 'sim', model: 'beta', weight: 1 }] }] }), signal: AbortSignal.timeout(10_000) })
+    const put = await fetch(`${url}/admin/routing`, {
+      method: 'PUT',
+      headers: admin,
+      body: JSON.stringify({
+        routes: [
+          {
+            name: 'chat',
+            targets: [
+              { provider: 'sim', model: 'alpha', weight: 2 },
+              { provider: 'sim', model: 'beta', weight: 1 },
+            ],
+          },
+        ],
+      }),
+      signal: AbortSignal.timeout(10_000),
+    })
     const putMs = Date.now() - t0
     const body = await put.text()
     console.log(`PUT /admin/routing with Redis down: ${put.status} after ${putMs} ms: ${body}`)
@@ -193,7 +246,21 @@ describe('gateway started while Redis hangs (SIGSTOP)', () => {
     const b = launch(redis.url, 'local', bPort)
     const bUrl = `http://127.0.0.1:${bPort}`
     await servesWithin(b, bUrl, SERVES_WITHIN_MS)
-    const put = await fetch(`${bUrl}/admin/routing`, { method: 'PUT', headers: admin, body: JSON.stringify({ routes: [{ name: 'chat', targets: [{ provider: 'sim', model: 'alpha', weight: 3 }, { provider: 'sim', model: 'beta', weight: 5 }] }] }) })
+    const put = await fetch(`${bUrl}/admin/routing`, {
+      method: 'PUT',
+      headers: admin,
+      body: JSON.stringify({
+        routes: [
+          {
+            name: 'chat',
+            targets: [
+              { provider: 'sim', model: 'alpha', weight: 3 },
+              { provider: 'sim', model: 'beta', weight: 5 },
+            ],
+          },
+        ],
+      }),
+    })
     expect(put.status, await put.clone().text()).toBe(200)
     const shared = ((await put.json()) as { version: number }).version
 

@@ -43,25 +43,41 @@ class Endpoint {
     const chunks: Buffer[] = []
     this.open++
     this.maxOpen = Math.max(this.maxOpen, this.open)
-    req.on('data', (c: Buffer) => chunks.push(c)).on('end', () => {
-      const spans = decodeProtobuf(Buffer.concat(chunks)).resourceSpans.flatMap((r) => r.scopeSpans.flatMap((s) => s.spans))
-      const mode = this.mode
-      this.received.push({ at: Date.now(), mode, traceIds: spans.map((s) => s.traceId), spans: spans.length, firstStart: spans.map((s) => BigInt(s.startTimeUnixNano)).reduce((a, b) => (a < b ? a : b)) })
-      if (mode === 'hang') return // holds the request open
-      this.open--
-      if (mode === 'ok' && this.poison && spans.some((s) => s.traceId === this.poison)) {
-        this.received.at(-1)!.mode = 'invalid'
-        res.writeHead(400, { 'content-type': 'application/json' }).end('{"code":3,"message":"one span is undecodable"}')
-      } else if (mode === 'ok') res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end()
-      else if (mode === 'unavailable') res.writeHead(503, { 'retry-after': '2', 'content-type': 'application/json' }).end('{"code":14,"message":"busy"}')
-      else res.writeHead(400, { 'content-type': 'application/json' }).end('{"code":3,"message":"undecodable"}')
-    })
+    req
+      .on('data', (c: Buffer) => chunks.push(c))
+      .on('end', () => {
+        const spans = decodeProtobuf(Buffer.concat(chunks)).resourceSpans.flatMap((r) =>
+          r.scopeSpans.flatMap((s) => s.spans),
+        )
+        const mode = this.mode
+        this.received.push({
+          at: Date.now(),
+          mode,
+          traceIds: spans.map((s) => s.traceId),
+          spans: spans.length,
+          firstStart: spans.map((s) => BigInt(s.startTimeUnixNano)).reduce((a, b) => (a < b ? a : b)),
+        })
+        if (mode === 'hang') return // holds the request open
+        this.open--
+        if (mode === 'ok' && this.poison && spans.some((s) => s.traceId === this.poison)) {
+          this.received.at(-1)!.mode = 'invalid'
+          res
+            .writeHead(400, { 'content-type': 'application/json' })
+            .end('{"code":3,"message":"one span is undecodable"}')
+        } else if (mode === 'ok') res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end()
+        else if (mode === 'unavailable')
+          res
+            .writeHead(503, { 'retry-after': '2', 'content-type': 'application/json' })
+            .end('{"code":14,"message":"busy"}')
+        else res.writeHead(400, { 'content-type': 'application/json' }).end('{"code":3,"message":"undecodable"}')
+      })
   }
 
   /** Trace ids the endpoint answered 200 for, with how often. */
   accepted(): Map<string, number> {
     const seen = new Map<string, number>()
-    for (const r of this.received) if (r.mode === 'ok') for (const t of new Set(r.traceIds)) seen.set(t, (seen.get(t) ?? 0) + 1)
+    for (const r of this.received)
+      if (r.mode === 'ok') for (const t of new Set(r.traceIds)) seen.set(t, (seen.get(t) ?? 0) + 1)
     return seen
   }
 
@@ -93,7 +109,15 @@ async function setup(mode: Mode, dataDir = tempDir('lg-spool-proto-')) {
   endpoints.push(endpoint)
   dirs.push(dataDir)
   const logs: LogLine[] = []
-  const start = () => startExportingGateway({ sim, dataDir, collectorUrl: endpoint.url, serviceName: 'proto', telemetry: { scheduledDelayMs: 50, spool: { maxBackoffMs: 1000 } }, logs }).then((g) => (gateways.push(g), g))
+  const start = () =>
+    startExportingGateway({
+      sim,
+      dataDir,
+      collectorUrl: endpoint.url,
+      serviceName: 'proto',
+      telemetry: { scheduledDelayMs: 50, spool: { maxBackoffMs: 1000 } },
+      logs,
+    }).then((g) => (gateways.push(g), g))
   return { endpoint, logs, dataDir, start, gw: await start() }
 }
 
@@ -114,7 +138,8 @@ async function requests(url: string, n: number, pauseMs = 150): Promise<string[]
   return ids
 }
 
-const spoolFiles = (dataDir: string) => readdirSync(join(dataDir, 'span-spool', 'collector')).filter((f) => f !== 'owner.pid')
+const spoolFiles = (dataDir: string) =>
+  readdirSync(join(dataDir, 'span-spool', 'collector')).filter((f) => f !== 'owner.pid')
 const ENDPOINT = 'endpoint="collector"'
 
 describe('span delivery to an OTLP endpoint', () => {
@@ -133,13 +158,21 @@ describe('span delivery to an OTLP endpoint', () => {
   it('replays the spool oldest first, one batch at a time, waiting as long as Retry-After says', async () => {
     const { endpoint, gw, dataDir } = await setup('unavailable')
     const ids = await requests(gw.url, 4)
-    await eventually('three tries while unavailable', async () => (endpoint.received.length >= 3 ? true : undefined), 20_000)
+    await eventually(
+      'three tries while unavailable',
+      async () => (endpoint.received.length >= 3 ? true : undefined),
+      20_000,
+    )
     const tries = endpoint.received.map((r) => r.at)
     for (let i = 1; i < tries.length; i++) expect(tries[i]! - tries[i - 1]!).toBeGreaterThanOrEqual(1_900)
     expect(spoolFiles(dataDir).length).toBeGreaterThanOrEqual(2)
 
     endpoint.mode = 'ok'
-    await eventually('every trace accepted', async () => (ids.every((id) => endpoint.accepted().has(id)) ? true : undefined), 20_000)
+    await eventually(
+      'every trace accepted',
+      async () => (ids.every((id) => endpoint.accepted().has(id)) ? true : undefined),
+      20_000,
+    )
     const replayed = endpoint.received.filter((r) => r.mode === 'ok')
     const starts = replayed.map((r) => r.firstStart)
     expect(starts).toEqual([...starts].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)))
@@ -172,7 +205,11 @@ describe('span delivery to an OTLP endpoint', () => {
     endpoint.poison = ids[2]
     endpoint.mode = 'ok'
     const good = ids.filter((id) => id !== ids[2])
-    await eventually('the good traces accepted', async () => (good.every((id) => endpoint.accepted().get(id) === 1) ? true : undefined), 20_000)
+    await eventually(
+      'the good traces accepted',
+      async () => (good.every((id) => endpoint.accepted().get(id) === 1) ? true : undefined),
+      20_000,
+    )
     await eventually('an empty spool', async () => (spoolFiles(dataDir).length === 0 ? true : undefined), 5_000)
     expect(endpoint.accepted().has(ids[2]!)).toBe(false)
     expect(await metric(gw.url, /^loopgate_gateway_spans_lost_total\{.*reason="refused"/)).toBe(2)
@@ -187,35 +224,75 @@ describe('span delivery to an OTLP endpoint', () => {
     const dir = tempDir('lg-spool-kill-')
     dirs.push(dir)
     const port = await freePort()
-    writeFileSync(join(dir, 'loopgate.json'), JSON.stringify({
-      logLevel: 'warn',
-      gateway: {
-        port,
-        providers: { sim: { protocol: 'openai', baseUrl: sim.openaiBaseUrl, apiKeyEnv: 'SIM_KEY' } },
-        routes: [{ name: 'chat', targets: [{ provider: 'sim', model: 'sim-small', price: { input: '0.15', output: '0.6' } }] }],
-        telemetry: { collectorUrl: endpoint.url, serviceName: 'proto', scheduledDelayMs: 50, spool: { maxBackoffMs: 1000 } },
+    writeFileSync(
+      join(dir, 'loopgate.json'),
+      JSON.stringify({
+        logLevel: 'warn',
+        gateway: {
+          port,
+          providers: { sim: { protocol: 'openai', baseUrl: sim.openaiBaseUrl, apiKeyEnv: 'SIM_KEY' } },
+          routes: [
+            {
+              name: 'chat',
+              targets: [{ provider: 'sim', model: 'sim-small', price: { input: '0.15', output: '0.6' } }],
+            },
+          ],
+          telemetry: {
+            collectorUrl: endpoint.url,
+            serviceName: 'proto',
+            scheduledDelayMs: 50,
+            spool: { maxBackoffMs: 1000 },
+          },
+        },
+        tenants: [{ id: 'acme', keys: [{ key: KEY }] }],
+      }),
+    )
+    const child = spawn(
+      process.execPath,
+      [join(import.meta.dirname, '../../bin/loopgate.mjs'), 'gateway', '--config', join(dir, 'loopgate.json')],
+      {
+        env: { ...process.env, LOOPGATE_ADMIN_TOKEN: ADMIN_TOKEN, LOOPGATE_DATA_DIR: dir, SIM_KEY: PROVIDER_KEY },
+        stdio: ['ignore', 'inherit', 'inherit'],
       },
-      tenants: [{ id: 'acme', keys: [{ key: KEY }] }],
-    }))
-    const child = spawn(process.execPath, [join(import.meta.dirname, '../../bin/loopgate.mjs'), 'gateway', '--config', join(dir, 'loopgate.json')], {
-      env: { ...process.env, LOOPGATE_ADMIN_TOKEN: ADMIN_TOKEN, LOOPGATE_DATA_DIR: dir, SIM_KEY: PROVIDER_KEY },
-      stdio: ['ignore', 'inherit', 'inherit'],
-    })
+    )
     const exited = new Promise((r) => child.once('exit', r))
     try {
-      await eventually('the gateway process', async () => ((await fetch(`http://127.0.0.1:${port}/healthz`)).ok ? true : undefined), 60_000)
+      await eventually(
+        'the gateway process',
+        async () => ((await fetch(`http://127.0.0.1:${port}/healthz`)).ok ? true : undefined),
+        60_000,
+      )
       const ids = await requests(`http://127.0.0.1:${port}`, 3)
       const dataDir = join(dir, 'gateway')
-      await eventually('three batches spooled', async () => (spoolFiles(dataDir).length >= 3 ? true : undefined), 10_000)
+      await eventually(
+        'three batches spooled',
+        async () => (spoolFiles(dataDir).length >= 3 ? true : undefined),
+        10_000,
+      )
       // A second live gateway on the same spool would send every batch twice: it does not start.
-      await expect(startExportingGateway({ sim, dataDir, collectorUrl: endpoint.url, serviceName: 'proto', logs: [] })).rejects.toThrow(/belongs to process \d+, which is running/)
+      await expect(
+        startExportingGateway({ sim, dataDir, collectorUrl: endpoint.url, serviceName: 'proto', logs: [] }),
+      ).rejects.toThrow(/belongs to process \d+, which is running/)
       child.kill('SIGKILL')
       await exited
 
       endpoint.mode = 'ok'
       // Same data dir, a new process id (this one): the dead owner's lock is taken over, its files replayed.
-      gateways.push(await startExportingGateway({ sim, dataDir, collectorUrl: endpoint.url, serviceName: 'proto', telemetry: { scheduledDelayMs: 50 }, logs: [] }))
-      await eventually('the spans of the killed process delivered', async () => (ids.every((id) => endpoint.accepted().get(id) === 1) ? true : undefined), 20_000)
+      gateways.push(
+        await startExportingGateway({
+          sim,
+          dataDir,
+          collectorUrl: endpoint.url,
+          serviceName: 'proto',
+          telemetry: { scheduledDelayMs: 50 },
+          logs: [],
+        }),
+      )
+      await eventually(
+        'the spans of the killed process delivered',
+        async () => (ids.every((id) => endpoint.accepted().get(id) === 1) ? true : undefined),
+        20_000,
+      )
     } finally {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
     }
@@ -234,7 +311,11 @@ describe('span delivery to an OTLP endpoint', () => {
 
     endpoint.mode = 'ok'
     await start()
-    await eventually('the spooled spans delivered after the restart', async () => (ids.every((id) => endpoint.accepted().has(id)) ? true : undefined), 20_000)
+    await eventually(
+      'the spooled spans delivered after the restart',
+      async () => (ids.every((id) => endpoint.accepted().has(id)) ? true : undefined),
+      20_000,
+    )
     await eventually('an empty spool', async () => (spoolFiles(dataDir).length === 0 ? true : undefined), 5_000)
   })
 })

@@ -4,7 +4,16 @@ import type { RunningGateway } from '../../gateway/index.ts'
 import { startSimulator, type Simulator } from '../../gateway/simulator/index.ts'
 import { startTestCollector, type TestCollector } from '../helpers/collector.ts'
 import { freePort } from '../helpers/net.ts'
-import { compare, Load, metric, PROVIDER_KEY, startExportingGateway, StoredSpans, tempDir, type LogLine } from './spool-fixture.ts'
+import {
+  compare,
+  Load,
+  metric,
+  PROVIDER_KEY,
+  startExportingGateway,
+  StoredSpans,
+  tempDir,
+  type LogLine,
+} from './spool-fixture.ts'
 
 /**
  * The collector goes away for a minute under load and comes back on the same port and data
@@ -20,7 +29,12 @@ const RESTART_C_AFTER_MS = 20_000
 let sim: Simulator
 let collector: TestCollector
 let stored: StoredSpans
-const dirs = { collector: tempDir('lg-spool-collector-'), a: tempDir('lg-spool-a-'), b: tempDir('lg-spool-b-'), c: tempDir('lg-spool-c-') }
+const dirs = {
+  collector: tempDir('lg-spool-collector-'),
+  a: tempDir('lg-spool-a-'),
+  b: tempDir('lg-spool-b-'),
+  c: tempDir('lg-spool-c-'),
+}
 const logs: Record<'a' | 'b' | 'c', LogLine[]> = { a: [], b: [], c: [] }
 const gw: Partial<Record<'a' | 'b' | 'c', RunningGateway>> = {}
 const loads: Partial<Record<'a' | 'b' | 'c', Load>> = {}
@@ -31,9 +45,17 @@ let outageWarnings: LogLine[] = []
 
 const report = async (name: 'a' | 'b' | 'c', found: Map<string, number>) => {
   const c = compare(loads[name]!.served, found)
-  const delivery = (await (await fetch(`${gw[name]!.url}/metrics`)).text()).split('\n').filter((l) => /^loopgate_gateway_span/.test(l) && / [1-9]/.test(l))
-  for (const l of logs[name]) if (l.level >= 30 && /span/.test(l.msg)) console.log(`  ${name.toUpperCase()} log ${l.level}: ${l.msg} ${JSON.stringify({ ...l, msg: undefined, level: undefined, time: undefined, pid: undefined, hostname: undefined })}`)
-  console.log(`gateway ${name.toUpperCase()}: served ${c.served} requests, request spans missing ${c.missing}, stored twice ${c.duplicated}; ${delivery.join('; ')}`)
+  const delivery = (await (await fetch(`${gw[name]!.url}/metrics`)).text())
+    .split('\n')
+    .filter((l) => /^loopgate_gateway_span/.test(l) && / [1-9]/.test(l))
+  for (const l of logs[name])
+    if (l.level >= 30 && /span/.test(l.msg))
+      console.log(
+        `  ${name.toUpperCase()} log ${l.level}: ${l.msg} ${JSON.stringify({ ...l, msg: undefined, level: undefined, time: undefined, pid: undefined, hostname: undefined })}`,
+      )
+  console.log(
+    `gateway ${name.toUpperCase()}: served ${c.served} requests, request spans missing ${c.missing}, stored twice ${c.duplicated}; ${delivery.join('; ')}`,
+  )
   return c
 }
 
@@ -43,7 +65,14 @@ beforeAll(async () => {
   collector = await startTestCollector({ dataDir: dirs.collector, collector: { port } })
   const collectorUrl = collector.url
   const gateway = (name: 'a' | 'b' | 'c', telemetry: Record<string, unknown> = {}) =>
-    startExportingGateway({ sim, dataDir: dirs[name], collectorUrl, serviceName: `spool-${name}`, telemetry, logs: logs[name] })
+    startExportingGateway({
+      sim,
+      dataDir: dirs[name],
+      collectorUrl,
+      serviceName: `spool-${name}`,
+      telemetry,
+      logs: logs[name],
+    })
   gw.a = await gateway('a')
   gw.b = await gateway('b', { spool: { maxBytes: 64 * 1024 } })
   gw.c = await gateway('c')
@@ -78,7 +107,10 @@ beforeAll(async () => {
     bStoredSpans = await stored.allSpans('spool-b')
     const bDone = bStoredSpans + bLost >= 2 * loads.b.served.length
     // Spools drained too: a batch re-sent later would show up here as stored twice.
-    const drained = (await metric(gw.a.url, /^loopgate_gateway_span_spool_bytes/)) + (await metric(gw.c.url, /^loopgate_gateway_span_spool_bytes/)) === 0
+    const drained =
+      (await metric(gw.a.url, /^loopgate_gateway_span_spool_bytes/)) +
+        (await metric(gw.c.url, /^loopgate_gateway_span_spool_bytes/)) ===
+      0
     if ((a.missing === 0 && c2.missing === 0 && bDone && drained) || Date.now() > deadline) break
     await new Promise((r) => setTimeout(r, 1_000))
   }
@@ -113,7 +145,9 @@ describe('the gateway keeps its spans while the collector is away', () => {
 
   it('counts what a full spool loses in /metrics and logs it once per episode', async () => {
     const served = loads.b!.served.length
-    console.log(`gateway B: served ${served} requests (${2 * served} spans), stored ${bStoredSpans} spans, counted lost ${bLost}; spool warnings during the outage: ${outageWarnings.length}`)
+    console.log(
+      `gateway B: served ${served} requests (${2 * served} spans), stored ${bStoredSpans} spans, counted lost ${bLost}; spool warnings during the outage: ${outageWarnings.length}`,
+    )
     expect(bLost).toBeGreaterThan(0)
     expect(bStoredSpans + bLost).toBe(2 * served)
     const found = await stored.requestSpans('spool-b')

@@ -16,19 +16,35 @@ const ADMIN = 'admin-token-kill-test-0123456789'
 const dir = mkdtempSync(join(tmpdir(), 'loopgate-kill-'))
 const port = await freePort()
 const url = `http://127.0.0.1:${port}`
-writeFileSync(join(dir, 'loopgate.yaml'), `logLevel: warn\nadminToken: ${ADMIN}\nclickhouse:\n  path: ${dir}/clickhouse\ncollector:\n  port: ${port}\n  serveUi: false\n  writer:\n    lingerMs: 20\n`)
+writeFileSync(
+  join(dir, 'loopgate.yaml'),
+  `logLevel: warn\nadminToken: ${ADMIN}\nclickhouse:\n  path: ${dir}/clickhouse\ncollector:\n  port: ${port}\n  serveUi: false\n  writer:\n    lingerMs: 20\n`,
+)
 let child: ChildProcess | undefined
 afterAll(() => {
   child?.kill('SIGKILL')
 })
 
 async function startCollector(): Promise<void> {
-  child = spawn(process.execPath, [join(import.meta.dirname, '../../bin/loopgate.mjs'), 'collector', '--config', join(dir, 'loopgate.yaml')], { stdio: ['ignore', 'ignore', 'inherit'] })
-  await eventually('the collector to start', async () => ((await fetch(`${url}/healthz`)).ok ? true : undefined), 90_000)
+  child = spawn(
+    process.execPath,
+    [join(import.meta.dirname, '../../bin/loopgate.mjs'), 'collector', '--config', join(dir, 'loopgate.yaml')],
+    { stdio: ['ignore', 'ignore', 'inherit'] },
+  )
+  await eventually(
+    'the collector to start',
+    async () => ((await fetch(`${url}/healthz`)).ok ? true : undefined),
+    90_000,
+  )
 }
 
 const TRACES = 10
-const send = (b: number) => fetch(`${url}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: agentBatch(b, TRACES) })
+const send = (b: number) =>
+  fetch(`${url}/v1/traces`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: agentBatch(b, TRACES),
+  })
 
 describe('a collector killed between INSERT and ack', () => {
   it('stores every batch once after a restart and a re-send of everything', async () => {
@@ -65,8 +81,11 @@ describe('a collector killed between INSERT and ack', () => {
     const api = new CollectorClient({ baseUrl: url, token: ADMIN })
     // What the kill left behind: unacknowledged batches already stored (inserted, never acked).
     let storedUnacked = 0
-    for (const b of unacked) if ((await api.getTrace(traceIdOf(b, 0)).catch(() => undefined)) !== undefined) storedUnacked++
-    console.log(`${acked.size} batches acknowledged, ${unacked.length} in flight at the kill, ${storedUnacked} of them stored without an ack`)
+    for (const b of unacked)
+      if ((await api.getTrace(traceIdOf(b, 0)).catch(() => undefined)) !== undefined) storedUnacked++
+    console.log(
+      `${acked.size} batches acknowledged, ${unacked.length} in flight at the kill, ${storedUnacked} of them stored without an ack`,
+    )
 
     // The exporters send everything again (unacknowledged ones must be; acknowledged ones may be).
     for (const b of sent) expect((await send(b)).status).toBe(200)
@@ -74,7 +93,10 @@ describe('a collector killed between INSERT and ack', () => {
     expect(new Set(await traceSpanCounts(api, sent, TRACES))).toEqual(new Set([2]))
     const expected = expectedOf(sent, TRACES)
     const charge = await api.chargeback({ tenant: 'default', period: 'day' })
-    expect({ requests: charge.totals.requests, input: charge.totals.input_tokens }).toEqual({ requests: expected.llmCalls, input: expected.input })
+    expect({ requests: charge.totals.requests, input: charge.totals.input_tokens }).toEqual({
+      requests: expected.llmCalls,
+      input: expected.input,
+    })
     expect(await sessionSpanTotal(api, 'default')).toBe(sent.length * TRACES * 2)
   })
 })

@@ -22,7 +22,11 @@ afterAll(() => collector.close())
 /** Sends as an OTLP exporter does: a 429/503 is retried after its Retry-After (this machine may be slow). */
 async function send(body: string): Promise<Response> {
   for (let attempt = 0; ; attempt++) {
-    const res = await fetch(`${collector.url}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer acme-ingest' }, body })
+    const res = await fetch(`${collector.url}/v1/traces`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: 'Bearer acme-ingest' },
+      body,
+    })
     if ((res.status !== 429 && res.status !== 503) || attempt === 5) return res
     await new Promise((r) => setTimeout(r, Number(res.headers.get('retry-after')) * 1000))
   }
@@ -42,8 +46,11 @@ async function expectStoredOnce(bs: number[]) {
   }
   const all = expectedOf(storedBatches)
   const charge = await client.chargeback({ tenant: 'acme', period: 'day' })
-  expect({ requests: charge.totals.requests, input: charge.totals.input_tokens, output: charge.totals.output_tokens })
-    .toEqual({ requests: all.llmCalls, input: all.input, output: all.output })
+  expect({
+    requests: charge.totals.requests,
+    input: charge.totals.input_tokens,
+    output: charge.totals.output_tokens,
+  }).toEqual({ requests: all.llmCalls, input: all.input, output: all.output })
   // The cost equals the sum over unique spans, computed from storage with an explicit dedup.
   expect(scaled(charge.totals.cost_usd)).toBe(scaled(await uniqueCost()))
   expect(Number(charge.totals.cost_usd)).toBeGreaterThan(0)
@@ -100,8 +107,16 @@ describe('a re-sent span is stored once', () => {
     // never acknowledged. Made here by the collector's own writer on the stopped collector's data.
     await collector.close()
     const store = await openStore(storageConfigSchema.parse({ path: collector.dataDir }))
-    const { rows } = new Normalizer().normalize(decodeJson(agentBatch(4)), { tenantId: 'acme', trustTenantAttribute: false })
-    const writer = new SpanWriter(store, collectorConfigSchema.parse({}).writer, createCollectorMetrics(), pino({ level: 'silent' }))
+    const { rows } = new Normalizer().normalize(decodeJson(agentBatch(4)), {
+      tenantId: 'acme',
+      trustTenantAttribute: false,
+    })
+    const writer = new SpanWriter(
+      store,
+      collectorConfigSchema.parse({}).writer,
+      createCollectorMetrics(),
+      pino({ level: 'silent' }),
+    )
     await writer.write(rows)
     await writer.close()
     await store.close()
@@ -110,7 +125,9 @@ describe('a re-sent span is stored once', () => {
     expect((await send(agentBatch(4))).status).toBe(200)
     storedBatches.push(4)
     await expectStoredOnce([1, 2, 3, 4])
-    const metrics = await (await fetch(`${collector.url}/metrics`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).text()
+    const metrics = await (
+      await fetch(`${collector.url}/metrics`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })
+    ).text()
     expect(Number(/^loopgate_collector_spans_duplicate_total (\d+)$/m.exec(metrics)?.[1])).toBe(40)
   })
 })

@@ -4,7 +4,12 @@ import { SpanKind, context, trace } from '@opentelemetry/api'
 import { ExportResultCode } from '@opentelemetry/core'
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto'
 import { resourceFromAttributes } from '@opentelemetry/resources'
-import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base'
+import {
+  BasicTracerProvider,
+  InMemorySpanExporter,
+  SimpleSpanProcessor,
+  type ReadableSpan,
+} from '@opentelemetry/sdk-trace-base'
 import { scaled } from '../helpers/decimal.ts'
 import { afterAll, describe, expect, it } from 'vitest'
 import { CollectorClient } from '../../collector/client.ts'
@@ -23,22 +28,40 @@ const BATCHES = 5
 const TRACES_PER_BATCH = 200 // a root and an LLM call each: 400 spans per batch
 
 const tenants = [{ id: 'acme', ingestKeys: ['acme-ingest'], readKeys: [] }]
-const collector = await startTestCollector({ tenants, collector: { admission: { maxInFlightBytes: 1024 * 1024, maxQueueSeconds: 2 } } })
+const collector = await startTestCollector({
+  tenants,
+  collector: { admission: { maxInFlightBytes: 1024 * 1024, maxQueueSeconds: 2 } },
+})
 afterAll(() => collector.close())
 
 /** Finished spans of `EXPORTERS × BATCHES` batches, made by the real SDK; batch k's traces are its own. */
 function makeBatches(): ReadableSpan[][] {
   const memory = new InMemorySpanExporter()
-  const provider = new BasicTracerProvider({ resource: resourceFromAttributes({ 'service.name': 'agents' }), spanProcessors: [new SimpleSpanProcessor(memory)] })
+  const provider = new BasicTracerProvider({
+    resource: resourceFromAttributes({ 'service.name': 'agents' }),
+    spanProcessors: [new SimpleSpanProcessor(memory)],
+  })
   const tracer = provider.getTracer('load')
   const batches: ReadableSpan[][] = []
   for (let k = 0; k < EXPORTERS * BATCHES; k++) {
     for (let t = 0; t < TRACES_PER_BATCH; t++) {
       const root = tracer.startSpan('agent.turn', { attributes: { 'session.id': `load-${k}-${t % 5}` } })
-      tracer.startSpan('chat gpt-4o-mini', {
-        kind: SpanKind.CLIENT,
-        attributes: { 'gen_ai.operation.name': 'chat', 'gen_ai.provider.name': 'openai', 'gen_ai.request.model': 'gpt-4o-mini', 'gen_ai.usage.input_tokens': 100 + t, 'gen_ai.usage.output_tokens': 7 },
-      }, trace.setSpan(context.active(), root)).end()
+      tracer
+        .startSpan(
+          'chat gpt-4o-mini',
+          {
+            kind: SpanKind.CLIENT,
+            attributes: {
+              'gen_ai.operation.name': 'chat',
+              'gen_ai.provider.name': 'openai',
+              'gen_ai.request.model': 'gpt-4o-mini',
+              'gen_ai.usage.input_tokens': 100 + t,
+              'gen_ai.usage.output_tokens': 7,
+            },
+          },
+          trace.setSpan(context.active(), root),
+        )
+        .end()
       root.end()
     }
     batches.push(memory.getFinishedSpans().slice())
@@ -55,13 +78,23 @@ function watchAnswers() {
   const onFinish = (m: unknown) => {
     const { request, response } = m as { request: ClientRequest; response: IncomingMessage }
     const t = started.get(request)
-    if (t !== undefined) answers.push({ status: response.statusCode ?? 0, ms: performance.now() - t, retryAfter: response.headers['retry-after'] as string | undefined })
+    if (t !== undefined)
+      answers.push({
+        status: response.statusCode ?? 0,
+        ms: performance.now() - t,
+        retryAfter: response.headers['retry-after'] as string | undefined,
+      })
   }
   subscribe('http.client.request.start', onStart)
   subscribe('http.client.response.finish', onFinish)
-  return { answers, stop: () => { unsubscribe('http.client.request.start', onStart); unsubscribe('http.client.response.finish', onFinish) } }
+  return {
+    answers,
+    stop: () => {
+      unsubscribe('http.client.request.start', onStart)
+      unsubscribe('http.client.response.finish', onFinish)
+    },
+  }
 }
-
 
 const exportOnce = (exporter: OTLPTraceExporter, spans: ReadableSpan[]) =>
   new Promise<boolean>((resolve) => exporter.export(spans, (r) => resolve(r.code === ExportResultCode.SUCCESS)))
@@ -74,7 +107,10 @@ describe('ingest under overload with re-sends', () => {
     let exports = 0
     await Promise.all(
       Array.from({ length: EXPORTERS }, async (_, e) => {
-        const exporter = new OTLPTraceExporter({ url: `${collector.url}/v1/traces`, headers: { authorization: 'Bearer acme-ingest' } })
+        const exporter = new OTLPTraceExporter({
+          url: `${collector.url}/v1/traces`,
+          headers: { authorization: 'Bearer acme-ingest' },
+        })
         for (let b = 0; b < BATCHES; b++) {
           const k = e * BATCHES + b
           let ok = false
@@ -116,7 +152,9 @@ describe('ingest under overload with re-sends', () => {
     })
     const [{ n }] = (await present.json<{ n: string }>()) as [{ n: string }]
     await db.close()
-    console.log(`${exports} exports, ${watch.answers.length} answers (${ok.length} ok, ${refused.length} refused), ${acked.size}/${batches.length} batches acknowledged, slowest ack ${slowest.toFixed(0)} ms, Retry-After ${Math.min(...retryAfters)}–${Math.max(...retryAfters)} s; stored ${stored!.rows} rows for ${stored!.spans} spans`)
+    console.log(
+      `${exports} exports, ${watch.answers.length} answers (${ok.length} ok, ${refused.length} refused), ${acked.size}/${batches.length} batches acknowledged, slowest ack ${slowest.toFixed(0)} ms, Retry-After ${Math.min(...retryAfters)}–${Math.max(...retryAfters)} s; stored ${stored!.rows} rows for ${stored!.spans} spans`,
+    )
     expect(refused.length).toBeGreaterThan(0) // it was overloaded
     expect(retryAfters.every((s) => Number.isInteger(s) && s >= 1 && s <= 5)).toBe(true)
     expect(slowest).toBeLessThanOrEqual(5000)

@@ -12,13 +12,25 @@ export function agentBatch(b: number, traces = 20, startNs = BigInt(Date.now() -
     const root = spanIdOf(b, t, 1)
     const at = startNs + BigInt(t) * 1_000_000n
     spans.push({
-      traceId, spanId: root, name: 'agent.turn', kind: 1,
-      startTimeUnixNano: String(at), endTimeUnixNano: String(at + 900_000_000n),
-      attributes: [{ key: 'session.id', value: { stringValue: `s-${b}-${t % 4}` } }, { key: 'user.id', value: { stringValue: 'u-1' } }],
+      traceId,
+      spanId: root,
+      name: 'agent.turn',
+      kind: 1,
+      startTimeUnixNano: String(at),
+      endTimeUnixNano: String(at + 900_000_000n),
+      attributes: [
+        { key: 'session.id', value: { stringValue: `s-${b}-${t % 4}` } },
+        { key: 'user.id', value: { stringValue: 'u-1' } },
+      ],
     })
     spans.push({
-      traceId, spanId: spanIdOf(b, t, 2), parentSpanId: root, name: 'chat gpt-4o-mini', kind: 3,
-      startTimeUnixNano: String(at + 1_000_000n), endTimeUnixNano: String(at + 500_000_000n),
+      traceId,
+      spanId: spanIdOf(b, t, 2),
+      parentSpanId: root,
+      name: 'chat gpt-4o-mini',
+      kind: 3,
+      startTimeUnixNano: String(at + 1_000_000n),
+      endTimeUnixNano: String(at + 500_000_000n),
       attributes: [
         { key: 'gen_ai.operation.name', value: { stringValue: 'chat' } },
         { key: 'gen_ai.provider.name', value: { stringValue: 'openai' } },
@@ -28,11 +40,20 @@ export function agentBatch(b: number, traces = 20, startNs = BigInt(Date.now() -
       ],
     })
   }
-  return JSON.stringify({ resourceSpans: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: 'agent' } }] }, scopeSpans: [{ scope: { name: 'test' }, spans }] }] })
+  return JSON.stringify({
+    resourceSpans: [
+      {
+        resource: { attributes: [{ key: 'service.name', value: { stringValue: 'agent' } }] },
+        scopeSpans: [{ scope: { name: 'test' }, spans }],
+      },
+    ],
+  })
 }
 
-export const traceIdOf = (b: number, t: number) => `${b.toString(16).padStart(8, '0')}${t.toString(16).padStart(8, '0')}`.padEnd(32, 'a')
-const spanIdOf = (b: number, t: number, i: number) => `${b.toString(16).padStart(6, '0')}${t.toString(16).padStart(6, '0')}${i.toString(16).padStart(4, '0')}`
+export const traceIdOf = (b: number, t: number) =>
+  `${b.toString(16).padStart(8, '0')}${t.toString(16).padStart(8, '0')}`.padEnd(32, 'a')
+const spanIdOf = (b: number, t: number, i: number) =>
+  `${b.toString(16).padStart(6, '0')}${t.toString(16).padStart(6, '0')}${i.toString(16).padStart(4, '0')}`
 export const inputTokensOf = (t: number) => 100 + t
 
 /** What the API must show for batches `bs` (each stored once): per trace 2 spans, per session its spans and tokens. */

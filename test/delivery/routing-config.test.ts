@@ -49,9 +49,14 @@ interface Table {
   routes: { name: string; targets: { provider: string; model: string; weight: number }[] }[]
   droppedRoutes: string[]
 }
-const getTable = async (url: string): Promise<Table> => (await (await fetch(`${url}/admin/routing`, { headers: admin })).json()) as Table
-const putTable = (url: string, body: unknown) => fetch(`${url}/admin/routing`, { method: 'PUT', headers: admin, body: JSON.stringify(body) })
-const weightsOf = (t: Table, route: string) => Object.fromEntries((t.routes.find((r) => r.name === route)?.targets ?? []).map((x) => [`${x.provider}/${x.model}`, x.weight]))
+const getTable = async (url: string): Promise<Table> =>
+  (await (await fetch(`${url}/admin/routing`, { headers: admin })).json()) as Table
+const putTable = (url: string, body: unknown) =>
+  fetch(`${url}/admin/routing`, { method: 'PUT', headers: admin, body: JSON.stringify(body) })
+const weightsOf = (t: Table, route: string) =>
+  Object.fromEntries(
+    (t.routes.find((r) => r.name === route)?.targets ?? []).map((x) => [`${x.provider}/${x.model}`, x.weight]),
+  )
 const target = (model: string, weight = 1) => ({ provider: 'sim', model, weight })
 
 describe('loopgate start: demo → plain → demo on one data directory', () => {
@@ -98,28 +103,47 @@ describe('loopgate gateway: a config edit takes effect on restart', () => {
     const dir = tempDir('routing-edit')
     const port = await freePort()
     const url = `http://127.0.0.1:${port}`
-    const v1 = config(port, `[{ name: chat, targets: [{ provider: sim, model: a }, { provider: sim, model: b }] }, { name: old, targets: [{ provider: sim, model: a }] }]`)
+    const v1 = config(
+      port,
+      `[{ name: chat, targets: [{ provider: sim, model: a }, { provider: sim, model: b }] }, { name: old, targets: [{ provider: sim, model: a }] }]`,
+    )
     const g1 = runCli(['gateway'], { dir, yaml: v1 })
     running.add(g1)
     await answers(`${url}/healthz`)
 
     // Learned weights (as the optimizer pushes them).
-    const learned = await putTable(url, { routes: [{ name: 'chat', targets: [target('a', 5), target('b', 0.5)] }, { name: 'old', targets: [target('a')] }], reason: 'learned', author: 'optimizer' })
+    const learned = await putTable(url, {
+      routes: [
+        { name: 'chat', targets: [target('a', 5), target('b', 0.5)] },
+        { name: 'old', targets: [target('a')] },
+      ],
+      reason: 'learned',
+      author: 'optimizer',
+    })
     expect(learned.status, await learned.clone().text()).toBe(200)
     await stop(g1)
 
     // The edit: target b removed and c added on chat, route old removed, route fresh added.
-    const v2 = config(port, `[{ name: chat, targets: [{ provider: sim, model: a }, { provider: sim, model: c }] }, { name: fresh, targets: [{ provider: sim, model: b }] }]`)
+    const v2 = config(
+      port,
+      `[{ name: chat, targets: [{ provider: sim, model: a }, { provider: sim, model: c }] }, { name: fresh, targets: [{ provider: sim, model: b }] }]`,
+    )
     const g2 = runCli(['gateway'], { dir, yaml: v2 })
     running.add(g2)
     await answers(`${url}/healthz`)
     const table = await getTable(url)
-    console.log(`after the edit: routes ${table.routes.map((r) => r.name).join(', ')}; chat weights ${JSON.stringify(weightsOf(table, 'chat'))}`)
+    console.log(
+      `after the edit: routes ${table.routes.map((r) => r.name).join(', ')}; chat weights ${JSON.stringify(weightsOf(table, 'chat'))}`,
+    )
     expect(table.routes.map((r) => r.name)).toEqual(['chat', 'fresh'])
     expect(weightsOf(table, 'chat')).toEqual({ 'sim/a': 5, 'sim/c': 1 })
     expect((await chat(url, 'fresh')).status).toBe(200)
     expect((await chat(url, 'old')).status).toBe(404)
-    const line = g2.output().split('\n').find((l) => l.includes('does not match the configuration')) ?? ''
+    const line =
+      g2
+        .output()
+        .split('\n')
+        .find((l) => l.includes('does not match the configuration')) ?? ''
     expect(line).toContain('"level":40')
     expect(line).toMatch(/kept learned weights of chat\/sim\/a/)
     expect(line).toMatch(/dropped \(not configured\) chat\/sim\/b, old/)
@@ -132,13 +156,21 @@ describe('loopgate gateway: a config edit takes effect on restart', () => {
     expect(await errorOf(empty)).toMatch(/leaves out "chat", "fresh".*dropRoutes/)
     const partial = await putTable(url, { routes: [{ name: 'chat', targets: [target('a'), target('c')] }] })
     expect(partial.status).toBe(400)
-    const ghost = await putTable(url, { routes: [{ name: 'chat', targets: [target('a'), target('c'), target('zzz')] }, { name: 'fresh', targets: [target('b')] }] })
+    const ghost = await putTable(url, {
+      routes: [
+        { name: 'chat', targets: [target('a'), target('c'), target('zzz')] },
+        { name: 'fresh', targets: [target('b')] },
+      ],
+    })
     expect(ghost.status).toBe(400)
     expect(await errorOf(ghost)).toMatch(/target "sim\/zzz" is not configured/)
     expect((await chat(url, 'chat')).status).toBe(200) // nothing of that changed the table
 
     // An explicit drop is accepted, and the dropped route stays out across a restart until a table lists it.
-    const drop = await putTable(url, { routes: [{ name: 'chat', targets: [target('a', 5), target('c', 1)] }], dropRoutes: ['fresh'] })
+    const drop = await putTable(url, {
+      routes: [{ name: 'chat', targets: [target('a', 5), target('c', 1)] }],
+      dropRoutes: ['fresh'],
+    })
     expect(drop.status, await drop.clone().text()).toBe(200)
     expect(await drop.json()).toMatchObject({ droppedRoutes: ['fresh'] })
     expect((await chat(url, 'fresh')).status).toBe(404)
@@ -150,7 +182,12 @@ describe('loopgate gateway: a config edit takes effect on restart', () => {
     expect((await chat(url, 'fresh')).status).toBe(404)
     expect(g3.output()).toMatch(/routes fresh stay out of the routing table/)
     expect(g3.output()).not.toMatch(/does not match the configuration/) // the reconciled table was stored: the next start is quiet
-    const back = await putTable(url, { routes: [{ name: 'chat', targets: [target('a', 5), target('c', 1)] }, { name: 'fresh', targets: [target('b')] }] })
+    const back = await putTable(url, {
+      routes: [
+        { name: 'chat', targets: [target('a', 5), target('c', 1)] },
+        { name: 'fresh', targets: [target('b')] },
+      ],
+    })
     expect(back.status).toBe(200)
     expect((await chat(url, 'fresh')).status).toBe(200)
     await stop(g3)
@@ -172,10 +209,21 @@ describe('Redis fan-out applies the same rule', () => {
     const [p1, p2] = [await freePort(), await freePort()]
     const yaml = (port: number, routes: string) => gatewayYaml(sim, port, routes)
     // Replica 1 knows a target c and a route extra that replica 2 does not.
-    const wide = runCli(['gateway'], { dir: tempDir('routing-wide'), env: { REDIS_URL: redis.url }, yaml: yaml(p1, `[{ name: chat, targets: [{ provider: sim, model: a }, { provider: sim, model: b }, { provider: sim, model: c }] }, { name: extra, targets: [{ provider: sim, model: a }] }]`) })
+    const wide = runCli(['gateway'], {
+      dir: tempDir('routing-wide'),
+      env: { REDIS_URL: redis.url },
+      yaml: yaml(
+        p1,
+        `[{ name: chat, targets: [{ provider: sim, model: a }, { provider: sim, model: b }, { provider: sim, model: c }] }, { name: extra, targets: [{ provider: sim, model: a }] }]`,
+      ),
+    })
     running.add(wide)
     await answers(`http://127.0.0.1:${p1}/healthz`)
-    const narrow = runCli(['gateway'], { dir: tempDir('routing-narrow'), env: { REDIS_URL: redis.url }, yaml: yaml(p2, `[{ name: chat, targets: [{ provider: sim, model: a }, { provider: sim, model: b }] }]`) })
+    const narrow = runCli(['gateway'], {
+      dir: tempDir('routing-narrow'),
+      env: { REDIS_URL: redis.url },
+      yaml: yaml(p2, `[{ name: chat, targets: [{ provider: sim, model: a }, { provider: sim, model: b }] }]`),
+    })
     running.add(narrow)
     await answers(`http://127.0.0.1:${p2}/healthz`)
     const [u1, u2] = [`http://127.0.0.1:${p1}`, `http://127.0.0.1:${p2}`]
@@ -190,14 +238,23 @@ describe('Redis fan-out applies the same rule', () => {
     }
 
     // Pushed through the wide replica: the narrow one takes chat's a and b, drops c and extra, and says so.
-    const push = await putTable(u1, { routes: [{ name: 'chat', targets: [target('a', 1), target('b', 2), target('c', 3)] }, { name: 'extra', targets: [target('a')] }] })
+    const push = await putTable(u1, {
+      routes: [
+        { name: 'chat', targets: [target('a', 1), target('b', 2), target('c', 3)] },
+        { name: 'extra', targets: [target('a')] },
+      ],
+    })
     expect(push.status, await push.clone().text()).toBe(200)
     const { version } = (await push.json()) as { version: number }
     const t2 = await synced(u2, version)
-    console.log(`narrow replica after a push through the wide one: routes ${t2.routes.map((r) => r.name).join(', ')}; chat weights ${JSON.stringify(weightsOf(t2, 'chat'))}`)
+    console.log(
+      `narrow replica after a push through the wide one: routes ${t2.routes.map((r) => r.name).join(', ')}; chat weights ${JSON.stringify(weightsOf(t2, 'chat'))}`,
+    )
     expect(t2.routes.map((r) => r.name)).toEqual(['chat'])
     expect(weightsOf(t2, 'chat')).toEqual({ 'sim/a': 1, 'sim/b': 2 })
-    expect(narrow.output()).toMatch(/announced routing table \(version \d+\) does not match this gateway's configuration: .*dropped \(not configured\) chat\/sim\/c, extra/)
+    expect(narrow.output()).toMatch(
+      /announced routing table \(version \d+\) does not match this gateway's configuration: .*dropped \(not configured\) chat\/sim\/c, extra/,
+    )
 
     // Pushed through the narrow replica: the wide one takes the weights and keeps serving extra and c.
     const back = await putTable(u2, { routes: [{ name: 'chat', targets: [target('a', 4), target('b', 1)] }] })
@@ -210,9 +267,15 @@ describe('Redis fan-out applies the same rule', () => {
     // The same refusal on a replica as on a lone gateway.
     expect((await putTable(u2, { routes: [] })).status).toBe(400)
     // An explicit drop reaches every replica that serves the route.
-    const drop = await putTable(u2, { routes: [{ name: 'chat', targets: [target('a', 4), target('b', 1)] }], dropRoutes: ['chat'] })
+    const drop = await putTable(u2, {
+      routes: [{ name: 'chat', targets: [target('a', 4), target('b', 1)] }],
+      dropRoutes: ['chat'],
+    })
     expect(drop.status).toBe(400) // "chat" both listed and dropped
-    const dropAll = await putTable(u1, { routes: [{ name: 'chat', targets: [target('a', 4), target('b', 1), target('c', 3)] }], dropRoutes: ['extra'] })
+    const dropAll = await putTable(u1, {
+      routes: [{ name: 'chat', targets: [target('a', 4), target('b', 1), target('c', 3)] }],
+      dropRoutes: ['extra'],
+    })
     expect(dropAll.status).toBe(200)
     expect((await chat(u1, 'extra')).status).toBe(404)
     await Promise.all([stop(wide), stop(narrow)])

@@ -30,7 +30,12 @@ const cases: Case[] = []
 const REDIS_USERS = ['collector', 'gateway', 'evaluator', 'start'] as const
 
 async function launch(component: Component, withRedis: boolean | 'down', db: number): Promise<Case> {
-  const p = { collector: await freePort(), gateway: await freePort(), simulator: await freePort(), dead: await freePort() }
+  const p = {
+    collector: await freePort(),
+    gateway: await freePort(),
+    simulator: await freePort(),
+    dead: await freePort(),
+  }
   const yaml = `
 logLevel: info
 collector: { port: ${p.collector} }
@@ -42,7 +47,11 @@ evaluator: { collectorUrl: "http://127.0.0.1:${p.dead}", queue: { name: "sigterm
 optimizer: { enabled: true, intervalSeconds: 1, collectorUrl: "http://127.0.0.1:${p.dead}", gatewayUrl: "http://127.0.0.1:${p.dead}" }
 `
   const dir = tempDir(`sigterm-${component}`)
-  const proc = runCli([component], { dir, yaml, env: withRedis ? { REDIS_URL: `${(withRedis === 'down' ? doomed : redis).url}/${db}` } : {} })
+  const proc = runCli([component], {
+    dir,
+    yaml,
+    env: withRedis ? { REDIS_URL: `${(withRedis === 'down' ? doomed : redis).url}/${db}` } : {},
+  })
   const urls = {
     collector: [`http://127.0.0.1:${p.collector}/healthz`],
     gateway: [`http://127.0.0.1:${p.gateway}/healthz`],
@@ -84,7 +93,9 @@ async function staysUpThenStops(c: Case, label: string): Promise<void> {
   if (c.redis !== 'down') for (const url of c.urls) expect((await fetch(url)).status).toBeLessThan(500)
 
   const exit = await c.process.stop('SIGTERM')
-  console.log(`${label}: exit ${exit.code ?? exit.signal} after ${exit.ms} ms${exit.timedOut ? ' (killed: no exit)' : ''}`)
+  console.log(
+    `${label}: exit ${exit.code ?? exit.signal} after ${exit.ms} ms${exit.timedOut ? ' (killed: no exit)' : ''}`,
+  )
   expect(exit.timedOut, `${label} did not exit after SIGTERM:\n${c.process.output().slice(-2000)}`).toBe(false)
   expect(exit.ms).toBeLessThan(EXIT_WITHIN_MS)
   expect(exit.code, c.process.output().slice(-2000)).toBe(0)

@@ -23,15 +23,26 @@ export async function startExportingGateway(options: {
   telemetry?: Record<string, unknown>
   logs: LogLine[]
 }): Promise<RunningGateway> {
-  const logger = pino({ level: 'info' }, { write: (line: string) => void options.logs.push(JSON.parse(line) as LogLine) })
+  const logger = pino(
+    { level: 'info' },
+    { write: (line: string) => void options.logs.push(JSON.parse(line) as LogLine) },
+  )
   return start({
     gateway: {
       port: 0,
       dataDir: options.dataDir,
       providers: { sim: { protocol: 'openai', baseUrl: options.sim.openaiBaseUrl, apiKeyEnv: 'SIM_KEY' } },
-      routes: [{ name: 'chat', targets: [{ provider: 'sim', model: 'sim-small', price: { input: '0.15', output: '0.6' } }] }],
+      routes: [
+        { name: 'chat', targets: [{ provider: 'sim', model: 'sim-small', price: { input: '0.15', output: '0.6' } }] },
+      ],
       tenants: [{ id: 'acme', keys: [{ key: KEY, name: 'acme-ci' }] }],
-      telemetry: { enabled: true, collectorUrl: options.collectorUrl, serviceName: options.serviceName, scheduledDelayMs: 200, ...options.telemetry },
+      telemetry: {
+        enabled: true,
+        collectorUrl: options.collectorUrl,
+        serviceName: options.serviceName,
+        scheduledDelayMs: 200,
+        ...options.telemetry,
+      },
     },
     adminToken: ADMIN_TOKEN,
     exportToken: ADMIN_TOKEN,
@@ -53,7 +64,11 @@ export class Load {
   private readonly timer: NodeJS.Timeout
   private readonly open = new Set<Promise<void>>()
 
-  constructor(private readonly target: () => string | undefined, perSecond: number, private readonly maxInFlight = 20) {
+  constructor(
+    private readonly target: () => string | undefined,
+    perSecond: number,
+    private readonly maxInFlight = 20,
+  ) {
     this.timer = setInterval(() => this.fire(), 1000 / perSecond)
   }
 
@@ -64,7 +79,11 @@ export class Load {
     const p: Promise<void> = fetch(`${url}/v1/chat/completions`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${KEY}` },
-      body: JSON.stringify({ model: 'chat', max_tokens: 8, messages: [{ role: 'user', content: 'Say something short about spools.' }] }),
+      body: JSON.stringify({
+        model: 'chat',
+        max_tokens: 8,
+        messages: [{ role: 'user', content: 'Say something short about spools.' }],
+      }),
     })
       .then(async (res) => {
         await res.arrayBuffer()
@@ -107,7 +126,11 @@ export class StoredSpans {
 
   /** Every span of this service (request and attempt spans). */
   async allSpans(serviceName: string): Promise<number> {
-    const rs = await this.store.client.query({ query: 'SELECT count() AS n FROM loopgate.spans WHERE ServiceName = {s:String}', query_params: { s: serviceName }, format: 'JSONEachRow' })
+    const rs = await this.store.client.query({
+      query: 'SELECT count() AS n FROM loopgate.spans WHERE ServiceName = {s:String}',
+      query_params: { s: serviceName },
+      format: 'JSONEachRow',
+    })
     return Number((await rs.json<{ n: string }>())[0]!.n)
   }
 
@@ -117,7 +140,10 @@ export class StoredSpans {
 }
 
 /** What the served trace ids look like in the collector: missing ones, ones stored more than once. */
-export function compare(served: string[], stored: Map<string, number>): { served: number; missing: number; duplicated: number } {
+export function compare(
+  served: string[],
+  stored: Map<string, number>,
+): { served: number; missing: number; duplicated: number } {
   let missing = 0
   let duplicated = 0
   for (const id of served) {

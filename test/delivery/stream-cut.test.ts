@@ -6,15 +6,23 @@ import { ADMIN, jsonHeaders, startHarness, type Harness } from '../gateway/harne
 // has error status, and the settled usage says it was cut.
 
 const admin = { authorization: `Bearer ${ADMIN}` }
-type Board = { targets: { id: string; breaker: string; attempts: number; failures: number; lastError: { message: string } | null }[] }
+type Board = {
+  targets: { id: string; breaker: string; attempts: number; failures: number; lastError: { message: string } | null }[]
+}
 
 let h: Harness
 beforeAll(async () => {
   h = await startHarness({
-    gateway: () => ({ routes: [
-      { name: 'r', targets: [{ provider: 'sim', model: 'a' }], policy: { breaker: { failureThreshold: 2, cooldownMs: 60_000 } } },
-      { name: 'r2', targets: [{ provider: 'sim', model: 'b' }] },
-    ] }),
+    gateway: () => ({
+      routes: [
+        {
+          name: 'r',
+          targets: [{ provider: 'sim', model: 'a' }],
+          policy: { breaker: { failureThreshold: 2, cooldownMs: 60_000 } },
+        },
+        { name: 'r2', targets: [{ provider: 'sim', model: 'b' }] },
+      ],
+    }),
   })
 })
 afterAll(async () => {
@@ -39,8 +47,12 @@ describe('a stream cut mid-way', () => {
       expect(r.text).toContain('upstream stream failed')
       expect(r.text).toContain('"content"') // half of the answer came through
     }
-    const a = ((await (await fetch(`${h.url}/admin/targets`, { headers: admin })).json()) as Board).targets.find((x) => x.id === 'sim/a')!
-    console.log(`after 2 cut streams: attempts ${a.attempts}, failures ${a.failures}, breaker ${a.breaker}, last error ${a.lastError?.message}`)
+    const a = ((await (await fetch(`${h.url}/admin/targets`, { headers: admin })).json()) as Board).targets.find(
+      (x) => x.id === 'sim/a',
+    )!
+    console.log(
+      `after 2 cut streams: attempts ${a.attempts}, failures ${a.failures}, breaker ${a.breaker}, last error ${a.lastError?.message}`,
+    )
     expect(a).toMatchObject({ attempts: 2, failures: 2, breaker: 'open' })
     expect(a.lastError?.message).toMatch(/stream cut/)
     // The breaker is open: the next request is not sent to the target that cuts its streams.
@@ -48,7 +60,9 @@ describe('a stream cut mid-way', () => {
 
     const spans = await h.spans()
     const attempts = spans.filter((s) => s.attributes['loopgate.span'] === 'attempt')
-    const requests = spans.filter((s) => s.attributes['loopgate.span'] === 'request' && s.attributes['loopgate.target'] === 'sim/a')
+    const requests = spans.filter(
+      (s) => s.attributes['loopgate.span'] === 'request' && s.attributes['loopgate.target'] === 'sim/a',
+    )
     expect(attempts).toHaveLength(2)
     expect(requests).toHaveLength(2)
     for (const s of attempts) {
@@ -64,14 +78,18 @@ describe('a stream cut mid-way', () => {
   })
 
   it('a complete stream is still a success', async () => {
-    const before = ((await (await fetch(`${h.url}/admin/targets`, { headers: admin })).json()) as Board).targets.find((x) => x.id === 'sim/a')!
+    const before = ((await (await fetch(`${h.url}/admin/targets`, { headers: admin })).json()) as Board).targets.find(
+      (x) => x.id === 'sim/a',
+    )!
     expect(before.breaker).toBe('open')
     // Another route on another target: complete streams count as successes, usage not marked cut.
     h.exporter.reset()
     const r = await stream('r2')
     expect(r.status).toBe(200)
     expect(r.text).toContain('[DONE]')
-    const b = ((await (await fetch(`${h.url}/admin/targets`, { headers: admin })).json()) as Board).targets.find((x) => x.id === 'sim/b')!
+    const b = ((await (await fetch(`${h.url}/admin/targets`, { headers: admin })).json()) as Board).targets.find(
+      (x) => x.id === 'sim/b',
+    )!
     expect(b).toMatchObject({ attempts: 1, failures: 0, breaker: 'closed' })
     const attempt = (await h.spans()).find((s) => s.attributes['loopgate.span'] === 'attempt')!
     expect(attempt.status.code).not.toBe(SpanStatusCode.ERROR)

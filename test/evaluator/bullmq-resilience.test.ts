@@ -35,14 +35,26 @@ function setup(name: string) {
     defaults: { delayMs: 0, scorers: ['cost', 'heuristics'] },
   })
   const queue = new BullQueue<EvaluationJob>({
-    redisUrl: redis.url, name, attempts: 10, backoffMs: 100, keepCompleted: 10_000, shutdownTimeoutMs: 5_000,
-    lockDurationMs: 1_000, stalledIntervalMs: 500,
+    redisUrl: redis.url,
+    name,
+    attempts: 10,
+    backoffMs: 100,
+    keepCompleted: 10_000,
+    shutdownTimeoutMs: 5_000,
+    lockDurationMs: 1_000,
+    stalledIntervalMs: 500,
   })
-  cleanups.push(async () => { await queue.obliterate().catch(() => {}); await queue.close() })
+  cleanups.push(async () => {
+    await queue.obliterate().catch(() => {})
+    await queue.close()
+  })
   return { settings, queue, enqueue: createEvaluationEnqueuer(settings, queue) }
 }
 
-async function worker(settings: ReturnType<typeof setup>['settings'], queue: BullQueue<EvaluationJob>): Promise<RunningEvaluator> {
+async function worker(
+  settings: ReturnType<typeof setup>['settings'],
+  queue: BullQueue<EvaluationJob>,
+): Promise<RunningEvaluator> {
   const running = await start({ settings, queue })
   cleanups.push(() => running.close())
   return running
@@ -55,13 +67,26 @@ describe('BullMQ evaluator under failures (real redis-server)', () => {
     const name = `kill-${randomBytes(4).toString('hex')}`
     const { settings, queue, enqueue } = setup(name)
     const child = spawn(process.execPath, ['bin/run-ts.mjs', 'test/evaluator/worker-child.ts'], {
-      env: { ...process.env, REDIS_URL: redis.url, QUEUE_NAME: name, COLLECTOR_URL: fake.url, COLLECTOR_TOKEN: fake.token },
+      env: {
+        ...process.env,
+        REDIS_URL: redis.url,
+        QUEUE_NAME: name,
+        COLLECTOR_URL: fake.url,
+        COLLECTOR_TOKEN: fake.token,
+      },
       stdio: ['ignore', 'pipe', 'inherit'],
     })
-    const exited = new Promise<NodeJS.Signals | null>((resolve) => child.once('exit', (_code, signal) => resolve(signal)))
-    cleanups.push(async () => { if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL'); await exited })
+    const exited = new Promise<NodeJS.Signals | null>((resolve) =>
+      child.once('exit', (_code, signal) => resolve(signal)),
+    )
+    cleanups.push(async () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
+      await exited
+    })
     await new Promise<void>((resolve, reject) => {
-      child.stdout!.on('data', (d: Buffer) => { if (d.toString().includes('ready')) resolve() })
+      child.stdout!.on('data', (d: Buffer) => {
+        if (d.toString().includes('ready')) resolve()
+      })
       child.once('exit', () => reject(new Error('worker child exited before ready')))
     })
 
@@ -100,7 +125,11 @@ describe('BullMQ evaluator under failures (real redis-server)', () => {
     await enqueue(after.map((s) => s.row))
 
     const all = [...before, ...during, ...after]
-    await waitFor(() => all.every((s) => scoresOf(s.span.span_id).length === SCORES_PER_SPAN), 'every span scored', 60_000)
+    await waitFor(
+      () => all.every((s) => scoresOf(s.span.span_id).length === SCORES_PER_SPAN),
+      'every span scored',
+      60_000,
+    )
     await waitFor(async () => (await queue.counts()).completed === all.length, 'every job completed', 30_000)
     expect(await queue.deadLetters()).toEqual([])
   }, 90_000)

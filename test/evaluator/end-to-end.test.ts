@@ -68,9 +68,15 @@ function otlpSpan(traceId: string, opts: { output: string; attrs?: ReturnType<ty
       str('loopgate.route', 'support'),
       str('loopgate.target', 'openai/gpt-4o-mini'),
       ...(llm
-        ? [str('gen_ai.operation.name', 'chat'), str('gen_ai.provider.name', 'openai'), str('gen_ai.request.model', 'gpt-4o-mini'),
-            int('gen_ai.usage.input_tokens', 1000), int('gen_ai.usage.output_tokens', 500), str('input.value', 'What is 6 × 7?'),
-            str('output.value', opts.output)]
+        ? [
+            str('gen_ai.operation.name', 'chat'),
+            str('gen_ai.provider.name', 'openai'),
+            str('gen_ai.request.model', 'gpt-4o-mini'),
+            int('gen_ai.usage.input_tokens', 1000),
+            int('gen_ai.usage.output_tokens', 500),
+            str('input.value', 'What is 6 × 7?'),
+            str('output.value', opts.output),
+          ]
         : [str('openinference.span.kind', 'TOOL')]),
       ...(opts.attrs ?? []),
     ],
@@ -82,7 +88,11 @@ async function ingest(spans: unknown[]) {
   const res = await fetch(`${collector.url}/v1/traces`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN_TOKEN}` },
-    body: JSON.stringify({ resourceSpans: [{ resource: { attributes: [str('service.name', 'e2e')] }, scopeSpans: [{ scope: { name: 'e2e' }, spans }] }] }),
+    body: JSON.stringify({
+      resourceSpans: [
+        { resource: { attributes: [str('service.name', 'e2e')] }, scopeSpans: [{ scope: { name: 'e2e' }, spans }] },
+      ],
+    }),
   })
   expect(res.status).toBe(200)
 }
@@ -91,18 +101,36 @@ describe('end to end: spans in → queue → worker → scores through the colle
   it('scores each LLM span once per (span, score, version), readable through the API', async () => {
     const traceId = randomBytes(16).toString('hex')
     const answer = otlpSpan(traceId, { output: 'The answer is 42.', attrs: [str('loopgate.expected_answer', '42')] })
-    const json = otlpSpan(traceId, { output: 'not json', attrs: [str('loopgate.response_format', '{"type":"json_object"}')] })
+    const json = otlpSpan(traceId, {
+      output: 'not json',
+      attrs: [str('loopgate.response_format', '{"type":"json_object"}')],
+    })
     const tool = otlpSpan(traceId, { output: '', kind: 'tool' })
     await ingest([answer, json, tool])
 
     // cost + 4 heuristics + latency SLO each; + reference on one; + json_valid on the other
     const expected = 2 * 6 + 2
-    await waitFor(async () => (await admin.listScores({ trace_id: traceId, tenant: 'acme' })).scores.length === expected, `${expected} scores`, 60_000)
+    await waitFor(
+      async () => (await admin.listScores({ trace_id: traceId, tenant: 'acme' })).scores.length === expected,
+      `${expected} scores`,
+      60_000,
+    )
     const { scores } = await admin.listScores({ trace_id: traceId, tenant: 'acme' })
-    expect(scores.every((s) => s.source === 'evaluator' && s.tenant_id === 'acme' && s.session_id === 'sess-e2e' && s.route === 'support')).toBe(true)
+    expect(
+      scores.every(
+        (s) =>
+          s.source === 'evaluator' && s.tenant_id === 'acme' && s.session_id === 'sess-e2e' && s.route === 'support',
+      ),
+    ).toBe(true)
     expect(scores.filter((s) => s.span_id === tool.spanId)).toEqual([])
     const byName = (span: string, name: string) => scores.find((s) => s.span_id === span && s.name === name)
-    expect(byName(answer.spanId, 'reference')).toMatchObject({ value: 1, data_type: 'boolean', version: '1', status: 'ok', target: 'openai/gpt-4o-mini' })
+    expect(byName(answer.spanId, 'reference')).toMatchObject({
+      value: 1,
+      data_type: 'boolean',
+      version: '1',
+      status: 'ok',
+      target: 'openai/gpt-4o-mini',
+    })
     expect(byName(json.spanId, 'heuristics.json_valid')).toMatchObject({ value: 0 })
     expect(byName(answer.spanId, 'cost')).toMatchObject({ data_type: 'categorical' })
 
@@ -110,13 +138,29 @@ describe('end to end: spans in → queue → worker → scores through the colle
     await ingest([answer, json])
     const fresh = new MemoryQueue<EvaluationJob>(queueOptions)
     const second = await start({ settings: { ...settings, collectorUrl: collector.url }, queue: fresh })
-    await createEvaluationEnqueuer({ ...settings, defaults: { ...settings.defaults, delayMs: 0 } }, fresh)(
-      [answer, json].map((s) => ({ tenant_id: 'acme', TraceId: traceId, SpanId: s.spanId, session_id: 'sess-e2e', route: 'support', target: 'openai/gpt-4o-mini', span_type: 'llm', billable: 1, Timestamp: s.startTimeUnixNano })),
+    await createEvaluationEnqueuer(
+      { ...settings, defaults: { ...settings.defaults, delayMs: 0 } },
+      fresh,
+    )(
+      [answer, json].map((s) => ({
+        tenant_id: 'acme',
+        TraceId: traceId,
+        SpanId: s.spanId,
+        session_id: 'sess-e2e',
+        route: 'support',
+        target: 'openai/gpt-4o-mini',
+        span_type: 'llm',
+        billable: 1,
+        Timestamp: s.startTimeUnixNano,
+      })),
     )
     await waitFor(async () => (await fresh.counts()).completed === 2, 'the re-run jobs')
     await second.close()
     await fresh.close()
-    await waitFor(async () => (await queue.counts()).waiting + (await queue.counts()).delayed + (await queue.counts()).active === 0, 'queue drained')
+    await waitFor(
+      async () => (await queue.counts()).waiting + (await queue.counts()).delayed + (await queue.counts()).active === 0,
+      'queue drained',
+    )
     const after = (await admin.listScores({ trace_id: traceId, tenant: 'acme' })).scores
     expect(after.length).toBe(expected)
     expect(new Set(after.map((s) => s.score_id)).size).toBe(expected)

@@ -49,15 +49,29 @@ export async function startFakeCollector(token = 'fake-collector-token-0001'): P
       const span = apiSpan(overrides)
       fake.traces.set(span.trace_id, traceOf(span))
       const row: StoredSpanSummary = {
-        tenant_id: span.tenant_id, TraceId: span.trace_id, SpanId: span.span_id, session_id: span.session_id,
-        route: span.route, target: span.target, span_type: span.span_type, billable: 1, Timestamp: span.start_ns,
+        tenant_id: span.tenant_id,
+        TraceId: span.trace_id,
+        SpanId: span.span_id,
+        session_id: span.session_id,
+        route: span.route,
+        target: span.target,
+        span_type: span.span_type,
+        billable: 1,
+        Timestamp: span.start_ns,
       }
       return { span, row }
     },
-    close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()) }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections()
+        server.close(() => resolve())
+      }),
   }
   const server: Server = createServer(async (req, res) => {
-    const send = (status: number, body: unknown) => { res.writeHead(status, { 'content-type': 'application/json' }); res.end(JSON.stringify(body)) }
+    const send = (status: number, body: unknown) => {
+      res.writeHead(status, { 'content-type': 'application/json' })
+      res.end(JSON.stringify(body))
+    }
     if (req.headers.authorization !== `Bearer ${token}`) return send(401, { error: { message: 'bad token' } })
     const url = new URL(req.url ?? '/', 'http://x')
     const traceMatch = /^\/api\/traces\/([0-9a-f]+)$/.exec(url.pathname)

@@ -12,7 +12,11 @@ import { startSimulator, type Simulator } from '../../gateway/simulator/index.ts
 import { apiSpan, context } from './span-fixture.ts'
 
 const JUDGE_KEY = 'lg-judge-key-system-0001'
-const task = (verdict: unknown) => ({ 'x-loopgate-task': JSON.stringify({ expected_answer: typeof verdict === 'string' ? verdict : JSON.stringify(verdict) }) })
+const task = (verdict: unknown) => ({
+  'x-loopgate-task': JSON.stringify({
+    expected_answer: typeof verdict === 'string' ? verdict : JSON.stringify(verdict),
+  }),
+})
 
 let sim: Simulator
 let gw: RunningGateway
@@ -27,7 +31,13 @@ beforeAll(async () => {
       port: 0,
       dataDir,
       providers: { sim: { protocol: 'openai', baseUrl: sim.openaiBaseUrl } },
-      routes: [{ name: 'judge', targets: [{ provider: 'sim', model: 'judge-model', price: { input: '1', output: '2' } }], policy: { maxAttempts: 1 } }],
+      routes: [
+        {
+          name: 'judge',
+          targets: [{ provider: 'sim', model: 'judge-model', price: { input: '1', output: '2' } }],
+          policy: { maxAttempts: 1 },
+        },
+      ],
       tenants: [{ id: 'system', keys: [{ key: JUDGE_KEY }] }],
       telemetry: { enabled: false },
     },
@@ -43,20 +53,32 @@ afterAll(async () => {
 beforeEach(() => sim.reset())
 
 const judge = (overrides: Record<string, unknown> = {}) =>
-  createJudgeScorer(evaluatorConfigSchema.parse({ judge: { baseUrl: `${gw.url}/v1`, apiKey: JUDGE_KEY, route: 'judge', ...overrides } }).judge)
+  createJudgeScorer(
+    evaluatorConfigSchema.parse({ judge: { baseUrl: `${gw.url}/v1`, apiKey: JUDGE_KEY, route: 'judge', ...overrides } })
+      .judge,
+  )
 
 const span = apiSpan({ input_text: 'What is 2+2?', output_text: '4' })
 
 describe('LLM-as-judge through the Loopgate gateway (simulated provider)', () => {
   it('scores with the versioned rubric under the system tenant', async () => {
     const [d] = await judge({ headers: task({ score: 4, reason: 'correct and concise' }) }).score(span, context(span))
-    expect(d).toEqual({ name: 'judge', data_type: 'numeric', value: 0.75, label: '4/5', reason: 'correct and concise', status: 'ok' })
+    expect(d).toEqual({
+      name: 'judge',
+      data_type: 'numeric',
+      value: 0.75,
+      label: '4/5',
+      reason: 'correct and concise',
+      status: 'ok',
+    })
     const req = sim.requests.at(-1)!
     const messages = req.body.messages as { role: string; content: string }[]
     expect(messages[0]!.content).toContain('integer scale from 1 (worst) to 5 (best)')
     expect(messages[1]!.content).toContain('What is 2+2?')
     await gw.flushTelemetry()
-    const judged = exporter.getFinishedSpans().filter((s) => s.attributes['loopgate.route'] === 'judge' && s.attributes['loopgate.span'] === 'request')
+    const judged = exporter
+      .getFinishedSpans()
+      .filter((s) => s.attributes['loopgate.route'] === 'judge' && s.attributes['loopgate.span'] === 'request')
     expect(judged.length).toBeGreaterThan(0)
     expect(judged.at(-1)!.attributes['loopgate.tenant.id']).toBe('system')
     expect(judge().version).toBe('helpfulness-v1')
@@ -87,7 +109,10 @@ describe('LLM-as-judge through the Loopgate gateway (simulated provider)', () =>
 
   it('refuses clearly when unconfigured or when the judged call failed', async () => {
     const unconfigured = createJudgeScorer(evaluatorConfigSchema.parse({}).judge)
-    expect((await unconfigured.score(span, context(span)))[0]).toMatchObject({ status: 'failed', reason: expect.stringContaining('not configured') })
+    expect((await unconfigured.score(span, context(span)))[0]).toMatchObject({
+      status: 'failed',
+      reason: expect.stringContaining('not configured'),
+    })
     const errored = apiSpan({ is_error: true })
     expect((await judge().score(errored, context(errored)))[0]).toMatchObject({ status: 'failed' })
   })

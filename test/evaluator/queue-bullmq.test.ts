@@ -12,13 +12,15 @@ afterAll(async () => {
   await redis?.stop()
 })
 
-queueContract('BullMQ on redis-server', async (options) =>
-  new BullQueue({
-    ...options,
-    redisUrl: redis.url,
-    name: `contract-${randomBytes(4).toString('hex')}`,
-    // short locks so a job abandoned by shutdown comes back quickly
-    lockDurationMs: 1_000,
-    stalledIntervalMs: 500,
-  }),
+queueContract(
+  'BullMQ on redis-server',
+  async (options) =>
+    new BullQueue({
+      ...options,
+      redisUrl: redis.url,
+      name: `contract-${randomBytes(4).toString('hex')}`,
+      // short locks so a job abandoned by shutdown comes back quickly
+      lockDurationMs: 1_000,
+      stalledIntervalMs: 500,
+    }),
 )

@@ -22,7 +22,13 @@ export function queueContract(name: string, factory: QueueFactory): void {
     it('delivers every job at least once, in any order, with concurrency', async () => {
       const q = await make()
       const seen = new Set<string>()
-      q.consume(async (job) => { await sleep(5); seen.add(job.id) }, { concurrency: 4 })
+      q.consume(
+        async (job) => {
+          await sleep(5)
+          seen.add(job.id)
+        },
+        { concurrency: 4 },
+      )
       await q.add(Array.from({ length: 30 }, (_, i) => ({ id: `job-${i}`, data: { n: i } })))
       await waitFor(() => seen.size === 30, 'all 30 jobs')
       await waitFor(async () => (await q.counts()).completed === 30, 'completed count')
@@ -31,13 +37,19 @@ export function queueContract(name: string, factory: QueueFactory): void {
 
     it('adds nothing for an id it already holds, before or after completion', async () => {
       const q = await make()
-      await q.add([{ id: 'same', data: { n: 1 } }, { id: 'same', data: { n: 2 } }])
+      await q.add([
+        { id: 'same', data: { n: 1 } },
+        { id: 'same', data: { n: 2 } },
+      ])
       await q.add([{ id: 'same', data: { n: 3 } }])
       const runs: number[] = []
       q.consume(async (job) => void runs.push(job.data.n))
       await waitFor(() => runs.length === 1, 'first delivery')
       await waitFor(async () => (await q.counts()).completed === 1, 'completion')
-      await q.add([{ id: 'same', data: { n: 4 } }, { id: 'other', data: { n: 5 } }])
+      await q.add([
+        { id: 'same', data: { n: 4 } },
+        { id: 'other', data: { n: 5 } },
+      ])
       await waitFor(() => runs.length === 2, 'the other job')
       expect(runs.sort()).toEqual([1, 5])
     })

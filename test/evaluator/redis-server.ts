@@ -34,7 +34,10 @@ const freePort = () =>
 const canConnect = (port: number) =>
   new Promise<boolean>((resolve) => {
     const sock = connect(port, '127.0.0.1')
-    sock.once('connect', () => { sock.destroy(); resolve(true) })
+    sock.once('connect', () => {
+      sock.destroy()
+      resolve(true)
+    })
     sock.once('error', () => resolve(false))
   })
 
@@ -44,7 +47,24 @@ export async function startRestartableRedis(): Promise<RestartableRedis> {
   let child: ChildProcess | undefined
 
   const start = async () => {
-    const c = spawn(BINARY, ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'yes', '--appendfsync', 'always'], { stdio: 'ignore' })
+    const c = spawn(
+      BINARY,
+      [
+        '--port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--dir',
+        dir,
+        '--save',
+        '',
+        '--appendonly',
+        'yes',
+        '--appendfsync',
+        'always',
+      ],
+      { stdio: 'ignore' },
+    )
     child = c
     const deadline = Date.now() + 10_000
     while (!(await canConnect(port))) {
@@ -66,7 +86,13 @@ export async function startRestartableRedis(): Promise<RestartableRedis> {
     port,
     start,
     halt,
-    restart: async () => { await halt(); await start() },
-    stop: async () => { await halt(); rmSync(dir, { recursive: true, force: true }) },
+    restart: async () => {
+      await halt()
+      await start()
+    },
+    stop: async () => {
+      await halt()
+      rmSync(dir, { recursive: true, force: true })
+    },
   }
 }

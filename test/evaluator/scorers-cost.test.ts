@@ -32,24 +32,40 @@ describe('cost scorer', () => {
     expect(await run({ cost_usd: '0.0009', cost_source: 'provided' }, 1.5)).toMatchObject({ label: 'agrees' })
   })
 
-  it('checks a configured target price before the table (the demo\'s simulated models are in no table)', async () => {
+  it("checks a configured target price before the table (the demo's simulated models are in no table)", async () => {
     const priced = createCostScorer(undefined, [{ target: 'sim-openai/sim-large', input: '2.5', output: '10' }])
-    const span = apiSpan({ provider: 'sim-openai', target: 'sim-openai/sim-large', request_model: 'sim-large', response_model: 'sim-large', cost_usd: '0.0075', cost_source: 'provided' })
+    const span = apiSpan({
+      provider: 'sim-openai',
+      target: 'sim-openai/sim-large',
+      request_model: 'sim-large',
+      response_model: 'sim-large',
+      cost_usd: '0.0075',
+      cost_source: 'provided',
+    })
     // 1000 × 2.5/1M + 500 × 10/1M = 0.0075
     const d = (await priced.score(span, context(span, { costTolerance: 0.01 })))[0]!
     expect(d).toMatchObject({ label: 'agrees', value: 0.0075 })
     expect(d.reason).toContain('vs configured price 0.0075 USD for sim-openai/sim-large')
     const wrong = apiSpan({ ...span, cost_usd: '0.01' })
-    expect((await priced.score(wrong, context(wrong, { costTolerance: 0.01 })))[0]).toMatchObject({ label: 'disagrees' })
+    expect((await priced.score(wrong, context(wrong, { costTolerance: 0.01 })))[0]).toMatchObject({
+      label: 'disagrees',
+    })
     const none = apiSpan({ ...span, cost_usd: '0', cost_source: 'none' })
-    expect((await priced.score(none, context(none, { costTolerance: 0.01 })))[0]).toMatchObject({ label: 'computed', value: 0.0075 })
+    expect((await priced.score(none, context(none, { costTolerance: 0.01 })))[0]).toMatchObject({
+      label: 'computed',
+      value: 0.0075,
+    })
     // Without the configured price it stays unverified, as before.
     expect(await run({ ...span })).toMatchObject({ label: 'unverified' })
   })
 
   it('says when the model is not in the table', async () => {
-    expect(await run({ provider: 'simulated', request_model: 'sim-large', response_model: 'sim-large' })).toMatchObject({ label: 'unpriced' })
-    expect(await run({ provider: 'simulated', response_model: 'sim-large', cost_usd: '0.01', cost_source: 'provided' })).toMatchObject({ label: 'unverified' })
+    expect(await run({ provider: 'simulated', request_model: 'sim-large', response_model: 'sim-large' })).toMatchObject(
+      { label: 'unpriced' },
+    )
+    expect(
+      await run({ provider: 'simulated', response_model: 'sim-large', cost_usd: '0.01', cost_source: 'provided' }),
+    ).toMatchObject({ label: 'unverified' })
     expect(await run({ request_model: '', response_model: '' })).toMatchObject({ label: 'unpriced' })
   })
 

@@ -14,10 +14,18 @@ describe('reference scorer', () => {
   })
 
   it('auto mode: numeric for numbers, normalized answer for text (simulator-shaped outputs)', async () => {
-    expect((await score('The answer is 42.', { 'loopgate.expected_answer': '42' }))[0]).toMatchObject({ name: 'reference', value: true, status: 'ok' })
+    expect((await score('The answer is 42.', { 'loopgate.expected_answer': '42' }))[0]).toMatchObject({
+      name: 'reference',
+      value: true,
+      status: 'ok',
+    })
     expect((await score('The answer is 43.', { 'loopgate.expected_answer': '42' }))[0]).toMatchObject({ value: false })
-    expect((await score('The answer is Paris.', { 'loopgate.expected_answer': 'paris' }))[0]).toMatchObject({ value: true })
-    expect((await score('The answer is not paris.', { 'loopgate.expected_answer': 'paris' }))[0]).toMatchObject({ value: false })
+    expect((await score('The answer is Paris.', { 'loopgate.expected_answer': 'paris' }))[0]).toMatchObject({
+      value: true,
+    })
+    expect((await score('The answer is not paris.', { 'loopgate.expected_answer': 'paris' }))[0]).toMatchObject({
+      value: false,
+    })
     expect((await score('{"answer":"42"}', { 'loopgate.expected_answer': '42' }))[0]).toMatchObject({ value: true })
   })
 
@@ -26,7 +34,9 @@ describe('reference scorer', () => {
       const [draft] = await score('', { 'loopgate.expected_answer': '42', 'loopgate.capture': capture })
       expect(draft).toMatchObject({ status: 'failed', reason: expect.stringMatching(/set capture: on/) })
     }
-    expect((await score('The answer is 42.', { 'loopgate.expected_answer': '42', 'loopgate.capture': 'on' }))[0]).toMatchObject({ value: true, status: 'ok' })
+    expect(
+      (await score('The answer is 42.', { 'loopgate.expected_answer': '42', 'loopgate.capture': 'on' }))[0],
+    ).toMatchObject({ value: true, status: 'ok' })
   })
 
   it('honours the per-request match mode and tolerance', async () => {
@@ -46,24 +56,40 @@ describe('reference scorer', () => {
   })
 
   it('uses the route default mode', async () => {
-    expect((await score('It is Paris', { 'loopgate.expected_answer': 'paris' }, { referenceMatch: 'contains' }))[0]).toMatchObject({ value: true })
+    expect(
+      (await score('It is Paris', { 'loopgate.expected_answer': 'paris' }, { referenceMatch: 'contains' }))[0],
+    ).toMatchObject({ value: true })
   })
 
   it('turns bad references into failed evaluations with a reason', async () => {
-    const badRegex = (await score('x', { 'loopgate.expected_answer': '(unclosed', 'loopgate.expected_answer.match': 'regex' }))[0]!
+    const badRegex = (
+      await score('x', { 'loopgate.expected_answer': '(unclosed', 'loopgate.expected_answer.match': 'regex' })
+    )[0]!
     expect(badRegex).toMatchObject({ status: 'failed' })
     expect(badRegex.reason).toContain('regular expression')
-    expect((await score('x', { 'loopgate.expected_answer': 'x', 'loopgate.expected_answer.match': 'fuzzy' }))[0]).toMatchObject({ status: 'failed' })
-    expect((await score('7', { 'loopgate.expected_answer': 'seven', 'loopgate.expected_answer.match': 'numeric' }))[0]).toMatchObject({ status: 'failed' })
+    expect(
+      (await score('x', { 'loopgate.expected_answer': 'x', 'loopgate.expected_answer.match': 'fuzzy' }))[0],
+    ).toMatchObject({ status: 'failed' })
+    expect(
+      (await score('7', { 'loopgate.expected_answer': 'seven', 'loopgate.expected_answer.match': 'numeric' }))[0],
+    ).toMatchObject({ status: 'failed' })
     const span = apiSpan({ is_error: true, output_text: '', attributes: { 'loopgate.expected_answer': '4' } })
     expect((await scorer.score(span, context(span)))[0]).toMatchObject({ status: 'failed' })
   })
 
   it('handles an answer with no number, huge and non-UTF-8 outputs', async () => {
-    expect((await score('I do not know', { 'loopgate.expected_answer': '4' }))[0]).toMatchObject({ value: false, status: 'ok' })
+    expect((await score('I do not know', { 'loopgate.expected_answer': '4' }))[0]).toMatchObject({
+      value: false,
+      status: 'ok',
+    })
     const huge = `${'blah '.repeat(400_000)} the answer is 4`
     expect((await score(huge, { 'loopgate.expected_answer': '4' }))[0]).toMatchObject({ status: 'ok' })
-    const r = (await score('\uDC00caf\u00e9\uFFFD', { 'loopgate.expected_answer': 'café', 'loopgate.expected_answer.match': 'contains' }))[0]!
+    const r = (
+      await score('\uDC00caf\u00e9\uFFFD', {
+        'loopgate.expected_answer': 'café',
+        'loopgate.expected_answer.match': 'contains',
+      })
+    )[0]!
     expect(r).toMatchObject({ value: true })
   })
 

@@ -62,7 +62,17 @@ export function traceOf(...spans: Span[]): Trace {
     session_ids: [first.session_id],
     start_ns: first.start_ns,
     end_ns: first.end_ns,
-    totals: { spans: spans.length, llm_calls: spans.length, errors: 0, duration_ms: first.duration_ms, input_tokens: 0, output_tokens: 0, cache_read_tokens: 0, cache_write_tokens: 0, cost_usd: '0' },
+    totals: {
+      spans: spans.length,
+      llm_calls: spans.length,
+      errors: 0,
+      duration_ms: first.duration_ms,
+      input_tokens: 0,
+      output_tokens: 0,
+      cache_read_tokens: 0,
+      cache_write_tokens: 0,
+      cost_usd: '0',
+    },
     roots: spans,
     scores: [],
   }

@@ -10,7 +10,11 @@ const env = (name: string) => {
   if (!v) throw new Error(`${name} is required`)
   return v
 }
-const settings = evaluatorConfigSchema.parse({ collectorUrl: env('COLLECTOR_URL'), collectorToken: env('COLLECTOR_TOKEN'), queue: { name: env('QUEUE_NAME'), concurrency: 4 } })
+const settings = evaluatorConfigSchema.parse({
+  collectorUrl: env('COLLECTOR_URL'),
+  collectorToken: env('COLLECTOR_TOKEN'),
+  queue: { name: env('QUEUE_NAME'), concurrency: 4 },
+})
 const queue = new BullQueue<EvaluationJob>({
   redisUrl: env('REDIS_URL'),
   name: settings.queue.name,
@@ -23,4 +27,11 @@ const queue = new BullQueue<EvaluationJob>({
 })
 const running = await start({ settings, queue })
 process.stdout.write('ready\n')
-process.on('SIGTERM', () => void running.close().then(() => queue.close()).then(() => process.exit(0)))
+process.on(
+  'SIGTERM',
+  () =>
+    void running
+      .close()
+      .then(() => queue.close())
+      .then(() => process.exit(0)),
+)

@@ -19,7 +19,12 @@ let queue: MemoryQueue<EvaluationJob>
 let running: RunningEvaluator
 beforeEach(async () => {
   fake = await startFakeCollector()
-  queue = new MemoryQueue<EvaluationJob>({ attempts: 3, backoffMs: 20, keepCompleted: 10_000, shutdownTimeoutMs: 2_000 })
+  queue = new MemoryQueue<EvaluationJob>({
+    attempts: 3,
+    backoffMs: 20,
+    keepCompleted: 10_000,
+    shutdownTimeoutMs: 2_000,
+  })
   running = await start({ settings: { ...settings, collectorUrl: fake.url }, adminToken: fake.token, queue })
 })
 afterEach(async () => {
@@ -30,15 +35,32 @@ afterEach(async () => {
 
 describe('evaluation worker and enqueue policy', () => {
   it('scores an LLM span and writes every score with full identity', async () => {
-    const { span, row } = fake.addSpan({ output_text: 'The answer is Paris.', attributes: { 'loopgate.expected_answer': 'Paris' } })
+    const { span, row } = fake.addSpan({
+      output_text: 'The answer is Paris.',
+      attributes: { 'loopgate.expected_answer': 'Paris' },
+    })
     await createEvaluationEnqueuer(settings, queue)([row])
     await waitFor(() => fake.scores.size === 6, 'cost + 4 heuristics + reference')
     const names = [...fake.scores.values()].map((s) => s.name).sort()
-    expect(names).toEqual(['cost', 'heuristics.empty', 'heuristics.error', 'heuristics.refusal', 'heuristics.truncated', 'reference'])
+    expect(names).toEqual([
+      'cost',
+      'heuristics.empty',
+      'heuristics.error',
+      'heuristics.refusal',
+      'heuristics.truncated',
+      'reference',
+    ])
     for (const s of fake.scores.values()) {
       expect(s).toMatchObject({
-        tenant_id: 'acme', trace_id: span.trace_id, span_id: span.span_id, session_id: 'sess-1',
-        route: 'support', target: 'openai/gpt-4o-mini', version: '1', source: 'evaluator', status: 'ok',
+        tenant_id: 'acme',
+        trace_id: span.trace_id,
+        span_id: span.span_id,
+        session_id: 'sess-1',
+        route: 'support',
+        target: 'openai/gpt-4o-mini',
+        version: '1',
+        source: 'evaluator',
+        status: 'ok',
       })
       expect(s.score_id).toBe(`${span.span_id}.${s.name}.1`)
       expect(s.reason).not.toBe('')

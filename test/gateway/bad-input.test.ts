@@ -4,7 +4,10 @@ import { KEY, eventually, jsonHeaders, post, startHarness, type Harness } from '
 
 let h: Harness
 beforeAll(async () => {
-  h = await startHarness({ gateway: () => ({ maxBodyBytes: 64 * 1024, maxN: 4 }), sim: { models: { slow: { tokensPerSecond: 20, outputTokens: 200 } } } })
+  h = await startHarness({
+    gateway: () => ({ maxBodyBytes: 64 * 1024, maxN: 4 }),
+    sim: { models: { slow: { tokensPerSecond: 20, outputTokens: 200 } } },
+  })
 })
 afterAll(() => h.close())
 
@@ -27,7 +30,11 @@ describe('bad input gets a protocol-shaped 4xx', () => {
     const wrong = await post(chatUrl(), ok, jsonHeaders('not-a-real-key-1234'))
     expect(wrong.status).toBe(401)
     expect(wrong.json.error.code).toBe('invalid_api_key')
-    const a = await post(msgUrl(), { ...ok, max_tokens: 5 }, { 'content-type': 'application/json', 'x-api-key': 'bad-key-123456789' })
+    const a = await post(
+      msgUrl(),
+      { ...ok, max_tokens: 5 },
+      { 'content-type': 'application/json', 'x-api-key': 'bad-key-123456789' },
+    )
     expect(a.status).toBe(401)
     expect(a.json.error.type).toBe('authentication_error')
   })
@@ -69,13 +76,16 @@ describe('bad input gets a protocol-shaped 4xx', () => {
   it('every refusal is counted in /metrics by reason (DESIGN rule 4)', async () => {
     const counted = async () => {
       const text = await (await fetch(`${h.url}/metrics`)).text()
-      return (reason: string) => Number(new RegExp(`^loopgate_gateway_events_total\\{reason="${reason}"\\} (\\d+)$`, 'm').exec(text)?.[1] ?? 0)
+      return (reason: string) =>
+        Number(new RegExp(`^loopgate_gateway_events_total\\{reason="${reason}"\\} (\\d+)$`, 'm').exec(text)?.[1] ?? 0)
     }
     const before = await counted()
     expect((await post(chatUrl(), '{"model": ', jsonHeaders())).status).toBe(400)
     expect((await post(chatUrl(), { ...ok, temperature: 'hot' })).status).toBe(400)
     expect((await post(chatUrl(), ok, jsonHeaders('not-a-real-key-1234'))).status).toBe(401)
-    expect((await post(chatUrl(), { ...ok, messages: [{ role: 'user', content: 'x'.repeat(100 * 1024) }] })).status).toBe(413)
+    expect(
+      (await post(chatUrl(), { ...ok, messages: [{ role: 'user', content: 'x'.repeat(100 * 1024) }] })).status,
+    ).toBe(413)
     const after = await counted()
     expect(after('invalid_request') - before('invalid_request')).toBe(2)
     expect(after('unauthorized') - before('unauthorized')).toBe(1)
@@ -84,26 +94,48 @@ describe('bad input gets a protocol-shaped 4xx', () => {
 
   it('a client that disconnects mid-stream cancels the upstream call, and the gateway carries on', async () => {
     await h.close() // restart with a route to the slow model
-    h = await startHarness({ gateway: () => ({ routes: [{ name: 'slow', targets: [{ provider: 'sim', model: 'slow' }] }] }), sim: { models: { slow: { tokensPerSecond: 20, outputTokens: 200 } } } })
-    const body = JSON.stringify({ model: 'slow', stream: true, messages: [{ role: 'user', content: 'long answer please' }] })
+    h = await startHarness({
+      gateway: () => ({ routes: [{ name: 'slow', targets: [{ provider: 'sim', model: 'slow' }] }] }),
+      sim: { models: { slow: { tokensPerSecond: 20, outputTokens: 200 } } },
+    })
+    const body = JSON.stringify({
+      model: 'slow',
+      stream: true,
+      messages: [{ role: 'user', content: 'long answer please' }],
+    })
     await new Promise<void>((resolve, reject) => {
       const url = new URL(`${h.url}/v1/chat/completions`)
-      const req = request({ host: url.hostname, port: url.port, path: url.pathname, method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${KEY}` } }, (res) => {
-        expect(res.statusCode).toBe(200)
-        let frames = 0
-        res.on('data', () => {
-          if (++frames === 3) {
-            req.destroy()
-            resolve()
-          }
-        })
-      })
-      req.on('error', (e) => (e.message.includes('aborted') || e.message.includes('socket hang up') ? undefined : reject(e)))
+      const req = request(
+        {
+          host: url.hostname,
+          port: url.port,
+          path: url.pathname,
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${KEY}` },
+        },
+        (res) => {
+          expect(res.statusCode).toBe(200)
+          let frames = 0
+          res.on('data', () => {
+            if (++frames === 3) {
+              req.destroy()
+              resolve()
+            }
+          })
+        },
+      )
+      req.on('error', (e) =>
+        e.message.includes('aborted') || e.message.includes('socket hang up') ? undefined : reject(e),
+      )
       req.end(body)
     })
     await eventually(() => h.sim.inFlight() === 0)
     expect(h.sim.requests[0]!.aborted).toBe(true)
-    const next = await post(`${h.url}/v1/chat/completions`, { model: 'slow', messages: [{ role: 'user', content: 'x' }], max_tokens: 2 })
+    const next = await post(`${h.url}/v1/chat/completions`, {
+      model: 'slow',
+      messages: [{ role: 'user', content: 'x' }],
+      max_tokens: 2,
+    })
     expect(next.status).toBe(200)
   })
 })

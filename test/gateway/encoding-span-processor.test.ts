@@ -13,16 +13,28 @@ function heldTransport() {
   return {
     sent,
     shutdowns: () => shutdowns,
-    transport: { export: (batch: EncodedBatch, done: (r: ExportResult) => void) => void sent.push({ batch, done }), shutdown: async () => void shutdowns++ },
+    transport: {
+      export: (batch: EncodedBatch, done: (r: ExportResult) => void) => void sent.push({ batch, done }),
+      shutdown: async () => void shutdowns++,
+    },
     answerAll: (code = ExportResultCode.SUCCESS) => sent.forEach((s) => s.done({ code })),
   }
 }
 
 function provider(service: string, ...processors: (EncodingBatchSpanProcessor | SimpleSpanProcessor)[]) {
-  return new BasicTracerProvider({ resource: resourceFromAttributes({ 'service.name': service, 'host.cores': 2 }), spanProcessors: processors })
+  return new BasicTracerProvider({
+    resource: resourceFromAttributes({ 'service.name': service, 'host.cores': 2 }),
+    spanProcessors: processors,
+  })
 }
 
-const options = { maxQueueSize: 1000, maxExportBatchSize: 512, maxExportBatchBytes: 1 << 20, scheduledDelayMillis: 60_000, maxConcurrentExports: 4 }
+const options = {
+  maxQueueSize: 1000,
+  maxExportBatchSize: 512,
+  maxExportBatchBytes: 1 << 20,
+  scheduledDelayMillis: 60_000,
+  maxConcurrentExports: 4,
+}
 const tick = () => new Promise((r) => setTimeout(r, 0))
 
 afterEach(() => setGlobalErrorHandler(() => {}))
@@ -36,7 +48,16 @@ describe('encoding batch span processor', () => {
     const b = provider('agent', processor, new SimpleSpanProcessor(memory))
     const gateway = a.getTracer('loopgate-gateway', '1.0.0')
     const parent = gateway.startSpan('chat r', { kind: SpanKind.SERVER })
-    parent.setAttributes({ route: 'r', unicode: 'naïve — 日本語 🚀', long: 'é'.repeat(5_000), n: 7, big: 2 ** 62, x: 0.5, ok: true, list: ['a', 'b'] })
+    parent.setAttributes({
+      route: 'r',
+      unicode: 'naïve — 日本語 🚀',
+      long: 'é'.repeat(5_000),
+      n: 7,
+      big: 2 ** 62,
+      x: 0.5,
+      ok: true,
+      list: ['a', 'b'],
+    })
     parent.addEvent('first token', { ttft_ms: 12.5 })
     b.getTracer('agent-scope').startSpan('plan').end()
     const child = gateway.startSpan('chat a', { kind: SpanKind.CLIENT }, trace.setSpan(ROOT_CONTEXT, parent))
@@ -53,12 +74,18 @@ describe('encoding batch span processor', () => {
     const spans = memory.getFinishedSpans()
     expect(spans.length).toBe(204)
     expect(t.sent.map((s) => s.batch.spans)).toEqual([204])
-    expect(Buffer.from(t.sent[0]!.batch.body).equals(Buffer.from(ProtobufTraceSerializer.serializeRequest(spans)!))).toBe(true)
+    expect(
+      Buffer.from(t.sent[0]!.batch.body).equals(Buffer.from(ProtobufTraceSerializer.serializeRequest(spans)!)),
+    ).toBe(true)
   })
 
   it('sends a full batch at once and the rest after the scheduled delay', async () => {
     const t = heldTransport()
-    const processor = new EncodingBatchSpanProcessor(t.transport, { ...options, maxExportBatchSize: 10, scheduledDelayMillis: 40 })
+    const processor = new EncodingBatchSpanProcessor(t.transport, {
+      ...options,
+      maxExportBatchSize: 10,
+      scheduledDelayMillis: 40,
+    })
     const tracer = provider('gateway', processor).getTracer('t')
     const started = performance.now()
     for (let i = 0; i < 25; i++) tracer.startSpan(`s${i}`).end()
@@ -74,7 +101,8 @@ describe('encoding batch span processor', () => {
     const t = heldTransport()
     const processor = new EncodingBatchSpanProcessor(t.transport, { ...options, maxExportBatchBytes: 50_000 })
     const tracer = provider('gateway', processor).getTracer('t')
-    for (let i = 0; i < 12; i++) tracer.startSpan(`prompt ${i}`).setAttribute('gen_ai.input.messages', 'p'.repeat(20_000)).end()
+    for (let i = 0; i < 12; i++)
+      tracer.startSpan(`prompt ${i}`).setAttribute('gen_ai.input.messages', 'p'.repeat(20_000)).end()
     await tick()
     expect(t.sent.map((s) => s.batch.spans)).toEqual([3, 3, 3, 3]) // 60 KB reached at the third span of each
     for (const { batch } of t.sent) expect(batch.body.length).toBeLessThan(50_000 + 20_100)
@@ -83,7 +111,12 @@ describe('encoding batch span processor', () => {
 
   it('keeps at most maxConcurrentExports in flight, bounds what waits, and sends the waiting batches as slots free', async () => {
     const t = heldTransport()
-    const processor = new EncodingBatchSpanProcessor(t.transport, { ...options, maxQueueSize: 50, maxExportBatchSize: 10, maxConcurrentExports: 2 })
+    const processor = new EncodingBatchSpanProcessor(t.transport, {
+      ...options,
+      maxQueueSize: 50,
+      maxExportBatchSize: 10,
+      maxConcurrentExports: 2,
+    })
     const tracer = provider('gateway', processor).getTracer('t')
     for (let i = 0; i < 60; i++) tracer.startSpan(`s${i}`).end()
     await tick()
@@ -108,7 +141,12 @@ describe('encoding batch span processor', () => {
     const errors: unknown[] = []
     setGlobalErrorHandler((e) => errors.push(e))
     const t = heldTransport()
-    const processor = new EncodingBatchSpanProcessor(t.transport, { ...options, maxQueueSize: 10, maxExportBatchSize: 10, maxConcurrentExports: 1 })
+    const processor = new EncodingBatchSpanProcessor(t.transport, {
+      ...options,
+      maxQueueSize: 10,
+      maxExportBatchSize: 10,
+      maxConcurrentExports: 1,
+    })
     const tracer = provider('gateway', processor).getTracer('t')
     for (let i = 0; i < 10; i++) tracer.startSpan(`s${i}`).end()
     await tick()
@@ -132,7 +170,11 @@ describe('encoding batch span processor', () => {
     const tracer = provider('gateway', processor, new SimpleSpanProcessor(memory)).getTracer('t')
     tracer.startSpan('good').end()
     const bad = tracer.startSpan('bad')
-    Object.defineProperty(bad, 'name', { get: () => { throw new Error('unreadable name') } })
+    Object.defineProperty(bad, 'name', {
+      get: () => {
+        throw new Error('unreadable name')
+      },
+    })
     bad.end()
     tracer.startSpan('also good').end()
     const flushed = processor.forceFlush()
@@ -142,7 +184,9 @@ describe('encoding batch span processor', () => {
     expect(String(errors[0])).toContain('unreadable name')
     expect(t.sent[0]!.batch.spans).toBe(2)
     const good = memory.getFinishedSpans().filter((s) => s !== (bad as unknown))
-    expect(Buffer.from(t.sent[0]!.batch.body).equals(Buffer.from(ProtobufTraceSerializer.serializeRequest(good)!))).toBe(true)
+    expect(
+      Buffer.from(t.sent[0]!.batch.body).equals(Buffer.from(ProtobufTraceSerializer.serializeRequest(good)!)),
+    ).toBe(true)
   })
 
   it('flushes on shutdown, once, and takes no span after it', async () => {

@@ -12,7 +12,8 @@ afterAll(() => h.close())
 
 const events = async (): Promise<(reason: string) => number> => {
   const text = await (await fetch(`${h.url}/metrics`)).text()
-  return (reason) => Number(new RegExp(`^loopgate_gateway_events_total\\{reason="${reason}"\\} (\\d+)$`, 'm').exec(text)?.[1] ?? 0)
+  return (reason) =>
+    Number(new RegExp(`^loopgate_gateway_events_total\\{reason="${reason}"\\} (\\d+)$`, 'm').exec(text)?.[1] ?? 0)
 }
 
 describe('closed error codes', () => {
@@ -28,16 +29,38 @@ describe('closed error codes', () => {
 
   it("Fastify's and unknown paths' refusals carry a closed code with its status, and are counted", async () => {
     const before = await events()
-    const cases: { send: () => Promise<{ status: number; json: { error: { code: ErrorCode } } }>; code: ErrorCode }[] = [
-      { send: () => post(`${h.url}/v1/chat/completions`, '{"model": ', jsonHeaders()), code: 'invalid_request' },
-      { send: () => post(`${h.url}/v1/chat/completions`, { model: 'chat', messages: [{ role: 'user', content: 'x'.repeat(100 * 1024) }] }), code: 'body_too_large' },
-      { send: () => post(`${h.url}/v1/chat/completions`, '<x/>', { 'content-type': 'application/xml', authorization: `Bearer ${KEY}` }), code: 'unsupported_media_type' },
-      { send: () => post(`${h.url}/v1/nothing-here`, {}), code: 'not_found' },
-      { send: () => post(`${h.url}/v1/chat/completions`, { model: 'gpt-nothing', messages: [{ role: 'user', content: 'x' }] }), code: 'model_not_found' },
-    ]
+    const cases: { send: () => Promise<{ status: number; json: { error: { code: ErrorCode } } }>; code: ErrorCode }[] =
+      [
+        { send: () => post(`${h.url}/v1/chat/completions`, '{"model": ', jsonHeaders()), code: 'invalid_request' },
+        {
+          send: () =>
+            post(`${h.url}/v1/chat/completions`, {
+              model: 'chat',
+              messages: [{ role: 'user', content: 'x'.repeat(100 * 1024) }],
+            }),
+          code: 'body_too_large',
+        },
+        {
+          send: () =>
+            post(`${h.url}/v1/chat/completions`, '<x/>', {
+              'content-type': 'application/xml',
+              authorization: `Bearer ${KEY}`,
+            }),
+          code: 'unsupported_media_type',
+        },
+        { send: () => post(`${h.url}/v1/nothing-here`, {}), code: 'not_found' },
+        {
+          send: () =>
+            post(`${h.url}/v1/chat/completions`, { model: 'gpt-nothing', messages: [{ role: 'user', content: 'x' }] }),
+          code: 'model_not_found',
+        },
+      ]
     for (const c of cases) {
       const r = await c.send()
-      expect({ status: r.status, code: r.json.error.code }).toEqual({ status: ERROR_CODES[c.code].status, code: c.code })
+      expect({ status: r.status, code: r.json.error.code }).toEqual({
+        status: ERROR_CODES[c.code].status,
+        code: c.code,
+      })
     }
     const after = await events()
     for (const c of cases) {

@@ -22,7 +22,15 @@ export interface Harness {
 }
 
 /** A simulator plus a gateway pointed at it. `gateway` overrides merge over a two-provider default. */
-export async function startHarness(opts: { gateway?: (sim: Simulator) => Record<string, unknown>; sim?: SimulatorOptions; redisUrl?: string; dataDir?: string; exportToken?: string } = {}): Promise<Harness> {
+export async function startHarness(
+  opts: {
+    gateway?: (sim: Simulator) => Record<string, unknown>
+    sim?: SimulatorOptions
+    redisUrl?: string
+    dataDir?: string
+    exportToken?: string
+  } = {},
+): Promise<Harness> {
   const sim = await startSimulator({ apiKeys: [PROVIDER_KEY], ...opts.sim })
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'loopgate-gw-'))
   const exporter = new InMemorySpanExporter()
@@ -54,7 +62,11 @@ export async function startHarness(opts: { gateway?: (sim: Simulator) => Record<
     spanExporters: [exporter],
   })
   return {
-    sim, gw, url: gw.url, exporter, dataDir,
+    sim,
+    gw,
+    url: gw.url,
+    exporter,
+    dataDir,
     async spans() {
       await gw.flushTelemetry()
       return exporter.getFinishedSpans()
@@ -70,7 +82,11 @@ export async function startHarness(opts: { gateway?: (sim: Simulator) => Record<
 export const jsonHeaders = (key = KEY) => ({ 'content-type': 'application/json', authorization: `Bearer ${key}` })
 
 export async function post(url: string, body: unknown, headers: Record<string, string> = jsonHeaders()) {
-  const res = await fetch(url, { method: 'POST', headers, body: typeof body === 'string' ? body : JSON.stringify(body) })
+  const res = await fetch(url, {
+    method: 'POST',
+    headers,
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  })
   const text = await res.text()
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read whatever the endpoint answered
   let json: any

@@ -7,8 +7,14 @@ afterEach(async () => {
   h = undefined
 })
 
-const chat = (model = 'r', extra: Record<string, unknown> = {}) => ({ model, messages: [{ role: 'user', content: 'hi' }], ...extra })
-const route = (targets: unknown[], extra: Record<string, unknown> = {}) => ({ routes: [{ name: 'r', targets, ...extra }] })
+const chat = (model = 'r', extra: Record<string, unknown> = {}) => ({
+  model,
+  messages: [{ role: 'user', content: 'hi' }],
+  ...extra,
+})
+const route = (targets: unknown[], extra: Record<string, unknown> = {}) => ({
+  routes: [{ name: 'r', targets, ...extra }],
+})
 const t = (model: string, weight = 1) => ({ provider: 'sim', model, weight })
 const admin = { 'content-type': 'application/json', authorization: `Bearer ${ADMIN}` }
 
@@ -26,7 +32,9 @@ describe('routing policy', () => {
   })
 
   it('falls back to the next target on a 500, and on a first-byte timeout', async () => {
-    h = await startHarness({ gateway: () => route([t('a', 1), t('b', 0)], { policy: { timeouts: { firstByteMs: 300 } } }) })
+    h = await startHarness({
+      gateway: () => route([t('a', 1), t('b', 0)], { policy: { timeouts: { firstByteMs: 300 } } }),
+    })
     h.sim.script('a', { kind: 'error', status: 500 })
     const r1 = await post(`${h.url}/v1/chat/completions`, chat())
     expect(r1.status).toBe(200)
@@ -48,7 +56,14 @@ describe('routing policy', () => {
   })
 
   it('moves a 429 on to the next target; retries the same target after Retry-After only when it is the last', async () => {
-    h = await startHarness({ gateway: () => ({ routes: [{ name: 'r', targets: [t('a', 1), t('b', 0)] }, { name: 'one', targets: [t('c', 1)] }] }) })
+    h = await startHarness({
+      gateway: () => ({
+        routes: [
+          { name: 'r', targets: [t('a', 1), t('b', 0)] },
+          { name: 'one', targets: [t('c', 1)] },
+        ],
+      }),
+    })
     h.sim.script('a', { kind: 'rate_limit', retryAfterSeconds: 1 })
     const r = await post(`${h.url}/v1/chat/completions`, chat())
     expect(r.status).toBe(200)
@@ -74,10 +89,16 @@ describe('routing policy', () => {
   })
 
   it('opens the breaker after consecutive failures and closes it after a good trial', async () => {
-    h = await startHarness({ gateway: () => route([t('a', 1), t('b', 0)], { policy: { breaker: { failureThreshold: 2, cooldownMs: 1500 } } }) })
+    h = await startHarness({
+      gateway: () => route([t('a', 1), t('b', 0)], { policy: { breaker: { failureThreshold: 2, cooldownMs: 1500 } } }),
+    })
     h.sim.script('a', { kind: 'error', status: 503 }, { kind: 'error', status: 502 })
-    for (let i = 0; i < 2; i++) expect((await post(`${h.url}/v1/chat/completions`, chat())).headers.get('x-loopgate-target')).toBe('sim/b')
-    const board = async () => (await (await fetch(`${h!.url}/admin/targets`, { headers: admin })).json()) as { targets: { id: string; breaker: string; failures: number }[] }
+    for (let i = 0; i < 2; i++)
+      expect((await post(`${h.url}/v1/chat/completions`, chat())).headers.get('x-loopgate-target')).toBe('sim/b')
+    const board = async () =>
+      (await (await fetch(`${h!.url}/admin/targets`, { headers: admin })).json()) as {
+        targets: { id: string; breaker: string; failures: number }[]
+      }
     expect((await board()).targets.find((x) => x.id === 'sim/a')).toMatchObject({ breaker: 'open', failures: 2 })
     const before = h.sim.requests.length
     expect((await post(`${h.url}/v1/chat/completions`, chat())).headers.get('x-loopgate-target')).toBe('sim/b')
@@ -89,11 +110,25 @@ describe('routing policy', () => {
 
   it('applies conditional rules on tags and body fields', async () => {
     h = await startHarness({
-      gateway: () => route([t('a', 1)], { rules: [{ when: { tags: ['premium'] }, targets: [t('p')] }, { when: { fields: { 'metadata.tier': 'gold' } }, targets: [t('g')] }] }),
+      gateway: () =>
+        route([t('a', 1)], {
+          rules: [
+            { when: { tags: ['premium'] }, targets: [t('p')] },
+            { when: { fields: { 'metadata.tier': 'gold' } }, targets: [t('g')] },
+          ],
+        }),
     })
     const base = { 'content-type': 'application/json', authorization: `Bearer lg-test-key-acme-0001` }
-    expect((await post(`${h.url}/v1/chat/completions`, chat(), { ...base, 'x-loopgate-tags': 'x, premium' })).headers.get('x-loopgate-target')).toBe('sim/p')
-    expect((await post(`${h.url}/v1/chat/completions`, chat('r', { metadata: { tier: 'gold' } }))).headers.get('x-loopgate-target')).toBe('sim/g')
+    expect(
+      (await post(`${h.url}/v1/chat/completions`, chat(), { ...base, 'x-loopgate-tags': 'x, premium' })).headers.get(
+        'x-loopgate-target',
+      ),
+    ).toBe('sim/p')
+    expect(
+      (await post(`${h.url}/v1/chat/completions`, chat('r', { metadata: { tier: 'gold' } }))).headers.get(
+        'x-loopgate-target',
+      ),
+    ).toBe('sim/g')
     expect((await post(`${h.url}/v1/chat/completions`, chat())).headers.get('x-loopgate-target')).toBe('sim/a')
   })
 
@@ -102,7 +137,11 @@ describe('routing policy', () => {
     const seen = new Map<string, Set<string>>()
     for (let i = 0; i < 60; i++) {
       const session = `s${i % 6}`
-      const r = await post(`${h.url}/v1/chat/completions`, chat(), { 'content-type': 'application/json', authorization: 'Bearer lg-test-key-acme-0001', 'x-loopgate-session-id': session })
+      const r = await post(`${h.url}/v1/chat/completions`, chat(), {
+        'content-type': 'application/json',
+        authorization: 'Bearer lg-test-key-acme-0001',
+        'x-loopgate-session-id': session,
+      })
       if (!seen.has(session)) seen.set(session, new Set())
       seen.get(session)!.add(r.headers.get('x-loopgate-target')!)
     }
@@ -113,30 +152,60 @@ describe('routing policy', () => {
 describe('routing table admin API', () => {
   it('validates, versions, audits and persists the table', async () => {
     h = await startHarness({ gateway: () => route([t('a', 1), t('b', 0)]) })
-    const put = (body: unknown, headers = admin) => fetch(`${h!.url}/admin/routing`, { method: 'PUT', headers, body: JSON.stringify(body) })
-    expect((await put({ routes: [] }, { 'content-type': 'application/json', authorization: 'Bearer nope' } as typeof admin)).status).toBe(401)
+    const put = (body: unknown, headers = admin) =>
+      fetch(`${h!.url}/admin/routing`, { method: 'PUT', headers, body: JSON.stringify(body) })
+    expect(
+      (await put({ routes: [] }, { 'content-type': 'application/json', authorization: 'Bearer nope' } as typeof admin))
+        .status,
+    ).toBe(401)
     const errorsOf = async (res: Response) => {
       expect(res.status).toBe(400)
       return ((await res.json()) as { error: { errors: string[] } }).error.errors.join('\n')
     }
-    expect(await errorsOf(await put({ routes: [{ name: 'r', targets: [{ provider: 'ghost', model: 'x' }] }] }))).toMatch(/unknown provider "ghost"/)
-    expect(await errorsOf(await put({ routes: [{ name: 'r', targets: [{ provider: 'sim', model: 'y', weight: -1 }] }] }))).toMatch(/non-negative/)
-    expect(await errorsOf(await put({ routes: [{ name: 'r', targets: [t('a')] }, { name: 'r', targets: [t('b')] }] }))).toMatch(/defined twice/)
+    expect(
+      await errorsOf(await put({ routes: [{ name: 'r', targets: [{ provider: 'ghost', model: 'x' }] }] })),
+    ).toMatch(/unknown provider "ghost"/)
+    expect(
+      await errorsOf(await put({ routes: [{ name: 'r', targets: [{ provider: 'sim', model: 'y', weight: -1 }] }] })),
+    ).toMatch(/non-negative/)
+    expect(
+      await errorsOf(
+        await put({
+          routes: [
+            { name: 'r', targets: [t('a')] },
+            { name: 'r', targets: [t('b')] },
+          ],
+        }),
+      ),
+    ).toMatch(/defined twice/)
     const allZero = await put({ routes: [{ name: 'z', targets: [t('a', 0)] }] })
     expect(((await allZero.json()) as { error: { message: string } }).error.message).toMatch(/positive weight/)
 
     // Only configured routes and targets, only weights, and no route left out unless named in dropRoutes.
-    expect(await errorsOf(await put({ routes: [{ name: 'r', targets: [t('a'), t('b'), t('c')] }] }))).toMatch(/target "sim\/c" is not configured/)
-    expect(await errorsOf(await put({ routes: [{ name: 'r', targets: [t('b', 1)] }] }))).toMatch(/configured target "sim\/a" is missing/)
+    expect(await errorsOf(await put({ routes: [{ name: 'r', targets: [t('a'), t('b'), t('c')] }] }))).toMatch(
+      /target "sim\/c" is not configured/,
+    )
+    expect(await errorsOf(await put({ routes: [{ name: 'r', targets: [t('b', 1)] }] }))).toMatch(
+      /configured target "sim\/a" is missing/,
+    )
     expect(await errorsOf(await put({ routes: [] }))).toMatch(/leaves out "r".*dropRoutes/)
 
-    const ok = await put({ routes: [{ name: 'r', targets: [t('a', 0), t('b', 1)] }], expectedVersion: 1, reason: 'move to b', author: 'test' })
+    const ok = await put({
+      routes: [{ name: 'r', targets: [t('a', 0), t('b', 1)] }],
+      expectedVersion: 1,
+      reason: 'move to b',
+      author: 'test',
+    })
     expect(await ok.json()).toEqual({ version: 2, previousVersion: 1 })
     const r = await post(`${h.url}/v1/chat/completions`, chat())
     expect(r.headers.get('x-loopgate-routing-version')).toBe('2')
     expect(r.headers.get('x-loopgate-target')).toBe('sim/b')
-    expect((await put({ routes: [{ name: 'r', targets: [t('a', 1), t('b', 0)] }], expectedVersion: 1 })).status).toBe(409)
-    const audit = (await (await fetch(`${h.url}/admin/routing/audit`, { headers: admin })).json()) as { entries: { version: number; reason: string; author: string }[] }
+    expect((await put({ routes: [{ name: 'r', targets: [t('a', 1), t('b', 0)] }], expectedVersion: 1 })).status).toBe(
+      409,
+    )
+    const audit = (await (await fetch(`${h.url}/admin/routing/audit`, { headers: admin })).json()) as {
+      entries: { version: number; reason: string; author: string }[]
+    }
     expect(audit.entries[0]).toMatchObject({ version: 2, reason: 'move to b', author: 'test' })
 
     const dataDir = h.dataDir

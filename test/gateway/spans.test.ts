@@ -18,17 +18,37 @@ const CLIENT_SPAN = '00f067aa0ba902b7'
 describe('spans', () => {
   it('one request span with a child per attempt, nested in the client trace, without secrets', async () => {
     h = await startHarness({
-      gateway: () => ({ routes: [{ name: 'r', capture: 'on', targets: [{ provider: 'sim', model: 'a', weight: 1, price: { input: '1', output: '2' } }, { provider: 'sim', model: 'b', weight: 0, price: { input: '1', output: '2' } }] }] }),
+      gateway: () => ({
+        routes: [
+          {
+            name: 'r',
+            capture: 'on',
+            targets: [
+              { provider: 'sim', model: 'a', weight: 1, price: { input: '1', output: '2' } },
+              { provider: 'sim', model: 'b', weight: 0, price: { input: '1', output: '2' } },
+            ],
+          },
+        ],
+      }),
     })
     h.sim.script('a', { kind: 'error', status: 500 })
-    const r = await post(`${h.url}/v1/chat/completions`, { model: 'r', messages: [{ role: 'user', content: 'secret-free prompt' }] }, {
-      ...jsonHeaders(), traceparent: `00-${CLIENT_TRACE}-${CLIENT_SPAN}-01`, 'x-loopgate-session-id': 'sess-1', 'x-loopgate-user-id': 'user-9',
-    })
+    const r = await post(
+      `${h.url}/v1/chat/completions`,
+      { model: 'r', messages: [{ role: 'user', content: 'secret-free prompt' }] },
+      {
+        ...jsonHeaders(),
+        traceparent: `00-${CLIENT_TRACE}-${CLIENT_SPAN}-01`,
+        'x-loopgate-session-id': 'sess-1',
+        'x-loopgate-user-id': 'user-9',
+      },
+    )
     expect(r.status).toBe(200)
     expect(r.headers.get('x-loopgate-trace-id')).toBe(CLIENT_TRACE)
     const spans = await h.spans()
     const request = spans.find((s) => s.attributes['loopgate.span'] === 'request')!
-    const attempts = spans.filter((s) => s.attributes['loopgate.span'] === 'attempt').sort((a, b) => Number(a.attributes['loopgate.attempt']) - Number(b.attributes['loopgate.attempt']))
+    const attempts = spans
+      .filter((s) => s.attributes['loopgate.span'] === 'attempt')
+      .sort((a, b) => Number(a.attributes['loopgate.attempt']) - Number(b.attributes['loopgate.attempt']))
     expect(request.spanContext().traceId).toBe(CLIENT_TRACE)
     expect(request.parentSpanContext?.spanId).toBe(CLIENT_SPAN)
     expect(attempts).toHaveLength(2)
@@ -36,8 +56,16 @@ describe('spans', () => {
       expect(a.parentSpanContext?.spanId).toBe(request.spanContext().spanId)
       expect(a.spanContext().traceId).toBe(CLIENT_TRACE)
     }
-    expect(attempts[0]!.attributes).toMatchObject({ 'loopgate.target': 'sim/a', 'error.type': '500', 'loopgate.attempt': 1 })
-    expect(attempts[1]!.attributes).toMatchObject({ 'loopgate.target': 'sim/b', 'loopgate.attempt': 2, 'gen_ai.usage.output_tokens': 16 })
+    expect(attempts[0]!.attributes).toMatchObject({
+      'loopgate.target': 'sim/a',
+      'error.type': '500',
+      'loopgate.attempt': 1,
+    })
+    expect(attempts[1]!.attributes).toMatchObject({
+      'loopgate.target': 'sim/b',
+      'loopgate.attempt': 2,
+      'gen_ai.usage.output_tokens': 16,
+    })
     expect(request.attributes).toMatchObject({
       'gen_ai.operation.name': 'chat',
       'gen_ai.provider.name': 'sim',
@@ -56,7 +84,9 @@ describe('spans', () => {
       'session.id': 'sess-1',
       'user.id': 'user-9',
     })
-    expect(JSON.parse(String(request.attributes['gen_ai.input.messages']))[0].parts[0].content).toBe('secret-free prompt')
+    expect(JSON.parse(String(request.attributes['gen_ai.input.messages']))[0].parts[0].content).toBe(
+      'secret-free prompt',
+    )
     expect(String(request.attributes['gen_ai.output.messages'])).toMatch(/assistant/)
     const everything = JSON.stringify(spans.map((s) => [s.name, s.attributes, s.events, s.resource.attributes]))
     expect(everything).not.toContain(PROVIDER_KEY)
@@ -64,7 +94,9 @@ describe('spans', () => {
   })
 
   it('redacts captured content when the route says so', async () => {
-    h = await startHarness({ gateway: () => ({ routes: [{ name: 'r', capture: 'redacted', targets: [{ provider: 'sim', model: 'a' }] }] }) })
+    h = await startHarness({
+      gateway: () => ({ routes: [{ name: 'r', capture: 'redacted', targets: [{ provider: 'sim', model: 'a' }] }] }),
+    })
     await post(`${h.url}/v1/chat/completions`, { model: 'r', messages: [{ role: 'user', content: 'private words' }] })
     const request = (await h.spans()).find((s) => s.attributes['loopgate.span'] === 'request')!
     expect(String(request.attributes['gen_ai.input.messages'])).not.toContain('private words')
@@ -77,7 +109,11 @@ describe('spans', () => {
       const chunks: Buffer[] = []
       req.on('data', (c: Buffer) => chunks.push(c))
       req.on('end', () => {
-        received.push({ auth: req.headers.authorization, type: req.headers['content-type'], body: Buffer.concat(chunks) })
+        received.push({
+          auth: req.headers.authorization,
+          type: req.headers['content-type'],
+          body: Buffer.concat(chunks),
+        })
         res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end()
       })
     })
@@ -85,7 +121,8 @@ describe('spans', () => {
     const sim = await startSimulator({ apiKeys: [PROVIDER_KEY] })
     const gw = await start({
       gateway: {
-        port: 0, dataDir: (await import('node:fs')).mkdtempSync(`${(await import('node:os')).tmpdir()}/lg-`),
+        port: 0,
+        dataDir: (await import('node:fs')).mkdtempSync(`${(await import('node:os')).tmpdir()}/lg-`),
         providers: { sim: { protocol: 'openai', baseUrl: sim.openaiBaseUrl, apiKeyEnv: 'K' } },
         routes: [{ name: 'r', targets: [{ provider: 'sim', model: 'a' }] }],
         tenants: [{ id: 'acme', keys: [{ key: KEY }] }],
@@ -96,7 +133,10 @@ describe('spans', () => {
       logger: pino({ level: 'silent' }),
     })
     try {
-      expect((await post(`${gw.url}/v1/chat/completions`, { model: 'r', messages: [{ role: 'user', content: 'x' }] })).status).toBe(200)
+      expect(
+        (await post(`${gw.url}/v1/chat/completions`, { model: 'r', messages: [{ role: 'user', content: 'x' }] }))
+          .status,
+      ).toBe(200)
       await gw.flushTelemetry()
       expect(received.length).toBeGreaterThan(0)
       const all = Buffer.concat(received.map((r) => r.body))

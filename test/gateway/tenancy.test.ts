@@ -25,11 +25,15 @@ const usd = (u: bigint) => {
 
 describe('tenancy', () => {
   it('refuses over the rate limit with 429, naming the limit, its value and the reset', async () => {
-    h = await startHarness({ gateway: () => ({ tenants: [{ id: 'acme', rateLimits: { rpm: 3 }, keys: [{ key: KEY }] }] }) })
+    h = await startHarness({
+      gateway: () => ({ tenants: [{ id: 'acme', rateLimits: { rpm: 3 }, keys: [{ key: KEY }] }] }),
+    })
     for (let i = 0; i < 3; i++) expect((await post(`${h.url}/v1/chat/completions`, chat())).status).toBe(200)
     const r = await post(`${h.url}/v1/chat/completions`, chat())
     expect(r.status).toBe(429)
-    expect(r.json.error.message).toMatch(/tenant "acme" reached its rpm limit of 3 requests\/minute; it resets at \d{4}-/)
+    expect(r.json.error.message).toMatch(
+      /tenant "acme" reached its rpm limit of 3 requests\/minute; it resets at \d{4}-/,
+    )
     expect(r.headers.get('x-loopgate-limit')).toBe('rpm')
     expect(Number(r.headers.get('retry-after'))).toBeGreaterThan(0)
   })
@@ -43,19 +47,39 @@ describe('tenancy', () => {
     })
     const client = new OpenAI({ baseURL: `${h.url}/v1`, apiKey: KEY, maxRetries: 0 })
     let expected = 0n
-    const first = await client.chat.completions.create({ ...chat(), max_tokens: 16 } as never) as OpenAI.ChatCompletion
+    const first = (await client.chat.completions.create({
+      ...chat(),
+      max_tokens: 16,
+    } as never)) as OpenAI.ChatCompletion
     expected += units(first.usage!.prompt_tokens, first.usage!.completion_tokens) // 3 + 16 tokens → 0.035
-    const stream = await client.chat.completions.create({ ...chat(), max_tokens: 16, stream: true, stream_options: { include_usage: true } } as never) as unknown as AsyncIterable<OpenAI.ChatCompletionChunk>
+    const stream = (await client.chat.completions.create({
+      ...chat(),
+      max_tokens: 16,
+      stream: true,
+      stream_options: { include_usage: true },
+    } as never)) as unknown as AsyncIterable<OpenAI.ChatCompletionChunk>
     for await (const c of stream) if (c.usage) expected += units(c.usage.prompt_tokens, c.usage.completion_tokens)
-    const spend = (await (await fetch(`${h.url}/admin/tenants/acme/spend`, { headers: admin })).json()) as { today: string }
+    const spend = (await (await fetch(`${h.url}/admin/tenants/acme/spend`, { headers: admin })).json()) as {
+      today: string
+    }
     expect(spend.today).toBe(usd(expected)) // to the last 1e-12: reservations were released to the settled cost
     const refused = await post(`${h.url}/v1/chat/completions`, { ...chat(), max_tokens: 16 })
     expect(refused.status).toBe(402)
     expect(refused.json.error.code).toBe('budget_exceeded')
-    expect(refused.json.error.message).toContain(`tenant "acme" has $${usd(120_000_000_000n - expected)} left of its usd_per_day limit of $0.12/day; this request may cost up to $`)
+    expect(refused.json.error.message).toContain(
+      `tenant "acme" has $${usd(120_000_000_000n - expected)} left of its usd_per_day limit of $0.12/day; this request may cost up to $`,
+    )
     expect(refused.headers.get('x-loopgate-budget-remaining-usd')).toBe(usd(120_000_000_000n - expected))
-    const spans = (await h.spans()).filter((s) => s.attributes['loopgate.span'] === 'request' && s.attributes['loopgate.cost_usd'])
-    const fromSpans = spans.reduce((a, s) => a + BigInt(String(s.attributes['loopgate.cost_usd']).replace('.', '').replace(/^0+/, '') || '0') * 10n ** BigInt(12 - String(s.attributes['loopgate.cost_usd']).split('.')[1]!.length), 0n)
+    const spans = (await h.spans()).filter(
+      (s) => s.attributes['loopgate.span'] === 'request' && s.attributes['loopgate.cost_usd'],
+    )
+    const fromSpans = spans.reduce(
+      (a, s) =>
+        a +
+        BigInt(String(s.attributes['loopgate.cost_usd']).replace('.', '').replace(/^0+/, '') || '0') *
+          10n ** BigInt(12 - String(s.attributes['loopgate.cost_usd']).split('.')[1]!.length),
+      0n,
+    )
     expect(fromSpans).toBe(expected)
   })
 
@@ -64,7 +88,9 @@ describe('tenancy', () => {
     expect((await post(`${h.url}/v1/chat/completions`, chat('chat'), jsonHeaders(OTHER_KEY))).status).toBe(200)
     const r = await post(`${h.url}/v1/chat/completions`, chat('claude'), jsonHeaders(OTHER_KEY))
     expect(r.status).toBe(404)
-    const models = (await (await fetch(`${h.url}/v1/models`, { headers: jsonHeaders(OTHER_KEY) })).json()) as { data: { id: string }[] }
+    const models = (await (await fetch(`${h.url}/v1/models`, { headers: jsonHeaders(OTHER_KEY) })).json()) as {
+      data: { id: string }[]
+    }
     expect(models.data.map((m) => m.id)).toEqual(['chat'])
   })
 })
@@ -81,7 +107,8 @@ describe('with a real redis-server', () => {
     h = await startHarness({ redisUrl: redis.url, gateway })
     h2 = await startHarness({ redisUrl: redis.url, gateway })
     const statuses: number[] = []
-    for (let i = 0; i < 6; i++) statuses.push((await post(`${(i % 2 ? h2 : h).url}/v1/chat/completions`, chat())).status)
+    for (let i = 0; i < 6; i++)
+      statuses.push((await post(`${(i % 2 ? h2 : h).url}/v1/chat/completions`, chat())).status)
     expect(statuses).toEqual([200, 200, 200, 200, 429, 429])
   })
 
@@ -114,13 +141,38 @@ describe('with a real redis-server', () => {
   })
 
   it('gives both gateways the same routing table version through pub/sub', async () => {
-    const gateway = () => ({ routes: [{ name: 'r', targets: [{ provider: 'sim', model: 'a' }, { provider: 'sim', model: 'b', weight: 0 }] }] })
+    const gateway = () => ({
+      routes: [
+        {
+          name: 'r',
+          targets: [
+            { provider: 'sim', model: 'a' },
+            { provider: 'sim', model: 'b', weight: 0 },
+          ],
+        },
+      ],
+    })
     h = await startHarness({ redisUrl: redis.url, gateway })
     h2 = await startHarness({ redisUrl: redis.url, gateway })
     const v0 = h.gw.routingVersion()
     expect(h2.gw.routingVersion()).toBe(v0)
     // Both gateways have a provider named "sim" (each its own simulator), so the table is valid on both.
-    const put = await fetch(`${h.url}/admin/routing`, { method: 'PUT', headers: { ...admin, 'content-type': 'application/json' }, body: JSON.stringify({ routes: [{ name: 'r', targets: [{ provider: 'sim', model: 'a', weight: 0 }, { provider: 'sim', model: 'b' }] }], reason: 'test' }) })
+    const put = await fetch(`${h.url}/admin/routing`, {
+      method: 'PUT',
+      headers: { ...admin, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        routes: [
+          {
+            name: 'r',
+            targets: [
+              { provider: 'sim', model: 'a', weight: 0 },
+              { provider: 'sim', model: 'b' },
+            ],
+          },
+        ],
+        reason: 'test',
+      }),
+    })
     expect(put.status).toBe(200)
     const { version } = (await put.json()) as { version: number }
     expect(version).toBe(v0 + 1)
@@ -130,7 +182,9 @@ describe('with a real redis-server', () => {
     const r = await post(`${h2.url}/v1/chat/completions`, { model: 'r', messages: [{ role: 'user', content: 'x' }] })
     expect(r.headers.get('x-loopgate-target')).toBe('sim/b')
     expect(r.headers.get('x-loopgate-routing-version')).toBe(String(version))
-    const audit = (await (await fetch(`${h2.url}/admin/routing/audit`, { headers: admin })).json()) as { entries: { version: number }[] }
+    const audit = (await (await fetch(`${h2.url}/admin/routing/audit`, { headers: admin })).json()) as {
+      entries: { version: number }[]
+    }
     expect(audit.entries[0]!.version).toBe(version)
   })
 })

@@ -32,12 +32,23 @@ describe('Vercel ai + @ai-sdk/openai through the gateway', () => {
       model: provider().chat('chat'),
       prompt: 'Weather in Paris?',
       maxRetries: 0,
-      tools: { get_weather: tool({ description: 'weather', inputSchema: jsonSchema<{ city: string }>({ type: 'object', properties: { city: { type: 'string' } }, required: ['city'] }) }) },
+      tools: {
+        get_weather: tool({
+          description: 'weather',
+          inputSchema: jsonSchema<{ city: string }>({
+            type: 'object',
+            properties: { city: { type: 'string' } },
+            required: ['city'],
+          }),
+        }),
+      },
     })
     expect(r.toolCalls[0]).toMatchObject({ toolName: 'get_weather', input: { city: 'example' } })
   })
 
   it('surfaces gateway errors', async () => {
-    await expect(generateText({ model: provider().chat('no-such-route'), prompt: 'x', maxRetries: 0 })).rejects.toThrow(/unknown model/)
+    await expect(generateText({ model: provider().chat('no-such-route'), prompt: 'x', maxRetries: 0 })).rejects.toThrow(
+      /unknown model/,
+    )
   })
 })

@@ -28,7 +28,9 @@ export interface ApiHarness {
 }
 
 /** `tenants` replaces the default two (keep `acme`/`globex` with their read keys for `tenant()`). */
-export async function startApiHarness(options: { tenants?: TenantAccess[]; collector?: Record<string, unknown> } = {}): Promise<ApiHarness> {
+export async function startApiHarness(
+  options: { tenants?: TenantAccess[]; collector?: Record<string, unknown> } = {},
+): Promise<ApiHarness> {
   const collector = await startTestCollector({ tenants: options.tenants ?? TENANTS, collector: options.collector })
   const db = await createStorageClient(storageConfigSchema.parse({ path: collector.dataDir }))
   const client = (token: string) => new CollectorClient({ baseUrl: collector.url, token })
@@ -44,7 +46,10 @@ export async function startApiHarness(options: { tenants?: TenantAccess[]; colle
       const { token, headers, ...rest } = init
       return fetch(`${collector.url}${path}`, {
         ...rest,
-        headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(headers as Record<string, string> | undefined) },
+        headers: {
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+          ...(headers as Record<string, string> | undefined),
+        },
       })
     },
     close: async () => {

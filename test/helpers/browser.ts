@@ -32,19 +32,31 @@ export async function ensureUiBuilt(): Promise<void> {
       mkdirSync(lock)
       break
     } catch {
-      if (Date.now() > deadline) throw new Error(`UI build lock ${lock} held for 2 minutes; remove it if no build is running`)
+      if (Date.now() > deadline)
+        throw new Error(`UI build lock ${lock} held for 2 minutes; remove it if no build is running`)
       await new Promise((r) => setTimeout(r, 250))
     }
   }
   try {
-    const sources = ['ui/src', 'ui/index.html', 'ui/vite.config.ts', 'collector/client.ts', 'collector/api/types.ts', 'lib'].map((p) => join(repoRoot, p))
+    const sources = [
+      'ui/src',
+      'ui/index.html',
+      'ui/vite.config.ts',
+      'collector/client.ts',
+      'collector/api/types.ts',
+      'lib',
+    ].map((p) => join(repoRoot, p))
     const built = join(UI_DIST, 'index.html')
     if (existsSync(built) && statSync(built).mtimeMs > Math.max(...sources.map(newestMtime))) return
     // A child process: vitest sets NODE_ENV=test, which would bundle React's development build.
-    await execFileAsync(process.execPath, [join(repoRoot, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', 'ui', '--logLevel', 'warn'], {
-      cwd: repoRoot,
-      env: { ...process.env, NODE_ENV: 'production' },
-    })
+    await execFileAsync(
+      process.execPath,
+      [join(repoRoot, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', 'ui', '--logLevel', 'warn'],
+      {
+        cwd: repoRoot,
+        env: { ...process.env, NODE_ENV: 'production' },
+      },
+    )
   } finally {
     rmSync(lock, { recursive: true, force: true })
   }
@@ -83,13 +95,18 @@ export interface TestBrowser {
 
 /** Debian's chromium, headless; playwright gives it a fresh temporary profile and removes it on close. */
 export async function launchBrowser(): Promise<TestBrowser> {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (or set CHROMIUM_PATH)`)
+  if (!existsSync(CHROMIUM))
+    throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (or set CHROMIUM_PATH)`)
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
     args: [
-      '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
-      '--disable-sync', '--no-first-run',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
     ],
   })
   return {

@@ -12,14 +12,16 @@ export interface TestCollector extends RunningCollector {
 }
 
 /** A real collector on a fresh (or given) chDB directory and a free port. */
-export async function startTestCollector(options: {
-  dataDir?: string
-  tenants?: TenantAccess[]
-  collector?: Record<string, unknown>
-  onStored?: CollectorOptions['onStored']
-  /** The gateway whose admin API `/api/admin/*` relays to (read when called: it may start later). */
-  gatewayUrl?: () => string | undefined
-} = {}): Promise<TestCollector> {
+export async function startTestCollector(
+  options: {
+    dataDir?: string
+    tenants?: TenantAccess[]
+    collector?: Record<string, unknown>
+    onStored?: CollectorOptions['onStored']
+    /** The gateway whose admin API `/api/admin/*` relays to (read when called: it may start later). */
+    gatewayUrl?: () => string | undefined
+  } = {},
+): Promise<TestCollector> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'loopgate-collector-'))
   const running = await start({
     collector: collectorConfigSchema.parse({ port: 0, ...options.collector }),

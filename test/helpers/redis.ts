@@ -13,12 +13,18 @@ export interface RedisServer {
   stop(): Promise<void>
 }
 
-
 /** A real redis-server on a free loopback port in a temporary directory; `stop()` kills it by PID. */
-export async function startRedis(binary = process.env.REDIS_SERVER_BIN ?? '/usr/bin/redis-server', fixedPort?: number): Promise<RedisServer> {
+export async function startRedis(
+  binary = process.env.REDIS_SERVER_BIN ?? '/usr/bin/redis-server',
+  fixedPort?: number,
+): Promise<RedisServer> {
   const dir = mkdtempSync(join(tmpdir(), 'loopgate-redis-'))
   const port = fixedPort ?? (await freePort())
-  const child: ChildProcess = spawn(binary, ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no'], { stdio: 'ignore' })
+  const child: ChildProcess = spawn(
+    binary,
+    ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no'],
+    { stdio: 'ignore' },
+  )
   const url = `redis://127.0.0.1:${port}`
   const deadline = Date.now() + 10_000
   for (;;) {

@@ -7,7 +7,13 @@ import { describe, expect, it } from 'vitest'
 const ROOT = resolve(import.meta.dirname, '../..')
 const COMPONENTS = ['gateway', 'collector', 'evaluator', 'optimizer', 'ui']
 /** Other components' files a component may import. */
-const FACES = new Set(['collector/client.ts', 'collector/index.ts', 'gateway/index.ts', 'evaluator/index.ts', 'optimizer/index.ts'])
+const FACES = new Set([
+  'collector/client.ts',
+  'collector/index.ts',
+  'gateway/index.ts',
+  'evaluator/index.ts',
+  'optimizer/index.ts',
+])
 const IMPORT = /(?:^|\n)\s*(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g
 
 function* sources(dir: string): Generator<string> {
@@ -34,7 +40,11 @@ const componentOf = (path: string): string => path.split('/')[0] ?? ''
 
 describe('faces and the lib leaf', () => {
   it('lib/ imports nothing outside lib/', () => {
-    const bad = [...sources('lib')].flatMap((f) => importsOf(f).filter((t) => componentOf(t) !== 'lib').map((t) => `${f} → ${t}`))
+    const bad = [...sources('lib')].flatMap((f) =>
+      importsOf(f)
+        .filter((t) => componentOf(t) !== 'lib')
+        .map((t) => `${f} → ${t}`),
+    )
     expect(bad).toEqual([])
   })
 

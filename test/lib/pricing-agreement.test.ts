@@ -25,15 +25,60 @@ interface Case {
 const cases: Case[] = [
   // gemini-2.5-pro: above 200k total input every rate takes its tier: input 2.5, cache read 0.25, output 15.
   // 200,000 × 2.5e-6 + 50,000 × 0.25e-6 + 1,000 × 15e-6
-  { what: 'tiered rates above the tier', provider: 'gcp.gemini', model: 'gemini-2.5-pro', input: 250_000, output: 1_000, cacheRead: 50_000, cacheWrite: 0, expected: '0.5275' },
+  {
+    what: 'tiered rates above the tier',
+    provider: 'gcp.gemini',
+    model: 'gemini-2.5-pro',
+    input: 250_000,
+    output: 1_000,
+    cacheRead: 50_000,
+    cacheWrite: 0,
+    expected: '0.5275',
+  },
   // below it: 600 × 1.25e-6 + 400 × 0.125e-6 + 333 × 10e-6
-  { what: 'tiered rates below the tier', provider: 'gcp.gemini', model: 'gemini-2.5-pro', input: 1_000, output: 333, cacheRead: 400, cacheWrite: 0, expected: '0.00413' },
+  {
+    what: 'tiered rates below the tier',
+    provider: 'gcp.gemini',
+    model: 'gemini-2.5-pro',
+    input: 1_000,
+    output: 333,
+    cacheRead: 400,
+    cacheWrite: 0,
+    expected: '0.00413',
+  },
   // claude-sonnet-4: 5,000 × 3e-6 + 2,000 × 0.3e-6 (read) + 3,000 × 3.75e-6 (write) + 777 × 15e-6
-  { what: 'cache read and write rates', provider: 'anthropic', model: 'claude-sonnet-4-20250514', input: 10_000, output: 777, cacheRead: 2_000, cacheWrite: 3_000, expected: '0.038505' },
+  {
+    what: 'cache read and write rates',
+    provider: 'anthropic',
+    model: 'claude-sonnet-4-20250514',
+    input: 10_000,
+    output: 777,
+    cacheRead: 2_000,
+    cacheWrite: 3_000,
+    expected: '0.038505',
+  },
   // Bedrock as the Vercel AI SDK names it (the evaluator once did not know this name): 0.015 + 0.0006 + 0.01125 + 0.011655
-  { what: 'a provider alias', provider: 'amazon-bedrock', model: 'anthropic.claude-sonnet-4-20250514-v1:0', input: 10_000, output: 777, cacheRead: 2_000, cacheWrite: 3_000, expected: '0.038505' },
+  {
+    what: 'a provider alias',
+    provider: 'amazon-bedrock',
+    model: 'anthropic.claude-sonnet-4-20250514-v1:0',
+    input: 10_000,
+    output: 777,
+    cacheRead: 2_000,
+    cacheWrite: 3_000,
+    expected: '0.038505',
+  },
   // gpt-4o-mini: 3 tokens where binary floats are not exact: 2 × 0.15e-6 + 1 × 0.075e-6 + 7 × 0.6e-6
-  { what: 'cache reads at a separate rate, exact', provider: 'openai', model: 'gpt-4o-mini', input: 3, output: 7, cacheRead: 1, cacheWrite: 0, expected: '0.000004575' },
+  {
+    what: 'cache reads at a separate rate, exact',
+    provider: 'openai',
+    model: 'gpt-4o-mini',
+    input: 3,
+    output: 7,
+    cacheRead: 1,
+    cacheWrite: 0,
+    expected: '0.000004575',
+  },
 ]
 
 function gatewayCost(c: Case): bigint {
@@ -57,14 +102,26 @@ function collectorCost(c: Case): bigint {
   })
   const { rows } = new Normalizer().normalize(request, { tenantId: 'default', trustTenantAttribute: false })
   expect(rows).toHaveLength(1)
-  expect(rows[0]).toMatchObject({ cost_source: 'computed', input_tokens: c.input, cache_read_tokens: c.cacheRead, cache_write_tokens: c.cacheWrite })
+  expect(rows[0]).toMatchObject({
+    cost_source: 'computed',
+    input_tokens: c.input,
+    cache_read_tokens: c.cacheRead,
+    cache_write_tokens: c.cacheWrite,
+  })
   return usdUnits(rows[0]!.cost_usd)
 }
 
 function evaluatorCost(c: Case): bigint {
   const span = apiSpan({
-    provider: c.provider, request_model: c.model, response_model: c.model, cost_usd: '0', cost_source: 'none',
-    input_tokens: c.input, output_tokens: c.output, cache_read_tokens: c.cacheRead, cache_write_tokens: c.cacheWrite,
+    provider: c.provider,
+    request_model: c.model,
+    response_model: c.model,
+    cost_usd: '0',
+    cost_source: 'none',
+    input_tokens: c.input,
+    output_tokens: c.output,
+    cache_read_tokens: c.cacheRead,
+    cache_write_tokens: c.cacheWrite,
   })
   const draft = costDraft(span, 0.01)
   expect(draft.label).toBe('computed')
@@ -77,7 +134,11 @@ describe('one price lookup for gateway, collector and evaluator', () => {
   for (const c of cases) {
     it(`agrees on ${c.what} (${c.provider}/${c.model})`, () => {
       const expected = usdUnits(c.expected)
-      expect({ gateway: gatewayCost(c), collector: collectorCost(c), evaluator: evaluatorCost(c) }).toEqual({ gateway: expected, collector: expected, evaluator: expected })
+      expect({ gateway: gatewayCost(c), collector: collectorCost(c), evaluator: evaluatorCost(c) }).toEqual({
+        gateway: expected,
+        collector: expected,
+        evaluator: expected,
+      })
     })
   }
 })

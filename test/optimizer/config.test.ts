@@ -7,7 +7,12 @@ import { start } from '../../optimizer/index.ts'
 describe('optimizer config', () => {
   it('has working defaults (disabled, 10 s cadence, utility objective)', () => {
     const s = optimizerConfigSchema.parse(undefined)
-    expect(s).toMatchObject({ enabled: false, intervalSeconds: 10, dryRun: false, objective: { kind: 'utility', costWeight: 50 } })
+    expect(s).toMatchObject({
+      enabled: false,
+      intervalSeconds: 10,
+      dryRun: false,
+      objective: { kind: 'utility', costWeight: 50 },
+    })
     expect(s.guardrails.drain.probeWeight).toBeGreaterThan(0)
   })
   it('names the bad field', () => {

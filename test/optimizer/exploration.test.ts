@@ -30,14 +30,36 @@ describe('deliberate exploration', () => {
 
   it('buys observations of a close runner-up with few of its own on a busy route, and stops as they accumulate', () => {
     const leader = posterior('a', 0.8, 100, 40)
-    const busy = explorationWeights([leader, posterior('b', 0.76, 5, 40)], utility, { perCycle: 10, scoredFraction: 1 }, settings)
+    const busy = explorationWeights(
+      [leader, posterior('b', 0.76, 5, 40)],
+      utility,
+      { perCycle: 10, scoredFraction: 1 },
+      settings,
+    )
     expect(busy.get('b')).toBeGreaterThan(0.1)
     expect(busy.has('a')).toBe(false)
     // The same gap with 300 observations of its own: nothing left worth buying.
-    expect(explorationWeights([leader, posterior('b', 0.76, 300, 40)], utility, { perCycle: 10, scoredFraction: 1 }, settings).size).toBe(0)
+    expect(
+      explorationWeights(
+        [leader, posterior('b', 0.76, 300, 40)],
+        utility,
+        { perCycle: 10, scoredFraction: 1 },
+        settings,
+      ).size,
+    ).toBe(0)
     // A clearly worse runner-up, or a route too small for the observations to pay: none either.
-    expect(explorationWeights([leader, posterior('b', 0.5, 5, 40)], utility, { perCycle: 10, scoredFraction: 1 }, settings).size).toBe(0)
-    expect(explorationWeights([leader, posterior('b', 0.76, 5, 40)], utility, { perCycle: 0.05, scoredFraction: 1 }, settings).size).toBe(0)
+    expect(
+      explorationWeights([leader, posterior('b', 0.5, 5, 40)], utility, { perCycle: 10, scoredFraction: 1 }, settings)
+        .size,
+    ).toBe(0)
+    expect(
+      explorationWeights(
+        [leader, posterior('b', 0.76, 5, 40)],
+        utility,
+        { perCycle: 0.05, scoredFraction: 1 },
+        settings,
+      ).size,
+    ).toBe(0)
   })
 
   it('pays for unscored requests too: with 10% scored it explores less', () => {
@@ -50,19 +72,48 @@ describe('deliberate exploration', () => {
 
   it('in floor mode explores the cheaper target while it may clear the floor', () => {
     const floor = objectiveSchema.parse({ kind: 'floor', qualityFloor: { relative: 0.95 } })
-    const w = explorationWeights([posterior('big', 0.8, 100, 40, 0.01), posterior('small', 0.74, 5, 40, 0.001)], floor, { perCycle: 10, scoredFraction: 1 }, settings)
+    const w = explorationWeights(
+      [posterior('big', 0.8, 100, 40, 0.01), posterior('small', 0.74, 5, 40, 0.001)],
+      floor,
+      { perCycle: 10, scoredFraction: 1 },
+      settings,
+    )
     expect(w.get('small')).toBeGreaterThan(0)
   })
 
   it('route step: the runner-up gets more than the floor only with exploration on', () => {
-    const ev = (target: string, n: number, q: number): WindowEvidence => ({ route: 'r', target, requests: n, errors: 0, latencyP95Ms: 500, costMeanUsd: 0.001, qualityCount: n, qualitySum: n * q, qualitySumSq: n * q, qualityBoolean: true })
+    const ev = (target: string, n: number, q: number): WindowEvidence => ({
+      route: 'r',
+      target,
+      requests: n,
+      errors: 0,
+      latencyP95Ms: 500,
+      costMeanUsd: 0.001,
+      qualityCount: n,
+      qualitySum: n * q,
+      qualitySumSq: n * q,
+      qualityBoolean: true,
+    })
     const weightOfB = (exploreMaxWeight: number) => {
       const learner = learnerSchema.parse({ draws: 1000, exploreMaxWeight })
       const guardrails = guardrailsSchema.parse({ minSamples: 0, maxStep: 1 })
       const beliefs = new Beliefs(learner)
       // b: 8 observations of its own, 0.1 below a; the route serves 50 requests a cycle.
-      for (let c = 0; c < 4; c++) beliefs.update([ev('a', c === 0 ? 42 : 50, 0.8), ...(c === 0 ? [ev('b', 8, 0.7)] : [])])
-      const step = stepRoute({ route: 'r', targets: ['a', 'b'], oldWeights: { a: 0.9, b: 0.1 }, beliefs, health: new TargetHealth(guardrails.drain), verdict: { kind: 'none' }, inCooldown: false, objective: utility, learner, guardrails, rng: seededRng(3) })
+      for (let c = 0; c < 4; c++)
+        beliefs.update([ev('a', c === 0 ? 42 : 50, 0.8), ...(c === 0 ? [ev('b', 8, 0.7)] : [])])
+      const step = stepRoute({
+        route: 'r',
+        targets: ['a', 'b'],
+        oldWeights: { a: 0.9, b: 0.1 },
+        beliefs,
+        health: new TargetHealth(guardrails.drain),
+        verdict: { kind: 'none' },
+        inCooldown: false,
+        objective: utility,
+        learner,
+        guardrails,
+        rng: seededRng(3),
+      })
       return { w: step.newWeights.b!, constraints: step.constraints.join() }
     }
     const off = weightOfB(0)

@@ -19,7 +19,15 @@ describe('GatewayRoutingPusher against the real gateway', () => {
         dataDir: mkdtempSync(join(tmpdir(), 'loopgate-opt-gw-')),
         providers: { up: { protocol: 'openai', baseUrl: 'http://127.0.0.1:9/v1' } },
         routes: [
-          { name: 'chat', targets: [{ provider: 'up', model: 'big', weight: 1 }, { provider: 'up', model: 'small', weight: 1, id: 'cheap' }], policy: { maxAttempts: 2 }, rules: [{ when: { tags: ['vip'] }, targets: [{ provider: 'up', model: 'big' }] }] },
+          {
+            name: 'chat',
+            targets: [
+              { provider: 'up', model: 'big', weight: 1 },
+              { provider: 'up', model: 'small', weight: 1, id: 'cheap' },
+            ],
+            policy: { maxAttempts: 2 },
+            rules: [{ when: { tags: ['vip'] }, targets: [{ provider: 'up', model: 'big' }] }],
+          },
           { name: 'other', targets: [{ provider: 'up', model: 'big', weight: 3 }] },
         ],
         telemetry: { enabled: false },
@@ -34,16 +42,25 @@ describe('GatewayRoutingPusher against the real gateway', () => {
     const pusher = new GatewayRoutingPusher({ baseUrl: gw.url, adminToken: ADMIN })
     const view = await pusher.read()
     expect(view.routes).toEqual({ chat: { 'up/big': 1, cheap: 1 }, other: { 'up/big': 3 } })
-    const { version } = await pusher.push({ chat: { 'up/big': 0.3, cheap: 0.7 } }, { expectedVersion: view.version, reason: 'test move' })
+    const { version } = await pusher.push(
+      { chat: { 'up/big': 0.3, cheap: 0.7 } },
+      { expectedVersion: view.version, reason: 'test move' },
+    )
     expect(Number(version)).toBe(Number(view.version) + 1)
     expect(gw.routingVersion()).toBe(Number(version))
-    const table = (await (await fetch(`${gw.url}/admin/routing`, { headers: { authorization: `Bearer ${ADMIN}` } })).json()) as { routes: { name: string; targets: { weight: number }[]; policy: { maxAttempts: number }; rules: unknown[] }[] }
+    const table = (await (
+      await fetch(`${gw.url}/admin/routing`, { headers: { authorization: `Bearer ${ADMIN}` } })
+    ).json()) as {
+      routes: { name: string; targets: { weight: number }[]; policy: { maxAttempts: number }; rules: unknown[] }[]
+    }
     const chat = table.routes.find((r) => r.name === 'chat')!
     expect(chat.targets.map((t) => t.weight)).toEqual([0.3, 0.7])
     expect(chat.policy.maxAttempts).toBe(2)
     expect(chat.rules).toHaveLength(1)
     expect(table.routes.find((r) => r.name === 'other')!.targets[0]!.weight).toBe(3)
-    await expect(pusher.push({ chat: { 'up/big': 1, cheap: 0 } }, { expectedVersion: view.version, reason: 'stale' })).rejects.toBeInstanceOf(PushConflictError)
+    await expect(
+      pusher.push({ chat: { 'up/big': 1, cheap: 0 } }, { expectedVersion: view.version, reason: 'stale' }),
+    ).rejects.toBeInstanceOf(PushConflictError)
   })
 
   it('fails clearly with a wrong admin token', async () => {

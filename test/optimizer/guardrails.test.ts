@@ -9,8 +9,17 @@ import { stepRoute, type RouteStepInput } from '../../optimizer/route-step.ts'
 import { applyFloor, limitStep } from '../../optimizer/weights.ts'
 
 const ev = (target: string, n: number, q: number, extra: Partial<WindowEvidence> = {}): WindowEvidence => ({
-  route: 'r', target, requests: n, errors: 0, latencyP95Ms: 500, costMeanUsd: 0.001,
-  qualityCount: n, qualitySum: n * q, qualitySumSq: n * q, qualityBoolean: true, ...extra,
+  route: 'r',
+  target,
+  requests: n,
+  errors: 0,
+  latencyP95Ms: 500,
+  costMeanUsd: 0.001,
+  qualityCount: n,
+  qualitySum: n * q,
+  qualitySumSq: n * q,
+  qualityBoolean: true,
+  ...extra,
 })
 
 function setup(overrides: Record<string, unknown> = {}) {
@@ -19,7 +28,20 @@ function setup(overrides: Record<string, unknown> = {}) {
   const beliefs = new Beliefs(learner)
   const health = new TargetHealth(guardrails.drain)
   const step = (oldWeights: Record<string, number>, extra: Partial<RouteStepInput> = {}) =>
-    stepRoute({ route: 'r', targets: Object.keys(oldWeights), oldWeights, beliefs, health, verdict: { kind: 'none' }, inCooldown: false, objective: objectiveSchema.parse({ costWeight: 0 }), learner, guardrails, rng: seededRng(3), ...extra })
+    stepRoute({
+      route: 'r',
+      targets: Object.keys(oldWeights),
+      oldWeights,
+      beliefs,
+      health,
+      verdict: { kind: 'none' },
+      inCooldown: false,
+      objective: objectiveSchema.parse({ costWeight: 0 }),
+      learner,
+      guardrails,
+      rng: seededRng(3),
+      ...extra,
+    })
   return { beliefs, health, step, guardrails }
 }
 
@@ -54,11 +76,18 @@ describe('guardrails', () => {
     expect(s.newWeights.a! + s.newWeights.b!).toBeCloseTo(1, 9)
     expect(s.constraints.join()).toContain('max step')
     expect(limitStep({ a: 0.2, b: 0.8 }, { a: 0.9, b: 0.1 }, ['a', 'b'], 0.35).weights.a).toBeCloseTo(0.55, 9)
-    expect(Object.values(applyFloor({ a: 1, b: 0, c: 0 }, ['a', 'b', 'c'], 0.1)).reduce((x, y) => x + y)).toBeCloseTo(1, 9)
+    expect(Object.values(applyFloor({ a: 1, b: 0, c: 0 }, ['a', 'b', 'c'], 0.1)).reduce((x, y) => x + y)).toBeCloseTo(
+      1,
+      9,
+    )
   })
 
   it('drains a failing target at once (beyond max step) to a probe weight, and re-admits it after healthy probes', () => {
-    const { beliefs, health, step } = setup({ maxStep: 0.05, minSamples: 0, drain: { maxErrorRate: 0.2, minRequests: 5, probeWeight: 0.01, recoveryRequests: 4 } })
+    const { beliefs, health, step } = setup({
+      maxStep: 0.05,
+      minSamples: 0,
+      drain: { maxErrorRate: 0.2, minRequests: 5, probeWeight: 0.01, recoveryRequests: 4 },
+    })
     beliefs.update([ev('a', 300, 0.9), ev('b', 300, 0.7)])
     const changes = health.update([ev('a', 50, 0.9, { errors: 40 })], 1)
     expect(changes).toEqual([expect.objectContaining({ target: 'a', event: 'drained' })])
@@ -81,7 +110,13 @@ describe('guardrails', () => {
 
   it('rolls back when the targets that gained weight do worse than predicted, then holds', () => {
     const guard = new RollbackGuard(guardrailsSchema.parse({}).rollback)
-    guard.watch('r', 1, { a: 0.8, b: 0.2 }, { a: 0.2, b: 0.8 }, { a: { mean: 0.8, sd: 0.02 }, b: { mean: 0.85, sd: 0.02 } })
+    guard.watch(
+      'r',
+      1,
+      { a: 0.8, b: 0.2 },
+      { a: 0.2, b: 0.8 },
+      { a: { mean: 0.8, sd: 0.02 }, b: { mean: 0.85, sd: 0.02 } },
+    )
     expect(guard.observe('r', [ev('a', 5, 0.8), ev('b', 10, 0.4)], 2)).toEqual({ kind: 'none' })
     const v = guard.observe('r', [ev('a', 5, 0.8), ev('b', 30, 0.4)], 3)
     expect(v.kind).toBe('rollback')
@@ -92,10 +127,22 @@ describe('guardrails', () => {
   it('does not roll back when quality held up, nor when every target dropped alike (drift)', () => {
     const settings = guardrailsSchema.parse({}).rollback
     const ok = new RollbackGuard(settings)
-    ok.watch('r', 1, { a: 0.8, b: 0.2 }, { a: 0.2, b: 0.8 }, { a: { mean: 0.8, sd: 0.02 }, b: { mean: 0.85, sd: 0.02 } })
+    ok.watch(
+      'r',
+      1,
+      { a: 0.8, b: 0.2 },
+      { a: 0.2, b: 0.8 },
+      { a: { mean: 0.8, sd: 0.02 }, b: { mean: 0.85, sd: 0.02 } },
+    )
     expect(ok.observe('r', [ev('a', 10, 0.8), ev('b', 40, 0.86)], 2).kind).toBe('passed')
     const drift = new RollbackGuard(settings)
-    drift.watch('r', 1, { a: 0.8, b: 0.2 }, { a: 0.2, b: 0.8 }, { a: { mean: 0.8, sd: 0.02 }, b: { mean: 0.85, sd: 0.02 } })
+    drift.watch(
+      'r',
+      1,
+      { a: 0.8, b: 0.2 },
+      { a: 0.2, b: 0.8 },
+      { a: { mean: 0.8, sd: 0.02 }, b: { mean: 0.85, sd: 0.02 } },
+    )
     expect(drift.observe('r', [ev('a', 10, 0.45), ev('b', 40, 0.5)], 2).kind).toBe('passed')
   })
 
@@ -116,8 +163,15 @@ describe('guardrails', () => {
       const q = 0.5 + 0.4 * rng.next()
       const mean = { a: q + 0.06 * normal(), b: q + 0.06 * normal() }
       const [win, lose] = mean.a > mean.b ? ['a', 'b'] : ['b', 'a']
-      guard.watch('r', 1, { [win]: 0.5, [lose]: 0.5 }, { [win]: 0.9, [lose]: 0.1 }, { a: { mean: mean.a, sd: 0.06 }, b: { mean: mean.b, sd: 0.06 } })
-      if (guard.observe('r', [ev(win, 36, scores(q, 36) / 36), ev(lose, 4, scores(q, 4) / 4)], 2).kind === 'rollback') rollbacks += 1
+      guard.watch(
+        'r',
+        1,
+        { [win]: 0.5, [lose]: 0.5 },
+        { [win]: 0.9, [lose]: 0.1 },
+        { a: { mean: mean.a, sd: 0.06 }, b: { mean: mean.b, sd: 0.06 } },
+      )
+      if (guard.observe('r', [ev(win, 36, scores(q, 36) / 36), ev(lose, 4, scores(q, 4) / 4)], 2).kind === 'rollback')
+        rollbacks += 1
     }
     expect(rollbacks / trials).toBeLessThan(0.01)
   })
@@ -125,7 +179,10 @@ describe('guardrails', () => {
   it('a rollback verdict restores the old weights at once', () => {
     const { beliefs, step } = setup({ maxStep: 0.05, minSamples: 0 })
     beliefs.update([ev('a', 300, 0.5), ev('b', 300, 0.9)])
-    const s = step({ a: 0.2, b: 0.8 }, { verdict: { kind: 'rollback', weights: { a: 0.8, b: 0.2 }, reason: 'rolled back: test' } })
+    const s = step(
+      { a: 0.2, b: 0.8 },
+      { verdict: { kind: 'rollback', weights: { a: 0.8, b: 0.2 }, reason: 'rolled back: test' } },
+    )
     expect(s.newWeights.a).toBeCloseTo(0.8, 6)
     expect(s.reason).toContain('rolled back')
   })

@@ -5,15 +5,29 @@ import type { WindowEvidence } from '../../optimizer/evidence.ts'
 import { seededRng } from '../../optimizer/random.ts'
 
 const ev = (route: string, target: string, n: number, successes: number, cost = 0.001): WindowEvidence => ({
-  route, target, requests: n, errors: 0, latencyP95Ms: 500, costMeanUsd: cost,
-  qualityCount: n, qualitySum: successes, qualitySumSq: successes, qualityBoolean: true,
+  route,
+  target,
+  requests: n,
+  errors: 0,
+  latencyP95Ms: 500,
+  costMeanUsd: cost,
+  qualityCount: n,
+  qualitySum: successes,
+  qualitySumSq: successes,
+  qualityBoolean: true,
 })
 
 /** Routes of different difficulty; `gap(r)` is how much a beats b on route r. */
-function beliefsFor(routes: number, gap: (r: number) => number, nA: (r: number) => number, nB: (r: number) => number): Beliefs {
+function beliefsFor(
+  routes: number,
+  gap: (r: number) => number,
+  nA: (r: number) => number,
+  nB: (r: number) => number,
+): Beliefs {
   const rng = seededRng(4)
   const b = new Beliefs(learnerSchema.parse({ discount: 1, maxEvidence: 10_000 }))
-  const draw = (p: number, n: number) => Array.from({ length: n }).reduce<number>((s) => s + (rng.next() < p ? 1 : 0), 0)
+  const draw = (p: number, n: number) =>
+    Array.from({ length: n }).reduce<number>((s) => s + (rng.next() < p ? 1 : 0), 0)
   const window: WindowEvidence[] = []
   for (let r = 0; r < routes; r++) {
     const difficulty = -0.3 + (0.6 * r) / (routes - 1)
@@ -28,7 +42,12 @@ function beliefsFor(routes: number, gap: (r: number) => number, nA: (r: number) 
 describe('hierarchical prior', () => {
   it("centres a target's prior on the route's difficulty, not on where its traffic happened to go", () => {
     // b is sent almost only to hard routes: its traffic-weighted mean is far below its quality on an average route.
-    const b = beliefsFor(12, () => 0.1, () => 200, (r) => (r < 4 ? 200 : 3))
+    const b = beliefsFor(
+      12,
+      () => 0.1,
+      () => 200,
+      (r) => (r < 4 ? 200 : 3),
+    )
     const pooledB = b.pooledFor('b').qSum / b.pooledFor('b').qCount
     const easy = b.prior('r11', 'b').mean!
     expect(pooledB).toBeLessThan(0.45)
@@ -37,8 +56,18 @@ describe('hierarchical prior', () => {
   })
 
   it('shares a strong prior between routes that agree and a weak one between routes that differ', () => {
-    const same = beliefsFor(20, () => 0.1, () => 100, () => 100)
-    const different = beliefsFor(20, (r) => (r % 2 ? 0.5 : -0.3), () => 100, () => 100)
+    const same = beliefsFor(
+      20,
+      () => 0.1,
+      () => 100,
+      () => 100,
+    )
+    const different = beliefsFor(
+      20,
+      (r) => (r % 2 ? 0.5 : -0.3),
+      () => 100,
+      () => 100,
+    )
     expect(same.prior('r3', 'b').strength).toBeGreaterThan(100)
     expect(different.prior('r3', 'b').strength).toBeLessThan(10)
   })

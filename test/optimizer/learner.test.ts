@@ -7,8 +7,16 @@ import { bestIndex } from '../../optimizer/objective.ts'
 import { sampleBeta, sampleGamma, seededRng } from '../../optimizer/random.ts'
 
 const ev = (target: string, n: number, successes: number, cost: number, route = 'r'): WindowEvidence => ({
-  route, target, requests: n, errors: 0, latencyP95Ms: 500, costMeanUsd: cost,
-  qualityCount: n, qualitySum: successes, qualitySumSq: successes, qualityBoolean: true,
+  route,
+  target,
+  requests: n,
+  errors: 0,
+  latencyP95Ms: 500,
+  costMeanUsd: cost,
+  qualityCount: n,
+  qualitySum: successes,
+  qualitySumSq: successes,
+  qualityBoolean: true,
 })
 
 describe('samplers', () => {
@@ -28,7 +36,12 @@ describe('samplers', () => {
 describe('learner', () => {
   const learner = learnerSchema.parse({ draws: 2000, priorStrength: 0 })
   const rank = (beliefs: Beliefs, targets: string[], costWeight = 0) =>
-    allocate({ targets, own: targets.map((t) => beliefs.get('r', t)), pooled: targets.map((t) => beliefs.pooledFor(t)) }, objectiveSchema.parse({ costWeight }), learner, seededRng(1))
+    allocate(
+      { targets, own: targets.map((t) => beliefs.get('r', t)), pooled: targets.map((t) => beliefs.pooledFor(t)) },
+      objectiveSchema.parse({ costWeight }),
+      learner,
+      seededRng(1),
+    )
 
   it('puts most probability on the clearly better target', () => {
     const b = new Beliefs(learner)
@@ -68,13 +81,22 @@ describe('learner', () => {
     const b = new Beliefs(learnerSchema.parse({ costDiscount: 0.01 }))
     for (let i = 0; i < 30; i++) b.update([ev('a', 10, 5, 0.01, 'r'), ev('a', 50, 25, 0.02, 'busy')])
     b.update([ev('a', 50, 25, 0.006, 'busy')]) // price × 0.3 seen on the busy route only
-    const s = allocate({ targets: ['a'], own: [b.get('r', 'a')], pooled: [b.pooledFor('a')] }, objectiveSchema.parse({}), learner, seededRng(1))
+    const s = allocate(
+      { targets: ['a'], own: [b.get('r', 'a')], pooled: [b.pooledFor('a')] },
+      objectiveSchema.parse({}),
+      learner,
+      seededRng(1),
+    )
     expect(s[0]!.costUsd!).toBeLessThan(0.005)
   })
 })
 
 describe('objective', () => {
-  const c = (quality: number, costUsd: number, latencyP95Ms: number | null = null) => ({ quality, costUsd, latencyP95Ms })
+  const c = (quality: number, costUsd: number, latencyP95Ms: number | null = null) => ({
+    quality,
+    costUsd,
+    latencyP95Ms,
+  })
   it('floor mode picks the cheapest target over the floor, respecting the latency SLO', () => {
     const o = objectiveSchema.parse({ kind: 'floor', qualityFloor: { relative: 0.9 }, latencySloMs: 1000 })
     expect(bestIndex([c(0.9, 1), c(0.85, 0.1), c(0.5, 0.01)], o)).toBe(1)
@@ -118,13 +140,20 @@ describe('route difficulty offset', () => {
     const { qualityPosterior } = await import('../../optimizer/learner.ts')
     const { routeOffset } = await import('../../optimizer/hierarchy.ts')
     const b = new Beliefs(learnerSchema.parse({ priorStrength: 10 }))
-    b.update([ev('a', 400, 280, 0, 'hard'), ev('b', 400, 200, 0, 'hard'), ev('a', 400, 380, 0, 'easy'), ev('b', 4, 3, 0, 'easy')])
+    b.update([
+      ev('a', 400, 280, 0, 'hard'),
+      ev('b', 400, 200, 0, 'hard'),
+      ev('a', 400, 380, 0, 'easy'),
+      ev('b', 4, 3, 0, 'easy'),
+    ])
     const own = [b.get('easy', 'a'), b.get('easy', 'b')]
     const pooled = [b.pooledFor('a'), b.pooledFor('b')]
     const offset = routeOffset(own, pooled)
     expect(offset).toBeGreaterThan(0.1) // a scores 0.95 on easy vs 0.825 pooled
     const mean = pooled[1]!.qSum / pooled[1]!.qCount
-    expect(qualityPosterior(own[1]!, pooled[1]!, { mean: mean + offset, strength: 10 }).mean).toBeGreaterThan(qualityPosterior(own[1]!, pooled[1]!, { mean, strength: 10 }).mean + 0.05)
+    expect(qualityPosterior(own[1]!, pooled[1]!, { mean: mean + offset, strength: 10 }).mean).toBeGreaterThan(
+      qualityPosterior(own[1]!, pooled[1]!, { mean, strength: 10 }).mean + 0.05,
+    )
     // The fitted hierarchy (what the optimizer uses) agrees: b's prior on the easy route is above its pooled mean.
     expect(b.prior('easy', 'b').mean!).toBeGreaterThan(mean + 0.05)
   })
@@ -136,7 +165,8 @@ describe('pooled change detection', () => {
     const routes = Array.from({ length: 20 }, (_, i) => `r${i}`)
     for (let c = 0; c < 30; c++) b.update(routes.map((r) => ev('a', 2, 2, 0, r))) // quality 1.0 everywhere
     let changes: ReturnType<Beliefs['update']> = []
-    for (let c = 0; c < 10 && !changes.some((x) => x.route === null); c++) changes = b.update(routes.map((r) => ev('a', 2, 0, 0, r)))
+    for (let c = 0; c < 10 && !changes.some((x) => x.route === null); c++)
+      changes = b.update(routes.map((r) => ev('a', 2, 0, 0, r)))
     expect(changes).toContainEqual(expect.objectContaining({ route: null, target: 'a' }))
     for (const r of routes) expect(b.get(r, 'a').qSum).toBe(0) // each route's 60 old successes are gone (restarted by the route's own drop detector or by the pooled one)
     expect(b.pooledFor('a').qSum / b.pooledFor('a').qCount).toBeLessThan(0.9) // restarted from the recent window, not 1.0
@@ -159,7 +189,10 @@ describe('pooled change detection under traffic shifts', () => {
       const shifted = c >= 60
       const [easy, hard] = shifted ? [2, 18] : [18, 2]
       const q = (base: number) => base - (shifted ? dropAfterShift : 0)
-      const changes = b.update([ev('a', easy, draw(q(0.95), easy), 0, 'easy'), ev('a', hard, draw(q(0.55), hard), 0, 'hard')])
+      const changes = b.update([
+        ev('a', easy, draw(q(0.95), easy), 0, 'easy'),
+        ev('a', hard, draw(q(0.55), hard), 0, 'hard'),
+      ])
       pooled.push(...changes.filter((x) => x.route === null).map((x) => ({ ...x, from: c, to: c })))
     }
     return pooled

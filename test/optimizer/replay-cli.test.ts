@@ -25,7 +25,9 @@ describe('loopgate replay', () => {
     await runReplayCli(['--help'], (l) => out.push(l))
     expect(out.join('\n')).toContain('--data FILE.csv')
     expect(out.join('\n')).toContain('--sections')
-    await expect(runReplayCli(['--bogus'], () => {})).rejects.toThrow(/Unknown option '--bogus'[\s\S]*Usage: loopgate replay/)
+    await expect(runReplayCli(['--bogus'], () => {})).rejects.toThrow(
+      /Unknown option '--bogus'[\s\S]*Usage: loopgate replay/,
+    )
   })
 
   it('runs on any CSV given with --data', async () => {
@@ -34,7 +36,9 @@ describe('loopgate replay', () => {
       const file = join(dir, 'data.csv')
       writeFileSync(file, csv(600, 2))
       const out: string[] = []
-      await runReplayCli(['--data', file, '--seeds', '1', '--sections', '2', '--policies', 'optimizer'], (l) => out.push(l))
+      await runReplayCli(['--data', file, '--seeds', '1', '--sections', '2', '--policies', 'optimizer'], (l) =>
+        out.push(l),
+      )
       expect(out.join('\n')).toContain('600 requests, 1 routes')
       expect(out.find((l) => l.startsWith('optimizer'))).toMatch(/100\.0%\s+\|\s+\d\.\d{4}/)
     } finally {
@@ -44,7 +48,12 @@ describe('loopgate replay', () => {
 
   it('finds the 95% crossing by bisection where a grid spaced from λ₀ lands past it', async () => {
     const data = parseDataset(csv(3000, 3))
-    const setup: ExperimentSetup = { data, seeds: [1], overrides: {}, base: { requestsPerSecond: 10, cycleSeconds: 10, regretCostWeight: 50 } }
+    const setup: ExperimentSetup = {
+      data,
+      seeds: [1],
+      overrides: {},
+      base: { requestsPerSecond: 10, cycleSeconds: 10, regretCostWeight: 50 },
+    }
     const l0 = lambdaZero(data)
     expect(l0).toBeGreaterThan(1000) // 0.6 quality for $0.0001
     const c = await crossing(setup, 'optimizer', 0.95, l0, new Map(), 6)

@@ -5,7 +5,15 @@ import { seededRng } from '../../optimizer/random.ts'
 import { parseDataset, type Outcome } from '../../optimizer/replay/dataset.ts'
 import { MemoryStatsSource } from '../../optimizer/replay/memory-stats.ts'
 import { hindsightRegret } from '../../optimizer/replay/metrics.ts'
-import { EpsilonGreedyPolicy, FullInformationPolicy, OptimizerPolicy, PlainThompsonPolicy, UniformPolicy, type PolicyContext, type ReplayPolicy } from '../../optimizer/replay/policies.ts'
+import {
+  EpsilonGreedyPolicy,
+  FullInformationPolicy,
+  OptimizerPolicy,
+  PlainThompsonPolicy,
+  UniformPolicy,
+  type PolicyContext,
+  type ReplayPolicy,
+} from '../../optimizer/replay/policies.ts'
 import type { Scenario } from '../../optimizer/replay/scenarios.ts'
 import { replay, streamOrder, type ReplayOptions } from '../../optimizer/replay/simulate.ts'
 
@@ -14,12 +22,25 @@ function twoRoutes(rows: number, seed: number): string {
   const rng = seededRng(seed)
   const b = (p: number) => (rng.next() < p ? 1 : 0)
   const lines = ['route,good|score,good|cost_usd,cheap|score,cheap|cost_usd']
-  for (let i = 0; i < rows; i++) lines.push(i % 2 ? `chat,${b(0.9)},0.002,${b(0.5)},0.0001` : `code,${b(0.9)},0.002,${b(0.88)},0.0001`)
+  for (let i = 0; i < rows; i++)
+    lines.push(i % 2 ? `chat,${b(0.9)},0.002,${b(0.5)},0.0001` : `code,${b(0.9)},0.002,${b(0.88)},0.0001`)
   return lines.join('\n') + '\n'
 }
 
-const options: ReplayOptions = { seed: 1, requestsPerSecond: 10, cycleSeconds: 5, scoredFraction: 1, regretCostWeight: 50 }
-const ctx = (data: ReturnType<typeof parseDataset>): PolicyContext => ({ targets: data.targets, routes: data.routes, objective: objectiveSchema.parse({ costWeight: 50 }), scoreKind: 'boolean', rng: seededRng(9) })
+const options: ReplayOptions = {
+  seed: 1,
+  requestsPerSecond: 10,
+  cycleSeconds: 5,
+  scoredFraction: 1,
+  regretCostWeight: 50,
+}
+const ctx = (data: ReturnType<typeof parseDataset>): PolicyContext => ({
+  targets: data.targets,
+  routes: data.routes,
+  objective: objectiveSchema.parse({ costWeight: 50 }),
+  scoreKind: 'boolean',
+  rng: seededRng(9),
+})
 
 /** Always serves `good`; keeps every window it reads. */
 class Spy implements ReplayPolicy {
@@ -44,7 +65,10 @@ class Spy implements ReplayPolicy {
 const misleadingStart: Scenario = {
   name: 'misleading start',
   at: 0,
-  apply: (i: number, outcomes: readonly Outcome[]) => ({ outcomes: outcomes.map((o, j) => (i < 50 ? { ...o, score: j === 1 ? 1 : 0 } : o)), errors: outcomes.map(() => false) }),
+  apply: (i: number, outcomes: readonly Outcome[]) => ({
+    outcomes: outcomes.map((o, j) => (i < 50 ? { ...o, score: j === 1 ? 1 : 0 } : o)),
+    errors: outcomes.map(() => false),
+  }),
 }
 
 /** The same bound without its extra view: a greedy learner that sees only what it serves. */
@@ -53,7 +77,7 @@ class BlindGreedy extends FullInformationPolicy {
 }
 
 describe('full-information bound', () => {
-  it('is told every target\'s outcome on every request; the routers only the served target\'s', async () => {
+  it("is told every target's outcome on every request; the routers only the served target's", async () => {
     const data = parseDataset(twoRoutes(400, 1))
     const blind = new Spy(false)
     const told = new Spy(true)
@@ -69,7 +93,13 @@ describe('full-information bound', () => {
     const order = streamOrder(data.requests.length, data.requests.length, seededRng(options.seed))
     const truth = order.slice(0, 350).reduce((n, r) => n + data.requests[r]!.outcomes[1]!.score, 0)
     expect(cheap.reduce((n, s) => n + (s.quality.quality?.sum ?? 0), 0)).toBe(truth)
-    for (const p of [new OptimizerPolicy(ctx(data)), new PlainThompsonPolicy(ctx(data)), new EpsilonGreedyPolicy(ctx(data)), new UniformPolicy(ctx(data))] as ReplayPolicy[]) expect(p.observesAllTargets).toBeFalsy()
+    for (const p of [
+      new OptimizerPolicy(ctx(data)),
+      new PlainThompsonPolicy(ctx(data)),
+      new EpsilonGreedyPolicy(ctx(data)),
+      new UniformPolicy(ctx(data)),
+    ] as ReplayPolicy[])
+      expect(p.observesAllTargets).toBeFalsy()
   })
 
   it('routes every request of a route to its best target from the second cycle on', async () => {

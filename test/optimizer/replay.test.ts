@@ -24,8 +24,20 @@ function syntheticCsv(rows: number, seed: number): string {
   return lines.join('\n') + '\n'
 }
 
-const options: ReplayOptions = { seed: 1, requestsPerSecond: 10, cycleSeconds: 5, scoredFraction: 1, regretCostWeight: 50 }
-const ctx = (data: ReturnType<typeof parseDataset>) => ({ targets: data.targets, routes: data.routes, objective: objectiveSchema.parse({ costWeight: 50 }), scoreKind: 'boolean' as const, rng: seededRng(9) })
+const options: ReplayOptions = {
+  seed: 1,
+  requestsPerSecond: 10,
+  cycleSeconds: 5,
+  scoredFraction: 1,
+  regretCostWeight: 50,
+}
+const ctx = (data: ReturnType<typeof parseDataset>) => ({
+  targets: data.targets,
+  routes: data.routes,
+  objective: objectiveSchema.parse({ costWeight: 50 }),
+  scoreKind: 'boolean' as const,
+  rng: seededRng(9),
+})
 
 describe('replay harness', () => {
   it('learns the known best target per route through the production cycle, with far less regret than uniform', async () => {
@@ -67,13 +79,21 @@ describe('replay event counts', () => {
     const data = parseDataset(syntheticCsv(6000, 4))
     const still = await replay(data, new OptimizerPolicy(ctx(data)), options)
     expect(still.events).toEqual({ pooledChanges: 0, routeChanges: 0, rollbacks: 0 })
-    const drifted = await replay(data, new OptimizerPolicy(ctx(data)), { ...options, scenario: qualityDrift(0, 2, 2000) }) // good scores like bad
+    const drifted = await replay(data, new OptimizerPolicy(ctx(data)), {
+      ...options,
+      scenario: qualityDrift(0, 2, 2000),
+    }) // good scores like bad
     expect(drifted.events!.pooledChanges + drifted.events!.routeChanges).toBeGreaterThan(0)
   })
 })
 
 describe('replay experiments', () => {
-  const setup = (data: ReturnType<typeof parseDataset>) => ({ data, seeds: [1], overrides: {}, base: { requestsPerSecond: 10, cycleSeconds: 5, regretCostWeight: 50 } })
+  const setup = (data: ReturnType<typeof parseDataset>) => ({
+    data,
+    seeds: [1],
+    overrides: {},
+    base: { requestsPerSecond: 10, cycleSeconds: 5, regretCostWeight: 50 },
+  })
 
   it('starts a scenario on a cycle boundary, so the next cycle sees only the change', () => {
     const s = setup(parseDataset(syntheticCsv(10, 1)))
@@ -83,7 +103,10 @@ describe('replay experiments', () => {
   it('sweeps a relative quality floor: a lower floor sends more traffic to the cheap target', async () => {
     const s = setup(parseDataset(syntheticCsv(2000, 6)))
     const floor = (relative: number) => objectiveSchema.parse({ kind: 'floor', qualityFloor: { relative } })
-    const [strict, loose] = await sweep(s, 'optimizer', [{ param: 1, objective: floor(1) }, { param: 0.5, objective: floor(0.5) }])
+    const [strict, loose] = await sweep(s, 'optimizer', [
+      { param: 1, objective: floor(1) },
+      { param: 0.5, objective: floor(0.5) },
+    ])
     expect(loose!.strongestShare).toBeLessThan(strict!.strongestShare - 0.2)
     expect(loose!.relCost).toBeLessThan(strict!.relCost)
   })
@@ -101,14 +124,21 @@ describe('calls sweep (flat per-target costs)', () => {
     }
     return lines.join('\n') + '\n'
   }
-  const setup = (data: ReturnType<typeof parseDataset>) => ({ data, seeds: [1, 2], overrides: {}, base: { requestsPerSecond: 10, cycleSeconds: 5, regretCostWeight: 50 } })
+  const setup = (data: ReturnType<typeof parseDataset>) => ({
+    data,
+    seeds: [1, 2],
+    overrides: {},
+    base: { requestsPerSecond: 10, cycleSeconds: 5, regretCostWeight: 50 },
+  })
 
   it('gives every call of a target its mean cost and leaves scores alone', () => {
     const data = parseDataset(promptLengthCsv(100, 1))
     const flat = flattenCosts(data)
     for (const r of flat.requests) expect(r.outcomes[0]!.costUsd).toBeCloseTo(0.0155, 12)
     expect(flat.requests[1]!.outcomes[1]!.costUsd).toBeCloseTo(0.000275, 12)
-    expect(flat.requests.map((r) => r.outcomes.map((o) => o.score))).toEqual(data.requests.map((r) => r.outcomes.map((o) => o.score)))
+    expect(flat.requests.map((r) => r.outcomes.map((o) => o.score))).toEqual(
+      data.requests.map((r) => r.outcomes.map((o) => o.score)),
+    )
   })
 
   it('charges a pass on flat costs what its calls cost in the data', async () => {
@@ -123,7 +153,11 @@ describe('calls sweep (flat per-target costs)', () => {
   it('moves the route with the smallest quality gap per call first, where λ on dollars moves the expensive prompts first', async () => {
     const data = parseDataset(promptLengthCsv(4000, 3))
     const strongShare = async (d: ReturnType<typeof parseDataset>) => {
-      const t = await replay(d, new OptimizerPolicy({ ...ctx(d), objective: objectiveSchema.parse({ costWeight: 15 }) }), options)
+      const t = await replay(
+        d,
+        new OptimizerPolicy({ ...ctx(d), objective: objectiveSchema.parse({ costWeight: 15 }) }),
+        options,
+      )
       const w = t.cycles.at(-1)!.weights
       return { long: w[d.routes.indexOf('long') * 2]!, short: w[d.routes.indexOf('short') * 2]! }
     }
@@ -146,20 +180,28 @@ describe('replay CSV', () => {
     expectError('route,good|score,good|cost_usd,b|score\nr,1,0.1,1\n', 'missing column "b|cost_usd"')
   })
   it('names line and column of a bad number', () => {
-    expectError('route,a|score,a|cost_usd,b|score,b|cost_usd\nr,1,0.1,1,0.1\nr,1,abc,1,0.1\n', 'line 3, column "a|cost_usd": "abc" is not a number')
+    expectError(
+      'route,a|score,a|cost_usd,b|score,b|cost_usd\nr,1,0.1,1,0.1\nr,1,abc,1,0.1\n',
+      'line 3, column "a|cost_usd": "abc" is not a number',
+    )
     expectError('route,a|score,a|cost_usd,b|score,b|cost_usd\nr,1.5,0.1,1,0.1\n', 'line 2, column "a|score"')
     expectError('route,a|score,a|cost_usd,b|score,b|cost_usd\nr,1,0.1,1\n', 'line 2: expected 5 columns, found 4')
   })
   it('counts lines through quoted newlines and keeps other columns out of the way', () => {
     const d = parseDataset('prompt,route,a|score,a|cost_usd,b|score,b|cost_usd\n"two\nlines, quoted",r,1,0.1,0,0.2\n')
     expect(d.requests[0]!.outcomes[1]!.costUsd).toBe(0.2)
-    expectError('prompt,route,a|score,a|cost_usd,b|score,b|cost_usd\n"two\nlines",r,1,0.1,0,0.2\nx,r,1,0.1,0,oops\n', 'line 4, column "b|cost_usd"')
+    expectError(
+      'prompt,route,a|score,a|cost_usd,b|score,b|cost_usd\n"two\nlines",r,1,0.1,0,0.2\nx,r,1,0.1,0,oops\n',
+      'line 4, column "b|cost_usd"',
+    )
   })
 })
 
 describe('RouteLLM converter', () => {
   it('turns MMLU rows into replay rows with list-price costs, dropping contaminated rows', () => {
-    const csv = convertMmlu('subject,contaminated,prompt_chars,gpt4_correct,mixtral_correct,prompt\nanatomy,0,400,1,0,"Q, with comma"\nanatomy,1,400,1,1,x\n')
+    const csv = convertMmlu(
+      'subject,contaminated,prompt_chars,gpt4_correct,mixtral_correct,prompt\nanatomy,0,400,1,0,"Q, with comma"\nanatomy,1,400,1,1,x\n',
+    )
     const d = parseDataset(csv)
     expect(d.requests).toHaveLength(1)
     expect(d.routes).toEqual(['anatomy'])
@@ -167,7 +209,11 @@ describe('RouteLLM converter', () => {
     expect(d.requests[0]!.outcomes[1]!.score).toBe(0)
   })
   it('pairs MT-Bench judgements and scales scores to 0–1', () => {
-    const d = parseDataset(convertMtBench('question_id,category,turn,model,score_1_to_10\n1,math,1,gpt-4-1106-preview,9\n1,math,1,mistralai/Mixtral-8x7B-Instruct-v0.1,6\n'))
+    const d = parseDataset(
+      convertMtBench(
+        'question_id,category,turn,model,score_1_to_10\n1,math,1,gpt-4-1106-preview,9\n1,math,1,mistralai/Mixtral-8x7B-Instruct-v0.1,6\n',
+      ),
+    )
     expect(d.requests[0]!.outcomes.map((o) => o.score)).toEqual([0.9, 0.6])
   })
 })

@@ -22,7 +22,9 @@ async function fiftyAtOnce(url: string) {
   const spend = await spentToday(url)
   const budget = usdToUnits(BUDGET)
   const slack = max(served.map((a) => (a.cost > a.reserved ? a.cost - a.reserved : 0n)))
-  console.log(`50 parallel: served ${served.length}, refused ${refused.length}, spend $${unitsToUsd(spend)} of $${BUDGET} (overspend $${unitsToUsd(spend > budget ? spend - budget : 0n)}, allowed $${unitsToUsd(slack)})`)
+  console.log(
+    `50 parallel: served ${served.length}, refused ${refused.length}, spend $${unitsToUsd(spend)} of $${BUDGET} (overspend $${unitsToUsd(spend > budget ? spend - budget : 0n)}, allowed $${unitsToUsd(slack)})`,
+  )
   expect(spend).toBe(sum(served.map((a) => a.cost))) // every served request is charged exactly once
   expect(slack).toBe(0n) // every hold covered its request's cost here, so no overspend is allowed
   expect(spend).toBeLessThanOrEqual(budget + slack)
@@ -30,7 +32,9 @@ async function fiftyAtOnce(url: string) {
   for (const r of refused) {
     expect(r.status).toBe(402)
     expect(r.code).toBe('budget_exceeded')
-    expect(r.message).toMatch(/tenant "acme" has \$[\d.]+ left of its usd_per_day limit of \$0\.1\/day; this request may cost up to \$[\d.]+/)
+    expect(r.message).toMatch(
+      /tenant "acme" has \$[\d.]+ left of its usd_per_day limit of \$0\.1\/day; this request may cost up to \$[\d.]+/,
+    )
   }
   // What is left cannot pay for one more worst case: nothing was refused that fitted.
   expect(budget - spend).toBeLessThan(max(served.map((a) => a.reserved)))
@@ -55,7 +59,9 @@ describe('a budget under 50 concurrent requests', () => {
     const served = [...wave, ...after].filter((a) => a.status === 200)
     const spend = await spentToday(h.url)
     const budget = usdToUnits(BUDGET)
-    console.log(`50 parallel, the first 3 upstream answers 400s: ${failed} failed, then ${after.length} one by one; served ${served.length}, spend $${unitsToUsd(spend)} of $${BUDGET}`)
+    console.log(
+      `50 parallel, the first 3 upstream answers 400s: ${failed} failed, then ${after.length} one by one; served ${served.length}, spend $${unitsToUsd(spend)} of $${BUDGET}`,
+    )
     expect(failed).toBe(3)
     expect(spend).toBe(sum(served.map((a) => a.cost)))
     expect(spend).toBeLessThanOrEqual(budget)
@@ -67,8 +73,15 @@ describe('a budget under 50 concurrent requests', () => {
     h = await startHarness({ gateway: budgetGateway(), sim: { models: { '*': { tokensPerSecond: 40 } } } })
     const ctl = new AbortController()
     const res = await fetch(`${h.url}/v1/chat/completions`, {
-      method: 'POST', headers: jsonHeaders(KEY), signal: ctl.signal,
-      body: JSON.stringify({ model: 'chat', messages: [{ role: 'user', content: 'hello there' }], max_tokens: 16, stream: true }),
+      method: 'POST',
+      headers: jsonHeaders(KEY),
+      signal: ctl.signal,
+      body: JSON.stringify({
+        model: 'chat',
+        messages: [{ role: 'user', content: 'hello there' }],
+        max_tokens: 16,
+        stream: true,
+      }),
     })
     const reserved = usdToUnits(res.headers.get('x-loopgate-reserved-usd') ?? '0')
     const reader = res.body!.getReader()
@@ -97,7 +110,11 @@ describe('a budget under 50 concurrent requests', () => {
     afterAll(() => redis.stop())
 
     it('holds with the Redis store', async () => {
-      h = await startHarness({ gateway: budgetGateway(), redisUrl: redis.url, sim: { models: { '*': { ttftMs: 150 } } } })
+      h = await startHarness({
+        gateway: budgetGateway(),
+        redisUrl: redis.url,
+        sim: { models: { '*': { ttftMs: 150 } } },
+      })
       await fiftyAtOnce(h.url)
     })
   })

@@ -8,11 +8,13 @@ export const BUDGET = '0.1'
 export const admin = { authorization: `Bearer ${ADMIN}` }
 
 /** One tenant with a daily budget on a one-target route priced at PRICE. */
-export const budgetGateway = (extra: Record<string, unknown> = {}) => () => ({
-  routes: [{ name: 'chat', targets: [{ provider: 'sim', model: 'm', price: PRICE }] }],
-  tenants: [{ id: 'acme', budgets: { usdPerDay: BUDGET }, keys: [{ key: KEY }] }],
-  ...extra,
-})
+export const budgetGateway =
+  (extra: Record<string, unknown> = {}) =>
+  () => ({
+    routes: [{ name: 'chat', targets: [{ provider: 'sim', model: 'm', price: PRICE }] }],
+    tenants: [{ id: 'acme', budgets: { usdPerDay: BUDGET }, keys: [{ key: KEY }] }],
+    ...extra,
+  })
 
 export interface Answer {
   status: number
@@ -28,8 +30,17 @@ export interface Answer {
 /** One chat request, streamed or not; the cost of a stream is read from its trailer. */
 export async function ask(url: string, stream: boolean, maxTokens: number | undefined = 16): Promise<Answer> {
   const t0 = performance.now()
-  const body = { model: 'chat', messages: [{ role: 'user', content: 'hello there' }], ...(maxTokens ? { max_tokens: maxTokens } : {}), ...(stream ? { stream: true, stream_options: { include_usage: true } } : {}) }
-  const res = await fetch(`${url}/v1/chat/completions`, { method: 'POST', headers: jsonHeaders(KEY), body: JSON.stringify(body) })
+  const body = {
+    model: 'chat',
+    messages: [{ role: 'user', content: 'hello there' }],
+    ...(maxTokens ? { max_tokens: maxTokens } : {}),
+    ...(stream ? { stream: true, stream_options: { include_usage: true } } : {}),
+  }
+  const res = await fetch(`${url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: jsonHeaders(KEY),
+    body: JSON.stringify(body),
+  })
   const text = await res.text()
   const ms = performance.now() - t0
   const reserved = usdToUnits(res.headers.get('x-loopgate-reserved-usd') ?? '0')
@@ -40,7 +51,11 @@ export async function ask(url: string, stream: boolean, maxTokens: number | unde
   // fetch exposes no trailers: a stream's settled cost is the one the gateway reports per request in its usage.
   let cost = res.headers.get('x-loopgate-cost-usd')
   if (!cost) {
-    const usage = text.split('\n').filter((l) => l.startsWith('data: {')).map((l) => JSON.parse(l.slice(6)) as { usage?: { prompt_tokens: number; completion_tokens: number } }).find((c) => c.usage)?.usage
+    const usage = text
+      .split('\n')
+      .filter((l) => l.startsWith('data: {'))
+      .map((l) => JSON.parse(l.slice(6)) as { usage?: { prompt_tokens: number; completion_tokens: number } })
+      .find((c) => c.usage)?.usage
     expect(usage).toBeDefined()
     cost = ((usage!.prompt_tokens * 100 + usage!.completion_tokens * 1000) / 1e6).toFixed(12)
   }

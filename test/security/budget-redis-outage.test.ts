@@ -27,17 +27,33 @@ const gateway = (failureMode?: string) => () => ({
   ...(failureMode ? { limits: { failureMode } } : {}),
 })
 
-interface Shot { status: number; ms: number; cost: bigint; code?: string; message?: string; afterKill: boolean }
+interface Shot {
+  status: number
+  ms: number
+  cost: bigint
+  code?: string
+  message?: string
+  afterKill: boolean
+}
 
 async function shoot(url: string, afterKill: boolean, key = KEY): Promise<Shot> {
   const t0 = performance.now()
   try {
     const res = await fetch(`${url}/v1/chat/completions`, {
-      method: 'POST', headers: jsonHeaders(key), signal: AbortSignal.timeout(3_000),
+      method: 'POST',
+      headers: jsonHeaders(key),
+      signal: AbortSignal.timeout(3_000),
       body: JSON.stringify({ model: 'chat', messages: [{ role: 'user', content: 'hello there' }], max_tokens: 16 }),
     })
     const json = (await res.json()) as { error?: { code?: string; message: string } }
-    return { status: res.status, ms: performance.now() - t0, cost: usdToUnits(res.headers.get('x-loopgate-cost-usd') ?? '0'), code: json.error?.code, message: json.error?.message, afterKill }
+    return {
+      status: res.status,
+      ms: performance.now() - t0,
+      cost: usdToUnits(res.headers.get('x-loopgate-cost-usd') ?? '0'),
+      code: json.error?.code,
+      message: json.error?.message,
+      afterKill,
+    }
   } catch {
     return { status: 0, ms: performance.now() - t0, cost: 0n, code: 'client_timeout', afterKill }
   }
@@ -87,7 +103,10 @@ function expectFast(shots: Shot[]): void {
 }
 
 const summary = (shots: Shot[]) => {
-  const before = shots.filter((s) => !s.afterKill).map((s) => s.ms).sort((a, b) => a - b)
+  const before = shots
+    .filter((s) => !s.afterKill)
+    .map((s) => s.ms)
+    .sort((a, b) => a - b)
   const after = shots.filter((s) => s.afterKill)
   const by = new Map<string, number>()
   for (const s of after) by.set(String(s.status), (by.get(String(s.status)) ?? 0) + 1)
@@ -116,7 +135,8 @@ describe('Redis killed mid-load', () => {
     // Redis comes back (empty: it ran without persistence): the gateway returns to it and writes back what it knows.
     redis = await startRedis(undefined, redis.port)
     const deadline = Date.now() + 10_000
-    while ((await metric(h.url, 'loopgate_gateway_limits_store_degraded')) !== 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50))
+    while ((await metric(h.url, 'loopgate_gateway_limits_store_degraded')) !== 0 && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 50))
     expect(await metric(h.url, 'loopgate_gateway_limits_store_degraded')).toBe(0)
     const again = await shoot(h.url, true)
     expect(again.status).toBe(200)
@@ -125,7 +145,9 @@ describe('Redis killed mid-load', () => {
     const day = new Date().toISOString().slice(0, 10)
     const inRedis = BigInt((await direct.get(`loopgate:limits:{t:acme}:usd:${day}`)) ?? '0')
     direct.disconnect()
-    console.log(`after recovery: Redis holds $${unitsToUsd(inRedis)} for today, the gateway served $${unitsToUsd(spend + again.cost)}`)
+    console.log(
+      `after recovery: Redis holds $${unitsToUsd(inRedis)} for today, the gateway served $${unitsToUsd(spend + again.cost)}`,
+    )
     expect(inRedis).toBe(spend + again.cost)
   })
 
@@ -148,7 +170,9 @@ describe('Redis killed mid-load', () => {
     const free = await shoot(h.url, true, OTHER_KEY)
     expect(free.status).toBe(200)
     // Requests in flight when Redis died count too: every 503 of the run is counted.
-    expect(await metric(h.url, 'loopgate_gateway_events_total{reason="limits_unavailable"}')).toBe(shots.filter((s) => s.status === 503).length)
+    expect(await metric(h.url, 'loopgate_gateway_events_total{reason="limits_unavailable"}')).toBe(
+      shots.filter((s) => s.status === 503).length,
+    )
   })
 
   it('a hung redis-server (SIGSTOP): the command timeout turns it into an outage instead of a hang', async () => {
@@ -169,7 +193,8 @@ describe('Redis killed mid-load', () => {
       process.kill(redis.pid, 'SIGCONT')
     }
     const deadline = Date.now() + 10_000
-    while ((await metric(h.url, 'loopgate_gateway_limits_store_degraded')) !== 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50))
+    while ((await metric(h.url, 'loopgate_gateway_limits_store_degraded')) !== 0 && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 50))
     expect(await metric(h.url, 'loopgate_gateway_limits_store_degraded')).toBe(0)
   })
 })

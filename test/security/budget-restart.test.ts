@@ -44,7 +44,8 @@ describe('budget spend across a restart without Redis', () => {
     expect(before).toBe(sum(first))
     await h.close()
     const lines = readFileSync(join(dataDir, 'spend-journal.jsonl'), 'utf8').split('\n').filter(Boolean).length
-    if ('limits' in extra) expect(lines).toBeLessThan(first.length) // compacted into totals while serving
+    if ('limits' in extra)
+      expect(lines).toBeLessThan(first.length) // compacted into totals while serving
     else expect(lines).toBe(first.length) // one line per settlement
 
     h = await startHarness({ gateway: budgetGateway(extra), dataDir })
@@ -52,7 +53,9 @@ describe('budget spend across a restart without Redis', () => {
     const more = await Promise.all(Array.from({ length: 5 }, (_, i) => ask(h!.url, i % 2 === 0)))
     const servedAfter = more.filter((a) => a.status === 200).length
     const total = await spentToday(h.url)
-    console.log(`before restart: ${first.length} served, $${unitsToUsd(before)}; after restart: spend read back $${unitsToUsd(after)}, ${servedAfter} more served, total $${unitsToUsd(total)} of $${BUDGET}`)
+    console.log(
+      `before restart: ${first.length} served, $${unitsToUsd(before)}; after restart: spend read back $${unitsToUsd(after)}, ${servedAfter} more served, total $${unitsToUsd(total)} of $${BUDGET}`,
+    )
     expect(after).toBe(before)
     expect(total).toBeLessThanOrEqual(usdToUnits(BUDGET))
     expect(servedAfter).toBe(0)
@@ -64,7 +67,9 @@ describe('budget spend across a restart without Redis', () => {
     dirs.push(dir)
     sim = await startSimulator({ apiKeys: [PROVIDER_KEY] })
     const port = await freePort()
-    writeFileSync(join(dir, 'loopgate.yaml'), `
+    writeFileSync(
+      join(dir, 'loopgate.yaml'),
+      `
 logLevel: warn
 gateway:
   port: ${port}
@@ -73,13 +78,24 @@ gateway:
   providers: { sim: { protocol: openai, baseUrl: "${sim.openaiBaseUrl}", apiKeyEnv: SIM_KEY } }
   routes: [{ name: chat, targets: [{ provider: sim, model: m, price: { input: "${PRICE.input}", output: "${PRICE.output}" } }] }]
 tenants: [{ id: acme, budgets: { usdPerDay: "${BUDGET}" }, keys: [{ key: ${KEY} }] }]
-`)
+`,
+    )
     const url = `http://127.0.0.1:${port}`
     const launch = async () => {
-      child = spawn(process.execPath, [join(import.meta.dirname, '../../bin/loopgate.mjs'), 'gateway', '--config', join(dir, 'loopgate.yaml')], {
-        env: { ...process.env, LOOPGATE_ADMIN_TOKEN: ADMIN, LOOPGATE_DATA_DIR: dir, SIM_KEY: PROVIDER_KEY, REDIS_URL: '' },
-        stdio: ['ignore', 'inherit', 'inherit'],
-      })
+      child = spawn(
+        process.execPath,
+        [join(import.meta.dirname, '../../bin/loopgate.mjs'), 'gateway', '--config', join(dir, 'loopgate.yaml')],
+        {
+          env: {
+            ...process.env,
+            LOOPGATE_ADMIN_TOKEN: ADMIN,
+            LOOPGATE_DATA_DIR: dir,
+            SIM_KEY: PROVIDER_KEY,
+            REDIS_URL: '',
+          },
+          stdio: ['ignore', 'inherit', 'inherit'],
+        },
+      )
       await eventually('the gateway', async () => ((await fetch(`${url}/healthz`)).ok ? true : undefined))
     }
     await launch()
@@ -91,14 +107,23 @@ tenants: [{ id: acme, budgets: { usdPerDay: "${BUDGET}" }, keys: [{ key: ${KEY} 
     }
     // Wait for the flush (one line per settlement), then kill without warning.
     const journal = join(dir, 'gateway', 'spend-journal.jsonl')
-    await eventually('the journal flush', async () => (existsSync(journal) && readFileSync(journal, 'utf8').split('\n').filter(Boolean).length === 3 ? true : undefined), 10_000)
+    await eventually(
+      'the journal flush',
+      async () =>
+        existsSync(journal) && readFileSync(journal, 'utf8').split('\n').filter(Boolean).length === 3
+          ? true
+          : undefined,
+      10_000,
+    )
     child!.kill('SIGKILL')
     await new Promise((r) => child!.once('exit', r))
 
     await launch()
     const after = await spentToday(url)
     const next = await ask(url, false)
-    console.log(`crash: ${served.length} served for $${unitsToUsd(sum(served))} before SIGKILL; read back $${unitsToUsd(after)}; next request ${next.status}`)
+    console.log(
+      `crash: ${served.length} served for $${unitsToUsd(sum(served))} before SIGKILL; read back $${unitsToUsd(after)}; next request ${next.status}`,
+    )
     expect(after).toBe(sum(served))
     // 3 × $0.0163 settled: the 4th and 5th still fit $0.1 under a $0.0189 hold each, the 6th does not.
     expect(next.status).toBe(200)

@@ -16,20 +16,27 @@ beforeAll(async () => {
   })
   // A span from the tenant, so its id appears in the per-tenant counters.
   const res = await fetch(`${collector.url}/v1/traces`, {
-    method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer st-ingest-key' }, body: JSON.stringify(llmSpanRequest({ traceId: hex(16), tokens: 5 })),
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: 'Bearer st-ingest-key' },
+    body: JSON.stringify(llmSpanRequest({ traceId: hex(16), tokens: 5 })),
   })
   expect(res.status).toBe(200)
 }, 120_000)
 afterAll(async () => collector?.close())
 
-const get = (path: string, token?: string) => fetch(`${collector.url}${path}`, { headers: token ? { authorization: `Bearer ${token}` } : {} })
+const get = (path: string, token?: string) =>
+  fetch(`${collector.url}${path}`, { headers: token ? { authorization: `Bearer ${token}` } : {} })
 
 describe('collector /metrics', () => {
   it('refuses callers without the admin or metrics token and never shows them tenant ids', async () => {
     for (const token of [undefined, 'wrong-token', 'st-ingest-key', 'st-read-key']) {
       const res = await get('/metrics', token)
       const body = await res.text()
-      expect({ token, status: res.status, leaks: body.includes('secret-tenant-name') }).toEqual({ token, status: 401, leaks: false })
+      expect({ token, status: res.status, leaks: body.includes('secret-tenant-name') }).toEqual({
+        token,
+        status: 401,
+        leaks: false,
+      })
     }
   })
 

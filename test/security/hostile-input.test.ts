@@ -1,5 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { MAX_EMBEDDING_DIMENSIONS, MAX_EMBEDDING_INPUTS, MAX_JSON_DEPTH, MAX_N, MAX_OUTPUT_TOKENS, MAX_TOP_LOGPROBS } from '../../lib/limits.ts'
+import {
+  MAX_EMBEDDING_DIMENSIONS,
+  MAX_EMBEDDING_INPUTS,
+  MAX_JSON_DEPTH,
+  MAX_N,
+  MAX_OUTPUT_TOKENS,
+  MAX_TOP_LOGPROBS,
+} from '../../lib/limits.ts'
 import { gatewayConfigSchema } from '../../gateway/config.ts'
 import { jsonHeaders, post, startHarness, type Harness } from '../gateway/harness.ts'
 
@@ -27,7 +34,11 @@ async function stillServes() {
 
 describe('deeply nested JSON is refused with 400 before anything re-serializes it', () => {
   const cases: [string, () => string, string][] = [
-    ['translated route (OpenAI client → Anthropic target)', chatUrl, JSON.stringify({ model: 'claude', messages: user })],
+    [
+      'translated route (OpenAI client → Anthropic target)',
+      chatUrl,
+      JSON.stringify({ model: 'claude', messages: user }),
+    ],
     ['/v1/messages', msgUrl, JSON.stringify({ model: 'claude', max_tokens: 10, messages: user })],
     ['/v1/messages to an OpenAI target', msgUrl, JSON.stringify({ model: 'chat', max_tokens: 10, messages: user })],
     ['stream: true', chatUrl, JSON.stringify({ model: 'chat', stream: true, messages: user })],
@@ -45,7 +56,10 @@ describe('deeply nested JSON is refused with 400 before anything re-serializes i
   }
 
   it('nesting in the messages themselves is refused too', async () => {
-    const r = await post(chatUrl(), `{"model":"claude","messages":[{"role":"user","content":${`[${'{"a":'.repeat(5_000)}1${'}'.repeat(5_000)}]`}}]}`)
+    const r = await post(
+      chatUrl(),
+      `{"model":"claude","messages":[{"role":"user","content":${`[${'{"a":'.repeat(5_000)}1${'}'.repeat(5_000)}]`}}]}`,
+    )
     expect(r.status).toBe(400)
     await stillServes()
   })
@@ -80,11 +94,24 @@ describe('numeric parameters that size work are bounded', () => {
       [embUrl, { model: 'embed', input: 'x', dimensions: 1.5 }, 'dimensions'],
       [embUrl, { model: 'embed', input: Array.from({ length: MAX_EMBEDDING_INPUTS + 1 }, () => 'x') }, 'input'],
       [chatUrl, { model: 'chat', messages: user, max_tokens: MAX_OUTPUT_TOKENS + 1 }, 'max_tokens'],
-      [chatUrl, { model: 'chat', messages: user, max_completion_tokens: MAX_OUTPUT_TOKENS + 1 }, 'max_completion_tokens'],
+      [
+        chatUrl,
+        { model: 'chat', messages: user, max_completion_tokens: MAX_OUTPUT_TOKENS + 1 },
+        'max_completion_tokens',
+      ],
       [chatUrl, { model: 'chat', messages: user, logprobs: true, top_logprobs: MAX_TOP_LOGPROBS + 1 }, 'top_logprobs'],
       [chatUrl, { model: 'chat', messages: user, top_logprobs: -1 }, 'top_logprobs'],
       [msgUrl, { model: 'claude', messages: user, max_tokens: MAX_OUTPUT_TOKENS + 1 }, 'max_tokens'],
-      [msgUrl, { model: 'claude', messages: user, max_tokens: 100, thinking: { type: 'enabled', budget_tokens: MAX_OUTPUT_TOKENS + 1 } }, 'thinking.budget_tokens'],
+      [
+        msgUrl,
+        {
+          model: 'claude',
+          messages: user,
+          max_tokens: 100,
+          thinking: { type: 'enabled', budget_tokens: MAX_OUTPUT_TOKENS + 1 },
+        },
+        'thinking.budget_tokens',
+      ],
     ]
     const before = h.sim.requests.length
     for (const [url, body, param] of cases) {
@@ -97,7 +124,16 @@ describe('numeric parameters that size work are bounded', () => {
     const atLimit: [() => string, Record<string, unknown>][] = [
       [embUrl, { model: 'embed', input: ['a', 'b'], dimensions: 16 }],
       [embUrl, { model: 'embed', input: Array.from({ length: MAX_EMBEDDING_INPUTS }, () => 'x'), dimensions: 1 }],
-      [chatUrl, { model: 'chat', messages: user, max_tokens: MAX_OUTPUT_TOKENS, logprobs: true, top_logprobs: MAX_TOP_LOGPROBS }],
+      [
+        chatUrl,
+        {
+          model: 'chat',
+          messages: user,
+          max_tokens: MAX_OUTPUT_TOKENS,
+          logprobs: true,
+          top_logprobs: MAX_TOP_LOGPROBS,
+        },
+      ],
       [msgUrl, { model: 'claude', messages: user, max_tokens: MAX_OUTPUT_TOKENS }],
     ]
     for (const [url, body] of atLimit) {

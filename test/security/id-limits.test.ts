@@ -31,7 +31,11 @@ describe('gateway edge: one length limit per client-chosen id, 400 naming the fi
   afterAll(() => h?.close())
 
   const chat = { model: 'chat', messages: [{ role: 'user', content: 'hi' }] }
-  const headers = (extra: Record<string, string>) => ({ 'content-type': 'application/json', authorization: `Bearer ${KEY}`, ...extra })
+  const headers = (extra: Record<string, string>) => ({
+    'content-type': 'application/json',
+    authorization: `Bearer ${KEY}`,
+    ...extra,
+  })
 
   it('refuses a 16 KB session id, user id (header or body) and a control character, before any upstream call', async () => {
     const before = h.sim.requests.length
@@ -45,24 +49,34 @@ describe('gateway edge: one length limit per client-chosen id, 400 naming the fi
       const r = await post(`${h.url}/v1/chat/completions`, body, headers(extra))
       expect(r.status, field).toBe(400)
       expect(r.json.error.param).toBe(field)
-      if (field !== 'x-loopgate-session-id' || !extra[field]!.includes('\t')) expect(r.json.error.message).toContain(`the limit is ${MAX_ID_LENGTH}`)
+      if (field !== 'x-loopgate-session-id' || !extra[field]!.includes('\t'))
+        expect(r.json.error.message).toContain(`the limit is ${MAX_ID_LENGTH}`)
       expect(r.text.length).toBeLessThan(1_000) // the refusal does not echo the id back
     }
-    const msg = await post(`${h.url}/v1/messages`, { model: 'claude', max_tokens: 5, messages: chat.messages }, headers({ 'x-loopgate-session-id': HUGE }))
+    const msg = await post(
+      `${h.url}/v1/messages`,
+      { model: 'claude', max_tokens: 5, messages: chat.messages },
+      headers({ 'x-loopgate-session-id': HUGE }),
+    )
     expect(msg.status).toBe(400)
     expect(msg.json.type).toBe('error')
     expect(h.sim.requests.length).toBe(before)
   })
 
   it('accepts an id of exactly the limit and puts it on the spans', async () => {
-    const r = await post(`${h.url}/v1/chat/completions`, { ...chat, user: AT_LIMIT }, headers({ 'x-loopgate-session-id': AT_LIMIT }))
+    const r = await post(
+      `${h.url}/v1/chat/completions`,
+      { ...chat, user: AT_LIMIT },
+      headers({ 'x-loopgate-session-id': AT_LIMIT }),
+    )
     expect(r.status).toBe(200)
     const span = (await h.spans()).find((s) => s.attributes['session.id'] === AT_LIMIT)
     expect(span?.attributes['user.id']).toBe(AT_LIMIT)
   })
 
   it('route names and target ids in the routing config obey the same limit', () => {
-    const route = (name: string, target: Record<string, unknown>) => gatewayConfigSchema.safeParse({ routes: [{ name, targets: [target] }] })
+    const route = (name: string, target: Record<string, unknown>) =>
+      gatewayConfigSchema.safeParse({ routes: [{ name, targets: [target] }] })
     expect(route('r'.repeat(MAX_ID_LENGTH), { provider: 'p', model: 'm' }).success).toBe(true)
     expect(route('r'.repeat(MAX_ID_LENGTH + 1), { provider: 'p', model: 'm' }).success).toBe(false)
     expect(route('r', { provider: 'p', model: 'm'.repeat(MAX_ID_LENGTH) }).success).toBe(false) // id = p/mmm…
@@ -74,8 +88,16 @@ describe('collector and evaluator: what the collector stores, the evaluator scor
   let collector: TestCollector
   let evaluator: RunningEvaluator
   let client: CollectorClient
-  const queue = new MemoryQueue<EvaluationJob>({ attempts: 2, backoffMs: 50, keepCompleted: 1000, shutdownTimeoutMs: 2_000 })
-  const settings = evaluatorConfigSchema.parse({ collectorToken: ADMIN_TOKEN, defaults: { delayMs: 0, scorers: ['cost'] } })
+  const queue = new MemoryQueue<EvaluationJob>({
+    attempts: 2,
+    backoffMs: 50,
+    keepCompleted: 1000,
+    shutdownTimeoutMs: 2_000,
+  })
+  const settings = evaluatorConfigSchema.parse({
+    collectorToken: ADMIN_TOKEN,
+    defaults: { delayMs: 0, scorers: ['cost'] },
+  })
 
   beforeAll(async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'loopgate-ids-'))
@@ -99,7 +121,10 @@ describe('collector and evaluator: what the collector stores, the evaluator scor
   })
 
   const str = (key: string, value: string) => ({ key, value: { stringValue: value } })
-  function llmSpan(traceId: string, ids: { tenant?: string; session?: string; user?: string; route?: string; target?: string }) {
+  function llmSpan(
+    traceId: string,
+    ids: { tenant?: string; session?: string; user?: string; route?: string; target?: string },
+  ) {
     const startNs = BigInt(Date.now()) * 1_000_000n
     return {
       traceId,
@@ -114,8 +139,11 @@ describe('collector and evaluator: what the collector stores, the evaluator scor
         str('user.id', ids.user ?? 'user-1'),
         str('loopgate.route', ids.route ?? 'support'),
         str('loopgate.target', ids.target ?? 'openai/gpt-4o-mini'),
-        str('gen_ai.operation.name', 'chat'), str('gen_ai.provider.name', 'openai'), str('gen_ai.request.model', 'gpt-4o-mini'),
-        { key: 'gen_ai.usage.input_tokens', value: { intValue: '10' } }, { key: 'gen_ai.usage.output_tokens', value: { intValue: '5' } },
+        str('gen_ai.operation.name', 'chat'),
+        str('gen_ai.provider.name', 'openai'),
+        str('gen_ai.request.model', 'gpt-4o-mini'),
+        { key: 'gen_ai.usage.input_tokens', value: { intValue: '10' } },
+        { key: 'gen_ai.usage.output_tokens', value: { intValue: '5' } },
       ],
       status: {},
     }
@@ -124,7 +152,11 @@ describe('collector and evaluator: what the collector stores, the evaluator scor
     const res = await fetch(`${collector.url}/v1/traces`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN_TOKEN}` },
-      body: JSON.stringify({ resourceSpans: [{ resource: { attributes: [str('service.name', 'ids')] }, scopeSpans: [{ scope: { name: 'ids' }, spans }] }] }),
+      body: JSON.stringify({
+        resourceSpans: [
+          { resource: { attributes: [str('service.name', 'ids')] }, scopeSpans: [{ scope: { name: 'ids' }, spans }] },
+        ],
+      }),
     })
     expect(res.status).toBe(200)
     return (await res.json()) as { partialSuccess?: { rejectedSpans: string; errorMessage: string } }
@@ -142,7 +174,9 @@ describe('collector and evaluator: what the collector stores, the evaluator scor
     for (const a of answers) {
       expect(a.partialSuccess?.rejectedSpans).toBe('1')
     }
-    expect(answers[0]!.partialSuccess!.errorMessage).toMatch(new RegExp(`session_id is 16000 characters long; the limit is ${MAX_ID_LENGTH}`))
+    expect(answers[0]!.partialSuccess!.errorMessage).toMatch(
+      new RegExp(`session_id is 16000 characters long; the limit is ${MAX_ID_LENGTH}`),
+    )
     expect(answers[1]!.partialSuccess!.errorMessage).toMatch(/user_id is 16000 characters/)
     expect(answers[3]!.partialSuccess!.errorMessage).toMatch(/session_id contains a control character/)
     const trace = await client.getTrace(traceId, { tenant: 'acme' })
@@ -156,17 +190,35 @@ describe('collector and evaluator: what the collector stores, the evaluator scor
   it('scores spans whose every id is exactly at the limit: nothing dead-letters', async () => {
     const long = (c: string) => `${c}é${c.repeat(MAX_ID_LENGTH - 2)}`
     const traceId = randomBytes(16).toString('hex')
-    const span = llmSpan(traceId, { tenant: long('t'), session: long('s'), user: long('u'), route: long('r'), target: long('g') })
+    const span = llmSpan(traceId, {
+      tenant: long('t'),
+      session: long('s'),
+      user: long('u'),
+      route: long('r'),
+      target: long('g'),
+    })
     const answer = await ingest([span])
     expect(answer.partialSuccess).toBeUndefined()
-    await waitFor(async () => (await client.listScores({ trace_id: traceId, tenant: long('t') })).scores.length > 0 || (await queue.counts()).dead > 0, 'a score or a dead letter', 30_000)
+    await waitFor(
+      async () =>
+        (await client.listScores({ trace_id: traceId, tenant: long('t') })).scores.length > 0 ||
+        (await queue.counts()).dead > 0,
+      'a score or a dead letter',
+      30_000,
+    )
     expect(await queue.deadLetters()).toEqual([])
     const { scores } = await client.listScores({ trace_id: traceId, tenant: long('t') })
-    expect(scores[0]).toMatchObject({ session_id: long('s'), route: long('r'), target: long('g'), tenant_id: long('t') })
+    expect(scores[0]).toMatchObject({
+      session_id: long('s'),
+      route: long('r'),
+      target: long('g'),
+      tenant_id: long('t'),
+    })
   }, 60_000)
 
   it('the query API takes ids up to the same limit, and refuses longer ones with 400', async () => {
-    const q = (path: string) => fetch(`${collector.url}/api${path}`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })
+    const q = (path: string) =>
+      fetch(`${collector.url}/api${path}`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })
     expect((await q(`/sessions/${'s'.repeat(MAX_ID_LENGTH)}?tenant=${'t'.repeat(MAX_ID_LENGTH)}`)).status).toBe(404) // accepted, and not there
     expect((await q(`/sessions/${'s'.repeat(MAX_ID_LENGTH + 1)}`)).status).toBe(400)
     expect((await q(`/sessions?user=${'u'.repeat(MAX_ID_LENGTH + 1)}`)).status).toBe(400)

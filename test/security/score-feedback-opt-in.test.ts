@@ -15,7 +15,9 @@ beforeAll(async () => {
     const traceId = hex(16)
     await stack.chat('alpha', { traceId, route })
     await stack.flush()
-    spans[route] = (await stack.reader('alpha').getTrace(traceId)).roots.find((s) => s.attributes['loopgate.span'] === 'request')!
+    spans[route] = (await stack.reader('alpha').getTrace(traceId)).roots.find(
+      (s) => s.attributes['loopgate.span'] === 'request',
+    )!
   }
 }, 120_000)
 afterAll(async () => stack?.close())
@@ -26,16 +28,33 @@ const quality = async (route: string) => {
 }
 
 describe('tenant feedback opt-in per route', () => {
-  it('counts a tenant\'s feedback only on the routes that opted in', async () => {
+  it("counts a tenant's feedback only on the routes that opted in", async () => {
     for (const route of [ROUTE, OTHER_ROUTE]) {
       const s = spans[route]!
-      await stack.reader('alpha').postScores([0, 1, 1, 1].map((value) => ({ trace_id: s.trace_id, span_id: s.span_id, name: 'thumbs', value, source: 'human' as const })))
+      await stack
+        .reader('alpha')
+        .postScores(
+          [0, 1, 1, 1].map((value) => ({
+            trace_id: s.trace_id,
+            span_id: s.span_id,
+            name: 'thumbs',
+            value,
+            source: 'human' as const,
+          })),
+        )
     }
     expect(await quality(OTHER_ROUTE)).toEqual({ count: 4, mean: 0.75 })
     expect(await quality(ROUTE)).toEqual({ count: 0, mean: null })
     // The admin's (trusted) feedback counts everywhere.
     const s = spans[ROUTE]!
-    await stack.admin.postScores({ tenant_id: 'alpha', trace_id: s.trace_id, span_id: s.span_id, name: 'thumbs', value: 1, source: 'human' })
+    await stack.admin.postScores({
+      tenant_id: 'alpha',
+      trace_id: s.trace_id,
+      span_id: s.span_id,
+      name: 'thumbs',
+      value: 1,
+      source: 'human',
+    })
     expect(await quality(ROUTE)).toEqual({ count: 1, mean: 1 })
   })
 })

@@ -35,12 +35,25 @@ beforeAll(async () => {
         { name: 'chat', targets: [{ provider: 'sim', model: 'sim-small' }], policy: { maxAttempts: 1 } },
         { name: 'claude', targets: [{ provider: 'simant', model: 'sim-claude' }], policy: { maxAttempts: 1 } },
       ],
-      tenants: [{ id: 'acme', keys: [{ key: KEY }, { key: `sha256:${createHash('sha256').update(HASHED_KEY).digest('hex')}` }] }],
+      tenants: [
+        {
+          id: 'acme',
+          keys: [{ key: KEY }, { key: `sha256:${createHash('sha256').update(HASHED_KEY).digest('hex')}` }],
+        },
+      ],
       telemetry: { enabled: false },
     },
     adminToken: ADMIN,
     env: { SIM_KEY: PROVIDER_KEY, SIM_ANT_KEY: ANTHROPIC_KEY },
-    logger: pino({ level: 'trace' }, new Writable({ write(chunk, _enc, done) { logLines.push(String(chunk)); done() } })),
+    logger: pino(
+      { level: 'trace' },
+      new Writable({
+        write(chunk, _enc, done) {
+          logLines.push(String(chunk))
+          done()
+        },
+      }),
+    ),
     spanExporters: [exporter],
   })
 })
@@ -57,13 +70,21 @@ function expectNoSecret(where: string, text: string): void {
 }
 
 async function call(path: string, body: unknown, key = KEY) {
-  const res = await fetch(`${gw.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` }, body: JSON.stringify(body) })
+  const res = await fetch(`${gw.url}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+    body: JSON.stringify(body),
+  })
   return { status: res.status, text: await res.text() }
 }
 
 async function spanTexts(): Promise<string> {
   await gw.flushTelemetry()
-  return JSON.stringify(exporter.getFinishedSpans().map((s) => ({ status: s.status, attributes: s.attributes, events: s.events, name: s.name })))
+  return JSON.stringify(
+    exporter
+      .getFinishedSpans()
+      .map((s) => ({ status: s.status, attributes: s.attributes, events: s.events, name: s.name })),
+  )
 }
 
 const user = [{ role: 'user', content: 'hi' }]
@@ -91,7 +112,9 @@ describe('upstream error text is masked before a client, a span, /admin/targets 
     const spans = await spanTexts()
     expect(spans).toContain('invalid credentials')
     expectNoSecret('spans', spans)
-    const targets = await (await fetch(`${gw.url}/admin/targets`, { headers: { authorization: `Bearer ${ADMIN}` } })).text()
+    const targets = await (
+      await fetch(`${gw.url}/admin/targets`, { headers: { authorization: `Bearer ${ADMIN}` } })
+    ).text()
     expect(targets).toContain('invalid credentials')
     expectNoSecret('/admin/targets', targets)
   })
@@ -110,7 +133,9 @@ describe('upstream error text is masked before a client, a span, /admin/targets 
     const spans = await spanTexts()
     expect(spans).toContain('invalid credentials')
     expectNoSecret('spans', spans)
-    const targets = await (await fetch(`${gw.url}/admin/targets`, { headers: { authorization: `Bearer ${ADMIN}` } })).text()
+    const targets = await (
+      await fetch(`${gw.url}/admin/targets`, { headers: { authorization: `Bearer ${ADMIN}` } })
+    ).text()
     expectNoSecret('/admin/targets', targets)
   })
 
@@ -121,7 +146,10 @@ describe('upstream error text is masked before a client, a span, /admin/targets 
 })
 
 describe('SecretMasker', () => {
-  const m = new SecretMasker({ exact: ['exact-secret-value'], hashes: [createHash('sha256').update('vk-raw-key-123').digest('hex')] })
+  const m = new SecretMasker({
+    exact: ['exact-secret-value'],
+    hashes: [createHash('sha256').update('vk-raw-key-123').digest('hex')],
+  })
   const cases: [string, string][] = [
     ['Incorrect API key provided: sk-proj-AbCdEf0123456789xyz.', 'sk-proj-AbCdEf0123456789xyz'],
     ['key sk-ant-api03-AAAABBBBCCCCDDDD rejected', 'sk-ant-api03-AAAABBBBCCCCDDDD'],
@@ -131,7 +159,10 @@ describe('SecretMasker', () => {
     ['{"x-api-key":"a1b2c3d4e5f6g7h8"}', 'a1b2c3d4e5f6g7h8'],
     ['api_key=0123456789abcdef0123456789abcdef', '0123456789abcdef0123456789abcdef'],
     ['token: 4f9d2c1b8a7e6d5c', '4f9d2c1b8a7e6d5c'],
-    ['jwt eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U', 'eyJhbGciOiJIUzI1NiJ9'],
+    [
+      'jwt eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U',
+      'eyJhbGciOiJIUzI1NiJ9',
+    ],
     ['the exact-secret-value leaked', 'exact-secret-value'],
     ['virtual key vk-raw-key-123.', 'vk-raw-key-123'],
     ['github ghp_0123456789abcdefghijABCDEFGHIJ', 'ghp_0123456789abcdefghijABCDEFGHIJ'],
@@ -147,12 +178,13 @@ describe('SecretMasker', () => {
   it('leaves ordinary error text readable', () => {
     for (const text of [
       "The model 'gpt-5-mini' does not exist or you do not have access to it.",
-      'This model\'s maximum context length is 128000 tokens. However, your messages resulted in 130512 tokens.',
+      "This model's maximum context length is 128000 tokens. However, your messages resulted in 130512 tokens.",
       'max_tokens: Field required',
       'Rate limit reached for requests; please try again in 20s.',
       'Invalid API key provided',
       'simulated 500',
-    ]) expect(m.mask(text)).toBe(text)
+    ])
+      expect(m.mask(text)).toBe(text)
   })
 
   it('bounds the text it masks', () => {

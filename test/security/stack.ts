@@ -42,7 +42,10 @@ export interface Stack {
 
 export async function startStack(o: { collector?: Record<string, unknown> } = {}): Promise<Stack> {
   const tenants: TenantAccess[] = TENANT_IDS.map((id) => ({
-    id, ingestKeys: [ingestKey(id)], readKeys: [readKey(id)], budgets: { usdPerDay: '1000' },
+    id,
+    ingestKeys: [ingestKey(id)],
+    readKeys: [readKey(id)],
+    budgets: { usdPerDay: '1000' },
   }))
   const collector = await startTestCollector({ tenants, collector: o.collector })
   const sim = await startSimulator({ apiKeys: [PROVIDER_KEY] })
@@ -53,7 +56,10 @@ export async function startStack(o: { collector?: Record<string, unknown> } = {}
       providers: { sim: { protocol: 'openai', baseUrl: sim.openaiBaseUrl, apiKeyEnv: 'SIM_KEY' } },
       routes: [
         { name: ROUTE, targets: [{ provider: 'sim', model: 'sim-small', price: { input: '0.15', output: '0.6' } }] },
-        { name: OTHER_ROUTE, targets: [{ provider: 'sim', model: 'sim-side', price: { input: '0.15', output: '0.6' } }] },
+        {
+          name: OTHER_ROUTE,
+          targets: [{ provider: 'sim', model: 'sim-side', price: { input: '0.15', output: '0.6' } }],
+        },
       ],
       tenants: TENANT_IDS.map((id) => ({ id, keys: [{ key: gatewayKey(id) }] })),
       telemetry: { enabled: true, collectorUrl: collector.url, scheduledDelayMs: 60_000 },
@@ -65,16 +71,23 @@ export async function startStack(o: { collector?: Record<string, unknown> } = {}
   })
   const client = (token: string) => new CollectorClient({ baseUrl: collector.url, token })
   return {
-    collector, gateway, sim,
+    collector,
+    gateway,
+    sim,
     admin: client(ADMIN_TOKEN),
     reader: (t) => client(readKey(t)),
     async chat(t, c = {}) {
-      const headers: Record<string, string> = { 'content-type': 'application/json', authorization: `Bearer ${gatewayKey(t)}` }
+      const headers: Record<string, string> = {
+        'content-type': 'application/json',
+        authorization: `Bearer ${gatewayKey(t)}`,
+      }
       if (c.traceId) headers.traceparent = `00-${c.traceId}-${hex(8)}-01`
       if (c.session) headers['x-loopgate-session-id'] = c.session
       if (c.user) headers['x-loopgate-user-id'] = c.user
       const res = await fetch(`${gateway.url}/v1/chat/completions`, {
-        method: 'POST', headers, body: JSON.stringify({ model: c.route ?? ROUTE, messages: [{ role: 'user', content: `hello from ${t}` }] }),
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ model: c.route ?? ROUTE, messages: [{ role: 'user', content: `hello from ${t}` }] }),
       })
       if (res.status !== 200) throw new Error(`gateway answered ${res.status}: ${await res.text()}`)
       await res.arrayBuffer()
@@ -84,7 +97,10 @@ export async function startStack(o: { collector?: Record<string, unknown> } = {}
       const { token, headers, ...rest } = init
       return fetch(`${collector.url}${path}`, {
         ...rest,
-        headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(headers as Record<string, string> | undefined) },
+        headers: {
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+          ...(headers as Record<string, string> | undefined),
+        },
       })
     },
     async close() {
@@ -108,26 +124,48 @@ export function llmSpanRequest(o: {
 }) {
   const startNs = BigInt(Date.now() - 1000) * 1_000_000n
   const attrs: Record<string, string | number> = {
-    'gen_ai.operation.name': 'chat', 'gen_ai.provider.name': 'openai', 'gen_ai.request.model': 'gpt-4o',
-    'gen_ai.usage.input_tokens': o.tokens ?? 1_000_000, 'gen_ai.usage.output_tokens': o.tokens ?? 1_000_000,
+    'gen_ai.operation.name': 'chat',
+    'gen_ai.provider.name': 'openai',
+    'gen_ai.request.model': 'gpt-4o',
+    'gen_ai.usage.input_tokens': o.tokens ?? 1_000_000,
+    'gen_ai.usage.output_tokens': o.tokens ?? 1_000_000,
     ...o.attributes,
   }
   return {
-    resourceSpans: [{
-      resource: { attributes: [{ key: 'service.name', value: { stringValue: 'probe' } }] },
-      scopeSpans: [{
-        scope: { name: 'probe' },
-        spans: [{
-          traceId: o.traceId, spanId: o.spanId ?? hex(8), parentSpanId: o.parentSpanId ?? '', name: 'chat gpt-4o', kind: 3,
-          startTimeUnixNano: String(startNs), endTimeUnixNano: String(startNs + 500_000_000n),
-          attributes: Object.entries(attrs).map(([key, v]) => ({ key, value: typeof v === 'number' ? { intValue: String(v) } : { stringValue: v } })),
-          status: o.error ? { code: 2, message: 'boom' } : {},
-        }],
-      }],
-    }],
+    resourceSpans: [
+      {
+        resource: { attributes: [{ key: 'service.name', value: { stringValue: 'probe' } }] },
+        scopeSpans: [
+          {
+            scope: { name: 'probe' },
+            spans: [
+              {
+                traceId: o.traceId,
+                spanId: o.spanId ?? hex(8),
+                parentSpanId: o.parentSpanId ?? '',
+                name: 'chat gpt-4o',
+                kind: 3,
+                startTimeUnixNano: String(startNs),
+                endTimeUnixNano: String(startNs + 500_000_000n),
+                attributes: Object.entries(attrs).map(([key, v]) => ({
+                  key,
+                  value: typeof v === 'number' ? { intValue: String(v) } : { stringValue: v },
+                })),
+                status: o.error ? { code: 2, message: 'boom' } : {},
+              },
+            ],
+          },
+        ],
+      },
+    ],
   }
 }
 
 export async function postOtlp(stack: Stack, body: unknown, token?: string): Promise<Response> {
-  return stack.raw('/v1/traces', { method: 'POST', token, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
+  return stack.raw('/v1/traces', {
+    method: 'POST',
+    token,
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  })
 }

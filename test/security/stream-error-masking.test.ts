@@ -19,11 +19,19 @@ function startLeakyUpstream(): Promise<Server> {
     req.on('end', () => {
       res.writeHead(200, { 'content-type': 'text/event-stream' })
       if (req.url?.endsWith('/messages')) {
-        res.write(`event: message_start\ndata: ${JSON.stringify({ type: 'message_start', message: { id: 'msg_1', type: 'message', role: 'assistant', model: 'leaky', content: [], usage: { input_tokens: 3, output_tokens: 0 } } })}\n\n`)
-        res.end(`event: error\ndata: ${JSON.stringify({ type: 'error', error: { type: 'overloaded_error', message: `overloaded; your key was ${auth}` } })}\n\n`)
+        res.write(
+          `event: message_start\ndata: ${JSON.stringify({ type: 'message_start', message: { id: 'msg_1', type: 'message', role: 'assistant', model: 'leaky', content: [], usage: { input_tokens: 3, output_tokens: 0 } } })}\n\n`,
+        )
+        res.end(
+          `event: error\ndata: ${JSON.stringify({ type: 'error', error: { type: 'overloaded_error', message: `overloaded; your key was ${auth}` } })}\n\n`,
+        )
       } else {
-        res.write(`data: ${JSON.stringify({ id: 'c1', object: 'chat.completion.chunk', model: 'leaky', choices: [{ index: 0, delta: { content: 'Hel' } }] })}\n\n`)
-        res.end(`data: ${JSON.stringify({ error: { message: `stream aborted, key ${auth}`, type: 'server_error' } })}\n\n`)
+        res.write(
+          `data: ${JSON.stringify({ id: 'c1', object: 'chat.completion.chunk', model: 'leaky', choices: [{ index: 0, delta: { content: 'Hel' } }] })}\n\n`,
+        )
+        res.end(
+          `data: ${JSON.stringify({ error: { message: `stream aborted, key ${auth}`, type: 'server_error' } })}\n\n`,
+        )
       }
     })
   })
@@ -61,16 +69,26 @@ afterAll(async () => {
 })
 
 async function stream(path: string, model: string): Promise<string> {
-  const body = path === '/v1/messages'
-    ? { model, max_tokens: 16, stream: true, messages: [{ role: 'user', content: 'hi' }] }
-    : { model, stream: true, messages: [{ role: 'user', content: 'hi' }] }
-  const res = await fetch(`${gw.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${KEY}` }, body: JSON.stringify(body) })
+  const body =
+    path === '/v1/messages'
+      ? { model, max_tokens: 16, stream: true, messages: [{ role: 'user', content: 'hi' }] }
+      : { model, stream: true, messages: [{ role: 'user', content: 'hi' }] }
+  const res = await fetch(`${gw.url}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${KEY}` },
+    body: JSON.stringify(body),
+  })
   expect(res.status).toBe(200)
   return res.text()
 }
 
 describe('an error event inside an upstream stream is masked before it reaches the client', () => {
-  for (const [path, model] of [['/v1/chat/completions', 'oai'], ['/v1/chat/completions', 'ant'], ['/v1/messages', 'ant'], ['/v1/messages', 'oai']] as const) {
+  for (const [path, model] of [
+    ['/v1/chat/completions', 'oai'],
+    ['/v1/chat/completions', 'ant'],
+    ['/v1/messages', 'ant'],
+    ['/v1/messages', 'oai'],
+  ] as const) {
     it(`${path} over the ${model === 'oai' ? 'OpenAI' : 'Anthropic'} protocol`, async () => {
       const text = await stream(path, model)
       expect(text).toMatch(/error/)

@@ -46,7 +46,9 @@ describe('who may see what', () => {
     expect(await page.getByTestId('tenant-badge').textContent()).toBe('tenant: acme')
     const rows = page.locator('[data-testid=sessions-table] tbody tr')
     await rows.first().waitFor()
-    expect((await rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-session')))).sort()).toEqual(data.acmeSessions)
+    expect((await rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-session')))).sort()).toEqual(
+      data.acmeSessions,
+    )
     await screenshot(page, 'tenant-sessions')
 
     for (const path of ['/?range=24h', '/chargeback?range=24h', '/evaluations?range=24h', '/routes?range=24h']) {
@@ -64,7 +66,11 @@ describe('who may see what', () => {
     // A shared admin link naming another tenant still shows only the caller's data.
     await page.goto(`${h.url}/chargeback?range=24h&tenant=globex`)
     await page.getByTestId('chargeback-table').waitFor()
-    expect(await page.locator('[data-testid=chargeback-table] tbody').evaluateAll((bs) => bs.map((b) => b.getAttribute('data-tenant')))).toEqual(['acme'])
+    expect(
+      await page
+        .locator('[data-testid=chargeback-table] tbody')
+        .evaluateAll((bs) => bs.map((b) => b.getAttribute('data-tenant'))),
+    ).toEqual(['acme'])
 
     // Another tenant's trace is a 404 for this key.
     await page.goto(`${h.url}/traces/${data.globexTurns[0]!.traceId}`)

@@ -21,7 +21,14 @@ function request(tenant: string, route: string, cost: string, saved?: string) {
     attributes['loopgate.cache.hit'] = true
     attributes['loopgate.cache.saved_usd'] = saved
   }
-  return span({ traceId: hexId(16), name: `chat ${route}`, startMs: Date.now() - 60_000, durationMs: 5, kind: 2, attributes })
+  return span({
+    traceId: hexId(16),
+    name: `chat ${route}`,
+    startMs: Date.now() - 60_000,
+    durationMs: 5,
+    kind: 2,
+    attributes,
+  })
 }
 
 beforeAll(async () => {
@@ -47,7 +54,11 @@ describe('chargeback page: saved cost', () => {
     await signIn(page, h.url, '/tenants?range=24h&period=hour&group=route', ADMIN_TOKEN)
     const table = page.getByTestId('chargeback-table')
     await table.waitFor()
-    const api = await h.admin.chargeback({ from: new Date(Date.now() - 86_400_000).toISOString(), period: 'hour', group: 'route' })
+    const api = await h.admin.chargeback({
+      from: new Date(Date.now() - 86_400_000).toISOString(),
+      period: 'hour',
+      group: 'route',
+    })
     const shown = await table.locator('tr[data-row]').evaluateAll((trs) =>
       trs.map((tr) => {
         const td = [...tr.querySelectorAll('td')]
@@ -58,7 +69,9 @@ describe('chargeback page: saved cost', () => {
     const acmeSupport = api.rows.find((r) => r.tenant_id === 'acme' && r.key === 'support')!
     expect(acmeSupport.cache_hits).toBe(2)
     expect(acmeSupport.saved_usd).toMatch(/^0\.000246(0*)$/)
-    expect(await table.locator('[data-subtotal="acme"] [data-saved]').getAttribute('data-saved')).toBe(api.tenant_totals.acme!.saved_usd)
+    expect(await table.locator('[data-subtotal="acme"] [data-saved]').getAttribute('data-saved')).toBe(
+      api.tenant_totals.acme!.saved_usd,
+    )
     expect(await table.locator('[data-total] [data-saved]').getAttribute('data-saved')).toBe(api.totals.saved_usd)
     expect(await table.locator('[data-total] [data-saved]').textContent()).toBe('$0.250246')
     expect(await table.locator('[data-total] [data-cache-hits]').textContent()).toBe('3')

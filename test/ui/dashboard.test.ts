@@ -43,7 +43,9 @@ describe('dashboard as the admin', () => {
     const items = page.locator('[data-testid=session-timeline] > li')
     await items.first().waitFor()
     const detail = await h.admin.getSession('sess-acme-2')
-    expect(await items.evaluateAll((els) => els.map((e) => e.getAttribute('data-trace-id')))).toEqual(detail.traces.map((t) => t.trace_id))
+    expect(await items.evaluateAll((els) => els.map((e) => e.getAttribute('data-trace-id')))).toEqual(
+      detail.traces.map((t) => t.trace_id),
+    )
     await items.first().getByRole('button').click()
     await expect.poll(() => items.first().locator('.mini-waterfall li').count()).toBe(detail.traces[0]!.spans.length)
     await screenshot(page, 'session-timeline')
@@ -55,8 +57,18 @@ describe('dashboard as the admin', () => {
     await signIn(page, h.url, `/traces/${turn.traceId}`, ADMIN_TOKEN)
     const tree = page.getByRole('tree', { name: 'Span tree' })
     await tree.getByRole('treeitem').first().waitFor()
-    const levels = await tree.getByRole('treeitem').evaluateAll((els) => els.map((e) => `${e.getAttribute('aria-level')} ${e.querySelector('.span-name')?.textContent}`))
-    expect(levels).toEqual(['1 agent.turn', '2 execute_tool search', '2 chat support', '3 chat gpt-4o-mini', '3 chat gpt-4o-mini'])
+    const levels = await tree
+      .getByRole('treeitem')
+      .evaluateAll((els) =>
+        els.map((e) => `${e.getAttribute('aria-level')} ${e.querySelector('.span-name')?.textContent}`),
+      )
+    expect(levels).toEqual([
+      '1 agent.turn',
+      '2 execute_tool search',
+      '2 chat support',
+      '3 chat gpt-4o-mini',
+      '3 chat gpt-4o-mini',
+    ])
 
     await page.locator(`[data-span-id="${turn.requestSpanId}"]`).click()
     await page.waitForURL(new RegExp(`span=${turn.requestSpanId}`))
@@ -86,19 +98,34 @@ describe('dashboard as the admin', () => {
     const url = new URL(page.url())
     expect(url.searchParams.get('period')).toBe('hour')
     const rows = table.locator('tr[data-row]')
-    const cells = await rows.evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.getAttribute('data-cost') ?? td.textContent ?? '')))
-    const api = await h.admin.chargeback({ from: new Date(Date.now() - 86_400_000).toISOString(), period: 'hour', group: 'route' })
+    const cells = await rows.evaluateAll((trs) =>
+      trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.getAttribute('data-cost') ?? td.textContent ?? '')),
+    )
+    const api = await h.admin.chargeback({
+      from: new Date(Date.now() - 86_400_000).toISOString(),
+      period: 'hour',
+      group: 'route',
+    })
     expect(cells.map((c) => `${c[0]}|${c[1]}|${c[2]}|${digits(c[3]!)}|${c[9]}`).sort()).toEqual(
       api.rows.map((r) => `${r.tenant_id}|${r.period_start}|${r.key}|${r.requests}|${r.cost_usd}`).sort(),
     )
     expect(await table.locator('[data-total] [data-cost]').getAttribute('data-cost')).toBe(api.totals.cost_usd)
-    expect(await table.locator('[data-subtotal="acme"] [data-cost]').getAttribute('data-cost')).toBe(api.tenant_totals.acme!.cost_usd)
+    expect(await table.locator('[data-subtotal="acme"] [data-cost]').getAttribute('data-cost')).toBe(
+      api.tenant_totals.acme!.cost_usd,
+    )
     await screenshot(page, 'chargeback')
 
-    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export CSV' }).click()])
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Export CSV' }).click(),
+    ])
     expect(download.suggestedFilename()).toMatch(/^chargeback_all_hour_route_.*\.csv$/)
-    const csv = readFileSync((await download.path())!, 'utf8').trim().split(/\r?\n/)
-    expect(csv[0]).toBe('tenant,period,period_start,route,requests,errors,input_tokens,output_tokens,cache_read_tokens,cache_write_tokens,cost_usd,cache_hits,saved_usd')
+    const csv = readFileSync((await download.path())!, 'utf8')
+      .trim()
+      .split(/\r?\n/)
+    expect(csv[0]).toBe(
+      'tenant,period,period_start,route,requests,errors,input_tokens,output_tokens,cache_read_tokens,cache_write_tokens,cost_usd,cache_hits,saved_usd',
+    )
     const csvRows = csv.slice(1, -1).map((l) => l.split(','))
     expect(csvRows.map((c) => [c[0], c[2], c[3], ...c.slice(4, 10), c[10]].join('|')).sort()).toEqual(
       cells.map((c) => [c[0], c[1], c[2], ...c.slice(3, 9).map(digits), c[9]].join('|')).sort(),
@@ -126,23 +153,33 @@ describe('dashboard as the admin', () => {
         }
       }),
     )
-    expect(shown).toEqual(api.budgets.map((b) => ({
-      key: `${b.tenant_id}/${b.period}`,
-      spent: b.spent_usd,
-      limit: b.limit_usd,
-      remaining: b.remaining_usd,
-      used: `${(b.used_ratio * 100).toFixed(1)}%`,
-      resets: b.resets_at.replace('T', ' '),
-    })))
+    expect(shown).toEqual(
+      api.budgets.map((b) => ({
+        key: `${b.tenant_id}/${b.period}`,
+        spent: b.spent_usd,
+        limit: b.limit_usd,
+        remaining: b.remaining_usd,
+        used: `${(b.used_ratio * 100).toFixed(1)}%`,
+        resets: b.resets_at.replace('T', ' '),
+      })),
+    )
     // The month's spend is the chargeback report's for the same UTC month.
     const now = new Date()
-    const month = await h.admin.chargeback({ from: new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1)).toISOString(), period: 'month', tenant: 'globex' })
+    const month = await h.admin.chargeback({
+      from: new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1)).toISOString(),
+      period: 'month',
+      tenant: 'globex',
+    })
     expect(shown.find((r) => r.key === 'globex/month')!.spent).toBe(month.tenant_totals.globex?.cost_usd ?? '0')
     await screenshot(page, 'budgets')
 
     await page.goto(`${h.url}/chargeback?range=24h&tenant=globex`)
     // A full reload: the app signs in again from sessionStorage before it asks for budgets.
-    await expect.poll(() => table.locator('tbody tr').evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-tenant'))), { timeout: 30_000 }).toEqual(['globex'])
+    await expect
+      .poll(() => table.locator('tbody tr').evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-tenant'))), {
+        timeout: 30_000,
+      })
+      .toEqual(['globex'])
   })
 
   it('shows route stats, each decision with its reason, and the weights chart', async () => {
@@ -161,7 +198,9 @@ describe('dashboard as the admin', () => {
     expect(await decisions.textContent()).toContain('step capped at 0.2')
     expect(await page.getByRole('figure', { name: 'Weights over time · support' }).locator('canvas').count()).toBe(1)
     // The live weight is the newest applied decision's.
-    expect(await stats.locator('tr[data-route="support"][data-target="openai/gpt-4o-mini"] td').nth(2).textContent()).toBe('0.90')
+    expect(
+      await stats.locator('tr[data-route="support"][data-target="openai/gpt-4o-mini"] td').nth(2).textContent(),
+    ).toBe('0.90')
     await screenshot(page, 'routes')
   })
 
@@ -170,7 +209,9 @@ describe('dashboard as the admin', () => {
     await signIn(page, h.url, '/evaluations?range=24h', ADMIN_TOKEN)
     const aggregates = page.getByTestId('score-aggregates')
     await aggregates.waitFor()
-    expect(await aggregates.locator('tr[data-scorer="helpfulness"][data-route="support"] [data-col=mean]').textContent()).toBe('0.550')
+    expect(
+      await aggregates.locator('tr[data-scorer="helpfulness"][data-route="support"] [data-col=mean]').textContent(),
+    ).toBe('0.550')
     const group = page.locator('.failure-group', { hasText: FAILING_REASON })
     expect(await group.locator('summary').textContent()).toContain('1 case(s)')
     await screenshot(page, 'evaluations')
@@ -184,14 +225,24 @@ describe('dashboard as the admin', () => {
     await signIn(page, h.url, '/?range=24h', ADMIN_TOKEN)
     const kpis = page.getByTestId('kpis')
     await kpis.waitFor()
-    const api = await h.admin.chargeback({ from: new Date(Date.now() - 86_400_000).toISOString(), period: 'hour', group: 'route' })
-    expect(digits(await kpis.locator('[data-stat=Requests] .stat-value').textContent())).toBe(String(api.totals.requests))
+    const api = await h.admin.chargeback({
+      from: new Date(Date.now() - 86_400_000).toISOString(),
+      period: 'hour',
+      group: 'route',
+    })
+    expect(digits(await kpis.locator('[data-stat=Requests] .stat-value').textContent())).toBe(
+      String(api.totals.requests),
+    )
     expect(await kpis.locator('[data-stat=Cost] .stat-value').textContent()).toBe(`$${api.totals.cost_usd}`)
-    expect(await page.getByTestId('top-routes').locator('tr[data-key]').first().getAttribute('data-key')).toBe('globex-private-route')
+    expect(await page.getByTestId('top-routes').locator('tr[data-key]').first().getAttribute('data-key')).toBe(
+      'globex-private-route',
+    )
     expect(await page.locator('figure.chart canvas').count()).toBe(6)
     // Latency and quality over time come from one route-stats call per twelfth of the range.
     for (const name of ['p95 latency (worst route × target)', 'Mean quality']) {
-      await expect.poll(() => page.getByRole('figure', { name }).getAttribute('data-points'), { timeout: 60_000 }).not.toBe('0')
+      await expect
+        .poll(() => page.getByRole('figure', { name }).getAttribute('data-points'), { timeout: 60_000 })
+        .not.toBe('0')
     }
     await screenshot(page, 'overview')
   })

@@ -23,9 +23,15 @@ export const UI_TENANTS: TenantAccess[] = TENANTS.map((t) => ({
 }))
 
 /** A real collector on a temp chDB dir with two tenants, the built UI in front of it, and chromium. */
-export async function startUiHarness(options: { dataDir?: string; collector?: Record<string, unknown> } = {}): Promise<UiHarness> {
+export async function startUiHarness(
+  options: { dataDir?: string; collector?: Record<string, unknown> } = {},
+): Promise<UiHarness> {
   await ensureUiBuilt()
-  const collector = await startTestCollector({ tenants: UI_TENANTS, dataDir: options.dataDir, collector: options.collector })
+  const collector = await startTestCollector({
+    tenants: UI_TENANTS,
+    dataDir: options.dataDir,
+    collector: options.collector,
+  })
   let ui: Awaited<ReturnType<typeof startUiServer>> | undefined
   let browser: TestBrowser | undefined
   const contexts: BrowserContext[] = []
@@ -45,7 +51,10 @@ export async function startUiHarness(options: { dataDir?: string; collector?: Re
     admin: client(ADMIN_TOKEN),
     tenant: (id) => client(READ_KEYS[id]),
     newPage: async () => {
-      const context = await started.browser.browser.newContext({ viewport: { width: 1440, height: 900 }, acceptDownloads: true })
+      const context = await started.browser.browser.newContext({
+        viewport: { width: 1440, height: 900 },
+        acceptDownloads: true,
+      })
       contexts.push(context)
       // Generous: the suite runs beside other test files on two cores; speed is checked in performance.test.ts.
       context.setDefaultTimeout(90_000)

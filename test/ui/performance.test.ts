@@ -34,13 +34,35 @@ beforeAll(async () => {
   // One trace of 2,000 spans: a root, 40 steps, each with 48 children (plus one LLM call per step).
   const start = Date.now() - 600_000
   const common = { 'loopgate.tenant.id': 'tenant-0', 'session.id': 'big-session' }
-  const root = span({ traceId: bigTraceId, name: 'agent.run', startMs: start, durationMs: 60_000, attributes: { ...common, 'gen_ai.operation.name': 'invoke_agent' } })
+  const root = span({
+    traceId: bigTraceId,
+    name: 'agent.run',
+    startMs: start,
+    durationMs: 60_000,
+    attributes: { ...common, 'gen_ai.operation.name': 'invoke_agent' },
+  })
   const spans = [root]
   for (let step = 0; spans.length < BIG_TRACE_SPANS; step++) {
-    const parent = span({ traceId: bigTraceId, parentSpanId: root.spanId, name: `step ${step}`, startMs: start + step * 1400, durationMs: 1300, attributes: { ...common, 'gen_ai.operation.name': 'invoke_agent' } })
+    const parent = span({
+      traceId: bigTraceId,
+      parentSpanId: root.spanId,
+      name: `step ${step}`,
+      startMs: start + step * 1400,
+      durationMs: 1300,
+      attributes: { ...common, 'gen_ai.operation.name': 'invoke_agent' },
+    })
     spans.push(parent)
     for (let i = 0; i < 48 && spans.length < BIG_TRACE_SPANS; i++) {
-      spans.push(span({ traceId: bigTraceId, parentSpanId: parent.spanId, name: `tool ${step}.${i}`, startMs: start + step * 1400 + i * 25, durationMs: 20, attributes: { ...common, 'gen_ai.operation.name': 'execute_tool' } }))
+      spans.push(
+        span({
+          traceId: bigTraceId,
+          parentSpanId: parent.spanId,
+          name: `tool ${step}.${i}`,
+          startMs: start + step * 1400 + i * 25,
+          durationMs: 20,
+          attributes: { ...common, 'gen_ai.operation.name': 'execute_tool' },
+        }),
+      )
     }
   }
   lastSpanName = spans.at(-1)!.name
@@ -79,7 +101,9 @@ describe('performance in the browser', () => {
       ...performance.getEntriesByType('resource').map((e) => [e.name.replace(location.origin, ''), Math.round(e.startTime), Math.round(e.responseEnd)]),
     ])`)
     console.log(`last load, [resource, start ms, end ms]: ${breakdown}`)
-    console.log(`sessions first page (navigation start → first row): ${timings.map((t) => t.toFixed(0)).join(', ')} ms; the API call alone: ${apiMs.toFixed(0)} ms`)
+    console.log(
+      `sessions first page (navigation start → first row): ${timings.map((t) => t.toFixed(0)).join(', ')} ms; the API call alone: ${apiMs.toFixed(0)} ms`,
+    )
     expect(await rows.count()).toBe(50)
     expect(Math.min(...timings)).toBeLessThan(SESSIONS_FIRST_PAGE_MS)
 
@@ -110,7 +134,9 @@ describe('performance in the browser', () => {
       await rows.first().waitFor()
       timings.push(Number(await page.evaluate('window.__firstRowMs')))
     }
-    console.log(`request log first page (navigation start → first row): ${timings.map((t) => t.toFixed(0)).join(', ')} ms; the API call alone: ${apiMs.toFixed(0)} ms`)
+    console.log(
+      `request log first page (navigation start → first row): ${timings.map((t) => t.toFixed(0)).join(', ')} ms; the API call alone: ${apiMs.toFixed(0)} ms`,
+    )
     expect(Math.min(...timings)).toBeLessThan(REQUESTS_FIRST_PAGE_MS)
     const inDom = await rows.count()
     expect(inDom).toBeLessThan(100) // virtualized: 100 rows loaded, only the visible ones (plus overscan) rendered
@@ -125,10 +151,20 @@ describe('performance in the browser', () => {
 
     // Each filter from a shared link: navigation start → the filtered rows (or the empty state).
     const filters: [string, string][] = [
-      ['tenant', 'tenant=tenant-7'], ['route', 'route=search'], ['model', 'model=claude-3-5-haiku'], ['provider', 'provider=anthropic'],
-      ['status', 'status=error'], ['user', 'user=user-42'], ['session', 'session=session-4242'], ['tag', 'tag=vip'],
-      ['latency', 'latency_min=1000&latency_max=1010'], ['ttft', 'ttft_min=500'], ['cost', 'cost_min=0.0005'], ['tokens', 'tokens_min=1900'],
-      ['score', 'score=correctness&score_max=0.5'], ['text', 'q=next%20week'],
+      ['tenant', 'tenant=tenant-7'],
+      ['route', 'route=search'],
+      ['model', 'model=claude-3-5-haiku'],
+      ['provider', 'provider=anthropic'],
+      ['status', 'status=error'],
+      ['user', 'user=user-42'],
+      ['session', 'session=session-4242'],
+      ['tag', 'tag=vip'],
+      ['latency', 'latency_min=1000&latency_max=1010'],
+      ['ttft', 'ttft_min=500'],
+      ['cost', 'cost_min=0.0005'],
+      ['tokens', 'tokens_min=1900'],
+      ['score', 'score=correctness&score_max=0.5'],
+      ['text', 'q=next%20week'],
     ]
     await page.addInitScript(`new MutationObserver((_, observer) => {
       if (document.querySelector('[role=row][data-span-id], .state-empty')) { window.__shownMs = performance.now(); observer.disconnect() }
@@ -149,7 +185,9 @@ describe('performance in the browser', () => {
     const page = await h.newPage()
     await signIn(page, h.url, '/sessions?range=1h', ADMIN_TOKEN)
     // From the start of every document: the longest main-thread task while the trace loads and renders.
-    await page.addInitScript(`window.__longest = 0; new PerformanceObserver((list) => { for (const e of list.getEntries()) window.__longest = Math.max(window.__longest, e.duration) }).observe({ type: 'longtask', buffered: true })`)
+    await page.addInitScript(
+      `window.__longest = 0; new PerformanceObserver((list) => { for (const e of list.getEntries()) window.__longest = Math.max(window.__longest, e.duration) }).observe({ type: 'longtask', buffered: true })`,
+    )
     const t0 = performance.now()
     await page.goto(`${h.url}/traces/${bigTraceId}`)
     const items = page.getByRole('treeitem')
@@ -165,9 +203,13 @@ describe('performance in the browser', () => {
     await last.waitFor()
     const scrollMs = performance.now() - t1
     await last.click()
-    await expect.poll(() => page.getByRole('complementary', { name: 'Selected span' }).locator('h2').textContent()).toContain(lastSpanName)
+    await expect
+      .poll(() => page.getByRole('complementary', { name: 'Selected span' }).locator('h2').textContent())
+      .toContain(lastSpanName)
     const longest = Number(await page.evaluate('window.__longest'))
-    console.log(`2,000-span trace: first rows ${renderMs.toFixed(0)} ms, ${rendered} rows in DOM, scroll to end ${scrollMs.toFixed(0)} ms, longest task ${longest.toFixed(0)} ms`)
+    console.log(
+      `2,000-span trace: first rows ${renderMs.toFixed(0)} ms, ${rendered} rows in DOM, scroll to end ${scrollMs.toFixed(0)} ms, longest task ${longest.toFixed(0)} ms`,
+    )
     expect(renderMs).toBeLessThan(BIG_TRACE_RENDER_MS)
     expect(longest).toBeLessThan(LONGEST_TASK_MS)
     await screenshot(page, 'perf-trace')

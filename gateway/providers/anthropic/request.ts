@@ -9,7 +9,11 @@ export function anthropicPath(provider: ProviderSettings, op: Operation): string
 }
 
 export function anthropicHeaders(provider: ProviderSettings, apiKey: string | undefined): Record<string, string> {
-  const headers: Record<string, string> = { 'content-type': 'application/json', 'anthropic-version': ANTHROPIC_VERSION, ...provider.headers }
+  const headers: Record<string, string> = {
+    'content-type': 'application/json',
+    'anthropic-version': ANTHROPIC_VERSION,
+    ...provider.headers,
+  }
   if (!apiKey) return headers
   const style = provider.authHeader ?? 'x-api-key'
   if (style === 'bearer') headers.authorization = `Bearer ${apiKey}`

@@ -2,7 +2,9 @@ import type { ProviderSettings } from '../../config.ts'
 import type { Operation } from '../types.ts'
 
 export function openAiPath(provider: ProviderSettings, op: Operation): string {
-  return op === 'embeddings' ? provider.paths.embeddings ?? '/embeddings' : provider.paths.chat ?? '/chat/completions'
+  return op === 'embeddings'
+    ? (provider.paths.embeddings ?? '/embeddings')
+    : (provider.paths.chat ?? '/chat/completions')
 }
 
 export function openAiHeaders(provider: ProviderSettings, apiKey: string | undefined): Record<string, string> {

@@ -55,7 +55,12 @@ export const requestsQueryKey = (query: ListRequestsQuery) => ['requests', query
  * Starts a page's main request while its code chunk is still loading (and while React holds back
  * the suspended page), instead of after the page mounts. Same query keys as the page's hooks.
  */
-export function prefetchPageData(queryClient: QueryClient, client: CollectorClient, path: string, params: URLSearchParams): void {
+export function prefetchPageData(
+  queryClient: QueryClient,
+  client: CollectorClient,
+  path: string,
+  params: URLSearchParams,
+): void {
   const tenant = params.get('tenant') || undefined
   const [, first, id] = path.split('/').map(decodeURIComponent)
   if (first === 'requests' && !id) {
@@ -69,7 +74,10 @@ export function prefetchPageData(queryClient: QueryClient, client: CollectorClie
     const query = sessionsListQuery(params, tenant)
     void queryClient.prefetchQuery({ queryKey: ['sessions', query], queryFn: () => client.listSessions(query) })
   } else if (first === 'sessions' && id) {
-    void queryClient.prefetchQuery({ queryKey: ['session', id, tenant], queryFn: () => client.getSession(id, { tenant }) })
+    void queryClient.prefetchQuery({
+      queryKey: ['session', id, tenant],
+      queryFn: () => client.getSession(id, { tenant }),
+    })
   } else if (first === 'traces' && id) {
     void queryClient.prefetchQuery({ queryKey: ['trace', id, tenant], queryFn: () => client.getTrace(id, { tenant }) })
   }

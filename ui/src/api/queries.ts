@@ -1,6 +1,22 @@
-import { keepPreviousData, useInfiniteQuery, useMutation, useQueries, useQuery, useQueryClient } from '@tanstack/react-query'
+import {
+  keepPreviousData,
+  useInfiniteQuery,
+  useMutation,
+  useQueries,
+  useQuery,
+  useQueryClient,
+} from '@tanstack/react-query'
 import { useClient } from '../app/auth.tsx'
-import type { ChargebackQuery, ListDecisionsQuery, ListFailureClustersQuery, ListRequestsQuery, ListScoresQuery, ListSessionsQuery, RouteStatsQuery, ScoreInput } from './client.ts'
+import type {
+  ChargebackQuery,
+  ListDecisionsQuery,
+  ListFailureClustersQuery,
+  ListRequestsQuery,
+  ListScoresQuery,
+  ListSessionsQuery,
+  RouteStatsQuery,
+  ScoreInput,
+} from './client.ts'
 import { requestsQueryKey } from './page-queries.ts'
 
 // One hook per endpoint; the query key is the endpoint plus its exact parameters.
@@ -12,7 +28,11 @@ export function useTenants() {
 
 export function useSessions(query: ListSessionsQuery) {
   const client = useClient()
-  return useQuery({ queryKey: ['sessions', query], queryFn: () => client.listSessions(query), placeholderData: keepPreviousData })
+  return useQuery({
+    queryKey: ['sessions', query],
+    queryFn: () => client.listSessions(query),
+    placeholderData: keepPreviousData,
+  })
 }
 
 /** The request log, one cursor page after another (the page asks for the next as it scrolls). */
@@ -39,16 +59,27 @@ export function useTrace(traceId: string, tenant?: string) {
 
 export function useChargeback(query: ChargebackQuery) {
   const client = useClient()
-  return useQuery({ queryKey: ['chargeback', query], queryFn: () => client.chargeback(query), placeholderData: keepPreviousData })
+  return useQuery({
+    queryKey: ['chargeback', query],
+    queryFn: () => client.chargeback(query),
+    placeholderData: keepPreviousData,
+  })
 }
 
 export function useRouteStats(query: RouteStatsQuery) {
   const client = useClient()
-  return useQuery({ queryKey: ['route-stats', query], queryFn: () => client.routeStats(query), placeholderData: keepPreviousData })
+  return useQuery({
+    queryKey: ['route-stats', query],
+    queryFn: () => client.routeStats(query),
+    placeholderData: keepPreviousData,
+  })
 }
 
 /** Route stats for consecutive windows (the API aggregates one window per call). */
-export function useRouteStatsSeries(windows: { from: string; to: string }[], base: Omit<RouteStatsQuery, 'from' | 'to' | 'window'>) {
+export function useRouteStatsSeries(
+  windows: { from: string; to: string }[],
+  base: Omit<RouteStatsQuery, 'from' | 'to' | 'window'>,
+) {
   const client = useClient()
   return useQueries({
     queries: windows.map((w) => ({
@@ -65,7 +96,11 @@ export function useDecisions(query: ListDecisionsQuery, enabled = true) {
 
 export function useScores(query: ListScoresQuery) {
   const client = useClient()
-  return useQuery({ queryKey: ['scores', query], queryFn: () => client.listScores(query), placeholderData: keepPreviousData })
+  return useQuery({
+    queryKey: ['scores', query],
+    queryFn: () => client.listScores(query),
+    placeholderData: keepPreviousData,
+  })
 }
 
 export function useBudgets(tenant?: string) {
@@ -81,7 +116,11 @@ export function useMe() {
 
 export function useFailureClusters(query: ListFailureClustersQuery) {
   const client = useClient()
-  return useQuery({ queryKey: ['failure-clusters', query], queryFn: () => client.failureClusters(query), placeholderData: keepPreviousData })
+  return useQuery({
+    queryKey: ['failure-clusters', query],
+    queryFn: () => client.failureClusters(query),
+    placeholderData: keepPreviousData,
+  })
 }
 
 /** Posts a human score; the trace (and any score list) shows it once stored. */

@@ -34,7 +34,12 @@ export function Shell() {
           {NAV.map((item) => {
             const active = item.path === '/' ? path === '/' : path.startsWith(item.path)
             return (
-              <Link key={item.path} to={href(item.path, carried)} className={active ? 'active' : ''} aria-current={active ? 'page' : undefined}>
+              <Link
+                key={item.path}
+                to={href(item.path, carried)}
+                className={active ? 'active' : ''}
+                aria-current={active ? 'page' : undefined}
+              >
                 {item.path === '/admin' && !isAdmin ? 'Keys' : item.label}
               </Link>
             )

@@ -16,7 +16,8 @@ export function createQueryClient(onUnauthorized: (message: string) => void): Qu
         staleTime: 30_000,
         refetchOnWindowFocus: false,
         // 4xx answers are final (bad filter, no access); retry only network/5xx failures, once.
-        retry: (count, error) => count < 1 && !(error instanceof CollectorApiError && error.status >= 400 && error.status < 500),
+        retry: (count, error) =>
+          count < 1 && !(error instanceof CollectorApiError && error.status >= 400 && error.status < 500),
       },
     },
   })

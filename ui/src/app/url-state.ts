@@ -8,7 +8,10 @@ export const SHARED_PARAMS = ['range', 'from', 'to', 'tenant'] as const
 export type ParamChange = string | readonly string[] | null | undefined
 
 /** The current search params plus a setter that writes changes into the URL (null/'' removes a key). */
-export function useSearchParams(): [URLSearchParams, (changes: Record<string, ParamChange>, options?: { replace?: boolean }) => void] {
+export function useSearchParams(): [
+  URLSearchParams,
+  (changes: Record<string, ParamChange>, options?: { replace?: boolean }) => void,
+] {
   const { path, params } = useLocation()
   const update = useCallback(
     (changes: Record<string, ParamChange>, options: { replace?: boolean } = {}) => {

@@ -16,14 +16,23 @@ export function DecisionList({ decisions }: { decisions: RoutingDecision[] }) {
   return (
     <table className="data" data-testid="decisions">
       <thead>
-        <tr><th>#</th><th>At (UTC)</th><th>Version</th><th>Outcome</th><th>Reason</th><th>Weights before → after</th></tr>
+        <tr>
+          <th>#</th>
+          <th>At (UTC)</th>
+          <th>Version</th>
+          <th>Outcome</th>
+          <th>Reason</th>
+          <th>Weights before → after</th>
+        </tr>
       </thead>
       <tbody>
         {numbered.map(({ d, n }) => (
           <tr key={d.decision_id} data-decision={d.decision_id}>
             <td>{n}</td>
             <td>{formatNsDate(d.created_at_ns)}</td>
-            <td>{d.from_version || '—'} → {d.to_version || '—'}</td>
+            <td>
+              {d.from_version || '—'} → {d.to_version || '—'}
+            </td>
             <td>{d.dry_run ? 'dry run' : d.applied ? 'applied' : 'not applied'}</td>
             <td className="reason">{d.reason}</td>
             <td className="weights">

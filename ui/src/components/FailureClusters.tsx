@@ -29,8 +29,8 @@ export function FailureClusters({ data }: { data: FailureClusterList }) {
   return (
     <div data-testid="failure-clusters">
       <p className="muted">
-        {formatCount(data.total)} failing case(s); the {formatCount(data.clusters.length)} largest cluster(s): reasons that differ
-        only in numbers, ids, times or quoted values are grouped.
+        {formatCount(data.total)} failing case(s); the {formatCount(data.clusters.length)} largest cluster(s): reasons
+        that differ only in numbers, ids, times or quoted values are grouped.
       </p>
       {data.clusters.map((c) => (
         <details
@@ -63,7 +63,8 @@ export function FailureClusters({ data }: { data: FailureClusterList }) {
                   </Link>
                 )}{' '}
                 <span className="muted">
-                  {[e.route, e.target].filter(Boolean).join(' → ')} · value {formatScore(e.value)} · {explainReason(e.reason)}
+                  {[e.route, e.target].filter(Boolean).join(' → ')} · value {formatScore(e.value)} ·{' '}
+                  {explainReason(e.reason)}
                 </span>
               </li>
             ))}

@@ -1,7 +1,17 @@
 /** A labelled select bound to one URL search param. */
 import { useSearchParams } from '../app/url-state.ts'
 
-export function ParamSelect<T extends string>({ param, label, options, fallback }: { param: string; label: string; options: readonly T[]; fallback: T }) {
+export function ParamSelect<T extends string>({
+  param,
+  label,
+  options,
+  fallback,
+}: {
+  param: string
+  label: string
+  options: readonly T[]
+  fallback: T
+}) {
   const [params, update] = useSearchParams()
   const value = (options as readonly string[]).includes(params.get(param) ?? '') ? (params.get(param) as T) : fallback
   return (
@@ -18,7 +28,12 @@ export function ParamSelect<T extends string>({ param, label, options, fallback 
   )
 }
 
-export function paramChoice<T extends string>(params: URLSearchParams, param: string, options: readonly T[], fallback: T): T {
+export function paramChoice<T extends string>(
+  params: URLSearchParams,
+  param: string,
+  options: readonly T[],
+  fallback: T,
+): T {
   const v = params.get(param)
   return (options as readonly string[]).includes(v ?? '') ? (v as T) : fallback
 }

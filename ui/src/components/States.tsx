@@ -17,7 +17,13 @@ export function ErrorState({ error, what }: { error: unknown; what: string }) {
   const status = error instanceof CollectorApiError ? error.status : undefined
   const message = error instanceof Error ? error.message : String(error)
   const headline =
-    status === 403 ? `You have no access to ${what}.` : status === 404 ? `No ${what} found.` : status === 0 ? 'The collector is unreachable.' : `Could not load ${what}.`
+    status === 403
+      ? `You have no access to ${what}.`
+      : status === 404
+        ? `No ${what} found.`
+        : status === 0
+          ? 'The collector is unreachable.'
+          : `Could not load ${what}.`
   return (
     <div className="state state-error" role="alert">
       <strong>{headline}</strong> <span className="muted">{message}</span>
@@ -32,7 +38,13 @@ interface QueryLike<T> {
 }
 
 /** Renders the loading / error / empty state of a query, or `children(data)` when there is something to show. */
-export function QueryView<T>({ query, what, isEmpty, empty, children }: {
+export function QueryView<T>({
+  query,
+  what,
+  isEmpty,
+  empty,
+  children,
+}: {
   query: QueryLike<T>
   what: string
   isEmpty?: (data: T) => boolean

@@ -6,11 +6,20 @@ export function TenantPicker() {
   const tenants = useTenants()
   const [params, update] = useSearchParams()
   if (!tenants.data) return null
-  if (!tenants.data.admin) return <span className="tenant-badge" data-testid="tenant-badge">tenant: {tenants.data.tenants[0]}</span>
+  if (!tenants.data.admin)
+    return (
+      <span className="tenant-badge" data-testid="tenant-badge">
+        tenant: {tenants.data.tenants[0]}
+      </span>
+    )
   return (
     <label className="tenant-picker">
       tenant{' '}
-      <select aria-label="Tenant" value={params.get('tenant') ?? ''} onChange={(e) => update({ tenant: e.target.value, cursor: null })}>
+      <select
+        aria-label="Tenant"
+        value={params.get('tenant') ?? ''}
+        onChange={(e) => update({ tenant: e.target.value, cursor: null })}
+      >
         <option value="">all tenants</option>
         {tenants.data.tenants.map((t) => (
           <option key={t} value={t}>

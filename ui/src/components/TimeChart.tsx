@@ -16,7 +16,17 @@ export interface ChartMarker {
 const PALETTE = ['#2563eb', '#dc2626', '#16a34a', '#d97706', '#7c3aed', '#0891b2', '#db2777', '#4b5563']
 
 /** A uPlot time chart: x in unix seconds; optional vertical markers (e.g. routing decisions). */
-export function TimeChart({ title, x, series, height = 200, stepped = false, bars = false, markers = [], format, xRange }: {
+export function TimeChart({
+  title,
+  x,
+  series,
+  height = 200,
+  stepped = false,
+  bars = false,
+  markers = [],
+  format,
+  xRange,
+}: {
   title: string
   /** Unix seconds: the time range shown, so one data point still sits on a sensible axis. */
   xRange?: [number, number]
@@ -63,7 +73,9 @@ export function TimeChart({ title, x, series, height = 200, stepped = false, bar
           spanGaps: true,
           // Sparse series (one bucket with traffic) need visible points, not just lines.
           points: { show: !bars && s.values.filter((v) => v !== null).length <= 60, size: 6 },
-          ...(bars ? { fill: `${PALETTE[i % PALETTE.length]}99`, paths: uPlot.paths.bars?.({ align: 1, size: [0.9, 80] }) } : {}),
+          ...(bars
+            ? { fill: `${PALETTE[i % PALETTE.length]}99`, paths: uPlot.paths.bars?.({ align: 1, size: [0.9, 80] }) }
+            : {}),
           ...(stepped ? { paths: uPlot.paths.stepped?.({ align: 1 }) } : {}),
           ...(format ? { value: (_u: uPlot, v: number | null) => (v === null ? '—' : format(v)) } : {}),
         })),
@@ -85,7 +97,13 @@ export function TimeChart({ title, x, series, height = 200, stepped = false, bar
   }, [x, series, height, stepped, bars, markers, format, xRange])
 
   return (
-    <figure className="chart" aria-label={title} data-x={x.length} data-x-from={xRange?.[0]} data-points={series.reduce((n, s) => n + s.values.filter((v) => v !== null).length, 0)}>
+    <figure
+      className="chart"
+      aria-label={title}
+      data-x={x.length}
+      data-x-from={xRange?.[0]}
+      data-points={series.reduce((n, s) => n + s.values.filter((v) => v !== null).length, 0)}
+    >
       <figcaption>{title}</figcaption>
       <div ref={host} />
     </figure>

@@ -26,10 +26,22 @@ export function TimeRangePicker() {
         </button>
       ))}
       <label>
-        from <input type="datetime-local" aria-label="From (UTC)" value={toInput(range.from)} onChange={(e) => setCustom('from', e.target.value)} />
+        from{' '}
+        <input
+          type="datetime-local"
+          aria-label="From (UTC)"
+          value={toInput(range.from)}
+          onChange={(e) => setCustom('from', e.target.value)}
+        />
       </label>
       <label>
-        to <input type="datetime-local" aria-label="To (UTC)" value={toInput(range.to)} onChange={(e) => setCustom('to', e.target.value)} />
+        to{' '}
+        <input
+          type="datetime-local"
+          aria-label="To (UTC)"
+          value={toInput(range.to)}
+          onChange={(e) => setCustom('to', e.target.value)}
+        />
       </label>
       <span className="muted">UTC</span>
     </div>

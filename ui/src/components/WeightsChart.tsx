@@ -10,7 +10,15 @@ const MIN_MARGIN_S = 300
  * every decision marked by its number in the list below the chart. The axis starts shortly before
  * the first decision (within the range), so decisions minutes apart are not one line at a day's edge.
  */
-export function WeightsChart({ route, decisions, xRange: range }: { route: string; decisions: RoutingDecision[]; xRange: [number, number] }) {
+export function WeightsChart({
+  route,
+  decisions,
+  xRange: range,
+}: {
+  route: string
+  decisions: RoutingDecision[]
+  xRange: [number, number]
+}) {
   const xRange = useMemo((): [number, number] => {
     const first = Math.min(...decisions.map((d) => nsToDate(d.created_at_ns).getTime() / 1000))
     if (!Number.isFinite(first)) return range
@@ -19,7 +27,9 @@ export function WeightsChart({ route, decisions, xRange: range }: { route: strin
   }, [decisions, range])
   const data = useMemo(() => {
     const ordered = [...decisions].sort((a, b) => (BigInt(a.created_at_ns) < BigInt(b.created_at_ns) ? -1 : 1))
-    const targets = [...new Set(ordered.flatMap((d) => [...Object.keys(d.old_weights), ...Object.keys(d.new_weights)]))].sort()
+    const targets = [
+      ...new Set(ordered.flatMap((d) => [...Object.keys(d.old_weights), ...Object.keys(d.new_weights)])),
+    ].sort()
     const x: number[] = []
     const values = new Map(targets.map((t) => [t, [] as (number | null)[]]))
     let current: Record<string, number> | null = null
@@ -40,5 +50,15 @@ export function WeightsChart({ route, decisions, xRange: range }: { route: strin
     const markers = ordered.map((d) => ({ x: nsToDate(d.created_at_ns).getTime() / 1000, label: d.reason }))
     return { x, series: targets.map((t) => ({ label: t, values: values.get(t)! })), markers }
   }, [decisions, xRange])
-  return <TimeChart xRange={xRange} title={`Weights over time · ${route}`} x={data.x} series={data.series} markers={data.markers} stepped format={(v) => v.toFixed(2)} />
+  return (
+    <TimeChart
+      xRange={xRange}
+      title={`Weights over time · ${route}`}
+      x={data.x}
+      series={data.series}
+      markers={data.markers}
+      stepped
+      format={(v) => v.toFixed(2)}
+    />
+  )
 }

@@ -33,7 +33,10 @@ export function formatUsd(decimal: string): string {
 export const formatNsDate = (ns: string): string => formatDate(nsToDate(ns))
 
 export function formatDate(date: Date): string {
-  return date.toISOString().replace('T', ' ').replace(/\.\d{3}Z$/, 'Z')
+  return date
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/\.\d{3}Z$/, 'Z')
 }
 
 /** Milliseconds between two ns strings, exact enough for display. */

@@ -18,6 +18,8 @@ export function pooledQuality(stats: RouteTargetStats[]): number | null {
  */
 export function worstP95(stats: RouteTargetStats[]): { p95: number; route: string; target: string } | null {
   let worst: { p95: number; route: string; target: string } | null = null
-  for (const s of stats) if (s.latency_ms && (!worst || s.latency_ms.p95 > worst.p95)) worst = { p95: s.latency_ms.p95, route: s.route, target: s.target }
+  for (const s of stats)
+    if (s.latency_ms && (!worst || s.latency_ms.p95 > worst.p95))
+      worst = { p95: s.latency_ms.p95, route: s.route, target: s.target }
   return worst
 }

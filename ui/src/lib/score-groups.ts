@@ -21,7 +21,16 @@ export function aggregateScores(scores: Score[]): ScoreAggregate[] {
   const groups = new Map<string, ScoreAggregate & { sum: number; graded: number }>()
   for (const s of scores) {
     const key = `${s.name}\u0000${s.route}\u0000${s.target}`
-    const g = groups.get(key) ?? { name: s.name, route: s.route, target: s.target, count: 0, mean: null, failing: 0, sum: 0, graded: 0 }
+    const g = groups.get(key) ?? {
+      name: s.name,
+      route: s.route,
+      target: s.target,
+      count: 0,
+      mean: null,
+      failing: 0,
+      sum: 0,
+      graded: 0,
+    }
     g.count++
     if (isGraded(s)) {
       g.graded++
@@ -38,7 +47,9 @@ export function aggregateScores(scores: Score[]): ScoreAggregate[] {
 /** Mean of graded scores per scorer per time bucket. */
 export function scoreSeries(scores: Score[], bucketMs: number) {
   const graded = scores.filter(isGraded)
-  const buckets = [...new Set(graded.map((s) => Math.floor(nsToDate(s.created_at_ns).getTime() / bucketMs) * bucketMs))].sort((a, b) => a - b)
+  const buckets = [
+    ...new Set(graded.map((s) => Math.floor(nsToDate(s.created_at_ns).getTime() / bucketMs) * bucketMs)),
+  ].sort((a, b) => a - b)
   const names = [...new Set(graded.map((s) => s.name))].sort()
   const sums = new Map<string, { sum: number; n: number }>()
   for (const s of graded) {

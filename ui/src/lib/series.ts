@@ -18,7 +18,13 @@ export function periodFor(rangeMs: number): ChargebackPeriod {
  * Every hour or day of the range gets a point (`empty` where the data has none), so a burst in one
  * period is a bar among zeros rather than a lone dot with nothing to compare it to. Months stay as they are.
  */
-export function fillPeriods(s: Series, period: ChargebackPeriod, fromMs: number, toMs: number, empty: number | null = 0): Series {
+export function fillPeriods(
+  s: Series,
+  period: ChargebackPeriod,
+  fromMs: number,
+  toMs: number,
+  empty: number | null = 0,
+): Series {
   if (period === 'month') return s
   const step = PERIOD_S[period]
   const first = Math.floor(fromMs / 1000 / step) * step
@@ -29,7 +35,10 @@ export function fillPeriods(s: Series, period: ChargebackPeriod, fromMs: number,
   const at = new Map(s.x.map((t, i) => [t, i]))
   return {
     x,
-    series: s.series.map((line) => ({ label: line.label, values: x.map((t) => (at.has(t) ? line.values[at.get(t)!]! : empty)) })),
+    series: s.series.map((line) => ({
+      label: line.label,
+      values: x.map((t) => (at.has(t) ? line.values[at.get(t)!]! : empty)),
+    })),
   }
 }
 
@@ -38,11 +47,19 @@ export const firstPeriodMs = (rows: ChargebackRow[]): number | null =>
   rows.length ? Math.min(...rows.map((r) => Date.parse(r.period_start))) : null
 
 /** Per period × key, one numeric value (cost summed exactly first, then converted only for plotting). */
-export function seriesByKey(rows: ChargebackRow[], value: (rows: ChargebackRow[]) => number, maxKeys = 6, keyOf = (r: ChargebackRow) => r.key || '(none)'): Series {
+export function seriesByKey(
+  rows: ChargebackRow[],
+  value: (rows: ChargebackRow[]) => number,
+  maxKeys = 6,
+  keyOf = (r: ChargebackRow) => r.key || '(none)',
+): Series {
   const periods = [...new Set(rows.map((r) => r.period_start))].sort()
   const totals = new Map<string, number>()
   for (const r of rows) totals.set(keyOf(r), (totals.get(keyOf(r)) ?? 0) + value([r]))
-  const keys = [...totals.entries()].sort((a, b) => b[1] - a[1]).slice(0, maxKeys).map(([k]) => k)
+  const keys = [...totals.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, maxKeys)
+    .map(([k]) => k)
   const cell = new Map<string, ChargebackRow[]>()
   for (const r of rows) {
     const id = `${r.period_start}\u0000${keyOf(r)}`
@@ -55,16 +72,24 @@ export function seriesByKey(rows: ChargebackRow[], value: (rows: ChargebackRow[]
 }
 
 /** One series: the whole of each period. */
-export function seriesTotal(rows: ChargebackRow[], label: string, value: (rows: ChargebackRow[]) => number | null): Series {
+export function seriesTotal(
+  rows: ChargebackRow[],
+  label: string,
+  value: (rows: ChargebackRow[]) => number | null,
+): Series {
   const periods = [...new Set(rows.map((r) => r.period_start))].sort()
   const byPeriod = new Map<string, ChargebackRow[]>()
   for (const r of rows) byPeriod.set(r.period_start, [...(byPeriod.get(r.period_start) ?? []), r])
-  return { x: periods.map((p) => Date.parse(p) / 1000), series: [{ label, values: periods.map((p) => value(byPeriod.get(p) ?? [])) }] }
+  return {
+    x: periods.map((p) => Date.parse(p) / 1000),
+    series: [{ label, values: periods.map((p) => value(byPeriod.get(p) ?? [])) }],
+  }
 }
 
 export const costOf = (rows: ChargebackRow[]): number => Number(sumDecimals(rows.map((r) => r.cost_usd)))
 export const requestsOf = (rows: ChargebackRow[]): number => rows.reduce((n, r) => n + r.requests, 0)
-export const tokensOf = (rows: ChargebackRow[]): number => rows.reduce((n, r) => n + r.input_tokens + r.output_tokens, 0)
+export const tokensOf = (rows: ChargebackRow[]): number =>
+  rows.reduce((n, r) => n + r.input_tokens + r.output_tokens, 0)
 export const errorRateOf = (rows: ChargebackRow[]): number | null => {
   const requests = requestsOf(rows)
   return requests === 0 ? null : rows.reduce((n, r) => n + r.errors, 0) / requests

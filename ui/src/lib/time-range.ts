@@ -22,7 +22,11 @@ export function presetMs(preset: RangePreset): number {
 const isPreset = (v: string | null): v is RangePreset => RANGE_PRESETS.includes(v as RangePreset)
 
 /** Reads the range from URL params; `now` is rounded to the minute so query keys stay stable between renders. */
-export function resolveRange(params: URLSearchParams, now = Date.now(), fallback: RangePreset = DEFAULT_RANGE): ResolvedRange {
+export function resolveRange(
+  params: URLSearchParams,
+  now = Date.now(),
+  fallback: RangePreset = DEFAULT_RANGE,
+): ResolvedRange {
   const from = params.get('from')
   const to = params.get('to')
   if (from && to) {
@@ -50,7 +54,11 @@ export function bucketMs(range: ResolvedRange, target: number): number {
  * range's end, at least `minMs` long. Charts bucket this rather than the whole range, so a fresh
  * install's few minutes of traffic are a curve, not one dot at the right edge of a day.
  */
-export function dataRange(range: ResolvedRange, firstMs: number | null | undefined, minMs = 30 * 60_000): ResolvedRange {
+export function dataRange(
+  range: ResolvedRange,
+  firstMs: number | null | undefined,
+  minMs = 30 * 60_000,
+): ResolvedRange {
   const to = range.to.getTime()
   if (firstMs === null || firstMs === undefined || !Number.isFinite(firstMs)) return range
   const start = Math.min(firstMs, to - minMs)

@@ -36,7 +36,11 @@ export default function ChargebackPage() {
     setExportError(null)
     try {
       const csv = await client.chargebackCsv(query)
-      downloadText(`chargeback_${tenant ?? 'all'}_${query.period}_${query.group}_${query.from!.slice(0, 10)}_${query.to!.slice(0, 10)}.csv`, csv, 'text/csv')
+      downloadText(
+        `chargeback_${tenant ?? 'all'}_${query.period}_${query.group}_${query.from!.slice(0, 10)}_${query.to!.slice(0, 10)}.csv`,
+        csv,
+        'text/csv',
+      )
     } catch (err) {
       setExportError((err as Error).message)
     }
@@ -51,10 +55,19 @@ export default function ChargebackPage() {
           Export CSV
         </button>
       </PageHeader>
-      {exportError ? <div className="state state-error" role="alert">CSV export failed: {exportError}</div> : null}
+      {exportError ? (
+        <div className="state state-error" role="alert">
+          CSV export failed: {exportError}
+        </div>
+      ) : null}
       <BudgetsSection tenant={tenant} />
       <h2>Usage</h2>
-      <QueryView query={report} what="chargeback" isEmpty={(d) => d.rows.length === 0} empty="No billable requests in this time range.">
+      <QueryView
+        query={report}
+        what="chargeback"
+        isEmpty={(d) => d.rows.length === 0}
+        empty="No billable requests in this time range."
+      >
         {(data) => (
           <>
             <ChargebackChart report={data} />
@@ -75,9 +88,15 @@ function UsageCells({ u }: { u: ChargebackUsage }) {
       <td className="num">{formatCount(u.output_tokens)}</td>
       <td className="num">{formatCount(u.cache_read_tokens)}</td>
       <td className="num">{formatCount(u.cache_write_tokens)}</td>
-      <td className="num" data-cost={u.cost_usd}>{formatUsd(u.cost_usd)}</td>
-      <td className="num" data-cache-hits={u.cache_hits}>{formatCount(u.cache_hits)}</td>
-      <td className="num" data-saved={u.saved_usd}>{formatUsd(u.saved_usd)}</td>
+      <td className="num" data-cost={u.cost_usd}>
+        {formatUsd(u.cost_usd)}
+      </td>
+      <td className="num" data-cache-hits={u.cache_hits}>
+        {formatCount(u.cache_hits)}
+      </td>
+      <td className="num" data-saved={u.saved_usd}>
+        {formatUsd(u.saved_usd)}
+      </td>
     </>
   )
 }
@@ -89,11 +108,22 @@ function ChargebackTable({ report }: { report: Chargeback }) {
     <table className="data" data-testid="chargeback-table">
       <thead>
         <tr>
-          <th>Tenant</th><th>Period start (UTC)</th><th>{report.group}</th>
-          <th className="num">Requests</th><th className="num">Errors</th><th className="num">Input tokens</th><th className="num">Output tokens</th>
-          <th className="num">Cache read</th><th className="num">Cache write</th><th className="num">Cost (USD)</th>
-          <th className="num" title="Requests the gateway answered from its response cache (charged 0)">Cached answers</th>
-          <th className="num" title="What the cached answers cost when they were fetched">Saved (USD)</th>
+          <th>Tenant</th>
+          <th>Period start (UTC)</th>
+          <th>{report.group}</th>
+          <th className="num">Requests</th>
+          <th className="num">Errors</th>
+          <th className="num">Input tokens</th>
+          <th className="num">Output tokens</th>
+          <th className="num">Cache read</th>
+          <th className="num">Cache write</th>
+          <th className="num">Cost (USD)</th>
+          <th className="num" title="Requests the gateway answered from its response cache (charged 0)">
+            Cached answers
+          </th>
+          <th className="num" title="What the cached answers cost when they were fetched">
+            Saved (USD)
+          </th>
         </tr>
       </thead>
       {tenants.map((tenant) => (

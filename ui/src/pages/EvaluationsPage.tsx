@@ -20,7 +20,14 @@ export default function EvaluationsPage() {
   const range = resolveRange(params)
   const name = params.get('scorer') || undefined
   const route = params.get('route') || undefined
-  const scores = useScores({ from: toApiTime(range.from), to: toApiTime(range.to), tenant, name, route, limit: SCORE_LIMIT })
+  const scores = useScores({
+    from: toApiTime(range.from),
+    to: toApiTime(range.to),
+    tenant,
+    name,
+    route,
+    limit: SCORE_LIMIT,
+  })
   const clusters = useFailureClusters({ from: toApiTime(range.from), to: toApiTime(range.to), tenant, name, route })
   return (
     <section>
@@ -31,7 +38,12 @@ export default function EvaluationsPage() {
           </button>
         ) : null}
       </PageHeader>
-      <QueryView query={scores} what="scores" isEmpty={(d) => d.scores.length === 0} empty="No scores in this time range.">
+      <QueryView
+        query={scores}
+        what="scores"
+        isEmpty={(d) => d.scores.length === 0}
+        empty="No scores in this time range."
+      >
         {(data) => <EvaluationsView scores={data.scores} range={range} />}
       </QueryView>
       <h2>Failure clusters</h2>
@@ -53,22 +65,62 @@ function EvaluationsView({ scores, range }: { scores: Score[]; range: ResolvedRa
   const xRange = useXRange(shown)
   return (
     <>
-      {scores.length >= SCORE_LIMIT ? <p className="muted">Showing the newest {formatCount(SCORE_LIMIT)} scores; narrow the time range for all of them.</p> : null}
-      {series.x.length > 0 ? <TimeChart xRange={xRange} title="Mean score per scorer over time" x={series.x} series={series.series} format={(v) => v.toFixed(2)} /> : null}
+      {scores.length >= SCORE_LIMIT ? (
+        <p className="muted">
+          Showing the newest {formatCount(SCORE_LIMIT)} scores; narrow the time range for all of them.
+        </p>
+      ) : null}
+      {series.x.length > 0 ? (
+        <TimeChart
+          xRange={xRange}
+          title="Mean score per scorer over time"
+          x={series.x}
+          series={series.series}
+          format={(v) => v.toFixed(2)}
+        />
+      ) : null}
       <h2>By scorer, route and target</h2>
       <table className="data" data-testid="score-aggregates">
         <thead>
-          <tr><th>Scorer</th><th>Route</th><th>Target</th><th className="num">Scores</th><th className="num">Mean</th><th className="num">Failing</th></tr>
+          <tr>
+            <th>Scorer</th>
+            <th>Route</th>
+            <th>Target</th>
+            <th className="num">Scores</th>
+            <th className="num">Mean</th>
+            <th className="num">Failing</th>
+          </tr>
         </thead>
         <tbody>
           {aggregates.map((a) => (
-            <tr key={`${a.name}/${a.route}/${a.target}`} data-scorer={a.name} data-route={a.route} data-target={a.target}>
-              <td><button type="button" className="link-button" onClick={() => update({ scorer: a.name })}>{a.name}</button></td>
-              <td>{a.route ? <button type="button" className="link-button" onClick={() => update({ route: a.route })}>{a.route}</button> : '—'}</td>
+            <tr
+              key={`${a.name}/${a.route}/${a.target}`}
+              data-scorer={a.name}
+              data-route={a.route}
+              data-target={a.target}
+            >
+              <td>
+                <button type="button" className="link-button" onClick={() => update({ scorer: a.name })}>
+                  {a.name}
+                </button>
+              </td>
+              <td>
+                {a.route ? (
+                  <button type="button" className="link-button" onClick={() => update({ route: a.route })}>
+                    {a.route}
+                  </button>
+                ) : (
+                  '—'
+                )}
+              </td>
               <td>{a.target || '—'}</td>
               <td className="num">{formatCount(a.count)}</td>
-              <td className="num" data-col="mean">{formatScore(a.mean)}</td>
-              <td className="num" data-col="failing">{formatCount(a.failing)}</td>
+              <td className="num" data-col="mean">
+                {formatScore(a.mean)}
+              </td>
+              <td className="num" data-col="failing">
+                {formatCount(a.failing)}
+              </td>
             </tr>
           ))}
         </tbody>

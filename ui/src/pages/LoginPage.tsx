@@ -39,7 +39,14 @@ export function LoginPage() {
         ) : null}
         <label>
           Key
-          <input type="password" name="token" autoComplete="off" autoFocus value={token} onChange={(e) => setToken(e.target.value)} />
+          <input
+            type="password"
+            name="token"
+            autoComplete="off"
+            autoFocus
+            value={token}
+            onChange={(e) => setToken(e.target.value)}
+          />
         </label>
         <button type="submit" disabled={checking}>
           {checking ? 'Checking…' : 'Sign in'}

@@ -27,7 +27,12 @@ export default function RoutesPage() {
   const changes = useRoutingAudit(isAdmin)
   // Every score name with quality data (the answer holds all of them, whichever one `score` picks).
   const scoreNames = [...new Set(stats.data?.stats.flatMap((s) => Object.keys(s.quality)) ?? [])].sort()
-  const routes = [...new Set([...(stats.data?.stats.map((s) => s.route) ?? []), ...(decisions.data?.decisions.map((d) => d.route) ?? [])])].sort()
+  const routes = [
+    ...new Set([
+      ...(stats.data?.stats.map((s) => s.route) ?? []),
+      ...(decisions.data?.decisions.map((d) => d.route) ?? []),
+    ]),
+  ].sort()
 
   return (
     <section>
@@ -37,7 +42,9 @@ export default function RoutesPage() {
           <select aria-label="Route" value={route ?? ''} onChange={(e) => update({ route: e.target.value })}>
             <option value="">all routes</option>
             {routes.map((r) => (
-              <option key={r} value={r}>{r}</option>
+              <option key={r} value={r}>
+                {r}
+              </option>
             ))}
           </select>
         </label>
@@ -46,23 +53,42 @@ export default function RoutesPage() {
           <select aria-label="Quality score" value={score ?? ''} onChange={(e) => update({ score: e.target.value })}>
             <option value="">all scores</option>
             {[...new Set([...scoreNames, ...(score ? [score] : [])])].sort().map((n) => (
-              <option key={n} value={n}>{n}</option>
+              <option key={n} value={n}>
+                {n}
+              </option>
             ))}
           </select>
         </label>
       </PageHeader>
       <h2>Targets</h2>
-      <QueryView query={stats} what="route statistics" isEmpty={(d) => d.stats.length === 0} empty="No routed requests in this time range.">
-        {(data) => <RouteStatsTable stats={data.stats} weights={isAdmin ? latestWeights(decisions.data?.decisions ?? []) : null} />}
+      <QueryView
+        query={stats}
+        what="route statistics"
+        isEmpty={(d) => d.stats.length === 0}
+        empty="No routed requests in this time range."
+      >
+        {(data) => (
+          <RouteStatsTable
+            stats={data.stats}
+            weights={isAdmin ? latestWeights(decisions.data?.decisions ?? []) : null}
+          />
+        )}
       </QueryView>
       <h2>Weights and decisions</h2>
       {tenants.data && !isAdmin ? (
         <Empty>
-          <span data-testid="admin-only">Routing decisions are admin only: sign in with the admin token to see weights over time and why they moved.</span>
+          <span data-testid="admin-only">
+            Routing decisions are admin only: sign in with the admin token to see weights over time and why they moved.
+          </span>
         </Empty>
       ) : (
         <>
-          <QueryView query={decisions} what="routing decisions" isEmpty={(d) => d.decisions.length === 0} empty="No routing decisions in this time range.">
+          <QueryView
+            query={decisions}
+            what="routing decisions"
+            isEmpty={(d) => d.decisions.length === 0}
+            empty="No routing decisions in this time range."
+          >
             {(data) => <DecisionsByRoute decisions={data.decisions} xRange={xRange} />}
           </QueryView>
           <h2>Admin changes</h2>

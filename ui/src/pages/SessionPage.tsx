@@ -31,7 +31,10 @@ export default function SessionPage({ id }: { id: string }) {
               <Stat label="Traces" value={formatCount(s.traces.length)} />
               <Stat label="Spans" value={formatCount(s.totals.spans)} />
               <Stat label="Duration" value={formatMs(s.totals.duration_ms)} />
-              <Stat label="Tokens in / out" value={`${formatCount(s.totals.input_tokens)} / ${formatCount(s.totals.output_tokens)}`} />
+              <Stat
+                label="Tokens in / out"
+                value={`${formatCount(s.totals.input_tokens)} / ${formatCount(s.totals.output_tokens)}`}
+              />
               <Stat label="Cost" value={formatUsd(s.totals.cost_usd)} />
               <Stat label="Errors" value={formatCount(s.totals.errors)} />
             </div>
@@ -64,7 +67,8 @@ function TraceItem({ trace, sessionStartNs }: { trace: SessionTrace; sessionStar
         <span className="timeline-offset">+{formatMs(nsDiffMs(sessionStartNs, trace.start_ns))}</span>
         <strong>{trace.name || trace.trace_id}</strong>
         <span className="muted">
-          {formatCount(trace.totals.spans)} spans · {formatMs(trace.totals.duration_ms)} · {formatCount(trace.totals.input_tokens + trace.totals.output_tokens)} tokens ·{' '}
+          {formatCount(trace.totals.spans)} spans · {formatMs(trace.totals.duration_ms)} ·{' '}
+          {formatCount(trace.totals.input_tokens + trace.totals.output_tokens)} tokens ·{' '}
           {formatUsd(trace.totals.cost_usd)}
           {trace.totals.errors > 0 ? ` · ${trace.totals.errors} errors` : ''}
         </span>
@@ -77,7 +81,11 @@ function TraceItem({ trace, sessionStartNs }: { trace: SessionTrace; sessionStar
               const bar = barGeometry(span.start_ns, span.end_ns, trace.start_ns, trace.end_ns)
               return (
                 <li key={span.span_id} className={spanKindClass(span)}>
-                  <Link to={href(`/traces/${trace.trace_id}`, { ...sharedParams(params), span: span.span_id })} className="span-label" style={{ paddingLeft: depth * 14 }}>
+                  <Link
+                    to={href(`/traces/${trace.trace_id}`, { ...sharedParams(params), span: span.span_id })}
+                    className="span-label"
+                    style={{ paddingLeft: depth * 14 }}
+                  >
                     <span className="kind-tag">{spanKindLabel(span)}</span> {span.name}
                   </Link>
                   <span className="span-track">
@@ -88,7 +96,9 @@ function TraceItem({ trace, sessionStartNs }: { trace: SessionTrace; sessionStar
               )
             })}
           </ul>
-          {trace.spans.length > INLINE_SPAN_LIMIT ? <p className="muted">{trace.spans.length - INLINE_SPAN_LIMIT} more spans on the trace page.</p> : null}
+          {trace.spans.length > INLINE_SPAN_LIMIT ? (
+            <p className="muted">{trace.spans.length - INLINE_SPAN_LIMIT} more spans on the trace page.</p>
+          ) : null}
         </div>
       ) : null}
     </li>

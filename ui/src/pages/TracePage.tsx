@@ -58,7 +58,8 @@ function TraceView({ trace }: { trace: Trace }) {
         tenant {trace.tenant_id} · started {formatNsDate(trace.start_ns)}
         {trace.session_ids.map((s) => (
           <span key={s}>
-            {' '}· session <Link to={href(`/sessions/${encodeURIComponent(s)}`, sharedParams(params))}>{s}</Link>
+            {' '}
+            · session <Link to={href(`/sessions/${encodeURIComponent(s)}`, sharedParams(params))}>{s}</Link>
           </span>
         ))}
       </p>
@@ -74,20 +75,33 @@ function TraceView({ trace }: { trace: Trace }) {
         />
         {selected ? (
           <SpanDetail span={selected} scores={trace.scores.filter((s) => s.span_id === selected.span_id)}>
-            <AnnotateForm key={selected.span_id} tenantId={trace.tenant_id} traceId={trace.trace_id} spanId={selected.span_id} what="span" />
+            <AnnotateForm
+              key={selected.span_id}
+              tenantId={trace.tenant_id}
+              traceId={trace.trace_id}
+              spanId={selected.span_id}
+              what="span"
+            />
           </SpanDetail>
         ) : null}
       </div>
       <h2>Scores</h2>
       <p className="muted">
         {formatCount(trace.scores.length)} score(s) on this trace and its spans
-        {trace.scores.length > 0 ? ` (${formatCount(trace.scores.filter((s) => !s.span_id).length)} on the trace itself)` : ''}.
+        {trace.scores.length > 0
+          ? ` (${formatCount(trace.scores.filter((s) => !s.span_id).length)} on the trace itself)`
+          : ''}
+        .
       </p>
       <ScoreList
         scores={trace.scores}
         spanCell={(s) =>
           s.span_id ? (
-            <button type="button" className="link-button" onClick={() => update({ span: s.span_id }, { replace: true })}>
+            <button
+              type="button"
+              className="link-button"
+              onClick={() => update({ span: s.span_id }, { replace: true })}
+            >
               {byId.get(s.span_id)?.name ?? s.span_id}
             </button>
           ) : (

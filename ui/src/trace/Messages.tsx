@@ -23,7 +23,9 @@ export function Messages({ title, text }: { title: string; text: string }) {
                   <pre>{p.text}</pre>
                 </div>
               ) : (
-                <pre key={j} className="message-text">{p.text}</pre>
+                <pre key={j} className="message-text">
+                  {p.text}
+                </pre>
               ),
             )}
           </div>

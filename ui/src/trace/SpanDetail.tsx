@@ -27,7 +27,11 @@ export function SpanDetail({ span, scores, children }: { span: Span; scores: Sco
         <div className="state state-error" role="alert">
           Error{span.status_message ? `: ${span.status_message}` : ''}
           {exceptions.map((e, i) => (
-            <pre key={i}>{[e.attributes['exception.type'], e.attributes['exception.message'], e.attributes['exception.stacktrace']].filter(Boolean).join('\n')}</pre>
+            <pre key={i}>
+              {[e.attributes['exception.type'], e.attributes['exception.message'], e.attributes['exception.stacktrace']]
+                .filter(Boolean)
+                .join('\n')}
+            </pre>
           ))}
         </div>
       ) : null}
@@ -46,7 +50,10 @@ export function SpanDetail({ span, scores, children }: { span: Span; scores: Sco
           <>
             <Field label="Tokens in" value={withEstimate(formatCount(span.input_tokens), span.usage_source)} />
             <Field label="Tokens out" value={withEstimate(formatCount(span.output_tokens), span.usage_source)} />
-            <Field label="Cache read / write" value={`${formatCount(span.cache_read_tokens)} / ${formatCount(span.cache_write_tokens)}`} />
+            <Field
+              label="Cache read / write"
+              value={`${formatCount(span.cache_read_tokens)} / ${formatCount(span.cache_write_tokens)}`}
+            />
             <Field label="Cost" value={`${formatUsd(span.cost_usd)} (${span.cost_source})`} />
           </>
         ) : null}
@@ -77,7 +84,10 @@ export function SpanDetail({ span, scores, children }: { span: Span; scores: Sco
           <ul className="events">
             {span.events.map((e, i) => (
               <li key={i}>
-                {formatNsDate(e.time_ns)} <strong>{e.name}</strong> {Object.entries(e.attributes).map(([k, v]) => `${k}=${v}`).join(' ')}
+                {formatNsDate(e.time_ns)} <strong>{e.name}</strong>{' '}
+                {Object.entries(e.attributes)
+                  .map(([k, v]) => `${k}=${v}`)
+                  .join(' ')}
               </li>
             ))}
           </ul>

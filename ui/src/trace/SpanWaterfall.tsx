@@ -8,7 +8,15 @@ import { spanKindClass, spanKindLabel } from './span-kind.ts'
 const ROW_HEIGHT = 26
 
 /** Span tree (left) and waterfall on the trace's time axis (right), one virtualized row per span. */
-export function SpanWaterfall({ rows, traceStartNs, traceEndNs, selectedId, collapsed, onSelect, onToggle }: {
+export function SpanWaterfall({
+  rows,
+  traceStartNs,
+  traceEndNs,
+  selectedId,
+  collapsed,
+  onSelect,
+  onToggle,
+}: {
   rows: SpanRow<Span>[]
   traceStartNs: string
   traceEndNs: string
@@ -18,7 +26,12 @@ export function SpanWaterfall({ rows, traceStartNs, traceEndNs, selectedId, coll
   onToggle(spanId: string): void
 }) {
   const scroller = useRef<HTMLDivElement>(null)
-  const virtualizer = useVirtualizer({ count: rows.length, getScrollElement: () => scroller.current, estimateSize: () => ROW_HEIGHT, overscan: 20 })
+  const virtualizer = useVirtualizer({
+    count: rows.length,
+    getScrollElement: () => scroller.current,
+    estimateSize: () => ROW_HEIGHT,
+    overscan: 20,
+  })
   const totalMs = Number(BigInt(traceEndNs) - BigInt(traceStartNs)) / 1e6
 
   return (
@@ -46,7 +59,14 @@ export function SpanWaterfall({ rows, traceStartNs, traceEndNs, selectedId, coll
                 aria-expanded={hasChildren ? !collapsed.has(span.span_id) : undefined}
                 data-span-id={span.span_id}
                 className={`span-row ${selected ? 'selected' : ''} ${spanKindClass(span)}`}
-                style={{ position: 'absolute', top: 0, left: 0, right: 0, height: ROW_HEIGHT, transform: `translateY(${item.start}px)` }}
+                style={{
+                  position: 'absolute',
+                  top: 0,
+                  left: 0,
+                  right: 0,
+                  height: ROW_HEIGHT,
+                  transform: `translateY(${item.start}px)`,
+                }}
                 onClick={() => onSelect(span.span_id)}
               >
                 <span className="span-label" style={{ paddingLeft: depth * 14 }}>
@@ -68,11 +88,12 @@ export function SpanWaterfall({ rows, traceStartNs, traceEndNs, selectedId, coll
                   <span className="kind-tag">{spanKindLabel(span)}</span> <span className="span-name">{span.name}</span>
                 </span>
                 <span className="span-track">
-                  <span className="span-bar" style={{ left: `${bar.left}%`, width: `${bar.width}%` }} title={formatMs(span.duration_ms)} />
                   <span
-                    className="span-duration"
-                    style={durationLabelStyle(bar)}
-                  >
+                    className="span-bar"
+                    style={{ left: `${bar.left}%`, width: `${bar.width}%` }}
+                    title={formatMs(span.duration_ms)}
+                  />
+                  <span className="span-duration" style={durationLabelStyle(bar)}>
                     {formatMs(span.duration_ms)}
                   </span>
                 </span>

@@ -13,14 +13,16 @@ export interface Message {
   parts: MessagePart[]
 }
 
-const str = (v: unknown): string => (typeof v === 'string' ? v : v === undefined || v === null ? '' : JSON.stringify(v, null, 2))
+const str = (v: unknown): string =>
+  typeof v === 'string' ? v : v === undefined || v === null ? '' : JSON.stringify(v, null, 2)
 
 function partFrom(p: Record<string, unknown>): MessagePart {
   const type = String(p.type ?? 'text')
   if (type === 'text') return { kind: 'text', text: str(p.content ?? p.text) }
   if (type === 'tool_call' || type === 'tool_use' || type === 'function_call')
     return { kind: 'tool_call', name: str(p.name), text: str(p.arguments ?? p.input) }
-  if (type === 'tool_call_response' || type === 'tool_result') return { kind: 'tool_result', text: str(p.response ?? p.content), name: str(p.id) }
+  if (type === 'tool_call_response' || type === 'tool_result')
+    return { kind: 'tool_result', text: str(p.response ?? p.content), name: str(p.id) }
   return { kind: 'other', text: str(p) }
 }
 

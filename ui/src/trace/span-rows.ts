@@ -56,7 +56,12 @@ export function indexTree(roots: Span[]): Map<string, Span> {
 }
 
 /** Left offset and width (0–100 %) of a span on the trace's time axis. */
-export function barGeometry(startNs: string, endNs: string, traceStartNs: string, traceEndNs: string): { left: number; width: number } {
+export function barGeometry(
+  startNs: string,
+  endNs: string,
+  traceStartNs: string,
+  traceEndNs: string,
+): { left: number; width: number } {
   const total = Number(BigInt(traceEndNs) - BigInt(traceStartNs)) || 1
   const left = (Number(BigInt(startNs) - BigInt(traceStartNs)) / total) * 100
   const width = (Number(BigInt(endNs) - BigInt(startNs)) / total) * 100
