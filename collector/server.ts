@@ -91,11 +91,9 @@ export async function start(options: CollectorOptions): Promise<RunningCollector
     // Per-tenant counters name the tenants, so scraping needs a token.
     if (!deps.keys.mayScrapeMetrics(bearerToken(req.headers.authorization))) {
       metrics.unauthorized.inc({ endpoint: 'metrics' })
-      return reply
-        .code(401)
-        .send({
-          error: { message: 'send "Authorization: Bearer <admin token or collector.metricsToken>" to read /metrics' },
-        })
+      return reply.code(401).send({
+        error: { message: 'send "Authorization: Bearer <admin token or collector.metricsToken>" to read /metrics' },
+      })
     }
     metrics.dedupIds.set(dedup.remembered)
     metrics.inFlightBytes.set(admission.inFlight.bytes)

@@ -31,17 +31,15 @@ describe('tenant feedback opt-in per route', () => {
   it("counts a tenant's feedback only on the routes that opted in", async () => {
     for (const route of [ROUTE, OTHER_ROUTE]) {
       const s = spans[route]!
-      await stack
-        .reader('alpha')
-        .postScores(
-          [0, 1, 1, 1].map((value) => ({
-            trace_id: s.trace_id,
-            span_id: s.span_id,
-            name: 'thumbs',
-            value,
-            source: 'human' as const,
-          })),
-        )
+      await stack.reader('alpha').postScores(
+        [0, 1, 1, 1].map((value) => ({
+          trace_id: s.trace_id,
+          span_id: s.span_id,
+          name: 'thumbs',
+          value,
+          source: 'human' as const,
+        })),
+      )
     }
     expect(await quality(OTHER_ROUTE)).toEqual({ count: 4, mean: 0.75 })
     expect(await quality(ROUTE)).toEqual({ count: 0, mean: null })
