@@ -17,7 +17,7 @@ import { MAX_ATTRIBUTES, emptyScan, scanAttributes, type Scan } from './scan.ts'
 import { CONVENTION_NAMES, EVENT_SLOTS, LOOPGATE_SPAN_SLOT, ROUTE_FAILED_SLOT, SERVICE_NAME_SLOT } from './sources.ts'
 import { operationFrom, spanTypeFrom, vercelKindFromName } from './span-kind.ts'
 import { providerOfModel, type PriceFn } from './pricing.ts'
-import { estimateUsage } from './usage-estimate.ts'
+import { estimateUsage } from '../../lib/token-count.ts'
 
 const SPAN_KINDS = ['Unspecified', 'Internal', 'Server', 'Client', 'Producer', 'Consumer']
 const STATUS_CODES = ['Unset', 'Ok', 'Error']

@@ -138,7 +138,7 @@ export async function countTokensEndpoint(
     reply
       .code(200)
       .headers({ ...headers, 'x-loopgate-token-count': 'estimated' })
-      .send({ input_tokens: estimateAnthropicInputTokens(body) })
+      .send({ input_tokens: estimateAnthropicInputTokens(body, target.model) })
   } catch (err) {
     const e =
       err instanceof GatewayError

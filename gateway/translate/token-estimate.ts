@@ -1,4 +1,4 @@
-import { countTokens, encodeChat } from 'gpt-tokenizer'
+import { tokenizerFor, type ChatMessage } from '../../lib/token-count.ts'
 import { toOpenAiRequest } from './anthropic-client.ts'
 
 type Json = Record<string, unknown>
@@ -17,17 +17,19 @@ function contentText(m: Json): string {
 
 /**
  * The input tokens of an Anthropic request as it is sent to an OpenAI-protocol target: translated,
- * then counted with gpt-tokenizer's chat encoding (o200k, gpt-4o's framing) plus the tool definitions' JSON. An
- * estimate: the target's own tokenizer and tool framing may differ by a few percent.
+ * then counted with the target model's tokenizer and chat framing (lib/token-count.ts; o200k and
+ * gpt-4o's framing for models it does not know) plus the tool definitions' JSON. An estimate: the
+ * target's own tool framing may differ by a few percent.
  */
-export function estimateAnthropicInputTokens(body: Json): number {
+export function estimateAnthropicInputTokens(body: Json, model = 'gpt-4o'): number {
   const openai = toOpenAiRequest(body)
-  const chat: Parameters<typeof encodeChat>[0] = (openai.messages as Json[]).map((m) => ({
+  const chat: ChatMessage[] = (openai.messages as Json[]).map((m) => ({
     role: String(m.role),
     content: contentText(m),
   }))
-  const tools = openai.tools ? countTokens(JSON.stringify(openai.tools)) : 0
-  return encodeChat(chat, 'gpt-4o').length + tools
+  const tokenizer = tokenizerFor(model)
+  const tools = openai.tools ? tokenizer.text(JSON.stringify(openai.tools)) : 0
+  return tokenizer.chat(chat) + tools
 }
 
 /**

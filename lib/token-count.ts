@@ -1,15 +1,16 @@
-// Token usage estimated from a span's captured input and output text, for LLM spans whose
-// producer reported none (OpenInference and OpenLLMetry drop usage on streamed calls). The
-// tokenizers are loaded on first use only: they cost 15–45 MB each, and most spans carry usage.
+// Token counts by model, the one tokenizer rule of the gateway (count_tokens and a translated
+// stream's message_start) and the collector (usage of LLM spans whose producer reported none:
+// OpenInference and OpenLLMetry drop usage on streamed calls). Node only (kept out of the UI's
+// type check). The tokenizers load on first use only: they cost 15–45 MB each.
 import { createRequire } from 'node:module'
 
-interface ChatMessage {
+export interface ChatMessage {
   role: string
   content: string
   name?: string
 }
 
-interface Tokenizer {
+export interface Tokenizer {
   text(s: string): number
   chat(messages: ChatMessage[]): number
 }
@@ -72,6 +73,9 @@ function load(family: Family): Tokenizer {
   loaded.set(family, t)
   return t
 }
+
+/** The tokenizer of a model's family, with its chat framing. */
+export const tokenizerFor = (model: string): Tokenizer => load(tokenizerFamily(model))
 
 /**
  * The tokenizer family for a model: o200k for current OpenAI models (gpt-4o, gpt-4.1, gpt-5,
