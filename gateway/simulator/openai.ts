@@ -2,7 +2,7 @@ import type { ServerResponse } from 'node:http'
 import { MAX_EMBEDDING_DIMENSIONS, MAX_EMBEDDING_INPUTS, MAX_N } from '../../lib/limits.ts'
 import { countTokens, embed, planAnswer, toBase64Floats, type Answer } from './answer.ts'
 import type { ModelProfile, StreamEnding } from './profiles.ts'
-import { sendJson, startSse, writeFrames } from './wire.ts'
+import { sendJson, startSse, textOf, writeFrames } from './wire.ts'
 
 type Body = Record<string, unknown>
 type Msg = { role?: string; content?: unknown; tool_calls?: unknown }
@@ -27,15 +27,6 @@ export function openAiError(
     { error: { message, type, param: null, code: status === 429 ? 'rate_limit_exceeded' : null } },
     headers,
   )
-}
-
-function textOf(content: unknown): string {
-  if (typeof content === 'string') return content
-  if (Array.isArray(content))
-    return content
-      .map((p) => (p && typeof p === 'object' && 'text' in p ? String((p as { text: unknown }).text) : ''))
-      .join(' ')
-  return ''
 }
 
 export async function openAiChat(

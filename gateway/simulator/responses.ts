@@ -2,19 +2,10 @@ import type { ServerResponse } from 'node:http'
 import { countTokens, planAnswer } from './answer.ts'
 import { openAiError } from './openai.ts'
 import type { ModelProfile, StreamEnding } from './profiles.ts'
-import { sendJson, startSse, writeFrames } from './wire.ts'
+import { sendJson, startSse, textOf, writeFrames } from './wire.ts'
 
 type Body = Record<string, unknown>
 type Item = { type?: string; role?: string; content?: unknown; output?: unknown }
-
-function textOf(content: unknown): string {
-  if (typeof content === 'string') return content
-  if (Array.isArray(content))
-    return content
-      .map((p) => (p && typeof p === 'object' && 'text' in p ? String((p as { text: unknown }).text) : ''))
-      .join(' ')
-  return ''
-}
 
 /**
  * `/v1/responses`: OpenAI's Responses API, stateless like a `store: false` request — the simulator

@@ -2,28 +2,15 @@ import { createOpenAI } from '@ai-sdk/openai'
 import { generateText, jsonSchema, stepCountIs, streamText, tool, type ModelMessage } from 'ai'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { KEY, startHarness, type Harness } from './harness.ts'
+import { RESPONSES_ROUTES, responsesProviders } from './responses-targets.ts'
 
 /** The AI SDK's default `openai(id)` speaks the Responses API: against each kind of target. */
 let h: Harness
 beforeAll(async () => {
   h = await startHarness({
     gateway: (sim) => ({
-      providers: {
-        sim: { protocol: 'openai', baseUrl: sim.openaiBaseUrl, apiKeyEnv: 'SIM_KEY' },
-        simresp: { protocol: 'openai', baseUrl: sim.openaiBaseUrl, apiKeyEnv: 'SIM_KEY', responses: true },
-        simant: { protocol: 'anthropic', baseUrl: sim.anthropicBaseUrl, apiKeyEnv: 'SIM_KEY' },
-      },
-      routes: [
-        {
-          name: 'resp-pass',
-          targets: [{ provider: 'simresp', model: 'sim-resp', price: { input: '1', output: '2' } }],
-        },
-        { name: 'resp-chat', targets: [{ provider: 'sim', model: 'sim-small', price: { input: '1', output: '2' } }] },
-        {
-          name: 'resp-claude',
-          targets: [{ provider: 'simant', model: 'sim-claude', price: { input: '1', output: '2' } }],
-        },
-      ],
+      providers: responsesProviders(sim),
+      routes: RESPONSES_ROUTES,
     }),
   })
 })

@@ -1,6 +1,7 @@
 import OpenAI from 'openai'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { eventually, KEY, jsonHeaders, post, startHarness, type Harness } from './harness.ts'
+import { RESPONSES_ROUTES, responsesProviders } from './responses-targets.ts'
 
 /** /v1/responses under the same budgets, limits, retries, fallbacks and input checks as every other request. */
 const TIGHT_KEY = 'lg-test-key-tight-0005'
@@ -10,21 +11,9 @@ beforeAll(async () => {
   h = await startHarness({
     gateway: (sim) => ({
       maxBodyBytes: 64 * 1024,
-      providers: {
-        sim: { protocol: 'openai', baseUrl: sim.openaiBaseUrl, apiKeyEnv: 'SIM_KEY' },
-        simresp: { protocol: 'openai', baseUrl: sim.openaiBaseUrl, apiKeyEnv: 'SIM_KEY', responses: true },
-        simant: { protocol: 'anthropic', baseUrl: sim.anthropicBaseUrl, apiKeyEnv: 'SIM_KEY' },
-      },
+      providers: responsesProviders(sim),
       routes: [
-        {
-          name: 'resp-pass',
-          targets: [{ provider: 'simresp', model: 'sim-resp', price: { input: '1', output: '2' } }],
-        },
-        { name: 'resp-chat', targets: [{ provider: 'sim', model: 'sim-small', price: { input: '1', output: '2' } }] },
-        {
-          name: 'resp-claude',
-          targets: [{ provider: 'simant', model: 'sim-claude', price: { input: '1', output: '2' } }],
-        },
+        ...RESPONSES_ROUTES,
         // First the chat-completions target; the Responses one (weight 0) only as the fallback.
         {
           name: 'fallback',

@@ -3,6 +3,7 @@ import { zodTextFormat } from 'openai/helpers/zod'
 import { z } from 'zod'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { eventually, KEY, OTHER_KEY, startHarness, type Harness } from './harness.ts'
+import { RESPONSES_ROUTES, responsesProviders } from './responses-targets.ts'
 
 /** The same Responses API calls against a target that speaks it, a chat-completions one and an Anthropic one. */
 let h: Harness
@@ -10,22 +11,8 @@ let openai: OpenAI
 beforeAll(async () => {
   h = await startHarness({
     gateway: (sim) => ({
-      providers: {
-        sim: { protocol: 'openai', baseUrl: sim.openaiBaseUrl, apiKeyEnv: 'SIM_KEY' },
-        simresp: { protocol: 'openai', baseUrl: sim.openaiBaseUrl, apiKeyEnv: 'SIM_KEY', responses: true },
-        simant: { protocol: 'anthropic', baseUrl: sim.anthropicBaseUrl, apiKeyEnv: 'SIM_KEY' },
-      },
-      routes: [
-        {
-          name: 'resp-pass',
-          targets: [{ provider: 'simresp', model: 'sim-resp', price: { input: '1', output: '2' } }],
-        },
-        { name: 'resp-chat', targets: [{ provider: 'sim', model: 'sim-small', price: { input: '1', output: '2' } }] },
-        {
-          name: 'resp-claude',
-          targets: [{ provider: 'simant', model: 'sim-claude', price: { input: '1', output: '2' } }],
-        },
-      ],
+      providers: responsesProviders(sim),
+      routes: RESPONSES_ROUTES,
     }),
   })
   openai = new OpenAI({ baseURL: `${h.url}/v1`, apiKey: KEY, maxRetries: 0 })
