@@ -1,23 +1,11 @@
 import { isUtf8 } from 'node:buffer'
 import type { ServerResponse } from 'node:http'
 import type { Socket } from 'node:net'
-import type { Readable } from 'node:stream'
 import type { Protocol, StreamRelay } from '../providers/types.ts'
 import { SseParser, sseFrame, type SseFrame } from '../sse.ts'
+import type { StreamSink, UpstreamStream } from '../policy/upstream-stream.ts'
 
 export type StreamEnd = { kind: 'completed' } | { kind: 'client_gone' } | { kind: 'upstream_failed'; message: string }
-
-function drain(res: ServerResponse): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      res.off('drain', done)
-      res.off('close', done)
-      resolve()
-    }
-    res.once('drain', done)
-    res.once('close', done)
-  })
-}
 
 /** An in-band error once the 200 and some frames are gone: the only honest signal left. */
 function errorFrame(protocol: Protocol, message: string): string {
@@ -71,49 +59,110 @@ function release(hold: TurnHold): void {
  * upstream's error events and failure messages of secrets; `tap` sees every text written before the
  * final error frame of a failed stream (the response cache records a stream with it).
  */
-export async function relayStream(
+export function relayStream(
   res: ServerResponse,
-  upstream: Readable,
+  upstream: UpstreamStream,
   relay: StreamRelay,
   protocol: Protocol,
   trailers: () => Record<string, string>,
   mask: (text: string) => string,
   tap?: (text: string) => void,
 ): Promise<StreamEnd> {
-  const parser = new SseParser()
-  const turn = new TurnHold(res.socket)
-  let end: StreamEnd = { kind: 'completed' }
-  try {
-    for await (const chunk of upstream) {
+  return new Promise((resolve) =>
+    upstream.attach(new SseRelay(res, upstream, relay, protocol, trailers, mask, tap, resolve)),
+  )
+}
+
+const COMPLETED: StreamEnd = { kind: 'completed' }
+const CLIENT_GONE: StreamEnd = { kind: 'client_gone' }
+
+/** One stream's relay: the upstream's chunks are pushed in (`StreamSink`), frames go out to the client. */
+class SseRelay implements StreamSink {
+  private readonly parser = new SseParser()
+  private readonly turn: TurnHold
+  private done = false
+
+  constructor(
+    private readonly res: ServerResponse,
+    private readonly upstream: UpstreamStream,
+    private readonly relay: StreamRelay,
+    private readonly protocol: Protocol,
+    private readonly trailers: () => Record<string, string>,
+    private readonly mask: (text: string) => string,
+    private readonly tap: ((text: string) => void) | undefined,
+    private readonly resolve: (end: StreamEnd) => void,
+  ) {
+    this.turn = new TurnHold(res.socket)
+  }
+
+  chunk(chunk: Buffer): boolean {
+    if (this.done) return false
+    const res = this.res
+    if (res.destroyed) return this.clientGone()
+    try {
       let out = ''
       let unchanged = true
-      for (const frame of parser.push(chunk as Buffer)) {
-        const text = relay.frame(maskErrorEvent(frame, mask))
+      for (const frame of this.parser.push(chunk)) {
+        const text = this.relay.frame(maskErrorEvent(frame, this.mask))
         if (text !== frame.raw) unchanged = false
         out += text
       }
-      if (out) tap?.(out)
+      if (!out) return true
+      this.tap?.(out)
       // Every frame of the chunk left as it came: its bytes go out as they are (no re-encoding);
       // bytes that are not UTF-8 go out as decoded (with replacement characters), as before.
-      const bytes = unchanged && parser.whole && isUtf8(chunk as Buffer)
-      if (out) turn.hold()
-      if (out && !res.write(bytes ? (chunk as Buffer) : out)) await drain(res)
-      if (res.destroyed) return { kind: 'client_gone' }
+      const bytes = unchanged && this.parser.whole && isUtf8(chunk)
+      this.turn.hold()
+      if (res.write(bytes ? chunk : out)) return true
+      if (res.destroyed) return this.clientGone()
+      res.once('drain', this.onDrain)
+      return false
+    } catch (err) {
+      this.error(err as Error) // first: the upstream's abort that follows finds the relay done
+      this.upstream.destroy()
+      return false
     }
-    let out = ''
-    for (const frame of parser.end()) out += relay.frame(maskErrorEvent(frame, mask))
-    out += relay.finish()
-    if (res.destroyed) return { kind: 'client_gone' }
-    if (out) tap?.(out)
-    res.addTrailers(trailers())
-    res.end(out)
-  } catch (err) {
-    if (res.destroyed) return { kind: 'client_gone' }
-    const message = mask((err as Error).message)
-    end = { kind: 'upstream_failed', message }
-    res.addTrailers(trailers())
-    const failure = `upstream stream failed: ${message}`
-    res.end(relay.fail?.(failure) ?? errorFrame(protocol, failure))
   }
-  return end
+
+  /** An own property: given to `once('drain')` as it is, no closure per pause. */
+  private readonly onDrain = (): void => this.upstream.resume()
+
+  end(): void {
+    if (this.done) return
+    const res = this.res
+    try {
+      let out = ''
+      for (const frame of this.parser.end()) out += this.relay.frame(maskErrorEvent(frame, this.mask))
+      out += this.relay.finish()
+      if (res.destroyed) return void this.clientGone()
+      if (out) this.tap?.(out)
+      res.addTrailers(this.trailers())
+      res.end(out)
+      this.finish(COMPLETED)
+    } catch (err) {
+      this.error(err as Error)
+    }
+  }
+
+  error(err: Error): void {
+    if (this.done) return
+    const res = this.res
+    if (res.destroyed) return void this.clientGone()
+    const message = this.mask(err.message)
+    this.finish({ kind: 'upstream_failed', message })
+    res.addTrailers(this.trailers())
+    const failure = `upstream stream failed: ${message}`
+    res.end(this.relay.fail?.(failure) ?? errorFrame(this.protocol, failure))
+  }
+
+  private clientGone(): false {
+    this.finish(CLIENT_GONE)
+    return false
+  }
+
+  private finish(end: StreamEnd): void {
+    this.done = true
+    this.res.off('drain', this.onDrain)
+    this.resolve(end)
+  }
 }

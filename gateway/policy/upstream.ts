@@ -3,12 +3,16 @@ import type { PolicySettings } from '../config.ts'
 import { upstreamErrorMessage } from '../errors.ts'
 import type { Provider } from '../providers/registry.ts'
 import type { SecretMasker } from '../secrets.ts'
-import { Abort } from './abort.ts'
+import type { Abort } from './abort.ts'
+import { AttemptControl, classify, masked, onTotalTimeout, rawHeader } from './attempt-control.ts'
 import { retryAfterMs } from './backoff.ts'
+import { UpstreamStream } from './upstream-stream.ts'
+
+export { TotalTimeout, classify } from './attempt-control.ts'
 
 export type AttemptOutcome =
   /** `stream`: the body to relay; otherwise `data`: the whole body. */
-  | { kind: 'ok'; status: number; stream: Dispatcher.ResponseData['body'] | undefined; data: Buffer | undefined }
+  | { kind: 'ok'; status: number; stream: UpstreamStream | undefined; data: Buffer | undefined }
   | { kind: 'http_error'; status: number; message: string; retryAfterMs: number | undefined }
   | { kind: 'timeout'; message: string }
   | { kind: 'connection'; message: string }
@@ -48,71 +52,6 @@ export class Upstreams {
   async close(): Promise<void> {
     await Promise.all([...this.pools.values()].map((p) => p.destroy()))
   }
-}
-
-export class TotalTimeout extends Error {
-  constructor(ms: number) {
-    super(`upstream did not finish within ${ms} ms`)
-  }
-}
-
-const TIMEOUT_CODES = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT'])
-
-export function classify(err: unknown, signal: Abort, clientSignal: Abort): AttemptOutcome {
-  if (clientSignal.aborted) return { kind: 'aborted' }
-  if (signal.aborted && signal.reason instanceof TotalTimeout)
-    return { kind: 'timeout', message: signal.reason.message }
-  const e = err as { code?: string; message?: string; cause?: { code?: string } }
-  const code = e.code ?? e.cause?.code
-  if (code && TIMEOUT_CODES.has(code)) return { kind: 'timeout', message: `${code}: ${e.message}` }
-  return { kind: 'connection', message: `${code ?? 'error'}: ${e.message ?? String(err)}` }
-}
-
-/** Connection and timeout errors may quote what a proxy or TLS layer said: masked like upstream answers. */
-function masked(upstreams: Upstreams, o: AttemptOutcome): AttemptOutcome {
-  if (o.kind === 'timeout' || o.kind === 'connection') o.message = upstreams.mask(o.message)
-  return o
-}
-
-/** One attempt's signal: aborted by its total timeout or with the client's; `done()` disarms both. */
-class AttemptControl extends Abort {
-  outcome: AttemptOutcome = { kind: 'aborted' }
-  timer: NodeJS.Timeout | undefined = undefined
-  /** undici's abort for a buffered call, once the request is queued. */
-  cancel: ((err: Error) => void) | undefined = undefined
-
-  constructor(readonly parent: Abort) {
-    super()
-  }
-
-  override abort(reason?: unknown): void {
-    if (this.aborted) return
-    super.abort(reason)
-    this.cancel?.(this.reason as Error)
-  }
-
-  get signal(): Abort {
-    return this
-  }
-
-  /** An own property, not a method: callers pass it around detached. */
-  readonly done = (): void => {
-    clearTimeout(this.timer)
-    if (this.parent.child === this) this.parent.child = undefined
-  }
-}
-
-function onTotalTimeout(control: AttemptControl, ms: number): void {
-  control.abort(new TotalTimeout(ms))
-}
-
-/** A header of undici's raw `[name, value, …]` list, by lower-case name. */
-function rawHeader(raw: Buffer[], name: string): string | undefined {
-  for (let i = 0; i < raw.length; i += 2) {
-    if (raw[i]!.length === name.length && raw[i]!.toString('latin1').toLowerCase() === name)
-      return raw[i + 1]!.toString('latin1')
-  }
-  return undefined
 }
 
 /**
@@ -185,7 +124,7 @@ export interface UpstreamCall {
  * One attempt against one target. The returned `signal` stays armed for the total timeout while a
  * stream is relayed; `done()` disarms it.
  */
-export async function callUpstream(c: UpstreamCall): Promise<{ outcome: AttemptOutcome; signal: Abort; done(): void }> {
+export function callUpstream(c: UpstreamCall): Promise<{ outcome: AttemptOutcome; signal: Abort; done(): void }> {
   const control = new AttemptControl(c.clientSignal)
   if (c.clientSignal.aborted) control.abort(c.clientSignal.reason)
   else c.clientSignal.child = control
@@ -200,27 +139,14 @@ export async function callUpstream(c: UpstreamCall): Promise<{ outcome: AttemptO
     bodyTimeout: c.timeouts.firstByteMs,
   }
   const pool = c.upstreams.pool(c.provider, c.timeouts.connectMs)
-  if (!c.stream)
-    return new Promise((resolve) =>
-      pool.dispatch(options, new BufferingHandler(control, c.clientSignal, resolve, c.upstreams)),
-    )
-  try {
-    const res = await pool.request({ ...options, signal: control })
-    if (res.statusCode >= 400) {
-      const text = await res.body.text().catch(() => '')
-      control.outcome = {
-        kind: 'http_error',
-        status: res.statusCode,
-        message: c.upstreams.errorMessage(text),
-        retryAfterMs: retryAfterMs(res.headers['retry-after']),
-      }
-    } else {
-      control.outcome = { kind: 'ok', status: res.statusCode, stream: res.body, data: undefined }
-    }
-  } catch (err) {
-    control.outcome = masked(c.upstreams, classify(err, control, c.clientSignal))
-  }
-  return control
+  return new Promise((resolve) =>
+    pool.dispatch(
+      options,
+      c.stream
+        ? new UpstreamStream(control, c.clientSignal, resolve, c.upstreams)
+        : new BufferingHandler(control, c.clientSignal, resolve, c.upstreams),
+    ),
+  )
 }
 
 /** Pass this when nothing is forwarded besides the provider's own headers (saves a copy per attempt). */
