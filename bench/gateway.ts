@@ -10,11 +10,16 @@
  * Loopback only. Configurations, interleaved, at c=50, c=10 and c=1, against the simulated provider
  * (0 ms latency, ~1 KB request body): direct to the simulator; a raw-bytes proxy (node:http +
  * undici, the upstream body's bytes piped untouched: the floor any proxy pays); a thin Fastify +
- * undici proxy that parses the request and re-serializes it; the Loopgate gateway with auth, routing,
+ * undici proxy that parses the request and re-serializes it (a stream relayed as it comes, through a
+ * hijacked reply: the framework's floor); the Loopgate gateway with auth, routing,
  * budgets and tracing on, started as users start it (`bin/loopgate.mjs gateway --config`: the
  * compiled server when `npm run build` is current); the same with tracing off (what the spans cost,
  * side by side). Every server runs in its own child process, so its CPU time and RSS are its own
  * (read from /proc).
+ *
+ * After each scenario a cost line splits the gateway's CPU per request over the raw proxy's: the
+ * Fastify floor (thin − raw), the gateway's own work without spans (untraced − thin), the spans
+ * (traced − untraced), beside what the goal allows.
  *
  * Streaming: the same servers relay a streamed answer (24 SSE events: role, 20 content deltas, finish,
  * a final usage chunk as OpenAI sends with `stream_options.include_usage`, `[DONE]`), with time to
@@ -71,6 +76,26 @@ async function serveRole(role: string): Promise<void> {
     const pool = new Pool(values.upstream!, { connections: 128, keepAliveTimeout: 30_000 })
     const app = Fastify()
     app.post('/v1/chat/completions', async (req, reply) => {
+      const body = req.body as { stream?: boolean }
+      if (body.stream) {
+        // A stream is relayed as it comes (hijacked reply, undici writing into it), as a proxy must.
+        reply.hijack()
+        await pool
+          .stream(
+            {
+              path: '/v1/chat/completions',
+              method: 'POST',
+              headers: { 'content-type': 'application/json' },
+              body: JSON.stringify(body),
+            },
+            ({ statusCode, headers }) => {
+              reply.raw.writeHead(statusCode, { 'content-type': String(headers['content-type']) })
+              return reply.raw
+            },
+          )
+          .catch(() => reply.raw.destroy())
+        return reply
+      }
       const res = await pool.request({
         path: '/v1/chat/completions',
         method: 'POST',
@@ -383,6 +408,20 @@ async function main(): Promise<void> {
               : ''
           console.log(
             `  ${c.name.padEnd(13)} ${s.rps.toFixed(0).padStart(6)} req/s${spread}${ratio}  p50 ${s.p50.toFixed(3)} p99 ${s.p99.toFixed(3)} ms${ttfb}  errors ${s.errors}${cpu}${added}`,
+          )
+        }
+        const thin = summary(`${kind}:thin proxy@${concurrency}`)
+        const untraced = summary(`${kind}:untraced@${concurrency}`)
+        const full = summary(`${kind}:loopgate@${concurrency}`)
+        if (floor && thin && untraced && full) {
+          // Where the CPU per request goes beyond the floor, measured in this run: the framework's share
+          // (Fastify parsing and re-serializing, over the raw-bytes proxy), ours without spans, the spans.
+          const goal = kind === 'stream' ? 1.3 : 1.2
+          const us = (x: number) => `${x.toFixed(0)} µs`
+          console.log(
+            `  cost over raw (CPU/request): Fastify floor ${us(thin.cpuPerReq - floor.cpuPerReq)} (thin proxy ${(thin.cpuPerReq / floor.cpuPerReq).toFixed(2)}× raw), ` +
+              `gateway work without spans ${us(untraced.cpuPerReq - thin.cpuPerReq)}, spans ${us(full.cpuPerReq - untraced.cpuPerReq)}; ` +
+              `the ${goal}× goal allows ${us((goal - 1) * floor.cpuPerReq)} over raw, Fastify alone leaves ${us((goal - 1) * floor.cpuPerReq - (thin.cpuPerReq - floor.cpuPerReq))} for the gateway`,
           )
         }
       }

@@ -11,7 +11,7 @@ import { costUnits } from '../pricing.ts'
 import type { Operation, Protocol, ResponseFacts } from '../providers/types.ts'
 import { candidateTargets, orderTargets, stableUniform } from '../routing/select.ts'
 import type { CompiledRoute, Target } from '../routing/table.ts'
-import { isRefusal, refusalStatus, type Hold, type Refusal } from '../tenancy/limits.ts'
+import { hasLimit, isRefusal, refusalStatus, spendOnlyHold, type Hold, type Refusal } from '../tenancy/limits.ts'
 import { inputTokenBound, outputTokenBound, worstCase } from '../tenancy/reserve.ts'
 import type { KeyRecord } from '../tenancy/keys.ts'
 import { inputMessages, outputMessages } from '../telemetry/capture.ts'
@@ -149,6 +149,7 @@ async function settleHold(ctx: GatewayContext, x: Exchange, tokens: number, cost
   const hold = x.hold
   if (!hold) return
   x.hold = undefined
+  if (hold.units === 0n && hold.tokens === 0 && tokens === 0 && cost === 0n) return // nothing held, nothing spent
   try {
     const settled = ctx.limits.settle(hold, tokens, cost)
     if (settled instanceof Promise) await settled
@@ -237,7 +238,8 @@ export async function handle(
       task,
     })
     x.cache = cache
-    if (key.limits.length) await reserve(ctx, x)
+    if (key.limits.some(hasLimit)) await reserve(ctx, x)
+    else if (key.limits.length) x.hold = spendOnlyHold(key.limits, Date.now())
     try {
       await serve(ctx, req, reply, x)
     } finally {

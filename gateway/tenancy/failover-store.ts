@@ -1,10 +1,7 @@
 import type { Logger } from 'pino'
-import { refusal, type Ask, type Hold, type LimitSpec, type LimitStore, type Refusal } from './limits.ts'
+import { hasLimit, refusal, type Ask, type Hold, type LimitSpec, type LimitStore, type Refusal } from './limits.ts'
 import type { MemoryLimitStore } from './memory-store.ts'
 import { DAY_TTL_MS, MONTH_TTL_MS, type RedisLimitStore } from './redis-store.ts'
-
-const hasLimit = (s: LimitSpec) =>
-  s.rpm !== undefined || s.tpm !== undefined || s.usdPerDay !== undefined || s.usdPerMonth !== undefined
 
 export type FailureMode = 'local' | 'deny'
 

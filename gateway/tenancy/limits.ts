@@ -43,6 +43,17 @@ export interface Hold {
 
 export const isRefusal = (r: Refusal | Hold): r is Refusal => 'limit' in r
 
+export const hasLimit = (s: LimitSpec) =>
+  s.rpm !== undefined || s.tpm !== undefined || s.usdPerDay !== undefined || s.usdPerMonth !== undefined
+
+/**
+ * A key with no limit on any of its scopes holds nothing before the call (no admit, no Redis round
+ * trip): this empty hold, taken now, only carries the periods its settled spend is counted in.
+ */
+export function spendOnlyHold(specs: LimitSpec[], now: number): Hold {
+  return { specs, units: 0n, tokens: 0, minute: minuteOf(now), day: dayOf(now), month: monthOf(now), local: false }
+}
+
 /**
  * Counters behind the limits: `admit` checks every limit and reserves the worst case in one atomic
  * step; `settle` replaces the reservation by the real tokens and cost once the answer is known (0 and 0n

@@ -83,6 +83,39 @@ describe('tenancy', () => {
     expect(fromSpans).toBe(expected)
   })
 
+  it('holds nothing for a key without any limit, and still counts its spend exactly', async () => {
+    h = await startHarness({
+      gateway: () => ({
+        routes: [{ name: 'chat', targets: [{ provider: 'sim', model: 'm', price: PRICE }] }],
+        tenants: [{ id: 'acme', keys: [{ key: KEY }] }],
+      }),
+    })
+    let expected = 0n
+    for (const stream of [false, true]) {
+      const r = await post(`${h.url}/v1/chat/completions`, {
+        ...chat(),
+        max_tokens: 16,
+        ...(stream ? { stream: true, stream_options: { include_usage: true } } : {}),
+      })
+      expect(r.status).toBe(200)
+      expect(r.headers.get('x-loopgate-reserved-usd')).toBeNull() // no reservation taken
+      const usage = stream
+        ? JSON.parse(
+            r.text
+              .split('\n\n')
+              .filter((f) => f.includes('"usage":{'))
+              .at(-1)!
+              .slice(6),
+          ).usage
+        : r.json.usage
+      expected += units(usage.prompt_tokens, usage.completion_tokens)
+    }
+    const spend = (await (await fetch(`${h.url}/admin/tenants/acme/spend`, { headers: admin })).json()) as {
+      today: string
+    }
+    expect(spend.today).toBe(usd(expected))
+  })
+
   it('enforces the per-key route allow-list', async () => {
     h = await startHarness()
     expect((await post(`${h.url}/v1/chat/completions`, chat('chat'), jsonHeaders(OTHER_KEY))).status).toBe(200)
