@@ -1,5 +1,5 @@
 import { USD_SCALE } from '../../lib/money.ts'
-import { COST_SCALE, ceilingRates } from '../../lib/pricing.ts'
+import { COST_SCALE, ceilingRates, type Prices } from '../../lib/pricing.ts'
 import type { Operation } from '../providers/types.ts'
 import type { Target } from '../routing/table.ts'
 import type { Ask } from './limits.ts'
@@ -37,6 +37,17 @@ export function outputTokenBound(
  * serve it (any of them can, after fallbacks), input at the dearest of its input, cache and tier rates.
  * Rounded up, so the hold never falls short of the settled cost by rounding.
  */
+/** Cost units (COST_SCALE) per USD unit (USD_SCALE). */
+const UNIT = 10n ** BigInt(COST_SCALE - USD_SCALE)
+/** A price table's ceiling rates, computed once per table (they are immutable once built). */
+const ceilings = new WeakMap<Prices, { input: bigint; output: bigint }>()
+
+function ceilingOf(prices: Prices): { input: bigint; output: bigint } {
+  let c = ceilings.get(prices)
+  if (!c) ceilings.set(prices, (c = ceilingRates(prices)))
+  return c
+}
+
 export function worstCase(
   targets: readonly Target[],
   inputTokens: number,
@@ -49,12 +60,11 @@ export function worstCase(
   for (const t of targets) {
     if (!t.price) continue
     const prices = t.price.at(atMs)
-    const c = ceilingRates(prices)
+    const c = ceilingOf(prices)
     if (c.input > input) input = c.input
     if (c.output > output) output = c.output
     if ((prices.perRequest ?? 0n) > perRequest) perRequest = prices.perRequest ?? 0n
   }
   const total = BigInt(inputTokens) * input + BigInt(outputTokens) * output + perRequest
-  const unit = 10n ** BigInt(COST_SCALE - USD_SCALE)
-  return { units: (total + unit - 1n) / unit, tokens: inputTokens + outputTokens }
+  return { units: (total + UNIT - 1n) / UNIT, tokens: inputTokens + outputTokens }
 }
