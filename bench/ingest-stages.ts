@@ -16,7 +16,7 @@ export interface StageSplit {
 }
 
 interface Modules {
-  decodeProtobuf(body: Uint8Array): unknown
+  decodeProtobuf(body: Uint8Array, options?: { scalarsAsText?: boolean }): unknown
   Normalizer: new () => {
     normalize(request: unknown, ctx: { tenantId: string; trustTenantAttribute: boolean }): { rows: unknown[] }
   }
@@ -59,7 +59,10 @@ export async function measureStages(
   const normalizer = new m.Normalizer()
   const ctx = { tenantId: 'default', trustTenantAttribute: true }
   for (let i = 0; i < 20; i++)
-    m.encodeNativeBlock(m.spanColumns, normalizer.normalize(m.decodeProtobuf(payload(i)), ctx).rows)
+    m.encodeNativeBlock(
+      m.spanColumns,
+      normalizer.normalize(m.decodeProtobuf(payload(i), { scalarsAsText: true }), ctx).rows,
+    )
   let decode = 0
   let normalize = 0
   let encode = 0
@@ -69,7 +72,7 @@ export async function measureStages(
   for (let i = 20; performance.now() < deadline; i++) {
     const body = payload(i)
     const t0 = cpu()
-    const request = m.decodeProtobuf(body)
+    const request = m.decodeProtobuf(body, { scalarsAsText: true })
     const t1 = cpu()
     const { rows } = normalizer.normalize(request, ctx)
     const t2 = cpu()

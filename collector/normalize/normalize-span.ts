@@ -1,5 +1,5 @@
 // One OTLP span → one SpanRow (without trace-level propagation, which index.ts does).
-import type { Span } from '../otlp/model.ts'
+import type { Span as SpanOf, TextKeyValue } from '../otlp/model.ts'
 import type { SpanRow } from '../storage/span-row.ts'
 import { anyValueToString } from './any-value.ts'
 import { rowIdProblem } from './id-limits.ts'
@@ -18,6 +18,8 @@ import { CONVENTION_NAMES, EVENT_SLOTS, LOOPGATE_SPAN_SLOT, ROUTE_FAILED_SLOT, S
 import { operationFrom, spanTypeFrom, vercelKindFromName } from './span-kind.ts'
 import { providerOfModel, type PriceFn } from './pricing.ts'
 import { estimateUsage } from '../../lib/token-count.ts'
+
+type Span = SpanOf<TextKeyValue>
 
 const SPAN_KINDS = ['Unspecified', 'Internal', 'Server', 'Client', 'Producer', 'Consumer']
 const STATUS_CODES = ['Unset', 'Ok', 'Error']
