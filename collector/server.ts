@@ -41,15 +41,7 @@ export async function start(options: CollectorOptions): Promise<RunningCollector
   const store = await openStore(options.storage, {
     observeQuery: (tag, seconds) => metrics.querySeconds.observe({ query: tag }, seconds),
   })
-  const admission = new AdmissionControl(options.collector.admission)
-  // The writer's linger ends early once every request in flight is queued for its INSERT.
-  const writer = new SpanWriter(
-    store,
-    options.collector.writer,
-    metrics,
-    logger,
-    (held) => admission.inFlight.requests > held,
-  )
+  const writer = new SpanWriter(store, options.collector.writer, metrics, logger)
   const dedup = new SpanDeduplicator(options.collector.dedup)
   let forwarder: Forwarder | undefined
   try {
@@ -64,6 +56,7 @@ export async function start(options: CollectorOptions): Promise<RunningCollector
     await store.close()
     throw err
   }
+  const admission = new AdmissionControl(options.collector.admission)
   const deps: CollectorDeps = {
     settings: options.collector,
     store,

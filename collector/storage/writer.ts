@@ -42,10 +42,6 @@ interface Waiting {
  * their next batch at once, and without the wait those would always miss the next INSERT, which
  * would then carry only half of what is in flight. Every INSERT has a fixed cost in ClickHouse
  * (its parts, its materialized views), so fewer, larger INSERTs are cheaper per span.
- *
- * The linger is cut short when nobody else is coming: `othersInFlight` (the receiver's admission
- * count) says whether any request is in flight that the writer does not hold yet. When every
- * request in flight is queued, waiting longer would only delay all of them.
  */
 export class SpanWriter {
   private queue: Waiting[] = []
@@ -53,16 +49,12 @@ export class SpanWriter {
   private flushing = false
   private lingerTimer: NodeJS.Timeout | undefined
   private lastInsertMs = 50
-  /** Requests in the INSERT that runs. */
-  private inserting = 0
 
-  /** `othersInFlight(held)`: whether requests other than the `held` ones this writer holds are in flight (true: linger as configured). */
   constructor(
     private readonly store: Store,
     private readonly options: CollectorSettings['writer'],
     private readonly metrics: CollectorMetrics,
     private readonly logger: Logger,
-    private readonly othersInFlight: (held: number) => boolean = () => true,
   ) {}
 
   get pending(): number {
@@ -89,15 +81,14 @@ export class SpanWriter {
     })
   }
 
-  /** Starts the next INSERT after the linger, or at once when a full batch waits or no other request is coming. */
+  /** Starts the next INSERT after the linger, or at once when a full batch waits. */
   private schedule(): void {
     if (this.flushing || this.queue.length === 0) return
-    const now =
-      this.pendingRows >= this.options.maxBatchRows || !this.othersInFlight(this.queue.length + this.inserting)
-    if (this.lingerTimer && !now) return
+    const full = this.pendingRows >= this.options.maxBatchRows
+    if (this.lingerTimer && !full) return
     clearTimeout(this.lingerTimer)
     this.lingerTimer = undefined
-    if (now || this.options.lingerMs === 0) return void this.flushOne()
+    if (full || this.options.lingerMs === 0) return void this.flushOne()
     this.lingerTimer = setTimeout(() => {
       this.lingerTimer = undefined
       void this.flushOne()
@@ -106,13 +97,10 @@ export class SpanWriter {
 
   private async flushOne(): Promise<void> {
     this.flushing = true
-    const batch = this.takeBatch()
-    this.inserting = batch.length
     try {
-      await this.insertBatch(batch)
+      await this.insertBatch(this.takeBatch())
     } finally {
       this.flushing = false
-      this.inserting = 0
       this.schedule()
     }
   }

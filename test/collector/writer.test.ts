@@ -69,22 +69,6 @@ describe('SpanWriter (group commit)', () => {
     expect(await count('f')).toBe(30)
   })
 
-  it('ends the linger once every request in flight is queued, in one INSERT for all of them', async () => {
-    const metrics = createCollectorMetrics()
-    const inFlight = 3 // requests the receiver has admitted
-    const writer = new SpanWriter(store, writerOptions({ lingerMs: 5000 }), metrics, logger, (held) => inFlight > held)
-    const started = performance.now()
-    const first = writer.write(rows('q1', 10))
-    const second = writer.write(rows('q2', 10))
-    await new Promise((r) => setTimeout(r, 50))
-    expect(writer.pending).toBe(20) // two of three are queued: the third is still coming, so it lingers
-    await Promise.all([first, second, writer.write(rows('q3', 10))])
-    expect(performance.now() - started).toBeLessThan(2500) // not the 5 s linger
-    expect(await count('q')).toBe(30)
-    const inserts = (await metrics.insertRows.get()).values.find((v) => v.metricName?.endsWith('_count'))!.value
-    expect(inserts).toBe(1)
-  })
-
   it('refuses with a retry delay when the buffer is full, and stores what it accepted', async () => {
     const writer = new SpanWriter(
       store,
