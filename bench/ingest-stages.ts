@@ -4,8 +4,10 @@
  * `root` names the checkout whose collector code is measured, so a baseline (an older commit
  * checked out elsewhere) and this tree run side by side in one benchmark.
  */
+import { execFile } from 'node:child_process'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
+import { promisify } from 'node:util'
 
 export interface StageSplit {
   decode: number
@@ -85,4 +87,25 @@ export async function measureStages(
     requests++
   }
   return { decode: decode / spans, normalize: normalize / spans, encode: encode / spans, rows: spans / requests }
+}
+
+/**
+ * measureStages in a child process (`node nodeArgs… ingest-stages-child.ts`): each checkout in a
+ * process of its own, run with the collector's node flags, over batches `firstBatch`, `firstBatch + 1`, …
+ */
+export async function measureStagesApart(
+  root: string,
+  options: { seconds: number; firstBatch: number; spans: number; nodeArgs: string[] },
+): Promise<StageSplit> {
+  const here = join(import.meta.dirname, '..')
+  const { stdout } = await promisify(execFile)(process.execPath, [
+    ...options.nodeArgs,
+    join(here, 'bin/run-ts.mjs'),
+    join(here, 'bench/ingest-stages-child.ts'),
+    root,
+    String(options.seconds),
+    String(options.firstBatch),
+    String(options.spans),
+  ])
+  return JSON.parse(stdout.trim().split('\n').pop()!) as StageSplit
 }
