@@ -221,6 +221,26 @@ describe('protobuf decoding with scalars as text (the receiver’s)', () => {
     }
   })
 
+  it('caps deep nesting at the same depth as the plain decode', () => {
+    const kvType = messageType('KeyValue')
+    let value: Buffer = Buffer.from(messageType('AnyValue').encode({ stringValue: 'leaf' }).finish())
+    for (let i = 0; i < 5000; i++) {
+      const kv = Buffer.concat([Buffer.from(kvType.encode({ key: 'k' }).finish()), lenField(2, value)])
+      value = lenField(6, lenField(1, kv))
+    }
+    const span = Buffer.concat([
+      lenField(1, Buffer.alloc(16, 1)),
+      lenField(2, Buffer.alloc(8, 2)),
+      lenField(9, Buffer.concat([lenField(1, Buffer.from('deep')), lenField(2, value)])),
+    ])
+    const body = lenField(1, lenField(2, lenField(2, span)))
+    expectSameAsPlain(body)
+    const text = anyValueToString(
+      decodeProtobuf(body, TEXT).resourceSpans[0]!.scopeSpans[0]!.spans[0]!.attributes[0]!.value,
+    )
+    expect(text).toContain('[truncated: nested deeper than 32 levels]')
+  })
+
   it('refuses every truncation of a body and garbage with an OtlpDecodeError, as the plain decode does', () => {
     const body = everyKind()
     for (let cut = 1; cut < body.length; cut++) {
