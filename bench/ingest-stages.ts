@@ -4,8 +4,10 @@
  * `root` names the checkout whose collector code is measured, so a baseline (an older commit
  * checked out elsewhere) and this tree run side by side in one benchmark.
  */
+import { execFile } from 'node:child_process'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
+import { promisify } from 'node:util'
 
 export interface StageSplit {
   decode: number
@@ -16,7 +18,7 @@ export interface StageSplit {
 }
 
 interface Modules {
-  decodeProtobuf(body: Uint8Array): unknown
+  decodeProtobuf(body: Uint8Array, options?: { scalarsAsText?: boolean }): unknown
   Normalizer: new () => {
     normalize(request: unknown, ctx: { tenantId: string; trustTenantAttribute: boolean }): { rows: unknown[] }
   }
@@ -59,7 +61,10 @@ export async function measureStages(
   const normalizer = new m.Normalizer()
   const ctx = { tenantId: 'default', trustTenantAttribute: true }
   for (let i = 0; i < 20; i++)
-    m.encodeNativeBlock(m.spanColumns, normalizer.normalize(m.decodeProtobuf(payload(i)), ctx).rows)
+    m.encodeNativeBlock(
+      m.spanColumns,
+      normalizer.normalize(m.decodeProtobuf(payload(i), { scalarsAsText: true }), ctx).rows,
+    )
   let decode = 0
   let normalize = 0
   let encode = 0
@@ -69,7 +74,7 @@ export async function measureStages(
   for (let i = 20; performance.now() < deadline; i++) {
     const body = payload(i)
     const t0 = cpu()
-    const request = m.decodeProtobuf(body)
+    const request = m.decodeProtobuf(body, { scalarsAsText: true })
     const t1 = cpu()
     const { rows } = normalizer.normalize(request, ctx)
     const t2 = cpu()
@@ -82,4 +87,25 @@ export async function measureStages(
     requests++
   }
   return { decode: decode / spans, normalize: normalize / spans, encode: encode / spans, rows: spans / requests }
+}
+
+/**
+ * measureStages in a child process (`node nodeArgs… ingest-stages-child.ts`): each checkout in a
+ * process of its own, run with the collector's node flags, over batches `firstBatch`, `firstBatch + 1`, …
+ */
+export async function measureStagesApart(
+  root: string,
+  options: { seconds: number; firstBatch: number; spans: number; nodeArgs: string[] },
+): Promise<StageSplit> {
+  const here = join(import.meta.dirname, '..')
+  const { stdout } = await promisify(execFile)(process.execPath, [
+    ...options.nodeArgs,
+    join(here, 'bin/run-ts.mjs'),
+    join(here, 'bench/ingest-stages-child.ts'),
+    root,
+    String(options.seconds),
+    String(options.firstBatch),
+    String(options.spans),
+  ])
+  return JSON.parse(stdout.trim().split('\n').pop()!) as StageSplit
 }

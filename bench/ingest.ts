@@ -10,7 +10,7 @@
  */
 import { spawn } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { availableParallelism, loadavg, tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { pino } from 'pino'
@@ -24,7 +24,7 @@ import { spanColumns } from '../collector/storage/span-columns.ts'
 import { openStore } from '../collector/storage/store.ts'
 import { SpanDeduplicator } from '../collector/ingest/dedup.ts'
 import { numberedBatches } from './overload-payloads.ts'
-import { measureStages, type StageSplit } from './ingest-stages.ts'
+import { measureStagesApart, type StageSplit } from './ingest-stages.ts'
 import { cpuMicros } from './proc.ts'
 
 const { values: args } = parseArgs({
@@ -51,6 +51,7 @@ const writer = args.linger === undefined ? '' : `  writer:\n    lingerMs: ${Numb
 /** /metrics needs a token (it names tenants); the bench gives its collector one. */
 const METRICS_TOKEN = 'bench-metrics-token-00000001'
 
+const loadAtStart = loadavg()
 console.log(`building payloads of ${spansPerPayload} spans…`)
 // Every request carries its own span ids (as real traffic does): a repeated payload would be a re-send.
 const batches = await numberedBatches(4, spansPerPayload)
@@ -196,13 +197,14 @@ for (let round = 0; round < rounds; round++) {
   offRuns.push(await throughCollector(`plain-${round}`, '  dedup:\n    maxIds: 0\n'))
   if (baseline) baseRuns.push(await throughCollector(`base-${round}`, '', baseline))
   onRuns.push(await throughCollector(`dedup-${round}`, ''))
-  if (baseline)
-    baseStageRuns.push(
-      await measureStages(baseline, (i) => batches.batch(2_000_000 + round * 1_000_000 + i), Math.min(seconds, 5)),
-    )
-  stageRuns.push(
-    await measureStages(here, (i) => batches.batch(2_000_000 + round * 1_000_000 + i), Math.min(seconds, 5)),
-  )
+  const stageOptions = {
+    seconds: Math.min(seconds, 5),
+    firstBatch: 2_000_000 + round * 1_000_000,
+    spans: spansPerPayload,
+    nodeArgs: args['node-args'].split(' ').filter(Boolean),
+  }
+  if (baseline) baseStageRuns.push(await measureStagesApart(baseline, stageOptions))
+  stageRuns.push(await measureStagesApart(here, stageOptions))
   directRuns.push(await directInsert(`direct-${round}`, batch, rows.length))
   smallDirectRuns.push(await directInsert(`direct-small-${round}`, smallBatch, Math.min(inFlightRows, rows.length)))
 }
@@ -263,11 +265,16 @@ ${line('without dedup  ', dedupOff)}${baseOn ? `\n${line('baseline, dedup', base
   deduplicator alone: ${claimRounds.fresh.toFixed(2)} µs/span for new spans, ${claimRounds.again.toFixed(2)} µs/span for re-sent ones; ${(dedup.bytes / 2 ** 20).toFixed(0)} MiB for 1,000,000 ids
   direct insert     : ${directPerSecond.toFixed(0)} rows/s, ${directCpuPerRow.toFixed(1)} CPU µs/row (pre-encoded Native, ${rows.length} rows per INSERT; rounds ${spread(directRuns.map((d) => d.perSecond))} rows/s)
   direct, in-flight : ${bestSmall.perSecond.toFixed(0)} rows/s, ${bestSmall.cpuPerRow.toFixed(1)} CPU µs/row (${Math.min(inFlightRows, rows.length)} rows per INSERT: all that ${concurrency} requests in flight can give one INSERT; rounds ${spread(smallDirectRuns.map((d) => d.perSecond))} rows/s); ratio with dedup ${(dedupOn.viaHttp / bestSmall.perSecond).toFixed(2)}${baseOn ? `, baseline ${(baseOn.viaHttp / bestSmall.perSecond).toFixed(2)}` : ''}
+  bound             : ${(bestSmall.perSecond / directPerSecond).toFixed(2)} of a direct insert: the store's own rate at INSERTs of every row ${concurrency} requests can have in flight (an ack follows its INSERT, so no INSERT here can be larger); the collector with dedup reaches ${(dedupOn.viaHttp / bestSmall.perSecond).toFixed(2)} of that bound
   ratio             : ${(dedupOn.viaHttp / directPerSecond).toFixed(2)} of a direct insert (CPU per span ${(dedupOn.cpuPerSpan / directCpuPerRow).toFixed(2)}×); rounds with dedup ${spread(onRuns.map((r) => r.viaHttp))} spans/s${baseOn ? `, baseline ${(baseOn.viaHttp / directPerSecond).toFixed(2)} (rounds ${spread(baseRuns.map((r) => r.viaHttp))} spans/s)` : ''}
 
-  split per span, CPU µs (min–max over rounds; stages on one thread in this process, insert = the direct insert's process CPU per row)
+  split per span, CPU µs (min–max over rounds; stages on one thread, each checkout in a process of its own with the collector's node flags; insert = the direct insert's process CPU per row)
                        decode  normalize     encode   JS total     insert
-${baseline ? `${stageLine('baseline', baseStageRuns)}\n` : ''}${stageLine('this tree', stageRuns)}`)
+${baseline ? `${stageLine('baseline', baseStageRuns)}\n` : ''}${stageLine('this tree', stageRuns)}
+
+  load average (1, 5, 15 min) at start ${loadAtStart.map((l) => l.toFixed(2)).join(', ')}, at end ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(', ')} (${availableParallelism()} CPUs)`)
 pino().flush()
 rmSync(dir, { recursive: true, force: true })
 process.exit(ok ? 0 : 1)

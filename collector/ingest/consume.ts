@@ -1,7 +1,7 @@
 import type { Logger } from 'pino'
 import type { CollectorMetrics } from '../metrics.ts'
 import { Normalizer, type LateSession, type NormalizeContext, type NormalizeResult } from '../normalize/index.ts'
-import type { ExportRequest } from '../otlp/decode.ts'
+import type { ExportRequest, TextKeyValue } from '../otlp/decode.ts'
 import { creditLateSessions } from '../storage/late-sessions.ts'
 import type { SpanRow } from '../storage/span-row.ts'
 import type { Store } from '../storage/store.ts'
@@ -48,11 +48,11 @@ export class Ingest {
    * are not held while the INSERT runs (only counts, and the rows for `onStored` when set): under
    * a flood, rows that lived that long would be promoted by the GC and grow the heap.
    */
-  async consume(request: ExportRequest, tenant: NormalizeContext): Promise<ConsumeResult> {
+  async consume(request: ExportRequest<TextKeyValue>, tenant: NormalizeContext): Promise<ConsumeResult> {
     return this.finish(this.start(request, tenant))
   }
 
-  private start(request: ExportRequest, tenant: NormalizeContext) {
+  private start(request: ExportRequest<TextKeyValue>, tenant: NormalizeContext) {
     const { rows, rejected, errors, lateSessions } = this.withinRetention(this.normalizer.normalize(request, tenant))
     if (rejected > 0) this.deps.metrics.spansRefused.inc({ reason: 'invalid' }, rejected)
     const { fresh, duplicates, ...claim } = this.deps.dedup.claim(rows)

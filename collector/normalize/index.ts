@@ -1,7 +1,7 @@
 // The normalizer: decoded OTLP request → SpanRows with canonical columns (precedence.ts,
 // documented in docs/normalization.md), refusing only spans with unusable ids or absurd
 // attribute counts, and propagating session/user across each trace within one resolved tenant.
-import type { ExportRequest } from '../otlp/decode.ts'
+import type { ExportRequest, TextKeyValue } from '../otlp/decode.ts'
 import type { SpanRow } from '../storage/span-row.ts'
 import { normalizeSpan } from './normalize-span.ts'
 import { createPricer, type PriceFn } from './pricing.ts'
@@ -60,7 +60,8 @@ export class Normalizer {
     this.price = options.price ?? createPricer()
   }
 
-  normalize(request: ExportRequest, ctx: NormalizeContext): NormalizeResult {
+  /** Takes decoded requests of either form: attribute values as AnyValue, or scalars already as text. */
+  normalize(request: ExportRequest<TextKeyValue>, ctx: NormalizeContext): NormalizeResult {
     const rows: SpanRow[] = []
     const errors: string[] = []
     let rejected = 0

@@ -1,5 +1,5 @@
 // One OTLP span → one SpanRow (without trace-level propagation, which index.ts does).
-import type { Span } from '../otlp/model.ts'
+import type { Span as SpanOf, TextKeyValue } from '../otlp/model.ts'
 import type { SpanRow } from '../storage/span-row.ts'
 import { anyValueToString } from './any-value.ts'
 import { rowIdProblem } from './id-limits.ts'
@@ -18,6 +18,8 @@ import { CONVENTION_NAMES, EVENT_SLOTS, LOOPGATE_SPAN_SLOT, ROUTE_FAILED_SLOT, S
 import { operationFrom, spanTypeFrom, vercelKindFromName } from './span-kind.ts'
 import { providerOfModel, type PriceFn } from './pricing.ts'
 import { estimateUsage } from '../../lib/token-count.ts'
+
+type Span = SpanOf<TextKeyValue>
 
 const SPAN_KINDS = ['Unspecified', 'Internal', 'Server', 'Client', 'Producer', 'Consumer']
 const STATUS_CODES = ['Unset', 'Ok', 'Error']
@@ -44,9 +46,27 @@ const MAX_COST_UNITS = 10n ** 18n
 const MAX_INT64_DIGITS = String(MAX_INT64)
 const storableTime = (ns: string) => ns.length < 19 || (ns.length === 19 && ns <= MAX_INT64_DIGITS)
 
-/** The provided cost `believableCost` accepted last (the hot path allocates no closure per span for it). */
-let providedCost: bigint | null = null
-const believableCost = (v: string) => ((providedCost = parseScaled(v, USD_SCALE)) ?? MAX_COST_UNITS) < MAX_COST_UNITS
+/** The provided cost `believableCost` accepted last, as stored (the hot path allocates no closure per span for it). */
+let providedCost = ''
+/** A plain decimal below a million with at most 12 fractional digits: its stored form needs no BigInt. */
+const PLAIN_USD = /^(\d{1,6})(?:\.(\d{1,12}))?$/
+const believableCost = (v: string) => {
+  const plain = PLAIN_USD.exec(v)
+  if (plain) {
+    // What formatScaled(parseScaled(v)) gives: no leading zeros, no trailing fractional zeros.
+    const whole = String(Number(plain[1]))
+    let fraction = plain[2] ?? ''
+    let end = fraction.length
+    while (end > 0 && fraction.charCodeAt(end - 1) === 48) end--
+    fraction = fraction.slice(0, end)
+    providedCost = fraction ? `${whole}.${fraction}` : whole
+    return true
+  }
+  const units = parseScaled(v, USD_SCALE)
+  if (units === null || units >= MAX_COST_UNITS) return false
+  providedCost = formatScaled(units, USD_SCALE)
+  return true
+}
 
 /** Either the row, or why the span is refused. */
 export type SpanOutcome = { row: SpanRow; tenantFromAttribute: boolean } | { error: string }
@@ -95,7 +115,7 @@ export function normalizeSpan(input: SpanInput): SpanOutcome {
   let costSource = 'none'
   if (isLlm) {
     if (resolve('cost_usd', scan, resource, believableCost)) {
-      costUsd = formatScaled(providedCost!, USD_SCALE)
+      costUsd = providedCost
       costSource = 'provided'
     } else if (usage.input + usage.output > 0) {
       const model = responseModel || requestModel
@@ -275,8 +295,15 @@ function count(r: { value: string } | null): number {
 
 /** The span start and the nanoseconds `storableTtft` read last (no closure per span). */
 let ttftStart = ''
-let ttftNs: bigint | null = null
+let ttftNs: bigint | number | null = null
+/** Milliseconds as a plain decimal up to 10⁹ with at most 6 fractional digits: exact nanoseconds in a double. */
+const PLAIN_MS = /^(\d{1,9})(?:\.(\d{1,6}))?$/
 const storableTtft = (v: string, source: string) => {
+  const plainMs = MILLISECOND_SOURCES.has(source) ? PLAIN_MS.exec(v) : null
+  if (plainMs) {
+    ttftNs = Number(plainMs[1]) * 1e6 + Number((plainMs[2] ?? '').padEnd(6, '0'))
+    return true
+  }
   ttftNs = TIMESTAMP_SOURCES.has(source)
     ? sinceStart(v, ttftStart)
     : parseScaled(v, MILLISECOND_SOURCES.has(source) ? 6 : 0)
@@ -299,16 +326,25 @@ function sinceStart(iso: string, startNanos: string): bigint | null {
   return delta >= 0n ? delta : null
 }
 
+/** The last list `finishReason` read and its first reason: spans of one producer repeat the same list. */
+let lastReasons = ''
+let lastFirstReason = ''
+
 function finishReason(scan: Scan, resource: Scan): string {
   const r = resolve('finish_reason', scan, resource)
   if (!r) return ''
   if (r.value.charCodeAt(0) !== 91 /* [ */) return r.value
+  if (r.value === lastReasons) return lastFirstReason
+  let first: string
   try {
     const list = JSON.parse(r.value) as unknown
-    return Array.isArray(list) && list.length > 0 ? String(list[0]) : ''
+    first = Array.isArray(list) && list.length > 0 ? String(list[0]) : ''
   } catch {
-    return r.value
+    first = r.value
   }
+  lastReasons = r.value
+  lastFirstReason = first
+  return first
 }
 
 /** end − start in nanoseconds, exact, 0 when negative. */

@@ -1,6 +1,6 @@
 // One pass over a span's (or resource's) attributes: the flattened attribute map, the values
 // of the keys the precedence table cares about, indexed message attributes, the convention.
-import type { KeyValue } from '../otlp/model.ts'
+import type { TextKeyValue } from '../otlp/model.ts'
 import { anyValueToString } from './any-value.ts'
 import { ALL_SLOTS, MARKERS, MESSAGE_PREFIXES, SLOT_OF } from './sources.ts'
 import { TRUNCATED_ATTRIBUTES } from '../../lib/attributes.ts'
@@ -30,7 +30,7 @@ export function emptyScan(): Scan {
 }
 
 /** Fills `scan` from the list. Values over MAX_VALUE_BYTES are cut and listed under TRUNCATED_ATTRIBUTE. */
-export function scanAttributes(list: readonly KeyValue[], scan: Scan): void {
+export function scanAttributes(list: readonly TextKeyValue[], scan: Scan): void {
   const { attributes, slots } = scan
   let truncated: string[] | null = null
   for (let i = 0; i < list.length; i++) {

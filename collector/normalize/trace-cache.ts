@@ -2,9 +2,23 @@
 // (resolved tenant, trace id), so a trace id that several tenants share (it is chosen by their
 // clients) is a separate trace per tenant: one tenant's spans never lend or inherit another's.
 
-/** Least-recently-used map with a fixed capacity (0 keeps nothing). */
+interface Entry<V> {
+  key: string
+  value: V
+  /** Toward the least recently used entry, and toward the most recent one. */
+  older: Entry<V> | null
+  newer: Entry<V> | null
+}
+
+/**
+ * Least-recently-used map with a fixed capacity (0 keeps nothing). The recency order is a linked
+ * list beside the Map, so a hit costs one Map look-up and a few pointer moves (re-inserting the key
+ * into a large Map to move it to the end would cost a delete and a set, each hashing the key).
+ */
 export class LruMap<V> {
-  private readonly entries = new Map<string, V>()
+  private readonly entries = new Map<string, Entry<V>>()
+  private oldest: Entry<V> | null = null
+  private newest: Entry<V> | null = null
   constructor(private readonly capacity: number) {}
 
   get size(): number {
@@ -13,21 +27,48 @@ export class LruMap<V> {
 
   get(key: string): V | undefined {
     const hit = this.entries.get(key)
-    if (hit !== undefined) {
-      this.entries.delete(key)
-      this.entries.set(key, hit)
-    }
-    return hit
+    if (hit === undefined) return undefined
+    this.touch(hit)
+    return hit.value
   }
 
   set(key: string, value: V): void {
     if (this.capacity <= 0) return
-    this.entries.delete(key)
-    if (this.entries.size >= this.capacity) {
-      const oldest = this.entries.keys().next()
-      if (!oldest.done) this.entries.delete(oldest.value)
+    const hit = this.entries.get(key)
+    if (hit !== undefined) {
+      hit.value = value
+      this.touch(hit)
+      return
     }
-    this.entries.set(key, value)
+    if (this.entries.size >= this.capacity && this.oldest) {
+      const evicted = this.oldest
+      this.unlink(evicted)
+      this.entries.delete(evicted.key)
+    }
+    const entry: Entry<V> = { key, value, older: null, newer: null }
+    this.entries.set(key, entry)
+    this.append(entry)
+  }
+
+  private touch(entry: Entry<V>): void {
+    if (entry === this.newest) return
+    this.unlink(entry)
+    this.append(entry)
+  }
+
+  private unlink(entry: Entry<V>): void {
+    if (entry.older) entry.older.newer = entry.newer
+    else this.oldest = entry.newer
+    if (entry.newer) entry.newer.older = entry.older
+    else this.newest = entry.older
+    entry.older = entry.newer = null
+  }
+
+  private append(entry: Entry<V>): void {
+    entry.older = this.newest
+    if (this.newest) this.newest.newer = entry
+    else this.oldest = entry
+    this.newest = entry
   }
 }
 

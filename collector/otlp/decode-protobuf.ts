@@ -10,13 +10,22 @@ import {
   TRUNCATED_VALUE,
   type AnyValue,
   type ExportRequest,
-  type KeyValue,
-  type ResourceSpans,
-  type ScopeSpans,
-  type Span,
-  type SpanEvent,
-  type SpanLink,
+  type KeyValue as PlainKeyValue,
+  type ResourceSpans as ResourceSpansOf,
+  type ScopeSpans as ScopeSpansOf,
+  type Span as SpanOf,
+  type SpanEvent as SpanEventOf,
+  type SpanLink as SpanLinkOf,
+  type TextKeyValue,
 } from './model.ts'
+
+// Built in the wider text form; without `scalarsAsText` no value is a string (see the overloads).
+type KeyValue = TextKeyValue
+type ResourceSpans = ResourceSpansOf<KeyValue>
+type ScopeSpans = ScopeSpansOf<KeyValue>
+type Span = SpanOf<KeyValue>
+type SpanEvent = SpanEventOf<KeyValue>
+type SpanLink = SpanLinkOf<KeyValue>
 
 type Reader = protobuf.Reader
 type Long = { low: number; high: number; toNumber(): number; toString(): string }
@@ -64,9 +73,25 @@ const FIXED64 = 1
 const LEN = 2
 const FIXED32 = 5
 
-export function decodeProtobuf(body: Uint8Array): ExportRequest {
+export interface DecodeOptions {
+  /**
+   * Attribute values that are scalars (string, int, bool, double, bytes) come out as the text the
+   * normalizer stores for them (normalize/any-value.ts: the same string anyValueToString gives)
+   * instead of AnyValue objects; arrays and kvlists stay AnyValue. For ingest, which only ever
+   * reads attribute values as that text: one object and one call less per attribute.
+   */
+  scalarsAsText?: boolean
+}
+
+/** Top-level attribute values as text (DecodeOptions.scalarsAsText) while a request decodes. */
+let asText = false
+
+export function decodeProtobuf(body: Uint8Array): ExportRequest<PlainKeyValue>
+export function decodeProtobuf(body: Uint8Array, options: DecodeOptions): ExportRequest<TextKeyValue>
+export function decodeProtobuf(body: Uint8Array, options: DecodeOptions = {}): ExportRequest<TextKeyValue> {
   const buf = Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength)
   const r = protobuf.Reader.create(buf)
+  asText = options.scalarsAsText === true
   try {
     const resourceSpans: ResourceSpans[] = []
     while (r.pos < r.len) {
@@ -114,32 +139,54 @@ function readString(r: Reader, buf: Buffer): string {
 }
 
 /**
- * Attribute keys repeat in every span: a small direct-mapped table of recently seen key bytes hands
- * back the same string, which saves decoding it and makes the normalizer's lookups by key cheaper.
+ * Attribute keys, and many short values (operation, provider, model, route names), repeat in every
+ * span: a direct-mapped table of recently seen byte strings hands back the same string, which
+ * saves decoding and allocating it again, and makes the normalizer's look-ups by key cheaper. The
+ * bytes live in one arena, so a miss costs a copy, not an allocation.
  */
-const KEY_SLOTS = 4096
-const MAX_INTERNED_KEY = 64
-const keyBytes: (Buffer | undefined)[] = new Array(KEY_SLOTS)
-const keyStrings: string[] = new Array(KEY_SLOTS)
+class Interner {
+  private readonly arena: Uint8Array
+  private readonly lengths: Int32Array
+  private readonly strings: string[]
+
+  constructor(
+    private readonly slots: number,
+    private readonly maxBytes: number,
+  ) {
+    this.arena = new Uint8Array(slots * maxBytes)
+    this.lengths = new Int32Array(slots).fill(-1)
+    this.strings = new Array<string>(slots).fill('')
+  }
+
+  get(buf: Buffer, start: number, end: number): string {
+    const length = end - start
+    if (length > this.maxBytes) return utf8(buf, start, end)
+    if (length === 0) return ''
+    let hash = 0x811c9dc5
+    for (let i = start; i < end; i++) hash = Math.imul(hash ^ buf[i]!, 16777619)
+    const slot = (hash >>> 0) % this.slots
+    const at = slot * this.maxBytes
+    const arena = this.arena
+    if (this.lengths[slot] === length) {
+      let i = 0
+      while (i < length && arena[at + i] === buf[start + i]) i++
+      if (i === length) return this.strings[slot]!
+    }
+    const text = utf8(buf, start, end)
+    for (let i = 0; i < length; i++) arena[at + i] = buf[start + i]!
+    this.lengths[slot] = length
+    this.strings[slot] = text
+    return text
+  }
+}
+
+const keys = new Interner(4096, 64)
+const values = new Interner(4096, 32)
 
 function readKey(r: Reader, buf: Buffer): string {
   const end = subEnd(r)
-  const start = r.pos
+  const key = keys.get(buf, r.pos, end)
   r.pos = end
-  const length = end - start
-  if (length > MAX_INTERNED_KEY) return utf8(buf, start, end)
-  let hash = 0x811c9dc5
-  for (let i = start; i < end; i++) hash = Math.imul(hash ^ buf[i]!, 16777619)
-  const slot = (hash >>> 0) % KEY_SLOTS
-  const seen = keyBytes[slot]
-  if (seen !== undefined && seen.length === length) {
-    let i = 0
-    while (i < length && seen[i] === buf[start + i]) i++
-    if (i === length) return keyStrings[slot]!
-  }
-  const key = utf8(buf, start, end)
-  keyBytes[slot] = Buffer.from(buf.subarray(start, end))
-  keyStrings[slot] = key
   return key
 }
 
@@ -300,13 +347,14 @@ function readLink(r: Reader, buf: Buffer, end: number): SpanLink {
 }
 
 function readKeyValue(r: Reader, buf: Buffer, end: number, depth: number): KeyValue {
-  const kv: KeyValue = { key: '', value: null }
+  const kv: KeyValue = { key: '', value: asText && depth === 0 ? '' : null }
   while (r.pos < end) {
     const tag = r.uint32()
     const field = tag >>> 3
     if ((tag & 7) !== LEN) skip(r, tag)
     else if (field === F.keyValue.key) kv.key = readKey(r, buf)
-    else if (field === F.keyValue.value) kv.value = readAnyValue(r, buf, subEnd(r), depth + 1)
+    else if (field === F.keyValue.value)
+      kv.value = asText && depth === 0 ? readValueText(r, buf, subEnd(r)) : readAnyValue(r, buf, subEnd(r), depth + 1)
     else skip(r, tag)
   }
   done(r, end)
@@ -337,6 +385,39 @@ function readAnyValue(r: Reader, buf: Buffer, end: number, depth: number): AnyVa
     } else if (wt === VARINT && field === A.intValue) value = { intValue: longValue(r.int64() as unknown as Long) }
     else if (wt === VARINT && field === A.boolValue) value = { boolValue: r.bool() }
     else if (wt === FIXED64 && field === A.doubleValue) value = { doubleValue: r.double() }
+    else skip(r, tag)
+  }
+  done(r, end)
+  return value
+}
+
+/**
+ * A top-level attribute value as its stored text (what normalize/any-value.ts makes of the AnyValue
+ * readAnyValue would return); arrays and kvlists stay AnyValue, as their text is JSON of their parts.
+ */
+function readValueText(r: Reader, buf: Buffer, end: number): string | AnyValue {
+  const A = F.anyValue
+  let value: string | AnyValue = ''
+  // proto3 oneof: the last field on the wire wins.
+  while (r.pos < end) {
+    const tag = r.uint32()
+    const field = tag >>> 3
+    const wt = tag & 7
+    if (wt === LEN) {
+      if (field === A.stringValue) {
+        const send = subEnd(r)
+        value = values.get(buf, r.pos, send)
+        r.pos = send
+      } else if (field === A.arrayValue) value = { arrayValue: { values: readArrayValue(r, buf, subEnd(r), 1) } }
+      else if (field === A.kvlistValue) value = { kvlistValue: { values: readKeyValueList(r, buf, subEnd(r), 1) } }
+      else if (field === A.bytesValue) {
+        const bend = subEnd(r)
+        value = buf.toString('base64', r.pos, bend)
+        r.pos = bend
+      } else skip(r, tag)
+    } else if (wt === VARINT && field === A.intValue) value = String(longValue(r.int64() as unknown as Long))
+    else if (wt === VARINT && field === A.boolValue) value = r.bool() ? 'true' : 'false'
+    else if (wt === FIXED64 && field === A.doubleValue) value = String(r.double())
     else skip(r, tag)
   }
   done(r, end)

@@ -14,8 +14,9 @@ export type {
   SpanEvent,
   SpanLink,
   SpanStatus,
+  TextKeyValue,
 } from './model.ts'
-export { decodeProtobuf } from './decode-protobuf.ts'
+export { decodeProtobuf, type DecodeOptions } from './decode-protobuf.ts'
 export { decodeJson } from './decode-json.ts'
 
 const responseType = messageType('ExportTraceServiceResponse')

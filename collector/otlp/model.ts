@@ -22,17 +22,26 @@ export interface KeyValue {
   value?: AnyValue | null
 }
 
-export interface SpanEvent {
-  timeUnixNano: string
-  name: string
-  attributes: KeyValue[]
+/**
+ * A KeyValue whose scalar value may already be its stored text: what the protobuf decoder gives
+ * with `scalarsAsText` (ingest), and what the normalizer reads (normalize/any-value.ts takes both).
+ */
+export interface TextKeyValue {
+  key: string
+  value?: AnyValue | string | null
 }
 
-export interface SpanLink {
+export interface SpanEvent<KV = KeyValue> {
+  timeUnixNano: string
+  name: string
+  attributes: KV[]
+}
+
+export interface SpanLink<KV = KeyValue> {
   traceId: string
   spanId: string
   traceState: string
-  attributes: KeyValue[]
+  attributes: KV[]
   flags: number
 }
 
@@ -42,7 +51,7 @@ export interface SpanStatus {
   message: string
 }
 
-export interface Span {
+export interface Span<KV = KeyValue> {
   /** Lowercase hex of the id bytes; the normalizer checks the length. */
   traceId: string
   spanId: string
@@ -56,32 +65,32 @@ export interface Span {
   /** Unsigned nanoseconds since the epoch as a decimal string (exact; never a JS number). */
   startTimeUnixNano: string
   endTimeUnixNano: string
-  attributes: KeyValue[]
-  events: SpanEvent[]
-  links: SpanLink[]
+  attributes: KV[]
+  events: SpanEvent<KV>[]
+  links: SpanLink<KV>[]
   status: SpanStatus
 }
 
-export interface InstrumentationScope {
+export interface InstrumentationScope<KV = KeyValue> {
   name: string
   version: string
-  attributes: KeyValue[]
+  attributes: KV[]
 }
 
-export interface ScopeSpans {
-  scope: InstrumentationScope
-  spans: Span[]
+export interface ScopeSpans<KV = KeyValue> {
+  scope: InstrumentationScope<KV>
+  spans: Span<KV>[]
   schemaUrl: string
 }
 
-export interface ResourceSpans {
-  resource: { attributes: KeyValue[] }
-  scopeSpans: ScopeSpans[]
+export interface ResourceSpans<KV = KeyValue> {
+  resource: { attributes: KV[] }
+  scopeSpans: ScopeSpans<KV>[]
   schemaUrl: string
 }
 
-export interface ExportRequest {
-  resourceSpans: ResourceSpans[]
+export interface ExportRequest<KV = KeyValue> {
+  resourceSpans: ResourceSpans<KV>[]
 }
 
 /** Deepest AnyValue nesting kept as structure; deeper values are replaced by TRUNCATED_VALUE. */

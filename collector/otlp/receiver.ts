@@ -13,6 +13,8 @@ import { encodeStatus, grpcCodeFor } from './status.ts'
 const inflate = promisify(gunzip)
 const PROTOBUF = 'application/x-protobuf'
 const JSON_TYPE = 'application/json'
+/** Ingest reads attribute values only as their stored text. */
+const INGEST_DECODING = { scalarsAsText: true }
 
 /** An OTLP-shaped refusal: a closed reason (its status in REFUSALS), a message that says what is wrong, optional Retry-After. */
 class Refusal extends Error {
@@ -164,7 +166,7 @@ export async function registerOtlpReceiver(app: FastifyInstance, deps: Collector
   function consumeBody(type: string, body: Buffer, ctx: NormalizeContext) {
     let request
     try {
-      request = type === PROTOBUF ? decodeProtobuf(body) : decodeJson(body.toString('utf8'))
+      request = type === PROTOBUF ? decodeProtobuf(body, INGEST_DECODING) : decodeJson(body.toString('utf8'))
     } catch (err) {
       if (err instanceof OtlpDecodeError) throw new Refusal('malformed', err.message)
       throw err

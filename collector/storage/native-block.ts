@@ -189,67 +189,117 @@ function stringValue(value: unknown, column: string): string {
   return value
 }
 
-function writeMaps(w: ByteWriter, maps: unknown[], column: string): void {
-  const keys: string[][] = new Array(maps.length)
+/**
+ * Map(String, String) per row: offsets, then every key, then every value. Rows of one resource share
+ * its attribute object: its keys are listed once and reused while the next row has the same object.
+ */
+function writeMaps<Row>(w: ByteWriter, rows: readonly Row[], get: (row: Row) => unknown, column: string): void {
+  const n = rows.length
+  const keys: string[][] = new Array(n)
+  const maps: Record<string, unknown>[] = new Array(n)
   let offset = 0
-  for (let i = 0; i < maps.length; i++) {
-    const m = maps[i]
+  let last: unknown = undefined
+  let lastKeys: string[] = []
+  for (let i = 0; i < n; i++) {
+    const m = get(rows[i]!)
     if (m === null || typeof m !== 'object') throw new NativeEncodeError(`column ${column}: not a map`)
-    // Rows of one resource share its attribute object: list its keys once.
-    keys[i] = i > 0 && m === maps[i - 1] ? keys[i - 1]! : Object.keys(m)
-    w.count64((offset += keys[i]!.length))
+    if (m !== last) {
+      last = m
+      lastKeys = Object.keys(m)
+    }
+    maps[i] = m as Record<string, unknown>
+    keys[i] = lastKeys
+    w.count64((offset += lastKeys.length))
   }
-  for (const ks of keys) for (const k of ks) w.string(k)
-  for (let i = 0; i < maps.length; i++) {
-    const m = maps[i] as Record<string, unknown>
-    for (const k of keys[i]!) w.string(stringValue(m[k], column))
+  for (let i = 0; i < n; i++) {
+    const ks = keys[i]!
+    for (let j = 0; j < ks.length; j++) w.string(ks[j]!)
+  }
+  for (let i = 0; i < n; i++) {
+    const m = maps[i]!
+    const ks = keys[i]!
+    for (let j = 0; j < ks.length; j++) w.string(stringValue(m[ks[j]!], column))
   }
 }
 
-function arrays(values: unknown[], column: string): unknown[][] {
-  return values.map((v) => {
+function arrays<Row>(rows: readonly Row[], get: (row: Row) => unknown, column: string): unknown[][] {
+  const n = rows.length
+  const out: unknown[][] = new Array(n)
+  for (let i = 0; i < n; i++) {
+    const v = get(rows[i]!)
     if (!Array.isArray(v)) throw new NativeEncodeError(`column ${column}: ${JSON.stringify(v)} is not an array`)
-    return v
-  })
+    out[i] = v
+  }
+  return out
+}
+
+/** The elements of every row's array, in order (what an Array column's nested column holds). */
+function flatten(lists: unknown[][]): unknown[] {
+  let total = 0
+  for (let i = 0; i < lists.length; i++) total += lists[i]!.length
+  const out: unknown[] = new Array(total)
+  let k = 0
+  for (let i = 0; i < lists.length; i++) {
+    const list = lists[i]!
+    for (let j = 0; j < list.length; j++) out[k++] = list[j]
+  }
+  return out
 }
 
 function writeOffsets(w: ByteWriter, lists: unknown[][]): void {
   let offset = 0
-  for (const list of lists) w.count64((offset += list.length))
+  for (let i = 0; i < lists.length; i++) w.count64((offset += lists[i]!.length))
 }
 
-function writeColumn(w: ByteWriter, type: NativeType, values: unknown[], column: string): void {
+const identity = (v: unknown) => v
+
+/** One column's values, read from each row with `get` (no array of the column's values in between). */
+function writeColumn<Row>(
+  w: ByteWriter,
+  type: NativeType,
+  rows: readonly Row[],
+  get: (row: Row) => unknown,
+  column: string,
+): void {
+  const n = rows.length
   switch (type) {
     case 'String':
-      for (const v of values) w.string(stringValue(v, column))
+      for (let i = 0; i < n; i++) w.string(stringValue(get(rows[i]!), column))
       return
     case 'UInt8':
-      for (const v of values) w.u8(smallUnsigned(v, 0xff, column))
+      for (let i = 0; i < n; i++) w.u8(smallUnsigned(get(rows[i]!), 0xff, column))
       return
     case 'UInt16':
-      for (const v of values) w.u16(smallUnsigned(v, 0xffff, column))
+      for (let i = 0; i < n; i++) w.u16(smallUnsigned(get(rows[i]!), 0xffff, column))
       return
     case 'UInt64':
-      for (const v of values) {
+      for (let i = 0; i < n; i++) {
+        const v = get(rows[i]!)
         if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) w.count64(v)
         else if (typeof v === 'string' && isSafeDigits(v)) w.count64(Number(v))
         else w.u64(unsigned(v, UINT64_MAX, column))
       }
       return
     case 'DateTime64(9)':
-      for (const v of values) if (typeof v !== 'string' || !w.nanos(v)) w.i64(unsigned(v, INT64_MAX, column))
+      for (let i = 0; i < n; i++) {
+        const v = get(rows[i]!)
+        if (typeof v !== 'string' || !w.nanos(v)) w.i64(unsigned(v, INT64_MAX, column))
+      }
       return
     case 'Decimal(18, 12)':
-      for (const v of values) w.i64(decimal12(v, column))
+      for (let i = 0; i < n; i++) w.i64(decimal12(get(rows[i]!), column))
       return
     case 'Map(String, String)':
-      return writeMaps(w, values, column)
+      return writeMaps(w, rows, get, column)
     case 'Array(String)':
     case 'Array(DateTime64(9))':
     case 'Array(Map(String, String))': {
-      const lists = arrays(values, column)
+      const lists = arrays(rows, get, column)
       writeOffsets(w, lists)
-      writeColumn(w, type.slice(6, -1) as NativeType, lists.flat(), column)
+      const inner = type.slice(6, -1) as NativeType
+      // Most spans have no events or links: an empty nested column writes nothing.
+      const elements = flatten(lists)
+      if (elements.length > 0) writeColumn(w, inner, elements, identity, column)
     }
   }
 }
@@ -270,7 +320,7 @@ export function encodeNativeBlock<Row>(columns: readonly NativeColumn<Row>[], ro
   for (const c of columns) {
     w.string(c.name)
     w.string(c.type)
-    writeColumn(w, c.type, rows.map(c.get ?? ((r) => r[c.name])), c.name)
+    writeColumn(w, c.type, rows, c.get ?? ((r: Row) => r[c.name]), c.name)
   }
   return w.bytes()
 }
