@@ -2,7 +2,14 @@ import type { LearnerSettings } from './config.ts'
 import { addCapped, addToCusum, changeScore, cusumAlarm, emptyCusum } from './change-detector.ts'
 import type { WindowEvidence } from './evidence.ts'
 import type { RouteTraffic, TargetBelief } from './types.ts'
-import { FALLBACK_PRIOR_STRENGTH, fitHierarchy, priorWorth, type Hierarchy } from './hierarchy.ts'
+import {
+  emptyHierarchy,
+  FALLBACK_PRIOR_STRENGTH,
+  fitHierarchy,
+  priorMean,
+  priorWorth,
+  type Hierarchy,
+} from './hierarchy.ts'
 import { POOLED_WINDOW_FACTOR, PooledChangeDetector } from './pooled-change.ts'
 
 /** A detected change of a target's quality: its old evidence was replaced by the recent window. */
@@ -54,7 +61,7 @@ function blend(old: number | null, fresh: number, freshWeight: number): number {
 export class Beliefs {
   private readonly byRoute = new Map<string, Map<string, TargetBelief>>()
   private readonly pooled = new Map<string, TargetBelief>()
-  private hierarchy: Hierarchy = { targetMean: new Map(), routeOffset: new Map(), tau2: new Map(), sigma2: new Map() }
+  private hierarchy: Hierarchy = emptyHierarchy()
   private readonly pooledChange: PooledChangeDetector
   /**
    * Route × target pairs whose own change was detected, with the scored total at which the prior
@@ -84,9 +91,7 @@ export class Beliefs {
    * learner.priorStrength, or estimated, but never more than a route can hold itself (maxEvidence).
    */
   prior(route: string, target: string): { mean: number | null; strength: number } {
-    const mu = this.hierarchy.targetMean.get(target)
-    const mean =
-      mu === undefined ? null : Math.min(0.99, Math.max(0.01, mu + (this.hierarchy.routeOffset.get(route) ?? 0)))
+    const mean = priorMean(this.hierarchy, route, target)
     const key = `${route}\u0000${target}`
     const until = this.priorSuspended.get(key)
     if (until !== undefined) {
@@ -98,7 +103,7 @@ export class Beliefs {
       s === 'auto' && mean !== null
         ? priorWorth(this.hierarchy, target, mean, this.pooledFor(target).qBoolean)
         : undefined
-    const strength = s === 'auto' ? (estimated ?? FALLBACK_PRIOR_STRENGTH) : s
+    const strength = s === 'auto' ? Math.min(this.settings.maxPriorStrength, estimated ?? FALLBACK_PRIOR_STRENGTH) : s
     return { mean, strength: Math.min(this.settings.maxEvidence, strength) }
   }
 

@@ -31,26 +31,33 @@ export const objectiveSchema = z
 export const learnerSchema = z
   .object({
     /** Evidence kept per cycle (exponential forgetting, so the learner follows drift). */
-    discount: z.number().gt(0).max(1).default(0.995),
+    discount: z.number().gt(0).max(1).default(1),
     /** Cap on effective observations per route × target: bounds memory in requests on busy routes. */
-    maxEvidence: z.number().positive().default(300),
+    maxEvidence: z.number().positive().default(1000),
     /**
      * Pseudo-observations of the target's pooled quality over all routes, used as each route's
      * prior; 'auto' estimates it per target from how much routes differ (empirical Bayes).
      */
     priorStrength: z.union([z.number().min(0), z.literal('auto')]).default('auto'),
+    /**
+     * Cap on the estimated ('auto') prior strength: the fitted prior's mean is itself uncertain
+     * (few routes, adaptively sampled), which its estimated interaction variance does not count.
+     */
+    maxPriorStrength: z.number().min(0).default(10),
     /** Monte-Carlo draws per route per cycle for the probability that each target is best. */
     draws: z.number().int().min(50).max(20_000).default(300),
     /**
      * Weights ∝ P(best)^sharpness. 1 is plain probability matching; above 1 the allocation commits
      * faster, and the exploration floor (guardrails.minWeight) keeps the exploration guarantee.
      */
-    sharpness: z.number().min(1).max(8).default(3),
+    sharpness: z.number().min(1).max(8).default(1),
+    /** Shares of the allocation below this are cut (route-step.ts › trimTail): exploration is the route floor's job. */
+    minShare: fraction.default(0.05),
     /**
      * Deliberate exploration (exploration.ts): the largest weight a target that does not lead gets
      * in a cycle to buy observations, when they are worth more than they cost; 0 turns it off.
      */
-    exploreMaxWeight: fraction.default(0.5),
+    exploreMaxWeight: fraction.default(0),
     /**
      * Cycles a better routing decision keeps paying off, in the value of those observations: the
      * route's traffic over this many cycles (600 = 100 minutes at the 10 s cadence, 3× the memory
@@ -75,11 +82,13 @@ export const learnerSchema = z
 export const guardrailsSchema = z
   .object({
     /** Scored observations every healthy target needs before the learner moves a route (uniform until then). */
-    minSamples: z.number().int().min(0).default(5),
+    minSamples: z.number().int().min(0).default(2),
     /** Floor per healthy target, so a recovered or cheaper target can win traffic back (deliberate exploration buys the observations that decisions need). */
-    minWeight: fraction.default(0.005),
+    minWeight: fraction.default(0.002),
+    /** Weight shared per route by the targets ruled out by cost (no score could make them best): their price is still seen. */
+    priceProbeWeight: fraction.default(0.001),
     /** Largest change of one target's weight per cycle (a drain is not limited). */
-    maxStep: z.number().gt(0).max(1).default(0.25),
+    maxStep: z.number().gt(0).max(1).default(0.5),
     /** Summed |Δweight| below which a route is left alone (no push for Monte-Carlo jitter). */
     deadband: z.number().min(0).max(1).default(0.01),
     drain: z

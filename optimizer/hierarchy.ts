@@ -1,13 +1,15 @@
 import type { TargetBelief } from './types.ts'
 
-/** Pseudo-observations that shrink a route's difficulty offset towards 0. */
-const OFFSET_PRIOR = 5
+/** Pseudo-observations that shrink `routeOffset`'s probability-scale offset towards 0. */
+const OFFSET_PSEUDO_OBSERVATIONS = 5
+/** Information (1 / variance, logits) of the prior that shrinks a route's difficulty offset towards 0. */
+const OFFSET_PRIOR = 1
 /** Routes with evidence on a target (and on another target) needed before its prior strength is estimated. */
 const MIN_ROUTES = 3
 /** Prior strength while it cannot be estimated yet. */
 export const FALLBACK_PRIOR_STRENGTH = 10
-/** A floor on the between-route variance, so a prior never claims exact knowledge of a route. */
-const MIN_TAU2 = 1e-4
+/** A floor on the between-route variance (logits²), so a prior never claims exact knowledge of a route. */
+const MIN_TAU2 = 0.01
 
 const mean = (b: TargetBelief) => b.qSum / b.qCount
 
@@ -27,7 +29,7 @@ export function routeOffset(own: readonly TargetBelief[], pooled: readonly Targe
     resid += b.qSum - b.qCount * mean(p)
     n += b.qCount
   })
-  return resid / (n + OFFSET_PRIOR)
+  return resid / (n + OFFSET_PSEUDO_OBSERVATIONS)
 }
 
 /** Within-route variance of a target's scores, pooled over routes. */
@@ -43,99 +45,140 @@ function withinVariance(routes: RouteBeliefs, target: string): number {
   return n > 1 ? Math.max(MIN_TAU2, ss / n) : 0.25
 }
 
-/** Candidate values of τ² for the likelihood search: log-spaced from MIN_TAU2 to 0.25. */
-const TAU2_GRID = Array.from({ length: 41 }, (_, i) => MIN_TAU2 * (0.25 / MIN_TAU2) ** (i / 40))
+/** Candidate values of τ² (logit scale) for the likelihood search: log-spaced from MIN_TAU2 to 4. */
+const TAU2_GRID = Array.from({ length: 41 }, (_, i) => MIN_TAU2 * (4 / MIN_TAU2) ** (i / 40))
 const FIT_ROUNDS = 10
 
-/** The learner's shared model of quality across routes: target quality + route difficulty (+ an interaction). */
+/**
+ * The learner's shared model of quality across routes, on the logit scale: logit(quality of t on
+ * r) = targetLogit_t + routeOffset_r + an interaction of variance τ²_t. Difficulty is additive in
+ * logits, not in probability: a hard route costs a 0.6 target far more points than a 0.95 one.
+ */
 export interface Hierarchy {
-  /** Each target's quality on a route of average difficulty. */
-  targetMean: Map<string, number>
-  /** Each route's difficulty, added to every target's quality (shrunk towards 0). */
+  /** Each target's logit quality on a route of average difficulty. */
+  targetLogit: Map<string, number>
+  /** Each route's difficulty in logits, added to every target's (shrunk towards 0). */
   routeOffset: Map<string, number>
-  /** Each target's route×target interaction variance τ² (absent while it cannot be estimated). */
+  /** Each target's route×target interaction variance τ² in logits² (absent while it cannot be estimated). */
   tau2: Map<string, number>
   /** Each target's within-route variance of scores σ². */
   sigma2: Map<string, number>
 }
 
+export const emptyHierarchy = (): Hierarchy => ({
+  targetLogit: new Map(),
+  routeOffset: new Map(),
+  tau2: new Map(),
+  sigma2: new Map(),
+})
+
+const logit = (p: number) => Math.log(p / (1 - p))
+const sigmoid = (x: number) => 1 / (1 + Math.exp(-x))
+
+/** The prior mean of `target` on `route`: null before any route has scored the target. */
+export function priorMean(h: Hierarchy, route: string, target: string): number | null {
+  const t = h.targetLogit.get(target)
+  return t === undefined ? null : Math.min(0.99, Math.max(0.01, sigmoid(t + (h.routeOffset.get(route) ?? 0))))
+}
+
 /**
- * Pseudo-observations a prior of variance τ² is worth: for boolean scores the Beta whose mean is
- * `mean` and variance τ² (a + b = m(1 − m)/τ² − 1); for numeric ones σ²/τ² observations.
+ * Pseudo-observations a prior of logit variance τ² is worth at `mean` m: its variance in
+ * probability is (m(1 − m))²·τ² (delta method); for boolean scores the Beta of that mean and
+ * variance (a + b = m(1 − m)/var − 1), for numeric ones σ²/var observations.
  */
 export function priorWorth(h: Hierarchy, target: string, mean: number, boolean: boolean): number | undefined {
   const tau2 = h.tau2.get(target)
   if (tau2 === undefined) return undefined
-  return boolean ? Math.max(0, (mean * (1 - mean)) / tau2 - 1) : h.sigma2.get(target)! / tau2
+  const slope = mean * (1 - mean)
+  return boolean ? Math.max(0, 1 / (slope * tau2) - 1) : h.sigma2.get(target)! / (slope * slope * tau2)
+}
+
+interface Cell {
+  route: string
+  target: string
+  /** The cell's logit mean, with half an observation of continuity correction (a 0/n or n/n cell stays finite). */
+  l: number
+  /** Its information (1 / sampling variance of l): n·(m(1 − m))² / σ². */
+  w: number
+}
+
+function cellsOf(routes: RouteBeliefs, sigma2: ReadonlyMap<string, number>): Cell[] {
+  const cells: Cell[] = []
+  for (const [route, ts] of routes)
+    for (const [target, b] of ts) {
+      if (b.qCount <= 0) continue
+      const m = (b.qSum + 0.5) / (b.qCount + 1)
+      const slope = m * (1 - m)
+      cells.push({ route, target, l: logit(m), w: (b.qCount * slope * slope) / sigma2.get(target)! })
+    }
+  return cells
 }
 
 /**
- * Fits quality of target t on route r = targetMean_t + routeOffset_r by alternating weighted
- * means (a traffic-weighted pooled mean would be biased by which routes the learner sends each
- * target to), then each target's interaction variance (empirical Bayes, `interactionVariance`).
+ * Fits targetLogit_t + routeOffset_r to the cells' logit means by alternating weighted means (a
+ * traffic-weighted pooled mean would be biased by which routes the learner sends each target to),
+ * then each target's interaction variance (empirical Bayes, `interactionVariance`).
  */
 export function fitHierarchy(routes: RouteBeliefs): Hierarchy {
-  const cells = [...routes].flatMap(([route, ts]) =>
-    [...ts].filter(([, b]) => b.qCount > 0).map(([target, b]) => ({ route, target, n: b.qCount, m: mean(b), b })),
-  )
-  const targetMean = new Map<string, number>()
+  const targets = new Set([...routes.values()].flatMap((ts) => [...ts].filter(([, b]) => b.qCount > 0).map(([t]) => t)))
+  const sigma2 = new Map([...targets].map((t) => [t, withinVariance(routes, t)]))
+  const cells = cellsOf(routes, sigma2)
+  const targetLogit = new Map<string, number>()
   const routeOffset = new Map<string, number>()
   for (let round = 0; round < FIT_ROUNDS; round++) {
     const t = new Map<string, [number, number]>()
     for (const c of cells) {
       const a = t.get(c.target) ?? [0, 0]
-      t.set(c.target, [a[0] + c.n * (c.m - (routeOffset.get(c.route) ?? 0)), a[1] + c.n])
+      t.set(c.target, [a[0] + c.w * (c.l - (routeOffset.get(c.route) ?? 0)), a[1] + c.w])
     }
-    for (const [target, [s, n]] of t) targetMean.set(target, s / n)
+    for (const [target, [s, w]] of t) targetLogit.set(target, s / w)
     const r = new Map<string, [number, number]>()
     for (const c of cells) {
       const a = r.get(c.route) ?? [0, 0]
-      r.set(c.route, [a[0] + c.n * (c.m - targetMean.get(c.target)!), a[1] + c.n])
+      r.set(c.route, [a[0] + c.w * (c.l - targetLogit.get(c.target)!), a[1] + c.w])
     }
-    for (const [route, [s, n]] of r) routeOffset.set(route, s / (n + OFFSET_PRIOR))
+    for (const [route, [s, w]] of r) routeOffset.set(route, s / (w + OFFSET_PRIOR))
   }
-  const sigma2 = new Map([...targetMean.keys()].map((t) => [t, withinVariance(routes, t)]))
   const tau2 = new Map<string, number>()
-  for (const target of targetMean.keys()) {
-    const t2 = interactionVariance(routes, target, targetMean, (j) => sigma2.get(j)!)
+  for (const target of targetLogit.keys()) {
+    const t2 = interactionVariance(cells, target, targetLogit)
     if (t2 !== null) tau2.set(target, t2)
   }
-  return { targetMean, routeOffset, tau2, sigma2 }
+  return { targetLogit, routeOffset, tau2, sigma2 }
 }
 
 /**
- * τ²_t, the variance of target t's route-specific quality beyond difficulty. Each route gives a
- * residual — its mean minus targetMean_t minus the difficulty measured on the route's *other*
- * targets — distributed N(0, (1 + h)·τ² + sampling noise), h being the other targets' share
- * concentration (their interactions enter that offset too). τ² maximizes the likelihood, which,
- * unlike moment estimates, stays valid under the learner's adaptive sampling. Null with fewer than
- * MIN_ROUTES usable routes. Homogeneous routes share a strong prior, so a sparse route needs
- * little exploration; routes that differ learn on their own.
+ * τ²_t, the variance of target t's route-specific logit quality beyond difficulty. Each route gives
+ * a residual — its logit mean minus targetLogit_t minus the difficulty measured on the route's
+ * *other* targets — distributed N(0, (1 + h)·τ² + sampling noise), h being the other targets'
+ * share concentration (their interactions enter that offset too). τ² maximizes the likelihood,
+ * which, unlike moment estimates, stays valid under the learner's adaptive sampling. Null with
+ * fewer than MIN_ROUTES usable routes. Homogeneous routes share a strong prior, so a sparse route
+ * needs little exploration; routes that differ learn on their own.
  */
 function interactionVariance(
-  routes: RouteBeliefs,
+  cells: readonly Cell[],
   t: string,
-  targetMean: ReadonlyMap<string, number>,
-  sigma2: (target: string) => number,
+  targetLogit: ReadonlyMap<string, number>,
 ): number | null {
+  const byRoute = new Map<string, Cell[]>()
+  for (const c of cells) byRoute.set(c.route, [...(byRoute.get(c.route) ?? []), c])
   const obs: { r2: number; a: number; v: number }[] = []
-  for (const r of routes.values()) {
-    const b = r.get(t)
-    if (!b || b.qCount < 1) continue
-    let n = 0
+  for (const rc of byRoute.values()) {
+    const own = rc.find((c) => c.target === t)
+    if (!own) continue
+    let w = 0
     let resid = 0
     let sq = 0
-    let noise = 0
-    for (const [j, o] of r) {
-      if (j === t || o.qCount <= 0 || !targetMean.has(j)) continue
-      n += o.qCount
-      resid += o.qSum - o.qCount * targetMean.get(j)!
-      sq += o.qCount * o.qCount
-      noise += o.qCount * sigma2(j)
+    for (const c of rc) {
+      if (c.target === t) continue
+      w += c.w
+      resid += c.w * (c.l - targetLogit.get(c.target)!)
+      sq += c.w * c.w
     }
-    if (n < 1) continue
-    const residual = mean(b) - targetMean.get(t)! - resid / n
-    obs.push({ r2: residual * residual, a: 1 + sq / (n * n), v: sigma2(t) / b.qCount + noise / (n * n) })
+    if (!(w > 0)) continue
+    const residual = own.l - targetLogit.get(t)! - resid / w
+    obs.push({ r2: residual * residual, a: 1 + sq / (w * w), v: 1 / own.w + 1 / w })
   }
   if (obs.length < MIN_ROUTES) return null
   let best = MIN_TAU2

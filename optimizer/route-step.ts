@@ -8,7 +8,7 @@ import type { Rng } from './random.ts'
 import type { RollbackVerdict } from './rollback.ts'
 import { dominatedTargets, ruledOutByCost } from './dominance.ts'
 import { explorationWeights } from './exploration.ts'
-import { applyFloor, l1, limitStep, normalize, raiseTo, uniform, type Weights } from './weights.ts'
+import { applyFloor, l1, limitStep, normalize, raiseTo, type Weights } from './weights.ts'
 
 export interface RouteStepInput {
   route: string
@@ -68,7 +68,8 @@ export function stepRoute(input: RouteStepInput): RouteStep {
   const competing = posteriors.filter((p) => healthy.includes(p.target))
   const dominated = dominatedTargets(competing)
   // Neither dominated nor ruled out by cost: the targets that need samples and may be explored.
-  const excluded = new Set([...dominated, ...ruledOutByCost(competing, input.objective)])
+  const outByCost = ruledOutByCost(competing, input.objective)
+  const excluded = new Set([...dominated, ...outByCost])
   constraints.push(
     ...constraintsHit(
       targets,
@@ -107,15 +108,20 @@ export function stepRoute(input: RouteStepInput): RouteStep {
     // Dominated targets need no samples: no objective would choose them whatever they score.
     const contenders = healthy.filter((t) => !excluded.has(t))
     const short = contenders.filter((t) => input.beliefs.get(route, t).scoredTotal < g.minSamples)
+    const pBest = Object.fromEntries(healthy.map((t) => [t, posteriors.find((p) => p.target === t)!.pBest]))
+    proposal = trimTail(
+      normalize(Object.fromEntries(healthy.map((t) => [t, pBest[t]! ** input.learner.sharpness])), healthy),
+      healthy,
+      input.learner.minShare,
+    )
+    const leader = healthy.reduce((a, b) => (pBest[b]! > pBest[a]! ? b : a))
+    why = `${leader} is best with probability ${pBest[leader]!.toFixed(2)} under ${describeObjective(input.objective)}`
     if (short.length) {
-      proposal = uniform(contenders)
-      why = `warming up: ${short.join(', ')} ha${short.length > 1 ? 've' : 's'} fewer than ${g.minSamples} scored requests; spreading traffic evenly`
+      // Warm-up: a contender without its minimum samples gets an even share until it has them.
+      proposal = raiseTo(proposal, new Map(short.map((t) => [t, 1 / contenders.length])), healthy)
+      why += `; warming up ${short.join(', ')} (fewer than ${g.minSamples} scored requests): an even share each`
       constraints.push(`min samples (${g.minSamples})`)
     } else {
-      const pBest = Object.fromEntries(healthy.map((t) => [t, posteriors.find((p) => p.target === t)!.pBest]))
-      proposal = normalize(Object.fromEntries(healthy.map((t) => [t, pBest[t]! ** input.learner.sharpness])), healthy)
-      const leader = healthy.reduce((a, b) => (pBest[b]! > pBest[a]! ? b : a))
-      why = `${leader} is best with probability ${pBest[leader]!.toFixed(2)} under ${describeObjective(input.objective)}`
       const explore = explorationWeights(
         posteriors.filter((p) => healthy.includes(p.target)),
         input.objective,
@@ -143,13 +149,22 @@ export function stepRoute(input: RouteStepInput): RouteStep {
     const n = normalize(w, healthy)
     return Object.fromEntries(healthy.map((t) => [t, n[t]! * mass]))
   }
-  // The floor is the route's: minWeight shared by the targets that do not lead and are not dominated.
+  // The floor is the route's: shared by the targets that do not lead and are not dominated, and shrinking as evidence accumulates.
   const leader = healthy.reduce((a, b) => ((proposal[b] ?? 0) > (proposal[a] ?? 0) ? b : a))
   const floored = healthy.filter((t) => t !== leader && !dominated.has(t))
-  const floorOf = (t: string) => (t === leader ? 0 : dominated.has(t) ? 0 : g.minWeight / Math.max(1, floored.length))
+  const routeFloor = explorationFloor(g.minWeight, sumEvidence(healthy.map((t) => input.beliefs.get(route, t))))
+  // Targets ruled out by cost share only the price probe: enough to see a price cut within a few cycles.
+  const probed = floored.filter((t) => outByCost.has(t))
+  const floorShare = routeFloor / Math.max(1, floored.length - probed.length)
+  const floorOf = (t: string) =>
+    t === leader || dominated.has(t)
+      ? 0
+      : outByCost.has(t)
+        ? Math.min(floorShare, g.priceProbeWeight / probed.length)
+        : floorShare
   const target = applyFloor(scaled(proposal), healthy, floorOf, mass)
   if (healthy.some((t) => (scaled(proposal)[t] ?? 0) < floorOf(t) * mass - 1e-12))
-    constraints.push(`exploration floor ${g.minWeight}`)
+    constraints.push(`exploration floor ${routeFloor.toFixed(4)}`)
   if (dominated.size) constraints.push(`dominated (no floor, no exploration): ${[...dominated].join(', ')}`)
   const from = scaled(oldWeights)
   let next = target
@@ -171,6 +186,32 @@ export function stepRoute(input: RouteStepInput): RouteStep {
   const drainWords = drained.length ? `; drained ${drained.join(', ')} to probe weight ${g.drain.probeWeight}` : ''
   return done(newWeights, why + drainWords)
 }
+
+/**
+ * Probability matching gives every target its tail probability of being best, so its exploration
+ * grows with the number of targets; shares under `minShare` are cut (the route's floor explores
+ * instead). The leader is always kept.
+ */
+export function trimTail(w: Weights, keys: readonly string[], minShare: number): Weights {
+  if (!(minShare > 0)) return w
+  const leader = keys.reduce((a, b) => ((w[b] ?? 0) > (w[a] ?? 0) ? b : a))
+  const kept = Object.fromEntries(keys.map((k) => [k, (w[k] ?? 0) >= minShare || k === leader ? (w[k] ?? 0) : 0]))
+  return normalize(kept, keys)
+}
+
+/** Scored observations of a route at which its exploration floor starts to shrink (∝ 1/√evidence beyond). */
+export const FLOOR_FULL_EVIDENCE = 200
+
+/**
+ * The route's exploration budget: `minWeight` while the route has little evidence, then shrinking
+ * as 1/√evidence — what a wrong decision can still hide shrinks as the route's estimates sharpen —
+ * and never growing with the number of targets (it is shared by them).
+ */
+export function explorationFloor(minWeight: number, evidence: number): number {
+  return minWeight * Math.min(1, Math.sqrt(FLOOR_FULL_EVIDENCE / Math.max(1, evidence)))
+}
+
+const sumEvidence = (beliefs: readonly { qCount: number }[]) => beliefs.reduce((a, b) => a + b.qCount, 0)
 
 export function describeObjective(o: ObjectiveSettings): string {
   if (o.kind === 'floor') {

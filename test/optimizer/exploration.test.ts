@@ -95,7 +95,8 @@ describe('deliberate exploration', () => {
       qualityBoolean: true,
     })
     const weightOfB = (exploreMaxWeight: number) => {
-      const learner = learnerSchema.parse({ draws: 1000, exploreMaxWeight })
+      // Sharpness 3 commits to the leader, so what b gets beyond the floor is exploration's doing.
+      const learner = learnerSchema.parse({ draws: 1000, exploreMaxWeight, sharpness: 3 })
       const guardrails = guardrailsSchema.parse({ minSamples: 0, maxStep: 1 })
       const beliefs = new Beliefs(learner)
       // b: 8 observations of its own, 0.1 below a; the route serves 50 requests a cycle.

@@ -5,7 +5,13 @@ import type { WindowEvidence } from '../../optimizer/evidence.ts'
 import { TargetHealth } from '../../optimizer/health.ts'
 import { seededRng } from '../../optimizer/random.ts'
 import { RollbackGuard } from '../../optimizer/rollback.ts'
-import { stepRoute, type RouteStepInput } from '../../optimizer/route-step.ts'
+import {
+  explorationFloor,
+  FLOOR_FULL_EVIDENCE,
+  stepRoute,
+  trimTail,
+  type RouteStepInput,
+} from '../../optimizer/route-step.ts'
 import { applyFloor, limitStep } from '../../optimizer/weights.ts'
 
 const ev = (target: string, n: number, q: number, extra: Partial<WindowEvidence> = {}): WindowEvidence => ({
@@ -63,9 +69,28 @@ describe('guardrails', () => {
     const cheap = { costMeanUsd: 0.0001 }
     beliefs.update([ev('a', 300, 0.95), ev('b', 300, 0.2, cheap), ev('c', 300, 0.2, cheap)])
     const s = step({ a: 0.34, b: 0.33, c: 0.33 })
-    expect(s.newWeights.b).toBeCloseTo(0.025, 6)
-    expect(s.newWeights.c).toBeCloseTo(0.025, 6)
-    expect(s.newWeights.a).toBeCloseTo(0.95, 6)
+    // 900 scored observations on the route: the floor has shrunk from 0.05 by √(200 / 900).
+    const floor = explorationFloor(0.05, 900)
+    expect(floor).toBeCloseTo(0.05 * Math.sqrt(200 / 900), 9)
+    expect(s.newWeights.b).toBeCloseTo(floor / 2, 6)
+    expect(s.newWeights.c).toBeCloseTo(floor / 2, 6)
+    expect(s.newWeights.a).toBeCloseTo(1 - floor, 6)
+  })
+
+  it("cuts probability matching's tail below minShare, keeping the leader and the sum", () => {
+    const w = trimTail({ a: 0.6, b: 0.3, c: 0.04, d: 0.03, e: 0.03 }, ['a', 'b', 'c', 'd', 'e'], 0.05)
+    expect(w.a).toBeCloseTo(0.6 / 0.9, 12)
+    expect(w.b).toBeCloseTo(0.3 / 0.9, 12)
+    expect([w.c, w.d, w.e]).toEqual([0, 0, 0])
+    // Eleven targets each at 1/11 < minShare 0.1: all cut would leave nothing, so the leader is kept.
+    const flat = Object.fromEntries(Array.from({ length: 11 }, (_, i) => [`t${i}`, i === 3 ? 0.095 : 0.0905]))
+    expect(trimTail(flat, Object.keys(flat), 0.1).t3).toBe(1)
+  })
+
+  it('the exploration floor shrinks as the route accumulates evidence, and is minWeight while it has little', () => {
+    expect(explorationFloor(0.05, 0)).toBe(0.05)
+    expect(explorationFloor(0.05, FLOOR_FULL_EVIDENCE)).toBe(0.05)
+    expect(explorationFloor(0.05, 100 * FLOOR_FULL_EVIDENCE)).toBeCloseTo(0.005, 12)
   })
 
   it('max step limits the change of any weight per cycle and keeps the sum', () => {

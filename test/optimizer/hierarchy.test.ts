@@ -25,7 +25,7 @@ function beliefsFor(
   nB: (r: number) => number,
 ): Beliefs {
   const rng = seededRng(4)
-  const b = new Beliefs(learnerSchema.parse({ discount: 1, maxEvidence: 10_000 }))
+  const b = new Beliefs(learnerSchema.parse({ discount: 1, maxEvidence: 10_000, maxPriorStrength: 10_000 }))
   const draw = (p: number, n: number) =>
     Array.from({ length: n }).reduce<number>((s) => s + (rng.next() < p ? 1 : 0), 0)
   const window: WindowEvidence[] = []
@@ -70,6 +70,32 @@ describe('hierarchical prior', () => {
     )
     expect(same.prior('r3', 'b').strength).toBeGreaterThan(100)
     expect(different.prior('r3', 'b').strength).toBeLessThan(10)
+  })
+
+  it('caps the estimated prior strength at learner.maxPriorStrength', () => {
+    const b = new Beliefs(learnerSchema.parse({ discount: 1, maxEvidence: 10_000, maxPriorStrength: 25 }))
+    const window: WindowEvidence[] = []
+    for (let r = 0; r < 20; r++) window.push(ev(`r${r}`, 'a', 100, 70), ev(`r${r}`, 'b', 100, 60))
+    b.update(window)
+    expect(b.prior('r3', 'b').strength).toBe(25)
+  })
+
+  it('models difficulty in logits: a hard route costs a weak target more points than a strong one', () => {
+    // logit(a) = 2.5, logit(b) = 0.5 on average; route "hard" is 1 logit harder.
+    const sig = (x: number) => 1 / (1 + Math.exp(-x))
+    const b = new Beliefs(learnerSchema.parse({ discount: 1, maxEvidence: 1e6, maxPriorStrength: 1e6 }))
+    const window: WindowEvidence[] = []
+    for (let r = 0; r < 12; r++) {
+      const d = r === 0 ? -1 : 1 / 11
+      window.push(
+        ev(`r${r}`, 'a', 20_000, Math.round(20_000 * sig(2.5 + d))),
+        ev(`r${r}`, 'b', r === 0 ? 0 : 20_000, Math.round(20_000 * sig(0.5 + d))),
+      )
+    }
+    b.update(window.filter((e) => e.qualityCount > 0))
+    // b never ran on the hard route: its prior there follows the logit model (0.38), not a shift in points (0.55).
+    expect(b.prior('r0', 'b').mean!).toBeCloseTo(sig(-0.5), 1)
+    expect(b.prior('r0', 'a').mean!).toBeCloseTo(sig(1.5), 1)
   })
 
   it('uses learner.priorStrength when it is a number', () => {

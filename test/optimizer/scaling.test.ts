@@ -9,7 +9,7 @@ import { parseDataset } from '../../optimizer/replay/dataset.ts'
 import { OptimizerPolicy } from '../../optimizer/replay/policies.ts'
 import { outage, qualityDrift } from '../../optimizer/replay/scenarios.ts'
 import { replay, type ReplayOptions } from '../../optimizer/replay/simulate.ts'
-import { stepRoute } from '../../optimizer/route-step.ts'
+import { explorationFloor, stepRoute } from '../../optimizer/route-step.ts'
 import type { PosteriorSummary } from '../../optimizer/types.ts'
 
 const ev = (target: string, n: number, q: number, costMeanUsd = 0.001): WindowEvidence => ({
@@ -54,7 +54,7 @@ describe('exploration that scales with the problem', () => {
     // worse costs twice what best costs and scores far less: dominated. cheap is cheaper: not dominated.
     const s = oneStep([ev('best', 300, 0.9, 0.001), ev('worse', 300, 0.6, 0.002), ev('cheap', 300, 0.7, 0.0001)], 0)
     expect(s.newWeights.worse!).toBeLessThan(0.0005)
-    expect(s.newWeights.cheap!).toBeGreaterThan(0.004) // the route's floor, now all cheap's
+    expect(s.newWeights.cheap!).toBeCloseTo(explorationFloor(guardrailsSchema.parse({}).minWeight, 900), 6) // the route's floor, all cheap's
     expect(s.constraints.join()).toContain('dominated')
   })
 
@@ -66,16 +66,19 @@ describe('exploration that scales with the problem', () => {
   })
 
   it('spends the same floor on a route with 3 or 11 targets', () => {
+    // The same evidence on the route (1,650 scored observations) spread over 3 or 11 targets.
     const floorOf = (k: number) => {
-      const others = Array.from({ length: k - 1 }, (_, i) => ev(`t${i}`, 300, 0.6 + 0.01 * i, 0.0009 - 0.00008 * i))
-      const s = oneStep([ev('strong', 300, 0.92, 0.001), ...others], 0)
+      const n = 1650 / k
+      const others = Array.from({ length: k - 1 }, (_, i) => ev(`t${i}`, n, 0.6 + 0.01 * i, 0.0009 - 0.00008 * i))
+      const s = oneStep([ev('strong', n, 0.92, 0.001), ...others], 0)
       return sum(
         s.newWeights,
         others.map((o) => o.target),
       )
     }
-    expect(floorOf(3)).toBeCloseTo(0.005, 4)
-    expect(floorOf(11)).toBeCloseTo(0.005, 4)
+    const floor = explorationFloor(guardrailsSchema.parse({}).minWeight, 1650)
+    expect(floorOf(3)).toBeCloseTo(floor, 5)
+    expect(floorOf(11)).toBeCloseTo(floor, 5)
   })
 
   it("deliberate exploration is the route's budget, shared by the targets it explores", () => {
