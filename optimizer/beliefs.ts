@@ -69,6 +69,12 @@ export class Beliefs {
    * (fitted mostly on its old level) would pull the restarted estimate back towards what changed.
    */
   private readonly priorSuspended = new Map<string, number>()
+  /**
+   * Route × target pairs whose quality dropped (detected): the learner holds them to the floor until
+   * they lead again at the posterior means (route-step.ts) — a restarted posterior is vague, and
+   * probability matching would otherwise keep sending a fifth of the traffic to what just got worse.
+   */
+  private readonly dropped = new Set<string>()
   /** Per route: Σ discount^k over the cycles since its first evidence (its discounted age in cycles). */
   private readonly age = new Map<string, number>()
 
@@ -91,7 +97,8 @@ export class Beliefs {
    * learner.priorStrength, or estimated, but never more than a route can hold itself (maxEvidence).
    */
   prior(route: string, target: string): { mean: number | null; strength: number } {
-    const mean = priorMean(this.hierarchy, route, target)
+    const pooled = this.pooledFor(target)
+    const mean = priorMean(this.hierarchy, route, target, pooled.qCount > 0 ? pooled.qSum / pooled.qCount : null)
     const key = `${route}\u0000${target}`
     const until = this.priorSuspended.get(key)
     if (until !== undefined) {
@@ -100,11 +107,27 @@ export class Beliefs {
     }
     const s = this.settings.priorStrength
     const estimated =
-      s === 'auto' && mean !== null
-        ? priorWorth(this.hierarchy, target, mean, this.pooledFor(target).qBoolean)
-        : undefined
-    const strength = s === 'auto' ? Math.min(this.settings.maxPriorStrength, estimated ?? FALLBACK_PRIOR_STRENGTH) : s
+      s === 'auto' && mean !== null ? priorWorth(this.hierarchy, route, target, mean, pooled.qBoolean) : undefined
+    const strength = s === 'auto' ? (estimated ?? FALLBACK_PRIOR_STRENGTH) : s
     return { mean, strength: Math.min(this.settings.maxEvidence, strength) }
+  }
+
+  /** Whether the target's quality dropped on this route (or everywhere) and it has not led since. */
+  isSuspect(route: string, target: string): boolean {
+    return this.dropped.has(`${route}\u0000${target}`)
+  }
+
+  /** The target leads the route again: it competes like any other. */
+  clearSuspect(route: string, target: string): void {
+    this.dropped.delete(`${route}\u0000${target}`)
+  }
+
+  private markDrops(changes: readonly QualityChange[]): void {
+    for (const c of changes) {
+      if (!(c.to < c.from)) continue
+      const routes = c.route === null ? [...this.byRoute.keys()] : [c.route]
+      for (const r of routes) if (this.byRoute.get(r)?.has(c.target)) this.dropped.add(`${r}\u0000${c.target}`)
+    }
   }
 
   /** The route's traffic as remembered: requests per cycle (discounted requests over discounted age) and the scored share. */
@@ -146,6 +169,7 @@ export class Beliefs {
       addCapped(p.recent, 0, 0, 0, this.settings.changeWindow * POOLED_WINDOW_FACTOR)
     this.pooledChange.endCycle()
     const changes = this.detectChanges(window)
+    this.markDrops(changes)
     this.hierarchy = fitHierarchy(this.byRoute)
     return changes
   }

@@ -39,11 +39,6 @@ export const learnerSchema = z
      * prior; 'auto' estimates it per target from how much routes differ (empirical Bayes).
      */
     priorStrength: z.union([z.number().min(0), z.literal('auto')]).default('auto'),
-    /**
-     * Cap on the estimated ('auto') prior strength: the fitted prior's mean is itself uncertain
-     * (few routes, adaptively sampled), which its estimated interaction variance does not count.
-     */
-    maxPriorStrength: z.number().min(0).default(10),
     /** Monte-Carlo draws per route per cycle for the probability that each target is best. */
     draws: z.number().int().min(50).max(20_000).default(300),
     /**

@@ -63,6 +63,10 @@ export interface Hierarchy {
   tau2: Map<string, number>
   /** Each target's within-route variance of scores σ². */
   sigma2: Map<string, number>
+  /** The sampling variance of each target's fitted logit (1 / its information over routes). */
+  targetVar: Map<string, number>
+  /** The sampling variance of each route's fitted offset. */
+  routeVar: Map<string, number>
 }
 
 export const emptyHierarchy = (): Hierarchy => ({
@@ -70,27 +74,44 @@ export const emptyHierarchy = (): Hierarchy => ({
   routeOffset: new Map(),
   tau2: new Map(),
   sigma2: new Map(),
+  targetVar: new Map(),
+  routeVar: new Map(),
 })
 
 const logit = (p: number) => Math.log(p / (1 - p))
 const sigmoid = (x: number) => 1 / (1 + Math.exp(-x))
 
-/** The prior mean of `target` on `route`: null before any route has scored the target. */
-export function priorMean(h: Hierarchy, route: string, target: string): number | null {
-  const t = h.targetLogit.get(target)
-  return t === undefined ? null : Math.min(0.99, Math.max(0.01, sigmoid(t + (h.routeOffset.get(route) ?? 0))))
+/**
+ * The prior mean of `target` on `route`: its fitted level at the route's difficulty, or, while no
+ * route holds evidence of it (just restarted everywhere after a change), `pooledMean` — its recent
+ * level over all routes — at the route's difficulty; null with neither.
+ */
+export function priorMean(h: Hierarchy, route: string, target: string, pooledMean: number | null): number | null {
+  const t = h.targetLogit.get(target) ?? (pooledMean === null ? undefined : logit(clamp(pooledMean)))
+  return t === undefined ? null : clamp(sigmoid(t + (h.routeOffset.get(route) ?? 0)))
 }
 
+const clamp = (p: number) => Math.min(0.99, Math.max(0.01, p))
+
 /**
- * Pseudo-observations a prior of logit variance τ² is worth at `mean` m: its variance in
- * probability is (m(1 − m))²·τ² (delta method); for boolean scores the Beta of that mean and
+ * Pseudo-observations the prior of `target` on `route` is worth at `mean` m. Its logit variance is
+ * the interaction τ² plus the sampling variance of the fitted target logit and route offset (a
+ * target seen a dozen times over all routes has a vague level, however alike routes are); in
+ * probability (m(1 − m))² times that (delta method). For boolean scores the Beta of that mean and
  * variance (a + b = m(1 − m)/var − 1), for numeric ones σ²/var observations.
  */
-export function priorWorth(h: Hierarchy, target: string, mean: number, boolean: boolean): number | undefined {
+export function priorWorth(
+  h: Hierarchy,
+  route: string,
+  target: string,
+  mean: number,
+  boolean: boolean,
+): number | undefined {
   const tau2 = h.tau2.get(target)
   if (tau2 === undefined) return undefined
+  const variance = tau2 + (h.targetVar.get(target) ?? 0) + (h.routeVar.get(route) ?? 1 / OFFSET_PRIOR)
   const slope = mean * (1 - mean)
-  return boolean ? Math.max(0, 1 / (slope * tau2) - 1) : h.sigma2.get(target)! / (slope * slope * tau2)
+  return boolean ? Math.max(0, 1 / (slope * variance) - 1) : h.sigma2.get(target)! / (slope * slope * variance)
 }
 
 interface Cell {
@@ -125,26 +146,34 @@ export function fitHierarchy(routes: RouteBeliefs): Hierarchy {
   const cells = cellsOf(routes, sigma2)
   const targetLogit = new Map<string, number>()
   const routeOffset = new Map<string, number>()
+  const targetVar = new Map<string, number>()
+  const routeVar = new Map<string, number>()
   for (let round = 0; round < FIT_ROUNDS; round++) {
     const t = new Map<string, [number, number]>()
     for (const c of cells) {
       const a = t.get(c.target) ?? [0, 0]
       t.set(c.target, [a[0] + c.w * (c.l - (routeOffset.get(c.route) ?? 0)), a[1] + c.w])
     }
-    for (const [target, [s, w]] of t) targetLogit.set(target, s / w)
+    for (const [target, [s, w]] of t) {
+      targetLogit.set(target, s / w)
+      targetVar.set(target, 1 / w)
+    }
     const r = new Map<string, [number, number]>()
     for (const c of cells) {
       const a = r.get(c.route) ?? [0, 0]
       r.set(c.route, [a[0] + c.w * (c.l - targetLogit.get(c.target)!), a[1] + c.w])
     }
-    for (const [route, [s, w]] of r) routeOffset.set(route, s / (w + OFFSET_PRIOR))
+    for (const [route, [s, w]] of r) {
+      routeOffset.set(route, s / (w + OFFSET_PRIOR))
+      routeVar.set(route, 1 / (w + OFFSET_PRIOR))
+    }
   }
   const tau2 = new Map<string, number>()
   for (const target of targetLogit.keys()) {
     const t2 = interactionVariance(cells, target, targetLogit)
     if (t2 !== null) tau2.set(target, t2)
   }
-  return { targetLogit, routeOffset, tau2, sigma2 }
+  return { targetLogit, routeOffset, tau2, sigma2, targetVar, routeVar }
 }
 
 /**

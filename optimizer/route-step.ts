@@ -3,7 +3,7 @@ import type { GuardrailSettings, LearnerSettings, ObjectiveSettings } from './co
 import type { TargetHealth } from './health.ts'
 import { allocate } from './learner.ts'
 import type { PosteriorSummary } from './types.ts'
-import { constraintsHit } from './objective.ts'
+import { bestIndex, constraintsHit } from './objective.ts'
 import type { Rng } from './random.ts'
 import type { RollbackVerdict } from './rollback.ts'
 import { dominatedTargets, ruledOutByCost } from './dominance.ts'
@@ -109,8 +109,16 @@ export function stepRoute(input: RouteStepInput): RouteStep {
     const contenders = healthy.filter((t) => !excluded.has(t))
     const short = contenders.filter((t) => input.beliefs.get(route, t).scoredTotal < g.minSamples)
     const pBest = Object.fromEntries(healthy.map((t) => [t, posteriors.find((p) => p.target === t)!.pBest]))
+    // A target whose quality dropped is held to the floor until it leads again at the posterior means.
+    const best = bestAtMeans(competing, input.objective)
+    for (const t of healthy) if (t === best) input.beliefs.clearSuspect(route, t)
+    const suspects = healthy.filter((t) => input.beliefs.isSuspect(route, t))
+    if (suspects.length) constraints.push(`held after a quality drop: ${suspects.join(', ')}`)
     proposal = trimTail(
-      normalize(Object.fromEntries(healthy.map((t) => [t, pBest[t]! ** input.learner.sharpness])), healthy),
+      normalize(
+        Object.fromEntries(healthy.map((t) => [t, suspects.includes(t) ? 0 : pBest[t]! ** input.learner.sharpness])),
+        healthy,
+      ),
       healthy,
       input.learner.minShare,
     )
@@ -185,6 +193,16 @@ export function stepRoute(input: RouteStepInput): RouteStep {
   for (const t of drained) newWeights[t] = g.drain.probeWeight
   const drainWords = drained.length ? `; drained ${drained.join(', ')} to probe weight ${g.drain.probeWeight}` : ''
   return done(newWeights, why + drainWords)
+}
+
+/** The target that is best under the objective at the posterior means (null with none). */
+function bestAtMeans(posteriors: readonly PosteriorSummary[], objective: ObjectiveSettings): string | null {
+  if (!posteriors.length) return null
+  const i = bestIndex(
+    posteriors.map((p) => ({ quality: p.qualityMean, costUsd: p.costUsd ?? 0, latencyP95Ms: p.latencyP95Ms })),
+    objective,
+  )
+  return posteriors[i]!.target
 }
 
 /**

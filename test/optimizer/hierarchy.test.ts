@@ -25,7 +25,7 @@ function beliefsFor(
   nB: (r: number) => number,
 ): Beliefs {
   const rng = seededRng(4)
-  const b = new Beliefs(learnerSchema.parse({ discount: 1, maxEvidence: 10_000, maxPriorStrength: 10_000 }))
+  const b = new Beliefs(learnerSchema.parse({ discount: 1, maxEvidence: 10_000 }))
   const draw = (p: number, n: number) =>
     Array.from({ length: n }).reduce<number>((s) => s + (rng.next() < p ? 1 : 0), 0)
   const window: WindowEvidence[] = []
@@ -72,18 +72,23 @@ describe('hierarchical prior', () => {
     expect(different.prior('r3', 'b').strength).toBeLessThan(10)
   })
 
-  it('caps the estimated prior strength at learner.maxPriorStrength', () => {
-    const b = new Beliefs(learnerSchema.parse({ discount: 1, maxEvidence: 10_000, maxPriorStrength: 25 }))
+  it("counts the uncertainty of a target's own level: a target seen a few times everywhere gets a weak prior", () => {
+    // 20 alike routes; a has 100 scores on each, b only 2 (40 in all): b's level is vague, a's is not.
+    const b = new Beliefs(learnerSchema.parse({ discount: 1, maxEvidence: 10_000 }))
     const window: WindowEvidence[] = []
-    for (let r = 0; r < 20; r++) window.push(ev(`r${r}`, 'a', 100, 70), ev(`r${r}`, 'b', 100, 60))
+    for (let r = 0; r < 20; r++) window.push(ev(`r${r}`, 'a', 100, 70), ev(`r${r}`, 'b', 2, r % 2 ? 2 : 1))
     b.update(window)
-    expect(b.prior('r3', 'b').strength).toBe(25)
+    const [a, vague] = [b.prior('r3', 'a').strength, b.prior('r3', 'b').strength]
+    expect(a).toBeGreaterThan(60)
+    // 40 scores of b over all routes: its prior on one route is worth less than that.
+    expect(vague).toBeLessThan(40)
+    expect(a).toBeGreaterThan(2 * vague)
   })
 
   it('models difficulty in logits: a hard route costs a weak target more points than a strong one', () => {
     // logit(a) = 2.5, logit(b) = 0.5 on average; route "hard" is 1 logit harder.
     const sig = (x: number) => 1 / (1 + Math.exp(-x))
-    const b = new Beliefs(learnerSchema.parse({ discount: 1, maxEvidence: 1e6, maxPriorStrength: 1e6 }))
+    const b = new Beliefs(learnerSchema.parse({ discount: 1, maxEvidence: 1e6 }))
     const window: WindowEvidence[] = []
     for (let r = 0; r < 12; r++) {
       const d = r === 0 ? -1 : 1 / 11
