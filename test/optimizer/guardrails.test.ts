@@ -52,6 +52,26 @@ function setup(overrides: Record<string, unknown> = {}) {
 }
 
 describe('guardrails', () => {
+  it('holds a target whose quality dropped to the floor until it leads again at the posterior means', () => {
+    const { beliefs, step } = setup({ minSamples: 0, maxStep: 1 })
+    // a leads b (0.85 vs 0.75) for 20 cycles, then a drops to 0.6; b stays.
+    for (let c = 0; c < 20; c++) beliefs.update([ev('a', 80, 0.85), ev('b', 20, 0.75)])
+    let held = false
+    for (let c = 0; c < 6 && !held; c++) {
+      beliefs.update([ev('a', 80, 0.6), ev('b', 20, 0.75)])
+      held = beliefs.isSuspect('r', 'a')
+    }
+    expect(held).toBe(true)
+    const s = step({ a: 0.8, b: 0.2 })
+    expect(s.constraints.join()).toContain('held after a quality drop: a')
+    expect(s.newWeights.a!).toBeLessThan(0.01) // the floor, not probability matching's share
+    // a recovers above b: once it leads at the posterior means it competes again.
+    for (let c = 0; c < 30; c++) beliefs.update([ev('a', 20, 0.95), ev('b', 80, 0.75)])
+    const back = step({ a: 0.01, b: 0.99 })
+    expect(beliefs.isSuspect('r', 'a')).toBe(false)
+    expect(back.newWeights.a!).toBeGreaterThan(0.5)
+  })
+
   it('min samples: spreads traffic evenly until every target has enough scored requests', () => {
     const { beliefs, step } = setup({ minSamples: 20, maxStep: 1 })
     // b is cheaper, so no objective rules it out before it has its samples.
