@@ -49,9 +49,9 @@ export interface DropCusum {
 }
 
 /** The smallest drop the CUSUM is tuned for, in standard deviations of one score. */
-export const CUSUM_SHIFT_SD = 0.5
+export const CUSUM_SHIFT_SD = 1
 /** Alarm threshold in standard deviations (h = 10σ: an in-control run length of ~10⁵ observations). */
-export const CUSUM_THRESHOLD_SD = 12
+export const CUSUM_THRESHOLD_SD = 10
 const MIN_CUSUM_VARIANCE = 0.02
 
 export const emptyCusum = (): DropCusum => ({ c: 0, since: { qCount: 0, qSum: 0, qSumSq: 0 } })
