@@ -6,6 +6,7 @@ import { Normalizer, type NormalizeContext } from '../../collector/normalize/ind
 import { anyValueToString } from '../../collector/normalize/any-value.ts'
 import { OtlpDecodeError, decodeProtobuf, type ExportRequest } from '../../collector/otlp/decode.ts'
 import { messageType } from '../../collector/otlp/schema.ts'
+import { deeplyNestedBody, lenField, varintField } from './fixtures/protobuf-wire.ts'
 import {
   emitProtobuf,
   gatewaySpans,
@@ -22,19 +23,6 @@ const contexts: NormalizeContext[] = [
   { tenantId: 'acme', trustTenantAttribute: false },
   { tenantId: 'default', trustTenantAttribute: true },
 ]
-
-function varint(n: number): Buffer {
-  const out: number[] = []
-  while (n > 0x7f) {
-    out.push((n & 0x7f) | 0x80)
-    n >>>= 7
-  }
-  out.push(n)
-  return Buffer.from(out)
-}
-const lenField = (field: number, payload: Buffer) =>
-  Buffer.concat([varint((field << 3) | 2), varint(payload.length), payload])
-const varintField = (field: number, n: number) => Buffer.concat([varint(field << 3), varint(n)])
 
 /** Every attribute list of a request, top level only (resource, scope, span, event, link). */
 function attributeLists<KV>(req: ExportRequest<KV>): KV[][] {
@@ -222,18 +210,7 @@ describe('protobuf decoding with scalars as text (the receiver’s)', () => {
   })
 
   it('caps deep nesting at the same depth as the plain decode', () => {
-    const kvType = messageType('KeyValue')
-    let value: Buffer = Buffer.from(messageType('AnyValue').encode({ stringValue: 'leaf' }).finish())
-    for (let i = 0; i < 5000; i++) {
-      const kv = Buffer.concat([Buffer.from(kvType.encode({ key: 'k' }).finish()), lenField(2, value)])
-      value = lenField(6, lenField(1, kv))
-    }
-    const span = Buffer.concat([
-      lenField(1, Buffer.alloc(16, 1)),
-      lenField(2, Buffer.alloc(8, 2)),
-      lenField(9, Buffer.concat([lenField(1, Buffer.from('deep')), lenField(2, value)])),
-    ])
-    const body = lenField(1, lenField(2, lenField(2, span)))
+    const body = deeplyNestedBody(5000)
     expectSameAsPlain(body)
     const text = anyValueToString(
       decodeProtobuf(body, TEXT).resourceSpans[0]!.scopeSpans[0]!.spans[0]!.attributes[0]!.value,

@@ -11,6 +11,7 @@ import {
   type Span,
 } from '../../collector/otlp/decode.ts'
 import { messageType } from '../../collector/otlp/schema.ts'
+import { deeplyNestedBody } from './fixtures/protobuf-wire.ts'
 import { MAX_ANY_VALUE_DEPTH, TRUNCATED_VALUE } from '../../collector/otlp/model.ts'
 import { hrToNanos, sdkRecorder, toJson, toProtobuf } from './fixtures/sdk-spans.ts'
 
@@ -238,18 +239,7 @@ describe('hostile protobuf', () => {
 
   it('caps AnyValue nesting without recursing unboundedly', () => {
     // Built by hand: protobufjs' own encoder refuses to nest this deep.
-    const kvType = messageType('KeyValue')
-    let value: Buffer = Buffer.from(messageType('AnyValue').encode({ stringValue: 'leaf' }).finish())
-    for (let i = 0; i < 5000; i++) {
-      const kv = Buffer.concat([Buffer.from(kvType.encode({ key: 'k' }).finish()), lenField(2, value)])
-      value = lenField(6, lenField(1, kv))
-    }
-    const span = Buffer.concat([
-      lenField(1, Buffer.alloc(16, 1)),
-      lenField(2, Buffer.alloc(8, 2)),
-      lenField(9, Buffer.concat([lenField(1, Buffer.from('deep')), lenField(2, value)])),
-    ])
-    const bytes = lenField(1, lenField(2, lenField(2, span)))
+    const bytes = deeplyNestedBody(5000)
     const decoded = allSpans(decodeProtobuf(bytes))[0]!
     let v = decoded.attributes[0]!.value!
     let depth = 1
@@ -333,20 +323,6 @@ describe('hostile protobuf', () => {
     }
   })
 })
-
-function varint(n: number): Buffer {
-  const out: number[] = []
-  while (n > 127) {
-    out.push((n & 127) | 128)
-    n = Math.floor(n / 128)
-  }
-  out.push(n)
-  return Buffer.from(out)
-}
-
-function lenField(field: number, payload: Buffer): Buffer {
-  return Buffer.concat([varint((field << 3) | 2), varint(payload.length), payload])
-}
 
 describe('ExportTraceServiceResponse', () => {
   it('is empty for full success and carries partial_success otherwise', () => {
