@@ -30,7 +30,7 @@ export const objectiveSchema = z
 
 export const learnerSchema = z
   .object({
-    /** Evidence kept per cycle (exponential forgetting, so the learner follows drift). */
+    /** Evidence kept per cycle (exponential forgetting by time; 1 = none: change detection drops old evidence when quality changes). */
     discount: z.number().gt(0).max(1).default(1),
     /** Cap on effective observations per route × target: bounds memory in requests on busy routes. */
     maxEvidence: z.number().positive().default(1000),
@@ -43,7 +43,7 @@ export const learnerSchema = z
     draws: z.number().int().min(50).max(20_000).default(300),
     /**
      * Weights ∝ P(best)^sharpness. 1 is plain probability matching; above 1 the allocation commits
-     * faster, and the exploration floor (guardrails.minWeight) keeps the exploration guarantee.
+     * faster (good for few targets on many alike routes, costly with many near-tied targets: docs/replay.md).
      */
     sharpness: z.number().min(1).max(8).default(1),
     /** Shares of the allocation below this are cut (route-step.ts › trimTail): exploration is the route floor's job. */
@@ -76,9 +76,9 @@ export const learnerSchema = z
 
 export const guardrailsSchema = z
   .object({
-    /** Scored observations every healthy target needs before the learner moves a route (uniform until then). */
+    /** Scored observations every contender needs; until it has them it gets at least an even share. */
     minSamples: z.number().int().min(0).default(2),
-    /** Floor per healthy target, so a recovered or cheaper target can win traffic back (deliberate exploration buys the observations that decisions need). */
+    /** The route's exploration floor, shared by the targets that do not lead, shrinking with evidence (route-step.ts › explorationFloor), so a recovered or cheaper target can win traffic back. */
     minWeight: fraction.default(0.002),
     /** Weight shared per route by the targets ruled out by cost (no score could make them best): their price is still seen. */
     priceProbeWeight: fraction.default(0.001),
