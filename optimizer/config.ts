@@ -85,7 +85,7 @@ export const guardrailsSchema = z
     /** Largest change of one target's weight per cycle (a drain is not limited). */
     maxStep: z.number().gt(0).max(1).default(0.5),
     /** Summed |Δweight| below which a route is left alone (no push for Monte-Carlo jitter). */
-    deadband: z.number().min(0).max(1).default(0.01),
+    deadband: z.number().min(0).max(1).default(0.05),
     drain: z
       .object({
         /** A target whose error rate in a cycle reaches this (with ≥ minRequests) is drained at once. */
