@@ -1,4 +1,5 @@
 // Reads of the spans table for trace trees and session timelines.
+import type { SpanRow } from '../storage/span-row.ts'
 import type { Store } from '../storage/store.ts'
 import { runQuery, type TenantFilter } from './run.ts'
 
@@ -17,42 +18,48 @@ const SPAN_COLUMNS_FULL = `${SPAN_COLUMNS_BRIEF},
   \`Events.Attributes\` AS ev_attrs, \`Links.TraceId\` AS link_trace, \`Links.SpanId\` AS link_span,
   \`Links.Attributes\` AS link_attrs`
 
-export interface SpanRowOut {
-  TraceId: string
-  SpanId: string
-  ParentSpanId: string
-  SpanName: string
-  SpanKind: string
-  ServiceName: string
-  ScopeName: string
+/** Columns read as stored; ClickHouse's JSON may give an integer column as a string. */
+type AsRead<T> = { [K in keyof T]: T[K] extends number ? number | string : T[K] }
+
+type StoredColumn =
+  | 'TraceId'
+  | 'SpanId'
+  | 'ParentSpanId'
+  | 'SpanName'
+  | 'SpanKind'
+  | 'ServiceName'
+  | 'ScopeName'
+  | 'StatusCode'
+  | 'StatusMessage'
+  | 'tenant_id'
+  | 'session_id'
+  | 'user_id'
+  | 'operation'
+  | 'span_type'
+  | 'convention'
+  | 'provider'
+  | 'request_model'
+  | 'response_model'
+  | 'route'
+  | 'target'
+  | 'routing_version'
+  | 'attempt'
+  | 'input_tokens'
+  | 'output_tokens'
+  | 'cache_read_tokens'
+  | 'cache_write_tokens'
+  | 'cost_source'
+  | 'usage_source'
+  | 'is_error'
+  | 'billable'
+  | 'finish_reason'
+
+/** A row of SPAN_COLUMNS_BRIEF (and, with the payload, SPAN_COLUMNS_FULL). */
+export interface SpanRowOut extends AsRead<Pick<SpanRow, StoredColumn>> {
   start_ns: string
   duration_ns: string
-  StatusCode: string
-  StatusMessage: string
-  tenant_id: string
-  session_id: string
-  user_id: string
-  operation: string
-  span_type: string
-  convention: string
-  provider: string
-  request_model: string
-  response_model: string
-  route: string
-  target: string
-  routing_version: string
-  attempt: number | string
-  input_tokens: number | string
-  output_tokens: number | string
-  cache_read_tokens: number | string
-  cache_write_tokens: number | string
   cost: string
-  cost_source: string
-  usage_source: string
   ttft: string
-  is_error: number | string
-  billable: number | string
-  finish_reason: string
   input_text?: string
   output_text?: string
   SpanAttributes?: Record<string, string>
