@@ -1,4 +1,5 @@
-import type { FastifyInstance, FastifyReply } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { z } from 'zod'
 import type { AdminKey, AdminKeyList, AdminTenant } from '../lib/admin-api.ts'
 import { count, type GatewayContext } from './context.ts'
 import { unitsToUsd } from '../lib/money.ts'
@@ -14,7 +15,8 @@ import {
   setKeyLimits,
   setTenantLimits,
 } from './tenancy/key-changes.ts'
-import type { ChangeResult } from './tenancy/key-state-store.ts'
+import type { ChangeResult, Mutation } from './tenancy/key-state-store.ts'
+import type { KeyState } from './tenancy/key-state.ts'
 import { keyScope, tenantScope } from './tenancy/keys.ts'
 
 /**
@@ -102,29 +104,22 @@ export function registerKeyAdmin(scope: FastifyInstance, ctx: GatewayContext): v
     return answer(reply, r, async () => ({ key: await keyView(findKey(tenant, c.id)!), secret: c.secret }), 201)
   })
 
-  scope.post('/admin/tenants/:tenant/keys/:key/revoke', async (req, reply) => {
-    const { tenant, key } = req.params as { tenant: string; key: string }
-    if (tenantParam(reply, tenant)) return reply
-    const input = parseInput(revokeInput, req.body)
-    if (!input.ok) return refuse(reply, 400, input.errors)
-    const found = findKey(tenant, key)
-    if (!found)
-      return refuse(reply, 404, [`tenant "${tenant}" has no key "${key.slice(0, 80)}" (GET /admin/keys lists them)`])
-    const r = await ctx.keyState.change(revokeKey(found, input.value))
-    return answer(reply, r, async () => ({ key: await keyView(findKey(tenant, key)!) }))
-  })
-
-  scope.put('/admin/tenants/:tenant/keys/:key/limits', async (req, reply) => {
-    const { tenant, key } = req.params as { tenant: string; key: string }
-    if (tenantParam(reply, tenant)) return reply
-    const input = parseInput(limitsInput, req.body)
-    if (!input.ok) return refuse(reply, 400, input.errors)
-    const found = findKey(tenant, key)
-    if (!found)
-      return refuse(reply, 404, [`tenant "${tenant}" has no key "${key.slice(0, 80)}" (GET /admin/keys lists them)`])
-    const r = await ctx.keyState.change(setKeyLimits(found, input.value))
-    return answer(reply, r, async () => ({ key: await keyView(findKey(tenant, key)!) }))
-  })
+  /** A change to one existing key: its tenant checked, the body parsed, 404 for a key the tenant does not have. */
+  const onKey =
+    <T>(schema: z.ZodType<T>, change: (key: CatalogKey, input: T) => (s: KeyState) => Mutation) =>
+    async (req: FastifyRequest, reply: FastifyReply) => {
+      const { tenant, key } = req.params as { tenant: string; key: string }
+      if (tenantParam(reply, tenant)) return reply
+      const input = parseInput(schema, req.body)
+      if (!input.ok) return refuse(reply, 400, input.errors)
+      const found = findKey(tenant, key)
+      if (!found)
+        return refuse(reply, 404, [`tenant "${tenant}" has no key "${key.slice(0, 80)}" (GET /admin/keys lists them)`])
+      const r = await ctx.keyState.change(change(found, input.value))
+      return answer(reply, r, async () => ({ key: await keyView(findKey(tenant, key)!) }))
+    }
+  scope.post('/admin/tenants/:tenant/keys/:key/revoke', onKey(revokeInput, revokeKey))
+  scope.put('/admin/tenants/:tenant/keys/:key/limits', onKey(limitsInput, setKeyLimits))
 
   scope.put('/admin/tenants/:tenant/limits', async (req, reply) => {
     const { tenant } = req.params as { tenant: string }
