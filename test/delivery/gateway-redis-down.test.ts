@@ -106,6 +106,24 @@ const chat = async (url: string, key: string) => {
 type Table = { version: number; routes: { name: string; targets: { model: string; weight: number }[] }[] }
 const getTable = async (url: string): Promise<Table> =>
   (await (await fetch(`${url}/admin/routing`, { headers: admin, signal: AbortSignal.timeout(10_000) })).json()) as Table
+/** PUT /admin/routing with the chat route's alpha and beta weights. */
+const putWeights = (url: string, alpha: number, beta: number) =>
+  fetch(`${url}/admin/routing`, {
+    method: 'PUT',
+    headers: admin,
+    body: JSON.stringify({
+      routes: [
+        {
+          name: 'chat',
+          targets: [
+            { provider: 'sim', model: 'alpha', weight: alpha },
+            { provider: 'sim', model: 'beta', weight: beta },
+          ],
+        },
+      ],
+    }),
+    signal: AbortSignal.timeout(10_000),
+  })
 const weights = (t: Table) => Object.fromEntries(t.routes[0]!.targets.map((x) => [x.model, x.weight]))
 
 /** Polls /healthz until it answers; returns how long it took, or fails naming the output. */
@@ -174,21 +192,7 @@ describe('gateway started while Redis refuses connections', () => {
     await servesWithin(b, bUrl, SERVES_WITHIN_MS)
     const seeded = await getTable(bUrl)
     expect(weights(seeded)).toEqual({ alpha: 9, beta: 1 })
-    const put = await fetch(`${bUrl}/admin/routing`, {
-      method: 'PUT',
-      headers: admin,
-      body: JSON.stringify({
-        routes: [
-          {
-            name: 'chat',
-            targets: [
-              { provider: 'sim', model: 'alpha', weight: 1 },
-              { provider: 'sim', model: 'beta', weight: 7 },
-            ],
-          },
-        ],
-      }),
-    })
+    const put = await putWeights(bUrl, 1, 7)
     expect(put.status, await put.clone().text()).toBe(200)
     const pushed = ((await put.json()) as { version: number }).version
     const deadline = Date.now() + 10_000
@@ -211,22 +215,7 @@ describe('gateway started with failureMode deny while Redis refuses connections'
     expect([limited.status, free.status]).toEqual([503, 200])
     expect(Math.max(limited.ms, free.ms)).toBeLessThan(FAST_MS)
     const t0 = Date.now()
-    const put = await fetch(`${url}/admin/routing`, {
-      method: 'PUT',
-      headers: admin,
-      body: JSON.stringify({
-        routes: [
-          {
-            name: 'chat',
-            targets: [
-              { provider: 'sim', model: 'alpha', weight: 2 },
-              { provider: 'sim', model: 'beta', weight: 1 },
-            ],
-          },
-        ],
-      }),
-      signal: AbortSignal.timeout(10_000),
-    })
+    const put = await putWeights(url, 2, 1)
     const putMs = Date.now() - t0
     const body = await put.text()
     console.log(`PUT /admin/routing with Redis down: ${put.status} after ${putMs} ms: ${body}`)
@@ -246,21 +235,7 @@ describe('gateway started while Redis hangs (SIGSTOP)', () => {
     const b = launch(redis.url, 'local', bPort)
     const bUrl = `http://127.0.0.1:${bPort}`
     await servesWithin(b, bUrl, SERVES_WITHIN_MS)
-    const put = await fetch(`${bUrl}/admin/routing`, {
-      method: 'PUT',
-      headers: admin,
-      body: JSON.stringify({
-        routes: [
-          {
-            name: 'chat',
-            targets: [
-              { provider: 'sim', model: 'alpha', weight: 3 },
-              { provider: 'sim', model: 'beta', weight: 5 },
-            ],
-          },
-        ],
-      }),
-    })
+    const put = await putWeights(bUrl, 3, 5)
     expect(put.status, await put.clone().text()).toBe(200)
     const shared = ((await put.json()) as { version: number }).version
 
