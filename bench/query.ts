@@ -5,58 +5,10 @@
  *   node bin/run-ts.mjs bench/query.ts [--spans 10000000] [--rounds 7] [--dir DIR]
  * With --dir, the data is generated there once and reused by later runs.
  */
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { parseArgs } from 'node:util'
-import { pino } from 'pino'
-import { CollectorClient } from '../collector/client.ts'
-import { collectorConfigSchema, storageConfigSchema } from '../collector/config.ts'
-import { start } from '../collector/index.ts'
-import { openStore } from '../collector/storage/store.ts'
-import { generateScores, generateSpans } from './query-data.ts'
+import { openQueryBench } from './query-setup.ts'
 
-const { values: args } = parseArgs({
-  options: {
-    spans: { type: 'string', default: '10000000' },
-    rounds: { type: 'string', default: '7' },
-    dir: { type: 'string' },
-  },
-})
-const spans = Number(args.spans)
-const rounds = Number(args.rounds)
-const dir = args.dir ?? mkdtempSync(join(tmpdir(), 'loopgate-bench-query-'))
-const adminToken = 'bench-admin-token-0123456789'
-
-const collector = await start({
-  collector: collectorConfigSchema.parse({ port: 0 }),
-  storage: storageConfigSchema.parse({ path: dir }),
-  tenants: [],
-  adminToken,
-  logger: pino({ level: 'warn' }),
-})
-const store = await openStore(storageConfigSchema.parse({ path: dir })) // same engine, for generation and raw SQL
-const api = new CollectorClient({ baseUrl: collector.url, token: adminToken })
-
-const count = async (table: string) =>
-  Number(
-    (
-      (await (
-        await store.client.query({ query: `SELECT count() AS n FROM ${store.table(table)}`, format: 'JSONEachRow' })
-      ).json()) as { n: string }[]
-    )[0]!.n,
-  )
+const { rounds, store, api, raw, count, close } = await openQueryBench('query', 7)
 const countSpans = () => count('spans')
-if ((await countSpans()) === 0) {
-  const t = performance.now()
-  await generateSpans(store, { spans, tenants: 200, days: 30 })
-  await store.client.command({ query: `OPTIMIZE TABLE ${store.table('sessions')} FINAL` }) // as background merges would, given time
-  console.log(`generated ${spans.toLocaleString()} spans in ${((performance.now() - t) / 1000).toFixed(0)} s`)
-}
-if ((await count('scores')) === 0) await generateScores(store, { spans, tenants: 200, days: 30 })
-
-const raw = async (query: string, query_params: Record<string, unknown> = {}) =>
-  (await store.client.query({ query, query_params, format: 'JSONEachRow' })).json()
 const picked = (await raw(
   `SELECT TraceId FROM ${store.table('spans')} WHERE tenant_id = 'tenant-7' LIMIT 1 OFFSET 100`,
 )) as { TraceId: string }[]
@@ -126,6 +78,4 @@ for (const c of cases) {
     `  ${c.name.padEnd(52)} API ${a.toFixed(1).padStart(7)} ms   raw SQL ${s.toFixed(1).padStart(7)} ms   ratio ${(a / s).toFixed(2)}`,
   )
 }
-await collector.close()
-await store.close()
-if (!args.dir) rmSync(dir, { recursive: true, force: true })
+await close()

@@ -6,51 +6,11 @@
  *   node bin/run-ts.mjs bench/requests.ts [--spans 10000000] [--rounds 5] [--dir DIR]
  * With --dir, the data is generated there once and reused by later runs.
  */
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { parseArgs } from 'node:util'
-import { pino } from 'pino'
-import { CollectorClient, type ListRequestsQuery } from '../collector/client.ts'
-import { collectorConfigSchema, storageConfigSchema } from '../collector/config.ts'
-import { start } from '../collector/index.ts'
-import { openStore } from '../collector/storage/store.ts'
-import { generateScores, generateSpans } from './query-data.ts'
+import type { ListRequestsQuery } from '../collector/client.ts'
+import { openQueryBench } from './query-setup.ts'
 
-const { values: args } = parseArgs({
-  options: {
-    spans: { type: 'string', default: '10000000' },
-    rounds: { type: 'string', default: '5' },
-    dir: { type: 'string' },
-  },
-})
-const spans = Number(args.spans)
-const rounds = Number(args.rounds)
-const dir = args.dir ?? mkdtempSync(join(tmpdir(), 'loopgate-bench-requests-'))
-const adminToken = 'bench-admin-token-0123456789'
+const { rounds, store, api, raw, count, close } = await openQueryBench('requests', 5)
 const LIMIT = 100
-
-const collector = await start({
-  collector: collectorConfigSchema.parse({ port: 0 }),
-  storage: storageConfigSchema.parse({ path: dir }),
-  tenants: [],
-  adminToken,
-  logger: pino({ level: 'warn' }),
-})
-const store = await openStore(storageConfigSchema.parse({ path: dir })) // same engine, for generation and raw SQL
-const api = new CollectorClient({ baseUrl: collector.url, token: adminToken })
-const raw = async (query: string, query_params: Record<string, unknown> = {}) =>
-  (await store.client.query({ query, query_params, format: 'JSONEachRow' })).json()
-const count = async (table: string) =>
-  Number(((await raw(`SELECT count() AS n FROM ${store.table(table)}`)) as { n: string }[])[0]!.n)
-
-if ((await count('spans')) === 0) {
-  const t = performance.now()
-  await generateSpans(store, { spans, tenants: 200, days: 30 })
-  console.log(`generated ${spans.toLocaleString()} spans in ${((performance.now() - t) / 1000).toFixed(0)} s`)
-}
-if ((await count('scores')) === 0) await generateScores(store, { spans, tenants: 200, days: 30 })
-
 const to = new Date()
 const from = new Date(to.getTime() - 7 * 86_400_000)
 const range = { from: from.toISOString(), to: to.toISOString() }
@@ -142,6 +102,4 @@ const nextMs: number[] = []
 for (let i = 0; i < rounds; i++)
   nextMs.push(await timed(() => api.listRequests({ ...range, limit: LIMIT, cursor: first.next_cursor! })))
 console.log(`  ${'next page (cursor)'.padEnd(32)}              API ${median(nextMs).toFixed(0).padStart(6)} ms`)
-await collector.close()
-await store.close()
-if (!args.dir) rmSync(dir, { recursive: true, force: true })
+await close()
