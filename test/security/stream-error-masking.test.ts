@@ -1,42 +1,13 @@
-import { createServer, type Server } from 'node:http'
+import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { pino } from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { start, type RunningGateway } from '../../gateway/index.ts'
 import { MASK } from '../../gateway/secrets.ts'
+import { startLeakyUpstream } from '../helpers/leaky-upstream.ts'
 
 const PROVIDER_KEY = 'sk-live-provider-0123456789abcdef'
 const KEY = 'lg-acme-virtual-key-4711'
-
-/**
- * An upstream that starts a stream, then sends an error event quoting the credential it received —
- * in OpenAI's shape (`data: {"error": …}`) or Anthropic's (`event: error`).
- */
-function startLeakyUpstream(): Promise<Server> {
-  const server = createServer((req, res) => {
-    const auth = String(req.headers.authorization ?? req.headers['x-api-key'] ?? '')
-    req.resume()
-    req.on('end', () => {
-      res.writeHead(200, { 'content-type': 'text/event-stream' })
-      if (req.url?.endsWith('/messages')) {
-        res.write(
-          `event: message_start\ndata: ${JSON.stringify({ type: 'message_start', message: { id: 'msg_1', type: 'message', role: 'assistant', model: 'leaky', content: [], usage: { input_tokens: 3, output_tokens: 0 } } })}\n\n`,
-        )
-        res.end(
-          `event: error\ndata: ${JSON.stringify({ type: 'error', error: { type: 'overloaded_error', message: `overloaded; your key was ${auth}` } })}\n\n`,
-        )
-      } else {
-        res.write(
-          `data: ${JSON.stringify({ id: 'c1', object: 'chat.completion.chunk', model: 'leaky', choices: [{ index: 0, delta: { content: 'Hel' } }] })}\n\n`,
-        )
-        res.end(
-          `data: ${JSON.stringify({ error: { message: `stream aborted, key ${auth}`, type: 'server_error' } })}\n\n`,
-        )
-      }
-    })
-  })
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)))
-}
 
 let upstream: Server
 let gw: RunningGateway
