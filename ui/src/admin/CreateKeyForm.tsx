@@ -2,6 +2,7 @@ import { useState, type FormEvent } from 'react'
 import { useCreateKey } from '../api/admin-queries.ts'
 import type { CreatedKey } from '../api/client.ts'
 import { ErrorState } from '../components/States.tsx'
+import { ReasonRow } from './ReasonRow.tsx'
 import { LimitInputs } from './LimitInputs.tsx'
 import { emptyFields, limitsOf } from './limits.ts'
 
@@ -82,20 +83,13 @@ export function CreateKeyForm({ tenants, routes }: { tenants: string[]; routes: 
         </label>
       </div>
       <LimitInputs value={limits} onChange={setLimits} />
-      <div className="form-row">
-        <label className="grow">
-          Reason
-          <input
-            aria-label="Create reason"
-            value={reason}
-            onChange={(e) => setReason(e.target.value)}
-            placeholder="why (kept in the audit trail)"
-          />
-        </label>
-        <button type="submit" disabled={create.isPending}>
-          Create key
-        </button>
-      </div>
+      <ReasonRow
+        label="Create reason"
+        value={reason}
+        onChange={setReason}
+        submit="Create key"
+        pending={create.isPending}
+      />
       {create.error ? <ErrorState error={create.error} what="the new key" /> : null}
       {created ? (
         <div className="secret-once" role="status" data-testid="new-key">

@@ -2,6 +2,7 @@ import { useEffect, useState, type FormEvent } from 'react'
 import { useSetLimits } from '../api/admin-queries.ts'
 import type { AdminKeyList } from '../api/client.ts'
 import { ErrorState } from '../components/States.tsx'
+import { ReasonRow } from './ReasonRow.tsx'
 import { LimitInputs } from './LimitInputs.tsx'
 import { describeLimits, fieldsOf, limitsOf } from './limits.ts'
 
@@ -81,20 +82,13 @@ export function LimitsForm({
       {scope ? (
         <>
           <LimitInputs value={fields} onChange={setFields} config={scope.configLimits} />
-          <div className="form-row">
-            <label className="grow">
-              Reason
-              <input
-                aria-label="Limits reason"
-                value={reason}
-                onChange={(e) => setReason(e.target.value)}
-                placeholder="why (kept in the audit trail)"
-              />
-            </label>
-            <button type="submit" disabled={save.isPending}>
-              Save limits
-            </button>
-          </div>
+          <ReasonRow
+            label="Limits reason"
+            value={reason}
+            onChange={setReason}
+            submit="Save limits"
+            pending={save.isPending}
+          />
           {save.error ? <ErrorState error={save.error} what="the limits" /> : null}
           {saved && !save.error ? (
             <span role="status" className="muted">
