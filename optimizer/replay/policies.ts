@@ -141,22 +141,24 @@ export class UniformPolicy extends CumulativePolicy {
   }
 }
 
+/** Learner settings of a baseline: undiscounted, no sharpening, no exploration, no change detection. */
+const cumulativeLearner = (o: Pick<LearnerSettings, 'priorStrength' | 'draws'>): LearnerSettings => ({
+  discount: 1,
+  maxEvidence: Infinity,
+  costDiscount: 1,
+  sharpness: 1,
+  minShare: 0,
+  exploreMaxWeight: 0,
+  exploreHorizon: 1,
+  changeWindow: 40,
+  changeThreshold: 0,
+  ...o,
+})
+
 /** Undiscounted Thompson allocation over the same posteriors, no guardrails. */
 export class PlainThompsonPolicy extends CumulativePolicy {
   readonly name = 'plain Thompson'
-  private readonly settings: LearnerSettings = {
-    discount: 1,
-    maxEvidence: Infinity,
-    priorStrength: 0,
-    draws: 400,
-    costDiscount: 1,
-    sharpness: 1,
-    minShare: 0,
-    exploreMaxWeight: 0,
-    exploreHorizon: 1,
-    changeWindow: 40,
-    changeThreshold: 0,
-  }
+  private readonly settings = cumulativeLearner({ priorStrength: 0, draws: 400 })
   private readonly beliefs = new Beliefs(this.settings)
 
   protected learn(window: RouteTargetStats[]): void {
@@ -230,19 +232,7 @@ export class EpsilonGreedyPolicy extends CumulativePolicy {
 export class FullInformationPolicy extends CumulativePolicy {
   readonly name = 'full information (bound)'
   readonly observesAllTargets: boolean = true
-  private readonly beliefs = new Beliefs({
-    discount: 1,
-    maxEvidence: Infinity,
-    priorStrength: 'auto',
-    draws: 50,
-    costDiscount: 1,
-    sharpness: 1,
-    minShare: 0,
-    exploreMaxWeight: 0,
-    exploreHorizon: 1,
-    changeWindow: 40,
-    changeThreshold: 0,
-  })
+  private readonly beliefs = new Beliefs(cumulativeLearner({ priorStrength: 'auto', draws: 50 }))
 
   protected learn(window: RouteTargetStats[]): void {
     this.beliefs.update(window.map((s) => toEvidence(s, undefined)))
