@@ -42,10 +42,11 @@ export const learnerSchema = z
     /** Monte-Carlo draws per route per cycle for the probability that each target is best. */
     draws: z.number().int().min(50).max(20_000).default(300),
     /**
-     * Weights ∝ P(best)^sharpness. 1 is plain probability matching; above 1 the allocation commits
-     * faster (good for few targets on many alike routes, costly with many near-tied targets: docs/replay.md).
+     * Weights ∝ P(best)^s, s from 1 (probability matching) up to this, where routes are alike
+     * (route-step.ts › commitment): committing pays on alike routes, and locks onto an unlucky
+     * early leader where each route must find its own best (docs/replay.md).
      */
-    sharpness: z.number().min(1).max(8).default(1),
+    sharpness: z.number().min(1).max(8).default(3),
     /** Shares of the allocation below this are cut (route-step.ts › trimTail): exploration is the route floor's job. */
     minShare: fraction.default(0.05),
     /**

@@ -138,7 +138,7 @@ function cellsOf(routes: RouteBeliefs, sigma2: ReadonlyMap<string, number>): Cel
 /**
  * Fits targetLogit_t + routeOffset_r to the cells' logit means by alternating weighted means (a
  * traffic-weighted pooled mean would be biased by which routes the learner sends each target to),
- * then each target's interaction variance (empirical Bayes, `interactionVariance`).
+ * then each target's interaction variance (empirical Bayes, `interactionVariances`).
  */
 export function fitHierarchy(routes: RouteBeliefs): Hierarchy {
   const targets = new Set([...routes.values()].flatMap((ts) => [...ts].filter(([, b]) => b.qCount > 0).map(([t]) => t)))
@@ -168,31 +168,53 @@ export function fitHierarchy(routes: RouteBeliefs): Hierarchy {
       routeVar.set(route, 1 / (w + OFFSET_PRIOR))
     }
   }
-  const tau2 = new Map<string, number>()
-  for (const target of targetLogit.keys()) {
-    const t2 = interactionVariance(cells, target, targetLogit)
-    if (t2 !== null) tau2.set(target, t2)
-  }
-  return { targetLogit, routeOffset, tau2, sigma2, targetVar, routeVar }
+  return { targetLogit, routeOffset, tau2: interactionVariances(cells, targetLogit), sigma2, targetVar, routeVar }
 }
 
 /**
- * τ²_t, the variance of target t's route-specific logit quality beyond difficulty. Each route gives
- * a residual — its logit mean minus targetLogit_t minus the difficulty measured on the route's
- * *other* targets — distributed N(0, (1 + h)·τ² + sampling noise), h being the other targets'
- * share concentration (their interactions enter that offset too). τ² maximizes the likelihood,
- * which, unlike moment estimates, stays valid under the learner's adaptive sampling. Null with
- * fewer than MIN_ROUTES usable routes. Homogeneous routes share a strong prior, so a sparse route
- * needs little exploration; routes that differ learn on their own.
+ * τ²_t for every target with residuals on MIN_ROUTES routes: the larger of its own maximum
+ * likelihood and the one pooled over every target's residuals. A variance component's likelihood
+ * often peaks at 0 for a target seen on a handful of routes (on wide-many, a third of the targets
+ * sat at MIN_TAU2 while the generator's interaction variance is 0.25), and a prior that claims
+ * routes are alike when they are not locks a route onto the wrong target; a prior too vague only
+ * costs some exploration. A target whose routes differ more than the rest keeps its own.
  */
-function interactionVariance(
-  cells: readonly Cell[],
-  t: string,
-  targetLogit: ReadonlyMap<string, number>,
-): number | null {
+function interactionVariances(cells: readonly Cell[], targetLogit: ReadonlyMap<string, number>): Map<string, number> {
   const byRoute = new Map<string, Cell[]>()
   for (const c of cells) byRoute.set(c.route, [...(byRoute.get(c.route) ?? []), c])
-  const obs: { r2: number; a: number; v: number }[] = []
+  const own = new Map<string, Residual[]>()
+  for (const target of targetLogit.keys()) {
+    const obs = residuals(byRoute, target, targetLogit)
+    if (obs.length >= MIN_ROUTES) own.set(target, obs)
+  }
+  const tau2 = new Map<string, number>()
+  if (!own.size) return tau2
+  const pooled = maxLikelihoodTau2([...own.values()].flat())
+  for (const [target, obs] of own) tau2.set(target, Math.max(pooled, maxLikelihoodTau2(obs)))
+  return tau2
+}
+
+/** One route's evidence on τ²_t: its squared residual r², distributed N(0, a·τ² + v). */
+interface Residual {
+  r2: number
+  a: number
+  v: number
+}
+
+/**
+ * Target t's residual on each route where it and another target have evidence: its logit mean
+ * minus targetLogit_t minus the difficulty measured on the route's *other* targets, distributed
+ * N(0, (1 + h)·τ² + sampling noise), h being the other targets' share concentration (their
+ * interactions enter that offset too). τ² maximizes the likelihood, which, unlike moment
+ * estimates, stays valid under the learner's adaptive sampling. Homogeneous routes share a strong
+ * prior, so a sparse route needs little exploration; routes that differ learn on their own.
+ */
+function residuals(
+  byRoute: ReadonlyMap<string, readonly Cell[]>,
+  t: string,
+  targetLogit: ReadonlyMap<string, number>,
+): Residual[] {
+  const obs: Residual[] = []
   for (const rc of byRoute.values()) {
     const own = rc.find((c) => c.target === t)
     if (!own) continue
@@ -209,7 +231,11 @@ function interactionVariance(
     const residual = own.l - targetLogit.get(t)! - resid / w
     obs.push({ r2: residual * residual, a: 1 + sq / (w * w), v: 1 / own.w + 1 / w })
   }
-  if (obs.length < MIN_ROUTES) return null
+  return obs
+}
+
+/** The τ² on TAU2_GRID that maximizes the residuals' likelihood. */
+function maxLikelihoodTau2(obs: readonly Residual[]): number {
   let best = MIN_TAU2
   let bestLl = -Infinity
   for (const tau2 of TAU2_GRID) {

@@ -114,9 +114,13 @@ export function stepRoute(input: RouteStepInput): RouteStep {
     for (const t of healthy) if (t === best) input.beliefs.clearSuspect(route, t)
     const suspects = healthy.filter((t) => input.beliefs.isSuspect(route, t))
     if (suspects.length) constraints.push(`held after a quality drop: ${suspects.join(', ')}`)
+    const sharpness = commitment(
+      input.learner.sharpness,
+      healthy.map((t) => input.beliefs.interactionVariance(t)),
+    )
     proposal = trimTail(
       normalize(
-        Object.fromEntries(healthy.map((t) => [t, suspects.includes(t) ? 0 : pBest[t]! ** input.learner.sharpness])),
+        Object.fromEntries(healthy.map((t) => [t, suspects.includes(t) ? 0 : pBest[t]! ** sharpness])),
         healthy,
       ),
       healthy,
@@ -215,6 +219,25 @@ export function trimTail(w: Weights, keys: readonly string[], minShare: number):
   const leader = keys.reduce((a, b) => ((w[b] ?? 0) > (w[a] ?? 0) ? b : a))
   const kept = Object.fromEntries(keys.map((k) => [k, (w[k] ?? 0) >= minShare || k === leader ? (w[k] ?? 0) : 0]))
   return normalize(kept, keys)
+}
+
+/** Interaction variance (logits²) at which half of the `sharpness` above 1 applies: routes alike within about 0.2 logits. */
+export const ALIKE_TAU2 = 0.05
+
+/**
+ * The exponent of P(best) on a route: `sharpness` in full where routes are alike (small fitted
+ * interaction variance τ², the mean over the route's targets), falling to 1 (probability matching)
+ * as they differ. Where routes are alike the other routes already tell this one which target is
+ * best, so a non-leader's belief here is held by its prior and committing costs little; where
+ * they differ each route must find its own best, and a sharpened allocation starves the target an
+ * unlucky early estimate put second (wide-many's regret doubled at sharpness 3: docs/replay.md).
+ * While τ² cannot be estimated, 1.
+ */
+export function commitment(sharpness: number, tau2: readonly (number | undefined)[]): number {
+  const known = tau2.filter((t): t is number => t !== undefined)
+  if (!known.length) return 1
+  const mean = known.reduce((a, b) => a + b, 0) / known.length
+  return 1 + (sharpness - 1) * (ALIKE_TAU2 / (ALIKE_TAU2 + mean))
 }
 
 /** Scored observations of a route at which its exploration floor starts to shrink (∝ 1/√evidence beyond). */

@@ -95,8 +95,8 @@ describe('deliberate exploration', () => {
       qualityBoolean: true,
     })
     const weightOfB = (exploreMaxWeight: number) => {
-      // Sharpness 3 commits to the leader, so what b gets beyond the floor is exploration's doing.
-      const learner = learnerSchema.parse({ draws: 1000, exploreMaxWeight, sharpness: 3 })
+      // minShare 0.5 cuts probability matching's share of b, so what b gets beyond the floor is exploration's doing.
+      const learner = learnerSchema.parse({ draws: 1000, exploreMaxWeight, minShare: 0.5 })
       const guardrails = guardrailsSchema.parse({ minSamples: 0, maxStep: 1 })
       const beliefs = new Beliefs(learner)
       // b: 8 observations of its own, 0.1 below a; the route serves 50 requests a cycle.

@@ -6,6 +6,8 @@ import { TargetHealth } from '../../optimizer/health.ts'
 import { seededRng } from '../../optimizer/random.ts'
 import { RollbackGuard } from '../../optimizer/rollback.ts'
 import {
+  ALIKE_TAU2,
+  commitment,
   explorationFloor,
   FLOOR_FULL_EVIDENCE,
   stepRoute,
@@ -111,6 +113,31 @@ describe('guardrails', () => {
     expect(explorationFloor(0.05, 0)).toBe(0.05)
     expect(explorationFloor(0.05, FLOOR_FULL_EVIDENCE)).toBe(0.05)
     expect(explorationFloor(0.05, 100 * FLOOR_FULL_EVIDENCE)).toBeCloseTo(0.005, 12)
+  })
+
+  it('commits (sharpens P(best)) in full where routes are alike, and matches probabilities where they differ', () => {
+    expect(commitment(3, [undefined, undefined])).toBe(1) // nothing known about the routes yet
+    expect(commitment(3, [0, 0])).toBe(3)
+    expect(commitment(3, [ALIKE_TAU2, ALIKE_TAU2])).toBe(2)
+    expect(commitment(3, [2, 2])).toBeLessThan(1.05)
+    expect(commitment(1, [0, 0])).toBe(1)
+    // On a route where a leads b narrowly, the leader's weight against its P(best), over 12 routes
+    // where a leads by the same 5 points everywhere, or by +35 / −25 points on alternate routes.
+    const leaderShare = (spread: number) => {
+      const { beliefs, step } = setup({ minSamples: 0, maxStep: 1, minWeight: 0.001 })
+      const window: WindowEvidence[] = []
+      for (let r = 0; r < 12; r++) {
+        const gap = r === 0 ? 0.05 : 0.05 + (r % 2 ? spread : -spread)
+        window.push(ev('a', 60, 0.6 + gap / 2, { route: `r${r}` }), ev('b', 60, 0.6 - gap / 2, { route: `r${r}` }))
+      }
+      beliefs.update(window.map((e) => (e.route === 'r0' ? { ...e, route: 'r' } : e)))
+      const s = step({ a: 0.5, b: 0.5 })
+      return { weight: s.newWeights.a!, pBest: s.posteriors.find((p) => p.target === 'a')!.pBest }
+    }
+    const alike = leaderShare(0)
+    const differ = leaderShare(0.3)
+    expect(alike.weight).toBeGreaterThan(alike.pBest + 0.15)
+    expect(Math.abs(differ.weight - differ.pBest)).toBeLessThan(0.05)
   })
 
   it('max step limits the change of any weight per cycle and keeps the sum', () => {

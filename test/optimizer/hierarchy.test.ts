@@ -103,6 +103,30 @@ describe('hierarchical prior', () => {
     expect(b.prior('r0', 'a').mean!).toBeCloseTo(sig(1.5), 1)
   })
 
+  it('does not let a target seen on a few routes claim that routes are alike when the other targets show they differ', () => {
+    // Six targets whose quality moves ±0.5 logits from route to route (half up, half down on each,
+    // so difficulty is still measured exactly), and x, seen on three routes where it happens to sit
+    // exactly at its level: its own likelihood puts its interaction variance at the floor.
+    const sig = (x: number) => 1 / (1 + Math.exp(-x))
+    const b = new Beliefs(learnerSchema.parse({ discount: 1, maxEvidence: 1e6 }))
+    const window: WindowEvidence[] = []
+    const n = 400
+    for (let r = 0; r < 10; r++) {
+      const d = -0.5 + r / 9
+      for (let t = 0; t < 6; t++) {
+        const interaction = (t + r) % 2 ? 0.5 : -0.5
+        window.push(ev(`r${r}`, `t${t}`, n, Math.round(n * sig(0.5 + d + interaction))))
+      }
+      if (r < 3) window.push(ev(`r${r}`, 'x', n, Math.round(n * sig(1 + d))))
+    }
+    b.update(window)
+    // The prior of x on a route it never ran on is worth what the routes' spread allows (τ² ≈ 0.25
+    // at quality ≈ 0.8: under 1 / (0.16 · 0.25) ≈ 25 scores), not hundreds.
+    expect(b.interactionVariance('x')).toBeGreaterThan(0.1)
+    expect(b.prior('r9', 'x').strength).toBeLessThan(40)
+    expect(b.prior('r9', 't0').strength).toBeLessThan(40)
+  })
+
   it('uses learner.priorStrength when it is a number', () => {
     const b = new Beliefs(learnerSchema.parse({ priorStrength: 7 }))
     b.update([ev('r', 'a', 10, 5)])
