@@ -96,11 +96,6 @@ export class Beliefs {
    * route's difficulty (null before any route has scored it), worth `strength` observations —
    * learner.priorStrength, or estimated, but never more than a route can hold itself (maxEvidence).
    */
-  /** The fitted route × target interaction variance of `target` (logits²), undefined while it cannot be estimated. */
-  interactionVariance(target: string): number | undefined {
-    return this.hierarchy.tau2.get(target)
-  }
-
   prior(route: string, target: string): { mean: number | null; strength: number } {
     const pooled = this.pooledFor(target)
     const mean = priorMean(this.hierarchy, route, target, pooled.qCount > 0 ? pooled.qSum / pooled.qCount : null)

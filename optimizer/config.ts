@@ -42,9 +42,9 @@ export const learnerSchema = z
     /** Monte-Carlo draws per route per cycle for the probability that each target is best. */
     draws: z.number().int().min(50).max(20_000).default(300),
     /**
-     * Weights ∝ P(best)^s, s from 1 (probability matching) up to this, where routes are alike
-     * (route-step.ts › commitment): committing pays on alike routes, and locks onto an unlucky
-     * early leader where each route must find its own best (docs/replay.md).
+     * Weights ∝ P(best)^s: s is this with two contenders on a route, falling towards 1 (probability
+     * matching) with more (route-step.ts › commitment): committing pays between two targets, and
+     * locks onto an unlucky early leader among many near-tied ones (docs/replay.md).
      */
     sharpness: z.number().min(1).max(8).default(3),
     /** Shares of the allocation below this are cut (route-step.ts › trimTail): exploration is the route floor's job. */

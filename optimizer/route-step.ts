@@ -114,10 +114,7 @@ export function stepRoute(input: RouteStepInput): RouteStep {
     for (const t of healthy) if (t === best) input.beliefs.clearSuspect(route, t)
     const suspects = healthy.filter((t) => input.beliefs.isSuspect(route, t))
     if (suspects.length) constraints.push(`held after a quality drop: ${suspects.join(', ')}`)
-    const sharpness = commitment(
-      input.learner.sharpness,
-      healthy.map((t) => input.beliefs.interactionVariance(t)),
-    )
+    const sharpness = commitment(input.learner.sharpness, healthy.filter((t) => !excluded.has(t)).length)
     proposal = trimTail(
       normalize(
         Object.fromEntries(healthy.map((t) => [t, suspects.includes(t) ? 0 : pBest[t]! ** sharpness])),
@@ -221,23 +218,18 @@ export function trimTail(w: Weights, keys: readonly string[], minShare: number):
   return normalize(kept, keys)
 }
 
-/** Interaction variance (logits²) at which half of the `sharpness` above 1 applies: routes alike within about 0.2 logits. */
-export const ALIKE_TAU2 = 0.05
-
 /**
- * The exponent of P(best) on a route: `sharpness` in full where routes are alike (small fitted
- * interaction variance τ², the mean over the route's targets), falling to 1 (probability matching)
- * as they differ. Where routes are alike the other routes already tell this one which target is
- * best, so a non-leader's belief here is held by its prior and committing costs little; where
- * they differ each route must find its own best, and a sharpened allocation starves the target an
- * unlucky early estimate put second (wide-many's regret doubled at sharpness 3: docs/replay.md).
- * While τ² cannot be estimated, 1.
+ * The exponent of P(best) on a route with `contenders` targets (neither dominated nor ruled out by
+ * cost): `sharpness` with two, falling towards 1 (probability matching) as 1 + (sharpness − 1) / (k − 1).
+ * Between two targets, sharpening commits once the evidence leans, and the runner-up keeps a real
+ * share while it does not (P(best) 0.45 against 0.55 still gives it 35% at 3); a route with two
+ * contenders and little traffic cannot repay probability matching's lasting spread (RouteLLM MMLU:
+ * regret 0.0132 at 1, 0.0089 here). Among many near-tied targets each has a small P(best), and
+ * sharpening collapses the route onto a leader that is best with probability 0.2, starving the one
+ * an unlucky start put second (wide-many's regret doubled at sharpness 3: docs/replay.md).
  */
-export function commitment(sharpness: number, tau2: readonly (number | undefined)[]): number {
-  const known = tau2.filter((t): t is number => t !== undefined)
-  if (!known.length) return 1
-  const mean = known.reduce((a, b) => a + b, 0) / known.length
-  return 1 + (sharpness - 1) * (ALIKE_TAU2 / (ALIKE_TAU2 + mean))
+export function commitment(sharpness: number, contenders: number): number {
+  return 1 + (sharpness - 1) / Math.max(1, contenders - 1)
 }
 
 /** Scored observations of a route at which its exploration floor starts to shrink (∝ 1/√evidence beyond). */
