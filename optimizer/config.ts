@@ -50,12 +50,6 @@ export const learnerSchema = z
     /** Shares of the allocation below this are cut (route-step.ts › trimTail): exploration is the route floor's job. */
     minShare: fraction.default(0.05),
     /**
-     * …unless the target's upside (types.ts › PosteriorSummary) is at least this, in utility per
-     * request: a target that may be far better on thin evidence keeps its share, since a cut one is
-     * rarely served again; near-ties are cut.
-     */
-    cutMaxUpside: z.number().min(0).default(0.003),
-    /**
      * Deliberate exploration (exploration.ts): the largest weight a target that does not lead gets
      * in a cycle to buy observations, when they are worth more than they cost; 0 turns it off.
      */

@@ -1,7 +1,7 @@
 import { costEstimate } from './beliefs.ts'
 import type { LearnerSettings, ObjectiveSettings } from './config.ts'
 import { FALLBACK_PRIOR_STRENGTH, routeOffset } from './hierarchy.ts'
-import { bestIndex, utility, type Candidate } from './objective.ts'
+import { bestIndex, type Candidate } from './objective.ts'
 import { sampleBeta, sampleNormal, type Rng } from './random.ts'
 import type { PosteriorSummary, QualityPrior, TargetBelief } from './types.ts'
 
@@ -72,18 +72,9 @@ export function allocate(
     costUsd: costs[i] ?? 0,
     latencyP95Ms: latencies[i]!,
   }))
-  // Utility the best target adds over the runner-up in each draw (utility objectives only).
-  const upside = new Array<number>(k).fill(0)
-  const byUtility = objective.kind === 'utility'
   for (let d = 0; d < settings.draws; d++) {
     for (let i = 0; i < k; i++) cands[i]!.quality = posteriors[i]!.sample(rng)
-    const b = bestIndex(cands, objective)
-    wins[b]! += 1
-    if (byUtility && k > 1) {
-      let second = -Infinity
-      for (let i = 0; i < k; i++) if (i !== b) second = Math.max(second, utility(cands[i]!, objective))
-      upside[b]! += utility(cands[b]!, objective) - second
-    }
+    wins[bestIndex(cands, objective)]! += 1
   }
   return input.targets.map((target, i) => ({
     target,
@@ -93,7 +84,6 @@ export function allocate(
     costUsd: costs[i]!,
     latencyP95Ms: latencies[i]!,
     pBest: wins[i]! / settings.draws,
-    upside: byUtility ? upside[i]! / settings.draws : null,
     prior: priors[i]!,
   }))
 }

@@ -64,10 +64,7 @@ export function stepRoute(input: RouteStepInput): RouteStep {
         )
       : []
   // Only healthy targets compete; drained ones are summarized with pBest 0.
-  const posteriors = [
-    ...posteriorsOf(healthy),
-    ...posteriorsOf(drained).map((p) => ({ ...p, pBest: 0, upside: p.upside === null ? null : 0 })),
-  ]
+  const posteriors = [...posteriorsOf(healthy), ...posteriorsOf(drained).map((p) => ({ ...p, pBest: 0 }))]
   const competing = posteriors.filter((p) => healthy.includes(p.target))
   const dominated = dominatedTargets(competing)
   // Neither dominated nor ruled out by cost: the targets that need samples and may be explored.
@@ -125,7 +122,6 @@ export function stepRoute(input: RouteStepInput): RouteStep {
       ),
       healthy,
       input.learner.minShare,
-      new Set(posteriors.filter((p) => (p.upside ?? 0) >= input.learner.cutMaxUpside).map((p) => p.target)),
     )
     const leader = healthy.reduce((a, b) => (pBest[b]! > pBest[a]! ? b : a))
     why = `${leader} is best with probability ${pBest[leader]!.toFixed(2)} under ${describeObjective(input.objective)}`
@@ -213,21 +209,12 @@ function bestAtMeans(posteriors: readonly PosteriorSummary[], objective: Objecti
 /**
  * Probability matching gives every target its tail probability of being best, so its exploration
  * grows with the number of targets; shares under `minShare` are cut (the route's floor explores
- * instead). The leader and the targets in `keep` are always kept: a cut target is rarely served
- * again, so a cut on a handful of unlucky early scores locked routes onto the wrong target for
- * good; the ones that may be far better keep their share (`learner.cutMaxUpside`).
+ * instead). The leader is always kept.
  */
-export function trimTail(
-  w: Weights,
-  keys: readonly string[],
-  minShare: number,
-  keep: ReadonlySet<string> = new Set(),
-): Weights {
+export function trimTail(w: Weights, keys: readonly string[], minShare: number): Weights {
   if (!(minShare > 0)) return w
   const leader = keys.reduce((a, b) => ((w[b] ?? 0) > (w[a] ?? 0) ? b : a))
-  const kept = Object.fromEntries(
-    keys.map((k) => [k, (w[k] ?? 0) >= minShare || k === leader || keep.has(k) ? (w[k] ?? 0) : 0]),
-  )
+  const kept = Object.fromEntries(keys.map((k) => [k, (w[k] ?? 0) >= minShare || k === leader ? (w[k] ?? 0) : 0]))
   return normalize(kept, keys)
 }
 

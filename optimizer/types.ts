@@ -50,12 +50,6 @@ export interface PosteriorSummary {
   latencyP95Ms: number | null
   /** Monte-Carlo probability that this target is the best under the objective. */
   pBest: number
-  /**
-   * Utility per request the target adds over the best other target where it is best, averaged
-   * over the posterior (0 where it is not): what never serving it again would cost if the
-   * posterior is right. Null under a `floor` objective.
-   */
-  upside: number | null
   /** The prior shared with the other routes: its mean (null = pooled mean) and worth in observations. */
   prior: QualityPrior
 }

@@ -148,7 +148,6 @@ const cumulativeLearner = (o: Pick<LearnerSettings, 'priorStrength' | 'draws'>):
   costDiscount: 1,
   sharpness: 1,
   minShare: 0,
-  cutMaxUpside: 0,
   exploreMaxWeight: 0,
   exploreHorizon: 1,
   changeWindow: 40,

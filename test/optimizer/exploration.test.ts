@@ -16,7 +16,6 @@ const posterior = (target: string, qualityMean: number, own: number, prior: numb
   costUsd,
   latencyP95Ms: null,
   pBest: 0,
-  upside: null,
   prior: { mean: qualityMean, strength: prior },
 })
 const utility = objectiveSchema.parse({ costWeight: 0 })

@@ -52,25 +52,6 @@ describe('learner', () => {
     expect(good!.qualityMean).toBeCloseTo(181 / 202, 3)
   })
 
-  it("measures each target's upside: the utility it adds over the best other where it is best", () => {
-    const b = new Beliefs(learner)
-    // a is 0.1 better than b for certain; c has two scores (0.8 each).
-    b.update([ev('a', 20_000, 16_000, 0), ev('b', 20_000, 14_000, 0), ev('c', 2, 1.6, 0)])
-    const [a, bb, c] = rank(b, ['a', 'b', 'c'])
-    expect(bb!.upside).toBe(0)
-    // c ~ Beta(2.6, 1.4): E[(c − 0.8)⁺] ≈ 0.026; a adds 0.1 over b wherever c < 0.7 (about half the draws).
-    expect(c!.upside!).toBeGreaterThan(0.015)
-    expect(c!.upside!).toBeLessThan(0.04)
-    expect(a!.upside!).toBeGreaterThan(0.04)
-    const floor = allocate(
-      { targets: ['a', 'b'], own: ['a', 'b'].map((t) => b.get('r', t)), pooled: ['a', 'b'].map((t) => b.pooledFor(t)) },
-      objectiveSchema.parse({ kind: 'floor', qualityFloor: { absolute: 0.75 } }),
-      learner,
-      seededRng(1),
-    )
-    expect(floor.map((p) => p.upside)).toEqual([null, null])
-  })
-
   it('trades quality for cost with the cost weight', () => {
     const b = new Beliefs(learner)
     b.update([ev('strong', 300, 270, 0.01), ev('cheap', 300, 240, 0.0001)])

@@ -90,7 +90,6 @@ describe('exploration that scales with the problem', () => {
       costUsd: 0,
       latencyP95Ms: null,
       pBest: 0,
-      upside: null,
       prior: { mean: q, strength: 40 },
     })
     const settings = { maxWeight: 0.5, horizonCycles: 600, maxEvidence: 300 }
