@@ -91,6 +91,11 @@ export class Beliefs {
     return this.pooled.get(target) ?? emptyBelief()
   }
 
+  /** Whether other routes inform each route's beliefs: the hierarchy could estimate how much routes differ. */
+  routesShareEvidence(): boolean {
+    return this.hierarchy.tau2.size > 0
+  }
+
   /**
    * The prior of `target` on `route` from the other routes (hierarchy.ts): its quality at the
    * route's difficulty (null before any route has scored it), worth `strength` observations —

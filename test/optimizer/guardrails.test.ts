@@ -29,8 +29,8 @@ const ev = (target: string, n: number, q: number, extra: Partial<WindowEvidence>
   ...extra,
 })
 
-function setup(overrides: Record<string, unknown> = {}) {
-  const learner = learnerSchema.parse({ draws: 1000 })
+function setup(overrides: Record<string, unknown> = {}, learnerOverrides: Record<string, unknown> = {}) {
+  const learner = learnerSchema.parse({ draws: 1000, ...learnerOverrides })
   const guardrails = guardrailsSchema.parse(overrides)
   const beliefs = new Beliefs(learner)
   const health = new TargetHealth(guardrails.drain)
@@ -114,25 +114,24 @@ describe('guardrails', () => {
     expect(explorationFloor(0.05, 100 * FLOOR_FULL_EVIDENCE)).toBeCloseTo(0.005, 12)
   })
 
-  it('commits (sharpens P(best)) between two contenders, and matches probabilities among many', () => {
+  it('commits (sharpens P(best)) between two contenders where other routes inform the route', () => {
     expect(commitment(3, 2)).toBe(3)
     expect(commitment(3, 3)).toBe(2)
     expect(commitment(3, 11)).toBeCloseTo(1.2, 12)
     expect(commitment(3, 1)).toBe(3)
     expect(commitment(1, 2)).toBe(1)
-    // a leads narrowly; with two contenders its weight is well above its P(best), with ten near-tied
-    // others (each with ~P(best) 0.05) it stays close to probability matching.
-    const leaderShare = (others: number) => {
-      const { beliefs, step } = setup({ minSamples: 0, maxStep: 1, minWeight: 0.001 })
-      const rivals = Array.from({ length: others }, (_, i) => `b${i}`)
-      beliefs.update([ev('a', 60, 0.65), ...rivals.map((t) => ev(t, 60, 0.6))])
-      const s = step(Object.fromEntries(['a', ...rivals].map((t) => [t, 1 / (others + 1)])))
-      return { weight: s.newWeights.a!, pBest: s.posteriors.find((p) => p.target === 'a')!.pBest }
+    // a leads b narrowly on r: its weight at the default sharpness against probability matching's
+    // (sharpness 1, same draws). With three other routes informing r it commits; alone, r matches
+    // probabilities (a route that commits alone freezes its belief in the runner-up).
+    const leaderWeight = (otherRoutes: number, sharpness?: number) => {
+      const { beliefs, step } = setup({ minSamples: 0, maxStep: 1, minWeight: 0.001 }, sharpness ? { sharpness } : {})
+      const routes = ['r', ...Array.from({ length: otherRoutes }, (_, i) => `o${i}`)]
+      beliefs.update(routes.flatMap((route) => [ev('a', 60, 0.65, { route }), ev('b', 60, 0.6, { route })]))
+      return step({ a: 0.5, b: 0.5 }).newWeights.a!
     }
-    const two = leaderShare(1)
-    const many = leaderShare(10)
-    expect(two.weight).toBeGreaterThan(two.pBest + 0.1)
-    expect(many.weight).toBeLessThan(many.pBest + 0.1) // at sharpness 3 for all: 0.29 → 0.999
+    const lift = (otherRoutes: number) => leaderWeight(otherRoutes) - leaderWeight(otherRoutes, 1)
+    expect(lift(3)).toBeGreaterThan(0.1) // 0.79 → 0.999
+    expect(lift(0)).toBeCloseTo(0, 9)
   })
 
   it('max step limits the change of any weight per cycle and keeps the sum', () => {
