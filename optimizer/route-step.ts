@@ -230,7 +230,7 @@ export function trimTail(w: Weights, keys: readonly string[], minShare: number):
  * Between two targets, sharpening commits once the evidence leans, and the runner-up keeps a real
  * share while it does not (P(best) 0.45 against 0.55 still gives it 35% at 3); a route with two
  * contenders and little traffic cannot repay probability matching's lasting spread (RouteLLM MMLU:
- * regret 0.0132 at 1, 0.0079 here). Among many near-tied targets each has a small P(best), and
+ * regret 0.0132 before, 0.0079 with it). Among many near-tied targets each has a small P(best), and
  * sharpening collapses the route onto a leader that is best with probability 0.2, starving the one
  * an unlucky start put second (wide-many's regret doubled at sharpness 3: docs/replay.md).
  */
