@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { count, countError, type GatewayContext } from '../context.ts'
 import { GatewayError, badRequest, errorBody } from '../errors.ts'
-import { TotalTimeout, classify } from '../policy/upstream.ts'
+import { TotalTimeout, classify } from '../policy/attempt-control.ts'
 import { Abort } from '../policy/abort.ts'
 import { isRefusal } from '../tenancy/limits.ts'
 import type { KeyRecord } from '../tenancy/keys.ts'

@@ -1,4 +1,5 @@
 import { Abort } from './abort.ts'
+import { retryAfterMs } from './backoff.ts'
 import type { AttemptOutcome, Upstreams } from './upstream.ts'
 
 export class TotalTimeout extends Error {
@@ -55,6 +56,26 @@ export class AttemptControl extends Abort {
 
 export function onTotalTimeout(control: AttemptControl, ms: number): void {
   control.abort(new TotalTimeout(ms))
+}
+
+/** An answer's body chunks as one buffer (the one chunk itself when there is one). */
+export function joined(chunks: Buffer[]): Buffer {
+  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)
+}
+
+/** An error answer (≥ 400): its text, masked into the message the client sees, and its Retry-After. */
+export function httpError(
+  upstreams: Upstreams,
+  status: number,
+  body: Buffer[],
+  retryAfter: string | undefined,
+): AttemptOutcome {
+  return {
+    kind: 'http_error',
+    status,
+    message: upstreams.errorMessage(joined(body).toString()),
+    retryAfterMs: retryAfterMs(retryAfter),
+  }
 }
 
 /** A header of undici's raw `[name, value, …]` list, by lower-case name. */

@@ -1,6 +1,5 @@
 import type { Dispatcher } from 'undici'
-import { retryAfterMs } from './backoff.ts'
-import { classify, masked, rawHeader, type AttemptControl } from './attempt-control.ts'
+import { classify, httpError, masked, rawHeader, type AttemptControl } from './attempt-control.ts'
 import type { Abort } from './abort.ts'
 import type { Upstreams } from './upstream.ts'
 
@@ -103,14 +102,9 @@ export class UpstreamStream implements Dispatcher.DispatchHandler {
   }
 
   private settleError(): void {
-    const data = this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending)
+    const body = this.pending
     this.pending = []
-    this.settle({
-      kind: 'http_error',
-      status: this.status,
-      message: this.upstreams.errorMessage(data.toString()),
-      retryAfterMs: retryAfterMs(rawHeader(this.rawHeaders!, 'retry-after')),
-    })
+    this.settle(httpError(this.upstreams, this.status, body, rawHeader(this.rawHeaders!, 'retry-after')))
   }
 
   private settle(outcome: AttemptControl['outcome']): void {

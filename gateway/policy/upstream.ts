@@ -4,11 +4,8 @@ import { upstreamErrorMessage } from '../errors.ts'
 import type { Provider } from '../providers/registry.ts'
 import type { SecretMasker } from '../secrets.ts'
 import type { Abort } from './abort.ts'
-import { AttemptControl, classify, masked, onTotalTimeout, rawHeader } from './attempt-control.ts'
-import { retryAfterMs } from './backoff.ts'
+import { AttemptControl, classify, httpError, joined, masked, onTotalTimeout, rawHeader } from './attempt-control.ts'
 import { UpstreamStream } from './upstream-stream.ts'
-
-export { TotalTimeout, classify } from './attempt-control.ts'
 
 export type AttemptOutcome =
   /** `stream`: the body to relay; otherwise `data`: the whole body. */
@@ -87,17 +84,11 @@ class BufferingHandler implements Dispatcher.DispatchHandler {
   }
 
   onComplete(): void {
-    const data = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks)
     this.control.cancel = undefined
     this.control.outcome =
       this.status >= 400
-        ? {
-            kind: 'http_error',
-            status: this.status,
-            message: this.upstreams.errorMessage(data.toString()),
-            retryAfterMs: retryAfterMs(this.retryAfter),
-          }
-        : { kind: 'ok', status: this.status, stream: undefined, data }
+        ? httpError(this.upstreams, this.status, this.chunks, this.retryAfter)
+        : { kind: 'ok', status: this.status, stream: undefined, data: joined(this.chunks) }
     this.resolve(this.control)
   }
 

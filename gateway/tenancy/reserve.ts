@@ -32,11 +32,6 @@ export function outputTokenBound(
   return cap * (positiveInt(body.n) ?? 1)
 }
 
-/**
- * The worst case of one request: its token bounds at the dearest price among the targets that may
- * serve it (any of them can, after fallbacks), input at the dearest of its input, cache and tier rates.
- * Rounded up, so the hold never falls short of the settled cost by rounding.
- */
 /** Cost units (COST_SCALE) per USD unit (USD_SCALE). */
 const UNIT = 10n ** BigInt(COST_SCALE - USD_SCALE)
 /** A price table's ceiling rates, computed once per table (they are immutable once built). */
@@ -48,6 +43,11 @@ function ceilingOf(prices: Prices): { input: bigint; output: bigint } {
   return c
 }
 
+/**
+ * The worst case of one request: its token bounds at the dearest price among the targets that may
+ * serve it (any of them can, after fallbacks), input at the dearest of its input, cache and tier rates.
+ * Rounded up, so the hold never falls short of the settled cost by rounding.
+ */
 export function worstCase(
   targets: readonly Target[],
   inputTokens: number,
