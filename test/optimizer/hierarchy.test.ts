@@ -73,10 +73,11 @@ describe('hierarchical prior', () => {
   })
 
   it("counts the uncertainty of a target's own level: a target seen a few times everywhere gets a weak prior", () => {
-    // 20 alike routes; a has 100 scores on each, b only 2 (40 in all): b's level is vague, a's is not.
+    // 20 alike routes; a and c have 100 scores on each, b only 2 (40 in all): b's level is vague, a's is not.
     const b = new Beliefs(learnerSchema.parse({ discount: 1, maxEvidence: 10_000 }))
     const window: WindowEvidence[] = []
-    for (let r = 0; r < 20; r++) window.push(ev(`r${r}`, 'a', 100, 70), ev(`r${r}`, 'b', 2, r % 2 ? 2 : 1))
+    for (let r = 0; r < 20; r++)
+      window.push(ev(`r${r}`, 'a', 100, 70), ev(`r${r}`, 'c', 100, 60), ev(`r${r}`, 'b', 2, r % 2 ? 2 : 1))
     b.update(window)
     const [a, vague] = [b.prior('r3', 'a').strength, b.prior('r3', 'b').strength]
     expect(a).toBeGreaterThan(60)
@@ -124,6 +125,25 @@ describe('hierarchical prior', () => {
     // at quality ≈ 0.8: under 1 / (0.16 · 0.25) ≈ 25 scores), not hundreds.
     expect(b.prior('r9', 'x').strength).toBeLessThan(40)
     expect(b.prior('r9', 't0').strength).toBeLessThan(40)
+  })
+
+  it('keeps the prior vague when only three routes say how alike they are', () => {
+    // Three routes (60% / 30% / 10% of the traffic) on which five targets happen to sit exactly at
+    // their levels: the likelihood of τ² is flat from the floor up to the residuals' noise. Its
+    // maximum, the floor, claims routes are alike: a prior worth 172 scores on the busy route, more
+    // than the target's own 180 there. Three routes cannot say that; τ²'s posterior mean gives 65.
+    const sig = (x: number) => 1 / (1 + Math.exp(-x))
+    const b = new Beliefs(learnerSchema.parse({ discount: 1, maxEvidence: 1e6 }))
+    const window: WindowEvidence[] = []
+    const shares = [0.6, 0.3, 0.1]
+    shares.forEach((share, r) => {
+      for (let t = 0; t < 5; t++) {
+        const n = Math.round(300 * share)
+        window.push(ev(`r${r}`, `t${t}`, n, Math.round(n * sig(1 + 0.2 * t - 0.3 * r))))
+      }
+    })
+    b.update(window)
+    expect(b.prior('r0', 't2').strength).toBeLessThan(100)
   })
 
   it('uses learner.priorStrength when it is a number', () => {
