@@ -16,6 +16,7 @@ import {
   type PolicyName,
   type SweepPoint,
 } from './experiments.ts'
+import { separability } from './separability.ts'
 import { FAMILIES, suite, type Family, type Split } from './suite.ts'
 
 const LAMBDA = 50
@@ -95,6 +96,11 @@ export async function runSuiteCli(
       }
     }
     if (parts.includes('shares')) {
+      const tellable = separability(ds.data, TELL_Z).tellableShare
+      row['λ=0 best tellable'] = pct(tellable)
+      print(
+        `each route's best-quality target can be told from its runner-up (one-sided 99%) by the second half on ${pct(tellable)} of the traffic`,
+      )
       for (const p of ['optimizer', 'plain-thompson'] as PolicyName[]) {
         const zero = await steadyShares(setup, p, 0)
         const fifty = await steadyShares(setup, p, LAMBDA)
@@ -135,6 +141,8 @@ export async function runSuiteCli(
   }
 }
 
+/** One-sided 99%: the λ = 0 share goal is 99% on the best-quality target. */
+const TELL_Z = 2.33
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`
 const med = (xs: (number | null)[]) => {
   const ok = xs.filter((x): x is number => x !== null)
