@@ -9,6 +9,7 @@ import { hindsightRegret } from '../../optimizer/replay/metrics.ts'
 import { OptimizerPolicy, UniformPolicy } from '../../optimizer/replay/policies.ts'
 import { convertMmlu, convertMtBench } from '../../optimizer/replay/routellm.ts'
 import { outage, qualityDrift } from '../../optimizer/replay/scenarios.ts'
+import { separability } from '../../optimizer/replay/separability.ts'
 import { replay, type ReplayOptions } from '../../optimizer/replay/simulate.ts'
 
 /** Two routes, three targets; on "chat" `good` wins, on "code" `cheap` wins once cost counts. */
@@ -109,6 +110,27 @@ describe('replay experiments', () => {
     ])
     expect(loose!.strongestShare).toBeLessThan(strict!.strongestShare - 0.2)
     expect(loose!.relCost).toBeLessThan(strict!.relCost)
+  })
+})
+
+describe('separability of the best-quality target', () => {
+  it('counts a route only when its first half holds the scores needed to tell the best from the runner-up', () => {
+    // "chat": good 0.9 vs cheap 0.5, told apart in a few dozen scores. "code": cheap 0.88 vs good
+    // 0.9, which needs (2.33 · (0.30 + 0.32))² / 0.02² ≈ 5,000 scores; the route has 500 in its first half.
+    const data = parseDataset(syntheticCsv(2_000, 3))
+    const s = separability(data, 2.33)
+    const byRoute = Object.fromEntries(s.routes.map((r) => [r.route, r]))
+    expect(byRoute.chat!.needed).toBeLessThan(50)
+    expect(byRoute.code!.needed).toBeGreaterThan(1_000)
+    expect(byRoute.code!.available).toBe(500)
+    expect(s.tellableShare).toBeCloseTo(0.5, 6)
+  })
+
+  it('never calls a tie tellable', () => {
+    const tie = parseDataset(
+      'route,a|score,a|cost_usd,b|score,b|cost_usd\n' + 'r,1,0.001,1,0.002\nr,0,0.001,0,0.002\n'.repeat(50),
+    )
+    expect(separability(tie, 2.33).tellableShare).toBe(0)
   })
 })
 
