@@ -92,6 +92,7 @@ export class OptimizerCycle {
         guardrails: this.settings.guardrails,
         rng: this.deps.rng,
       })
+      if (step.released) this.beliefs.clearSuspect(route, step.released)
       if (verdict.kind === 'passed') step.constraints.push(verdict.reason)
       for (const c of qualityChanges) {
         if ((c.route !== null && c.route !== route) || oldWeights[c.target] === undefined) continue

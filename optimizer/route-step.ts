@@ -34,6 +34,8 @@ export interface RouteStep {
   posteriors: PosteriorSummary[]
   constraints: string[]
   reason: string
+  /** A target held after a quality drop that leads again at the posterior means: the caller ends its hold. */
+  released: string | null
 }
 
 /** The constraint named when deliberate exploration raised a target's weight (exploration.ts). */
@@ -77,6 +79,7 @@ export function stepRoute(input: RouteStepInput): RouteStep {
       input.objective,
     ),
   )
+  let released: string | null = null
   const done = (newWeights: Weights, reason: string): RouteStep => ({
     route,
     oldWeights,
@@ -85,6 +88,7 @@ export function stepRoute(input: RouteStepInput): RouteStep {
     posteriors,
     constraints,
     reason,
+    released,
   })
 
   if (healthy.length === 0) {
@@ -111,8 +115,8 @@ export function stepRoute(input: RouteStepInput): RouteStep {
     const pBest = Object.fromEntries(healthy.map((t) => [t, posteriors.find((p) => p.target === t)!.pBest]))
     // A target whose quality dropped is held to the floor until it leads again at the posterior means.
     const best = bestAtMeans(competing, input.objective)
-    for (const t of healthy) if (t === best) input.beliefs.clearSuspect(route, t)
-    const suspects = healthy.filter((t) => input.beliefs.isSuspect(route, t))
+    if (best !== null && input.beliefs.isSuspect(route, best)) released = best
+    const suspects = healthy.filter((t) => t !== best && input.beliefs.isSuspect(route, t))
     if (suspects.length) constraints.push(`held after a quality drop: ${suspects.join(', ')}`)
     const sharpness = input.beliefs.routesShareEvidence()
       ? commitment(input.learner.sharpness, healthy.filter((t) => !excluded.has(t)).length)
