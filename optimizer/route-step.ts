@@ -118,9 +118,7 @@ export function stepRoute(input: RouteStepInput): RouteStep {
     if (best !== null && input.beliefs.isSuspect(route, best)) released = best
     const suspects = healthy.filter((t) => t !== best && input.beliefs.isSuspect(route, t))
     if (suspects.length) constraints.push(`held after a quality drop: ${suspects.join(', ')}`)
-    const sharpness = input.beliefs.routesShareEvidence()
-      ? commitment(input.learner.sharpness, healthy.filter((t) => !excluded.has(t)).length)
-      : 1
+    const sharpness = input.beliefs.routesShareEvidence() ? commitment(input.learner.sharpness, contenders.length) : 1
     proposal = trimTail(
       normalize(
         Object.fromEntries(healthy.map((t) => [t, suspects.includes(t) ? 0 : pBest[t]! ** sharpness])),
