@@ -20,6 +20,37 @@ export interface Dataset {
   requests: ReplayRequest[]
 }
 
+/** Per route (data.routes order) and target: requests, score sums, squared-score sums and cost sums, flat as [route · k + target]. */
+export interface RouteTotals {
+  requests: Float64Array
+  score: Float64Array
+  scoreSq: Float64Array
+  cost: Float64Array
+}
+
+/** Sums every target's outcomes per route over the whole stream: what hindsight measures are taken from. */
+export function routeTotals(data: Dataset): RouteTotals {
+  const k = data.targets.length
+  const routeIndex = new Map(data.routes.map((r, i) => [r, i]))
+  const cells = data.routes.length * k
+  const t: RouteTotals = {
+    requests: new Float64Array(data.routes.length),
+    score: new Float64Array(cells),
+    scoreSq: new Float64Array(cells),
+    cost: new Float64Array(cells),
+  }
+  for (const row of data.requests) {
+    const r = routeIndex.get(row.route)!
+    t.requests[r]! += 1
+    row.outcomes.forEach((o, j) => {
+      t.score[r * k + j]! += o.score
+      t.scoreSq[r * k + j]! += o.score * o.score
+      t.cost[r * k + j]! += o.costUsd
+    })
+  }
+  return t
+}
+
 const SCORE = 'score'
 const COST = 'cost_usd'
 const LATENCY = 'latency_ms'

@@ -1,6 +1,6 @@
 import { objectiveSchema, type ObjectiveSettings } from '../config.ts'
 import { seededRng } from '../random.ts'
-import type { Dataset } from './dataset.ts'
+import { routeTotals, type Dataset } from './dataset.ts'
 import {
   firstCycleAfter,
   hindsightRegret,
@@ -417,19 +417,7 @@ export async function steadyShares(
   costWeight: number,
 ): Promise<{ bestQuality: number; dominated: number; relQuality: number }> {
   const k = setup.data.targets.length
-  const routeIndex = new Map(setup.data.routes.map((r, i) => [r, i]))
-  const q = new Float64Array(setup.data.routes.length * k)
-  const c = new Float64Array(setup.data.routes.length * k)
-  const n = new Float64Array(setup.data.routes.length)
-  for (const r of setup.data.requests) {
-    n[routeIndex.get(r.route)!]! += 1
-    r.outcomes.forEach(
-      (o, j) => (
-        (q[routeIndex.get(r.route)! * k + j]! += o.score),
-        (c[routeIndex.get(r.route)! * k + j]! += o.costUsd)
-      ),
-    )
-  }
+  const { requests: n, score: q, cost: c } = routeTotals(setup.data)
   const best = setup.data.routes.map((_, r) => {
     let b = 0
     for (let j = 1; j < k; j++) if (q[r * k + j]! > q[r * k + b]!) b = j

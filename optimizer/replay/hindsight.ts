@@ -1,4 +1,4 @@
-import type { Dataset } from './dataset.ts'
+import { routeTotals, type Dataset } from './dataset.ts'
 import type { SweepPoint } from './experiments.ts'
 import { meanCosts } from './flat-costs.ts'
 
@@ -11,15 +11,7 @@ import { meanCosts } from './flat-costs.ts'
 export function hindsightCallsCurve(data: Dataset, strongest: number): SweepPoint[] {
   const k = data.targets.length
   const flatCost = meanCosts(data)
-  const routeIndex = new Map(data.routes.map((r, i) => [r, i]))
-  const n = new Float64Array(data.routes.length)
-  const q = new Float64Array(data.routes.length * k)
-  const c = new Float64Array(data.routes.length * k)
-  for (const row of data.requests) {
-    const r = routeIndex.get(row.route)!
-    n[r]! += 1
-    row.outcomes.forEach((o, j) => ((q[r * k + j]! += o.score), (c[r * k + j]! += o.costUsd)))
-  }
+  const { requests: n, score: q, cost: c } = routeTotals(data)
   const lambdas = new Set<number>()
   data.routes.forEach((_, r) => {
     for (let j = 0; j < k; j++)

@@ -1,4 +1,4 @@
-import type { Dataset } from './dataset.ts'
+import { routeTotals, type Dataset } from './dataset.ts'
 
 export interface Separability {
   /** Share of the stream's requests on routes whose best-quality target can be told from its runner-up in time. */
@@ -19,28 +19,19 @@ export interface Separability {
  */
 export function separability(data: Dataset, z: number): Separability {
   const k = data.targets.length
-  const byRoute = new Map<string, { n: number; sum: Float64Array; sumSq: Float64Array }>()
-  for (const r of data.requests) {
-    let acc = byRoute.get(r.route)
-    if (!acc) byRoute.set(r.route, (acc = { n: 0, sum: new Float64Array(k), sumSq: new Float64Array(k) }))
-    acc.n += 1
-    r.outcomes.forEach((o, j) => {
-      acc.sum[j]! += o.score
-      acc.sumSq[j]! += o.score * o.score
-    })
-  }
+  const totals = routeTotals(data)
   let tellable = 0
-  const routes: Separability['routes'] = []
-  for (const [route, { n, sum, sumSq }] of byRoute) {
-    const mean = (j: number) => sum[j]! / n
-    const sd = (j: number) => Math.sqrt(Math.max(0, sumSq[j]! / n - mean(j) ** 2))
+  const routes = data.routes.map((route, r) => {
+    const n = totals.requests[r]!
+    const mean = (j: number) => totals.score[r * k + j]! / n
+    const sd = (j: number) => Math.sqrt(Math.max(0, totals.scoreSq[r * k + j]! / n - mean(j) ** 2))
     const order = Array.from({ length: k }, (_, j) => j).sort((a, b) => mean(b) - mean(a))
     const [best, second] = [order[0]!, order[1]]
     const gap = second === undefined ? Infinity : mean(best) - mean(second)
     const needed = second === undefined ? 0 : gap > 0 ? (z * (sd(best) + sd(second))) ** 2 / gap ** 2 : Infinity
     const available = Math.floor(n / 2)
-    routes.push({ route, needed, available })
-    if (available >= needed) tellable += n
-  }
+    if (n > 0 && available >= needed) tellable += n
+    return { route, needed, available }
+  })
   return { tellableShare: tellable / data.requests.length, routes }
 }
