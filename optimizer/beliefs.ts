@@ -70,9 +70,10 @@ export class Beliefs {
    */
   private readonly priorSuspended = new Map<string, number>()
   /**
-   * Route × target pairs whose quality dropped (detected): the learner holds them to the floor until
-   * they lead again at the posterior means (route-step.ts) — a restarted posterior is vague, and
-   * probability matching would otherwise keep sending a fifth of the traffic to what just got worse.
+   * Route × target pairs whose quality dropped (detected) where they led the route: the learner holds
+   * them to the floor until they lead again with confidence (route-step.ts › RELEASE_CONFIDENCE) — a
+   * restarted posterior is vague, and probability matching would otherwise keep sending a fifth of the traffic
+   * to what just got worse.
    */
   private readonly dropped = new Set<string>()
   /** Per route: Σ discount^k over the cycles since its first evidence (its discounted age in cycles). */
@@ -127,11 +128,18 @@ export class Beliefs {
     this.dropped.delete(`${route}\u0000${target}`)
   }
 
-  private markDrops(changes: readonly QualityChange[]): void {
+  /**
+   * Holds each target whose quality dropped on the routes it leads (`leaderOf`, from the routing
+   * table). Where it did not lead it had little traffic to lose, and a hold would keep it from ever
+   * being re-tested: a pooled false alarm on a runner-up (RouteLLM MMLU: Mixtral, 0.668 → 0.630)
+   * held it on every route, and the routes kept serving GPT-4 after GPT-4 itself dropped.
+   */
+  holdDrops(changes: readonly QualityChange[], leaderOf: (route: string) => string | undefined): void {
     for (const c of changes) {
       if (!(c.to < c.from)) continue
       const routes = c.route === null ? [...this.byRoute.keys()] : [c.route]
-      for (const r of routes) if (this.byRoute.get(r)?.has(c.target)) this.dropped.add(`${r}\u0000${c.target}`)
+      for (const r of routes)
+        if (this.byRoute.get(r)?.has(c.target) && leaderOf(r) === c.target) this.dropped.add(`${r}\u0000${c.target}`)
     }
   }
 
@@ -174,7 +182,6 @@ export class Beliefs {
       addCapped(p.recent, 0, 0, 0, this.settings.changeWindow * POOLED_WINDOW_FACTOR)
     this.pooledChange.endCycle()
     const changes = this.detectChanges(window)
-    this.markDrops(changes)
     this.hierarchy = fitHierarchy(this.byRoute)
     return changes
   }

@@ -9,7 +9,7 @@ import type { DecisionRecorder } from './recorder.ts'
 import { RollbackGuard } from './rollback.ts'
 import { describeObjective, EXPLORATION, stepRoute, type RouteStep } from './route-step.ts'
 import { msToNs, type RouteStatsSource } from './stats-source.ts'
-import { rounded, type Weights } from './weights.ts'
+import { leaderOf, rounded, type Weights } from './weights.ts'
 
 export interface CycleDeps {
   stats: RouteStatsSource
@@ -66,6 +66,7 @@ export class OptimizerCycle {
     const health = this.health.update(evidence, this.cycle)
 
     const table = await this.deps.table.read()
+    this.beliefs.holdDrops(qualityChanges, (route) => leaderOf(table.routes[route]))
     const wanted = this.settings.routes.length
       ? this.settings.routes.filter((r) => table.routes[r])
       : Object.keys(table.routes)

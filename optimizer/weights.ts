@@ -87,3 +87,10 @@ export function rounded(w: Weights, digits = 4): Weights {
   const f = 10 ** digits
   return Object.fromEntries(Object.entries(w).map(([k, v]) => [k, Math.round(v * f) / f]))
 }
+
+/** The target with the largest weight (undefined for no weights). */
+export function leaderOf(w: Weights | undefined): string | undefined {
+  let best: string | undefined
+  for (const [t, v] of Object.entries(w ?? {})) if (best === undefined || v > w![best]!) best = t
+  return best
+}

@@ -53,13 +53,13 @@ function setup(overrides: Record<string, unknown> = {}, learnerOverrides: Record
 }
 
 describe('guardrails', () => {
-  it('holds a target whose quality dropped to the floor until it leads again at the posterior means', () => {
+  it('holds a target whose quality dropped to the floor until it leads again with confidence', () => {
     const { beliefs, step } = setup({ minSamples: 0, maxStep: 1 })
     // a leads b (0.85 vs 0.75) for 20 cycles, then a drops to 0.6; b stays.
     for (let c = 0; c < 20; c++) beliefs.update([ev('a', 80, 0.85), ev('b', 20, 0.75)])
     let held = false
     for (let c = 0; c < 6 && !held; c++) {
-      beliefs.update([ev('a', 80, 0.6), ev('b', 20, 0.75)])
+      beliefs.holdDrops(beliefs.update([ev('a', 80, 0.6), ev('b', 20, 0.75)]), () => 'a')
       held = beliefs.isSuspect('r', 'a')
     }
     expect(held).toBe(true)
@@ -72,6 +72,28 @@ describe('guardrails', () => {
     expect(back.released).toBe('a')
     expect(back.constraints.join()).not.toContain('held after a quality drop')
     expect(back.newWeights.a!).toBeGreaterThan(0.5)
+  })
+
+  it('does not hold a target whose quality dropped on a route it did not lead', () => {
+    const { beliefs } = setup()
+    beliefs.update([ev('a', 80, 0.85), ev('b', 20, 0.75)])
+    // A drop of b (the runner-up): holding it would keep a false alarm from ever being re-tested.
+    beliefs.holdDrops([{ route: null, target: 'b', from: 0.75, to: 0.7 }], () => 'a')
+    expect(beliefs.isSuspect('r', 'b')).toBe(false)
+    beliefs.holdDrops([{ route: null, target: 'a', from: 0.85, to: 0.7 }], () => 'a')
+    expect(beliefs.isSuspect('r', 'a')).toBe(true)
+  })
+
+  it('keeps a held target at the floor while it leads only narrowly, and gives its P(best) to the free targets', () => {
+    const { beliefs, step } = setup({ minSamples: 0, maxStep: 1 })
+    // a and b are level and both held; c, clearly worse, is the only free target.
+    for (let c = 0; c < 10; c++) beliefs.update([ev('a', 10, 0.8), ev('b', 10, 0.8), ev('c', 50, 0.5)])
+    beliefs.holdDrops([{ route: 'r', target: 'a', from: 0.9, to: 0.8 }], () => 'a')
+    beliefs.holdDrops([{ route: 'r', target: 'b', from: 0.9, to: 0.8 }], () => 'b')
+    const s = step({ a: 0.45, b: 0.45, c: 0.1 })
+    expect(s.released).toBeNull() // a or b leads at the means, but with P(best) near 0.5
+    expect(s.constraints.join()).toContain('held after a quality drop: a, b')
+    expect(s.newWeights.c!).toBeGreaterThan(0.95) // not the even split an all-zero proposal normalizes to
   })
 
   it('min samples: spreads traffic evenly until every target has enough scored requests', () => {
