@@ -127,6 +127,27 @@ describe('hierarchical prior', () => {
     expect(b.prior('r9', 't0').strength).toBeLessThan(40)
   })
 
+  it("does not let one busy route where a target does badly set the target's level alone", () => {
+    // Six targets whose quality moves ±0.5 logits from route to route (τ² ≈ 0.25), and x: 2,000
+    // scores on r0, where it sits 1 logit under its level, and 30 at its level on each of r1–r5.
+    // Weighted by evidence alone, r0 sets x's level and its prior on r9 is 0.60; an interaction
+    // does not shrink with traffic, so r0 counts as one route among six (0.74).
+    const sig = (x: number) => 1 / (1 + Math.exp(-x))
+    const b = new Beliefs(learnerSchema.parse({ discount: 1, maxEvidence: 1e6 }))
+    const window: WindowEvidence[] = []
+    for (let r = 0; r < 10; r++) {
+      const d = -0.5 + r / 9
+      for (let t = 0; t < 6; t++) {
+        const interaction = (t + r) % 2 ? 0.5 : -0.5
+        window.push(ev(`r${r}`, `t${t}`, 400, Math.round(400 * sig(0.5 + d + interaction))))
+      }
+      const n = r === 0 ? 2000 : 30
+      if (r < 6) window.push(ev(`r${r}`, 'x', n, Math.round(n * sig(1 + d - (r === 0 ? 1 : 0)))))
+    }
+    b.update(window)
+    expect(b.prior('r9', 'x').mean!).toBeGreaterThan(0.7) // truth sig(1.5) = 0.82
+  })
+
   it('keeps the prior vague when only three routes say how alike they are', () => {
     // Three routes (60% / 30% / 10% of the traffic) on which five targets happen to sit exactly at
     // their levels: the likelihood of τ² is flat from the floor up to the residuals' noise. Its
