@@ -16,7 +16,8 @@ Options:
   --rps N             simulated requests per second (default 10)
   --cycle S           optimizer cycle in simulated seconds (default 10: 100 requests per cycle)
   --policies LIST     comma-separated: optimizer, plain-thompson, epsilon-greedy, uniform,
-                      full-information (a bound, not a router); default all
+                      full-information (a bound, not a router), known-structure (a reference
+                      told the stream's structure; regret only); default all
   --sections LIST     comma-separated sections to run: 1, 2, 3 (default all)
   --set JSON          overrides of the optimizer config section, e.g. '{"learner":{"discount":0.99}}'
   --quick             2 seeds, a shorter grid, a shorter scenario stream

@@ -21,12 +21,25 @@ import {
   type PolicyEvents,
   type ReplayPolicy,
 } from './policies.ts'
+import { fitKnownStructure, KnownStructurePolicy } from './known-structure.ts'
 import { outage, priceChange, qualityDrift, rankTargets, type Scenario } from './scenarios.ts'
 import { replay, streamOrder, type ReplayOptions, type ReplayTrace } from './simulate.ts'
 
-/** `full-information` is a bound, not a router: it sees every target's outcome on every request. */
-export const POLICIES = ['optimizer', 'plain-thompson', 'epsilon-greedy', 'uniform', 'full-information'] as const
+/**
+ * `full-information` is a bound, not a router: it sees every target's outcome on every request.
+ * `known-structure` is a reference: it is told the stream's structure from hindsight (known-structure.ts).
+ */
+export const POLICIES = [
+  'optimizer',
+  'plain-thompson',
+  'epsilon-greedy',
+  'uniform',
+  'full-information',
+  'known-structure',
+] as const
 export type PolicyName = (typeof POLICIES)[number]
+/** Told the unchanged stream's structure: measured on that stream only (regret), not on sweeps or injected changes. */
+export const HINDSIGHT_REFERENCES: readonly PolicyName[] = ['known-structure']
 
 export interface ExperimentSetup {
   data: Dataset
@@ -56,6 +69,7 @@ export function makePolicy(
   if (name === 'plain-thompson') return new PlainThompsonPolicy(ctx)
   if (name === 'epsilon-greedy') return new EpsilonGreedyPolicy(ctx, 0.1)
   if (name === 'full-information') return new FullInformationPolicy(ctx)
+  if (name === 'known-structure') return new KnownStructurePolicy(ctx, fitKnownStructure(setup.data))
   return new UniformPolicy(ctx)
 }
 

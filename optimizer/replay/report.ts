@@ -11,6 +11,7 @@ import {
   atQuality,
   changePoint,
   crossing,
+  HINDSIGHT_REFERENCES,
   POLICIES,
   regret,
   scenarios,
@@ -130,7 +131,7 @@ export async function runReport(o: ReportOptions, print: (line: string) => void 
       'policy               | objective swept | @95% quality: cost saving, fewer strongest calls | @98%: cost saving, fewer calls',
     )
     const p50s: string[] = []
-    for (const p of policies) {
+    for (const p of policies.filter((x) => !HINDSIGHT_REFERENCES.includes(x))) {
       for (const sw of sweeps) {
         let points: SweepPoint[]
         let cells: [ReturnType<typeof atQuality>, ReturnType<typeof atQuality>]
@@ -210,9 +211,11 @@ export async function runReport(o: ReportOptions, print: (line: string) => void 
       'policy               | outage: cycles / requests to share<5% | re-admitted (requests after recovery) | drift: route requests to share<5% median / p95 (never) | price 0.3×: cycles to cost estimate / to share +5pt | drift with 10% scored',
     )
     // The full-information bound learns without forgetting on a stream where nothing changes; it is no reference for reacting to a change.
-    if (policies.includes('full-information'))
-      print('(full-information is not run here: it is a bound for a stream where nothing changes)')
-    for (const p of policies.filter((x) => x !== 'full-information')) {
+    if (policies.includes('full-information') || policies.includes('known-structure'))
+      print(
+        '(full-information and known-structure are not run here: they are references for a stream where nothing changes)',
+      )
+    for (const p of policies.filter((x) => x !== 'full-information' && !HINDSIGHT_REFERENCES.includes(x))) {
       const s = await scenarios(setup, p, REPORT_LAMBDA, length, outageLength)
       const sparse = await scenarios(setup, p, REPORT_LAMBDA, length, outageLength, {
         scoredFraction: 0.1,

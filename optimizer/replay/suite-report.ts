@@ -70,7 +70,7 @@ export async function runSuiteCli(
     const row: Row = {}
     if (parts.includes('regret')) {
       for (const frac of [1, 0.1]) {
-        for (const p of ['optimizer', ...BASELINES, 'full-information'] as PolicyName[]) {
+        for (const p of ['optimizer', ...BASELINES, 'known-structure', 'full-information'] as PolicyName[]) {
           const r = await regret(setup, p, LAMBDA, frac)
           const cell = `${r.perRequest.toFixed(4)} (${r.firstHalf.toFixed(4)} → ${r.secondHalf.toFixed(4)}, ${(r.secondHalf / r.firstHalf).toFixed(2)})`
           row[`regret ${frac * 100}% ${p}`] = cell
