@@ -141,8 +141,10 @@ export function stepRoute(input: RouteStepInput): RouteStep {
       healthy,
       input.learner.minShare,
     )
-    const leader = healthy.reduce((a, b) => (pBest[b]! > pBest[a]! ? b : a))
+    // The reason names the leader the weights follow: a held target is not it, whatever its P(best).
+    const leader = (free.length ? free : healthy).reduce((a, b) => (pBest[b]! > pBest[a]! ? b : a))
     why = `${leader} is best with probability ${pBest[leader]!.toFixed(2)} under ${describeObjective(input.objective)}`
+    if (held.length) why += `; ${held.join(', ')} held after a quality drop until P(best) ≥ ${RELEASE_CONFIDENCE}`
     if (short.length) {
       // Warm-up: a contender without its minimum samples gets an even share until it has them.
       proposal = raiseTo(proposal, new Map(short.map((t) => [t, 1 / contenders.length])), healthy)
