@@ -142,8 +142,11 @@ export function stepRoute(input: RouteStepInput): RouteStep {
       input.learner.minShare,
     )
     // The reason names the leader the weights follow: a held target is not it, whatever its P(best).
-    const leader = (free.length ? free : healthy).reduce((a, b) => (pBest[b]! > pBest[a]! ? b : a))
-    why = `${leader} is best with probability ${pBest[leader]!.toFixed(2)} under ${describeObjective(input.objective)}`
+    const objective = describeObjective(input.objective)
+    if (freeMass > 0) {
+      const leader = free.reduce((a, b) => (pBest[b]! > pBest[a]! ? b : a))
+      why = `${leader} is best with probability ${pBest[leader]!.toFixed(2)} under ${objective}`
+    } else why = `${fallback ?? 'no target'} is the best target not held, at the posterior means under ${objective}`
     if (held.length) why += `; ${held.join(', ')} held after a quality drop until P(best) ≥ ${RELEASE_CONFIDENCE}`
     if (short.length) {
       // Warm-up: a contender without its minimum samples gets an even share until it has them.

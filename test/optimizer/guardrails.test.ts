@@ -94,7 +94,7 @@ describe('guardrails', () => {
     expect(s.released).toBeNull() // a or b leads at the means, but with P(best) near 0.5
     expect(s.constraints.join()).toContain('held after a quality drop: a, b')
     expect(s.newWeights.c!).toBeGreaterThan(0.95) // not the even split an all-zero proposal normalizes to
-    expect(s.reason).toMatch(/^c is best/) // the reason names the target the weights follow
+    expect(s.reason).toMatch(/^c is the best target not held/) // the reason names the target the weights follow
   })
 
   it('min samples: spreads traffic evenly until every target has enough scored requests', () => {
