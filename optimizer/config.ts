@@ -77,7 +77,7 @@ export const learnerSchema = z
 
 export const guardrailsSchema = z
   .object({
-    /** Requests every contender is served, one of them scored, before the learner may starve it; until then it gets at least an even share. */
+    /** Scored observations every contender needs; until it has them it gets at least an even share. */
     minSamples: z.number().int().min(0).default(2),
     /** The route's exploration floor, shared by the targets that do not lead, shrinking with evidence (route-step.ts › explorationFloor), so a recovered or cheaper target can win traffic back. */
     minWeight: fraction.default(0.002),

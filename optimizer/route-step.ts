@@ -120,12 +120,7 @@ export function stepRoute(input: RouteStepInput): RouteStep {
   } else {
     // Dominated targets need no samples: no objective would choose them whatever they score.
     const contenders = healthy.filter((t) => !excluded.has(t))
-    // Warm-up counts served requests, one of them scored: two scores would cost twenty requests per
-    // contender at 10% scored (tune split, 6 seeds: regret at 10% scored 0.0384 → 0.0350).
-    const short = contenders.filter((t) => {
-      const b = input.beliefs.get(route, t)
-      return g.minSamples > 0 && (b.requests < g.minSamples || b.scoredTotal < 1)
-    })
+    const short = contenders.filter((t) => input.beliefs.get(route, t).scoredTotal < g.minSamples)
     const pBest = Object.fromEntries(healthy.map((t) => [t, posteriors.find((p) => p.target === t)!.pBest]))
     // A target whose quality dropped is held to the floor until it leads again, at the posterior means and with confidence.
     const best = bestAtMeans(competing, input.objective)
@@ -156,7 +151,7 @@ export function stepRoute(input: RouteStepInput): RouteStep {
     if (short.length) {
       // Warm-up: a contender without its minimum samples gets an even share until it has them.
       proposal = raiseTo(proposal, new Map(short.map((t) => [t, 1 / contenders.length])), healthy)
-      why += `; warming up ${short.join(', ')} (fewer than ${g.minSamples} requests or no score): an even share each`
+      why += `; warming up ${short.join(', ')} (fewer than ${g.minSamples} scored requests): an even share each`
       constraints.push(`min samples (${g.minSamples})`)
     } else {
       const explore = explorationWeights(

@@ -97,17 +97,6 @@ describe('guardrails', () => {
     expect(s.reason).toMatch(/^c is the best target not held/) // the reason names the target the weights follow
   })
 
-  it('min samples counts served requests, one of them scored: sparse scoring does not stretch the warm-up', () => {
-    const { beliefs, step } = setup({ minSamples: 2, maxStep: 1 })
-    const cheap = { costMeanUsd: 0.0001 }
-    // b was served 5 requests, none scored: still warming up.
-    beliefs.update([ev('a', 100, 0.9), ev('b', 5, 0, { ...cheap, qualityCount: 0, qualitySum: 0, qualitySumSq: 0 })])
-    expect(step({ a: 0.9, b: 0.1 }).constraints.join()).toContain('min samples')
-    // One score among its requests is enough (two scores would take twenty requests at 10% scored).
-    beliefs.update([ev('b', 5, 0.1, { ...cheap, qualityCount: 1, qualitySum: 0.1, qualitySumSq: 0.01 })])
-    expect(step({ a: 0.9, b: 0.1 }).constraints.join()).not.toContain('min samples')
-  })
-
   it('min samples: spreads traffic evenly until every target has enough scored requests', () => {
     const { beliefs, step } = setup({ minSamples: 20, maxStep: 1 })
     // b is cheaper, so no objective rules it out before it has its samples.
