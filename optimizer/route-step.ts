@@ -125,7 +125,9 @@ export function stepRoute(input: RouteStepInput): RouteStep {
     // A target whose quality dropped is held to the floor until it leads again, at the posterior means and with confidence.
     const best = bestAtMeans(competing, input.objective)
     if (best !== null && input.beliefs.isSuspect(route, best) && pBest[best]! >= RELEASE_CONFIDENCE) released = best
-    const held = healthy.filter((t) => t !== released && input.beliefs.isSuspect(route, t))
+    const suspects = healthy.filter((t) => t !== released && input.beliefs.isSuspect(route, t))
+    // Every target dropped: none is worse than the others for it, and the learner chooses among them.
+    const held = suspects.length < healthy.length ? suspects : []
     if (held.length) constraints.push(`held after a quality drop: ${held.join(', ')}`)
     const free = healthy.filter((t) => !held.includes(t))
     const sharpness = input.beliefs.routesShareEvidence() ? commitment(input.learner.sharpness, contenders.length) : 1

@@ -97,6 +97,18 @@ describe('guardrails', () => {
     expect(s.reason).toMatch(/^c is the best target not held/) // the reason names the target the weights follow
   })
 
+  it('holds no target when every target of the route dropped: the learner chooses among them', () => {
+    const { beliefs, step } = setup({ minSamples: 0, maxStep: 1 })
+    // a leads b narrowly (P(best) under the release confidence), and both dropped.
+    for (let c = 0; c < 5; c++) beliefs.update([ev('a', 20, 0.78), ev('b', 20, 0.76)])
+    beliefs.holdDrops([{ route: 'r', target: 'a', from: 0.9, to: 0.78 }], () => 'a')
+    beliefs.holdDrops([{ route: 'r', target: 'b', from: 0.9, to: 0.76 }], () => 'b')
+    const s = step({ a: 0.5, b: 0.5 })
+    expect(s.released).toBeNull()
+    expect(s.constraints.join()).not.toContain('held after a quality drop')
+    expect(s.newWeights.a!).toBeGreaterThan(0.6) // P(best) sharpened, not the even split of an all-zero proposal
+  })
+
   it('min samples: spreads traffic evenly until every target has enough scored requests', () => {
     const { beliefs, step } = setup({ minSamples: 20, maxStep: 1 })
     // b is cheaper, so no objective rules it out before it has its samples.
