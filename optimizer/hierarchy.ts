@@ -1,4 +1,5 @@
 import type { TargetBelief } from './types.ts'
+import { logit, sigmoid } from './logit.ts'
 
 /** Pseudo-observations that shrink `routeOffset`'s probability-scale offset towards 0. */
 const OFFSET_PSEUDO_OBSERVATIONS = 5
@@ -77,9 +78,6 @@ export const emptyHierarchy = (): Hierarchy => ({
   targetVar: new Map(),
   routeVar: new Map(),
 })
-
-const logit = (p: number) => Math.log(p / (1 - p))
-const sigmoid = (x: number) => 1 / (1 + Math.exp(-x))
 
 /**
  * The prior mean of `target` on `route`: its fitted level at the route's difficulty, or, while no

@@ -129,26 +129,14 @@ export function stepRoute(input: RouteStepInput): RouteStep {
     // Every target dropped: none is worse than the others for it, and the learner chooses among them.
     const held = suspects.length < healthy.length ? suspects : []
     if (held.length) constraints.push(`held after a quality drop: ${held.join(', ')}`)
-    const free = healthy.filter((t) => !held.includes(t))
     const sharpness = input.beliefs.routesShareEvidence() ? commitment(input.learner.sharpness, contenders.length) : 1
-    // When every P(best) sits on held targets, the best free target at the means carries the route.
-    const freeMass = free.reduce((a, t) => a + pBest[t]!, 0)
-    const fallback = bestAtMeans(
-      competing.filter((p) => free.includes(p.target)),
-      input.objective,
-    )
-    const share = (t: string) => (held.includes(t) ? 0 : freeMass > 0 ? pBest[t]! ** sharpness : t === fallback ? 1 : 0)
-    proposal = trimTail(
-      normalize(Object.fromEntries(healthy.map((t) => [t, share(t)])), healthy),
-      healthy,
-      input.learner.minShare,
-    )
+    const proposed = proposeShares(competing, held, sharpness, input.objective)
+    proposal = trimTail(proposed.shares, healthy, input.learner.minShare)
     // The reason names the leader the weights follow: a held target is not it, whatever its P(best).
     const objective = describeObjective(input.objective)
-    if (freeMass > 0) {
-      const leader = free.reduce((a, b) => (pBest[b]! > pBest[a]! ? b : a))
-      why = `${leader} is best with probability ${pBest[leader]!.toFixed(2)} under ${objective}`
-    } else why = `${fallback ?? 'no target'} is the best target not held, at the posterior means under ${objective}`
+    why = proposed.byMeans
+      ? `${proposed.leader} is the best target not held, at the posterior means under ${objective}`
+      : `${proposed.leader} is best with probability ${pBest[proposed.leader]!.toFixed(2)} under ${objective}`
     if (held.length) why += `; ${held.join(', ')} held after a quality drop until P(best) ≥ ${RELEASE_CONFIDENCE}`
     if (short.length) {
       // Warm-up: a contender without its minimum samples gets an even share until it has them.
@@ -219,6 +207,31 @@ export function stepRoute(input: RouteStepInput): RouteStep {
   for (const t of drained) newWeights[t] = g.drain.probeWeight
   const drainWords = drained.length ? `; drained ${drained.join(', ')} to probe weight ${g.drain.probeWeight}` : ''
   return done(newWeights, why + drainWords)
+}
+
+/**
+ * Weights ∝ P(best)^sharpness over the targets not held, and the leader they follow. When every
+ * P(best) sits on held targets, the best free target at the posterior means carries the route
+ * (`byMeans`) — not the even split an all-zero proposal would normalize to. `held` leaves at
+ * least one target free.
+ */
+function proposeShares(
+  competing: readonly PosteriorSummary[],
+  held: readonly string[],
+  sharpness: number,
+  objective: ObjectiveSettings,
+): { shares: Weights; leader: string; byMeans: boolean } {
+  const free = competing.filter((p) => !held.includes(p.target))
+  const keys = competing.map((p) => p.target)
+  if (free.some((p) => p.pBest > 0)) {
+    const leader = free.reduce((a, b) => (b.pBest > a.pBest ? b : a)).target
+    const shares = Object.fromEntries(
+      competing.map((p) => [p.target, held.includes(p.target) ? 0 : p.pBest ** sharpness]),
+    )
+    return { shares: normalize(shares, keys), leader, byMeans: false }
+  }
+  const leader = bestAtMeans(free, objective)!
+  return { shares: Object.fromEntries(keys.map((t) => [t, t === leader ? 1 : 0])), leader, byMeans: true }
 }
 
 /** The target that is best under the objective at the posterior means (null with none). */

@@ -7,9 +7,8 @@ import { normalize, uniform, type Weights } from '../weights.ts'
 import { routeTotals, type Dataset } from './dataset.ts'
 import { MemoryStatsSource } from './memory-stats.ts'
 import type { PolicyContext, ReplayPolicy } from './policies.ts'
+import { logit, sigmoid } from '../logit.ts'
 
-const logit = (p: number) => Math.log(p / (1 - p))
-const sigmoid = (x: number) => 1 / (1 + Math.exp(-x))
 const clamp = (p: number) => Math.min(0.995, Math.max(0.005, p))
 /** The interaction's values (in standard deviations) its posterior is kept on. */
 const GRID = Array.from({ length: 81 }, (_, i) => -4 + i / 10)

@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs'
 import { sampleBeta, sampleNormal, seededRng, shuffle, type Rng } from '../random.ts'
 import { parseDataset, type Dataset, type Outcome } from './dataset.ts'
 import { convertMmlu, GPT4, MIXTRAL, ROUTELLM_DIR } from './routellm.ts'
+import { logit, sigmoid } from '../logit.ts'
 
 /**
  * Public per-model figures, written down from the vendors' model cards and price pages at each
@@ -52,8 +53,6 @@ export interface SuiteDataset {
   data: Dataset
 }
 
-const logit = (p: number) => Math.log(p / (1 - p))
-const sigmoid = (x: number) => 1 / (1 + Math.exp(-x))
 const clamp = (x: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, x))
 const bernoulli = (rng: Rng, p: number) => (rng.next() < p ? 1 : 0)
 const lognormal = (rng: Rng, median: number, sigma: number) => median * Math.exp(sigma * sampleNormal(rng))
