@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util'
-import type { PolicyName } from './experiments.ts'
+import type { PolicyName } from './policy-setup.ts'
 import { defaultReportOptions, runReport } from './report.ts'
 
 export const REPLAY_USAGE = `Usage: loopgate replay [options]   (the same as node bin/run-ts.mjs bench/optimizer.ts [options])

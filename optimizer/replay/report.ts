@@ -7,20 +7,9 @@ import { readFileSync } from 'node:fs'
 import { objectiveSchema } from '../config.ts'
 import { parseDataset, type Dataset } from './dataset.ts'
 import { flattenCosts } from './flat-costs.ts'
-import {
-  atQuality,
-  changePoint,
-  crossing,
-  HINDSIGHT_REFERENCES,
-  POLICIES,
-  regret,
-  scenarios,
-  sweep,
-  type ExperimentSetup,
-  type PolicyName,
-  type SweepPoint,
-} from './experiments.ts'
+import { atQuality, changePoint, crossing, regret, scenarios, sweep, type SweepPoint } from './experiments.ts'
 import { hindsightCallsCurve } from './hindsight.ts'
+import { HINDSIGHT_REFERENCES, POLICIES, type ExperimentSetup, type PolicyName } from './policy-setup.ts'
 import { quantileOf } from './metrics.ts'
 import { convertMmlu, ROUTELLM_DIR } from './routellm.ts'
 import { rankTargets } from './scenarios.ts'

@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest'
 import { seededRng } from '../../optimizer/random.ts'
 import { runReplayCli } from '../../optimizer/replay/cli.ts'
 import { parseDataset } from '../../optimizer/replay/dataset.ts'
-import { crossing, lambdaZero, type ExperimentSetup } from '../../optimizer/replay/experiments.ts'
+import { crossing, lambdaZero } from '../../optimizer/replay/experiments.ts'
+import type { ExperimentSetup } from '../../optimizer/replay/policy-setup.ts'
 
 /**
  * One route; `strong` scores 0.9, `cheap` 0.8 at a fifth of the price, `weak` 0.3 at nearly the
