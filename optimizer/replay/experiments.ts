@@ -110,7 +110,7 @@ export async function regret(
   name: PolicyName,
   costWeight: number,
   scoredFraction: number,
-): Promise<Regret & { events?: PolicyEvents }> {
+): Promise<Regret & { perSeed: number[]; events?: PolicyEvents }> {
   const rs: Regret[] = []
   const events: PolicyEvents[] = []
   for (const seed of setup.seeds) {
@@ -121,6 +121,7 @@ export async function regret(
   const perPass = (k: keyof PolicyEvents) => mean(events.map((e) => e[k]))
   return {
     perRequest: mean(rs.map((r) => r.perRequest)),
+    perSeed: rs.map((r) => r.perRequest),
     firstHalf: mean(rs.map((r) => r.firstHalf)),
     secondHalf: mean(rs.map((r) => r.secondHalf)),
     events: events.length

@@ -1,6 +1,7 @@
 /**
  * The validation suite's report (docs/replay.md › "Validation suite"): per dataset of a split, the
- * optimizer beside its baselines — regret at λ = 50 (100% and 10% scored), cost saving at 95% and
+ * optimizer beside its baselines — regret at λ = 50 (100% and 10% scored, and the optimizer's
+ * difference from each baseline seed by seed on the same streams), cost saving at 95% and
  * 98% of the strongest target's quality (crossings found by bisection), steady-state shares, and the
  * injected scenarios — then the mean per family.
  */
@@ -62,13 +63,20 @@ export async function runSuiteCli(
     const row: Row = {}
     if (parts.includes('regret')) {
       for (const frac of [1, 0.1]) {
+        let optimizer: number[] = []
         for (const p of ['optimizer', ...BASELINES, 'known-structure', 'full-information'] as PolicyName[]) {
           const r = await regret(setup, p, LAMBDA, frac)
+          if (p === 'optimizer') optimizer = r.perSeed
           const cell = `${r.perRequest.toFixed(4)} (${r.firstHalf.toFixed(4)} → ${r.secondHalf.toFixed(4)}, ${(r.secondHalf / r.firstHalf).toFixed(2)})`
           row[`regret ${frac * 100}% ${p}`] = cell
           print(
             `regret/request, ${frac * 100}% scored, ${p}: ${cell}${r.events ? `; alarms ${r.events.pooledChanges.toFixed(1)} / ${r.events.routeChanges.toFixed(1)}, rollbacks ${r.events.rollbacks.toFixed(1)}` : ''}`,
           )
+          if (BASELINES.includes(p)) {
+            const d = pairedDifference(optimizer, r.perSeed)
+            row[`optimizer − ${p} ${frac * 100}%`] = d
+            print(`  optimizer − ${p} on the same streams: ${d}`)
+          }
         }
       }
     }
@@ -131,6 +139,19 @@ export async function runSuiteCli(
     print(`### ${family}`)
     for (const key of Object.keys(rows[0] ?? {})) print(`- ${key}: ${rows.map((r) => r[key]).join(' | ')}`)
   }
+}
+
+/**
+ * The optimizer's regret minus a baseline's, seed by seed (the same stream order for both): its mean
+ * ± standard error, and the verdict at 2 standard errors. Pairing removes the streams' own luck,
+ * which dominates a comparison of the two means.
+ */
+export function pairedDifference(optimizer: readonly number[], baseline: readonly number[]): string {
+  const d = optimizer.map((x, i) => x - baseline[i]!)
+  const m = d.reduce((a, b) => a + b, 0) / d.length
+  const se = d.length > 1 ? Math.sqrt(d.reduce((a, b) => a + (b - m) ** 2, 0) / (d.length - 1) / d.length) : NaN
+  const verdict = !(se > 0) ? '' : m > 2 * se ? ', worse' : m < -2 * se ? ', better' : ', within 2 SE'
+  return `${m >= 0 ? '+' : ''}${m.toFixed(4)} ± ${se.toFixed(4)}${verdict}`
 }
 
 /** One-sided 99%: the λ = 0 share goal is 99% on the best-quality target. */
