@@ -50,6 +50,7 @@ export async function runSuiteCli(
     `# Validation suite — ${split} split; replay seeds ${seeds.join(', ')}; 100 requests per cycle; λ = ${LAMBDA}; overrides ${JSON.stringify(overrides)}`,
   )
   const byFamily = new Map<Family, Row[]>()
+  const verdicts = new Map<string, Verdict[]>()
   for (const ds of suite(split, families)) {
     const setup: ExperimentSetup = {
       data: ds.data,
@@ -74,8 +75,10 @@ export async function runSuiteCli(
           )
           if (BASELINES.includes(p)) {
             const d = pairedDifference(optimizer, r.perSeed)
-            row[`optimizer − ${p} ${frac * 100}%`] = d
-            print(`  optimizer − ${p} on the same streams: ${d}`)
+            const key = `optimizer − ${p} ${frac * 100}%`
+            row[key] = formatPaired(d)
+            verdicts.set(key, [...(verdicts.get(key) ?? []), d.verdict])
+            print(`  optimizer − ${p} on the same streams: ${row[key]}`)
           }
         }
       }
@@ -139,6 +142,13 @@ export async function runSuiteCli(
     print(`### ${family}`)
     for (const key of Object.keys(rows[0] ?? {})) print(`- ${key}: ${rows.map((r) => r[key]).join(' | ')}`)
   }
+  if (verdicts.size) print(`\n## Against the baselines, seed by seed (${split}; verdicts at 2 standard errors)`)
+  for (const [key, vs] of verdicts) {
+    const count = (v: Verdict) => vs.filter((x) => x === v).length
+    print(
+      `- ${key}: better on ${count('better')}, within 2 SE on ${count('within 2 SE')}, worse on ${count('worse')} of ${vs.length}`,
+    )
+  }
 }
 
 /**
@@ -146,13 +156,24 @@ export async function runSuiteCli(
  * ± standard error, and the verdict at 2 standard errors. Pairing removes the streams' own luck,
  * which dominates a comparison of the two means.
  */
-export function pairedDifference(optimizer: readonly number[], baseline: readonly number[]): string {
+export function pairedDifference(optimizer: readonly number[], baseline: readonly number[]): PairedDifference {
   const d = optimizer.map((x, i) => x - baseline[i]!)
-  const m = d.reduce((a, b) => a + b, 0) / d.length
-  const se = d.length > 1 ? Math.sqrt(d.reduce((a, b) => a + (b - m) ** 2, 0) / (d.length - 1) / d.length) : NaN
-  const verdict = !(se > 0) ? '' : m > 2 * se ? ', worse' : m < -2 * se ? ', better' : ', within 2 SE'
-  return `${m >= 0 ? '+' : ''}${m.toFixed(4)} ± ${se.toFixed(4)}${verdict}`
+  const mean = d.reduce((a, b) => a + b, 0) / d.length
+  const se = d.length > 1 ? Math.sqrt(d.reduce((a, b) => a + (b - mean) ** 2, 0) / (d.length - 1) / d.length) : NaN
+  const verdict = !(se > 0) ? null : mean > 2 * se ? 'worse' : mean < -2 * se ? 'better' : 'within 2 SE'
+  return { mean, se, verdict }
 }
+
+type Verdict = 'better' | 'worse' | 'within 2 SE' | null
+export interface PairedDifference {
+  mean: number
+  se: number
+  /** null with one seed: no standard error. */
+  verdict: Verdict
+}
+
+export const formatPaired = (d: PairedDifference): string =>
+  `${d.mean >= 0 ? '+' : ''}${d.mean.toFixed(4)} ± ${d.se.toFixed(4)}${d.verdict ? `, ${d.verdict}` : ''}`
 
 /** One-sided 99%: the λ = 0 share goal is 99% on the best-quality target. */
 const TELL_Z = 2.33
