@@ -17,8 +17,10 @@ const BASELINES: PolicyName[] = ['plain-thompson', 'epsilon-greedy']
 const PARTS = ['regret', 'saving', 'shares', 'scenarios'] as const
 
 export const SUITE_USAGE = `node bin/run-ts.mjs bench/optimizer-suite.ts [--split tune|heldout] [--families ${FAMILIES.join(',')}]
-    [--seeds 3] [--parts ${PARTS.join(',')}] [--set '{"learner":{...}}']
-The validation suite (docs/replay.md): generated datasets, tune and held-out splits. Report on --split heldout only.`
+    [--seeds 3] [--parts ${PARTS.join(',')}] [--set '{"learner":{...}}'] [--against '{...}']
+The validation suite (docs/replay.md): generated datasets, tune and held-out splits. Report on --split heldout only.
+--against JSON replays the optimizer a second time with these overrides instead of --set's and compares the two
+seed by seed on the same streams: a candidate setting (--set) judged against the current one (--against '{}').`
 
 type Row = Record<string, string>
 
@@ -34,6 +36,7 @@ export async function runSuiteCli(
       seeds: { type: 'string' },
       parts: { type: 'string' },
       set: { type: 'string' },
+      against: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   })
@@ -46,8 +49,9 @@ export async function runSuiteCli(
   const seeds = Array.from({ length: Number(values.seeds ?? 3) }, (_, i) => i + 1)
   const parts = values.parts?.split(',') ?? [...PARTS]
   const overrides = JSON.parse(values.set ?? '{}') as Record<string, unknown>
+  const against = values.against === undefined ? null : (JSON.parse(values.against) as Record<string, unknown>)
   print(
-    `# Validation suite — ${split} split; replay seeds ${seeds.join(', ')}; 100 requests per cycle; λ = ${LAMBDA}; overrides ${JSON.stringify(overrides)}`,
+    `# Validation suite — ${split} split; replay seeds ${seeds.join(', ')}; 100 requests per cycle; λ = ${LAMBDA}; overrides ${JSON.stringify(overrides)}${against ? `, against ${JSON.stringify(against)}` : ''}`,
   )
   const byFamily = new Map<Family, Row[]>()
   const verdicts = new Map<string, Verdict[]>()
@@ -65,6 +69,13 @@ export async function runSuiteCli(
     if (parts.includes('regret')) {
       for (const frac of [1, 0.1]) {
         let optimizer: number[] = []
+        const compare = (other: string, frac: number, perSeed: number[]) => {
+          const d = pairedDifference(optimizer, perSeed)
+          const key = `optimizer − ${other} ${frac * 100}%`
+          row[key] = formatPaired(d)
+          verdicts.set(key, [...(verdicts.get(key) ?? []), d.verdict])
+          print(`  optimizer − ${other} on the same streams: ${row[key]}`)
+        }
         for (const p of ['optimizer', ...BASELINES, 'known-structure', 'full-information'] as PolicyName[]) {
           const r = await regret(setup, p, LAMBDA, frac)
           if (p === 'optimizer') optimizer = r.perSeed
@@ -73,13 +84,13 @@ export async function runSuiteCli(
           print(
             `regret/request, ${frac * 100}% scored, ${p}: ${cell}${r.events ? `; alarms ${r.events.pooledChanges.toFixed(1)} / ${r.events.routeChanges.toFixed(1)}, rollbacks ${r.events.rollbacks.toFixed(1)}` : ''}`,
           )
-          if (BASELINES.includes(p)) {
-            const d = pairedDifference(optimizer, r.perSeed)
-            const key = `optimizer − ${p} ${frac * 100}%`
-            row[key] = formatPaired(d)
-            verdicts.set(key, [...(verdicts.get(key) ?? []), d.verdict])
-            print(`  optimizer − ${p} on the same streams: ${row[key]}`)
-          }
+          if (BASELINES.includes(p)) compare(p, frac, r.perSeed)
+        }
+        if (against) {
+          const name = `optimizer ${JSON.stringify(against)}`
+          const r = await regret({ ...setup, overrides: against }, 'optimizer', LAMBDA, frac)
+          print(`regret/request, ${frac * 100}% scored, ${name}: ${r.perRequest.toFixed(4)}`)
+          compare(name, frac, r.perSeed)
         }
       }
     }

@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { seededRng } from '../../optimizer/random.ts'
 import { runReplayCli } from '../../optimizer/replay/cli.ts'
-import { formatPaired, pairedDifference } from '../../optimizer/replay/suite-report.ts'
+import { formatPaired, pairedDifference, runSuiteCli } from '../../optimizer/replay/suite-report.ts'
 import { parseDataset } from '../../optimizer/replay/dataset.ts'
 import { crossing, lambdaZero } from '../../optimizer/replay/experiments.ts'
 import type { ExperimentSetup } from '../../optimizer/replay/policy-setup.ts'
@@ -76,5 +76,11 @@ describe('validation suite: optimizer against a baseline', () => {
     expect(formatPaired(pairedDifference(baseline, optimizer))).toBe('+0.0011 ± 0.0000, worse')
     expect(pairedDifference([0.01, 0.02, 0.015], [0.02, 0.01, 0.015]).verdict).toBe('within 2 SE')
     expect(pairedDifference([0.01], [0.02]).verdict).toBeNull()
+  })
+
+  it('offers a candidate setting judged against the current one on the same streams (--against)', async () => {
+    const lines: string[] = []
+    await runSuiteCli(['--help'], (l) => lines.push(l))
+    expect(lines.join('\n')).toMatch(/--against JSON replays the optimizer a second time/)
   })
 })
