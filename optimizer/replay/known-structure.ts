@@ -1,5 +1,6 @@
 import type { RouteTargetStats } from '../../collector/client.ts'
 import { learnerSchema } from '../config.ts'
+import { logit, sigmoid } from '../logit.ts'
 import { toEvidence } from '../evidence.ts'
 import { bestIndex, type Candidate } from '../objective.ts'
 import { commitment, trimTail } from '../route-step.ts'
@@ -7,7 +8,6 @@ import { normalize, uniform, type Weights } from '../weights.ts'
 import { routeTotals, type Dataset } from './dataset.ts'
 import { MemoryStatsSource } from './memory-stats.ts'
 import type { PolicyContext, ReplayPolicy } from './policies.ts'
-import { logit, sigmoid } from '../logit.ts'
 
 const clamp = (p: number) => Math.min(0.995, Math.max(0.005, p))
 /** The interaction's values (in standard deviations) its posterior is kept on. */

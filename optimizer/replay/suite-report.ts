@@ -69,7 +69,7 @@ export async function runSuiteCli(
     if (parts.includes('regret')) {
       for (const frac of [1, 0.1]) {
         let optimizer: number[] = []
-        const compare = (other: string, frac: number, perSeed: number[]) => {
+        const compare = (other: string, perSeed: number[]) => {
           const d = pairedDifference(optimizer, perSeed)
           const key = `optimizer − ${other} ${frac * 100}%`
           row[key] = formatPaired(d)
@@ -84,13 +84,13 @@ export async function runSuiteCli(
           print(
             `regret/request, ${frac * 100}% scored, ${p}: ${cell}${r.events ? `; alarms ${r.events.pooledChanges.toFixed(1)} / ${r.events.routeChanges.toFixed(1)}, rollbacks ${r.events.rollbacks.toFixed(1)}` : ''}`,
           )
-          if (BASELINES.includes(p)) compare(p, frac, r.perSeed)
+          if (BASELINES.includes(p)) compare(p, r.perSeed)
         }
         if (against) {
           const name = `optimizer ${JSON.stringify(against)}`
           const r = await regret({ ...setup, overrides: against }, 'optimizer', LAMBDA, frac)
           print(`regret/request, ${frac * 100}% scored, ${name}: ${r.perRequest.toFixed(4)}`)
-          compare(name, frac, r.perSeed)
+          compare(name, r.perSeed)
         }
       }
     }

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { Beliefs } from '../../optimizer/beliefs.ts'
 import { learnerSchema } from '../../optimizer/config.ts'
 import type { WindowEvidence } from '../../optimizer/evidence.ts'
+import { sigmoid } from '../../optimizer/logit.ts'
 import { seededRng } from '../../optimizer/random.ts'
 
 const ev = (route: string, target: string, n: number, successes: number, cost = 0.001): WindowEvidence => ({
@@ -88,27 +89,25 @@ describe('hierarchical prior', () => {
 
   it('models difficulty in logits: a hard route costs a weak target more points than a strong one', () => {
     // logit(a) = 2.5, logit(b) = 0.5 on average; route "hard" is 1 logit harder.
-    const sig = (x: number) => 1 / (1 + Math.exp(-x))
     const b = new Beliefs(learnerSchema.parse({ discount: 1, maxEvidence: 1e6 }))
     const window: WindowEvidence[] = []
     for (let r = 0; r < 12; r++) {
       const d = r === 0 ? -1 : 1 / 11
       window.push(
-        ev(`r${r}`, 'a', 20_000, Math.round(20_000 * sig(2.5 + d))),
-        ev(`r${r}`, 'b', r === 0 ? 0 : 20_000, Math.round(20_000 * sig(0.5 + d))),
+        ev(`r${r}`, 'a', 20_000, Math.round(20_000 * sigmoid(2.5 + d))),
+        ev(`r${r}`, 'b', r === 0 ? 0 : 20_000, Math.round(20_000 * sigmoid(0.5 + d))),
       )
     }
     b.update(window.filter((e) => e.qualityCount > 0))
     // b never ran on the hard route: its prior there follows the logit model (0.38), not a shift in points (0.55).
-    expect(b.prior('r0', 'b').mean!).toBeCloseTo(sig(-0.5), 1)
-    expect(b.prior('r0', 'a').mean!).toBeCloseTo(sig(1.5), 1)
+    expect(b.prior('r0', 'b').mean!).toBeCloseTo(sigmoid(-0.5), 1)
+    expect(b.prior('r0', 'a').mean!).toBeCloseTo(sigmoid(1.5), 1)
   })
 
   it('does not let a target seen on a few routes claim that routes are alike when the other targets show they differ', () => {
     // Six targets whose quality moves ±0.5 logits from route to route (half up, half down on each,
     // so difficulty is still measured exactly), and x, seen on three routes where it happens to sit
     // exactly at its level: its own likelihood puts its interaction variance at the floor.
-    const sig = (x: number) => 1 / (1 + Math.exp(-x))
     const b = new Beliefs(learnerSchema.parse({ discount: 1, maxEvidence: 1e6 }))
     const window: WindowEvidence[] = []
     const n = 400
@@ -116,9 +115,9 @@ describe('hierarchical prior', () => {
       const d = -0.5 + r / 9
       for (let t = 0; t < 6; t++) {
         const interaction = (t + r) % 2 ? 0.5 : -0.5
-        window.push(ev(`r${r}`, `t${t}`, n, Math.round(n * sig(0.5 + d + interaction))))
+        window.push(ev(`r${r}`, `t${t}`, n, Math.round(n * sigmoid(0.5 + d + interaction))))
       }
-      if (r < 3) window.push(ev(`r${r}`, 'x', n, Math.round(n * sig(1 + d))))
+      if (r < 3) window.push(ev(`r${r}`, 'x', n, Math.round(n * sigmoid(1 + d))))
     }
     b.update(window)
     // The prior of x on a route it never ran on is worth what the routes' spread allows (τ² ≈ 0.25
@@ -132,20 +131,19 @@ describe('hierarchical prior', () => {
     // scores on r0, where it sits 1 logit under its level, and 30 at its level on each of r1–r5.
     // Weighted by evidence alone, r0 sets x's level and its prior on r9 is 0.60; an interaction
     // does not shrink with traffic, so r0 counts as one route among six (0.74).
-    const sig = (x: number) => 1 / (1 + Math.exp(-x))
     const b = new Beliefs(learnerSchema.parse({ discount: 1, maxEvidence: 1e6 }))
     const window: WindowEvidence[] = []
     for (let r = 0; r < 10; r++) {
       const d = -0.5 + r / 9
       for (let t = 0; t < 6; t++) {
         const interaction = (t + r) % 2 ? 0.5 : -0.5
-        window.push(ev(`r${r}`, `t${t}`, 400, Math.round(400 * sig(0.5 + d + interaction))))
+        window.push(ev(`r${r}`, `t${t}`, 400, Math.round(400 * sigmoid(0.5 + d + interaction))))
       }
       const n = r === 0 ? 2000 : 30
-      if (r < 6) window.push(ev(`r${r}`, 'x', n, Math.round(n * sig(1 + d - (r === 0 ? 1 : 0)))))
+      if (r < 6) window.push(ev(`r${r}`, 'x', n, Math.round(n * sigmoid(1 + d - (r === 0 ? 1 : 0)))))
     }
     b.update(window)
-    expect(b.prior('r9', 'x').mean!).toBeGreaterThan(0.7) // truth sig(1.5) = 0.82
+    expect(b.prior('r9', 'x').mean!).toBeGreaterThan(0.7) // truth sigmoid(1.5) = 0.82
   })
 
   it('keeps the prior vague when only three routes say how alike they are', () => {
@@ -153,14 +151,13 @@ describe('hierarchical prior', () => {
     // their levels: the likelihood of τ² is flat from the floor up to the residuals' noise. Its
     // maximum, the floor, claims routes are alike: a prior worth 172 scores on the busy route, more
     // than the target's own 180 there. Three routes cannot say that; τ²'s posterior mean gives 65.
-    const sig = (x: number) => 1 / (1 + Math.exp(-x))
     const b = new Beliefs(learnerSchema.parse({ discount: 1, maxEvidence: 1e6 }))
     const window: WindowEvidence[] = []
     const shares = [0.6, 0.3, 0.1]
     shares.forEach((share, r) => {
       for (let t = 0; t < 5; t++) {
         const n = Math.round(300 * share)
-        window.push(ev(`r${r}`, `t${t}`, n, Math.round(n * sig(1 + 0.2 * t - 0.3 * r))))
+        window.push(ev(`r${r}`, `t${t}`, n, Math.round(n * sigmoid(1 + 0.2 * t - 0.3 * r))))
       }
     })
     b.update(window)

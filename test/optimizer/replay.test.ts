@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { objectiveSchema } from '../../optimizer/config.ts'
+import { sigmoid } from '../../optimizer/logit.ts'
 import { seededRng } from '../../optimizer/random.ts'
 import { ReplayDataError } from '../../optimizer/replay/csv.ts'
 import { parseDataset } from '../../optimizer/replay/dataset.ts'
@@ -120,12 +121,11 @@ describe('known-structure reference', () => {
     const rng = seededRng(seed)
     const level = [1.5, 0.5, 0, -1]
     const difficulty = [-0.6, -0.3, 0, 0.2, 0.4, 0.8]
-    const sig = (x: number) => 1 / (1 + Math.exp(-x))
     const head = level.map((_, j) => `t${j}|score,t${j}|cost_usd`).join(',')
     const lines = [`route,${head}`]
     for (let i = 0; i < rows; i++) {
       const r = i % difficulty.length
-      const cells = level.map((l, j) => `${rng.next() < sig(l + difficulty[r]!) ? 1 : 0},${0.0002 * (j + 1)}`)
+      const cells = level.map((l, j) => `${rng.next() < sigmoid(l + difficulty[r]!) ? 1 : 0},${0.0002 * (j + 1)}`)
       lines.push(`r${r},${cells.join(',')}`)
     }
     return { data: parseDataset(lines.join('\n') + '\n'), level, difficulty }
