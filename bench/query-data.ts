@@ -60,7 +60,7 @@ export async function generateSpans(store: Store, o: { spans: number; tenants: n
 export async function generateScores(store: Store, o: { spans: number; tenants: number; days: number }): Promise<void> {
   await store.client.command({
     query: `INSERT INTO ${store.table('scores')}
-      (tenant_id, score_id, created_at, trace_id, span_id, session_id, route, target, name, version, source, data_type, value, status)
+      (tenant_id, score_id, created_at, trace_id, span_id, session_id, route, target, name, version, source, data_type, value, reason, status)
     SELECT
       concat('tenant-', toString(session % {tenants:UInt32})) AS tenant_id,
       lower(hex(cityHash64(trace, 'score'))) AS score_id,
@@ -71,7 +71,9 @@ export async function generateScores(store: Store, o: { spans: number; tenants: 
       ['support', 'search', 'summarize'][session % 3 + 1] AS route,
       ['openai/gpt-4o-mini', 'anthropic/claude-3-5-haiku'][trace % 2 + 1] AS target,
       'correctness' AS name, '1' AS version, 'evaluator' AS source, 'boolean' AS data_type,
-      toFloat64(cityHash64(trace) % 10 < 8) AS value, 'ok' AS status
+      toFloat64(cityHash64(trace) % 10 < 8) AS value,
+      if(value = 0, concat('expected ', toString(cityHash64(trace) % 1000), ' items but the answer listed another number'), '') AS reason,
+      'ok' AS status
     FROM (SELECT number AS trace, intDiv(number, 4) AS session FROM numbers({traces:UInt64}))`,
     query_params: { days: o.days, tenants: o.tenants, traces: Math.floor(o.spans / 5) },
   })

@@ -1,6 +1,6 @@
 /**
  * Query benchmark: N spans (default 10M, 200 tenants, 30 days) and one evaluator score per trace
- * generated in-engine, then chargeback, trace-by-id and session list timed through the API and as
+ * generated in-engine, then chargeback, trace-by-id, session list and score list timed through the API and as
  * raw SQL giving the same answer, interleaved.
  *   node bin/run-ts.mjs bench/query.ts [--spans 10000000] [--rounds 7] [--dir DIR]
  * With --dir, the data is generated there once and reused by later runs.
@@ -51,6 +51,16 @@ const cases: { name: string; api: () => Promise<unknown>; sql: () => Promise<unk
         { ids: sessions.map((r) => r.session_id) },
       )
     },
+  },
+  {
+    // The Evaluations page's read. Raw SQL here is the one-pass form (every score's newest version,
+    // then the newest 10,000); the API finds the newest ids on the key columns first.
+    name: 'score list (all tenants, newest 10,000)',
+    api: () => api.listScores({ limit: 10_000 }),
+    sql: () =>
+      raw(`SELECT tenant_id, score_id, max(created_at) AS created,
+          argMax(tuple(trace_id, span_id, session_id, route, target, name, version, source, data_type, value, label, reason, status, posted_by, comment, author, author_name), created_at) AS latest
+        FROM ${store.table('scores')} GROUP BY tenant_id, score_id ORDER BY created DESC, score_id LIMIT 10000`),
   },
 ]
 

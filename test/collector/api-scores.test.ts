@@ -157,6 +157,32 @@ describe('POST /api/scores', () => {
     await expect(h.tenant('acme').listScores({ tenant: 'globex' })).rejects.toMatchObject({ status: 403 })
   })
 
+  it("orders, limits and ranges by each score's newest version; a score id is per tenant", async () => {
+    const tick = () => new Promise((r) => setTimeout(r, 20))
+    const post = (score_id: string, tenant_id: string, value: number) =>
+      h.admin.postScores({ score_id, tenant_id, trace_id: tenant_id === 'acme' ? T : G, name: 'ordering', value })
+    await post('first', 'acme', 0.1)
+    await tick()
+    await post('second', 'acme', 0.2)
+    await tick()
+    const between = new Date().toISOString()
+    await tick()
+    await post('first', 'acme', 0.7) // now the newest of the two
+    await post('first', 'globex', 0.5) // another tenant's score with the same id
+    const acme = (q: object) => h.admin.listScores({ name: 'ordering', tenant: 'acme', ...q })
+    expect((await acme({ limit: 1 })).scores.map((s) => [s.score_id, s.value])).toEqual([['first', 0.7]])
+    expect((await acme({})).scores.map((s) => s.score_id)).toEqual(['first', 'second'])
+    // An older version inside the range does not bring back a score whose newest version is outside it.
+    expect((await acme({ to: between })).scores.map((s) => s.score_id)).toEqual(['second'])
+    expect((await acme({ from: between })).scores.map((s) => [s.score_id, s.value])).toEqual([['first', 0.7]])
+    const all = await h.admin.listScores({ name: 'ordering', limit: 2 })
+    expect(all.scores.map((s) => [s.tenant_id, s.score_id])).toEqual([
+      ['globex', 'first'],
+      ['acme', 'first'],
+    ])
+    expect((await h.tenant('globex').listScores({ name: 'ordering' })).scores.map((s) => s.value)).toEqual([0.5])
+  })
+
   it('validates the body and names the field', async () => {
     const cases: Array<[unknown, string, number]> = [
       [{ trace_id: T, name: 'x', value: 1 }, 'tenant_id', 400], // admin must name the tenant
