@@ -8,7 +8,8 @@ import type { KeyRecord } from '../tenancy/keys.ts'
 import type { CompiledRoute, Target } from '../routing/table.ts'
 import { estimateAnthropicInputTokens } from '../translate/token-estimate.ts'
 import { clientIds, header } from './client-ids.ts'
-import { authenticate, refusalError, routeFor, targetOrder } from './pipeline.ts'
+import { authenticate, refusalError, routeFor } from './admission.ts'
+import { targetOrder } from './exchange.ts'
 import { validateBody } from './validate.ts'
 
 type Body = Record<string, unknown>

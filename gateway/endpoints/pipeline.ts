@@ -1,19 +1,15 @@
-import type { Context, Span } from '@opentelemetry/api'
+import type { Span } from '@opentelemetry/api'
 import type { ServerResponse } from 'node:http'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { count, countError, type GatewayContext } from '../context.ts'
 import { GatewayError, errorBody } from '../errors.ts'
 import { unitsToUsd } from '../../lib/money.ts'
-import { Abort } from '../policy/abort.ts'
-import { runAttempts, type RunInput } from '../policy/run.ts'
-import { NO_HEADERS } from '../policy/upstream.ts'
+import { runAttempts } from '../policy/run.ts'
 import { costUnits } from '../pricing.ts'
 import type { Operation, Protocol, ResponseFacts } from '../providers/types.ts'
-import { candidateTargets, orderTargets, stableUniform } from '../routing/select.ts'
-import type { CompiledRoute, Target } from '../routing/table.ts'
-import { hasLimit, isRefusal, refusalStatus, spendOnlyHold, type Hold, type Refusal } from '../tenancy/limits.ts'
+import type { Target } from '../routing/table.ts'
+import { hasLimit, isRefusal, spendOnlyHold } from '../tenancy/limits.ts'
 import { inputTokenBound, outputTokenBound, worstCase } from '../tenancy/reserve.ts'
-import type { KeyRecord } from '../tenancy/keys.ts'
 import { inputMessages, outputMessages } from '../telemetry/capture.ts'
 import {
   failRequestSpan,
@@ -21,97 +17,22 @@ import {
   markStreamCut,
   parentContext,
   recordOutcome,
-  startAttemptSpan,
   startRequestSpan,
   traceIdOf,
   type RequestSpanInfo,
 } from '../telemetry/spans.ts'
-import { clientResponse, streamRelay, upstreamText } from '../translate/index.ts'
+import { clientResponse, streamRelay } from '../translate/index.ts'
 import { clientIds, header } from './client-ids.ts'
 import { relayStream } from './stream-reply.ts'
 import { validateBody } from './validate.ts'
+import { admitHit, authenticate, refusalError, routeFor } from './admission.ts'
+import { Exchange } from './exchange.ts'
 import { resolveInput, type ResolvedInput } from '../responses/input.ts'
 import { keepResponse } from '../responses/keep.ts'
-import { adapterFor, upstreamPath } from '../providers/registry.ts'
+import { adapterFor } from '../providers/registry.ts'
 import { evaluationFacts } from '../telemetry/evaluation-facts.ts'
-import type { CacheRequest } from '../cache/index.ts'
-import { hitLimits, serveHit } from '../cache/hit.ts'
+import { serveHit } from '../cache/hit.ts'
 import { ATTR_ERROR_TYPE, ATTR_GEN_AI_INPUT_MESSAGES, ATTR_GEN_AI_OUTPUT_MESSAGES } from '../../lib/attributes.ts'
-
-function apiKeyOf(req: FastifyRequest): string | undefined {
-  const auth = req.headers.authorization
-  if (auth && auth.length > 7 && auth.slice(0, 7).toLowerCase() === 'bearer ') return auth.slice(7).trim()
-  const x = req.headers['x-api-key']
-  return typeof x === 'string' && x ? x : undefined
-}
-
-/** The route named `model` when this key may use it; else 404 `model_not_found`. */
-export function routeFor(
-  ctx: GatewayContext,
-  key: KeyRecord,
-  model: unknown,
-  snapshot = ctx.routing.current,
-): CompiledRoute {
-  const route = snapshot.byName.get(model as string)
-  if (!route || (key.routes && !key.routes.has(route.name))) {
-    throw new GatewayError(
-      404,
-      `unknown model "${String(model)}": it is not a route this key may use (GET /v1/models lists them)`,
-      'model_not_found',
-      {},
-      'model',
-    )
-  }
-  return route
-}
-
-export function authenticate(ctx: GatewayContext, req: FastifyRequest): KeyRecord {
-  const key = apiKeyOf(req)
-  if (!key)
-    throw new GatewayError(
-      401,
-      'missing API key: send your Loopgate virtual key as "Authorization: Bearer <key>" (or x-api-key)',
-      'missing_api_key',
-    )
-  const rec = ctx.keys.lookup(key)
-  if (!rec)
-    throw new GatewayError(401, 'invalid API key: this virtual key is not known to the gateway', 'invalid_api_key')
-  if (rec.revokedAt)
-    throw new GatewayError(401, `invalid API key: this virtual key was revoked at ${rec.revokedAt}`, 'invalid_api_key')
-  return rec
-}
-
-export function refusalError(r: Refusal): GatewayError {
-  const seconds = Math.max(1, Math.ceil((r.resetsAt.getTime() - Date.now()) / 1000))
-  if (r.limit === 'unavailable') {
-    return new GatewayError(
-      503,
-      `the budget and rate-limit store (Redis) is unreachable and the gateway runs with limits.failureMode "deny": requests of ${r.label} are refused until it answers again`,
-      'limits_unavailable',
-      { 'retry-after': '1' },
-    )
-  }
-  const headers: Record<string, string> = {
-    'retry-after': String(seconds),
-    'x-loopgate-limit': r.limit,
-    'x-loopgate-limit-value': r.value,
-    'x-loopgate-limit-reset': r.resetsAt.toISOString(),
-  }
-  let message = `${r.label} reached its ${r.limit} limit of ${r.value}; it resets at ${r.resetsAt.toISOString()}`
-  if (r.remaining !== undefined && r.needed !== undefined) {
-    headers['x-loopgate-budget-remaining-usd'] = unitsToUsd(r.remaining)
-    headers['x-loopgate-budget-needed-usd'] = unitsToUsd(r.needed)
-    if (r.remaining > 0n) {
-      message = `${r.label} has $${unitsToUsd(r.remaining)} left of its ${r.limit} limit of ${r.value}; this request may cost up to $${unitsToUsd(r.needed)} (reserved before the upstream call: its input and max_tokens at the dearest target's price; lower max_tokens to fit); it resets at ${r.resetsAt.toISOString()}`
-    }
-  }
-  return new GatewayError(
-    refusalStatus(r),
-    message,
-    refusalStatus(r) === 429 ? 'rate_limit_exceeded' : 'budget_exceeded',
-    headers,
-  )
-}
 
 /** Holds the request's worst case against every limit of its key, before any upstream call (rule 9). */
 async function reserve(ctx: GatewayContext, x: Exchange): Promise<void> {
@@ -131,17 +52,6 @@ async function reserve(ctx: GatewayContext, x: Exchange): Promise<void> {
   }
   x.hold = r
   x.headers['x-loopgate-reserved-usd'] = unitsToUsd(ask.units)
-}
-
-/** A cache hit counts towards the requests-per-minute limits only (docs/gateway.md › Response cache). */
-async function admitHit(ctx: GatewayContext, key: KeyRecord): Promise<void> {
-  const specs = hitLimits(key.limits)
-  if (!specs.length) return
-  let r = ctx.limits.admit(specs, { units: 0n, tokens: 0 }, Date.now())
-  if (r instanceof Promise) r = await r
-  if (!isRefusal(r)) return
-  if (r.limit !== 'unavailable') count(ctx, `refused_${r.limit}`)
-  throw refusalError(r)
 }
 
 /** Replaces the hold by the real tokens and cost (0 and 0n release it); once per request. */
@@ -260,122 +170,6 @@ export async function handle(
     }
     sendError(reply, protocol, e, headers)
   }
-}
-
-/** What one request brings to its `Exchange`, by name. */
-interface ExchangeOptions {
-  ctx: GatewayContext
-  req: FastifyRequest
-  reply: FastifyReply
-  /** The client's wire protocol. */
-  protocol: Protocol
-  op: Operation
-  body: Record<string, unknown>
-  /** The body's text as the client sent it; undefined when the gateway changed the body (a resolved Responses input). */
-  rawBody: string | undefined
-  /** A Responses request: its input as resolved from stored responses, kept with its answer. */
-  resolved: ResolvedInput | undefined
-  route: CompiledRoute
-  key: KeyRecord
-  info: RequestSpanInfo
-  /** The client's trace context (its `traceparent`), parent of the request span. */
-  parent: Context
-  /** The request span. */
-  span: Span
-  /** Response headers gathered so far (route, trace id, reservation…). */
-  headers: Record<string, string>
-  /** The `x-loopgate-task` header, forwarded upstream. */
-  task: string | undefined
-}
-
-/** One request's state; also the input of the attempt loop (methods, not closures, per request). */
-class Exchange implements RunInput {
-  readonly ctx: GatewayContext
-  readonly req: FastifyRequest
-  readonly reply: FastifyReply
-  readonly protocol: Protocol
-  readonly op: Operation
-  readonly body: Record<string, unknown>
-  readonly rawBody: string | undefined
-  readonly resolved: ResolvedInput | undefined
-  readonly route: CompiledRoute
-  readonly key: KeyRecord
-  readonly info: RequestSpanInfo
-  readonly parent: Context
-  readonly span: Span
-  readonly headers: Record<string, string>
-  readonly stream: boolean
-  readonly order: Target[]
-  readonly clientSignal = new Abort()
-  readonly extraHeaders: Record<string, string>
-  /** The budget reservation until it is settled. */
-  hold: Hold | undefined
-  /** The route's response cache, when it has one: a complete answer is kept there. */
-  cache: CacheRequest | undefined
-  private bytes: number | undefined
-
-  /** The request body's size as sent, or as resolved (measured once: reservations and stream estimates both need it). */
-  get bodyBytes(): number {
-    return (this.bytes ??= Buffer.byteLength(this.rawBody ?? JSON.stringify(this.body)))
-  }
-
-  constructor(o: ExchangeOptions) {
-    this.ctx = o.ctx
-    this.req = o.req
-    this.reply = o.reply
-    this.protocol = o.protocol
-    this.op = o.op
-    this.body = o.body
-    this.rawBody = o.rawBody
-    this.resolved = o.resolved
-    this.route = o.route
-    this.key = o.key
-    this.info = o.info
-    this.parent = o.parent
-    this.span = o.span
-    this.headers = o.headers
-    this.stream = o.body.stream === true
-    this.order = targetOrder(o.ctx, o.req, o.route, o.body, o.info.sessionId)
-    const beta = header(o.req, 'anthropic-beta')
-    this.extraHeaders = NO_HEADERS
-    if (o.task || beta) {
-      this.extraHeaders = {}
-      if (o.task) this.extraHeaders['x-loopgate-task'] = o.task
-      if (beta) this.extraHeaders['anthropic-beta'] = beta
-    }
-  }
-
-  bodyFor(target: Target): string {
-    return upstreamText(this.protocol, this.op, this.body, this.rawBody ?? '', target, this.stream)
-  }
-
-  pathFor(target: Target): string {
-    return upstreamPath(target.provider, this.op, adapterFor(target.provider, this.protocol))
-  }
-
-  startAttemptSpan(target: Target, attempt: number): Span {
-    return startAttemptSpan(this.ctx.tracer, this.parent, this.span, this.info, target, attempt)
-  }
-}
-
-const NO_TAGS: string[] = []
-
-/** The route's candidate targets in the order this request tries them (a sticky session keeps its first draw). */
-export function targetOrder(
-  ctx: GatewayContext,
-  req: FastifyRequest,
-  route: CompiledRoute,
-  body: Record<string, unknown>,
-  sessionId: string | undefined,
-): Target[] {
-  const tags =
-    header(req, 'x-loopgate-tags')
-      ?.split(',')
-      .map((t) => t.trim()) ?? NO_TAGS
-  const candidates = candidateTargets(route, { tags, body, sessionId })
-  const firstDraw =
-    route.settings.sticky && sessionId ? stableUniform(`${route.name}\u0000${sessionId}`) : Math.random()
-  return orderTargets(candidates, ctx.breakers, firstDraw)
 }
 
 /** The client left before its answer was complete: the attempt in flight is cancelled. */

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import { count, type GatewayContext } from '../context.ts'
-import { authenticate } from '../endpoints/pipeline.ts'
+import { authenticate } from '../endpoints/admission.ts'
 import { GatewayError, errorBody } from '../errors.ts'
 
 /** GET and DELETE /v1/responses/{id}: the responses this gateway kept, for the tenant that created them. */
