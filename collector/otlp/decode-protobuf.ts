@@ -5,6 +5,22 @@
 import protobuf from 'protobufjs'
 import { OtlpDecodeError } from './errors.ts'
 import { fieldNumbers } from './schema.ts'
+import { Interner } from './string-interner.ts'
+import {
+  done,
+  FIXED32,
+  FIXED64,
+  LEN,
+  longValue,
+  readFixed64,
+  readHex,
+  readString,
+  skip,
+  subEnd,
+  VARINT,
+  type Long,
+  type Reader,
+} from './wire-reader.ts'
 import {
   MAX_ANY_VALUE_DEPTH,
   TRUNCATED_VALUE,
@@ -26,9 +42,6 @@ type ScopeSpans = ScopeSpansOf<KeyValue>
 type Span = SpanOf<KeyValue>
 type SpanEvent = SpanEventOf<KeyValue>
 type SpanLink = SpanLinkOf<KeyValue>
-
-type Reader = protobuf.Reader
-type Long = { low: number; high: number; toNumber(): number; toString(): string }
 
 const F = {
   request: fieldNumbers('ExportTraceServiceRequest', ['resourceSpans']),
@@ -68,11 +81,6 @@ const F = {
   keyValue: fieldNumbers('KeyValue', ['key', 'value']),
 }
 
-const VARINT = 0
-const FIXED64 = 1
-const LEN = 2
-const FIXED32 = 5
-
 export interface DecodeOptions {
   /**
    * Attribute values that are scalars (string, int, bool, double, bytes) come out as the text the
@@ -108,78 +116,6 @@ export function decodeProtobuf(body: Uint8Array, options: DecodeOptions = {}): E
   }
 }
 
-function subEnd(r: Reader): number {
-  const len = r.uint32()
-  const end = r.pos + len
-  if (end > r.len)
-    throw new OtlpDecodeError(
-      `invalid protobuf: length ${len} at offset ${r.pos} runs past the end of the body (${r.len} bytes)`,
-    )
-  return end
-}
-
-/** A nested message must end exactly where its length said; otherwise the body is corrupt. */
-function done(r: Reader, end: number): void {
-  if (r.pos !== end)
-    throw new OtlpDecodeError(
-      `invalid protobuf: nested message overruns its length (ends at ${r.pos}, expected ${end})`,
-    )
-}
-
-function skip(r: Reader, tag: number): void {
-  if (tag === 0) throw new OtlpDecodeError(`invalid protobuf: field number 0 at offset ${r.pos}`)
-  r.skipType(tag & 7)
-}
-
-function readString(r: Reader, buf: Buffer): string {
-  const end = subEnd(r)
-  const s = utf8(buf, r.pos, end)
-  r.pos = end
-  return s
-}
-
-/**
- * Attribute keys, and many short values (operation, provider, model, route names), repeat in every
- * span: a direct-mapped table of recently seen byte strings hands back the same string, which
- * saves decoding and allocating it again, and makes the normalizer's look-ups by key cheaper. The
- * bytes live in one arena, so a miss costs a copy, not an allocation.
- */
-class Interner {
-  private readonly arena: Uint8Array
-  private readonly lengths: Int32Array
-  private readonly strings: string[]
-
-  constructor(
-    private readonly slots: number,
-    private readonly maxBytes: number,
-  ) {
-    this.arena = new Uint8Array(slots * maxBytes)
-    this.lengths = new Int32Array(slots).fill(-1)
-    this.strings = new Array<string>(slots).fill('')
-  }
-
-  get(buf: Buffer, start: number, end: number): string {
-    const length = end - start
-    if (length > this.maxBytes) return utf8(buf, start, end)
-    if (length === 0) return ''
-    let hash = 0x811c9dc5
-    for (let i = start; i < end; i++) hash = Math.imul(hash ^ buf[i]!, 16777619)
-    const slot = (hash >>> 0) % this.slots
-    const at = slot * this.maxBytes
-    const arena = this.arena
-    if (this.lengths[slot] === length) {
-      let i = 0
-      while (i < length && arena[at + i] === buf[start + i]) i++
-      if (i === length) return this.strings[slot]!
-    }
-    const text = utf8(buf, start, end)
-    for (let i = 0; i < length; i++) arena[at + i] = buf[start + i]!
-    this.lengths[slot] = length
-    this.strings[slot] = text
-    return text
-  }
-}
-
 const keys = new Interner(4096, 64)
 const values = new Interner(4096, 32)
 
@@ -188,25 +124,6 @@ function readKey(r: Reader, buf: Buffer): string {
   const key = keys.get(buf, r.pos, end)
   r.pos = end
   return key
-}
-
-// Buffer's own decoder without toString's argument checks (protobufjs reads strings the same way).
-const utf8 = (buf: Buffer, start: number, end: number): string =>
-  (buf as Buffer & { utf8Slice(start: number, end: number): string }).utf8Slice(start, end)
-
-function readHex(r: Reader, buf: Buffer): string {
-  const end = subEnd(r)
-  const s = buf.toString('hex', r.pos, end)
-  r.pos = end
-  return s
-}
-
-/** fixed64 as an exact unsigned decimal string. */
-function readFixed64(r: Reader): string {
-  const lo = r.fixed32()
-  const hi = r.fixed32()
-  if (hi < 0x200000) return String(hi * 4294967296 + lo)
-  return ((BigInt(hi) << 32n) | BigInt(lo)).toString()
 }
 
 function readResourceSpans(r: Reader, buf: Buffer, end: number): ResourceSpans {
@@ -442,10 +359,4 @@ function readKeyValueList(r: Reader, buf: Buffer, end: number, depth: number): K
     else skip(r, tag)
   }
   return values
-}
-
-function longValue(v: Long | number): number | string {
-  if (typeof v === 'number') return v
-  const n = v.toNumber()
-  return Number.isSafeInteger(n) ? n : v.toString()
 }
