@@ -1,7 +1,7 @@
 import { createOpenAI } from '@ai-sdk/openai'
 import { generateText, jsonSchema, stepCountIs, streamText, tool } from 'ai'
 import { afterAll, describe, expect, it } from 'vitest'
-import { SIM_KEY, startProducerHarness } from '../helpers/producer.ts'
+import { billed, SIM_KEY, startProducerHarness } from '../helpers/producer.ts'
 
 /**
  * A real trace producer: the Vercel AI SDK's own telemetry (`experimental_telemetry`) on an
@@ -29,18 +29,18 @@ describe('the Vercel AI SDK as a trace producer', () => {
     expect(rows.map((x) => x.SpanName).sort()).toEqual(['ai.generateText', 'ai.generateText.doGenerate'])
     expect(new Set(rows.map((x) => x.TraceId)).size).toBe(1)
     expect(rows.every((x) => x.tenant_id === 'acme' && x.user_id === 'user-7')).toBe(true)
-    const billed = rows.filter((x) => Number(x.billable) === 1)
-    expect(billed).toHaveLength(1)
-    expect(billed[0]).toMatchObject({
+    const calls = billed(rows)
+    expect(calls).toHaveLength(1)
+    expect(calls[0]).toMatchObject({
       SpanName: 'ai.generateText.doGenerate',
       span_type: 'llm',
       request_model: 'gpt-4o-mini',
       cost_source: 'computed',
     })
-    expect(Number(billed[0]!.output_tokens)).toBe(r.usage.outputTokens)
-    expect(Number(billed[0]!.cost)).toBeGreaterThan(0)
-    expect(billed[0]!.input_text).toContain('Where is my order 1234?')
-    expect(billed[0]!.output_text).toContain(r.text.split(' ')[0])
+    expect(Number(calls[0]!.output_tokens)).toBe(r.usage.outputTokens)
+    expect(Number(calls[0]!.cost)).toBeGreaterThan(0)
+    expect(calls[0]!.input_text).toContain('Where is my order 1234?')
+    expect(calls[0]!.output_text).toContain(r.text.split(' ')[0])
   })
 
   it('streamText: tokens and text of the streamed call', async () => {
@@ -50,11 +50,11 @@ describe('the Vercel AI SDK as a trace producer', () => {
     const usage = await r.usage
     // The root span ends after the stream has been read to the end.
     const rows = await h.spansOf('ai-session-2')
-    const billed = rows.filter((x) => Number(x.billable) === 1)
-    expect(billed).toHaveLength(1)
-    expect(billed[0]!.SpanName).toBe('ai.streamText.doStream')
-    expect(Number(billed[0]!.output_tokens)).toBe(usage.outputTokens)
-    expect(billed[0]!.output_text).toContain(text.split(' ')[0])
+    const calls = billed(rows)
+    expect(calls).toHaveLength(1)
+    expect(calls[0]!.SpanName).toBe('ai.streamText.doStream')
+    expect(Number(calls[0]!.output_tokens)).toBe(usage.outputTokens)
+    expect(calls[0]!.output_text).toContain(text.split(' ')[0])
   })
 
   it('a tool loop: each model step billed, the tool call a tool span, all in one trace', async () => {
@@ -78,7 +78,7 @@ describe('the Vercel AI SDK as a trace producer', () => {
     })
     const rows = await h.spansOf('ai-session-3')
     expect(new Set(rows.map((x) => x.TraceId)).size).toBe(1)
-    expect(rows.filter((x) => Number(x.billable) === 1)).toHaveLength(2)
+    expect(billed(rows)).toHaveLength(2)
     expect(rows.filter((x) => x.span_type === 'tool').map((x) => x.SpanName)).toEqual(['ai.toolCall'])
   })
 })

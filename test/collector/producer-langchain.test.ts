@@ -6,7 +6,7 @@ import { tool } from '@langchain/core/tools'
 import { ChatOpenAI } from '@langchain/openai'
 import { afterAll, describe, expect, it } from 'vitest'
 import { z } from 'zod'
-import { SIM_KEY, startProducerHarness } from '../helpers/producer.ts'
+import { billed, SIM_KEY, startProducerHarness } from '../helpers/producer.ts'
 
 /**
  * A real trace producer: a LangChain app instrumented by OpenInference's LangChain instrumentation,
@@ -39,7 +39,7 @@ describe('LangChain with OpenInference instrumentation as a trace producer', () 
     expect(new Set(rows.map((r) => r.TraceId)).size).toBe(1)
     expect(rows.every((r) => r.tenant_id === 'acme' && r.ServiceName === 'langchain-app')).toBe(true)
     expect(rows.filter((r) => r.ParentSpanId === '')).toHaveLength(1) // the chain is the root
-    const llm = rows.filter((r) => Number(r.billable) === 1)
+    const llm = billed(rows)
     expect(llm).toHaveLength(1)
     expect(llm[0]).toMatchObject({
       span_type: 'llm',
@@ -67,7 +67,7 @@ describe('LangChain with OpenInference instrumentation as a trace producer', () 
     const result = await lookup.invoke(call.tool_calls![0]!, config)
     await bound.invoke(['Status of order 99?', call, result], config)
     const rows = await h.spansOf('lc-session-2')
-    expect(rows.filter((r) => Number(r.billable) === 1)).toHaveLength(2)
+    expect(billed(rows)).toHaveLength(2)
     expect(rows.some((r) => r.span_type === 'tool' && r.SpanName === 'lookup_order')).toBe(true)
   })
 })

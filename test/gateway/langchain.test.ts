@@ -8,14 +8,7 @@ import { eventually, KEY, startHarness, type Harness } from './harness.ts'
 
 let h: Harness
 beforeAll(async () => {
-  h = await startHarness({
-    gateway: () => ({
-      routes: [
-        { name: 'chat', targets: [{ provider: 'sim', model: 'sim-small', price: { input: '0.15', output: '0.6' } }] },
-        { name: 'claude', targets: [{ provider: 'simant', model: 'sim-claude', price: { input: '3', output: '15' } }] },
-      ],
-    }),
-  })
+  h = await startHarness() // its routes: chat (an OpenAI-protocol target), claude (an Anthropic one)
 })
 afterAll(() => h.close())
 

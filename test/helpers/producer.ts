@@ -9,6 +9,10 @@ import { startTestCollector } from './collector.ts'
 
 export const SIM_KEY = 'sk-sim'
 
+type Row = Record<string, string | number>
+/** The rows the collector bills: one per LLM call, whatever wraps it. */
+export const billed = (rows: Row[]) => rows.filter((r) => Number(r.billable) === 1)
+
 /**
  * What a real trace producer's test needs: a collector (tenant `acme`), the model simulator the
  * producer's LLM calls go to, an OpenTelemetry SDK provider exporting protobuf to the collector with
@@ -47,7 +51,7 @@ export async function startProducerHarness(serviceName: string) {
         query_params: { s: session },
         format: 'JSONEachRow',
       })
-      return rs.json<Record<string, string | number>>()
+      return rs.json<Row>()
     },
     async close() {
       await provider.shutdown()
