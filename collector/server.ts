@@ -17,6 +17,7 @@ import { SpanDeduplicator } from './ingest/dedup.ts'
 import { loadRecentSpanIds } from './ingest/load-recent.ts'
 import { builtUiDir, registerUi } from './ui-static.ts'
 import { MAX_ID_LENGTH } from '../lib/limits.ts'
+import { closeServer } from '../lib/close-server.ts'
 
 export interface CollectorOptions {
   collector: CollectorSettings
@@ -114,7 +115,7 @@ export async function start(options: CollectorOptions): Promise<RunningCollector
   return {
     url: address,
     async close() {
-      await app.close() // stops accepting; in-flight requests finish first
+      await closeServer(app) // stops accepting; in-flight requests finish first, their connections then close
       await writer.close()
       await forwarder?.close() // bounded: what is left after FORWARD_CLOSE_GRACE_MS is dropped and counted
       await store.close()

@@ -30,6 +30,7 @@ import { RedisCacheStore } from './cache/redis-store.ts'
 import { VirtualKeys } from './tenancy/keys.ts'
 import { createLimitStore } from './tenancy/store.ts'
 import { createTelemetry } from './telemetry/tracer.ts'
+import { closeServer } from '../lib/close-server.ts'
 
 export { gatewayConfigSchema, type GatewaySettings } from './config.ts'
 
@@ -211,7 +212,7 @@ export async function start(options: GatewayOptions): Promise<RunningGateway> {
     routingVersion: () => routing.current.version,
     flushTelemetry: () => telemetry.flush(),
     async close() {
-      await app.close()
+      await closeServer(app) // answers in flight finish; their connections do not linger
       await upstreams.close()
       await routing.close()
       await keyState.close()
