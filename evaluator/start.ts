@@ -25,25 +25,37 @@ export interface RunningEvaluator {
   close(): Promise<void>
 }
 
-const shared = new Map<string, JobQueue<EvaluationJob>>()
+const shared = new Map<string, { queue: JobQueue<EvaluationJob>; holders: number }>()
 
 /**
  * The process-wide evaluation queue for these settings: the collector's enqueue hook and the
- * worker of one `loopgate start` must share the in-process queue, so it is created once.
+ * worker of one `loopgate start` must share the in-process queue, so it is created once. Each
+ * caller gets a handle whose close() releases it; the queue closes with its last holder. (Under
+ * `start` the worker stops before the collector, whose last writes still enqueue; when the worker
+ * closed the queue itself, those adds failed with "queue is closed".)
  */
 export function evaluationQueue(settings: EvaluatorSettings, redisUrl?: string): JobQueue<EvaluationJob> {
   const key = `${redisUrl ?? 'memory'}\u0000${settings.queue.name}`
-  let queue = shared.get(key)
-  if (!queue) {
-    const created = createQueue<EvaluationJob>(settings.queue, redisUrl)
-    const close = created.close.bind(created)
-    created.close = async () => {
+  let held = shared.get(key)
+  if (!held) shared.set(key, (held = { queue: createQueue<EvaluationJob>(settings.queue, redisUrl), holders: 0 }))
+  held.holders++
+  const { queue } = held
+  let released = false
+  return {
+    kind: queue.kind,
+    add: (jobs) => queue.add(jobs),
+    consume: (handler, options) => queue.consume(handler, options),
+    deadLetters: (limit) => queue.deadLetters(limit),
+    replay: (ids) => queue.replay(ids),
+    counts: () => queue.counts(),
+    async close() {
+      if (released) return
+      released = true
+      if (--held.holders > 0) return
       shared.delete(key)
-      await close()
-    }
-    shared.set(key, (queue = created))
+      await queue.close()
+    },
   }
-  return queue
 }
 
 /** Starts a worker that scores queued spans and writes the scores through the collector API. */
