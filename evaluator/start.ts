@@ -30,9 +30,8 @@ const shared = new Map<string, { queue: JobQueue<EvaluationJob>; holders: number
 /**
  * The process-wide evaluation queue for these settings: the collector's enqueue hook and the
  * worker of one `loopgate start` must share the in-process queue, so it is created once. Each
- * caller gets a handle whose close() releases it; the queue closes with its last holder. (Under
- * `start` the worker stops before the collector, whose last writes still enqueue; when the worker
- * closed the queue itself, those adds failed with "queue is closed".)
+ * caller gets a handle whose close() releases it; the queue closes with its last holder: under
+ * `start` the worker stops before the collector, whose last writes must still enqueue.
  */
 export function evaluationQueue(settings: EvaluatorSettings, redisUrl?: string): JobQueue<EvaluationJob> {
   const key = `${redisUrl ?? 'memory'}\u0000${settings.queue.name}`

@@ -80,14 +80,14 @@ export function findScoreRows(store: Store, scope: TenantFilter, f: ScoreFilter)
     having.push('max(created_at) <= fromUnixTimestamp64Nano({to:Int64})')
     params.to = f.toNs.toString()
   }
-  const rows = raw.join(' AND ')
-  const newest = `SELECT tenant_id, score_id FROM ${store.table('scores')} WHERE ${rows}
+  const where = raw.join(' AND ')
+  const newest = `SELECT tenant_id, score_id FROM ${store.table('scores')} WHERE ${where}
     GROUP BY tenant_id, score_id HAVING ${having.join(' AND ')}
     ORDER BY max(created_at) DESC, score_id LIMIT {limit:UInt32}`
   return runQuery<ScoreRowOut>(
     store,
     'scores.find',
-    `SELECT ${LATEST_SCORE_COLUMNS} FROM (${latestScoresSql(store, `${rows} AND (tenant_id, score_id) IN (${newest})`)})
+    `SELECT ${LATEST_SCORE_COLUMNS} FROM (${latestScoresSql(store, `${where} AND (tenant_id, score_id) IN (${newest})`)})
      ORDER BY created DESC, score_id LIMIT {limit:UInt32}`,
     params,
   )
