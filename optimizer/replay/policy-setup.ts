@@ -1,4 +1,4 @@
-/** The policies a replay can run, and how each is built for a stream, an objective and a seed. */
+/** The policies a replay can run, how each is built for a stream, an objective and a seed, and one pass of it. */
 import { objectiveSchema, type ObjectiveSettings } from '../config.ts'
 import { seededRng } from '../random.ts'
 import type { Dataset } from './dataset.ts'
@@ -12,7 +12,7 @@ import {
   type PolicyContext,
   type ReplayPolicy,
 } from './policies.ts'
-import type { ReplayOptions } from './simulate.ts'
+import { replay, type ReplayOptions, type ReplayTrace } from './simulate.ts'
 
 /**
  * `full-information` is a bound, not a router: it sees every target's outcome on every request.
@@ -63,3 +63,19 @@ export function makePolicy(
 }
 
 const isBoolean = (d: Dataset) => d.requests.every((r) => r.outcomes.every((o) => o.score === 0 || o.score === 1))
+
+/** One pass of a policy over the setup's stream (every request scored unless `extra` says otherwise). */
+export async function runPolicy(
+  setup: ExperimentSetup,
+  name: PolicyName,
+  objective: ReplayObjective,
+  seed: number,
+  extra: Partial<ReplayOptions> = {},
+): Promise<ReplayTrace> {
+  return replay(setup.data, makePolicy(name, setup, objective, seed), {
+    ...setup.base,
+    seed,
+    scoredFraction: 1,
+    ...extra,
+  })
+}

@@ -7,7 +7,8 @@
  */
 import { parseArgs } from 'node:util'
 import { quantileOf } from './metrics.ts'
-import { crossing, lambdaZero, regret, scenarios, steadyShares, type SweepPoint } from './experiments.ts'
+import { crossing, lambdaZero, regret, steadyShares, type SweepPoint } from './experiments.ts'
+import { scenarios } from './scenario-runs.ts'
 import type { ExperimentSetup, PolicyName } from './policy-setup.ts'
 import { separability } from './separability.ts'
 import { FAMILIES, suite, type Family, type Split } from './suite.ts'
