@@ -17,6 +17,7 @@ export interface StateFilesOptions<S> {
 export class StateFiles<S, A> {
   private readonly statePath: string
   private readonly auditPath: string
+  private saving: Promise<unknown> = Promise.resolve()
 
   constructor(
     private readonly dir: string,
@@ -37,8 +38,18 @@ export class StateFiles<S, A> {
     }
   }
 
-  /** Written to a temporary file and renamed: a crash never leaves half a state. */
-  async save(state: S): Promise<void> {
+  /**
+   * Written to a temporary file and renamed: a crash never leaves half a state. Saves run one at a
+   * time in call order (an admin push and a fan-out can save at once): two writers of the one
+   * temporary file failed the second rename, and a late older state could land last.
+   */
+  save(state: S): Promise<void> {
+    const saved = this.saving.then(() => this.write(state))
+    this.saving = saved.catch(() => undefined)
+    return saved
+  }
+
+  private async write(state: S): Promise<void> {
     await mkdir(this.dir, { recursive: true })
     const tmp = `${this.statePath}.${process.pid}.tmp`
     await writeFile(
