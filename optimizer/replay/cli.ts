@@ -15,7 +15,8 @@ Options:
   --seeds N           replay seeds (stream orders) per measurement (default 5; --quick: 2)
   --rps N             simulated requests per second (default 10)
   --cycle S           optimizer cycle in simulated seconds (default 10: 100 requests per cycle)
-  --policies LIST     comma-separated: optimizer, plain-thompson, epsilon-greedy, uniform,
+  --policies LIST     comma-separated: optimizer, plain-thompson, epsilon-greedy, track-and-stop
+                      (TensorZero's adaptive A/B test; not on the quality-floor sweep), uniform,
                       full-information (a bound, not a router), known-structure (a reference
                       told the stream's structure; regret only); default all
   --sections LIST     comma-separated sections to run: 1, 2, 3 (default all)

@@ -104,7 +104,8 @@ export class OptimizerPolicy implements ReplayPolicy {
   }
 }
 
-abstract class CumulativePolicy implements ReplayPolicy {
+/** A baseline that reads every cycle's window once and keeps its own running state. */
+export abstract class CumulativePolicy implements ReplayPolicy {
   abstract readonly name: string
   readonly stats: MemoryStatsSource
   protected readonly current = new Map<string, Weights>()

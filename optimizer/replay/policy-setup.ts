@@ -13,8 +13,11 @@ import {
   type ReplayPolicy,
 } from './policies.ts'
 import { replay, type ReplayOptions, type ReplayTrace } from './simulate.ts'
+import { TrackAndStopPolicy } from './track-and-stop.ts'
 
 /**
+ * `track-and-stop` is TensorZero's adaptive A/B test (track-and-stop.ts): it optimizes one metric, so
+ * it runs on utility objectives (a cost weight λ) only.
  * `full-information` is a bound, not a router: it sees every target's outcome on every request.
  * `known-structure` is a reference: it is told the stream's structure from hindsight (known-structure.ts).
  */
@@ -22,6 +25,7 @@ export const POLICIES = [
   'optimizer',
   'plain-thompson',
   'epsilon-greedy',
+  'track-and-stop',
   'uniform',
   'full-information',
   'known-structure',
@@ -57,6 +61,7 @@ export function makePolicy(
   if (name === 'optimizer') return new OptimizerPolicy(ctx, setup.overrides)
   if (name === 'plain-thompson') return new PlainThompsonPolicy(ctx)
   if (name === 'epsilon-greedy') return new EpsilonGreedyPolicy(ctx, 0.1)
+  if (name === 'track-and-stop') return new TrackAndStopPolicy(ctx)
   if (name === 'full-information') return new FullInformationPolicy(ctx)
   if (name === 'known-structure') return new KnownStructurePolicy(ctx, fitKnownStructure(setup.data))
   return new UniformPolicy(ctx)

@@ -128,6 +128,9 @@ export async function runReport(o: ReportOptions, print: (line: string) => void 
         if (p === 'uniform') {
           points = await sweep(setup, p, [{ param: REPORT_LAMBDA, objective: REPORT_LAMBDA }])
           cells = [atQuality(points, 0.95), atQuality(points, 0.98)]
+        } else if (sw.symbol === 'floor' && p === 'track-and-stop') {
+          print(`${p.padEnd(20)} | ${sw.name.padEnd(15)} | not run: it optimizes one metric, not a floor on quality`)
+          continue
         } else if (sw.symbol === 'floor') {
           points = await sweep(setup, p, sw.objectives, sw.data)
           cells = [atQuality(points, 0.95), atQuality(points, 0.98)]

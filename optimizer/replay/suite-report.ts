@@ -14,7 +14,7 @@ import { separability } from './separability.ts'
 import { FAMILIES, suite, type Family, type Split } from './suite.ts'
 
 const LAMBDA = 50
-const BASELINES: PolicyName[] = ['plain-thompson', 'epsilon-greedy']
+const BASELINES: PolicyName[] = ['plain-thompson', 'epsilon-greedy', 'track-and-stop']
 const PARTS = ['regret', 'saving', 'shares', 'scenarios'] as const
 
 export const SUITE_USAGE = `node bin/run-ts.mjs bench/optimizer-suite.ts [--split tune|heldout] [--families ${FAMILIES.join(',')}]
@@ -98,7 +98,7 @@ export async function runSuiteCli(
     if (parts.includes('saving')) {
       const l0 = lambdaZero(ds.data)
       const savingSetup = { ...setup, seeds: seeds.slice(0, 2) }
-      for (const p of ['optimizer', 'plain-thompson', 'full-information'] as PolicyName[]) {
+      for (const p of ['optimizer', 'plain-thompson', 'track-and-stop', 'full-information'] as PolicyName[]) {
         const cache = new Map<number, SweepPoint>()
         for (const level of [0.95, 0.98]) {
           const c = await crossing(savingSetup, p, level, l0, cache, 5)
