@@ -48,6 +48,25 @@ describe('loopgate replay', () => {
     }
   })
 
+  it("runs TensorZero's track-and-stop as a baseline, on the cost sweeps only (it optimizes one metric)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'replay-'))
+    try {
+      const file = join(dir, 'data.csv')
+      writeFileSync(file, csv(600, 2))
+      const out: string[] = []
+      await runReplayCli(
+        ['--data', file, '--seeds', '1', '--sections', '1,2', '--policies', 'track-and-stop', '--quick'],
+        (l) => out.push(l),
+      )
+      const rows = out.filter((l) => l.startsWith('track-and-stop'))
+      expect(rows.find((l) => l.includes('cost weight λ'))).toMatch(/\d+\.\d%|not reached/)
+      expect(rows.find((l) => l.includes('quality floor'))).toContain('not run: it optimizes one metric')
+      expect(rows.find((l) => l.includes('100.0%'))).toMatch(/100\.0%\s+\|\s+\d\.\d{4}/)
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+
   it('finds the 95% crossing by bisection where a grid spaced from λ₀ lands past it', async () => {
     const data = parseDataset(csv(3000, 3))
     const setup: ExperimentSetup = {
