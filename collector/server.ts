@@ -17,7 +17,7 @@ import { SpanDeduplicator } from './ingest/dedup.ts'
 import { loadRecentSpanIds } from './ingest/load-recent.ts'
 import { builtUiDir, registerUi } from './ui-static.ts'
 import { MAX_ID_LENGTH } from '../lib/limits.ts'
-import { closeServer } from '../lib/close-server.ts'
+import { gracefulClose } from '../lib/close-server.ts'
 
 export interface CollectorOptions {
   collector: CollectorSettings
@@ -87,6 +87,7 @@ export async function start(options: CollectorOptions): Promise<RunningCollector
     // UTF-16 unit); Fastify's default of 100 answered 414 for longer ids the collector had stored.
     routerOptions: { maxParamLength: MAX_ID_LENGTH * 9 },
   })
+  const closeHttp = gracefulClose(app)
   app.get('/healthz', async () => ({ ok: true }))
   app.get('/metrics', async (req, reply) => {
     // Per-tenant counters name the tenants, so scraping needs a token.
@@ -115,7 +116,7 @@ export async function start(options: CollectorOptions): Promise<RunningCollector
   return {
     url: address,
     async close() {
-      await closeServer(app) // stops accepting; in-flight requests finish first, their connections then close
+      await closeHttp() // stops accepting; in-flight requests finish first, their connections then close
       await writer.close()
       await forwarder?.close() // bounded: what is left after FORWARD_CLOSE_GRACE_MS is dropped and counted
       await store.close()

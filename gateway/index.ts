@@ -30,7 +30,7 @@ import { RedisCacheStore } from './cache/redis-store.ts'
 import { VirtualKeys } from './tenancy/keys.ts'
 import { createLimitStore } from './tenancy/store.ts'
 import { createTelemetry } from './telemetry/tracer.ts'
-import { closeServer } from '../lib/close-server.ts'
+import { gracefulClose } from '../lib/close-server.ts'
 
 export { gatewayConfigSchema, type GatewaySettings } from './config.ts'
 
@@ -190,6 +190,7 @@ export async function start(options: GatewayOptions): Promise<RunningGateway> {
   }
   observe(metrics, { limits, delivery: telemetry.delivery, responses: ctx.responses, responseCache: ctx.responseCache })
   const app = buildServer(ctx, options.adminToken)
+  const closeHttp = gracefulClose(app)
   let url: string
   try {
     await routing.init(settings.routes)
@@ -212,7 +213,7 @@ export async function start(options: GatewayOptions): Promise<RunningGateway> {
     routingVersion: () => routing.current.version,
     flushTelemetry: () => telemetry.flush(),
     async close() {
-      await closeServer(app) // answers in flight finish; their connections do not linger
+      await closeHttp() // answers in flight finish; their connections do not linger
       await upstreams.close()
       await routing.close()
       await keyState.close()

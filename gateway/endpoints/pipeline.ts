@@ -242,7 +242,6 @@ async function serve(ctx: GatewayContext, req: FastifyRequest, reply: FastifyRep
   reply.raw.writeHead(200, {
     'content-type': 'text/event-stream; charset=utf-8',
     'cache-control': 'no-cache',
-    connection: 'keep-alive',
     trailer: 'x-loopgate-cost-usd',
     ...x.headers,
   })

@@ -4,14 +4,16 @@ import { KEY, startHarness } from '../gateway/harness.ts'
 import { ADMIN_TOKEN, startTestCollector } from '../helpers/collector.ts'
 
 /**
- * A shutdown with a request in flight: the request is answered in full, and close() returns soon
- * after — not when its keep-alive connection times out (65 s on the gateway, 72 s on the collector,
- * as both did before lib/close-server.ts).
+ * A shutdown with a request in flight: the request is answered in full, with `Connection: close` so
+ * its client does not reuse a connection about to close, and close() returns soon after — not when
+ * its keep-alive connection times out (65 s on the gateway, 72 s on the collector, as both did
+ * before lib/close-server.ts).
  */
 const CLOSE_WITHIN_MS = 5_000
 
 interface Sent {
   status: number
+  connection: string | undefined
   body: string
 }
 
@@ -22,7 +24,7 @@ function post(url: string, headers: Record<string, string>, first: string, secon
       let body = ''
       res.setEncoding('utf8')
       res.on('data', (c: string) => (body += c))
-      res.on('end', () => resolve({ status: res.statusCode!, body }))
+      res.on('end', () => resolve({ status: res.statusCode!, connection: res.headers.connection, body }))
     })
     req.on('error', reject)
     req.write(first)
@@ -56,6 +58,7 @@ describe('close() with a request in flight', () => {
     expect(JSON.parse(json.body).choices[0].message.content.split(' ')).toHaveLength(16)
     expect(stream.status).toBe(200)
     expect(stream.body.trim().endsWith('data: [DONE]')).toBe(true)
+    expect([json.connection, stream.connection]).toEqual(['close', 'close'])
     expect(await closing).toBeLessThan(CLOSE_WITHIN_MS)
   })
 
@@ -96,6 +99,7 @@ describe('close() with a request in flight', () => {
     const closing = timedClose(() => collector.close())
     const ack = await sent
     expect(ack.status).toBe(200)
+    expect(ack.connection).toBe('close')
     expect(await closing).toBeLessThan(CLOSE_WITHIN_MS)
     const reopened = await startTestCollector({ dataDir: collector.dataDir })
     try {
