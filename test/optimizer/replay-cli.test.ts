@@ -32,39 +32,32 @@ describe('loopgate replay', () => {
     )
   })
 
-  it('runs on any CSV given with --data', async () => {
+  /** `loopgate replay --data` on 600 rows of `csv`, with `args`: the lines it prints. */
+  async function replayCsv(args: string[]): Promise<string[]> {
     const dir = mkdtempSync(join(tmpdir(), 'replay-'))
     try {
       const file = join(dir, 'data.csv')
       writeFileSync(file, csv(600, 2))
       const out: string[] = []
-      await runReplayCli(['--data', file, '--seeds', '1', '--sections', '2', '--policies', 'optimizer'], (l) =>
-        out.push(l),
-      )
-      expect(out.join('\n')).toContain('600 requests, 1 routes')
-      expect(out.find((l) => l.startsWith('optimizer'))).toMatch(/100\.0%\s+\|\s+\d\.\d{4}/)
+      await runReplayCli(['--data', file, '--seeds', '1', ...args], (l) => out.push(l))
+      return out
     } finally {
       rmSync(dir, { recursive: true, force: true })
     }
+  }
+
+  it('runs on any CSV given with --data', async () => {
+    const out = await replayCsv(['--sections', '2', '--policies', 'optimizer'])
+    expect(out.join('\n')).toContain('600 requests, 1 routes')
+    expect(out.find((l) => l.startsWith('optimizer'))).toMatch(/100\.0%\s+\|\s+\d\.\d{4}/)
   })
 
   it("runs TensorZero's track-and-stop as a baseline, on the cost sweeps only (it optimizes one metric)", async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'replay-'))
-    try {
-      const file = join(dir, 'data.csv')
-      writeFileSync(file, csv(600, 2))
-      const out: string[] = []
-      await runReplayCli(
-        ['--data', file, '--seeds', '1', '--sections', '1,2', '--policies', 'track-and-stop', '--quick'],
-        (l) => out.push(l),
-      )
-      const rows = out.filter((l) => l.startsWith('track-and-stop'))
-      expect(rows.find((l) => l.includes('cost weight λ'))).toMatch(/\d+\.\d%|not reached/)
-      expect(rows.find((l) => l.includes('quality floor'))).toContain('not run: it optimizes one metric')
-      expect(rows.find((l) => l.includes('100.0%'))).toMatch(/100\.0%\s+\|\s+\d\.\d{4}/)
-    } finally {
-      rmSync(dir, { recursive: true, force: true })
-    }
+    const out = await replayCsv(['--sections', '1,2', '--policies', 'track-and-stop', '--quick'])
+    const rows = out.filter((l) => l.startsWith('track-and-stop'))
+    expect(rows.find((l) => l.includes('cost weight λ'))).toMatch(/\d+\.\d%|not reached/)
+    expect(rows.find((l) => l.includes('quality floor'))).toContain('not run: it optimizes one metric')
+    expect(rows.find((l) => l.includes('100.0%'))).toMatch(/100\.0%\s+\|\s+\d\.\d{4}/)
   })
 
   it('finds the 95% crossing by bisection where a grid spaced from λ₀ lands past it', async () => {
