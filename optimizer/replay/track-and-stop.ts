@@ -92,39 +92,51 @@ export function optimalProportions(arms: readonly ArmFeedback[], epsilon: number
   const g2 = arms.map((a) => Math.max((arms[leader]!.mean - a.mean + epsilon) ** 2, GAP_SQ_FLOOR))
   const vL = v[leader]!
   const minG2 = Math.min(...g2.filter((_, i) => i !== leader))
-  const shares = (rate: number, wL: number): number[] =>
-    arms.map((_, i) => {
-      if (i === leader) return wL
-      const room = g2[i]! / rate - vL / wL
-      return room > 0 ? Math.max(minProb, v[i]! / room) : Infinity
-    })
-  const sum = (w: number[]) => w.reduce((a, b) => a + b, 0)
+  const share = (i: number, rate: number, wL: number): number => {
+    if (i === leader) return wL
+    const room = g2[i]! / rate - vL / wL
+    return room > 0 ? Math.max(minProb, v[i]! / room) : Infinity
+  }
+  const total = (rate: number, wL: number): number => {
+    let sum = 0
+    for (let i = 0; i < k; i++) sum += share(i, rate, wL)
+    return sum
+  }
+  // Golden-section search; the total is infinite below the share every challenger needs, so the minimum lies above.
   const bestLeaderShare = (rate: number): number => {
+    const phi = (Math.sqrt(5) - 1) / 2
     let lo = Math.min(1, (vL * rate) / minG2)
     let hi = 1
-    const phi = (Math.sqrt(5) - 1) / 2
-    for (let it = 0; it < 60; it++) {
-      const a = hi - phi * (hi - lo)
-      const b = lo + phi * (hi - lo)
-      const fa = sum(shares(rate, a))
-      // Infinite below the share every challenger needs at this rate: the minimum lies above.
-      if (fa === Infinity || fa > sum(shares(rate, b))) lo = a
-      else hi = b
+    let a = hi - phi * (hi - lo)
+    let b = lo + phi * (hi - lo)
+    let fa = total(rate, a)
+    let fb = total(rate, b)
+    for (let it = 0; it < 50; it++) {
+      if (fa === Infinity || fa > fb) {
+        ;[lo, a, fa] = [a, b, fb]
+        b = lo + phi * (hi - lo)
+        fb = total(rate, b)
+      } else {
+        ;[hi, b, fb] = [b, a, fa]
+        a = hi - phi * (hi - lo)
+        fa = total(rate, a)
+      }
     }
     return (lo + hi) / 2
   }
-  // The rate is below the leader's own bound (w_L ≤ 1) and above any rate all-uniform shares reach.
+  // The rate is below the leader's own bound (w_L ≤ 1).
   let lo = 0
   let hi = minG2 / vL
-  for (let it = 0; it < 60; it++) {
+  for (let it = 0; it < 50; it++) {
     const rate = (lo + hi) / 2
-    if (sum(shares(rate, bestLeaderShare(rate))) <= 1) lo = rate
+    if (total(rate, bestLeaderShare(rate)) <= 1) lo = rate
     else hi = rate
   }
   if (lo === 0) return arms.map(() => 1 / k)
-  const w = shares(lo, bestLeaderShare(lo))
-  const total = sum(w)
-  return w.map((x) => x / total)
+  const wL = bestLeaderShare(lo)
+  const w = arms.map((_, i) => share(i, lo, wL))
+  const sum = w.reduce((x, y) => x + y, 0)
+  return w.map((x) => x / sum)
 }
 
 /** Per route × target: each cycle's feedback, oldest first, so only the newest `maxSamples` count. */
