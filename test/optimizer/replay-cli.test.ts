@@ -2,24 +2,23 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { seededRng } from '../../optimizer/random.ts'
 import { runReplayCli } from '../../optimizer/replay/cli.ts'
 import { formatPaired, pairedDifference, runSuiteCli } from '../../optimizer/replay/suite-report.ts'
 import { parseDataset } from '../../optimizer/replay/dataset.ts'
 import { crossing, lambdaZero } from '../../optimizer/replay/experiments.ts'
 import type { ExperimentSetup } from '../../optimizer/replay/policy-setup.ts'
+import { oneRouteCsv } from '../helpers/replay-csv.ts'
 
 /**
  * One route; `strong` scores 0.9, `cheap` 0.8 at a fifth of the price, `weak` 0.3 at nearly the
  * strong target's price — so λ₀ (strongest vs weakest) is far above where 95% is crossed.
  */
-function csv(rows: number, seed: number): string {
-  const rng = seededRng(seed)
-  const b = (p: number) => (rng.next() < p ? 1 : 0)
-  const lines = ['route,strong|score,strong|cost_usd,cheap|score,cheap|cost_usd,weak|score,weak|cost_usd']
-  for (let i = 0; i < rows; i++) lines.push(`chat,${b(0.9)},0.01,${b(0.8)},0.002,${b(0.3)},0.0099`)
-  return lines.join('\n') + '\n'
-}
+const csv = (rows: number, seed: number) =>
+  oneRouteCsv(
+    { strong: { p: 0.9, cost: 0.01 }, cheap: { p: 0.8, cost: 0.002 }, weak: { p: 0.3, cost: 0.0099 } },
+    rows,
+    seed,
+  )
 
 describe('loopgate replay', () => {
   it('prints its options for --help, and the usage with an unknown option', async () => {

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { objectiveSchema } from '../../optimizer/config.ts'
 import { seededRng } from '../../optimizer/random.ts'
 import { parseDataset } from '../../optimizer/replay/dataset.ts'
+import { oneRouteCsv } from '../helpers/replay-csv.ts'
 import { hindsightRegret } from '../../optimizer/replay/metrics.ts'
 import { makePolicy } from '../../optimizer/replay/policy-setup.ts'
 import { replay } from '../../optimizer/replay/simulate.ts'
@@ -62,17 +63,15 @@ describe('track-and-stop stopping rule', () => {
   })
 })
 
-/** One route; `good` is right 90% of the time, `poor` 50%, `fair` 70%; all cost the same. */
-function oneRoute(rows: number, seed: number): string {
-  const rng = seededRng(seed)
-  const b = (p: number) => (rng.next() < p ? 1 : 0)
-  const lines = ['route,good|score,good|cost_usd,poor|score,poor|cost_usd,fair|score,fair|cost_usd']
-  for (let i = 0; i < rows; i++) lines.push(`chat,${b(0.9)},0.001,${b(0.5)},0.001,${b(0.7)},0.001`)
-  return lines.join('\n') + '\n'
-}
-
 describe('track-and-stop under replay', () => {
-  const data = parseDataset(oneRoute(6_000, 3))
+  // `good` is right 90% of the time, `poor` 50%, `fair` 70%; all cost the same.
+  const data = parseDataset(
+    oneRouteCsv(
+      { good: { p: 0.9, cost: 0.001 }, poor: { p: 0.5, cost: 0.001 }, fair: { p: 0.7, cost: 0.001 } },
+      6_000,
+      3,
+    ),
+  )
   const setup = {
     data,
     seeds: [1],
