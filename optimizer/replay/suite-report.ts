@@ -10,6 +10,7 @@ import { quantileOf } from './metrics.ts'
 import { crossing, lambdaZero, regret, steadyShares, type SweepPoint } from './experiments.ts'
 import { scenarios } from './scenario-runs.ts'
 import type { ExperimentSetup, PolicyName } from './policy-setup.ts'
+import { localRegretBound } from './lower-bound.ts'
 import { separability } from './separability.ts'
 import { FAMILIES, suite, type Family, type Split } from './suite.ts'
 
@@ -87,6 +88,9 @@ export async function runSuiteCli(
           )
           if (BASELINES.includes(p)) compare(p, r.perSeed)
         }
+        const bound = localRegretBound(ds.data, LAMBDA, frac).toFixed(4)
+        row[`regret ${frac * 100}% local lower bound`] = bound
+        print(`regret/request, ${frac * 100}% scored, instance-local lower bound (lower-bound.ts): ${bound}`)
         if (against) {
           const name = `optimizer ${JSON.stringify(against)}`
           const r = await regret({ ...setup, overrides: against }, 'optimizer', LAMBDA, frac)
