@@ -193,21 +193,22 @@ export class TrackAndStopPolicy extends CumulativePolicy {
 
   protected decide(route: string): Weights {
     const targets = this.ctx.targets
+    if (targets.length === 1) return { [targets[0]!]: 1 }
     const arms = targets.map((t) => this.feedback(route, t))
     const graduated = targets.map((_, i) => i).filter((i) => arms[i]!.count >= this.settings.minSamples)
     const nursery = targets.length - graduated.length
-    if (targets.length === 1) return { [targets[0]!]: 1 }
     if (graduated.length < 2) return Object.fromEntries(targets.map((t) => [t, 1 / targets.length]))
     const bandit = graduated.map((i) => arms[i]!)
-    const banditMass = 1 - nursery / targets.length
     const winner = stoppingWinner(bandit, this.settings)
     const shares =
       winner !== null
         ? bandit.map((_, j) => (j === winner ? 1 : 0))
         : optimalProportions(bandit, this.settings.epsilon, this.settings.minProb)
-    // A stopped route with targets still in the nursery keeps 1/K per nursery target, as TensorZero does.
-    const mass = winner !== null && nursery > 0 ? 1 - nursery / (nursery + 1) : banditMass
-    const nurseryShare = (1 - mass) / Math.max(1, nursery)
+    // Each nursery target gets what one more variant would: 1/K beside the bandit, 1/(n + 1) beside a
+    // stopped winner (TensorZero's nursery_total_mass).
+    const others = winner !== null ? 1 : graduated.length
+    const nurseryShare = 1 / (nursery + others)
+    const mass = 1 - nursery * nurseryShare
     const w: Weights = Object.fromEntries(targets.map((t) => [t, nurseryShare]))
     graduated.forEach((i, j) => (w[targets[i]!] = shares[j]! * mass))
     return w
