@@ -2,6 +2,7 @@ import type { LearnerSettings } from './config.ts'
 import { addCapped, addToCusum, changeScore, cusumAlarm, emptyCusum } from './change-detector.ts'
 import type { WindowEvidence } from './evidence.ts'
 import type { RouteTraffic, TargetBelief } from './types.ts'
+import { priceRatio, type ListedPrice } from './prices.ts'
 import {
   emptyHierarchy,
   FALLBACK_PRIOR_STRENGTH,
@@ -78,6 +79,8 @@ export class Beliefs {
   private readonly dropped = new Set<string>()
   /** Per route: Σ discount^k over the cycles since its first evidence (its discounted age in cycles). */
   private readonly age = new Map<string, number>()
+  /** The gateway's list prices as last read (prices.ts). */
+  private listed: ReadonlyMap<string, ListedPrice> = new Map()
 
   constructor(private readonly settings: LearnerSettings) {
     this.pooledChange = new PooledChangeDetector(settings)
@@ -141,6 +144,31 @@ export class Beliefs {
       for (const r of routes)
         if (this.byRoute.get(r)?.has(c.target) && leaderOf(r) === c.target) this.dropped.add(`${r}\u0000${c.target}`)
     }
+  }
+
+  /**
+   * The gateway's list prices, read every cycle before the window is learned. When a target's price
+   * moves, every cost it is remembered at (per route and pooled) moves by the same ratio at once —
+   * on routes it does not serve too, where the price index alone would see the change only on the
+   * requests it serves. Returns the targets whose price moved, with the ratio.
+   */
+  reprice(prices: ReadonlyMap<string, ListedPrice>): { target: string; ratio: number }[] {
+    const moved: { target: string; ratio: number }[] = []
+    for (const [target, price] of prices) {
+      const before = this.listed.get(target)
+      const ratio = before ? priceRatio(before, price) : null
+      if (ratio === null) continue
+      for (const b of [...[...this.byRoute.values()].map((ts) => ts.get(target)), this.pooled.get(target)])
+        if (b) b.costSlowSum *= ratio
+      moved.push({ target, ratio })
+    }
+    this.listed = prices
+    return moved
+  }
+
+  /** Whether the gateway lists the target's price: a price change then arrives without serving it. */
+  priceListed(target: string): boolean {
+    return this.listed.has(target)
   }
 
   /** The route's traffic as remembered: requests per cycle (discounted requests over discounted age) and the scored share. */

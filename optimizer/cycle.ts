@@ -3,6 +3,7 @@ import { Beliefs, type QualityChange } from './beliefs.ts'
 import type { OptimizerSettings } from './config.ts'
 import { toEvidence, type WindowEvidence } from './evidence.ts'
 import { TargetHealth, type HealthChange } from './health.ts'
+import type { ListedPrice, PriceList } from './prices.ts'
 import type { RoutingTablePusher } from './pusher.ts'
 import type { Rng } from './random.ts'
 import type { DecisionRecorder } from './recorder.ts'
@@ -18,6 +19,8 @@ export interface CycleDeps {
   /** Milliseconds since the epoch: wall clock live, simulated in a replay. */
   clock: () => number
   rng: Rng
+  /** The gateway's list prices (read every cycle); without them costs are learned from the spans alone. */
+  prices?: PriceList
 }
 
 export interface CycleResult {
@@ -30,6 +33,10 @@ export interface CycleResult {
   /** New table version, or undefined when nothing was pushed (no change, or dry run). */
   pushedVersion: string | undefined
   decisions: RoutingDecisionInput[]
+  /** Targets whose list price moved since the last cycle, with the ratio. */
+  repriced: { target: string; ratio: number }[]
+  /** Why the price list could not be read this cycle (the last one read still holds). */
+  pricesError?: string
 }
 
 /**
@@ -58,10 +65,13 @@ export class OptimizerCycle {
     const toMs = this.deps.clock() - this.settings.ingestLagSeconds * 1000
     const window = { fromMs: this.lastMs, toMs: Math.max(this.lastMs, toMs) }
     const stats = await this.deps.stats.read(window, { score: this.settings.score })
+    const prices = await this.readPrices()
     this.lastMs = window.toMs
     this.cycle += 1
     // Target '' holds the route-level errors (every target failed): no evidence about any one target.
     const evidence = stats.filter((s) => s.target !== '').map((s) => toEvidence(s, this.settings.score))
+    // Before the window is learned: its requests were billed at the new prices.
+    const repriced = prices.list ? this.beliefs.reprice(prices.list) : []
     const qualityChanges = this.beliefs.update(evidence)
     const health = this.health.update(evidence, this.cycle)
 
@@ -95,6 +105,11 @@ export class OptimizerCycle {
       })
       if (step.released) this.beliefs.clearSuspect(route, step.released)
       if (verdict.kind === 'passed') step.constraints.push(verdict.reason)
+      for (const p of repriced) {
+        if (oldWeights[p.target] === undefined) continue
+        step.constraints.push(`list price of ${p.target} × ${p.ratio.toFixed(3)}: its cost estimate moved with it`)
+        notable.add(route)
+      }
       for (const c of qualityChanges) {
         if ((c.route !== null && c.route !== route) || oldWeights[c.target] === undefined) continue
         step.constraints.push(
@@ -130,7 +145,27 @@ export class OptimizerCycle {
       .filter((s) => s.changed || notable.has(s.route) || health.some((h) => s.oldWeights[h.target] !== undefined))
       .map((s) => this.decision(s, table.version, pushedVersion, window, evidence, health))
     if (decisions.length) await this.deps.recorder.record(decisions)
-    return { cycle: this.cycle, window, steps, health, qualityChanges, pushedVersion, decisions }
+    return {
+      cycle: this.cycle,
+      window,
+      steps,
+      health,
+      qualityChanges,
+      pushedVersion,
+      decisions,
+      repriced,
+      ...(prices.error ? { pricesError: prices.error } : {}),
+    }
+  }
+
+  /** A price list that cannot be read does not stop the cycle: costs keep being learned from the spans. */
+  private async readPrices(): Promise<{ list?: ReadonlyMap<string, ListedPrice>; error?: string }> {
+    if (!this.deps.prices) return {}
+    try {
+      return { list: await this.deps.prices.read() }
+    } catch (err) {
+      return { error: (err as Error).message }
+    }
   }
 
   private decision(

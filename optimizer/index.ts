@@ -8,6 +8,8 @@ import { CollectorClient } from '../collector/client.ts'
 import { optimizerConfigSchema, type OptimizerSettings } from './config.ts'
 import { OptimizerCycle, type CycleResult } from './cycle.ts'
 import { GatewayRoutingPusher } from './gateway-pusher.ts'
+import { GatewayPriceList } from './gateway-prices.ts'
+import type { PriceList } from './prices.ts'
 import type { RoutingTablePusher } from './pusher.ts'
 import { mathRandom } from './random.ts'
 import { CollectorDecisionRecorder, type DecisionRecorder } from './recorder.ts'
@@ -27,6 +29,8 @@ export interface OptimizerOptions {
   stats?: RouteStatsSource
   table?: RoutingTablePusher
   recorder?: DecisionRecorder
+  /** Default: the gateway's list prices when the table is the gateway's; none with a stand-in table. */
+  prices?: PriceList
   /** Called after every cycle (tests, demo). */
   onCycle?: (result: CycleResult) => void
 }
@@ -46,13 +50,14 @@ export async function start(options: OptimizerOptions): Promise<RunningOptimizer
       'optimizer: adminToken is required (env LOOPGATE_ADMIN_TOKEN) to read route stats, record decisions and push routing tables',
     )
   const client = new CollectorClient({ baseUrl: settings.collectorUrl, token: options.adminToken ?? '' })
+  const gateway = { baseUrl: settings.gatewayUrl, adminToken: options.adminToken ?? '' }
   const cycle = new OptimizerCycle(settings, {
     stats: options.stats ?? new CollectorStatsSource(client),
-    table:
-      options.table ?? new GatewayRoutingPusher({ baseUrl: settings.gatewayUrl, adminToken: options.adminToken ?? '' }),
+    table: options.table ?? new GatewayRoutingPusher(gateway),
     recorder: options.recorder ?? new CollectorDecisionRecorder(client),
     clock: () => Date.now(),
     rng: mathRandom,
+    prices: options.prices ?? (options.table ? undefined : new GatewayPriceList(gateway)),
   })
 
   let running: Promise<unknown> = Promise.resolve()
@@ -70,6 +75,9 @@ export async function start(options: OptimizerOptions): Promise<RunningOptimizer
       },
       'optimizer cycle',
     )
+    if (result.repriced.length) logger.info({ repriced: result.repriced }, 'optimizer: list prices moved')
+    if (result.pricesError)
+      logger.warn({ err: result.pricesError }, 'optimizer: list prices unreadable; costs learned from spans alone')
     options.onCycle?.(result)
     return result
   }

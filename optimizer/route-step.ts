@@ -175,14 +175,19 @@ export function stepRoute(input: RouteStepInput): RouteStep {
   const leader = healthy.reduce((a, b) => ((proposal[b] ?? 0) > (proposal[a] ?? 0) ? b : a))
   const floored = healthy.filter((t) => t !== leader && !dominated.has(t))
   const routeFloor = explorationFloor(g.minWeight, sumEvidence(healthy.map((t) => input.beliefs.get(route, t))))
-  // Targets ruled out by cost share only the price probe: enough to see a price cut within a few cycles.
-  const probed = floored.filter((t) => outByCost.has(t))
-  const floorShare = routeFloor / Math.max(1, floored.length - probed.length)
+  // Targets ruled out by cost share only the price probe, enough to see a price cut within a few
+  // cycles — and only those whose price the gateway does not list: a listed price's cut arrives
+  // with the list (Beliefs.reprice).
+  const priced = floored.filter((t) => outByCost.has(t))
+  const probed = priced.filter((t) => !input.beliefs.priceListed(t))
+  const floorShare = routeFloor / Math.max(1, floored.length - priced.length)
   const floorOf = (t: string) =>
     t === leader || dominated.has(t)
       ? 0
       : outByCost.has(t)
-        ? Math.min(floorShare, g.priceProbeWeight / probed.length)
+        ? probed.includes(t)
+          ? Math.min(floorShare, g.priceProbeWeight / probed.length)
+          : 0
         : floorShare
   const target = applyFloor(scaled(proposal), healthy, floorOf, mass)
   if (healthy.some((t) => (scaled(proposal)[t] ?? 0) < floorOf(t) * mass - 1e-12))

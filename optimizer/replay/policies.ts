@@ -12,6 +12,7 @@ import { allocate, qualityPosterior } from '../learner.ts'
 import type { PosteriorSummary } from '../types.ts'
 import { bestIndex } from '../objective.ts'
 import { MemoryRoutingTable } from '../pusher.ts'
+import { MemoryPriceList } from '../prices.ts'
 import type { Rng } from '../random.ts'
 import { MemoryDecisionRecorder } from '../recorder.ts'
 import { normalize, uniform, type Weights } from '../weights.ts'
@@ -32,6 +33,8 @@ export interface ReplayPolicy {
    * one's. Only reference bounds set it: no live gateway learns what an unserved target would have done.
    */
   readonly observesAllTargets?: boolean
+  /** The gateway's list prices, for policies that read them (the optimizer); a price change scenario sets them. */
+  readonly prices?: MemoryPriceList
 }
 
 /** What the optimizer did besides following the learner: worth counting on a stream where nothing changes. */
@@ -57,6 +60,7 @@ export class OptimizerPolicy implements ReplayPolicy {
   readonly stats: MemoryStatsSource
   readonly table: MemoryRoutingTable
   readonly recorder = new MemoryDecisionRecorder()
+  readonly prices: MemoryPriceList
   private readonly cycleRunner: OptimizerCycle
   private now = 0
   private lastPosteriors = new Map<string, PosteriorSummary[]>()
@@ -65,6 +69,7 @@ export class OptimizerPolicy implements ReplayPolicy {
   constructor(ctx: PolicyContext, overrides: Record<string, unknown> = {}, startMs = 0) {
     this.stats = new MemoryStatsSource(ctx.scoreKind)
     this.table = new MemoryRoutingTable(Object.fromEntries(ctx.routes.map((r) => [r, uniform(ctx.targets)])))
+    this.prices = new MemoryPriceList(ctx.targets)
     const settings: OptimizerSettings = optimizerConfigSchema.parse({
       ingestLagSeconds: 0,
       ...overrides,
@@ -77,6 +82,7 @@ export class OptimizerPolicy implements ReplayPolicy {
       recorder: this.recorder,
       clock: () => this.now,
       rng: ctx.rng,
+      prices: this.prices,
     })
   }
 

@@ -6,6 +6,8 @@ export interface Scenario {
   /** The request index at which the change starts. */
   at: number
   apply(index: number, outcomes: readonly Outcome[]): { outcomes: Outcome[]; errors: boolean[] }
+  /** A list price change: from `at` the gateway lists `target` at `factor` × its price. */
+  listPrice?: { target: number; factor: number }
 }
 
 export interface TargetRanking {
@@ -57,11 +59,12 @@ export function qualityDrift(target: number, like: number, at: number): Scenario
   }
 }
 
-/** From `at`, `target` costs `factor` × its price. */
+/** From `at`, `target` costs `factor` × its price, and the gateway lists it so. */
 export function priceChange(target: number, factor: number, at: number): Scenario {
   return {
     name: 'price change',
     at,
+    listPrice: { target, factor },
     apply(index, outcomes) {
       const out = [...outcomes]
       if (index >= at) out[target] = { ...out[target]!, costUsd: out[target]!.costUsd * factor }

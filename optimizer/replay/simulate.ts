@@ -100,6 +100,8 @@ export async function replay(data: Dataset, policy: ReplayPolicy, options: Repla
       nextCycle += cycleMs
       snapshot(i)
     }
+    if (i === options.scenario?.at && options.scenario.listPrice)
+      policy.prices?.set(data.targets[options.scenario.listPrice.target]!, options.scenario.listPrice.factor)
     const row = data.requests[order[i]!]!
     const ri = routeIndex.get(row.route)!
     const { outcomes, errors } = options.scenario
