@@ -125,9 +125,7 @@ describe('the optimizer cycle with the gateway’s list prices', () => {
     const dear = next.steps[0]!.posteriors.find((p) => p.target === 'dear')!
     expect(dear.costUsd).toBeCloseTo(0.001, 6)
     expect(next.repriced).toEqual([{ target: 'dear', ratio: expect.closeTo(0.05, 12) }])
-    expect(next.steps[0]!.constraints).toContain(
-      'list price of dear × 0.050: its cost estimate moved with it',
-    )
+    expect(next.steps[0]!.constraints).toContain('list price of dear × 0.050: its cost estimate moved with it')
     expect(route.table.snapshot().routes.r!.dear).toBeGreaterThan(0.4)
     await route.run(3)
     expect(route.table.snapshot().routes.r!.dear).toBeGreaterThan(0.9)
