@@ -79,8 +79,8 @@ export class Beliefs {
   private readonly dropped = new Set<string>()
   /** Per route: Σ discount^k over the cycles since its first evidence (its discounted age in cycles). */
   private readonly age = new Map<string, number>()
-  /** The gateway's list prices as last read (prices.ts). */
-  private listed: ReadonlyMap<string, ListedPrice> = new Map()
+  /** Each target's list price as last read (prices.ts); kept while a read leaves it out. */
+  private readonly listed = new Map<string, ListedPrice>()
 
   constructor(private readonly settings: LearnerSettings) {
     this.pooledChange = new PooledChangeDetector(settings)
@@ -156,19 +156,14 @@ export class Beliefs {
     const moved: { target: string; ratio: number }[] = []
     for (const [target, price] of prices) {
       const before = this.listed.get(target)
+      this.listed.set(target, price)
       const ratio = before ? priceRatio(before, price) : null
       if (ratio === null) continue
       for (const b of [...[...this.byRoute.values()].map((ts) => ts.get(target)), this.pooled.get(target)])
         if (b) b.costSlowSum *= ratio
       moved.push({ target, ratio })
     }
-    this.listed = prices
     return moved
-  }
-
-  /** Whether the gateway lists the target's price: a price change then arrives without serving it. */
-  priceListed(target: string): boolean {
-    return this.listed.has(target)
   }
 
   /** The route's traffic as remembered: requests per cycle (discounted requests over discounted age) and the scored share. */

@@ -175,19 +175,15 @@ export function stepRoute(input: RouteStepInput): RouteStep {
   const leader = healthy.reduce((a, b) => ((proposal[b] ?? 0) > (proposal[a] ?? 0) ? b : a))
   const floored = healthy.filter((t) => t !== leader && !dominated.has(t))
   const routeFloor = explorationFloor(g.minWeight, sumEvidence(healthy.map((t) => input.beliefs.get(route, t))))
-  // Targets ruled out by cost share only the price probe, enough to see a price cut within a few
-  // cycles — and only those whose price the gateway does not list: a listed price's cut arrives
-  // with the list (Beliefs.reprice).
-  const priced = floored.filter((t) => outByCost.has(t))
-  const probed = priced.filter((t) => !input.beliefs.priceListed(t))
-  const floorShare = routeFloor / Math.max(1, floored.length - priced.length)
+  // Targets ruled out by cost share only the price probe: a listed price's change arrives with the
+  // list (Beliefs.reprice), but what they answer at (tokens) is only seen on requests they serve.
+  const probed = floored.filter((t) => outByCost.has(t))
+  const floorShare = routeFloor / Math.max(1, floored.length - probed.length)
   const floorOf = (t: string) =>
     t === leader || dominated.has(t)
       ? 0
       : outByCost.has(t)
-        ? probed.includes(t)
-          ? Math.min(floorShare, g.priceProbeWeight / probed.length)
-          : 0
+        ? Math.min(floorShare, g.priceProbeWeight / probed.length)
         : floorShare
   const target = applyFloor(scaled(proposal), healthy, floorOf, mass)
   if (healthy.some((t) => (scaled(proposal)[t] ?? 0) < floorOf(t) * mass - 1e-12))

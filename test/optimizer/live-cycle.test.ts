@@ -134,6 +134,8 @@ describe('optimizer cycle against a real collector', () => {
     const opt = await start({ settings: settings({}), adminToken: ADMIN_TOKEN, logger: pino({ level: 'silent' }) })
     const result = await opt.runOnce()
     await opt.close()
+    // This stand-in has no /admin/targets: the cycle goes on without list prices.
+    expect(result.pricesError).toMatch(/GET http:\/\/127\.0\.0\.1:\d+\/admin\/targets failed with HTTP 404/)
     expect(result.pushedVersion).toBe('8')
     expect(gateway.puts).toHaveLength(1)
     const put = gateway.puts[0]!
