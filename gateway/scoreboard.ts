@@ -1,3 +1,4 @@
+import type { AdminTargetPrice } from '../lib/admin-api.ts'
 import { unitsToUsd } from '../lib/money.ts'
 import { perMtokUsd, type Prices, type Rate } from '../lib/pricing.ts'
 import type { Breakers } from './policy/breaker.ts'
@@ -100,7 +101,7 @@ export class Scoreboard {
 }
 
 /** Base rates in USD per million tokens (tiers apply above a total input; cache tokens without a rate are charged as input). */
-function perMTok(p: Prices) {
+function perMTok(p: Prices): AdminTargetPrice {
   const usd = (r: Rate | undefined) => (r ? unitsToUsd(perMtokUsd(r)) : undefined)
   return {
     inputPerMTok: usd(p.input),

@@ -1,8 +1,20 @@
 /**
  * Wire types of the gateway's admin API for virtual keys, limits and the routing table
  * (docs/gateway.md › Admin API), as the gateway answers them and the collector relays them to the
- * dashboard (`/api/admin/*`, `/api/keys`).
+ * dashboard (`/api/admin/*`, `/api/keys`), and the scoreboard's list prices the optimizer reads.
  */
+
+/**
+ * A target's list price in force now, in `GET /admin/targets`: USD decimal strings per million
+ * tokens (base rates; tiers apply above a total input). A rate the price table does not have is
+ * absent (output tokens of an embedding model); cache tokens without their own rate are charged as input.
+ */
+export interface AdminTargetPrice {
+  inputPerMTok?: string
+  outputPerMTok?: string
+  cacheReadPerMTok?: string
+  cacheWritePerMTok?: string
+}
 
 export interface AdminBudgets {
   /** USD decimal strings. */

@@ -1,11 +1,15 @@
+import type { AdminTargetPrice } from '../lib/admin-api.ts'
 import type { ListedPrice, PriceList } from './prices.ts'
 
+/** What the optimizer reads of `GET /admin/targets`; checked field by field, since it comes over the wire. */
 interface ScoreboardAnswer {
-  targets?: { id?: unknown; price?: { inputPerMTok?: unknown; outputPerMTok?: unknown } | null }[]
+  targets?: { id?: unknown; price?: Partial<Record<keyof AdminTargetPrice, unknown>> | null }[]
 }
 
-const perMTok = (v: unknown): number | null => {
-  const n = typeof v === 'string' || typeof v === 'number' ? Number(v) : NaN
+/** A rate in USD per million tokens; undefined when absent, null when not a price. */
+const perMTok = (v: unknown): number | null | undefined => {
+  if (v === undefined) return undefined
+  const n = typeof v === 'string' ? Number(v) : NaN
   return Number.isFinite(n) && n >= 0 ? n : null
 }
 
@@ -40,8 +44,9 @@ export class GatewayPriceList implements PriceList {
     for (const t of answer.targets) {
       const input = perMTok(t?.price?.inputPerMTok)
       const output = perMTok(t?.price?.outputPerMTok)
-      if (typeof t?.id === 'string' && input !== null && output !== null)
-        prices.set(t.id, { inputPerMTok: input, outputPerMTok: output })
+      // A rate the table does not have costs nothing; a target with neither (or a malformed one) is not listed.
+      if (typeof t?.id !== 'string' || input === null || output === null || (input ?? output) === undefined) continue
+      prices.set(t.id, { inputPerMTok: input ?? 0, outputPerMTok: output ?? 0 })
     }
     return prices
   }

@@ -210,7 +210,19 @@ describe('GatewayPriceList', () => {
       logger: pino({ level: 'silent' }),
     })
     junk = createServer((req, res) => {
-      if (req.url === '/html/admin/targets')
+      if (req.url === '/mixed/admin/targets')
+        res.writeHead(200, { 'content-type': 'application/json' }).end(
+          JSON.stringify({
+            targets: [
+              { id: 'embedder', price: { inputPerMTok: '0.02' } },
+              { id: 'negative', price: { inputPerMTok: '-1', outputPerMTok: '2' } },
+              { id: 'unpriced' },
+              { id: 7, price: { inputPerMTok: '1', outputPerMTok: '1' } },
+              { id: 'words', price: { inputPerMTok: 'cheap', outputPerMTok: '1' } },
+            ],
+          }),
+        )
+      else if (req.url === '/html/admin/targets')
         res.writeHead(200, { 'content-type': 'text/html' }).end('<html>login</html>')
       else res.writeHead(502).end('bad gateway')
     })
@@ -225,6 +237,11 @@ describe('GatewayPriceList', () => {
   it('reads the prices the real gateway bills each target at, leaving out targets without one', async () => {
     const list = await new GatewayPriceList({ baseUrl: gw.url, adminToken: ADMIN }).read()
     expect([...list]).toEqual([['up/house-model', { inputPerMTok: 2.5, outputPerMTok: 10 }]])
+  })
+
+  it('lists only the targets whose prices are numbers; a rate the table lacks costs nothing', async () => {
+    const list = await new GatewayPriceList({ baseUrl: `${junkUrl}/mixed`, adminToken: ADMIN }).read()
+    expect([...list]).toEqual([['embedder', { inputPerMTok: 0.02, outputPerMTok: 0 }]])
   })
 
   it('says what is wrong with an answer it cannot use', async () => {
