@@ -8,7 +8,7 @@
 import { parseArgs } from 'node:util'
 import { quantileOf } from './metrics.ts'
 import { crossing, lambdaZero, regret, steadyShares, type SweepPoint } from './experiments.ts'
-import { scenarios } from './scenario-runs.ts'
+import { scenarios, type ScenarioResult } from './scenario-runs.ts'
 import type { ExperimentSetup, PolicyName } from './policy-setup.ts'
 import { localRegretBound } from './lower-bound.ts'
 import { separability } from './separability.ts'
@@ -132,24 +132,28 @@ export async function runSuiteCli(
     }
     if (parts.includes('scenarios')) {
       const length = Math.max(ds.data.requests.length, 18_000)
-      const s = await scenarios(setup, 'optimizer', LAMBDA, length, 2_000, { subject: 'leader' })
-      const sparse = await scenarios(setup, 'optimizer', LAMBDA, length, 2_000, {
-        subject: 'leader',
-        scoredFraction: 0.1,
-        only: ['drift'],
-      })
-      const drift = (d: typeof s.drift) =>
+      const drift = (d: ScenarioResult['drift']) =>
         d.routeRequests.length
           ? `${quantileOf(d.routeRequests, 0.5)} / ${quantileOf(d.routeRequests, 0.95)} (${d.censored} of ${d.routeRequests.length + d.censored} never)`
           : `n/a (${d.censored} never, ${d.indistinct} indistinct)`
-      row['outage cycles'] = med(s.outage.cyclesToDrain)
-      row['readmit'] = med(s.outage.requestsToReadmit)
-      row['drift 100%'] = drift(s.drift)
-      row['drift 10%'] = drift(sparse.drift)
-      row['price'] = `${med(s.price.cyclesToEstimate)} / ${med(s.price.cyclesToShare)}`
-      print(
-        `optimizer scenarios (subject: the λ = ${LAMBDA} leader): outage ${row['outage cycles']} cycles, re-admitted after ${row['readmit']} requests; drift route requests to share < 5% median / p95: 100% scored ${row['drift 100%']}, 10% scored ${row['drift 10%']}; price × 0.3 on the strongest: cycles to estimate / +5 pt share ${row['price']}`,
-      )
+      // The baselines beside the optimizer: what its guardrails and change detection are worth.
+      for (const p of ['optimizer', ...BASELINES] as PolicyName[]) {
+        const s = await scenarios(setup, p, LAMBDA, length, 2_000, { subject: 'leader' })
+        const sparse = await scenarios(setup, p, LAMBDA, length, 2_000, {
+          subject: 'leader',
+          scoredFraction: 0.1,
+          only: ['drift'],
+        })
+        const of = (key: string) => (p === 'optimizer' ? key : `${key} (${p})`)
+        row[of('outage cycles')] = med(s.outage.cyclesToDrain)
+        row[of('readmit')] = med(s.outage.requestsToReadmit)
+        row[of('drift 100%')] = drift(s.drift)
+        row[of('drift 10%')] = drift(sparse.drift)
+        row[of('price')] = `${med(s.price.cyclesToEstimate)} / ${med(s.price.cyclesToShare)}`
+        print(
+          `${p} scenarios (subject: the λ = ${LAMBDA} leader): outage ${row[of('outage cycles')]} cycles, re-admitted after ${row[of('readmit')]} requests; drift route requests to share < 5% median / p95: 100% scored ${row[of('drift 100%')]}, 10% scored ${row[of('drift 10%')]}; price × 0.3 on the strongest: cycles to estimate / +5 pt share ${row[of('price')]}`,
+        )
+      }
     }
     byFamily.set(ds.family, [...(byFamily.get(ds.family) ?? []), row])
   }
