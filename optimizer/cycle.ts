@@ -64,8 +64,10 @@ export class OptimizerCycle {
   async run(): Promise<CycleResult> {
     const toMs = this.deps.clock() - this.settings.ingestLagSeconds * 1000
     const window = { fromMs: this.lastMs, toMs: Math.max(this.lastMs, toMs) }
-    const stats = await this.deps.stats.read(window, { score: this.settings.score })
-    const prices = await this.readPrices()
+    const [stats, prices] = await Promise.all([
+      this.deps.stats.read(window, { score: this.settings.score }),
+      this.readPrices(),
+    ])
     this.lastMs = window.toMs
     this.cycle += 1
     // Target '' holds the route-level errors (every target failed): no evidence about any one target.
@@ -164,7 +166,7 @@ export class OptimizerCycle {
     try {
       return { list: await this.deps.prices.read() }
     } catch (err) {
-      return { error: (err as Error).message }
+      return { error: err instanceof Error ? err.message : String(err) }
     }
   }
 
