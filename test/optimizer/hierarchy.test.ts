@@ -4,19 +4,9 @@ import { learnerSchema } from '../../optimizer/config.ts'
 import type { WindowEvidence } from '../../optimizer/evidence.ts'
 import { sigmoid } from '../../optimizer/logit.ts'
 import { seededRng } from '../../optimizer/random.ts'
+import { scoredWindow } from '../helpers/evidence.ts'
 
-const ev = (route: string, target: string, n: number, successes: number, cost = 0.001): WindowEvidence => ({
-  route,
-  target,
-  requests: n,
-  errors: 0,
-  latencyP95Ms: 500,
-  costMeanUsd: cost,
-  qualityCount: n,
-  qualitySum: successes,
-  qualitySumSq: successes,
-  qualityBoolean: true,
-})
+const ev = scoredWindow
 
 /** Routes of different difficulty; `gap(r)` is how much a beats b on route r. */
 function beliefsFor(

@@ -1,23 +1,13 @@
 import { describe, expect, it } from 'vitest'
 import { Beliefs } from '../../optimizer/beliefs.ts'
 import { learnerSchema, objectiveSchema } from '../../optimizer/config.ts'
-import type { WindowEvidence } from '../../optimizer/evidence.ts'
 import { allocate } from '../../optimizer/learner.ts'
 import { bestIndex } from '../../optimizer/objective.ts'
 import { sampleBeta, sampleGamma, seededRng } from '../../optimizer/random.ts'
+import { scoredWindow } from '../helpers/evidence.ts'
 
-const ev = (target: string, n: number, successes: number, cost: number, route = 'r'): WindowEvidence => ({
-  route,
-  target,
-  requests: n,
-  errors: 0,
-  latencyP95Ms: 500,
-  costMeanUsd: cost,
-  qualityCount: n,
-  qualitySum: successes,
-  qualitySumSq: successes,
-  qualityBoolean: true,
-})
+const ev = (target: string, n: number, successes: number, cost: number, route = 'r') =>
+  scoredWindow(route, target, n, successes, cost)
 
 describe('samplers', () => {
   it('Gamma and Beta have the right means (Marsaglia–Tsang, shape < 1 boost)', () => {

@@ -9,7 +9,6 @@ import { start, type RunningGateway } from '../../gateway/index.ts'
 import { Beliefs, costEstimate } from '../../optimizer/beliefs.ts'
 import { learnerSchema, objectiveSchema, optimizerConfigSchema } from '../../optimizer/config.ts'
 import { OptimizerCycle } from '../../optimizer/cycle.ts'
-import type { WindowEvidence } from '../../optimizer/evidence.ts'
 import { GatewayPriceList } from '../../optimizer/gateway-prices.ts'
 import { MemoryPriceList, priceRatio, type PriceList } from '../../optimizer/prices.ts'
 import { MemoryRoutingTable } from '../../optimizer/pusher.ts'
@@ -20,19 +19,9 @@ import { OptimizerPolicy } from '../../optimizer/replay/policies.ts'
 import { priceChange } from '../../optimizer/replay/scenarios.ts'
 import { replay } from '../../optimizer/replay/simulate.ts'
 import { MemoryStatsSource } from '../../optimizer/replay/memory-stats.ts'
+import { scoredWindow } from '../helpers/evidence.ts'
 
-const ev = (target: string, route: string, n: number, cost: number): WindowEvidence => ({
-  route,
-  target,
-  requests: n,
-  errors: 0,
-  latencyP95Ms: 500,
-  costMeanUsd: cost,
-  qualityCount: n,
-  qualitySum: n / 2,
-  qualitySumSq: n / 2,
-  qualityBoolean: true,
-})
+const ev = (target: string, route: string, n: number, cost: number) => scoredWindow(route, target, n, n / 2, cost)
 const listed = (entries: Record<string, number>) =>
   new Map(Object.entries(entries).map(([t, p]) => [t, { inputPerMTok: p, outputPerMTok: 4 * p }]))
 
