@@ -159,8 +159,10 @@ export class Beliefs {
       this.listed.set(target, price)
       const ratio = before ? priceRatio(before, price) : null
       if (ratio === null) continue
-      for (const b of [...[...this.byRoute.values()].map((ts) => ts.get(target)), this.pooled.get(target)])
+      for (const targets of [...this.byRoute.values(), this.pooled]) {
+        const b = targets.get(target)
         if (b) b.costSlowSum *= ratio
+      }
       moved.push({ target, ratio })
     }
     return moved

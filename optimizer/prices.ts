@@ -21,12 +21,11 @@ export interface PriceList {
  * not move, or when the old one cannot be scaled from (free).
  */
 export function priceRatio(from: ListedPrice, to: ListedPrice): number | null {
-  const parts = [
-    [from.inputPerMTok, to.inputPerMTok],
-    [from.outputPerMTok, to.outputPerMTok],
-  ].filter(([a]) => a! > 0)
-  if (!parts.length) return null
-  const ratio = parts.reduce((s, [a, b]) => s + b! / a!, 0) / parts.length
+  const ratios: number[] = []
+  if (from.inputPerMTok > 0) ratios.push(to.inputPerMTok / from.inputPerMTok)
+  if (from.outputPerMTok > 0) ratios.push(to.outputPerMTok / from.outputPerMTok)
+  if (!ratios.length) return null
+  const ratio = ratios.reduce((a, b) => a + b, 0) / ratios.length
   return Math.abs(ratio - 1) < 1e-9 ? null : ratio
 }
 
